@@ -1,0 +1,113 @@
+/**
+ * Typed errors of mlayer. Every error carries enough context (channel, device,
+ * file and path) to be understood without a stack trace.
+ */
+export class MlayerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** An operation on a channel did not complete in time. */
+export class TimeoutError extends MlayerError {
+  constructor(
+    readonly channel: string,
+    readonly timeoutMs: number,
+    operation = 'operation',
+  ) {
+    super(`${operation} on '${channel}' timed out after ${timeoutMs} ms`);
+  }
+}
+
+/** The channel is not connected (server down, channel missing). */
+export class DisconnectedError extends MlayerError {
+  constructor(
+    readonly channel: string,
+    detail = 'not connected',
+  ) {
+    super(`channel '${channel}': ${detail}`);
+  }
+}
+
+/** The server (or the safety layer) refused a write. */
+export class WriteRejectedError extends MlayerError {
+  constructor(
+    readonly channel: string,
+    readonly reason: string,
+  ) {
+    super(`write to '${channel}' rejected: ${reason}`);
+  }
+}
+
+/** A value lies outside the limits of a device; nothing was written. */
+export class OutOfLimitsError extends MlayerError {
+  constructor(
+    readonly target: string,
+    readonly value: number,
+    readonly limits: readonly [number, number],
+  ) {
+    super(`${target}: value ${value} is outside the limits [${limits[0]}, ${limits[1]}]; nothing was written`);
+  }
+}
+
+/** A configuration error names the file, the path in it, the value and what was expected. */
+export class ConfigError extends MlayerError {
+  constructor(
+    readonly file: string,
+    readonly path: string,
+    readonly value: unknown,
+    readonly expected: string,
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    const where = line !== undefined ? `${file}:${line}:${column ?? 1}` : file;
+    super(`${where}: ${path || '(root)'}: ${expected} (got ${describeValue(value)})`);
+  }
+}
+
+/** Several configuration errors found in one file. */
+export class ConfigErrors extends MlayerError {
+  constructor(readonly errors: readonly ConfigError[]) {
+    super(errors.map((e) => e.message).join('\n'));
+  }
+}
+
+/** A measurement or operation was aborted through its AbortSignal. */
+export class AbortedError extends MlayerError {
+  constructor(reason = 'aborted') {
+    super(reason);
+  }
+}
+
+/** Writes to an online control system were not enabled. */
+export class WritesNotAllowedError extends MlayerError {
+  constructor(readonly mode: string) {
+    super(
+      `writes to the online control system '${mode}' are disabled; ` +
+        `pass allowWrites: true (CLI: --yes) to enable them`,
+    );
+  }
+}
+
+/** Two measurements tried to drive the same devices at once. */
+export class DeviceBusyError extends MlayerError {
+  constructor(
+    readonly channels: readonly string[],
+    readonly owner: string,
+  ) {
+    super(`devices busy: ${channels.slice(0, 5).join(', ')}${channels.length > 5 ? ', ...' : ''} are locked by '${owner}'`);
+  }
+}
+
+export function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+  } catch {
+    return String(value);
+  }
+}

@@ -1,0 +1,44 @@
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Tests run against the TypeScript sources of every workspace package: each
+ * `@mlayer/*` import (and its subpath exports) is mapped from the package's
+ * `exports` map (dist/*.js) to the matching src/*.ts file.
+ */
+function workspaceAliases(): { find: string; replacement: string }[] {
+  const root = resolve(__dirname);
+  const dirs: string[] = [];
+  for (const base of ['packages', 'packages/tuning-tools', 'facilities']) {
+    const abs = join(root, base);
+    if (!existsSync(abs)) continue;
+    for (const d of readdirSync(abs)) if (existsSync(join(abs, d, 'package.json'))) dirs.push(join(abs, d));
+  }
+  const aliases: { find: string; replacement: string }[] = [];
+  for (const dir of dirs) {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      name: string;
+      exports?: Record<string, string | { import?: string }>;
+    };
+    for (const [sub, target] of Object.entries(pkg.exports ?? {})) {
+      const file = typeof target === 'string' ? target : target.import;
+      if (!file || !file.startsWith('./dist/') || !file.endsWith('.js')) continue;
+      const src = join(dir, file.replace('./dist/', 'src/').replace(/\.js$/, '.ts'));
+      aliases.push({ find: sub === '.' ? pkg.name : `${pkg.name}${sub.slice(1)}`, replacement: src });
+    }
+  }
+  // Longest first so that '@mlayer/core/testing' wins over '@mlayer/core'.
+  return aliases.sort((a, b) => b.find.length - a.find.length);
+}
+
+export default defineConfig({
+  resolve: { alias: workspaceAliases().map((a) => ({ find: new RegExp(`^${a.find.replace(/[/.]/g, '\\$&')}$`), replacement: a.replacement })) },
+  test: {
+    include: ['packages/**/test/**/*.test.ts', 'facilities/**/test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', '**/dist/**'],
+    testTimeout: 30000,
+    hookTimeout: 600000,
+    pool: 'forks',
+  },
+});
