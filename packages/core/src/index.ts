@@ -5,3 +5,4 @@ export * from './units/beam.js';
 export * from './units/unit-conversion.js';
 export * from './units/unit-conversion-registry.js';
 export * from './model/lattice-model.js';
+export * from './control/control-system-registry.js';

@@ -1,0 +1,80 @@
+import type { ZodType } from 'zod';
+import { ConfigError, MlayerError } from '../errors.js';
+import type { ControlSystem } from './control-system.js';
+
+/** What a control-system factory gets besides its validated settings. */
+export interface ControlSystemBuildContext {
+  /** Name of the control system in the facility file ('twin', 'epics', ...). */
+  readonly name: string;
+  /** The facility file (for error messages and relative paths). */
+  readonly file: string;
+  resolvePath(relative: string): string;
+  /**
+   * Everything else the application passes through (the loaded facility, the
+   * unit-conversion registry, ...); adapters that need it (the twin) check it.
+   */
+  readonly extras: Readonly<Record<string, unknown>>;
+}
+
+/** A kind of control system (the `type:` of a control system in the facility file). */
+export interface ControlSystemFactory<Settings = unknown> {
+  readonly type: string;
+  readonly description: string;
+  /** True when the control system drives a real machine (writes need allowWrites). */
+  readonly online: boolean;
+  readonly settingsSchema: ZodType<Settings>;
+  create(settings: Settings, context: ControlSystemBuildContext): ControlSystem | Promise<ControlSystem>;
+}
+
+/** Known adapter packages, to name the one to install when a type is missing. */
+const KNOWN_PACKAGES: Record<string, string> = {
+  twin: '@mlayer/adapters-sim',
+  epics: '@mlayer/adapters-epics',
+  tango: '@mlayer/adapters-tango',
+};
+
+export class UnknownControlSystemError extends MlayerError {}
+
+/**
+ * Registry of control-system types, filled by the adapter packages
+ * (`registerEpics(registry)`, ...). An instance, never a global.
+ */
+export class ControlSystemRegistry {
+  private readonly factories = new Map<string, ControlSystemFactory<unknown>>();
+
+  register<S>(factory: ControlSystemFactory<S>): this {
+    this.factories.set(factory.type, factory as ControlSystemFactory<unknown>);
+    return this;
+  }
+
+  has(type: string): boolean {
+    return this.factories.has(type);
+  }
+
+  get(type: string): ControlSystemFactory<unknown> {
+    const f = this.factories.get(type);
+    if (!f) {
+      const pkg = KNOWN_PACKAGES[type];
+      throw new UnknownControlSystemError(
+        `no adapter registered for control-system type '${type}'` +
+          (pkg ? `; install and register ${pkg}` : `; registered types: ${[...this.factories.keys()].join(', ') || 'none'}`),
+      );
+    }
+    return f;
+  }
+
+  async create(type: string, rawSettings: unknown, context: ControlSystemBuildContext): Promise<ControlSystem> {
+    const factory = this.get(type);
+    const parsed = factory.settingsSchema.safeParse(rawSettings ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new ConfigError(
+        context.file,
+        ['controlSystems', context.name, 'settings', ...issue.path.map(String)].join('.'),
+        rawSettings,
+        issue.message,
+      );
+    }
+    return factory.create(parsed.data, context);
+  }
+}
