@@ -51,25 +51,53 @@ export class OutOfLimitsError extends MlayerError {
   }
 }
 
-/** A configuration error names the file, the path in it, the value and what was expected. */
-export class ConfigError extends MlayerError {
-  constructor(
-    readonly file: string,
-    readonly path: string,
-    readonly value: unknown,
-    readonly expected: string,
-    readonly line?: number,
-    readonly column?: number,
-  ) {
-    const where = line !== undefined ? `${file}:${line}:${column ?? 1}` : file;
-    super(`${where}: ${path || '(root)'}: ${expected} (got ${describeValue(value)})`);
-  }
+/** One problem in a configuration file. */
+export interface ConfigIssue {
+  readonly file: string;
+  /** Dotted path in the file ('families.HCM.devices[3].limits'). */
+  readonly path: string;
+  readonly value: unknown;
+  /** What was expected, in words. */
+  readonly expected: string;
+  readonly line?: number;
+  readonly column?: number;
 }
 
-/** Several configuration errors found in one file. */
-export class ConfigErrors extends MlayerError {
-  constructor(readonly errors: readonly ConfigError[]) {
-    super(errors.map((e) => e.message).join('\n'));
+export function formatConfigIssue(i: ConfigIssue): string {
+  const where = i.line !== undefined ? `${i.file}:${i.line}:${i.column ?? 1}` : i.file;
+  return `${where}: ${i.path || '(root)'}: ${i.expected} (got ${describeValue(i.value)})`;
+}
+
+/**
+ * A configuration error names the file, the path in it, the value and what was
+ * expected (with line and column when the file is YAML or JSON). One error may
+ * carry several issues found in the same file.
+ */
+export class ConfigError extends MlayerError {
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(file: string, path: string, value: unknown, expected: string, line?: number, column?: number) {
+    const issue: ConfigIssue = { file, path, value, expected, line, column };
+    super(formatConfigIssue(issue));
+    this.issues = [issue];
+  }
+
+  static fromIssues(issues: readonly ConfigIssue[]): ConfigError {
+    const first = issues[0];
+    const err = new ConfigError(first.file, first.path, first.value, first.expected, first.line, first.column);
+    (err as { issues: readonly ConfigIssue[] }).issues = issues;
+    err.message = issues.map(formatConfigIssue).join('\n');
+    return err;
+  }
+
+  get file(): string {
+    return this.issues[0].file;
+  }
+  get path(): string {
+    return this.issues[0].path;
+  }
+  get value(): unknown {
+    return this.issues[0].value;
   }
 }
 

@@ -1,0 +1,73 @@
+import type { LoadedFacility } from '../config/load-facility.js';
+import { FIELD_NAMES, type FieldName } from '../config/schema.js';
+import { ConfigError, MlayerError, type ConfigIssue } from '../errors.js';
+import type { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
+import { identityConversion, type UnitConversion } from '../units/unit-conversion.js';
+import type { DeviceData, FamilyData } from './family-data.js';
+
+/**
+ * Resolves every family of a facility for one control system: channels, limits,
+ * and one conversion instance per device (stateful conversions such as hysteresis
+ * keep per-magnet state; setpoint and readback of a device share the instance).
+ * Unit mismatches between a field and its conversion are configuration errors.
+ */
+export function buildFamilyData(facility: LoadedFacility, mode: string, registry: UnitConversionRegistry): Map<string, FamilyData> {
+  const { config } = facility;
+  const issues: ConfigIssue[] = [];
+  const out = new Map<string, FamilyData>();
+  for (const [name, fam] of Object.entries(config.families)) {
+    const devices: DeviceData[] = fam.devices.map((d, di) => {
+      const instances = new Map<string, UnitConversion>();
+      const conversions: Partial<Record<FieldName, UnitConversion>> = {};
+      const channels: Partial<Record<FieldName, string>> = {};
+      for (const field of FIELD_NAMES) {
+        const f = fam.fields[field];
+        if (!f) continue;
+        const ch = facility.channel(name, di, field, mode);
+        if (ch !== undefined) channels[field] = ch;
+        const id = d.conversion ?? f.conversion;
+        const path = d.conversion ? ['families', name, 'devices', di, 'conversion'] : ['families', name, 'fields', field, 'conversion'];
+        if (id === undefined) {
+          conversions[field] = identityConversion(f.units.hardware);
+          if (f.units.hardware !== f.units.physics) {
+            issue(issues, facility, ['families', name, 'fields', field, 'units'], f.units, `${name} ${d.name}: hardware units '${f.units.hardware}' differ from physics units '${f.units.physics}' but no conversion is given`);
+          }
+          continue;
+        }
+        let conv = instances.get(id);
+        if (!conv) {
+          try {
+            conv = registry.create(config.unitConversions[id], { file: facility.file, resolvePath: facility.resolvePath, id });
+          } catch (e) {
+            if (e instanceof ConfigError) {
+              for (const i of e.issues) issue(issues, facility, i.path.split('.'), i.value, `${name} ${d.name}: ${i.expected}`);
+              continue;
+            }
+            throw new MlayerError(`${facility.file}: unit conversion '${id}' of ${name} ${d.name}: ${(e as Error).message}`, { cause: e });
+          }
+          instances.set(id, conv);
+        }
+        if (!sameUnits(conv.hardwareUnits, f.units.hardware) || !sameUnits(conv.physicsUnits, f.units.physics)) {
+          issue(issues, facility, path, id, `${name} ${d.name}: conversion '${id}' converts ${conv.hardwareUnits || '(no units)'} -> ${conv.physicsUnits || '(no units)'} but the ${field} field is in ${f.units.hardware} -> ${f.units.physics}`);
+        }
+        conversions[field] = conv;
+      }
+      const limits = d.limits ?? fam.fields.setpoint?.limits;
+      return { device: d.device, name: d.name, element: d.element, enabled: d.enabled, channels, conversions, limits };
+    });
+    out.set(name, { name, config: fam, devices, field: (f) => fam.fields[f] });
+  }
+  if (issues.length > 0) throw ConfigError.fromIssues(issues);
+  return out;
+}
+
+function issue(issues: ConfigIssue[], facility: LoadedFacility, path: PropertyKey[], value: unknown, expected: string): void {
+  const pos = facility.locate(path);
+  issues.push({ file: facility.file, path: path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['), value, expected, line: pos?.line, column: pos?.column });
+}
+
+/** Unit strings are equal when they match after removing spaces and normalising '·', '*', '^'. */
+export function sameUnits(a: string, b: string): boolean {
+  const norm = (s: string) => s.replace(/\s+/g, '').replace(/[·*]/g, '.').replace(/\^/g, '');
+  return norm(a) === norm(b);
+}

@@ -1,0 +1,274 @@
+import { combineLatest, map, type Observable, throttleTime, asyncScheduler } from 'rxjs';
+import type { Sample } from '../control/sample.js';
+import type { FieldName } from '../config/schema.js';
+import { MlayerError, OutOfLimitsError, WriteRejectedError } from '../errors.js';
+import type { ConversionContext } from '../units/unit-conversion.js';
+import type { ChannelAccess } from './channel-access.js';
+import type { DeviceData, FamilyData } from './family-data.js';
+
+export type Units = 'hardware' | 'physics';
+export type DeviceId = readonly [number, number];
+
+export interface GetOptions {
+  readonly units?: Units;
+  /** Field to read: default 'monitor' if the family has one, else 'readback', else 'setpoint'. */
+  readonly field?: FieldName;
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface SetOptions {
+  readonly units?: Units;
+  /** Wait for the server's completion and then the field's settle time. */
+  readonly wait?: boolean;
+  readonly timeout?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface WatchOptions {
+  readonly units?: Units;
+  readonly field?: FieldName;
+  /** Emit at most once per this many milliseconds (latest values). */
+  readonly throttle?: number;
+}
+
+/** Shared state a family handle needs from its accelerator. */
+export interface FamilyContext {
+  readonly access: ChannelAccess;
+  conversionContext(): ConversionContext;
+}
+
+export class UnknownDeviceError extends MlayerError {}
+
+/**
+ * A family of devices, or a selection of it (`devices()`, `byName()`, `enabled()`
+ * return new handles over the same devices). Values are arrays in device order.
+ */
+export class Family {
+  constructor(
+    private readonly data: FamilyData,
+    private readonly context: FamilyContext,
+    /** Indices into data.devices of the selected devices. */
+    readonly indices: readonly number[] = data.devices.map((_d, i) => i),
+  ) {}
+
+  get name(): string {
+    return this.data.name;
+  }
+  get elementClass(): string {
+    return this.data.config.elementClass;
+  }
+  get memberOf(): readonly string[] {
+    return this.data.config.memberOf;
+  }
+  get size(): number {
+    return this.indices.length;
+  }
+  /** Device list [sector, index] of the selection (MML family2dev). */
+  get deviceList(): DeviceId[] {
+    return this.indices.map((i) => this.data.devices[i].device);
+  }
+  get names(): string[] {
+    return this.indices.map((i) => this.data.devices[i].name);
+  }
+  /** Lattice element (FamName or index) of each selected device, when the facility gives one. */
+  get elements(): (string | number | undefined)[] {
+    return this.indices.map((i) => this.data.devices[i].element);
+  }
+  get fields(): FieldName[] {
+    return (['setpoint', 'readback', 'monitor'] as const).filter((f) => this.data.field(f));
+  }
+  /** Units of a field, hardware and physics. */
+  units(field: FieldName = this.defaultReadField()): { hardware: string; physics: string } {
+    return this.requireField(field).units;
+  }
+  /** Setpoint limits per selected device in hardware units (undefined where none). */
+  get limits(): (readonly [number, number] | undefined)[] {
+    return this.indices.map((i) => this.data.devices[i].limits);
+  }
+  /** Channels of a field for the selected devices in the active control system. */
+  channels(field: FieldName): string[] {
+    this.requireField(field);
+    return this.indices.map((i) => this.channelOf(this.data.devices[i], field));
+  }
+  /** Settle time of the setpoint in seconds (0 when not given). */
+  get settleTime(): number {
+    return this.data.field('setpoint')?.settleTime ?? 0;
+  }
+  /** Readback tolerance in hardware units (undefined when not given). */
+  get tolerance(): number | undefined {
+    return this.data.field('setpoint')?.tolerance ?? this.data.field('readback')?.tolerance;
+  }
+
+  /** Selects devices by [sector, index] (MML device list); unknown devices are an error. */
+  devices(list: readonly DeviceId[]): Family {
+    const idx = list.map((d) => {
+      const i = this.indices.find((k) => this.data.devices[k].device[0] === d[0] && this.data.devices[k].device[1] === d[1]);
+      if (i === undefined) throw new UnknownDeviceError(`${this.name}: no device [${d[0]}, ${d[1]}] in this selection`);
+      return i;
+    });
+    return new Family(this.data, this.context, idx);
+  }
+
+  /** Selects devices by common name (exact) or by a RegExp. */
+  byName(...names: (string | RegExp)[]): Family {
+    const idx: number[] = [];
+    for (const n of names) {
+      if (typeof n === 'string') {
+        const i = this.indices.find((k) => this.data.devices[k].name === n);
+        if (i === undefined) throw new UnknownDeviceError(`${this.name}: no device named '${n}'`);
+        idx.push(i);
+      } else {
+        const found = this.indices.filter((k) => n.test(this.data.devices[k].name));
+        if (found.length === 0) throw new UnknownDeviceError(`${this.name}: no device name matches ${n}`);
+        idx.push(...found);
+      }
+    }
+    return new Family(this.data, this.context, idx);
+  }
+
+  /** The selected devices that are enabled (status good). */
+  enabled(): Family {
+    return new Family(this.data, this.context, this.indices.filter((i) => this.data.devices[i].enabled));
+  }
+
+  /** Reads raw samples of a field (hardware units). */
+  async read(options: Omit<GetOptions, 'units'> = {}): Promise<Sample[]> {
+    const field = options.field ?? this.defaultReadField();
+    return this.context.access.read(this.channels(field), { timeout: options.timeout, signal: options.signal });
+  }
+
+  /** Reads a numeric field (MML getam / getsp) in hardware or physics units. */
+  async get(options: GetOptions = {}): Promise<Float64Array> {
+    const field = options.field ?? this.defaultReadField();
+    const samples = await this.read({ ...options, field });
+    const hw = samples.map((s, k) => {
+      if (typeof s.value !== 'number') throw new MlayerError(`${this.name}: ${this.names[k]} ${field} is not a scalar`);
+      return s.value;
+    });
+    return options.units === 'physics' ? this.toPhysics(hw, field) : Float64Array.from(hw);
+  }
+
+  /**
+   * Sets the setpoints (MML setsp). Every value is checked first: NaN/Inf, limits,
+   * standardisation; a rejected set writes nothing.
+   */
+  async set(values: number | ArrayLike<number>, options: SetOptions = {}): Promise<void> {
+    const phys = this.expand(values);
+    const hw = options.units === 'physics' ? this.toHardware(phys, 'setpoint') : Float64Array.from(phys);
+    await this.writeHardware(hw, options);
+  }
+
+  /** Adds deltas to the present setpoints (MML stepsp). */
+  async step(deltas: number | ArrayLike<number>, options: SetOptions = {}): Promise<void> {
+    const d = this.expand(deltas);
+    const current = await this.get({ field: 'setpoint', units: options.units, signal: options.signal, timeout: options.timeout });
+    const target = current.map((v, i) => v + d[i]);
+    await this.set(target, options);
+  }
+
+  /** Shared readback stream of the default read field, hardware units. */
+  get readback$(): Observable<Float64Array> {
+    return this.watch();
+  }
+
+  /** Stream of a field as an array in device order; every subscriber shares one monitor per channel. */
+  watch(options: WatchOptions = {}): Observable<Float64Array> {
+    const field = options.field ?? this.defaultReadField();
+    const streams = this.channels(field).map((c) => this.context.access.monitor(c));
+    let out = combineLatest(streams).pipe(
+      map((samples) => {
+        const hw = samples.map((s) => (typeof s.value === 'number' ? s.value : Number.NaN));
+        return options.units === 'physics' ? this.toPhysics(hw, field) : Float64Array.from(hw);
+      }),
+    );
+    if (options.throttle !== undefined && options.throttle > 0) {
+      out = out.pipe(throttleTime(options.throttle, asyncScheduler, { leading: true, trailing: true }));
+    }
+    return out;
+  }
+
+  toPhysics(hardware: ArrayLike<number>, field: FieldName = 'setpoint'): Float64Array {
+    const ctx = this.context.conversionContext();
+    return Float64Array.from(this.indices, (i, k) => this.conversion(this.data.devices[i], field).toPhysics(hardware[k], ctx));
+  }
+
+  toHardware(physics: ArrayLike<number>, field: FieldName = 'setpoint'): Float64Array {
+    const ctx = this.context.conversionContext();
+    return Float64Array.from(this.indices, (i, k) => {
+      const v = physics[k];
+      if (!Number.isFinite(v)) throw new WriteRejectedError(this.channelOf(this.data.devices[i], 'setpoint'), `${this.name} ${this.data.devices[i].name}: value ${v} is not finite; nothing was written`);
+      return this.conversion(this.data.devices[i], field).toHardware(v, ctx);
+    });
+  }
+
+  private async writeHardware(hw: Float64Array, options: SetOptions): Promise<void> {
+    this.requireField('setpoint');
+    const devices = this.indices.map((i) => this.data.devices[i]);
+    devices.forEach((d, k) => {
+      const v = hw[k];
+      const channel = this.channelOf(d, 'setpoint');
+      if (!Number.isFinite(v)) throw new WriteRejectedError(channel, `${this.name} ${d.name}: value ${v} is not finite; nothing was written`);
+      if (d.limits && (v < d.limits[0] || v > d.limits[1])) throw new OutOfLimitsError(`${this.name} ${d.name} (${channel})`, v, d.limits);
+    });
+    const convs = devices.map((d) => this.conversion(d, 'setpoint'));
+    if (convs.some((c) => c.checkChange)) {
+      const current = await this.context.access.read(devices.map((d) => this.channelOf(d, 'setpoint')), { signal: options.signal, timeout: options.timeout });
+      devices.forEach((d, k) => {
+        const reason = convs[k].checkChange?.(current[k].value as number, hw[k]);
+        if (reason) throw new WriteRejectedError(this.channelOf(d, 'setpoint'), `${this.name} ${d.name}: ${reason}`);
+      });
+    }
+    await this.context.access.write(
+      devices.map((d, k) => ({ channel: this.channelOf(d, 'setpoint'), value: hw[k] })),
+      { wait: options.wait, timeout: options.timeout, signal: options.signal },
+    );
+    convs.forEach((c, k) => c.commit?.(hw[k]));
+    if (options.wait && this.settleTime > 0) await sleep(this.settleTime * 1000, options.signal);
+  }
+
+  private expand(values: number | ArrayLike<number>): ArrayLike<number> {
+    if (typeof values === 'number') return new Float64Array(this.size).fill(values);
+    if (values.length !== this.size) throw new MlayerError(`${this.name}: ${values.length} values given for ${this.size} devices`);
+    return values;
+  }
+
+  private defaultReadField(): FieldName {
+    if (this.data.field('monitor')) return 'monitor';
+    if (this.data.field('readback')) return 'readback';
+    return 'setpoint';
+  }
+
+  private requireField(field: FieldName) {
+    const f = this.data.field(field);
+    if (!f) throw new MlayerError(`${this.name} has no '${field}' field (it has: ${this.fields.join(', ')})`);
+    return f;
+  }
+
+  private channelOf(d: DeviceData, field: FieldName): string {
+    const c = d.channels[field];
+    if (c === undefined) throw new MlayerError(`${this.name} ${d.name}: no ${field} channel in the active control system`);
+    return c;
+  }
+
+  private conversion(d: DeviceData, field: FieldName) {
+    const c = d.conversions[field];
+    if (!c) throw new MlayerError(`${this.name} ${d.name}: no conversion for ${field}`);
+    return c;
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

@@ -1,0 +1,209 @@
+import { Subject, type Observable } from 'rxjs';
+import type { Accelerator } from '../accelerator/accelerator.js';
+import { sleep, type Family, type Units } from '../accelerator/family.js';
+import type { FieldName } from '../config/schema.js';
+import { AbortedError, MlayerError, TimeoutError } from '../errors.js';
+
+export interface MeasurementProgress {
+  readonly name: string;
+  readonly step: number;
+  readonly total: number;
+  readonly message: string;
+}
+
+export interface MeasurementRecord {
+  /** Seconds since the Unix epoch. */
+  readonly time: number;
+  readonly kind: 'set' | 'read' | 'restore' | 'note';
+  readonly family?: string;
+  readonly devices?: readonly (readonly [number, number])[];
+  readonly values?: readonly number[];
+  readonly units?: Units;
+  readonly message?: string;
+}
+
+export interface MeasurementOptions {
+  readonly name: string;
+  /** Families (or selections) the measurement drives; their setpoints are locked and restored on failure. */
+  readonly drives: readonly Family[];
+  readonly signal?: AbortSignal;
+  /** Number of steps, for progress. */
+  readonly total?: number;
+  /** Also restore the starting setpoints when the body completes normally. */
+  readonly restoreOnSuccess?: boolean;
+  /** Readback settle timeout in milliseconds (default 10 s). */
+  readonly settleTimeout?: number;
+}
+
+export interface AverageResult {
+  readonly mean: Float64Array;
+  readonly std: Float64Array;
+  /** Number of finite readings per device. */
+  readonly count: Int32Array;
+  readonly samples: Float64Array[];
+}
+
+/** What the body of a measurement uses to drive and read the machine. */
+export interface MeasurementContext {
+  readonly signal: AbortSignal;
+  set(family: Family, values: number | ArrayLike<number>, options?: { units?: Units }): Promise<void>;
+  step(family: Family, deltas: number | ArrayLike<number>, options?: { units?: Units }): Promise<void>;
+  /** Waits for the settle time, then until the readback is within tolerance of the setpoint. */
+  settle(family: Family): Promise<void>;
+  /** Averages n readings taken `interval` ms apart; NaN readings are excluded per device. */
+  average(family: Family, n: number, options?: { interval?: number; units?: Units; field?: FieldName }): Promise<AverageResult>;
+  progress(step: number, message?: string): void;
+  note(message: string): void;
+}
+
+/**
+ * Measurement orchestration: step devices, settle, average, record everything;
+ * when the body fails or is aborted, every setpoint it changed is restored.
+ */
+export class Measurement {
+  private readonly progressSubject = new Subject<MeasurementProgress>();
+  readonly progress$: Observable<MeasurementProgress> = this.progressSubject.asObservable();
+  readonly records: MeasurementRecord[] = [];
+  /** Setpoint (hardware) of every device before the measurement first changed it, by channel. */
+  private readonly initial = new Map<string, { family: string; device: readonly [number, number]; value: number }>();
+  private readonly owner: string;
+
+  constructor(
+    private readonly acc: Accelerator,
+    private readonly options: MeasurementOptions,
+  ) {
+    this.owner = `${options.name}#${Math.random().toString(36).slice(2, 8)}`;
+  }
+
+  async run<T>(body: (ctx: MeasurementContext) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const outer = this.options.signal;
+    const forward = () => controller.abort(outer?.reason ?? new AbortedError(`${this.options.name}: aborted`));
+    if (outer?.aborted) throw new AbortedError(`${this.options.name}: aborted before start`);
+    outer?.addEventListener('abort', forward, { once: true });
+    const channels = this.options.drives.flatMap((f) => f.channels('setpoint'));
+    const release = this.acc.lock.acquire(this.owner, channels);
+    try {
+      const result = await body(this.context(controller.signal));
+      if (this.options.restoreOnSuccess) await this.restore();
+      this.progressSubject.complete();
+      return result;
+    } catch (err) {
+      await this.restore();
+      this.progressSubject.error(err);
+      if (controller.signal.aborted) {
+        throw err instanceof AbortedError ? err : new AbortedError(`${this.options.name}: aborted; ${this.initial.size} changed setpoint${this.initial.size === 1 ? '' : 's'} restored`);
+      }
+      throw err;
+    } finally {
+      outer?.removeEventListener('abort', forward);
+      release();
+    }
+  }
+
+  /** Restores every changed setpoint to its value before the measurement (waiting for completion). */
+  private async restore(): Promise<void> {
+    const byFamily = new Map<string, { devices: (readonly [number, number])[]; values: number[] }>();
+    for (const { family, device, value } of this.initial.values()) {
+      const g = byFamily.get(family) ?? { devices: [], values: [] };
+      g.devices.push(device);
+      g.values.push(value);
+      byFamily.set(family, g);
+    }
+    const errors: unknown[] = [];
+    for (const [name, { devices, values }] of byFamily) {
+      try {
+        await this.acc.family(name).devices(devices).set(values, { wait: true });
+        this.log({ kind: 'restore', family: name, devices, values, units: 'hardware' });
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    if (errors.length > 0) throw new MlayerError(`${this.options.name}: restoring setpoints failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
+  }
+
+  private context(signal: AbortSignal): MeasurementContext {
+    const driven = (family: Family): void => {
+      const locked = new Set(this.options.drives.flatMap((f) => f.channels('setpoint')));
+      const missing = family.channels('setpoint').filter((c) => !locked.has(c));
+      if (missing.length > 0) throw new MlayerError(`${this.options.name}: ${family.name} ${missing.join(', ')} not among the devices this measurement drives`);
+    };
+    const remember = async (family: Family): Promise<void> => {
+      const channels = family.channels('setpoint');
+      if (channels.every((c) => this.initial.has(c))) return;
+      const values = await family.get({ field: 'setpoint', signal });
+      const devices = family.deviceList;
+      channels.forEach((c, i) => {
+        if (!this.initial.has(c)) this.initial.set(c, { family: family.name, device: devices[i], value: values[i] });
+      });
+    };
+    const ctx: MeasurementContext = {
+      signal,
+      set: async (family, values, opts = {}) => {
+        signal.throwIfAborted();
+        driven(family);
+        await remember(family);
+        await family.set(values, { units: opts.units, wait: true, signal });
+        this.log({ kind: 'set', family: family.name, devices: family.deviceList, values: typeof values === 'number' ? [values] : Array.from(values), units: opts.units ?? 'hardware' });
+      },
+      step: async (family, deltas, opts = {}) => {
+        signal.throwIfAborted();
+        driven(family);
+        await remember(family);
+        await family.step(deltas, { units: opts.units, wait: true, signal });
+        this.log({ kind: 'set', family: family.name, devices: family.deviceList, values: typeof deltas === 'number' ? [deltas] : Array.from(deltas), units: opts.units ?? 'hardware', message: 'step' });
+      },
+      settle: async (family) => {
+        if (family.settleTime > 0) await sleep(family.settleTime * 1000, signal);
+        const tol = family.tolerance;
+        if (tol === undefined || !family.fields.includes('readback')) return;
+        const deadline = Date.now() + (this.options.settleTimeout ?? 10000);
+        for (;;) {
+          signal.throwIfAborted();
+          const [sp, rb] = await Promise.all([family.get({ field: 'setpoint', signal }), family.get({ field: 'readback', signal })]);
+          if (sp.every((v, i) => Math.abs(v - rb[i]) <= tol)) return;
+          if (Date.now() > deadline) throw new TimeoutError(family.channels('readback')[0], this.options.settleTimeout ?? 10000, `${family.name} readback settle`);
+          await sleep(20, signal);
+        }
+      },
+      average: async (family, n, opts = {}) => {
+        const samples: Float64Array[] = [];
+        for (let k = 0; k < n; k++) {
+          signal.throwIfAborted();
+          if (k > 0 && (opts.interval ?? 0) > 0) await sleep(opts.interval!, signal);
+          samples.push(await family.get({ field: opts.field, units: opts.units, signal }));
+        }
+        const m = family.size;
+        const mean = new Float64Array(m);
+        const std = new Float64Array(m);
+        const count = new Int32Array(m);
+        for (let i = 0; i < m; i++) {
+          let s = 0;
+          let c = 0;
+          for (const row of samples) if (Number.isFinite(row[i])) { s += row[i]; c++; }
+          mean[i] = c > 0 ? s / c : Number.NaN;
+          let v = 0;
+          for (const row of samples) if (Number.isFinite(row[i])) v += (row[i] - mean[i]) ** 2;
+          std[i] = c > 1 ? Math.sqrt(v / (c - 1)) : c === 1 ? 0 : Number.NaN;
+          count[i] = c;
+        }
+        this.log({ kind: 'read', family: family.name, devices: family.deviceList, values: Array.from(mean), units: opts.units ?? 'hardware', message: `average of ${n}` });
+        return { mean, std, count, samples };
+      },
+      progress: (step, message = '') => {
+        this.progressSubject.next({ name: this.options.name, step, total: this.options.total ?? 0, message });
+      },
+      note: (message) => this.log({ kind: 'note', message }),
+    };
+    return ctx;
+  }
+
+  private log(r: Omit<MeasurementRecord, 'time'>): void {
+    this.records.push({ time: Date.now() / 1000, ...r });
+  }
+}
+
+/** Runs a measurement in one call (see Measurement). */
+export function measure<T>(acc: Accelerator, options: MeasurementOptions, body: (ctx: MeasurementContext) => Promise<T>): Promise<T> {
+  return new Measurement(acc, options).run(body);
+}
