@@ -1,0 +1,5 @@
+/**
+ * The tracking functions the physics algorithms build on (one import point).
+ */
+export { compileLattice, trackRange } from '../tracking/index.js';
+export type { CompiledLattice, CompiledElement } from '../tracking/index.js';
