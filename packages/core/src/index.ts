@@ -19,3 +19,4 @@ export * from './accelerator/snapshot.js';
 export * from './accelerator/tokens.js';
 export { sameUnits } from './accelerator/build-family-data.js';
 export * from './measurement/measurement.js';
+export * from './data/index.js';
