@@ -112,7 +112,6 @@ function checkReferences(
     add(['lattice', 'file'], config.lattice.file, `lattice file not found (looked at ${resolvePath(config.lattice.file)})`);
   }
   const conversions = Object.keys(config.unitConversions);
-  const elements = new Set<string>();
   for (const [famName, fam] of Object.entries(config.families)) {
     for (const field of FIELD_NAMES) {
       const f = fam.fields[field];
@@ -144,7 +143,6 @@ function checkReferences(
           if (!csNames.includes(cs)) add(['families', famName, 'devices', i, 'channels', field, cs], cs, `unknown control system; defined: ${csNames.join(', ')}`, true);
         }
       }
-      if (typeof d.element === 'string') elements.add(d.element);
     });
   }
 }
@@ -178,6 +176,7 @@ function zodIssues(zIssues: readonly z.core.$ZodIssue[], doc: SourceDocument, fi
 }
 
 function describeIssue(issue: z.core.$ZodIssue, value: unknown): string {
+  if (issue.code === 'invalid_key' && issue.issues.length > 0) return `invalid key: ${issue.issues[0].message}`;
   if (issue.code === 'invalid_type' && value === undefined) return `required field missing (expected ${issue.expected})`;
   return issue.message;
 }
