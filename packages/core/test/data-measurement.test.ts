@@ -212,13 +212,18 @@ print(json.dumps(out))
     expect(() => m.dataset('nope')).toThrow(/no dataset 'nope'/);
   });
 
-  it('writes an online (epics) measurement without error seed', async () => {
+  it('writes an online (epics) measurement without error seed, taking setpoints keyed by family', async () => {
     const path = join(tempDir(), 'e.h5');
-    const f = await MeasurementFile.create(path, header({ mode: 'epics', errorSeed: undefined }));
+    const families = {
+      BPMX: { devices: [[3, 4]] as const, names: ['BPM-3-4'], channels: ['SR03C-DI-EBPM-04:X'], values: [0.01], units: 'mm' },
+    };
+    const f = await MeasurementFile.create(path, header({ mode: 'epics', errorSeed: undefined, setpoints: families }));
     f.close();
     const m = await readMeasurement(path);
     expect(m.mode).toBe('epics');
     expect(m.errorSeed).toBeUndefined();
+    expect(m.setpoints).toHaveLength(1);
+    expect(m.setpoints[0]).toMatchObject({ family: 'BPMX', devices: [[3, 4]], names: ['BPM-3-4'], channels: ['SR03C-DI-EBPM-04:X'], unit: 'mm', unitSI: 1e-3 });
   });
 
   it('raises clear errors on bad input, and writes nothing', async () => {

@@ -41,15 +41,39 @@ import { MEASUREMENT_EXTENSION, OPENPMD_VERSION, SOFTWARE_NAME, softwareVersion 
 export type MeasurementMode = 'twin' | 'epics' | 'tango';
 export const MEASUREMENT_MODES: readonly MeasurementMode[] = ['twin', 'epics', 'tango'];
 
-/** Setpoints of one family before the measurement. */
+/** Setpoints of one family before the measurement (compatible with the accelerator's FamilySnapshot: `units` is accepted for `unit`). */
 export interface FamilySetpoints {
   readonly family: string;
   readonly devices: readonly DeviceId[];
   readonly names: readonly string[];
   readonly values: readonly number[] | Float64Array;
-  readonly unit: string;
+  /** Unit symbol; `units` is accepted as well. unitSI and unitDimension are looked up unless given. */
+  readonly unit?: string;
+  readonly units?: string;
+  readonly channels?: readonly string[];
   readonly unitSI?: number;
   readonly unitDimension?: UnitDimension;
+}
+
+/** Setpoints as a list of families, or as a record keyed by family (e.g. `snapshot.families`). */
+export type SetpointsInput = readonly FamilySetpoints[] | Readonly<Record<string, Omit<FamilySetpoints, 'family'>>>;
+
+interface NormalisedSetpoints extends FamilySetpoints {
+  readonly unit: string;
+}
+
+/** Normalises setpoints to a list with `unit` set. */
+export function normaliseSetpoints(input: SetpointsInput, file: string): NormalisedSetpoints[] {
+  if (typeof input !== 'object' || input === null) throw new DataValueError(file, 'header.setpoints', input, 'a list of family setpoints or a record keyed by family is required');
+  const list: FamilySetpoints[] = Array.isArray(input)
+    ? [...(input as readonly FamilySetpoints[])]
+    : Object.entries(input as Record<string, Omit<FamilySetpoints, 'family'>>).map(([family, s]) => ({ ...s, family }));
+  return list.map((s, i) => {
+    if (typeof s !== 'object' || s === null) throw new DataValueError(file, `header.setpoints[${i}]`, s, '{ family, devices, names, values, unit } is required');
+    const unit = s.unit ?? s.units;
+    if (typeof unit !== 'string') throw new DataValueError(file, `header.setpoints[${i}].unit`, unit, 'a unit string is required ("" for dimensionless)');
+    return { ...s, unit };
+  });
 }
 
 export interface MeasurementHeader {
@@ -68,7 +92,7 @@ export interface MeasurementHeader {
   /** Seed of the machine errors; required on the twin, not allowed online. */
   readonly errorSeed?: number;
   /** All setpoints before the measurement, per family. */
-  readonly setpoints: readonly FamilySetpoints[];
+  readonly setpoints: SetpointsInput;
   /** Extra root attributes. */
   readonly attributes?: Readonly<Record<string, AttrValue>>;
 }
@@ -121,9 +145,8 @@ export function checkMeasurementHeader(h: MeasurementHeader, file: string): stri
   } else if (h.errorSeed !== undefined) {
     throw new DataValueError(file, 'header.errorSeed', h.errorSeed, `an error seed only applies to mode 'twin', not '${h.mode}'`);
   }
-  if (!Array.isArray(h.setpoints)) throw new DataValueError(file, 'header.setpoints', h.setpoints, 'an array of family setpoints is required');
   const families = new Set<string>();
-  h.setpoints.forEach((s, i) => {
+  normaliseSetpoints(h.setpoints, file).forEach((s, i) => {
     const at = `header.setpoints[${i}]`;
     if (typeof s !== 'object' || s === null) throw new DataValueError(file, at, s, '{ family, devices, names, values, unit } is required');
     checkLinkName(s.family, { file, path: `${at}.family` });
@@ -137,6 +160,9 @@ export function checkMeasurementHeader(h: MeasurementHeader, file: string): stri
       throw new DataValueError(file, at, { devices: devices.length, names: s.names.length, values: values.data.length }, 'devices, names and values must have the same length');
     }
     resolveUnit(s, file, `${at}.unit`);
+    if (s.channels !== undefined && (!Array.isArray(s.channels) || s.channels.length !== devices.length || s.channels.some((c: unknown) => typeof c !== 'string'))) {
+      throw new DataValueError(file, `${at}.channels`, s.channels, 'channels must be one string per device');
+    }
   });
   for (const [k, v] of Object.entries(h.attributes ?? {})) checkAttrValue(v, file, `header.attributes.${k}`);
   return date;
@@ -153,13 +179,14 @@ function writeMeta(root: Group, h: MeasurementHeader, file: string): void {
   if (h.mode === 'twin' && h.errorSeed !== undefined) setIntAttr(meta, 'errorSeed', h.errorSeed, file);
   const sp = ensureGroup(meta, 'setpoints', file);
   setAttr(sp, 'description', 'setpoints of all families before the measurement', file);
-  for (const s of h.setpoints) {
+  for (const s of normaliseSetpoints(h.setpoints, file)) {
     const g = ensureGroup(sp, s.family, file);
     setAttr(g, 'family', s.family, file);
     const n = s.devices.length;
     const d = writeNumeric(g, 'devices', checkDevices(s.devices, file, g.path), 'int32', file, [n, 2]);
     setAttr(d, 'columns', ['sector', 'index'], file);
     writeStrings(g, 'names', s.names, file);
+    if (s.channels !== undefined) writeStrings(g, 'channels', s.channels, file);
     const v = writeNumeric(g, 'values', s.values, 'float64', file);
     const unit = resolveUnit(s, file, v.path);
     setUnitAttrs(v, unit, file);
@@ -211,6 +238,7 @@ export interface FamilySetpointsRead {
   readonly devices: [number, number][];
   readonly names: string[];
   readonly values: Float64Array;
+  readonly channels?: string[];
   readonly unit: string;
   readonly unitSI: number;
   readonly unitDimension: number[];
@@ -259,6 +287,7 @@ export function readSetpoints(root: Group, file: string): FamilySetpointsRead[] 
       devices: devices.devices ?? [],
       names: devices.names ?? [],
       values: Float64Array.from(readDataset(values).value as Float64Array),
+      ...(childNames(g).includes('channels') ? { channels: readDataset(g.get('channels') as Dataset).value as string[] } : {}),
       unit: typeof vattrs.unit === 'string' ? vattrs.unit : '',
       unitSI: typeof vattrs.unitSI === 'number' ? vattrs.unitSI : NaN,
       unitDimension: Array.isArray(vattrs.unitDimension) ? (vattrs.unitDimension as number[]) : [],
