@@ -63,6 +63,7 @@ export function buildFamilyData(facility: LoadedFacility, mode: string, registry
 
 function issue(issues: ConfigIssue[], facility: LoadedFacility, path: PropertyKey[], value: unknown, expected: string): void {
   const pos = facility.locate(path);
+  if (issues.some((i) => i.expected === expected)) return;
   issues.push({ file: facility.file, path: path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['), value, expected, line: pos?.line, column: pos?.column });
 }
 

@@ -1,0 +1,45 @@
+import { Command, CommanderError } from 'commander';
+import { MlayerError } from '@mlayer/core';
+import { registerSchemaCommand } from './commands/schema.js';
+import { registerDemoCommand } from './commands/demo.js';
+
+export const VERSION = '0.1.0';
+
+/** Global options every command sees (MML's mode flag is `--mode`). */
+export interface GlobalOptions {
+  facility?: string;
+  mode?: string;
+  yes?: boolean;
+  json?: boolean;
+}
+
+export function buildProgram(): Command {
+  const program = new Command('mlayer')
+    .description('mlayer: read and steer an accelerator, on the machine (EPICS, TANGO) or on its digital twin')
+    .version(VERSION)
+    .option('-f, --facility <path>', 'facility file (YAML/JSON) or facility package directory', process.env.MLAYER_FACILITY)
+    .option('-m, --mode <name>', 'control system to use: twin, epics, tango, ... (default: the facility default)')
+    .option('-y, --yes', 'allow writes to an online control system', false)
+    .option('--json', 'print results as JSON', false)
+    .showHelpAfterError()
+    .exitOverride();
+  registerSchemaCommand(program);
+  registerDemoCommand(program);
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. Errors of mlayer print as one clear line. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof MlayerError) {
+      process.stderr.write(`mlayer: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
