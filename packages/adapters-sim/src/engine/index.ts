@@ -1,1 +1,3 @@
 export * from './lattice.js';
+export * from './physics/index.js';
+export * from './model/index.js';

@@ -15,7 +15,7 @@ export interface ElementParameter {
   readonly index?: number;
 }
 
-export class ParameterError extends MlayerError {
+export class ElementParameterError extends MlayerError {
   constructor(
     readonly ref: ElementParameter,
     readonly famName: string,
@@ -31,7 +31,7 @@ function resolve(ref: ElementParameter): { field: string; index: number | undefi
   const order = POLYNOM_ALIAS[ref.field];
   if (order !== undefined) {
     if (ref.index !== undefined && ref.index !== 0) {
-      throw new ParameterError(ref, '?', `the alias ${ref.field} is a scalar (PolynomB[${order}]); index must be omitted`);
+      throw new ElementParameterError(ref, '?', `the alias ${ref.field} is a scalar (PolynomB[${order}]); index must be omitted`);
     }
     return { field: 'PolynomB', index: order, alias: ref.field };
   }
@@ -39,7 +39,7 @@ function resolve(ref: ElementParameter): { field: string; index: number | undefi
 }
 
 function checkIndex(ref: ElementParameter, famName: string, index: number): void {
-  if (!Number.isInteger(index) || index < 0) throw new ParameterError(ref, famName, `index ${index} is not a non-negative integer`);
+  if (!Number.isInteger(index) || index < 0) throw new ElementParameterError(ref, famName, `index ${index} is not a non-negative integer`);
 }
 
 /** Reads a numeric parameter of an element. */
@@ -47,60 +47,60 @@ export function readParameter(el: AtElement, ref: ElementParameter): number {
   const { field, index } = resolve(ref);
   const v = el[field];
   if (field === 'KickAngle' && v === undefined) {
-    if (index === undefined || index > 1) throw new ParameterError(ref, el.FamName, 'KickAngle needs index 0 (x) or 1 (y)');
+    if (index === undefined || index > 1) throw new ElementParameterError(ref, el.FamName, 'KickAngle needs index 0 (x) or 1 (y)');
     return 0;
   }
   if (v === undefined) {
     if ((field === 'PolynomA' || field === 'PolynomB') && index !== undefined) return 0;
-    throw new ParameterError(ref, el.FamName, 'the element has no such field');
+    throw new ElementParameterError(ref, el.FamName, 'the element has no such field');
   }
   if (typeof v === 'number') {
-    if (index !== undefined && index !== 0) throw new ParameterError(ref, el.FamName, 'the field is a scalar; index must be omitted');
+    if (index !== undefined && index !== 0) throw new ElementParameterError(ref, el.FamName, 'the field is a scalar; index must be omitted');
     return v;
   }
   if (Array.isArray(v) && (v.length === 0 || typeof v[0] === 'number')) {
-    if (index === undefined) throw new ParameterError(ref, el.FamName, `the field is an array of ${v.length}; give an index`);
+    if (index === undefined) throw new ElementParameterError(ref, el.FamName, `the field is an array of ${v.length}; give an index`);
     checkIndex(ref, el.FamName, index);
     if (index >= v.length) {
       if (field === 'PolynomA' || field === 'PolynomB') return 0;
-      throw new ParameterError(ref, el.FamName, `index ${index} is past the end of the array (length ${v.length})`);
+      throw new ElementParameterError(ref, el.FamName, `index ${index} is past the end of the array (length ${v.length})`);
     }
     return v[index] as number;
   }
-  throw new ParameterError(ref, el.FamName, 'the field is not numeric');
+  throw new ElementParameterError(ref, el.FamName, 'the field is not numeric');
 }
 
 /** Writes a numeric parameter of an element in place. */
 export function writeParameter(el: AtElement, ref: ElementParameter, value: number): void {
-  if (!Number.isFinite(value)) throw new ParameterError(ref, el.FamName, `value ${value} is not a finite number`);
+  if (!Number.isFinite(value)) throw new ElementParameterError(ref, el.FamName, `value ${value} is not a finite number`);
   const { field, index, alias } = resolve(ref);
   const cur = el[field];
   if (field === 'KickAngle' && cur === undefined) {
-    if (index === undefined || index > 1) throw new ParameterError(ref, el.FamName, 'KickAngle needs index 0 (x) or 1 (y)');
+    if (index === undefined || index > 1) throw new ElementParameterError(ref, el.FamName, 'KickAngle needs index 0 (x) or 1 (y)');
     const ka = [0, 0];
     ka[index] = value;
     el.KickAngle = ka;
     return;
   }
   if (cur === undefined && !(field === 'PolynomA' || field === 'PolynomB')) {
-    throw new ParameterError(ref, el.FamName, 'the element has no such field');
+    throw new ElementParameterError(ref, el.FamName, 'the element has no such field');
   }
   if (typeof cur === 'number') {
-    if (index !== undefined && index !== 0) throw new ParameterError(ref, el.FamName, 'the field is a scalar; index must be omitted');
+    if (index !== undefined && index !== 0) throw new ElementParameterError(ref, el.FamName, 'the field is a scalar; index must be omitted');
     el[field] = value;
     return;
   }
   if (cur !== undefined && !(Array.isArray(cur) && (cur.length === 0 || typeof cur[0] === 'number'))) {
-    throw new ParameterError(ref, el.FamName, 'the field is not numeric');
+    throw new ElementParameterError(ref, el.FamName, 'the field is not numeric');
   }
   if (index === undefined) {
-    throw new ParameterError(ref, el.FamName, `the field is an array; give an index`);
+    throw new ElementParameterError(ref, el.FamName, `the field is an array; give an index`);
   }
   checkIndex(ref, el.FamName, index);
   const arr = ((cur as number[] | undefined) ?? []).slice();
   if (index >= arr.length) {
     if (field !== 'PolynomA' && field !== 'PolynomB') {
-      throw new ParameterError(ref, el.FamName, `index ${index} is past the end of the array (length ${arr.length})`);
+      throw new ElementParameterError(ref, el.FamName, `index ${index} is past the end of the array (length ${arr.length})`);
     }
     while (arr.length <= index) arr.push(0);
   }

@@ -1,0 +1,320 @@
+/**
+ * The engine's implementation of the LatticeModel port of @mlayer/core.
+ *
+ * The model owns a deep copy of the lattice. Every parameter write bumps a
+ * version counter and recompiles that one element; computed results (closed
+ * orbit, transfer matrices, optics, corrector kicks) are cached per dp and
+ * dropped as soon as the version changes.
+ */
+import { MlayerError } from '@mlayer/core';
+import type {
+  ElementInfo,
+  ElementSelector,
+  LatticeModel,
+  ModelOptions,
+  OpticsAt,
+  OrbitResponse,
+  ParameterRef,
+  Tunes,
+} from '@mlayer/core';
+import type { Lattice } from '../lattice.js';
+import { compileLattice } from '../tracking/index.js';
+import type { CompiledElement, CompiledLattice } from '../tracking/index.js';
+import { compileElementAs } from '../physics/element-maps.js';
+import { computeLinearState, type LinearState } from '../physics/linear-state.js';
+import { cellChromaticity, ringOptics, type OpticsTable } from '../physics/linear.js';
+import { getMcf } from '../physics/mcf.js';
+import { readParameter, writeParameter } from '../physics/parameters.js';
+import { sPositions } from '../physics/propagate.js';
+import {
+  OrbitGreen,
+  chromaticityResponse,
+  correctorSources,
+  orbitResponseDerivative,
+  tuneResponse,
+} from '../physics/response.js';
+import { selectElements } from './selectors.js';
+
+/** The engine model: the LatticeModel port plus access to the engine's data. */
+export interface EngineLatticeModel extends LatticeModel {
+  /** Incremented on every parameter write. */
+  readonly version: number;
+  /** The compiled lattice of the current version (for tracking). */
+  compiled(): CompiledLattice;
+  /** A deep copy of the current lattice data. */
+  lattice(): Lattice;
+  clone(): EngineLatticeModel;
+}
+
+type Source = ReturnType<typeof correctorSources>[number];
+
+interface DpCache {
+  state?: LinearState;
+  optics?: { tunes: [number, number]; table: OpticsTable };
+  chromState?: LinearState;
+  green?: OrbitGreen;
+  sources: Map<number, Source>;
+}
+
+class Model implements EngineLatticeModel {
+  private readonly data: Lattice;
+  private elements: CompiledElement[];
+  private current: CompiledLattice;
+  private s: Float64Array;
+  private ver = 0;
+  private cacheVersion = 0;
+  private readonly cache = new Map<number, DpCache>();
+  private mcf?: number;
+
+  constructor(lattice: Lattice) {
+    if (!lattice || !Array.isArray(lattice.elements) || !lattice.properties) {
+      throw new MlayerError('createLatticeModel: expected a Lattice {elements, properties}');
+    }
+    this.data = structuredClone(lattice);
+    const compiled = compileLattice(this.data);
+    this.elements = compiled.elements.slice();
+    this.current = compiled;
+    this.s = sPositions(compiled);
+  }
+
+  get version(): number {
+    return this.ver;
+  }
+  get length(): number {
+    return this.data.elements.length;
+  }
+  get circumference(): number {
+    return this.s[this.length];
+  }
+  get periodicity(): number {
+    const p = this.data.properties.periodicity;
+    return typeof p === 'number' && p > 0 ? p : 1;
+  }
+  get energy(): number {
+    return this.data.properties.energy;
+  }
+
+  compiled(): CompiledLattice {
+    return this.current;
+  }
+
+  lattice(): Lattice {
+    return structuredClone(this.data);
+  }
+
+  element(index: number): ElementInfo {
+    if (!Number.isInteger(index) || index < 0 || index >= this.length) {
+      throw new RangeError(`element index ${index} is outside 0..${this.length - 1}`);
+    }
+    const e = this.data.elements[index];
+    return {
+      index,
+      famName: e.FamName,
+      passMethod: e.PassMethod,
+      className: typeof e.Class === 'string' ? e.Class : undefined,
+      s: this.s[index],
+      length: e.Length,
+    };
+  }
+
+  find(selector: ElementSelector): number[] {
+    return selectElements(this.data.elements, selector, true);
+  }
+
+  private checkRef(ref: ParameterRef): void {
+    if (!Number.isInteger(ref.element) || ref.element < 0 || ref.element >= this.length) {
+      throw new RangeError(`parameter element index ${ref.element} is outside 0..${this.length - 1}`);
+    }
+  }
+
+  getParameter(ref: ParameterRef): number {
+    this.checkRef(ref);
+    return readParameter(this.data.elements[ref.element], ref);
+  }
+
+  setParameter(ref: ParameterRef, value: number): void {
+    this.checkRef(ref);
+    const el = this.data.elements[ref.element];
+    const backup = structuredClone(el);
+    writeParameter(el, ref, value);
+    let ring = this.current.ring;
+    try {
+      if (ref.field === 'Length') {
+        const compiled = compileLattice(this.data);
+        this.elements = compiled.elements.slice();
+        this.s = sPositions(compiled);
+        ring = compiled.ring;
+      } else {
+        this.elements[ref.element] = compileElementAs(this.current, ref.element, el);
+      }
+    } catch (err) {
+      // Keep the model consistent: restore the element when its new fields are rejected.
+      for (const k of Object.keys(el)) delete el[k];
+      Object.assign(el, backup);
+      throw err;
+    }
+    this.current = { lattice: this.data, elements: this.elements.slice(), ring };
+    this.ver++;
+  }
+
+  private dpCache(options?: ModelOptions): DpCache {
+    if (this.cacheVersion !== this.ver) {
+      this.cache.clear();
+      this.mcf = undefined;
+      this.cacheVersion = this.ver;
+    }
+    const dp = options?.dp ?? 0;
+    if (!Number.isFinite(dp)) throw new MlayerError(`model option dp ${dp} is not a finite number`);
+    let c = this.cache.get(dp);
+    if (!c) {
+      c = { sources: new Map() };
+      this.cache.set(dp, c);
+    }
+    return c;
+  }
+
+  private state(options?: ModelOptions): LinearState {
+    const c = this.dpCache(options);
+    c.state ??= computeLinearState(this.current, { dp: options?.dp ?? 0, dispersion: true });
+    return c.state;
+  }
+
+  private optics0(options?: ModelOptions): { tunes: [number, number]; table: OpticsTable } {
+    const c = this.dpCache(options);
+    if (!c.optics) {
+      const { tunes, table } = ringOptics(this.state(options));
+      c.optics = { tunes, table };
+    }
+    return c.optics;
+  }
+
+  private green(options?: ModelOptions): OrbitGreen {
+    const c = this.dpCache(options);
+    c.green ??= new OrbitGreen(this.state(options));
+    return c.green;
+  }
+
+  private sources(correctors: readonly number[], options?: ModelOptions): Source[] {
+    const c = this.dpCache(options);
+    const g = this.green(options);
+    const missing = correctors.filter((k) => !c.sources.has(k));
+    if (missing.length) correctorSources(g, missing).forEach((s, i) => c.sources.set(missing[i], s));
+    return correctors.map((k) => c.sources.get(k)!);
+  }
+
+  tunes(options?: ModelOptions): Tunes {
+    const { table } = this.optics0(options);
+    const N = this.length;
+    const P = this.periodicity;
+    return { qx: (table.mu[2 * N] / (2 * Math.PI)) * P, qy: (table.mu[2 * N + 1] / (2 * Math.PI)) * P };
+  }
+
+  chromaticity(options?: ModelOptions): readonly [number, number] {
+    const c = this.dpCache(options);
+    c.chromState ??= computeLinearState(this.current, { dp: options?.dp ?? 0, offMomentum: true });
+    const x = cellChromaticity(c.chromState);
+    return [x[0] * this.periodicity, x[1] * this.periodicity];
+  }
+
+  momentumCompaction(): number {
+    this.dpCache();
+    this.mcf ??= getMcf(this.current);
+    return this.mcf;
+  }
+
+  optics(refpts: ElementSelector, options?: ModelOptions): OpticsAt[] {
+    const idx = this.find(refpts);
+    const st = this.state(options);
+    const { table } = this.optics0(options);
+    const d = st.dispersion!;
+    const o = st.orbits;
+    return idx.map((p) => ({
+      index: p,
+      s: table.s[p],
+      beta: [table.beta[2 * p], table.beta[2 * p + 1]] as const,
+      alpha: [table.alpha[2 * p], table.alpha[2 * p + 1]] as const,
+      mu: [table.mu[2 * p], table.mu[2 * p + 1]] as const,
+      dispersion: [d[4 * p], d[4 * p + 1], d[4 * p + 2], d[4 * p + 3]] as const,
+      closedOrbit: [o[6 * p], o[6 * p + 1], o[6 * p + 2], o[6 * p + 3]] as const,
+    }));
+  }
+
+  closedOrbit(refpts: ElementSelector, options?: ModelOptions): Float64Array[] {
+    const idx = this.find(refpts);
+    const o = this.state(options).orbits;
+    return idx.map((p) => o.slice(6 * p, 6 * p + 4));
+  }
+
+  dispersion(refpts: ElementSelector, options?: ModelOptions): Float64Array[] {
+    const idx = this.find(refpts);
+    const d = this.state(options).dispersion!;
+    return idx.map((p) => Float64Array.of(d[4 * p], d[4 * p + 2]));
+  }
+
+  private correctorList(correctors: ElementSelector): number[] {
+    return selectElements(this.data.elements, correctors, false);
+  }
+
+  orbitResponse(bpms: ElementSelector, correctors: ElementSelector, options?: ModelOptions): OrbitResponse {
+    const b = this.find(bpms);
+    const c = this.correctorList(correctors);
+    const st = this.state(options);
+    const src = this.sources(c, options);
+    const nb = b.length, nc = c.length;
+    const Rxx = rows(nb, nc), Rxy = rows(nb, nc), Ryx = rows(nb, nc), Ryy = rows(nb, nc);
+    const ms = st.ms;
+    for (let j = 0; j < nc; j++) {
+      const s = src[j];
+      for (let i = 0; i < nb; i++) {
+        const p = b[i];
+        const o = 16 * p;
+        const yx = p >= s.px ? s.sx.after : s.sx.before;
+        const yy = p >= s.px ? s.sy.after : s.sy.before;
+        Rxx[i][j] = ms[o] * yx[0] + ms[o + 1] * yx[1] + ms[o + 2] * yx[2] + ms[o + 3] * yx[3];
+        Ryx[i][j] = ms[o + 8] * yx[0] + ms[o + 9] * yx[1] + ms[o + 10] * yx[2] + ms[o + 11] * yx[3];
+        Rxy[i][j] = ms[o] * yy[0] + ms[o + 1] * yy[1] + ms[o + 2] * yy[2] + ms[o + 3] * yy[3];
+        Ryy[i][j] = ms[o + 8] * yy[0] + ms[o + 9] * yy[1] + ms[o + 10] * yy[2] + ms[o + 11] * yy[3];
+      }
+    }
+    return { bpms: b, correctors: c, Rxx, Rxy, Ryx, Ryy };
+  }
+
+  tuneResponse(groups: readonly (readonly ParameterRef[])[], options?: ModelOptions): Float64Array[] {
+    groups.forEach((g) => g.forEach((r) => this.checkRef(r)));
+    return tuneResponse(this.current, groups, { state: this.state(options) });
+  }
+
+  chromaticityResponse(groups: readonly (readonly ParameterRef[])[], options?: ModelOptions): Float64Array[] {
+    groups.forEach((g) => g.forEach((r) => this.checkRef(r)));
+    return chromaticityResponse(this.current, groups, { dp: options?.dp ?? 0 });
+  }
+
+  orbitResponseDerivative(
+    bpms: ElementSelector,
+    correctors: ElementSelector,
+    group: readonly ParameterRef[],
+    options?: ModelOptions,
+  ): OrbitResponse {
+    group.forEach((r) => this.checkRef(r));
+    const b = this.find(bpms);
+    const c = this.correctorList(correctors);
+    const r = orbitResponseDerivative(this.current, b, c, group, {
+      green: this.green(options),
+      sources: this.sources(c, options),
+    });
+    return { bpms: b, correctors: c, Rxx: r.Rxx, Rxy: r.Rxy, Ryx: r.Ryx, Ryy: r.Ryy };
+  }
+
+  clone(): EngineLatticeModel {
+    return new Model(this.data);
+  }
+}
+
+function rows(n: number, m: number): Float64Array[] {
+  return Array.from({ length: n }, () => new Float64Array(m));
+}
+
+/** A LatticeModel on a deep copy of `lattice` (4D, RF cavities off as pyAT's disable_6d). */
+export function createLatticeModel(lattice: Lattice): EngineLatticeModel {
+  return new Model(lattice);
+}

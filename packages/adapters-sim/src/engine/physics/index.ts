@@ -1,0 +1,63 @@
+/**
+ * Linear and periodic solutions of the engine (pyAT semantics, 4D): closed
+ * orbit, transfer matrices, optics, tunes, chromaticity, momentum compaction,
+ * response matrices. Free functions taking the compiled lattice first.
+ */
+export { XY_STEP, DP_STEP, ORBIT_CONVERGENCE, ORBIT_MAX_ITERATIONS } from './constants.js';
+export { ClosedOrbitError, ElementUsageError } from './errors.js';
+export type { Mat4, Vec4 } from './mat4.js';
+export { findOrbit4, solveOrbits4, propagateOrbit, type OrbitOptions, type OrbitSolution, type FindOrbitResult } from './orbit.js';
+export {
+  computeLinearState,
+  findM44,
+  oneTurn,
+  matrixAt,
+  type LinearState,
+  type LinearStateOptions,
+  type M44Result,
+} from './linear-state.js';
+export { normalModes4, checkStable4, type NormalModes } from './amat.js';
+export {
+  linopt6,
+  linoptLine,
+  ringOptics,
+  opticsTable,
+  opticsAt,
+  cellChromaticity,
+  ringTunes,
+  getTune,
+  getChrom,
+  aFromTwiss,
+  type OpticsPoint,
+  type RingData,
+  type LinoptOptions,
+  type LinoptResult,
+  type OpticsTable,
+  type TwissIn,
+} from './linear.js';
+export { getMcf, getMcfCoefficients, type McfOptions } from './mcf.js';
+export { readParameter, writeParameter, copyElement, ElementParameterError, type ElementParameter } from './parameters.js';
+export {
+  correctorKicks,
+  elementMatrixDerivative,
+  elementKickDerivative,
+  singleElementLattice,
+  singleElementMatrix,
+  replaceElement,
+  compileElementAs,
+} from './element-maps.js';
+export {
+  OrbitGreen,
+  correctorSources,
+  orbitResponse,
+  orbitResponseDerivative,
+  cellTuneDerivative,
+  tuneResponse,
+  chromaticityResponse,
+  dispersionResponse,
+  type OrbitResponseMatrices,
+  type ResponseOptions,
+  type ParameterResponseOptions,
+  type DispersionResponse,
+} from './response.js';
+export { sPositions, latticeLength } from './propagate.js';
