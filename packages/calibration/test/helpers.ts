@@ -32,3 +32,13 @@ export function grid(lo: number, hi: number, n: number, extra: readonly number[]
   for (let k = 0; k < n; k++) out.push(lo + ((hi - lo) * k) / (n - 1));
   return [...out, ...extra];
 }
+
+/**
+ * Round-trip error |back − h| / max(|h|, floor). Relative error, except below
+ * `floor` (a small fraction of the curve's hardware span) where it is not defined
+ * by the solver but by the rounding of the physics value itself: h is determined
+ * only to ~ulp(p)/|f'(h)| when the curve has an offset (p(0) ≠ 0).
+ */
+export function roundTripError(back: number, h: number, floor: number): number {
+  return Math.abs(back - h) / Math.max(Math.abs(h), floor);
+}
