@@ -1,0 +1,137 @@
+import { AbortedError, TimeoutError } from '@mlayer/core';
+import { BehaviorSubject } from 'rxjs';
+import { Channel_STATES, type Channel, type Context } from 'epics-tca';
+import type { PvAddress } from './pv-name.js';
+
+export interface SupervisionOptions {
+  /** Seconds one epics-tca channel creation (search, TCP, create) may take before it is retried. */
+  readonly attemptSeconds: number;
+  /** Called on every connection change (after the channel is adopted, or after it was lost). */
+  readonly onChange: (connected: boolean) => void;
+}
+
+/** Pause before the n-th retry: quick at first (IOC restarts), then backing off to 10 s (missing PVs). */
+function retryPauseMs(attempt: number): number {
+  return attempt <= 5 ? 50 : Math.min(250 * 2 ** (attempt - 5), 10_000);
+}
+
+/**
+ * One PV kept connected for as long as the adapter lives. epics-tca 1.1.31 does
+ * not reconnect a channel once its server went away (its own re-creation makes
+ * an orphan Channel object and resubscribes monitors on the stale one), so the
+ * supervisor owns the connection: when the TCP circuit drops, the epics-tca
+ * channel is dropped (patched `recreateOnSoftDestroy = false`) and a new one
+ * is searched for and created, in bounded attempts, until close().
+ */
+export class SupervisedChannel {
+  /** The connected epics-tca channel, or undefined while (re)connecting. */
+  readonly current$ = new BehaviorSubject<Channel | undefined>(undefined);
+  private running = false;
+  private closed = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly context: Context,
+    readonly address: PvAddress,
+    private readonly options: SupervisionOptions,
+  ) {}
+
+  get channel(): Channel | undefined {
+    return this.current$.value;
+  }
+
+  /** Start connecting (idempotent). */
+  start(): void {
+    if (this.running || this.closed || this.current$.value) return;
+    this.running = true;
+    void this.run().finally(() => (this.running = false));
+  }
+
+  private async run(): Promise<void> {
+    for (let attempt = 1; !this.closed && !this.current$.value; attempt++) {
+      const ch = await this.context.createChannel(this.address.name, this.address.protocol, this.options.attemptSeconds);
+      if (this.closed) {
+        if (ch) await ch.destroyHard();
+        return;
+      }
+      if (ch && ch.getState() === Channel_STATES.CREATED) {
+        this.adopt(ch);
+        return;
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, retryPauseMs(attempt));
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      this.wake = undefined;
+    }
+  }
+
+  private adopt(ch: Channel): void {
+    ch.recreateOnSoftDestroy = false;
+    const lost = () => this.lost(ch);
+    ch.setDestroySoftCallback(lost);
+    ch.setDestroyHardCallback(lost);
+    this.current$.next(ch);
+    this.options.onChange(true);
+  }
+
+  private lost(ch: Channel): void {
+    if (this.current$.value !== ch) return;
+    this.current$.next(undefined);
+    this.options.onChange(false);
+    // Let epics-tca finish tearing the old channel down before searching anew.
+    if (!this.closed) setImmediate(() => this.start());
+  }
+
+  /**
+   * The connected channel; waits for the connection up to `timeoutMs`.
+   * Rejects with TimeoutError (PV not found or server down) or AbortedError.
+   */
+  whenConnected(timeoutMs: number, signal?: AbortSignal): Promise<Channel> {
+    const now = this.current$.value;
+    if (now) return Promise.resolve(now);
+    if (signal?.aborted) return Promise.reject(new AbortedError(`connecting to '${this.address.key}' aborted`));
+    this.start();
+    return new Promise<Channel>((resolve, reject) => {
+      const sub = this.current$.subscribe((ch) => {
+        if (ch) finish(() => resolve(ch));
+      });
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(new TimeoutError(this.address.key, timeoutMs, 'connecting (no server answered the search for this PV, or its IOC is down)')),
+          ),
+        timeoutMs,
+      );
+      const onAbort = () => finish(() => reject(new AbortedError(`connecting to '${this.address.key}' aborted`)));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      function finish(f: () => void): void {
+        clearTimeout(timer);
+        queueMicrotask(() => sub.unsubscribe());
+        signal?.removeEventListener('abort', onAbort);
+        f();
+      }
+    });
+  }
+
+  /** Retry the search now (e.g. after an IOC came back). */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    const ch = this.current$.value;
+    this.current$.next(undefined);
+    this.current$.complete();
+    if (ch) {
+      ch.setDestroySoftCallback(() => undefined);
+      ch.setDestroyHardCallback(() => undefined);
+      await ch.destroyHard();
+    }
+  }
+}
