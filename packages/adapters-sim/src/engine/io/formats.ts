@@ -1,0 +1,48 @@
+/**
+ * The default lattice format registry with AT's formats, and the functions
+ * that use it. A registry is an instance: build your own with
+ * `createDefaultLatticeFormats()` (or `new LatticeFormatRegistry()`) to add
+ * formats without touching the default one.
+ */
+import type { Lattice } from '../lattice.js';
+import { loadAtJson, saveAtJson } from './atjson-format.js';
+import { loadMLattice, saveMLattice } from './m-format.js';
+import { loadMatLattice, saveMatLattice } from './mat-format.js';
+import { LatticeFormatRegistry, type LatticeFormatInfo } from './registry.js';
+
+/** A new registry holding the AT formats: .m, .mat, .json (pyAT JSON, also as .atjson.json). */
+export function createDefaultLatticeFormats(): LatticeFormatRegistry {
+  const r = new LatticeFormatRegistry();
+  r.registerFormat('.m', {
+    load: loadMLattice,
+    save: saveMLattice,
+    description: "MATLAB AT lattice script or function (pyAT save_m files and hand-written decks: at* constructors, structs, FAMLIST/buildlat)",
+  });
+  r.registerFormat('.mat', {
+    load: (path) => loadMatLattice(path),
+    save: saveMatLattice,
+    description: 'MATLAB v5 MAT-file with a cell array of element structs (RING, THERING or the only variable)',
+  });
+  const json = { load: loadAtJson, save: saveAtJson, description: 'pyAT JSON lattice (at.save_json / at.load_json)' };
+  r.registerFormat('.json', json);
+  r.registerFormat('.atjson.json', json);
+  return r;
+}
+
+/** The default registry. */
+export const latticeFormats: LatticeFormatRegistry = createDefaultLatticeFormats();
+
+/** Loads a lattice file with the default registry (format from the extension). */
+export function loadLattice(path: string): Lattice {
+  return latticeFormats.loadLattice(path);
+}
+
+/** Saves a lattice file with the default registry (format from the extension). */
+export function saveLattice(path: string, lattice: Lattice): void {
+  latticeFormats.saveLattice(path, lattice);
+}
+
+/** The formats of the default registry. */
+export function listFormats(): LatticeFormatInfo[] {
+  return latticeFormats.listFormats();
+}

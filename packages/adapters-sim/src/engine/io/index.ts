@@ -1,0 +1,9 @@
+/** Lattice import and export: AT .m, MATLAB .mat, pyAT JSON; the format registry. */
+export { LatticeFormatRegistry, type LatticeFormat, type LatticeFormatInfo } from './registry.js';
+export { createDefaultLatticeFormats, latticeFormats, loadLattice, saveLattice, listFormats } from './formats.js';
+export { LatticeFileError, UnknownLatticeFormatError, LatticeFormatCapabilityError, ElementDataError, type LatticeFileLocation } from './errors.js';
+export { parseMLattice, formatMLattice, loadMLattice, saveMLattice } from './m-format.js';
+export { parseMatLattice, formatMatLattice, loadMatLattice, saveMatLattice, type MatLoadOptions } from './mat-format.js';
+export { parseAtJson, formatAtJson, loadAtJson, saveAtJson } from './atjson-format.js';
+export { buildElement, elementFromRecord, findClass, AT_CLASSES, type AtClassName } from './element-classes.js';
+export { assembleLattice, KNOWN_PARTICLES, type AssembleOptions } from './lattice-assembly.js';
