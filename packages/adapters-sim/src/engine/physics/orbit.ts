@@ -4,11 +4,11 @@
  * XYStep, stop when the norm of the change falls below the convergence limit.
  */
 import { ORBIT_CONVERGENCE, ORBIT_MAX_ITERATIONS, XY_STEP } from './constants.js';
-import { ClosedOrbitError } from './errors.js';
+import { ClosedOrbitError, UnstableLatticeError } from './errors.js';
 import { checkStable4 } from './amat.js';
 import { lu4, luSolve4, type Mat4 } from './mat4.js';
-import { normalizeRefpts, particleAt, setParticle, trackObserved, trackSegment } from './propagate.js';
-import type { CompiledLattice } from './tracking-api.js';
+import { normalizeRefpts, particleAt, setParticle, trackObserved } from './propagate.js';
+import { trackRange, type CompiledLattice } from './tracking-api.js';
 
 export interface OrbitOptions {
   /** Initial guess (6 numbers; its delta is replaced by dp). Default 0. */
@@ -77,13 +77,22 @@ export function solveOrbits4(
         if (j < 4) coords[j * n + 5 * slot + j] += step;
       }
     });
-    if (!trackSegment(compiled, coords, n, 0, nElem)) {
-      const q = active[0];
-      throw new ClosedOrbitError(
-        dps[q],
-        `particle lost during Newton iteration ${iters[q] + 1} (the lattice is unstable or the orbit diverges)`,
-      );
-    }
+    const alive = new Uint8Array(n).fill(1);
+    trackRange(compiled, coords, n, 0, nElem, alive);
+    active.forEach((q, slot) => {
+      const lost = (i: number) => !alive[5 * slot + i] || !Number.isFinite(coords[5 * slot + i]);
+      if (lost(4)) {
+        throw new ClosedOrbitError(
+          dps[q],
+          `the reference particle was lost during Newton iteration ${iters[q] + 1} (the orbit diverges or lies outside the aperture)`,
+        );
+      }
+      if ([0, 1, 2, 3].some(lost)) {
+        throw new UnstableLatticeError(
+          `closed orbit at dp=${dps[q]}: particles displaced by ${step} from the orbit were lost in one turn (the one-turn map is strongly unstable)`,
+        );
+      }
+    });
     active.forEach((q, slot) => {
       const base = 5 * slot;
       const ref = refs[q];
