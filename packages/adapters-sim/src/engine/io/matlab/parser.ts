@@ -458,15 +458,12 @@ class Parser {
     this.parenDepth++;
     const saveMatrix = this.matrixDepth;
     this.matrixDepth = 0;
-    while (this.tok.type === 'nl') this.p++;
     if (!this.isOp(close)) {
       for (;;) {
-        while (this.tok.type === 'nl') this.p++;
         if (this.isOp(':') && (this.isOp(',', this.peek()) || this.isOp(close, this.peek()))) {
           args.push({ t: 'colon', line: this.tok.line });
           this.p++;
         } else args.push(this.expr());
-        while (this.tok.type === 'nl') this.p++;
         if (this.isOp(',')) {
           this.p++;
           continue;
