@@ -179,3 +179,29 @@ describe('magnets in series on one supply', () => {
     expect(relErr(back, x)).toBeLessThan(1e-13);
   });
 });
+
+describe('under-determined: more coils than outputs', () => {
+  it('minimum-norm excitations that give the requested strengths exactly', () => {
+    const m = magnet({
+      type: 'combined',
+      inputs: [
+        { name: 'a', hardwareUnits: 'A' },
+        { name: 'b', hardwareUnits: 'A' },
+        { name: 'c', hardwareUnits: 'A' },
+      ],
+      outputs: [
+        { name: 'B1', fieldUnits: 'T', order: 1, strength: 'KL' },
+        { name: 'B2', fieldUnits: 'T/m', order: 2, strength: 'KL' },
+      ],
+      matrix: [
+        [1, 1, 0],
+        [0, 1, 1],
+      ],
+      inverse: 'least-squares',
+    });
+    // A x = [3, 3]·(1/Bρ)·Bρ: minimum-norm solution x = Aᵀ(AAᵀ)⁻¹f = [1, 2, 1]
+    const { hardware, residual } = m.solve([3 / BRHO_3GEV, 3 / BRHO_3GEV], ctx);
+    [1, 2, 1].forEach((v, i) => expect(hardware[i]).toBeCloseTo(v, 13));
+    for (const r of residual) expect(Math.abs(r)).toBeLessThan(1e-15);
+  });
+});
