@@ -175,7 +175,8 @@ export function elementToM(el: AtElement): string {
     .filter((k) => !skip.has(k) && el[k] !== undefined)
     .sort();
   for (const k of names) {
-    if (reference && sameField(el[k], reference[k])) continue;
+    // MaxOrder is always written: its default depends on the polynomial lengths.
+    if (k !== 'MaxOrder' && reference && sameField(el[k], reference[k])) continue;
     args.push(mString(k), mLiteral(el[k]));
   }
   return `${constructorName(cls)}(${args.join(', ')});...`;
