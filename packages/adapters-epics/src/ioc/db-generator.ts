@@ -86,7 +86,9 @@ export function recordFields(c: IocChannelDescription): [string, string | number
     if (rtyp === 'waveform') {
       // A constant input link initialises the array when the record is processed at init.
       const items = (Array.isArray(init) ? init : [init]) as (number | string)[];
-      out.push(['INP', `[${items.map((v) => (typeof v === 'string' ? JSON.stringify(v) : formatNumber(v))).join(',')}]`]);
+      const literal = (v: number | string) => (typeof v === 'string' ? JSON.stringify(v) : formatNumber(v));
+      // EPICS 7.0.3 cannot load a JSON array constant into a 1-element waveform: use a scalar constant there.
+      out.push(['INP', (c.length ?? 1) === 1 ? literal(items[0]) : `[${items.map(literal).join(',')}]`]);
       out.push(['PINI', 'YES']);
     } else {
       out.push(['VAL', init as number | string]);

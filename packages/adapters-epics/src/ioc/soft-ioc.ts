@@ -192,8 +192,9 @@ export class SoftIoc {
         cleanup();
         reject(new Error(`${why}; ${exe} -d ${this.dbPath}; output:\n${this.log}`));
       };
+      // iocInit reports through errlog (stderr); the shell prompt goes to stdout.
       child.stdout!.on('data', onData);
-      child.stderr!.on('data', (d: Buffer) => this.record(d.toString('utf8')));
+      child.stderr!.on('data', onData);
       child.once('exit', onExit);
     });
     const deadline = Date.now() + 5000;
