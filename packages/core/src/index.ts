@@ -20,3 +20,4 @@ export * from './accelerator/tokens.js';
 export { sameUnits } from './accelerator/build-family-data.js';
 export * from './measurement/measurement.js';
 export * from './data/index.js';
+export * from './model/digital-twin.js';

@@ -1,5 +1,5 @@
-import { firstValueFrom, take, toArray } from 'rxjs';
-import { describe, expect, it } from 'vitest';
+import { firstValueFrom, take, tap, toArray } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
 import { OutOfLimitsError, WriteRejectedError, WritesNotAllowedError, rigidity } from '../src/index.js';
 import { ringAccelerator } from './helpers.js';
 
@@ -98,7 +98,9 @@ describe('Accelerator facade', () => {
     const hcm = acc.family('HCM');
     const subs = [1, 2, 3, 4, 5].map(() => hcm.readback$.subscribe());
     const other = acc.family('HCM').watch({ field: 'readback', units: 'physics' });
-    const got = firstValueFrom(other.pipe(take(2), toArray()));
+    const first: Float64Array[] = [];
+    const got = firstValueFrom(other.pipe(tap((v) => first.push(v)), take(2), toArray()));
+    await vi.waitFor(() => expect(first).toHaveLength(1));
     await hcm.byName('HCM1').set(4);
     const values = await got;
     expect(values[1][0]).toBeCloseTo(2e-3, 15);

@@ -4,6 +4,7 @@ import type { ControlSystemRegistry } from '../control/control-system-registry.j
 import type { LoadedFacility } from '../config/load-facility.js';
 import { MlayerError } from '../errors.js';
 import type { LatticeModel } from '../model/lattice-model.js';
+import { isDigitalTwin, type DigitalTwin } from '../model/digital-twin.js';
 import { rigidity, type BeamState } from '../units/beam.js';
 import type { ConversionContext } from '../units/unit-conversion.js';
 import { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
@@ -66,6 +67,13 @@ export class Accelerator {
   /** The design model, when one was provided (the twin provides it). */
   get model(): LatticeModel | undefined {
     return this.container.isBound(TOKENS.LatticeModel) ? this.container.get<LatticeModel>(TOKENS.LatticeModel) : undefined;
+  }
+
+  /** The digital twin behind this accelerator (error sets, live changes); an error in online modes. */
+  get twin(): DigitalTwin {
+    const cs = this.access.controlSystem;
+    if (!isDigitalTwin(cs)) throw new MlayerError(`mode '${this.mode}' is not a digital twin (control system type of '${cs.name}')`);
+    return cs;
   }
 
   get beam(): BeamState {

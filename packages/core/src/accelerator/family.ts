@@ -1,4 +1,4 @@
-import { combineLatest, map, type Observable, throttleTime, asyncScheduler } from 'rxjs';
+import { auditTime, combineLatest, map, type Observable, throttleTime, asyncScheduler } from 'rxjs';
 import type { Sample } from '../control/sample.js';
 import type { FieldName } from '../config/schema.js';
 import { MlayerError, OutOfLimitsError, WriteRejectedError } from '../errors.js';
@@ -176,7 +176,9 @@ export class Family {
   watch(options: WatchOptions = {}): Observable<Float64Array> {
     const field = options.field ?? this.defaultReadField();
     const streams = this.channels(field).map((c) => this.context.access.monitor(c));
+    // Updates of several devices in the same tick (one BPM acquisition) give one emission.
     let out = combineLatest(streams).pipe(
+      auditTime(0),
       map((samples) => {
         const hw = samples.map((s) => (typeof s.value === 'number' ? s.value : Number.NaN));
         return options.units === 'physics' ? this.toPhysics(hw, field) : Float64Array.from(hw);

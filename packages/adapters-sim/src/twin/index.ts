@@ -1,0 +1,7 @@
+export { TwinControlSystem, type TwinOptions } from './twin-control-system.js';
+export { registerTwin } from './register-twin.js';
+export { TwinSettingsSchema, type TwinSettings, type TwinSettingsInput } from './settings.js';
+export { ErrorSpecSchema, type ErrorSpec, type ErrorSpecInput } from './error-spec.js';
+export { applyErrorSpec, type AppliedErrors } from './error-model.js';
+export { familyRole, type TwinRole } from './twin-devices.js';
+export { Random, deriveSeed } from './random.js';

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { MlayerError, UnitConversionRegistry, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
+import { loadLattice } from '../engine/io/index.js';
+import type { Lattice } from '../engine/lattice.js';
+import { TwinSettingsSchema, type TwinSettings } from './settings.js';
+import { TwinControlSystem } from './twin-control-system.js';
+
+/**
+ * Registers the 'twin' control-system type. The factory needs `extras.facility`
+ * (the LoadedFacility, passed by createAccelerator) and uses `extras.conversions`
+ * (the application's registry) and, when given, `extras.lattice` (a Lattice already
+ * loaded) instead of the facility's lattice file.
+ */
+export function registerTwin(registry: ControlSystemRegistry): void {
+  registry.register<TwinSettings>({
+    type: 'twin',
+    description: 'the digital twin: AT-compatible engine behind the facility channel names',
+    online: false,
+    settingsSchema: TwinSettingsSchema,
+    create(settings, context) {
+      const facility = context.extras.facility as LoadedFacility | undefined;
+      if (!facility) throw new MlayerError('the twin control system needs extras.facility');
+      const conversions = (context.extras.conversions as UnitConversionRegistry | undefined) ?? new UnitConversionRegistry();
+      let lattice = context.extras.lattice as Lattice | undefined;
+      if (!lattice) {
+        if (!facility.config.lattice) throw new MlayerError(`${facility.file}: the twin needs a lattice (lattice.file)`);
+        lattice = loadLattice(facility.resolvePath(facility.config.lattice.file));
+      }
+      const twin = new TwinControlSystem({ name: context.name, facility, conversions, lattice, settings });
+      if (settings.errors) {
+        const file = context.resolvePath(settings.errors);
+        twin.applyErrors(parse(readFileSync(file, 'utf8')), settings.seed);
+      }
+      return twin.start();
+    },
+  });
+}

@@ -1,0 +1,367 @@
+import { Observable, Subject } from 'rxjs';
+import {
+  DisconnectedError,
+  MlayerError,
+  TimeoutError,
+  WriteRejectedError,
+  makeSample,
+  rigidity,
+  type ChannelWrite,
+  type ConnectionEvent,
+  type ControlSystem,
+  type ConversionContext,
+  type DigitalTwin,
+  type LatticeModel,
+  type LoadedFacility,
+  type ParameterRef,
+  type ReadOptions,
+  type Sample,
+  type UnitConversionRegistry,
+  type WriteOptions,
+} from '@mlayer/core';
+import { createLatticeModel, type EngineLatticeModel } from '../engine/model/index.js';
+import type { Lattice } from '../engine/lattice.js';
+import { applyErrorSpec, type AppliedErrors } from './error-model.js';
+import { ErrorSpecSchema } from './error-spec.js';
+import { Random } from './random.js';
+import type { TwinSettings } from './settings.js';
+import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
+
+export interface TwinOptions {
+  readonly name: string;
+  readonly facility: LoadedFacility;
+  readonly conversions: UnitConversionRegistry;
+  /** The design lattice. */
+  readonly lattice: Lattice;
+  readonly settings: TwinSettings;
+}
+
+/**
+ * The digital twin as a control system: the facility's own channel names, each
+ * bound to a model quantity of the machine model (the design lattice plus errors
+ * plus the present setpoints). Setpoint and readback are distinct (power-supply
+ * ramps, readback noise); BPMs read the closed orbit with offsets, gains,
+ * rotations and noise; monitors emit at the update rate.
+ */
+export class TwinControlSystem implements ControlSystem, DigitalTwin {
+  readonly isDigitalTwin = true as const;
+  readonly online = false;
+  readonly name: string;
+  readonly designModel: EngineLatticeModel;
+  private machine: EngineLatticeModel;
+  private readonly devices: TwinDevices;
+  private readonly settings: TwinSettings;
+  private readonly facility: LoadedFacility;
+  private readonly noise: Random;
+  private readonly subjects = new Map<string, { subject: Subject<Sample>; count: number }>();
+  private readonly connection = new Subject<ConnectionEvent>();
+  readonly connection$ = this.connection.asObservable();
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private orbitCache: { version: number; dp: number; orbit: Map<number, [number, number]> } | undefined;
+  private tuneCache: { version: number; dp: number; tunes: [number, number] } | undefined;
+  private errors: AppliedErrors | undefined;
+  private seed: number | undefined;
+  private readonly rf: { f0: number; alpha: number } | undefined;
+  private lastTick = Date.now();
+  private closed = false;
+
+  constructor(options: TwinOptions) {
+    this.name = options.name;
+    this.settings = options.settings;
+    this.facility = options.facility;
+    this.designModel = createLatticeModel(options.lattice);
+    this.machine = this.designModel.clone();
+    this.noise = new Random(options.settings.seed ^ 0x5eed);
+    this.devices = buildTwinDevices(options.facility, options.name, options.conversions, this.designModel);
+    if (this.devices.actuators.some((a) => a.role === 'rf')) {
+      const cav = this.designModel.find('class:RFCavity');
+      const f0 = cav.length > 0 ? this.designModel.getParameter({ element: cav[0], field: 'Frequency' }) : Number.NaN;
+      if (!Number.isFinite(f0) || f0 <= 0) throw new MlayerError(`${options.facility.file}: the twin needs an RF cavity with a Frequency in the lattice to simulate the RF family`);
+      this.rf = { f0, alpha: this.designModel.momentumCompaction() };
+    }
+    this.initialiseSetpoints();
+  }
+
+  get machineModel(): LatticeModel {
+    return this.machine;
+  }
+  get errorSeed(): number | undefined {
+    return this.seed;
+  }
+  /** The errors applied last (per-device draws), for reports and tests. */
+  get appliedErrors(): AppliedErrors | undefined {
+    return this.errors;
+  }
+
+  /** Starts the update loop (monitors); called by the factory. */
+  start(): this {
+    if (!this.timer) {
+      this.timer = setInterval(() => this.tick(), 1000 / this.settings.updateRate);
+      this.timer.unref?.();
+    }
+    return this;
+  }
+
+  // ---- ControlSystem port -------------------------------------------------
+
+  async read(channels: readonly string[], options: ReadOptions = {}): Promise<Sample[]> {
+    options.signal?.throwIfAborted();
+    this.advance();
+    return channels.map((c) => this.sample(c, options.timeout));
+  }
+
+  async write(writes: readonly ChannelWrite[], options: WriteOptions = {}): Promise<void> {
+    options.signal?.throwIfAborted();
+    const planned: { act: TwinActuator | undefined; binding: ChannelBinding; value: number; channel: string }[] = [];
+    for (const w of writes) {
+      const b = this.binding(w.channel, options.timeout);
+      if (typeof w.value !== 'number') throw new WriteRejectedError(w.channel, 'the twin accepts numbers only');
+      if (!Number.isFinite(w.value)) throw new WriteRejectedError(w.channel, `value ${w.value} is not finite`);
+      if (b.kind === 'setpoint') {
+        const lim = b.actuator.limits;
+        if (lim && (w.value < lim[0] || w.value > lim[1])) throw new WriteRejectedError(w.channel, `value ${w.value} outside the limits [${lim[0]}, ${lim[1]}]`);
+        planned.push({ act: b.actuator, binding: b, value: w.value, channel: w.channel });
+      } else if (b.kind === 'static') {
+        planned.push({ act: undefined, binding: b, value: w.value, channel: w.channel });
+      } else {
+        throw new WriteRejectedError(w.channel, 'read-only channel');
+      }
+    }
+    this.advance();
+    let rampTime = 0;
+    for (const p of planned) {
+      if (p.act) {
+        p.act.setpoint = p.value;
+        if (this.settings.rampRate === undefined) this.setActual(p.act, p.value);
+        else rampTime = Math.max(rampTime, Math.abs(p.value - p.act.actual) / this.settings.rampRate);
+      } else if (p.binding.kind === 'static') p.binding.value = p.value;
+      this.emit(p.channel);
+    }
+    if (options.wait && rampTime > 0) {
+      const timeout = options.timeout ?? this.settings.timeout;
+      if (rampTime * 1000 > timeout) throw new TimeoutError(planned[0].channel, timeout, 'write with wait (power supply ramp)');
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => {
+          options.signal?.removeEventListener('abort', onAbort);
+          this.advance();
+          resolve();
+        }, rampTime * 1000 + 1);
+        const onAbort = () => {
+          clearTimeout(t);
+          reject(options.signal?.reason);
+        };
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+      });
+    }
+  }
+
+  monitor(channel: string): Observable<Sample> {
+    return new Observable<Sample>((subscriber) => {
+      try {
+        this.binding(channel);
+      } catch (e) {
+        subscriber.error(e);
+        return undefined;
+      }
+      let entry = this.subjects.get(channel);
+      if (!entry) {
+        entry = { subject: new Subject<Sample>(), count: 0 };
+        this.subjects.set(channel, entry);
+      }
+      entry.count++;
+      this.advance();
+      subscriber.next(this.sample(channel));
+      const sub = entry.subject.subscribe(subscriber);
+      return () => {
+        sub.unsubscribe();
+        entry!.count--;
+        if (entry!.count === 0) this.subjects.delete(channel);
+      };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    for (const { subject } of this.subjects.values()) subject.complete();
+    this.subjects.clear();
+    this.connection.complete();
+  }
+
+  // ---- DigitalTwin --------------------------------------------------------
+
+  applyErrors(spec: unknown, seed: number): void {
+    const parsed = ErrorSpecSchema.safeParse(spec);
+    if (!parsed.success) {
+      const i = parsed.error.issues[0];
+      throw new MlayerError(`error specification: ${i.path.join('.') || '(root)'}: ${i.message}`);
+    }
+    const lattice = this.designModel.lattice();
+    this.errors = applyErrorSpec(parsed.data, seed, lattice, this.devices, this.rf?.f0);
+    this.seed = seed;
+    this.rebuildMachine(lattice);
+  }
+
+  clearErrors(): void {
+    for (const a of this.devices.actuators) a.calibration = 1;
+    for (const b of this.devices.bpms.values()) {
+      b.offset = [0, 0];
+      b.gain = [0, 0];
+      b.rotation = 0;
+      b.noise = undefined;
+    }
+    this.errors = undefined;
+    this.seed = undefined;
+    this.rebuildMachine(this.designModel.lattice());
+  }
+
+  setModelParameter(ref: ParameterRef, value: number): void {
+    this.machine.setParameter(ref, value);
+    this.emitAll();
+  }
+
+  // ---- internals ----------------------------------------------------------
+
+  private conversionContext(): ConversionContext {
+    const beam = { energy: this.facility.config.energy, particle: this.facility.config.particle };
+    return { beam, brho: rigidity(beam) };
+  }
+
+  /** Setpoints start at the design values of the model parameters they drive. */
+  private initialiseSetpoints(): void {
+    const ctx = this.conversionContext();
+    for (const a of this.devices.actuators) {
+      let physics: number;
+      if (a.role === 'rf') physics = this.rf!.f0;
+      else {
+        const v = this.designModel.getParameter(a.ref!);
+        physics = a.integrated ? v * a.length : v;
+      }
+      let hw: number;
+      try {
+        hw = a.conversion.toHardware(physics, ctx);
+      } catch (e) {
+        throw new MlayerError(`${this.facility.file}: twin: ${a.family} ${a.name}: the design value ${physics} cannot be converted to hardware units: ${(e as Error).message}`, { cause: e });
+      }
+      a.setpoint = hw;
+      a.actual = hw;
+      a.conversion.commit?.(hw);
+    }
+  }
+
+  private rebuildMachine(lattice: Lattice): void {
+    this.machine = createLatticeModel(lattice);
+    for (const a of this.devices.actuators) if (a.role === 'magnet') this.applyToModel(a);
+    this.orbitCache = undefined;
+    this.tuneCache = undefined;
+    this.emitAll();
+  }
+
+  private setActual(a: TwinActuator, hw: number): void {
+    a.actual = hw;
+    a.conversion.commit?.(hw);
+    if (a.role === 'magnet') this.applyToModel(a);
+  }
+
+  private applyToModel(a: TwinActuator): void {
+    const physics = a.conversion.toPhysics(a.actual, this.conversionContext());
+    const value = (a.integrated ? physics / a.length : physics) * a.calibration;
+    this.machine.setParameter(a.ref!, value);
+  }
+
+  /** Moves ramping supplies to where they are now. */
+  private advance(): void {
+    const now = Date.now();
+    const dt = (now - this.lastTick) / 1000;
+    this.lastTick = now;
+    const rate = this.settings.rampRate;
+    if (rate === undefined) return;
+    for (const a of this.devices.actuators) {
+      if (a.actual === a.setpoint) continue;
+      const step = rate * dt;
+      const d = a.setpoint - a.actual;
+      this.setActual(a, Math.abs(d) <= step ? a.setpoint : a.actual + Math.sign(d) * step);
+    }
+  }
+
+  private dp(): number {
+    const rf = this.devices.actuators.find((a) => a.role === 'rf');
+    if (!rf || !this.rf) return 0;
+    const f = rf.conversion.toPhysics(rf.actual, this.conversionContext()) + (this.errors?.rfOffset ?? 0);
+    return -(f - this.rf.f0) / (this.rf.f0 * this.rf.alpha);
+  }
+
+  private orbitAt(element: number): [number, number] {
+    const dp = this.dp();
+    const version = this.machine.version;
+    if (!this.orbitCache || this.orbitCache.version !== version || this.orbitCache.dp !== dp) {
+      const elements = [...this.devices.bpms.keys()];
+      const co = elements.length > 0 ? this.machine.closedOrbit(elements, { dp }) : [];
+      const orbit = new Map<number, [number, number]>();
+      elements.forEach((e, i) => orbit.set(e, [co[i][0], co[i][2]]));
+      this.orbitCache = { version, dp, orbit };
+    }
+    return this.orbitCache.orbit.get(element)!;
+  }
+
+  private tunes(): [number, number] {
+    const dp = this.dp();
+    const version = this.machine.version;
+    if (!this.tuneCache || this.tuneCache.version !== version || this.tuneCache.dp !== dp) {
+      const t = this.machine.tunes({ dp });
+      this.tuneCache = { version, dp, tunes: [t.qx - Math.floor(t.qx), t.qy - Math.floor(t.qy)] };
+    }
+    return this.tuneCache.tunes;
+  }
+
+  private binding(channel: string, timeout?: number): ChannelBinding {
+    const b = this.devices.bindings.get(channel);
+    if (!b) throw new TimeoutError(channel, timeout ?? this.settings.timeout, `connect (no such channel in the twin of ${this.facility.config.name})`);
+    if (this.closed) throw new DisconnectedError(channel, 'twin closed');
+    return b;
+  }
+
+  private sample(channel: string, timeout?: number): Sample {
+    const b = this.binding(channel, timeout);
+    const ctx = this.conversionContext();
+    switch (b.kind) {
+      case 'setpoint':
+        return makeSample(b.actuator.setpoint);
+      case 'readback':
+        return makeSample(b.actuator.actual + this.settings.readbackNoise * this.noise.gaussian());
+      case 'static':
+        return makeSample(b.value);
+      case 'current':
+        return makeSample(b.conversion.toHardware(this.settings.beamCurrent, ctx));
+      case 'tune':
+        return makeSample(b.conversion.toHardware(this.tunes()[b.plane] + this.settings.tuneNoise * this.noise.gaussian(), ctx));
+      case 'bpm': {
+        const bpm = b.bpm;
+        const [x, y] = this.orbitAt(bpm.element);
+        const u = x - bpm.offset[0];
+        const v = y - bpm.offset[1];
+        const c = Math.cos(bpm.rotation);
+        const s = Math.sin(bpm.rotation);
+        const read = b.plane === 0 ? (1 + bpm.gain[0]) * (c * u + s * v) : (1 + bpm.gain[1]) * (-s * u + c * v);
+        const sigma = bpm.noise?.[b.plane] ?? this.settings.bpmNoise;
+        return makeSample(b.conversion.toHardware(read + (sigma > 0 ? sigma * this.noise.gaussian() : 0), ctx));
+      }
+    }
+  }
+
+  private emit(channel: string): void {
+    const entry = this.subjects.get(channel);
+    if (entry) entry.subject.next(this.sample(channel));
+  }
+
+  private emitAll(): void {
+    for (const channel of this.subjects.keys()) this.emit(channel);
+  }
+
+  private tick(): void {
+    if (this.closed || this.subjects.size === 0) return;
+    this.advance();
+    this.emitAll();
+  }
+}

@@ -1,0 +1,27 @@
+import type { ControlSystem } from '../control/control-system.js';
+import type { LatticeModel, ParameterRef } from './lattice-model.js';
+
+/**
+ * What a digital twin offers beyond the ControlSystem port: the design model (what
+ * tools may know), the machine model (the errored lattice that the channels show),
+ * a seeded error set, and live changes by another actor.
+ */
+export interface DigitalTwin {
+  readonly isDigitalTwin: true;
+  /** The ideal lattice: what model-based tools use. */
+  readonly designModel: LatticeModel;
+  /** The lattice behind the channels (design plus errors plus setpoints). */
+  readonly machineModel: LatticeModel;
+  /** Seed of the error set applied last (undefined when none). */
+  readonly errorSeed: number | undefined;
+  /** Applies an error specification (validated by the twin) with a seed; reproducible. */
+  applyErrors(spec: unknown, seed: number): void;
+  /** Removes every error (back to the design lattice with the present setpoints). */
+  clearErrors(): void;
+  /** A change by another actor (a disturbance): tools see it through the channels only. */
+  setModelParameter(ref: ParameterRef, value: number): void;
+}
+
+export function isDigitalTwin(cs: ControlSystem): cs is ControlSystem & DigitalTwin {
+  return (cs as Partial<DigitalTwin>).isDigitalTwin === true;
+}
