@@ -1,0 +1,16 @@
+export * from './types.js';
+export * from './errors.js';
+export { compileLattice, ringContext, type CompileOptions } from './compile.js';
+export {
+  track,
+  trackRange,
+  createParticles,
+  particlesFromRows,
+  coordsToRows,
+  aliveFromCoords,
+  LOSS_LIMIT,
+  type LossLog,
+} from './track.js';
+export { registerPassMethod, getPassMethod, passMethodNames, CAVITY_PASS_METHODS } from './registry.js';
+export { FieldReader } from './fields.js';
+export type { Frame } from './frame.js';
