@@ -185,6 +185,7 @@ export function flattenNumbers(v: FieldValue | undefined): number[] | undefined 
   if (typeof v === 'number') return [v];
   if (typeof v === 'boolean') return [v ? 1 : 0];
   if (Array.isArray(v)) {
+    if (v.every((x) => typeof x === 'number')) return v as number[];
     const out: number[] = [];
     for (const x of v) {
       const f = flattenNumbers(x as FieldValue);
@@ -210,7 +211,7 @@ function asVector(fam: string, field: string, v: FieldValue, length?: number): n
   if (length !== undefined && f.length !== length) {
     throw new ElementDataError(fam, field, `expected ${length} numbers, got ${f.length}: ${describe(v)}`);
   }
-  return f;
+  return f === v ? [...f] : f;
 }
 
 function asMatrix(fam: string, field: string, v: FieldValue, rows: number, cols: number): number[][] {

@@ -45,6 +45,15 @@ export const KEYWORDS = new Set([
 
 const OPS = ['...', '.^', ".'", '.*', './', '.\\', '==', '~=', '!=', '<=', '>=', '&&', '||', '+', '-', '*', '/', '\\', '^', '<', '>', '&', '|', '~', '!', '=', '(', ')', '[', ']', '{', '}', ',', ';', ':', '.', '@', "'"];
 
+const NUMBER = /(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?/y;
+/** Operators by first character, longest first. */
+const OPS_BY_CHAR = new Map<string, string[]>();
+for (const o of OPS) {
+  const list = OPS_BY_CHAR.get(o[0]) ?? [];
+  list.push(o);
+  OPS_BY_CHAR.set(o[0], list);
+}
+
 function isIdStart(c: string): boolean {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_';
 }
@@ -155,7 +164,8 @@ export function tokenize(src: string, file: string): Token[] {
       continue;
     }
     if (isDigit(c) || (c === '.' && isDigit(src[i + 1] ?? ''))) {
-      const m = /^(\d+\.?\d*|\.\d+)([eEdD][+-]?\d+)?/.exec(src.slice(i, i + 64));
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(src);
       if (!m) throw new MSyntaxError(file, line, i - lineStart + 1, 'bad number');
       const text = m[0];
       // "1." followed by an operator like * or ' : keep MATLAB's reading (1. then op) — handled by the regex.
@@ -176,7 +186,7 @@ export function tokenize(src: string, file: string): Token[] {
       i = j;
       continue;
     }
-    const op = OPS.find((o) => src.startsWith(o, i));
+    const op = OPS_BY_CHAR.get(c)?.find((o) => src.startsWith(o, i));
     if (!op) throw new MSyntaxError(file, line, i - lineStart + 1, `unexpected character '${c}'`);
     push('op', op, i);
     i += op.length;
