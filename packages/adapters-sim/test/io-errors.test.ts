@@ -43,7 +43,7 @@ describe('lattice file errors', () => {
     const e = catchError(() => loadLattice('/tmp/ring.lte'));
     expect(e).toBeInstanceOf(UnknownLatticeFormatError);
     expect(e.message).toContain('/tmp/ring.lte');
-    expect(e.message).toContain('.atjson.json, .json, .m, .mat');
+    expect(e.message).toContain('.atjson.json, .json, .lattice.json, .m, .mat');
   });
 
   it('a read-only format cannot be saved', () => {

@@ -39,7 +39,8 @@ function harmlessMaxOrder(diff: string, lat: ReturnType<typeof loadLattice>, ref
 
 describe('lattice files against the pyAT references', () => {
   it('registers .m, .mat, .json and .atjson.json', () => {
-    expect(listFormats().map((f) => f.extension)).toEqual(['.atjson.json', '.json', '.m', '.mat']);
+    expect(listFormats().map((f) => f.extension)).toEqual(['.atjson.json', '.json', '.lattice.json', '.m', '.mat']);
+    expect(listFormats().find((f) => f.extension === '.lattice.json')?.canSave).toBe(false);
   });
 
   for (const { name, dir } of latticeDirs()) {
@@ -47,6 +48,14 @@ describe('lattice files against the pyAT references', () => {
     describe(name, () => {
       it('has its supplied formats', () => {
         expect(files.length).toBeGreaterThanOrEqual(6);
+      });
+      it('the reference element list itself loads into the same lattice as the pyAT JSON file', () => {
+        for (const variant of ['orig', '4d']) {
+          const fromRef = loadLattice(join(dir, `${name}_${variant}.lattice.json`));
+          const fromJson = loadLattice(join(dir, `${name}_${variant}.atjson.json`));
+          expect(fromRef.elements).toEqual(fromJson.elements);
+          expect(compareWithReference(fromRef, readReference(join(dir, `${name}_${variant}.lattice.json`)))).toEqual([]);
+        }
       });
       for (const f of files) {
         const variant = f.includes('_4d') ? '4d' : 'orig';

@@ -8,9 +8,10 @@ import type { Lattice } from '../lattice.js';
 import { loadAtJson, saveAtJson } from './atjson-format.js';
 import { loadMLattice, saveMLattice } from './m-format.js';
 import { loadMatLattice, saveMatLattice } from './mat-format.js';
+import { loadReferenceLattice } from './reference-format.js';
 import { LatticeFormatRegistry, type LatticeFormatInfo } from './registry.js';
 
-/** A new registry holding the AT formats: .m, .mat, .json (pyAT JSON, also as .atjson.json). */
+/** A new registry holding the AT formats: .m, .mat, .json (pyAT JSON, also as .atjson.json), .lattice.json (read only). */
 export function createDefaultLatticeFormats(): LatticeFormatRegistry {
   const r = new LatticeFormatRegistry();
   r.registerFormat('.m', {
@@ -26,6 +27,10 @@ export function createDefaultLatticeFormats(): LatticeFormatRegistry {
   const json = { load: loadAtJson, save: saveAtJson, description: 'pyAT JSON lattice (at.save_json / at.load_json)' };
   r.registerFormat('.json', json);
   r.registerFormat('.atjson.json', json);
+  r.registerFormat('.lattice.json', {
+    load: loadReferenceLattice,
+    description: 'element list of the shared pyAT references (pyat-reference-lattice/1), read only',
+  });
   return r;
 }
 

@@ -7,3 +7,4 @@ export { parseMatLattice, formatMatLattice, loadMatLattice, saveMatLattice, type
 export { parseAtJson, formatAtJson, loadAtJson, saveAtJson } from './atjson-format.js';
 export { buildElement, elementFromRecord, findClass, AT_CLASSES, type AtClassName } from './element-classes.js';
 export { assembleLattice, KNOWN_PARTICLES, type AssembleOptions } from './lattice-assembly.js';
+export { parseReferenceLattice, loadReferenceLattice } from './reference-format.js';
