@@ -59,7 +59,48 @@ else
 end
 `;
 
+const HELPERS = `function r = helpers_deck()
+% subfunctions, varargin, switch, while, lattice helpers, % inside strings
+cells = make_cell(3, 'QF', 'QD');
+r = [{atmarker('start%1')} cells];
+k = 0;
+while k < 2
+  k = k + 1;
+end
+switch 'sext'
+  case {'quad', 'dip'}
+    r{end+1} = atdrift('WRONG', 1);
+  otherwise
+    r{end+1} = atsextupole('SX', 0.1, 10*k);
+end
+idx = findcells(r, 'FamName', 'QD');
+r = atsetfieldvalues(r, idx, 'PolynomB', [0 -0.5]);
+r = atsetfieldvalues(r, idx, 'K', -0.5);
+r = atSetRingProperties(r, 'Energy', 1.5e9, 'Periodicity', 4);
+end
+
+function c = make_cell(n, varargin)
+c = cell(1, 0);
+for i = 1:n
+  name = varargin{mod(i - 1, numel(varargin)) + 1};
+  c{end+1} = atquadrupole(name, 0.25, 0.5 * i);
+end
+end
+`;
+
 describe('hand-written .m decks', () => {
+  it('runs subfunctions, varargin, switch, while and the lattice helpers', () => {
+    const lat = parseMLattice(HELPERS, 'helpers_deck.m');
+    expect(lat.elements.map((e) => e.FamName)).toEqual(['start%1', 'QF', 'QD', 'QF', 'SX']);
+    expect(lat.elements.map((e) => e.K)).toEqual([undefined, 0.5, -0.5, 1.5, undefined]);
+    // atsetfieldvalues replaced PolynomB and K of QD (a K left different from PolynomB(2) is an error, as in pyAT).
+    expect(lat.elements[2].PolynomB).toEqual([0, -0.5]);
+    expect(lat.elements[2].K).toBe(-0.5);
+    expect(lat.elements[4].PolynomB).toEqual([0, 0, 20]);
+    // atSetRingProperties added a RingParam element: it becomes the ring properties.
+    expect(lat.properties).toMatchObject({ name: '', energy: 1.5e9, periodicity: 4 });
+  });
+
   it('evaluates a function deck with globals, arithmetic, structs and cell concatenation', () => {
     const lat = parseMLattice(DECK, 'mydeck.m');
     expect(lat.elements.map((e) => e.FamName)).toEqual(['D1', 'QF', 'D1', 'B', 'D1', 'QD', 'D1', 'QF', 'D1', 'B', 'D1', 'QD', 'M']);
