@@ -2,6 +2,8 @@ import { Command, CommanderError } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerGetSetCommands } from './commands/get-set.js';
+import { registerModelCommands } from './commands/model.js';
 
 export const VERSION = '0.1.0';
 
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSchemaCommand(program);
   registerDemoCommand(program);
+  registerGetSetCommands(program);
+  registerModelCommands(program);
   return program;
 }
 

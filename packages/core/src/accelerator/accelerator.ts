@@ -66,7 +66,9 @@ export class Accelerator {
   }
   /** The design model, when one was provided (the twin provides it). */
   get model(): LatticeModel | undefined {
-    return this.container.isBound(TOKENS.LatticeModel) ? this.container.get<LatticeModel>(TOKENS.LatticeModel) : undefined;
+    if (this.container.isBound(TOKENS.LatticeModel)) return this.container.get<LatticeModel>(TOKENS.LatticeModel);
+    const cs = this.access.controlSystem;
+    return isDigitalTwin(cs) ? cs.designModel : undefined;
   }
 
   /** The digital twin behind this accelerator (error sets, live changes); an error in online modes. */

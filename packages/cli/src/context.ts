@@ -1,0 +1,32 @@
+import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type LoadedFacility } from '@mlayer/core';
+import { registerCalibration } from '@mlayer/calibration';
+import { registerTwin } from '@mlayer/adapters-sim';
+import type { GlobalOptions } from './program.js';
+import { resolveFacilityPath } from './facility-path.js';
+
+/** Registers the adapter for a control-system type, loading its package only when needed. */
+async function registerAdapter(type: string, registry: ControlSystemRegistry): Promise<void> {
+  if (registry.has(type)) return;
+  if (type === 'twin') registerTwin(registry);
+  else if (type === 'epics') (await import('@mlayer/adapters-epics')).registerEpics(registry);
+  else if (type === 'tango') (await import('@mlayer/adapters-tango')).registerTango(registry);
+}
+
+export interface OpenOptions extends GlobalOptions {
+  /** Extra settings for the chosen control system's factory. */
+  readonly extras?: Readonly<Record<string, unknown>>;
+}
+
+/** Loads the facility and builds the accelerator for the chosen mode, with every adapter it needs. */
+export async function openAccelerator(options: OpenOptions): Promise<{ acc: Accelerator; facility: LoadedFacility }> {
+  const facility = loadFacility(resolveFacilityPath(options.facility));
+  const mode = options.mode ?? facility.config.defaultMode ?? Object.keys(facility.config.controlSystems)[0];
+  const cs = facility.config.controlSystems[mode];
+  if (!cs) throw new MlayerError(`${facility.file}: unknown mode '${mode}'; the facility defines ${Object.keys(facility.config.controlSystems).join(', ')}`);
+  const controlSystems = new ControlSystemRegistry();
+  await registerAdapter(cs.type, controlSystems);
+  const conversions = new UnitConversionRegistry();
+  registerCalibration(conversions);
+  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras: options.extras });
+  return { acc, facility };
+}
