@@ -8,6 +8,7 @@ import { readParameter, writeParameter, type ElementParameter } from '../src/eng
 import {
   chromaticityResponse,
   dispersionResponse,
+  opticsResponse,
   orbitResponse,
   orbitResponseDerivative,
   tuneResponse,
@@ -56,6 +57,13 @@ describe.each(LATTICES.filter(available))('$name response matrices vs pyAT', (l)
     const [d] = tuneResponse(compiled, [[{ element: dk.quad_index, field: 'PolynomB', index: 1 }]], { state });
     expect(Math.abs(d[0] - dk.dtune_dK_ring_with_integer[0])).toBeLessThan(1e-6);
     expect(Math.abs(d[1] - dk.dtune_dK_ring_with_integer[1])).toBeLessThan(1e-6);
+  });
+
+  it('beta response to one quadrupole at the BPMs', () => {
+    const [r] = opticsResponse(compiled, dk.bpm_index, [[{ element: dk.quad_index, field: 'PolynomB', index: 1 }]], { state });
+    const want: number[][] = dk.dbeta_dK_at_bpms;
+    const got = want.map((_, i) => [r.dbeta[2 * i], r.dbeta[2 * i + 1]]);
+    expect(maxAbsDiff(got, want) / maxAbs(want)).toBeLessThan(1e-5);
   });
 
   it('dispersion response at the BPMs', () => {

@@ -55,6 +55,8 @@ export {
   tuneResponse,
   chromaticityResponse,
   dispersionResponse,
+  opticsResponse,
+  type OpticsResponse,
   type OrbitResponseMatrices,
   type ResponseOptions,
   type ParameterResponseOptions,

@@ -17,7 +17,7 @@
  * normal modes: dmu_k = -tr(E_kk) / (2 sin mu_k), E = A^-1 T M_{e+1}^-1 dM_e M_e A.
  */
 import { MlayerError } from '@mlayer/core';
-import { normalModes4 } from './amat.js';
+import { normalModes4, twissFromA } from './amat.js';
 import {
   correctorKicks,
   elementKickDerivative,
@@ -425,4 +425,89 @@ function pathLengthMcf(st: LinearState): number {
   }
   if (!trackSegment(st.compiled, c, 2, 0, st.compiled.elements.length)) throw new MlayerError('dispersion response: particle lost tracking the off-momentum orbits');
   return (c[10] - c[11]) / (up[4] - dn[4]) / L;
+}
+
+/** First-order change of the optics at some points per unit of a parameter group. */
+export interface OpticsResponse {
+  readonly refpts: readonly number[];
+  /** d(beta_x), d(beta_y) per refpt (2 per refpt). */
+  readonly dbeta: Float64Array;
+  /** d(alpha_x), d(alpha_y) per refpt. */
+  readonly dalpha: Float64Array;
+  /** d(mu_x), d(mu_y) per refpt (phase advance from the start, rad). */
+  readonly dmu: Float64Array;
+}
+
+/**
+ * d(beta, alpha, mu)/d(parameter group) at the refpts, from the linearised map:
+ * with Q_e = M_{e+1}^-1 dM_e M_e, the one-turn matrix becomes T (I + h sum Q_e)
+ * and M_b becomes M_b (I + h sum_{e<b} Q_e); the normal-mode analysis of these
+ * perturbed matrices is differenced at +-h (no re-tracking of the lattice).
+ */
+export function opticsResponse(
+  compiled: CompiledLattice,
+  refpts: readonly number[],
+  groups: readonly (readonly ElementParameter[])[],
+  options: ParameterResponseOptions = {},
+): OpticsResponse[] {
+  normalizeRefpts(refpts, compiled.elements.length);
+  const st = stateFor(compiled, options);
+  const T = oneTurn(st);
+  const nr = refpts.length;
+  return groups.map((group) => {
+    // Q_e for the elements of the group, in lattice order
+    const qs: { e: number; Q: Mat4 }[] = [];
+    for (const [e, refs] of byElement(compiled, group)) {
+      const orbitIn = st.orbits.subarray(6 * e, 6 * e + 6);
+      const D = elementMatrixDerivative(compiled, e, refs, orbitIn, options.step);
+      const exitInv = inv4(matrixAt(st, e + 1));
+      if (!exitInv) throw new MlayerError(`optics response: singular transfer matrix at position ${e + 1}`);
+      qs.push({ e, Q: mul4(exitInv, mul4(D, matrixAt(st, e))) });
+    }
+    qs.sort((a, b) => a.e - b.e);
+    const sumAll = new Float64Array(16);
+    for (const { Q } of qs) for (let k = 0; k < 16; k++) sumAll[k] += Q[k];
+    const sumBefore = (b: number): Mat4 => {
+      const s = new Float64Array(16);
+      for (const { e, Q } of qs) if (e < b) for (let k = 0; k < 16; k++) s[k] += Q[k];
+      return s;
+    };
+    const partial = refpts.map((b) => sumBefore(b));
+    // scale the step so that the relative change of the matrices is ~1e-6
+    let norm = 0;
+    for (let k = 0; k < 16; k++) norm = Math.max(norm, Math.abs(sumAll[k]));
+    for (const s of partial) for (let k = 0; k < 16; k++) norm = Math.max(norm, Math.abs(s[k]));
+    const h = norm > 0 ? 1e-6 / norm : 1;
+    const evaluate = (sign: number) => {
+      const pert = (M: Mat4, S: Mat4): Mat4 => {
+        const IpS = identity4();
+        for (let k = 0; k < 16; k++) IpS[k] += sign * h * S[k];
+        return mul4(M, IpS);
+      };
+      const A0 = normalModes4(pert(T, sumAll), 'perturbed one-turn matrix').A;
+      const tw = { betaX: 0, betaY: 0, alphaX: 0, alphaY: 0, muX: 0, muY: 0 };
+      const out = new Float64Array(6 * nr);
+      refpts.forEach((b, i) => {
+        const ai = mul4(pert(matrixAt(st, b), partial[i]), A0);
+        twissFromA(ai, tw);
+        out.set([tw.betaX, tw.betaY, tw.alphaX, tw.alphaY, tw.muX, tw.muY], 6 * i);
+      });
+      return out;
+    };
+    const up = evaluate(1);
+    const dn = evaluate(-1);
+    const dbeta = new Float64Array(2 * nr);
+    const dalpha = new Float64Array(2 * nr);
+    const dmu = new Float64Array(2 * nr);
+    for (let i = 0; i < nr; i++) {
+      for (let k = 0; k < 2; k++) {
+        dbeta[2 * i + k] = (up[6 * i + k] - dn[6 * i + k]) / (2 * h);
+        dalpha[2 * i + k] = (up[6 * i + 2 + k] - dn[6 * i + 2 + k]) / (2 * h);
+        let d = up[6 * i + 4 + k] - dn[6 * i + 4 + k];
+        d -= 2 * Math.PI * Math.round(d / (2 * Math.PI));
+        dmu[2 * i + k] = d / (2 * h);
+      }
+    }
+    return { refpts: [...refpts], dbeta, dalpha, dmu };
+  });
 }
