@@ -70,7 +70,8 @@ export async function openH5(path: string, mode: 'r' | 'a' | 'w'): Promise<H5Fil
     if (!existsSync(abs)) throw new DataFileError(path, 'no such file');
     if (!statSync(abs).isFile()) throw new DataFileError(path, 'not a regular file');
   }
-  const f = new lib.File(abs, mode);
+  // New files use the HDF5 1.10 format (compact chunk indexes; readable by HDF5 >= 1.10, h5py, h5dump).
+  const f = mode === 'w' ? new lib.File(abs, mode, { libver: ['v110', 'v110'] }) : new lib.File(abs, mode);
   if (f.file_id < 0n) {
     throw new DataFileError(
       path,
