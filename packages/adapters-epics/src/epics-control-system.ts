@@ -303,7 +303,9 @@ export class EpicsControlSystem implements ControlSystem {
     const array = isArrayChannel(ch);
     return ch.createMonitor(
       seconds,
-      (m) => onSample(caSample(address.key, m.getChannel().getDbrData() as CaData, array)),
+      // The update was just decoded into the channel's Dbr; caSample copies what it needs at once,
+      // so the Dbr's own fields are read without epics-tca's defensive deep copy.
+      (m) => onSample(caSample(address.key, dbrNow(m.getChannel()), array)),
       ch.getDbrType() + DBR_TIME_OFFSET,
       array ? 0 : 1,
     );
@@ -318,6 +320,18 @@ export class EpicsControlSystem implements ControlSystem {
     this.connectionSubject.complete();
     this.context.destroyHard();
   }
+}
+
+/** The fields epics-tca's Dbr holds after decoding (read synchronously, never kept). */
+interface DbrFields {
+  readonly meta: Omit<CaData, 'value'>;
+  readonly value: CaData['value'];
+}
+
+function dbrNow(ch: Channel): CaData {
+  const dbr = ch.getDbr() as unknown as DbrFields;
+  const m = dbr.meta;
+  return { value: dbr.value, status: m.status, severity: m.severity, secondsSinceEpoch: m.secondsSinceEpoch, nanoSeconds: m.nanoSeconds };
 }
 
 function describeEca(code: number): string {

@@ -49,7 +49,9 @@ export class SupervisedChannel {
 
   private async run(): Promise<void> {
     for (let attempt = 1; !this.closed && !this.current$.value; attempt++) {
-      const ch = await this.context.createChannel(this.address.name, this.address.protocol, this.options.attemptSeconds);
+      // Short attempts first (a restarted IOC is found quickly), longer ones later (a loaded machine or a slow network).
+      const seconds = this.options.attemptSeconds * (attempt <= 3 ? 1 : Math.min(2 ** (attempt - 3), 8));
+      const ch = await this.context.createChannel(this.address.name, this.address.protocol, seconds);
       if (this.closed) {
         if (ch) await ch.destroyHard();
         return;
