@@ -84,3 +84,32 @@ describe.runIf(available(hmba))('coupled lattice (hmba + skew quadrupoles)', () 
     expect(Math.abs(r.elemdata[1].beta[1] - r.elemdata[0].beta[1])).toBeLessThan(1e-8 * uncoupled[1]);
   });
 });
+
+describe('equal tunes in both planes (symmetric FODO ring)', () => {
+  // 8 FODO cells: QF/2 - D - QD - D - QF/2; x and y one-turn traces are equal.
+  const q = (name: string, k: number, L: number) => ({
+    FamName: name, PassMethod: 'StrMPoleSymplectic4Pass', Length: L, PolynomA: [0, 0], PolynomB: [0, k], MaxOrder: 1, NumIntSteps: 10, Class: 'Quadrupole',
+  });
+  const d = (L: number) => ({ FamName: 'D', PassMethod: 'DriftPass', Length: L, Class: 'Drift' });
+  const cell = [q('QF', 1.2, 0.1), d(1), q('QD', -1.2, 0.2), d(1), q('QF', 1.2, 0.1)];
+  const lattice: Lattice = {
+    elements: Array.from({ length: 8 }, () => structuredClone(cell)).flat(),
+    properties: { name: 'fodo', energy: 1e9, particle: { name: 'relativistic', rest_energy: 0, charge: -1 }, periodicity: 1 },
+  };
+
+  it('gives the FODO cell optics in both planes', () => {
+    const c = compileLattice(lattice);
+    const r = linopt6(c, { refpts: [0, 5] });
+    expect(Math.abs(r.ringdata.tune[0] - r.ringdata.tune[1])).toBeLessThan(1e-6); // equal up to the integrator steps
+    // Symmetry point of QF: alpha = 0, beta_x > beta_y; cell phase advance from the cell matrix
+    const e0 = r.elemdata[0];
+    expect(Math.abs(e0.alpha[0])).toBeLessThan(1e-9);
+    expect(Math.abs(e0.alpha[1])).toBeLessThan(1e-9);
+    expect(e0.beta[0]).toBeGreaterThan(e0.beta[1]);
+    const m = r.elemdata[1].M; // one cell
+    const cosx = (m[0] + m[5]) / 2;
+    const betax = m[1] / Math.sqrt(1 - cosx * cosx);
+    expect(Math.abs(e0.beta[0] - betax) / betax).toBeLessThan(1e-9);
+    expect(Math.abs(r.elemdata[1].mu[0] - Math.acos(cosx))).toBeLessThan(1e-9);
+  });
+});

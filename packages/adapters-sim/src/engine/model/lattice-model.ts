@@ -48,6 +48,9 @@ export interface EngineLatticeModel extends LatticeModel {
 
 type Source = ReturnType<typeof correctorSources>[number];
 
+/** Number of momentum deviations whose results are kept. */
+const MAX_CACHED_DP = 8;
+
 interface DpCache {
   state?: LinearState;
   optics?: { tunes: [number, number]; table: OpticsTable };
@@ -168,6 +171,8 @@ class Model implements EngineLatticeModel {
     let c = this.cache.get(dp);
     if (!c) {
       c = { sources: new Map() };
+      // Keep the results of the last few momentum deviations only (a dp scan must not grow memory).
+      if (this.cache.size >= MAX_CACHED_DP) this.cache.delete(this.cache.keys().next().value as number);
       this.cache.set(dp, c);
     }
     return c;

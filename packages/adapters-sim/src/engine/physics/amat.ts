@@ -58,6 +58,12 @@ function symplecticProduct(a: ArrayLike<number>, b: ArrayLike<number>): number {
 /** Normal modes of a 4x4 one-turn matrix; throws UnstableLatticeError when unstable. */
 export function normalModes4(T: Mat4, where = 'one-turn matrix'): NormalModes {
   const s = checkStable4(T, where);
+  if (Math.abs(s[0] - s[1]) < 1e-6) {
+    // (Nearly) equal mode traces: the plane separation below would be
+    // ill-conditioned; an uncoupled matrix is analysed plane by plane.
+    const A = uncoupledModes(T);
+    if (A) return { A, tunes: modeTunes(T, A) };
+  }
   const Tinv = inv4(T);
   if (!Tinv) throw new UnstableLatticeError(`${where}: singular one-turn matrix`);
   const modes: { cols: [Float64Array, Float64Array]; xproj: number }[] = [];
@@ -80,7 +86,11 @@ export function normalModes4(T: Mat4, where = 'one-turn matrix'): NormalModes {
     let scale = 0;
     for (let m = 0; m < 16; m++) scale = Math.max(scale, Math.abs(T[m]));
     if (best < 0 || Math.sqrt(bestNorm) <= 1e-10 * Math.max(1, scale)) {
-      throw new MlayerError(`${where}: degenerate normal modes (equal mode traces ${s[0]}, ${s[1]}); optics undefined`);
+      // Equal mode traces: the planes cannot be told apart by S; an uncoupled
+      // matrix is still analysed plane by plane.
+      const A = uncoupledModes(T);
+      if (A) return { A, tunes: modeTunes(T, A) };
+      throw new MlayerError(`${where}: degenerate coupled normal modes (equal mode traces ${s[0]}, ${s[1]}); optics undefined`);
     }
     const u = new Float64Array(4);
     for (let i = 0; i < 4; i++) u[i] = T[4 * i + best] + Tinv[4 * i + best] - (i === best ? other : 0);
@@ -116,6 +126,39 @@ export function normalModes4(T: Mat4, where = 'one-turn matrix'): NormalModes {
     }
   }
   return { A, tunes: modeTunes(T, A) };
+}
+
+/**
+ * Standardised A of a matrix without x-y coupling (off-diagonal 2x2 blocks
+ * zero to rounding), from the Twiss parameters of each 2x2 block; null when coupled.
+ */
+function uncoupledModes(T: Mat4): Mat4 | null {
+  let scale = 0;
+  let off = 0;
+  for (let i = 0; i < 4; i++) {
+    for (let j = 0; j < 4; j++) {
+      const v = Math.abs(T[4 * i + j]);
+      if ((i < 2) === (j < 2)) scale = Math.max(scale, v);
+      else off = Math.max(off, v);
+    }
+  }
+  if (off > 1e-12 * scale) return null;
+  const A = new Float64Array(16);
+  for (let k = 0; k < 2; k++) {
+    const o = 2 * k;
+    const m00 = T[4 * o + o], m01 = T[4 * o + o + 1], m10 = T[4 * (o + 1) + o], m11 = T[4 * (o + 1) + o + 1];
+    const diff = (m00 - m11) / 2;
+    const sin2 = -m01 * m10 - diff * diff;
+    if (!(sin2 > 0)) return null;
+    const sinMu = Math.sign(m01) * Math.sqrt(sin2);
+    const beta = m01 / sinMu;
+    const alpha = diff / sinMu;
+    const sb = Math.sqrt(beta);
+    A[4 * o + o] = sb;
+    A[4 * (o + 1) + o] = -alpha / sb;
+    A[4 * (o + 1) + o + 1] = 1 / sb;
+  }
+  return A;
 }
 
 /** Fractional tunes from R = A^-1 T A (as pyAT's get_tunes_damp). */

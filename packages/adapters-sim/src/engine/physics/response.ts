@@ -489,7 +489,7 @@ export function opticsResponse(
       const out = new Float64Array(6 * nr);
       refpts.forEach((b, i) => {
         const ai = mul4(pert(matrixAt(st, b), partial[i]), A0);
-        twissFromA(ai, tw);
+        if (!twissFromA(ai, tw)) throw new MlayerError(`optics response: singular transfer matrix at position ${b}`);
         out.set([tw.betaX, tw.betaY, tw.alphaX, tw.alphaY, tw.muX, tw.muY], 6 * i);
       });
       return out;
