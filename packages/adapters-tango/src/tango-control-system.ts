@@ -104,6 +104,7 @@ export class TangoControlSystem implements ControlSystem {
   private readonly connected = new Map<string, boolean>();
   private readonly monitors = new Map<string, Observable<Sample>>();
   private readonly teardowns = new Set<() => Promise<void>>();
+  private readonly completers = new Set<() => void>();
   private closed = false;
 
   constructor(options: TangoControlSystemOptions = {}) {
@@ -264,14 +265,20 @@ export class TangoControlSystem implements ControlSystem {
         }
         if (cancelled) await this.addon.unsubscribe(id);
       };
-      const teardown = async (): Promise<void> => {
+      let unsubscribed: Promise<void> | undefined;
+      const teardown = (): Promise<void> => {
         cancelled = true;
         this.teardowns.delete(teardown);
-        if (id !== undefined) await this.addon.unsubscribe(id);
+        this.completers.delete(complete);
+        unsubscribed ??= id !== undefined ? this.addon.unsubscribe(id) : Promise.resolve();
+        return unsubscribed;
       };
+      const complete = (): void => subscriber.complete();
       this.teardowns.add(teardown);
+      this.completers.add(complete);
       start().catch((e: unknown) => {
         this.teardowns.delete(teardown);
+        this.completers.delete(complete);
         if (!cancelled) subscriber.error(toTangoError(e, channel, 'subscribe', timeout));
       });
       return () => {
@@ -330,8 +337,12 @@ export class TangoControlSystem implements ControlSystem {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const pending = [...this.teardowns].map((t) => t().catch(() => undefined));
+    const teardowns = [...this.teardowns];
+    // Complete every monitor stream, then wait until its subscription is released.
+    for (const complete of [...this.completers]) complete();
+    const pending = teardowns.map((t) => t().catch(() => undefined));
     this.teardowns.clear();
+    this.completers.clear();
     await Promise.all(pending);
     this.monitors.clear();
     this.connectionSubject.complete();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter, take, toArray, timeout as rxTimeout } from 'rxjs';
 import { AbortedError, DisconnectedError, WriteRejectedError, type ConnectionEvent, type Sample } from '@mlayer/core';
-import { TangoControlSystem } from '../src/tango-control-system.js';
+import { TangoClosedError, TangoControlSystem } from '../src/tango-control-system.js';
 import { TangoDisconnectedError, TangoNotFoundError, TangoWriteRejectedError } from '../src/errors.js';
 import { startTangoSystem, type TangoSystem } from '../src/testing/index.js';
 
@@ -181,5 +181,20 @@ describe('TangoControlSystem on TangoTest: events', () => {
   it('errors the stream with a typed error for a missing attribute', async () => {
     const err = await firstValueFrom(cs.monitor(T + 'no_such_attribute')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TangoNotFoundError);
+  });
+});
+
+describe('TangoControlSystem.close', () => {
+  it('completes the monitor streams and refuses further calls', async () => {
+    const other = new TangoControlSystem({ tangoHost: system.tangoHost });
+    let completed = false;
+    const values: Sample[] = [];
+    other.monitor(T + 'double_scalar', { eventType: 'periodic' }).subscribe({ next: (s) => values.push(s), complete: () => (completed = true) });
+    const deadline = Date.now() + 10_000;
+    while (values.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(values.length).toBeGreaterThan(0);
+    await other.close();
+    expect(completed).toBe(true);
+    await expect(other.read([T + 'double_scalar'])).rejects.toBeInstanceOf(TangoClosedError);
   });
 });
