@@ -72,6 +72,8 @@ describe.each(LATTICES.filter(available))('$name linear optics vs pyAT', (l) => 
   it('momentum compaction (get_mcf, linear and 2nd-order fits)', () => {
     const mc = ref.momentum_compaction;
     expect(Math.abs(getMcf(compiled) / mc.get_mcf_default - 1)).toBeLessThan(1e-8);
+    // and the analytic first-order value (radiation integral I1 / L)
+    expect(Math.abs(getMcf(compiled) / mc.I1_over_cell_length - 1)).toBeLessThan(1e-8);
     expect(Math.abs(getMcf(compiled, { dpStep: 1e-5 }) / mc['get_mcf_DPStep_1e-5'] - 1)).toBeLessThan(1e-8);
     const fit = getMcfCoefficients(compiled, { fitOrder: 2, nStep: 5, dpStep: 1e-4 });
     const rf = mc['get_mcf_fit_order2_nstep5_DPStep_1e-4'];
