@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerFacilityCommands } from './commands/facility.js';
 import { registerGetSetCommands } from './commands/get-set.js';
 import { registerModelCommands } from './commands/model.js';
 
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerSchemaCommand(program);
   registerDemoCommand(program);
+  registerFacilityCommands(program);
   registerGetSetCommands(program);
   registerModelCommands(program);
   return program;
