@@ -32,8 +32,24 @@ export function namingSystem(config: FacilityConfig, csName: string): string {
   return config.controlSystems[csName]?.channelNames ?? csName;
 }
 
+const namedSystems = new WeakMap<FacilityConfig, Map<string, boolean>>();
+
 /** True when no field of any family names channels for this (naming) control system. */
 export function hasNoChannelNames(config: FacilityConfig, naming: string): boolean {
+  let cache = namedSystems.get(config);
+  if (!cache) {
+    cache = new Map();
+    namedSystems.set(config, cache);
+  }
+  let v = cache.get(naming);
+  if (v === undefined) {
+    v = scanNoChannelNames(config, naming);
+    cache.set(naming, v);
+  }
+  return v;
+}
+
+function scanNoChannelNames(config: FacilityConfig, naming: string): boolean {
   for (const fam of Object.values(config.families)) {
     for (const f of Object.values(fam.fields)) if (f?.channels?.[naming]) return false;
     for (const d of fam.devices) for (const ch of Object.values(d.channels ?? {})) if (ch?.[naming]) return false;

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { FacilitySchema, FIELD_NAMES, type FacilityConfig, type FieldName } from './schema.js';
 import { channelName, hasNoChannelNames, namingSystem } from './channels.js';
+import jsyaml from 'js-yaml';
 import { formatPath, parseSource, valueAt, type SourceDocument } from './source-map.js';
 
 /** A facility file, validated, with its channels resolved for every control system. */
@@ -46,22 +47,36 @@ export function parseFacility(text: string, file: string, format: 'yaml' | 'json
       throw new ConfigError(file, '', undefined, `invalid JSON: ${msg}`, pos?.line, pos?.column);
     }
   }
-  const { doc, errors } = parseSource(text);
-  if (!doc) {
-    throw ConfigError.fromIssues(errors.map((e) => ({ file, path: '', value: undefined, expected: `invalid ${format.toUpperCase()}: ${e.message}`, line: e.line, column: e.column })));
+  // Fast path: js-yaml (JSON is YAML); the position-keeping parser runs only to report problems.
+  let data: unknown;
+  try {
+    data = format === 'json' ? JSON.parse(text) : jsyaml.load(text, { filename: file });
+  } catch {
+    data = undefined;
   }
-  if (doc.data === null || typeof doc.data !== 'object' || Array.isArray(doc.data)) {
-    throw new ConfigError(file, '', doc.data, 'a facility file must contain a mapping (name, energy, controlSystems, families, ...)', 1, 1);
+  let located: SourceDocument | undefined;
+  const source = (): SourceDocument => {
+    if (located) return located;
+    const { doc, errors } = parseSource(text);
+    if (!doc) {
+      throw ConfigError.fromIssues(errors.map((e) => ({ file, path: '', value: undefined, expected: `invalid ${format.toUpperCase()}: ${e.message}`, line: e.line, column: e.column })));
+    }
+    located = doc;
+    return doc;
+  };
+  if (data === undefined) data = source().data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(file, '', data, 'a facility file must contain a mapping (name, energy, controlSystems, families, ...)', 1, 1);
   }
-  const parsed = FacilitySchema.safeParse(doc.data);
-  if (!parsed.success) throw ConfigError.fromIssues(zodIssues(parsed.error.issues, doc, file));
+  const parsed = FacilitySchema.safeParse(data);
+  if (!parsed.success) throw ConfigError.fromIssues(zodIssues(parsed.error.issues, source(), file));
   const config = parsed.data;
   const dir = dirname(file);
   const resolvePath = (rel: string): string => (isAbsolute(rel) ? rel : resolve(dir, rel));
 
   const issues: ConfigIssue[] = [];
   const add = (path: PropertyKey[], value: unknown, expected: string, key = false): void => {
-    const pos = doc.locate(path, key);
+    const pos = source().locate(path, key);
     issues.push({ file, path: formatPath(path), value, expected, line: pos?.line, column: pos?.column });
   };
   checkReferences(config, add, resolvePath);
@@ -90,7 +105,7 @@ export function parseFacility(text: string, file: string, format: 'yaml' | 'json
     sha256: sha256 ?? createHash('sha256').update(text).digest('hex'),
     resolvePath,
     channel: (family, deviceIndex, field, cs) => table.get(`${family}\u0000${deviceIndex}\u0000${field}\u0000${cs}`),
-    locate: (path) => doc.locate(path),
+    locate: (path) => source().locate(path),
   };
 }
 
