@@ -332,6 +332,63 @@ describe('resume and corruption', () => {
   });
 });
 
+describe('runner options and provenance', () => {
+  it('runs points concurrently, each once; abort stops early and the scan resumes', async () => {
+    const dir = join(tempDir(), 'conc');
+    const markers = join(dir, '..', 'markers');
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const controller = new AbortController();
+    const inner = tmciPointFn(markers, 20);
+    const fn: typeof inner = async (p, ctx) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      try {
+        return await inner(p, ctx);
+      } finally {
+        inFlight--;
+        if (p.index === 10) controller.abort();
+      }
+    };
+    await expect(runScan(dir, tmciDefinition(), fn, { durable: false, concurrency: 4, signal: controller.signal })).rejects.toThrow(/aborted with \d+ points left; run it again to resume/);
+    const partial = await checkScan(dir);
+    expect(partial.ok).toBe(true);
+    expect(partial.pending).toBeGreaterThan(0);
+    expect(partial.problems).toEqual([expect.objectContaining({ severity: 'warning', kind: 'incomplete' })]);
+    const s = await runScan(dir, tmciDefinition(), fn, { durable: false, concurrency: 4 });
+    expect(s.completed).toBe(30);
+    expect(maxInFlight).toBe(4);
+    const counts = markerCounts(markers);
+    expect(counts.size).toBe(30);
+    expect([...counts.values()].every((c) => c === 1)).toBe(true);
+    expect((await checkScan(dir)).problems).toEqual([]);
+  });
+
+  it('stores the provenance of a twin scan (facility, lattice, mode, error seed, setpoints) in scan_config.h5', async () => {
+    const dir = join(tempDir(), 'prov');
+    const def = {
+      ...tmciDefinition('prov'),
+      provenance: {
+        facility: { name: 'diamond-i04', configSha256: 'a'.repeat(64) },
+        lattice: { sha256: 'b'.repeat(64), file: 'i04.mat' },
+        mode: 'twin' as const,
+        errorSeed: 11,
+        setpoints: { HCM: { devices: [[1, 1]] as const, names: ['H1'], values: [0.25], units: 'A' } },
+      },
+    };
+    await runScan(dir, def, tmciPointFn(join(dir, '..', 'm')), { durable: false });
+    const r = h5py<Record<string, unknown>>(
+      "f = h5py.File(args[0], 'r'); m = f['meta'].attrs; print(json.dumps({'mode': m['mode'], 'seed': int(m['errorSeed']), 'facility': m['facility'], 'hcm': tolist(f['meta/setpoints/HCM/values'][()])}))",
+      join(dir, 'scan_config.h5'),
+    );
+    expect(r).toEqual({ mode: 'twin', seed: 11, facility: 'diamond-i04', hcm: [0.25] });
+    const bad = { ...def, name: 'bad', provenance: { ...def.provenance, errorSeed: undefined } };
+    const badDir = join(tempDir(), 'bad');
+    await expect(runScan(badDir, bad, tmciPointFn(join(dir, '..', 'm2')))).rejects.toThrow(/scan_config\.h5: header\.errorSeed: an integer error seed is required on the twin/);
+    expect(existsSync(badDir)).toBe(false);
+  });
+});
+
 describe('scan types and definitions', () => {
   const base = { author: 'A <a@b.c>', metrics: [{ name: 'y', unit: 'm' }] };
   const sum = (p: { vector: readonly number[] }) => ({ y: p.vector.reduce((a, b) => a + b, 0) });

@@ -168,8 +168,8 @@ export function checkMeasurementHeader(h: MeasurementHeader, file: string): stri
   return date;
 }
 
-/** Writes the /meta group of a measurement header. */
-function writeMeta(root: Group, h: MeasurementHeader, file: string): void {
+/** Writes the /meta group of a measurement header (also used for the provenance of scans). */
+export function writeMeta(root: Group, h: MeasurementHeader, file: string): void {
   const meta = ensureGroup(root, 'meta', file);
   setAttr(meta, 'facility', h.facility.name, file);
   setAttr(meta, 'facilityConfigSha256', h.facility.configSha256, file);
@@ -295,6 +295,35 @@ export function readSetpoints(root: Group, file: string): FamilySetpointsRead[] 
   });
 }
 
+/** Provenance of data taken on a machine or its twin: the /meta part of a measurement header. */
+export type Provenance = Pick<MeasurementHeader, 'facility' | 'lattice' | 'mode' | 'errorSeed' | 'setpoints'>;
+
+/** Provenance as read back from /meta. */
+export interface ProvenanceRead {
+  readonly facility: { readonly name: string; readonly configSha256: string };
+  readonly lattice: { readonly sha256: string; readonly file?: string };
+  readonly mode: MeasurementMode;
+  readonly errorSeed?: number;
+  readonly setpoints: FamilySetpointsRead[];
+}
+
+/** Reads /meta (facility, lattice, mode, error seed, setpoints) of a file; undefined when it has none. */
+export function readProvenance(root: Group, file: string): ProvenanceRead | undefined {
+  const meta = getChild(root, 'meta');
+  if (!isGroup(meta)) return undefined;
+  const m = readAttrs(meta);
+  return {
+    facility: { name: str(m, 'facility', file, '/meta'), configSha256: str(m, 'facilityConfigSha256', file, '/meta') },
+    lattice: {
+      sha256: str(m, 'latticeSha256', file, '/meta'),
+      ...(typeof m.latticeFile === 'string' ? { file: m.latticeFile } : {}),
+    },
+    mode: str(m, 'mode', file, '/meta') as MeasurementMode,
+    errorSeed: typeof m.errorSeed === 'number' ? m.errorSeed : undefined,
+    setpoints: readSetpoints(root, file),
+  };
+}
+
 /** Reads a measurement file completely. */
 export async function readMeasurement(path: string): Promise<MeasurementContents> {
   const h5 = await openH5(path, 'r');
@@ -302,10 +331,8 @@ export async function readMeasurement(path: string): Promise<MeasurementContents
     const attrs = readAttrs(h5);
     const ext = str(attrs, 'openPMDextension', path, '/');
     if (ext !== MEASUREMENT_EXTENSION) throw new DataFileError(path, `not a measurement file (openPMDextension '${ext}', expected '${MEASUREMENT_EXTENSION}')`);
-    const meta = getChild(h5, 'meta');
-    if (!isGroup(meta)) throw new DataFileError(path, 'group is missing', '/meta');
-    const m = readAttrs(meta);
-    const mode = str(m, 'mode', path, '/meta') as MeasurementMode;
+    const prov = readProvenance(h5, path);
+    if (!prov) throw new DataFileError(path, 'group is missing', '/meta');
     const datasets = readDatasetsUnder(h5, 'data');
     return {
       path,
@@ -317,14 +344,7 @@ export async function readMeasurement(path: string): Promise<MeasurementContents
       software: str(attrs, 'software', path, '/'),
       softwareVersion: str(attrs, 'softwareVersion', path, '/'),
       description: typeof attrs.description === 'string' ? attrs.description : undefined,
-      facility: { name: str(m, 'facility', path, '/meta'), configSha256: str(m, 'facilityConfigSha256', path, '/meta') },
-      lattice: {
-        sha256: str(m, 'latticeSha256', path, '/meta'),
-        ...(typeof m.latticeFile === 'string' ? { file: m.latticeFile } : {}),
-      },
-      mode,
-      errorSeed: typeof m.errorSeed === 'number' ? m.errorSeed : undefined,
-      setpoints: readSetpoints(h5, path),
+      ...prov,
       datasets,
       attributes: attrs,
       dataset(p: string): DatasetRecord {

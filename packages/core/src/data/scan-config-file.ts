@@ -10,7 +10,7 @@ import { DataFileError, ScanDefinitionError } from './errors.js';
 import { ensureGroup, getChild, isGroup, openH5, readAttrs, setAttr } from './h5.js';
 import { type ScanDefinition, type ScanPlan, canonicalJson, planScan } from './scan-definition.js';
 import { sha256File, sha256Of } from './sha256.js';
-import { writeRootAttrs } from './measurement-file.js';
+import { checkMeasurementHeader, writeMeta, writeRootAttrs } from './measurement-file.js';
 import { SCAN_EXTENSION } from './version.js';
 
 export const CONFIG_FILE = 'scan_config.h5';
@@ -47,6 +47,9 @@ function checksumInputs(dir: string, plan: ScanPlan): Record<string, string | st
 export async function writeScanConfig(dir: string, plan: ScanPlan, opts: { durable: boolean; date: string }): Promise<void> {
   const target = join(dir, CONFIG_FILE);
   const checksums = checksumInputs(dir, plan);
+  const prov = plan.definition.provenance;
+  const provHeader = prov ? { ...prov, dataType: 'scan_configuration', author: plan.definition.author, date: opts.date } : undefined;
+  if (provHeader) checkMeasurementHeader(provHeader, target);
   const tmp = tempPathFor(target);
   const h5 = await openH5(tmp, 'w');
   try {
@@ -63,6 +66,7 @@ export async function writeScanConfig(dir: string, plan: ScanPlan, opts: { durab
       setAttr(refs, role, typeof p === 'string' ? p : [...p], target);
       setAttr(refs, `${role}_checksum`, checksums[role], target);
     }
+    if (provHeader) writeMeta(h5, provHeader, target);
     const json = canonicalJson(storedDefinition(plan));
     const defGroup = ensureGroup(h5, 'scan_definition', target);
     setAttr(defGroup, 'json', json, target);

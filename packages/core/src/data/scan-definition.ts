@@ -8,6 +8,7 @@
  * Adaptive and optimization: an explicit point list, extended by generations (see runScan's `refine`).
  */
 import type { AttrValue } from './h5.js';
+import type { Provenance } from './measurement-file.js';
 import { ScanDefinitionError } from './errors.js';
 import type { UnitDimension } from './units.js';
 import { isUnitDimension, lookupUnit } from './units.js';
@@ -71,6 +72,8 @@ export interface ScanDefinition {
   /** Attributes of /scan_parameters/optimization_config (optimization scans), e.g. algorithm. */
   readonly optimization?: Readonly<Record<string, AttrValue>>;
   readonly config?: ScanConfig;
+  /** Facility, lattice, mode (twin/epics/tango), error seed and setpoints before the scan: written to /meta of scan_config.h5. */
+  readonly provenance?: Provenance;
 }
 
 /** A parameter with its resolved values. */

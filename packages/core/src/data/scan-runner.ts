@@ -18,9 +18,11 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { removeStaleTemps } from './atomic.js';
+import { AbortedError } from '../errors.js';
 import { DataFileError, ScanLockedError } from './errors.js';
 import { type ScanDefinition, type ScanPlan, type ScanPoint, extendPlan, planScan, pointFileName, scanPointOf } from './scan-definition.js';
-import { checkSameDefinition, readScanPlan, writeScanConfig } from './scan-config-file.js';
+import { CONFIG_FILE, checkSameDefinition, readScanPlan, writeScanConfig } from './scan-config-file.js';
+import { checkMeasurementHeader } from './measurement-file.js';
 import { type AnalysisEntry, type PointRecord, appendAnalysis, appendPoint, readJournal } from './scan-journal.js';
 import { readManifest, writeManifest } from './scan-manifest.js';
 import { MANIFEST_FILE, OUTPUTS_DIR, PointOutput, readPointFile } from './scan-point-file.js';
@@ -58,6 +60,7 @@ export interface RunScanOptions {
   readonly onPoint?: (record: PointRecord, progress: { done: number; total: number }) => void;
   /** fsync files before renaming them (default true). */
   readonly durable?: boolean;
+  /** Stops starting new points; the points in flight finish, the manifest is written, then runScan rejects with AbortedError. */
   readonly signal?: AbortSignal;
 }
 
@@ -229,6 +232,9 @@ function checkResult(plan: ScanPlan, result: unknown): string | undefined {
 export async function runScan(dir: string, definition: ScanDefinition, pointFn: PointFunction, options: RunScanOptions = {}): Promise<ScanRunSummary> {
   let plan = planScan(definition);
   const root = resolve(dir);
+  if (definition.provenance) {
+    checkMeasurementHeader({ ...definition.provenance, dataType: 'scan_configuration', author: definition.author }, join(root, CONFIG_FILE));
+  }
   prepareDir(root);
   const release = acquireLock(root);
   try {
@@ -332,6 +338,9 @@ export async function runScan(dir: string, definition: ScanDefinition, pointFn: 
       }
     }
     const manifest = await writeNow();
+    if (options.signal?.aborted) {
+      throw new AbortedError(`scan ${plan.definition.name} aborted with ${plan.points.length - state.records.size} points left; run it again to resume`);
+    }
     let completed = 0;
     let failed = 0;
     for (const r of state.records.values()) r.status === 'completed' ? completed++ : failed++;
