@@ -113,7 +113,7 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
           bpms.set(element, bpm);
         }
         group.bpms.push(bpm);
-        const plane = fam.plane === 'y' ? 1 : 0;
+        const plane = (d.plane ?? fam.plane) === 'y' ? 1 : 0;
         for (const field of ['monitor', 'readback'] as const) {
           const ch = channel(field);
           if (ch !== undefined) bindings.set(ch, { kind: 'bpm', bpm, plane, conversion: conversionFor(field) });
@@ -124,7 +124,7 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
         for (const field of ['monitor', 'readback'] as const) {
           const ch = channel(field);
           if (ch === undefined) continue;
-          bindings.set(ch, role === 'tune' ? { kind: 'tune', plane: fam.plane === 'y' ? 1 : 0, conversion: conversionFor(field) } : { kind: 'current', conversion: conversionFor(field) });
+          bindings.set(ch, role === 'tune' ? { kind: 'tune', plane: (d.plane ?? fam.plane) === 'y' ? 1 : 0, conversion: conversionFor(field) } : { kind: 'current', conversion: conversionFor(field) });
         }
         return;
       }

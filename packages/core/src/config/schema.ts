@@ -71,6 +71,7 @@ export const DeviceSchema = z
     conversion: identifier.optional().describe('overrides the field conversion for this device'),
     limits: LimitsSchema.optional(),
     enabled: z.boolean().default(true).describe('false for a device known to be bad (excluded from measurements)'),
+    plane: z.enum(['x', 'y']).optional().describe("overrides the family's plane (a tune monitor family with an x and a y device)"),
   })
   .strict();
 export type DeviceConfig = z.infer<typeof DeviceSchema>;
