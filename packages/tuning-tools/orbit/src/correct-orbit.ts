@@ -1,0 +1,220 @@
+/**
+ * Orbit correction on the machine (MML setorbit): read the orbit, compute the
+ * correction, write it within the corrector limits, repeat until converged.
+ */
+import { type Accelerator, type DeviceId, type Family, type LatticeModel, type MeasurementContext, sleep } from '@mlayer/core';
+import { type CorrectionInput, type CorrectionResult, computeCorrection } from './compute-correction.js';
+import { OrbitError } from './errors.js';
+import { rms } from './linalg.js';
+import { type LimitPolicy, type PlannedWrite, type StepRequest, planStep } from './limits.js';
+import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
+import { modelOrm } from './model-orm.js';
+import { type DeviceAxis, type OrbitResponseMatrix, type PerPlane, type Plane, PLANES, checkOrm } from './orm.js';
+
+export interface CorrectOrbitOptions extends AveragingOptions, ProgressOptions, Omit<CorrectionInput, 'orm' | 'orbit' | 'bpmWeights' | 'correctorWeights'> {
+  /** The response matrix (measured, or loaded from a file), or 'model' for the model's (physics units). */
+  readonly orm: OrbitResponseMatrix | 'model';
+  /** Model for orm: 'model' (default: the accelerator's). */
+  readonly model?: LatticeModel;
+  /** Weight per BPM of the matrix rows; BPMs disabled in the facility get weight 0. */
+  readonly bpmWeights?: PerPlane<ArrayLike<number>>;
+  /** Weight per corrector of the matrix columns; disabled correctors get weight 0. */
+  readonly correctorWeights?: PerPlane<ArrayLike<number>>;
+  /** Maximum number of correction steps (default 5). */
+  readonly iterations?: number;
+  /** Stop when the rms orbit error of every corrected plane is at or below this (BPM units; default 0). */
+  readonly tolerance?: number | PerPlane<number>;
+  /** Stop when a step lowers the rms error (largest plane) by less than this fraction (default 0.02). */
+  readonly minImprovement?: number;
+  /** A step that would pass a corrector limit is scaled down ('scale', default) or the correction stops ('stop'). */
+  readonly onLimit?: LimitPolicy;
+  /** Compute one step from the present orbit and return what would be set, without writing. */
+  readonly dryRun?: boolean;
+  /** Extra wait after each write, ms (default 0). */
+  readonly settle?: number;
+}
+
+export interface CorrectionStep {
+  /** rms orbit error per plane before this step. */
+  readonly rms: PerPlane<number>;
+  readonly correction: CorrectionResult;
+  /** Fraction of the computed step that was applied (limits). */
+  readonly scale: number;
+  readonly writes: readonly PlannedWrite[];
+  /** RF change applied (RF units of the matrix). */
+  readonly rf: number;
+}
+
+export type StopReason = 'tolerance' | 'stalled' | 'iterations' | 'limit' | 'dry-run';
+
+export interface CorrectOrbitResult {
+  readonly dryRun: boolean;
+  readonly units: OrbitResponseMatrix['units'];
+  readonly planes: readonly Plane[];
+  readonly steps: readonly CorrectionStep[];
+  readonly initial: OrbitReading;
+  /** The last orbit read (the initial one in a dry run). */
+  readonly final: OrbitReading;
+  readonly rmsInitial: PerPlane<number>;
+  readonly rmsFinal: PerPlane<number>;
+  readonly stopReason: StopReason;
+  readonly message: string;
+  /** The matrix used. */
+  readonly orm: OrbitResponseMatrix;
+}
+
+const enabledMask = (sel: Family): boolean[] => {
+  const on = new Set(sel.enabled().deviceList.map((d) => `${d[0]},${d[1]}`));
+  return sel.deviceList.map((d) => on.has(`${d[0]},${d[1]}`));
+};
+
+function selection(acc: Accelerator, axis: DeviceAxis): Family {
+  return acc.family(axis.family).devices(axis.devices as DeviceId[]);
+}
+
+/** Orbit readings of the enabled BPMs, placed in the matrix's row order (NaN for the others). */
+async function readRows(m: MeasurementContext, bpms: PerPlane<{ all: Family; enabled: Family; mask: boolean[] }>, units: OrbitResponseMatrix['units'], avg: { n: number; interval: number }): Promise<{ reading: OrbitReading; orbit: PerPlane<Float64Array> }> {
+  const reading = await readOrbit(m, { x: bpms.x?.enabled, y: bpms.y?.enabled }, units, avg);
+  const orbit: Partial<Record<Plane, Float64Array>> = {};
+  for (const p of PLANES) {
+    const b = bpms[p];
+    if (!b) continue;
+    const vals = reading[p]!.values;
+    const out = new Float64Array(b.mask.length).fill(Number.NaN);
+    let k = 0;
+    b.mask.forEach((on, i) => {
+      if (on) out[i] = vals[k++];
+    });
+    orbit[p] = out;
+  }
+  return { reading, orbit };
+}
+
+/** Corrects the orbit with the response matrix, iterating until converged. */
+export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOptions): Promise<CorrectOrbitResult> {
+  const orm = options.orm === 'model' ? await modelOrm(acc, { model: options.model, rf: options.rf !== undefined && options.rf !== false }) : options.orm;
+  checkOrm(orm);
+  const avg = checkAveraging(options);
+  const maxSteps = options.iterations ?? 5;
+  if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new OrbitError(`iterations must be a positive integer (got ${options.iterations})`);
+  const minImprovement = options.minImprovement ?? 0.02;
+  const policy = options.onLimit ?? 'scale';
+  if (policy !== 'scale' && policy !== 'stop') throw new OrbitError(`onLimit must be 'scale' or 'stop' (got ${String(policy)})`);
+  const extra = options.settle ?? 0;
+  const planes = options.planes ?? PLANES.filter((p) => orm.bpms[p] && orm.correctors[p]);
+  const tol = (p: Plane): number => (typeof options.tolerance === 'number' ? options.tolerance : (options.tolerance?.[p] ?? 0));
+  const units = orm.units;
+
+  // Live selections for the matrix axes; disabled devices get weight 0.
+  const bpms: Partial<Record<Plane, { all: Family; enabled: Family; mask: boolean[] }>> = {};
+  const cors: Partial<Record<Plane, { all: Family; mask: boolean[] }>> = {};
+  const bpmWeights: Partial<Record<Plane, Float64Array>> = {};
+  const corWeights: Partial<Record<Plane, Float64Array>> = {};
+  for (const p of planes) {
+    const ba = orm.bpms[p];
+    const ca = orm.correctors[p];
+    if (!ba || !ca) throw new OrbitError(`plane ${p}: the response matrix has no ${!ba ? 'BPM' : 'corrector'} axis`);
+    const all = selection(acc, ba);
+    const mask = enabledMask(all);
+    if (!mask.some(Boolean)) throw new OrbitError(`${ba.family}: none of the BPMs of the response matrix is enabled`);
+    bpms[p] = { all, enabled: all.enabled(), mask };
+    const w = options.bpmWeights?.[p];
+    if (w && w.length !== mask.length) throw new OrbitError(`bpmWeights.${p}: ${w.length} weights for ${mask.length} BPMs`);
+    bpmWeights[p] = Float64Array.from(mask, (on, i) => (on ? (w ? w[i] : 1) : 0));
+    const call = selection(acc, ca);
+    const cmask = enabledMask(call);
+    cors[p] = { all: call, mask: cmask };
+    const cw = options.correctorWeights?.[p];
+    if (cw && cw.length !== cmask.length) throw new OrbitError(`correctorWeights.${p}: ${cw.length} weights for ${cmask.length} correctors`);
+    corWeights[p] = Float64Array.from(cmask, (on, j) => (on ? (cw ? cw[j] : 1) : 0));
+  }
+  const useRf = options.rf !== undefined && options.rf !== false;
+  const rfFam = useRf && orm.rf ? acc.family(orm.rf.family).devices([orm.rf.device]) : undefined;
+  const drives = options.dryRun ? [] : [...planes.map((p) => cors[p]!.all), ...(rfFam ? [rfFam] : [])];
+
+  const errorRms = (orbit: PerPlane<Float64Array>): PerPlane<number> => {
+    const out: Partial<Record<Plane, number>> = {};
+    for (const p of planes) {
+      const o = orbit[p]!;
+      const off = options.offsets?.[p];
+      const g = options.golden?.[p];
+      const w = bpmWeights[p]!;
+      out[p] = rms(o.map((v, i) => (w[i] > 0 ? v - (off?.[i] ?? 0) - (g?.[i] ?? 0) : Number.NaN)));
+    }
+    return out;
+  };
+  const worst = (r: PerPlane<number>): number => Math.max(...planes.map((p) => r[p] ?? 0));
+
+  return runMeasurement(acc, { name: 'orbit correction', drives, signal: options.signal, total: options.dryRun ? 1 : maxSteps, onProgress: options.onProgress }, async (m) => {
+    let { reading, orbit } = await readRows(m, bpms, units, avg);
+    const initial = reading;
+    const rmsInitial = errorRms(orbit);
+    const steps: CorrectionStep[] = [];
+    let stopReason: StopReason = 'iterations';
+    let message = '';
+    let current = rmsInitial;
+    for (let it = 0; it < maxSteps; it++) {
+      if (planes.every((p) => (current[p] ?? 0) <= tol(p))) {
+        stopReason = 'tolerance';
+        message = `rms orbit error at or below the tolerance after ${it} step${it === 1 ? '' : 's'}`;
+        break;
+      }
+      const correction = computeCorrection({
+        orm,
+        orbit,
+        planes,
+        golden: options.golden,
+        offsets: options.offsets,
+        bpmWeights,
+        correctorWeights: corWeights,
+        method: options.method,
+        rf: options.rf,
+        coupled: options.coupled,
+        gain: options.gain,
+      });
+      const requests: StepRequest[] = [];
+      for (const p of planes) {
+        const fam = cors[p]!.all;
+        requests.push({ family: fam, current: await fam.get({ field: 'setpoint', signal: m.signal }), deltas: correction.deltas[p]!, units });
+      }
+      if (rfFam && correction.rf !== 0) requests.push({ family: rfFam, current: await rfFam.get({ field: 'setpoint', signal: m.signal }), deltas: Float64Array.of(correction.rf), units });
+      const plan = planStep(requests, policy);
+      steps.push({ rms: current, correction, scale: plan.scale, writes: plan.writes, rf: correction.rf * plan.scale });
+      if (options.dryRun) {
+        stopReason = 'dry-run';
+        message = `dry run: ${plan.writes.reduce((s, w) => s + w.devices.length, 0)} setpoints would change${plan.scale < 1 ? ` (step scaled to ${plan.scale.toFixed(3)} by the limits)` : ''}`;
+        m.progress(1, message);
+        break;
+      }
+      if (plan.scale === 0) {
+        stopReason = 'limit';
+        message = `correctors at their limits (${plan.limitedBy.map((v) => `${v.family} ${v.name}`).join(', ')}); no step possible`;
+        break;
+      }
+      for (const w of plan.writes) {
+        const sel = acc.family(w.family).devices(w.devices as DeviceId[]);
+        await m.set(sel, w.target);
+      }
+      for (const w of plan.writes) await m.settle(acc.family(w.family).devices(w.devices as DeviceId[]));
+      if (extra > 0) await sleep(extra, m.signal);
+      ({ reading, orbit } = await readRows(m, bpms, units, avg));
+      const next = errorRms(orbit);
+      m.progress(it + 1, `step ${it + 1}: rms ${planes.map((p) => `${p} ${next[p]!.toExponential(3)}`).join(', ')}${plan.scale < 1 ? ` (scaled to ${plan.scale.toFixed(3)} by the limits)` : ''}`);
+      const improvement = 1 - worst(next) / worst(current);
+      current = next;
+      if (plan.scale < 1 && policy === 'scale' && improvement < minImprovement) {
+        stopReason = 'limit';
+        message = `stopped: the step was scaled to ${plan.scale.toFixed(3)} by corrector limits (${plan.limitedBy.map((v) => `${v.family} ${v.name}`).join(', ')})`;
+        break;
+      }
+      if (improvement < minImprovement) {
+        stopReason = 'stalled';
+        message = `converged: the last step lowered the rms error by ${(improvement * 100).toFixed(1)}% (< ${(minImprovement * 100).toFixed(1)}%)`;
+        break;
+      }
+    }
+    if (stopReason === 'iterations') message = `stopped after ${maxSteps} steps`;
+    if (stopReason === 'tolerance' && planes.every((p) => (current[p] ?? 0) <= tol(p)) && steps.length === maxSteps) message = `rms orbit error at or below the tolerance`;
+    return { dryRun: options.dryRun === true, units, planes, steps, initial, final: reading, rmsInitial, rmsFinal: current, stopReason, message, orm };
+  });
+}

@@ -1,0 +1,15 @@
+export * from './errors.js';
+export { type Matrix, type Svd, svd, svdSolve, lstsq, rms, matVec, transpose, zeros } from './linalg.js';
+export * from './orm.js';
+export * from './solvers.js';
+export * from './compute-correction.js';
+export * from './orbit-families.js';
+export * from './measure-orbit.js';
+export * from './measure-orm.js';
+export * from './measure-dispersion.js';
+export * from './model-orm.js';
+export * from './limits.js';
+export * from './correct-orbit.js';
+export * from './bump.js';
+export * from './files.js';
+export { type UnitInfo, unitInfo, ratioUnit } from './units.js';
