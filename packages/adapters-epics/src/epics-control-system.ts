@@ -13,7 +13,7 @@ import {
   type WriteOptions,
 } from '@mlayer/core';
 import { Observable, Subject, asyncScheduler, share, throttleTime } from 'rxjs';
-import { Channel_STATES, Context, ECA, ECA_VALUES, PVA_STATUS_TYPE, type Channel, type ChannelMonitor } from 'epics-tca';
+import { Channel_STATES, Context, Context_STATES, ECA, ECA_VALUES, PVA_STATUS_TYPE, type Channel, type ChannelMonitor } from 'epics-tca';
 import { caSample, disconnectedSample, pvaSample, type CaData } from './decode.js';
 import { parsePvName, type EpicsProtocol, type PvAddress } from './pv-name.js';
 import { addressHosts, epicsSettingsSchema, type EpicsSettings, type EpicsSettingsInput } from './settings.js';
@@ -116,7 +116,7 @@ export class EpicsControlSystem implements ControlSystem {
   static async create(name: string, settings: EpicsSettingsInput = {}): Promise<EpicsControlSystem> {
     const cs = new EpicsControlSystem(name, epicsSettingsSchema.parse(settings));
     await cs.context.initialize();
-    if (cs.context.getState() !== 2) {
+    if (cs.context.getState() !== Context_STATES.INITIALIZED) {
       cs.context.destroyHard();
       throw new MlayerError(`EPICS control system '${name}': the epics-tca context failed to initialise (UDP ports unavailable?)`);
     }
