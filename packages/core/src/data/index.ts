@@ -1,15 +1,43 @@
-export * from './errors.js';
-export * from './units.js';
+// FAIR data: HDF5 measurement files and parameter scans (openPMD 2.0.0; scan extension XSuite_Scans).
+export { DataFileError, DataValueError, ScanDefinitionError, ScanLockedError } from './errors.js';
+export { type UnitDimension, type UnitSpec, DIMENSIONLESS, lookupUnit, knownUnits, isUnitDimension, formatUnitDimension } from './units.js';
 export { sha256File, sha256Of, isSha256Hex } from './sha256.js';
+export { SOFTWARE_NAME, OPENPMD_VERSION, MEASUREMENT_EXTENSION, SCAN_EXTENSION, softwareVersion } from './version.js';
 export type { AttrValue, AttrRead, NumericDtype, NumericData, DatasetValue } from './h5.js';
 export type { NumericInput, UnitOptions, AxisSpec, DatasetOptions, AxisRead, DatasetRecord } from './datasets.js';
-export type { CreateOptions } from './h5-writer.js';
-export { H5Writer } from './h5-writer.js';
-export * from './measurement-file.js';
-export { SOFTWARE_NAME, OPENPMD_VERSION, MEASUREMENT_EXTENSION, SCAN_EXTENSION, softwareVersion } from './version.js';
-export * from './scan-definition.js';
-export { JOURNAL_FILE, type PointStatus, type PointRecord, type AnalysisEntry, readJournal, type JournalContents } from './scan-journal.js';
-export { MANIFEST_FILE, OUTPUTS_DIR, readPointFile, type PointFileContents, PointOutput } from './scan-point-file.js';
+export { H5Writer, type CreateOptions } from './h5-writer.js';
+export {
+  MeasurementFile,
+  readMeasurement,
+  MEASUREMENT_MODES,
+  type MeasurementMode,
+  type MeasurementHeader,
+  type MeasurementContents,
+  type FamilySetpoints,
+  type FamilySetpointsRead,
+  type SetpointsInput,
+  type Provenance,
+  type ProvenanceRead,
+} from './measurement-file.js';
+export {
+  planScan,
+  extendPlan,
+  scanPointOf,
+  coordinatesOf,
+  pointFileName,
+  seededRandom,
+  SCAN_TYPES,
+  type ScanType,
+  type ScanParameter,
+  type ScanMetric,
+  type ScanConfig,
+  type ScanDefinition,
+  type PlannedParameter,
+  type ScanPlan,
+  type ScanPoint,
+} from './scan-definition.js';
+export { JOURNAL_FILE, readJournal, type PointStatus, type PointRecord, type AnalysisEntry, type JournalContents } from './scan-journal.js';
+export { MANIFEST_FILE, OUTPUTS_DIR, PointOutput, readPointFile, type PointFileContents } from './scan-point-file.js';
 export { CONFIG_FILE, readScanPlan } from './scan-config-file.js';
 export { readManifest, writeManifest, type ManifestContents, type ManifestWriteOptions } from './scan-manifest.js';
 export {
