@@ -1,4 +1,4 @@
-import { AbortedError, type ConversionContext, type UnitConversion } from '@mlayer/core';
+import { AbortedError, type ConversionContext, type StandardisationPlan, type UnitConversion } from '@mlayer/core';
 import type { Curve } from './curve.js';
 import { ConversionRangeError, CurveDefinitionError } from './errors.js';
 import { solveMonotonic } from './solve.js';
@@ -222,6 +222,17 @@ export class HysteresisConversion implements UnitConversion, Standardisable {
     }
     this.state = { ...this.state, standardised: true };
     return this.hysteresisState();
+  }
+
+  /** Core's port: the cycle for `family.standardise()` (core writes and commits each step). */
+  standardisationPlan(): StandardisationPlan {
+    return {
+      steps: this.standardisationSteps(),
+      dwell: this.standardisation.dwell,
+      complete: () => {
+        this.state = { ...this.state, standardised: true };
+      },
+    };
   }
 
   markStandardised(): void {

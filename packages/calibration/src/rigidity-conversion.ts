@@ -1,4 +1,4 @@
-import type { ConversionContext, UnitConversion } from '@mlayer/core';
+import type { ConversionContext, StandardisationPlan, UnitConversion } from '@mlayer/core';
 import type { RigidityStep } from './rigidity-step.js';
 
 /**
@@ -12,6 +12,7 @@ export class RigidityConversion implements UnitConversion {
   readonly physicsUnits: string;
   readonly commit?: (hardware: number) => void;
   readonly checkChange?: (from: number, to: number) => string | undefined;
+  readonly standardisationPlan?: () => StandardisationPlan;
 
   constructor(
     readonly id: string,
@@ -23,6 +24,7 @@ export class RigidityConversion implements UnitConversion {
     this.physicsUnits = step.strengthUnits;
     if (inner.commit) this.commit = (h) => inner.commit!(h);
     if (inner.checkChange) this.checkChange = (from, to) => inner.checkChange!(from, to);
+    if (inner.standardisationPlan) this.standardisationPlan = () => inner.standardisationPlan!();
   }
 
   toPhysics(hardware: number, context: ConversionContext): number {

@@ -167,6 +167,30 @@ export class Family {
     await this.set(target, options);
   }
 
+  /**
+   * Standardises (cycles) the selected magnets that have a history-dependent
+   * conversion, all in step: each step is written with wait, then the dwell time.
+   * Returns the number of devices cycled.
+   */
+  async standardise(options: { signal?: AbortSignal } = {}): Promise<number> {
+    this.requireField('setpoint');
+    const sel = this.indices
+      .map((i) => ({ i, plan: this.conversion(this.data.devices[i], 'setpoint').standardisationPlan?.() }))
+      .filter((x): x is { i: number; plan: NonNullable<typeof x.plan> } => x.plan !== undefined && x.plan.steps.length > 0);
+    if (sel.length === 0) return 0;
+    const fam = new Family(this.data, this.context, sel.map((x) => x.i));
+    const n = Math.max(...sel.map((x) => x.plan.steps.length));
+    const dwell = Math.max(...sel.map((x) => x.plan.dwell));
+    for (let k = 0; k < n; k++) {
+      options.signal?.throwIfAborted();
+      const hw = Float64Array.from(sel, (x) => x.plan.steps[Math.min(k, x.plan.steps.length - 1)]);
+      await fam.writeHardware(hw, { wait: true, signal: options.signal }, true);
+      if (dwell > 0) await sleep(dwell * 1000, options.signal);
+    }
+    for (const x of sel) x.plan.complete();
+    return sel.length;
+  }
+
   /** Shared readback stream of the default read field, hardware units. */
   get readback$(): Observable<Float64Array> {
     return this.watch();
@@ -204,7 +228,7 @@ export class Family {
     });
   }
 
-  private async writeHardware(hw: Float64Array, options: SetOptions): Promise<void> {
+  private async writeHardware(hw: Float64Array, options: SetOptions, cycling = false): Promise<void> {
     this.requireField('setpoint');
     const devices = this.indices.map((i) => this.data.devices[i]);
     devices.forEach((d, k) => {
@@ -214,7 +238,7 @@ export class Family {
       if (d.limits && (v < d.limits[0] || v > d.limits[1])) throw new OutOfLimitsError(`${this.name} ${d.name} (${channel})`, v, d.limits);
     });
     const convs = devices.map((d) => this.conversion(d, 'setpoint'));
-    if (convs.some((c) => c.checkChange)) {
+    if (!cycling && convs.some((c) => c.checkChange)) {
       const current = await this.context.access.read(devices.map((d) => this.channelOf(d, 'setpoint')), { signal: options.signal, timeout: options.timeout });
       devices.forEach((d, k) => {
         const reason = convs[k].checkChange?.(current[k].value as number, hw[k]);

@@ -24,6 +24,19 @@ export interface UnitConversion {
    * `from` to `to` needs a standardisation first.
    */
   checkChange?(from: number, to: number): string | undefined;
+  /**
+   * History-dependent magnets: the standardisation (cycling) procedure that puts
+   * the magnet on a known branch. `complete()` is called after the last step.
+   */
+  standardisationPlan?(): StandardisationPlan;
+}
+
+export interface StandardisationPlan {
+  /** Hardware setpoints of the cycle, in order. */
+  readonly steps: readonly number[];
+  /** Seconds to wait after each step. */
+  readonly dwell: number;
+  complete(): void;
 }
 
 /** The identity conversion, used when a field declares no conversion. */
