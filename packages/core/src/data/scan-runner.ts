@@ -133,7 +133,7 @@ interface ScanState {
  * point files not yet recorded. Every finished point's file must exist and match
  * its checksum; those that do not are dropped (and will be computed again).
  */
-async function loadState(dir: string, plan: ScanPlan, durable: boolean): Promise<ScanState> {
+async function loadState(dir: string, plan: ScanPlan): Promise<ScanState> {
   const journal = readJournal(dir);
   const records = new Map(journal.points);
   const manifestPath = join(dir, MANIFEST_FILE);
@@ -206,7 +206,6 @@ async function loadState(dir: string, plan: ScanPlan, durable: boolean): Promise
       if (!recomputed.includes(i)) recomputed.push(i);
     }
   }
-  void durable;
   return { records, analysis: [...journal.analysis.values()], recomputed: recomputed.sort((a, b) => a - b), adopted };
 }
 
@@ -248,7 +247,7 @@ export async function runScan(dir: string, definition: ScanDefinition, pointFn: 
     }
     removeStaleTemps(root);
     removeStaleTemps(join(root, OUTPUTS_DIR));
-    const state = await loadState(root, plan, durable);
+    const state = await loadState(root, plan);
     const reused = state.records.size - state.adopted.length;
     let computed = 0;
     const interval = options.manifestIntervalMs ?? 5000;
