@@ -127,6 +127,15 @@ describe('facility configuration errors name the file, the path and the value', 
     await expect(createAccelerator({ facility, controlSystems, conversions: testConversions() })).rejects.toThrow(/HCM HCM1: conversion 'hcm_gain' converts A -> mrad but the setpoint field is in A -> rad/);
   });
 
+  it('reports conversion problems at load time when given the registry', () => {
+    const d = base();
+    d.unitConversions.hcm_gain.physicsUnits = 'mrad';
+    const file = join(dir, 'units-at-load.yaml');
+    writeFileSync(file, stringify(d));
+    expect(() => loadFacility(file)).not.toThrow();
+    expect(() => loadFacility(file, { conversions: testConversions() })).toThrow(/HCM HCM1: conversion 'hcm_gain' converts A -> mrad/);
+  });
+
   it('rejects a conversion spec that its type does not accept, naming the conversion', async () => {
     const d = base();
     d.unitConversions.qf_gain.gain = 'big';

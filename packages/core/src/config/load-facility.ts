@@ -6,6 +6,8 @@ import { ConfigError, type ConfigIssue } from '../errors.js';
 import { FacilitySchema, FIELD_NAMES, type FacilityConfig, type FieldName } from './schema.js';
 import { channelName, hasNoChannelNames, namingSystem } from './channels.js';
 import jsyaml from 'js-yaml';
+import { buildFamilyData } from '../accelerator/build-family-data.js';
+import type { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
 import { formatPath, parseSource, valueAt, type SourceDocument } from './source-map.js';
 
 /** A facility file, validated, with its channels resolved for every control system. */
@@ -26,13 +28,24 @@ export interface LoadedFacility {
 const FORMATS: Record<string, 'yaml' | 'json'> = { '.yaml': 'yaml', '.yml': 'yaml', '.json': 'json' };
 
 /** Reads, parses and validates a facility file (YAML or JSON). Throws ConfigError naming file, path and value. */
-export function loadFacility(path: string): LoadedFacility {
+export interface LoadOptions {
+  /**
+   * When given, every device's unit conversion is built once at load time, so a
+   * bad curve, a missing curve id or units that do not compose are reported now,
+   * naming the magnet and the conversion.
+   */
+  readonly conversions?: UnitConversionRegistry;
+}
+
+export function loadFacility(path: string, options: LoadOptions = {}): LoadedFacility {
   const file = resolve(path);
   const format = FORMATS[extname(file).toLowerCase()];
   if (!format) throw new ConfigError(file, '', extname(file), `unsupported facility file type; expected one of ${Object.keys(FORMATS).join(', ')}`);
   if (!existsSync(file)) throw new ConfigError(file, '', file, 'facility file not found');
   const bytes = readFileSync(file);
-  return parseFacility(bytes.toString('utf8'), file, format, createHash('sha256').update(bytes).digest('hex'));
+  const facility = parseFacility(bytes.toString('utf8'), file, format, createHash('sha256').update(bytes).digest('hex'));
+  if (options.conversions) buildFamilyData(facility, Object.keys(facility.config.controlSystems)[0], options.conversions);
+  return facility;
 }
 
 /** Parses and validates facility text; `file` is used for messages and relative paths. */
