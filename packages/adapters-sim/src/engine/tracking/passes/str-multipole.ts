@@ -49,41 +49,53 @@ function fringeAt(c: Float64Array, n: number, i: number, b1: number, fr: QuadFri
   for (let k = 0; k < 6; k++) c[k * n + i] = r[k];
 }
 
+/**
+ * Slices outermost, particles inside: the particles' independent dependency chains
+ * overlap in the CPU (each slice is bit-identical to AT's per-particle loop).
+ */
 function strKernel(c: Float64Array, n: number, p: StrMultipoleParams, alive: Uint8Array): void {
   const { A, B, maxOrder: mo, steps, L1, L2, K1, K2, fringe } = p;
   const b1 = B[1];
   const o1 = n, o2 = 2 * n, o3 = 3 * n, o4 = 4 * n, o5 = 5 * n;
-  for (let i = 0; i < n; i++) {
-    if (alive[i] === 0) continue;
-    if (fringe.entrance) fringeAt(c, n, i, b1, fringe, true);
-    let x = c[i], px = c[o1 + i], y = c[o2 + i], py = c[o3 + i], ct = c[o5 + i];
-    const d = c[o4 + i];
-    const pNorm = 1.0 / (1.0 + d);
-    const NL1 = L1 * pNorm, NL2 = L2 * pNorm;
-    const den = 2 * (1 + d);
-    for (let m = 0; m < steps; m++) {
+  if (fringe.entrance) for (let i = 0; i < n; i++) if (alive[i] !== 0) fringeAt(c, n, i, b1, fringe, true);
+  const bm = B[mo], am = A[mo];
+  for (let m = 0; m < steps; m++) {
+    for (let i = 0; i < n; i++) {
+      if (alive[i] === 0) continue;
+      let x = c[i], px = c[o1 + i], y = c[o2 + i], py = c[o3 + i], ct = c[o5 + i];
+      const d = c[o4 + i];
+      const pNorm = 1.0 / (1.0 + d);
+      const NL1 = L1 * pNorm, NL2 = L2 * pNorm;
+      const den = 2 * (1 + d);
+      let re: number, im: number, t: number, k: number;
       x += NL1 * px;
       y += NL1 * py;
       ct += (NL1 * (px * px + py * py)) / den;
-      for (let s = 0; s < 3; s++) {
-        const KL = s === 1 ? K2 : K1;
-        let re = B[mo], im = A[mo];
-        for (let k = mo - 1; k >= 0; k--) {
-          const t = re * x - im * y + B[k];
-          im = im * x + re * y + A[k];
-          re = t;
-        }
-        px -= KL * re;
-        py += KL * im;
-        const NL = s === 2 ? NL1 : NL2;
-        x += NL * px;
-        y += NL * py;
-        ct += (NL * (px * px + py * py)) / den;
-      }
+      re = bm; im = am;
+      for (k = mo - 1; k >= 0; k--) { t = re * x - im * y + B[k]; im = im * x + re * y + A[k]; re = t; }
+      px -= K1 * re;
+      py += K1 * im;
+      x += NL2 * px;
+      y += NL2 * py;
+      ct += (NL2 * (px * px + py * py)) / den;
+      re = bm; im = am;
+      for (k = mo - 1; k >= 0; k--) { t = re * x - im * y + B[k]; im = im * x + re * y + A[k]; re = t; }
+      px -= K2 * re;
+      py += K2 * im;
+      x += NL2 * px;
+      y += NL2 * py;
+      ct += (NL2 * (px * px + py * py)) / den;
+      re = bm; im = am;
+      for (k = mo - 1; k >= 0; k--) { t = re * x - im * y + B[k]; im = im * x + re * y + A[k]; re = t; }
+      px -= K1 * re;
+      py += K1 * im;
+      x += NL1 * px;
+      y += NL1 * py;
+      ct += (NL1 * (px * px + py * py)) / den;
+      c[i] = x; c[o1 + i] = px; c[o2 + i] = y; c[o3 + i] = py; c[o5 + i] = ct;
     }
-    c[i] = x; c[o1 + i] = px; c[o2 + i] = y; c[o3 + i] = py; c[o5 + i] = ct;
-    if (fringe.exit) fringeAt(c, n, i, b1, fringe, false);
   }
+  if (fringe.exit) for (let i = 0; i < n; i++) if (alive[i] !== 0) fringeAt(c, n, i, b1, fringe, false);
 }
 
 export const StrMPoleSymplectic4Pass: PassMethod<StrMultipoleParams> = {
