@@ -69,6 +69,8 @@ export class TangoClosedError extends MlayerError {
 
 /** Margin of mlayer's own deadline over the CORBA timeout, so that TANGO's timeout (with its stack) comes first. */
 const DEADLINE_MARGIN_MS = 250;
+/** Parsed channel names kept per control system. */
+const PARSED_CACHE_SIZE = 100_000;
 
 function unsupported(channel: string, operation: TangoOperation, detail: string): TangoDevFailedError {
   return new TangoDevFailedError(channel, operation, 'Unsupported', [{ reason: 'MLAYER_UnsupportedType', desc: detail, origin: 'mlayer adapters-tango', severity: 1 }]);
@@ -102,6 +104,7 @@ export class TangoControlSystem implements ControlSystem {
   private readonly eventType: TangoEventType;
   private readonly connectionSubject = new Subject<ConnectionEvent>();
   private readonly connected = new Map<string, boolean>();
+  private readonly parsed = new Map<string, TangoChannel>();
   private readonly monitors = new Map<string, Observable<Sample>>();
   private readonly teardowns = new Set<() => Promise<void>>();
   private readonly completers = new Set<() => void>();
@@ -128,21 +131,30 @@ export class TangoControlSystem implements ControlSystem {
 
   /** Parses a channel with this control system's default database. */
   parseChannel(channel: string): TangoChannel {
-    return parseTangoChannel(channel, this.tangoHost);
+    let parsed = this.parsed.get(channel);
+    if (!parsed) {
+      parsed = parseTangoChannel(channel, this.tangoHost);
+      if (this.parsed.size >= PARSED_CACHE_SIZE) this.parsed.clear();
+      this.parsed.set(channel, parsed);
+    }
+    return parsed;
   }
 
   async read(channels: readonly string[], options: ReadOptions = {}): Promise<Sample[]> {
     this.ensureOpen();
     const timeout = options.timeout ?? this.timeout;
     const parsed = channels.map((c) => this.parseChannel(c));
-    const groups = new Map<string, { device: string; attributes: string[]; slots: number[][] }>();
+    // One read_attributes per device; TANGO refuses an attribute twice in one call.
+    const groups = new Map<string, { device: string; attributes: string[]; slots: number[][]; index: Map<string, number> }>();
     parsed.forEach((ch, i) => {
       const key = ch.device.toLowerCase();
       let g = groups.get(key);
-      if (!g) groups.set(key, (g = { device: ch.device, attributes: [], slots: [] }));
-      const k = g.attributes.findIndex((a) => a.toLowerCase() === ch.attribute.toLowerCase());
-      if (k >= 0) g.slots[k].push(i);
+      if (!g) groups.set(key, (g = { device: ch.device, attributes: [], slots: [], index: new Map() }));
+      const attr = ch.attribute.toLowerCase();
+      const k = g.index.get(attr);
+      if (k !== undefined) g.slots[k].push(i);
       else {
+        g.index.set(attr, g.attributes.length);
         g.attributes.push(ch.attribute);
         g.slots.push([i]);
       }
