@@ -26,6 +26,7 @@ import { ErrorSpecSchema } from './error-spec.js';
 import { Random } from './random.js';
 import type { TwinSettings } from './settings.js';
 import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
+import { DEFAULT_TBT_BUNCH, bpmReading, checkBunch, trackKick, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
 
 export interface TwinOptions {
   readonly name: string;
@@ -64,6 +65,10 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private readonly rf: { f0: number; alpha: number } | undefined;
   private lastTick = Date.now();
   private closed = false;
+  // Turn-by-turn (turn-by-turn.ts): the bunch a kick excites, the last shot, its own random stream.
+  private tbtBunch: TurnByTurnBunch = DEFAULT_TBT_BUNCH;
+  private tbtShot: TurnByTurnShot | undefined;
+  private tbtRandom: Random;
 
   constructor(options: TwinOptions) {
     this.name = options.name;
@@ -72,6 +77,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     this.designModel = createLatticeModel(options.lattice);
     this.machine = this.designModel.clone();
     this.noise = new Random(options.settings.seed ^ 0x5eed);
+    this.tbtRandom = new Random(options.settings.seed ^ 0x7b7);
     this.devices = buildTwinDevices(options.facility, options.name, options.conversions, this.designModel);
     if (this.devices.actuators.some((a) => a.role === 'rf')) {
       const cav = this.designModel.find('class:RFCavity');
@@ -123,6 +129,10 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
         planned.push({ act: b.actuator, binding: b, value: w.value, channel: w.channel });
       } else if (b.kind === 'static') {
         planned.push({ act: undefined, binding: b, value: w.value, channel: w.channel });
+      } else if (b.kind === 'kicker') {
+        const lim = b.kicker.limits;
+        if (lim && (w.value < lim[0] || w.value > lim[1])) throw new WriteRejectedError(w.channel, `value ${w.value} outside the limits [${lim[0]}, ${lim[1]}]`);
+        planned.push({ act: undefined, binding: b, value: w.value, channel: w.channel });
       } else {
         throw new WriteRejectedError(w.channel, 'read-only channel');
       }
@@ -135,8 +145,11 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
         if (this.settings.rampRate === undefined) this.setActual(p.act, p.value);
         else rampTime = Math.max(rampTime, Math.abs(p.value - p.act.actual) / this.settings.rampRate);
       } else if (p.binding.kind === 'static') p.binding.value = p.value;
+      else if (p.binding.kind === 'kicker') p.binding.kicker.setpoint = p.value;
       this.emit(p.channel);
     }
+    const fired = planned.flatMap((p) => (p.binding.kind === 'kicker' ? [p.binding.kicker] : []));
+    if (fired.length > 0) this.fireKickers(fired);
     if (options.wait && rampTime > 0) {
       const timeout = options.timeout ?? this.settings.timeout;
       if (rampTime * 1000 > timeout) throw new TimeoutError(planned[0].channel, timeout, 'write with wait (power supply ramp)');
@@ -219,6 +232,44 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   setModelParameter(ref: ParameterRef, value: number): void {
     this.machine.setParameter(ref, value);
     this.emitAll();
+  }
+
+  // ---- turn-by-turn (turn-by-turn.ts) ----------------------------------------
+
+  /** The bunch a kick excites (macro-particles, energy spread, emittance). */
+  configureTurnByTurn(bunch: Partial<TurnByTurnBunch>): void {
+    this.tbtBunch = checkBunch({ ...this.tbtBunch, ...bunch });
+  }
+  /** The last kick and the centroids it left in the BPM buffers (undefined before the first kick). */
+  get lastKick(): TurnByTurnShot | undefined {
+    return this.tbtShot;
+  }
+
+  /** Kickers written together fire together (one kick at the first kicker's element, both planes). */
+  private fireKickers(kickers: readonly TwinDevices['kickers'][number][]): void {
+    const ctx = this.conversionContext();
+    const kick: [number, number] = [0, 0];
+    for (const k of kickers) kick[k.plane] += k.conversion.toPhysics(k.setpoint, ctx);
+    const tbt = [...this.devices.bindings.values()].flatMap((b) => (b.kind === 'tbt' ? [b] : []));
+    if (tbt.length === 0) return;
+    const turns = Math.max(...tbt.map((b) => b.length));
+    const bpms = [...new Set(tbt.map((b) => b.bpm.element))];
+    this.tbtShot = trackKick(this.machine, { element: kickers[0].element, kick, dp: this.dp(), bpms, turns, bunch: this.tbtBunch, rng: this.tbtRandom });
+  }
+
+  /** A BPM buffer: the centroid of the last kick, or the closed orbit before any kick; noise on every reading. */
+  private tbtBuffer(b: Extract<ChannelBinding, { kind: 'tbt' }>, ctx: ConversionContext): Float64Array {
+    const shot = this.tbtShot?.centroids.get(b.bpm.element);
+    const [x0, y0] = shot ? [0, 0] : this.orbitAt(b.bpm.element);
+    const sigma = b.bpm.noise?.[b.plane] ?? this.settings.bpmNoise;
+    const out = new Float64Array(b.length);
+    for (let t = 0; t < b.length; t++) {
+      const x = shot ? (t < shot.x.length ? shot.x[t] : Number.NaN) : x0;
+      const y = shot ? (t < shot.y.length ? shot.y[t] : Number.NaN) : y0;
+      const read = bpmReading(b.bpm, x, y, b.plane);
+      out[t] = b.conversion.toHardware(read + (sigma > 0 ? sigma * this.noise.gaussian() : 0), ctx);
+    }
+    return out;
   }
 
   // ---- internals ----------------------------------------------------------
@@ -332,6 +383,10 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
         return makeSample(b.actuator.actual + this.settings.readbackNoise * this.noise.gaussian());
       case 'static':
         return makeSample(b.value);
+      case 'kicker':
+        return makeSample(b.kicker.setpoint);
+      case 'tbt':
+        return makeSample(this.tbtBuffer(b, ctx));
       case 'current':
         return makeSample(b.conversion.toHardware(this.settings.beamCurrent, ctx));
       case 'tune':

@@ -2,7 +2,7 @@ import type { FamilyConfig, LatticeModel, LoadedFacility, ParameterRef, UnitConv
 import { ConfigError, identityConversion } from '@mlayer/core';
 
 /** What a family is to the twin. */
-export type TwinRole = 'bpm' | 'rf' | 'tune' | 'current' | 'magnet' | 'static';
+export type TwinRole = 'bpm' | 'rf' | 'tune' | 'current' | 'magnet' | 'kicker' | 'static';
 
 /** The role of a family from its element class and model binding. */
 export function familyRole(fam: FamilyConfig): TwinRole {
@@ -12,6 +12,7 @@ export function familyRole(fam: FamilyConfig): TwinRole {
   if (cls === 'bpm' || cls === 'monitor' || field === 'Orbit') return 'bpm';
   if (cls === 'tune' || field === 'Tune') return 'tune';
   if (cls === 'dcct' || cls === 'current' || field === 'BeamCurrent') return 'current';
+  if (cls === 'kicker' || cls === 'pinger') return 'kicker';
   if (fam.model) return 'magnet';
   return 'static';
 }
@@ -52,7 +53,23 @@ export type ChannelBinding =
   | { kind: 'bpm'; bpm: TwinBpm; plane: 0 | 1; conversion: UnitConversion }
   | { kind: 'tune'; plane: 0 | 1; conversion: UnitConversion }
   | { kind: 'current'; conversion: UnitConversion }
-  | { kind: 'static'; value: number };
+  | { kind: 'static'; value: number }
+  // Turn-by-turn (see turn-by-turn.ts): a kicker whose setpoint fires it, a BPM buffer of `length` turns.
+  | { kind: 'kicker'; kicker: TwinKicker }
+  | { kind: 'tbt'; bpm: TwinBpm; plane: 0 | 1; length: number; conversion: UnitConversion };
+
+/** A kicker (pinger) of the twin: writing its setpoint fires it (turn-by-turn data). */
+export interface TwinKicker {
+  readonly family: string;
+  readonly name: string;
+  readonly element: number;
+  readonly plane: 0 | 1;
+  /** Hardware units to kick angle in rad. */
+  readonly conversion: UnitConversion;
+  readonly limits?: readonly [number, number];
+  /** Hardware setpoint (the last kick). */
+  setpoint: number;
+}
 
 /** Resolves a device's `element` (index, or FamName matched in order of occurrence). */
 export class ElementResolver {
@@ -80,6 +97,8 @@ export interface TwinDevices {
   readonly bpms: Map<number, TwinBpm>;
   /** Devices of each family, in facility order (actuators or BPMs), for the error model. */
   readonly byFamily: Map<string, { actuators: TwinActuator[]; bpms: TwinBpm[] }>;
+  /** Kickers (turn-by-turn excitation). */
+  readonly kickers: TwinKicker[];
 }
 
 /** Binds every channel of the facility (in the twin's naming) to a model quantity. */
@@ -90,6 +109,7 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
   const bpms = new Map<number, TwinBpm>();
   const byFamily = new Map<string, { actuators: TwinActuator[]; bpms: TwinBpm[] }>();
   const resolver = new ElementResolver(design);
+  const kickers: TwinKicker[] = [];
 
   for (const [famName, fam] of Object.entries(config.families)) {
     const role = familyRole(fam);
@@ -116,7 +136,26 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
         const plane = (d.plane ?? fam.plane) === 'y' ? 1 : 0;
         for (const field of ['monitor', 'readback'] as const) {
           const ch = channel(field);
-          if (ch !== undefined) bindings.set(ch, { kind: 'bpm', bpm, plane, conversion: conversionFor(field) });
+          const f = fam.fields[field];
+          if (ch === undefined || !f) continue;
+          if (f.dataType === 'array') bindings.set(ch, { kind: 'tbt', bpm, plane, length: f.length!, conversion: conversionFor(field) });
+          else bindings.set(ch, { kind: 'bpm', bpm, plane, conversion: conversionFor(field) });
+        }
+        return;
+      }
+      if (role === 'kicker') {
+        const element = resolver.resolve(d.element, where);
+        if (element === undefined) throw new ConfigError(facility.file, `families.${famName}.devices[${di}].element`, undefined, `the twin needs the lattice element of kicker ${d.name}`);
+        const p = d.plane ?? fam.plane;
+        if (p === undefined) throw new ConfigError(facility.file, `families.${famName}.plane`, undefined, `the twin needs the plane (x or y) of kicker ${d.name}`);
+        if (!fam.fields.setpoint) throw new ConfigError(facility.file, `families.${famName}.fields.setpoint`, undefined, `kicker ${d.name} needs a setpoint field (the kick)`);
+        const kicker: TwinKicker = { family: famName, name: d.name, element, plane: p === 'y' ? 1 : 0, conversion: conversionFor('setpoint'), limits: d.limits ?? fam.fields.setpoint.limits, setpoint: 0 };
+        kickers.push(kicker);
+        const sp = channel('setpoint');
+        if (sp !== undefined) bindings.set(sp, { kind: 'kicker', kicker });
+        for (const field of ['readback', 'monitor'] as const) {
+          const ch = channel(field);
+          if (ch !== undefined && ch !== sp) bindings.set(ch, { kind: 'kicker', kicker });
         }
         return;
       }
@@ -167,5 +206,5 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
       }
     });
   }
-  return { bindings, actuators, bpms, byFamily };
+  return { bindings, actuators, bpms, byFamily, kickers };
 }
