@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerFacilityCommands } from './commands/facility.js';
 import { registerGetSetCommands } from './commands/get-set.js';
 import { registerModelCommands } from './commands/model.js';
+import { registerDataCommands } from './commands/data.js';
 
 export const VERSION = '0.1.0';
 
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerFacilityCommands(program);
   registerGetSetCommands(program);
   registerModelCommands(program);
+  registerDataCommands(program);
   return program;
 }
 
