@@ -237,7 +237,7 @@ Napi::Value WriteAttribute(const Napi::CallbackInfo& info) {
       });
 }
 
-// attributeInfo(device, name, timeoutMs): Promise<AttributeInfo>.
+// attributeInfo(device, name, timeoutMs): Promise<AttributeInfo>, always from the server.
 Napi::Value AttributeInfo(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const std::string device = info[0].As<Napi::String>().Utf8Value();
@@ -250,7 +250,7 @@ Napi::Value AttributeInfo(const Napi::CallbackInfo& info) {
         DeviceSlot& slot = deviceSlot(device);
         ProxyLease lease = slot.acquire();
         lease.setTimeout(timeoutMs);
-        *ai = slot.attributeInfo(lease, attr);
+        *ai = slot.refreshAttributeInfo(lease, attr);
       },
       [ai](Napi::Env env) -> Napi::Value {
         Napi::Object o = Napi::Object::New(env);

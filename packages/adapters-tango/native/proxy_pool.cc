@@ -79,6 +79,13 @@ Tango::AttributeInfoEx DeviceSlot::attributeInfo(ProxyLease& lease, const std::s
   return info;
 }
 
+Tango::AttributeInfoEx DeviceSlot::refreshAttributeInfo(ProxyLease& lease, const std::string& attribute) {
+  Tango::AttributeInfoEx info = lease.proxy().get_attribute_config(attribute);
+  std::lock_guard<std::mutex> guard(infoMutex_);
+  attributes_[lower(attribute)] = info;
+  return info;
+}
+
 Tango::CommandInfo DeviceSlot::commandInfo(ProxyLease& lease, const std::string& command) {
   const std::string key = lower(command);
   {

@@ -44,6 +44,8 @@ class DeviceSlot {
 
   // Attribute and command descriptions, fetched once per process.
   Tango::AttributeInfoEx attributeInfo(ProxyLease& lease, const std::string& attribute);
+  // Asks the server again (limits and labels may have changed) and updates the cache.
+  Tango::AttributeInfoEx refreshAttributeInfo(ProxyLease& lease, const std::string& attribute);
   Tango::CommandInfo commandInfo(ProxyLease& lease, const std::string& command);
 
  private:
