@@ -19,6 +19,8 @@ export interface DeviceOut {
   device: [number, number];
   name: string;
   element?: number;
+  /** For a family with an x and a y device (TUNE). */
+  plane?: 'x' | 'y';
   channels?: { setpoint?: Channels; readback?: Channels; monitor?: Channels };
   conversion?: string;
   limits?: [number, number];
@@ -136,7 +138,11 @@ export function buildPytacFacility(data: PytacData, options: BuildOptions): Buil
     const limits = convs.map((c) => c.limits);
     const sameLimits = limits.every((l) => l !== undefined && limits[0] !== undefined && l[0] === limits[0][0] && l[1] === limits[0][1]);
 
-    const devices: DeviceOut[] = members.map((m, i) => ({ device: ids[i], name: names[i], ...(m.element !== undefined ? { element: m.element } : {}) }));
+    const devices: DeviceOut[] = members.map((m, i) => {
+      // A family without a plane holding devices of fields named *_x / *_y (TUNE): plane per device.
+      const plane = g.kind.plane ? undefined : /_x$/.test(m.row.field) ? 'x' : /_y$/.test(m.row.field) ? 'y' : undefined;
+      return { device: ids[i], name: names[i], ...(m.element !== undefined ? { element: m.element } : {}), ...(plane ? { plane } : {}) };
+    });
     const fields: FamilyOut['fields'] = {};
     for (const { field, pv } of pvFields) {
       const out: FieldOut = { units: { ...units } };
