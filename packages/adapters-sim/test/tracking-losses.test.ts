@@ -94,3 +94,13 @@ describe('RApertures / EApertures on other elements', () => {
     expect(Array.from(res.lostTurn)).toEqual([0, 1]);
   });
 });
+
+describe('coordinates that arrive beyond the limit', () => {
+  it('are flagged at the first element, even an identity one (AT checks after every element)', () => {
+    const c = compileLattice(ring([marker, drift(1)]));
+    const p = particlesFromRows([[1.5, 0, 0, 0, 0, 0]]);
+    const res = track(c, p, { turns: 1 });
+    expect(res.lostTurn[0]).toBe(1);
+    expect(res.lostElement[0]).toBe(0);
+  });
+});

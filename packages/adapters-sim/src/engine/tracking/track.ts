@@ -82,11 +82,20 @@ export function trackRange(
   const turn = log?.turn ?? 0;
   const ctx: TrackContext = { turn };
   const elements = compiled.elements;
+  // AT checks for losses after every element. An identity element cannot change any
+  // coordinate, so after a check its own check is skipped; only coordinates that
+  // arrive unchecked (the first element of the range) are checked there.
+  let unchecked = true;
   for (let e = from; e < to; e++) {
     const el = elements[e];
-    if (el.identity) continue;
-    el.method.track(coords, n, el.params, flags, ctx);
-    checkLosses(coords, n, flags, e, turn, log);
+    if (!el.identity) {
+      el.method.track(coords, n, el.params, flags, ctx);
+      unchecked = true;
+    }
+    if (unchecked) {
+      checkLosses(coords, n, flags, e, turn, log);
+      unchecked = false;
+    }
   }
 }
 
