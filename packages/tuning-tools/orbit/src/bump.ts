@@ -80,7 +80,7 @@ export interface LocalBumpOptions extends AveragingOptions, ProgressOptions {
   /** Compute only; write nothing. */
   readonly dryRun?: boolean;
   /** A bump past a corrector limit stops (default) or is scaled down. */
-  readonly onLimit?: LimitPolicy;
+  readonly onLimit?: Exclude<LimitPolicy, 'exclude'>;
   /** Read the orbit before and after to report the bump reached and the leakage measured (default true). */
   readonly verify?: boolean;
 }

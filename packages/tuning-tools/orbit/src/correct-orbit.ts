@@ -4,9 +4,9 @@
  */
 import { type Accelerator, type DeviceId, type Family, type LatticeModel, type MeasurementContext, sleep } from '@mlayer/core';
 import { type CorrectionInput, type CorrectionResult, computeCorrection } from './compute-correction.js';
-import { OrbitError } from './errors.js';
+import { CorrectorLimitError, type LimitViolation, OrbitError } from './errors.js';
 import { rms } from './linalg.js';
-import { type LimitPolicy, type PlannedWrite, type StepRequest, planStep } from './limits.js';
+import { type LimitPolicy, type PlannedWrite, type StepPlan, type StepRequest, planStep } from './limits.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { modelOrm } from './model-orm.js';
 import { type DeviceAxis, type OrbitResponseMatrix, type PerPlane, type Plane, PLANES, checkOrm } from './orm.js';
@@ -26,7 +26,7 @@ export interface CorrectOrbitOptions extends AveragingOptions, ProgressOptions, 
   readonly tolerance?: number | PerPlane<number>;
   /** Stop when a step lowers the rms error (largest plane) by less than this fraction (default 0.02). */
   readonly minImprovement?: number;
-  /** A step that would pass a corrector limit is scaled down ('scale', default) or the correction stops ('stop'). */
+  /** A step that would pass a corrector limit is scaled down ('scale', default), the correction stops ('stop'), or those correctors are left out and the step solved again ('exclude'). */
   readonly onLimit?: LimitPolicy;
   /** Compute one step from the present orbit and return what would be set, without writing. */
   readonly dryRun?: boolean;
@@ -43,6 +43,8 @@ export interface CorrectionStep {
   readonly writes: readonly PlannedWrite[];
   /** RF change applied (RF units of the matrix). */
   readonly rf: number;
+  /** Correctors left out because they would pass their limits (onLimit 'exclude'). */
+  readonly excluded: readonly string[];
 }
 
 export type StopReason = 'tolerance' | 'stalled' | 'iterations' | 'limit' | 'dry-run';
@@ -99,7 +101,7 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
   if (!Number.isInteger(maxSteps) || maxSteps < 1) throw new OrbitError(`iterations must be a positive integer (got ${options.iterations})`);
   const minImprovement = options.minImprovement ?? 0.02;
   const policy = options.onLimit ?? 'scale';
-  if (policy !== 'scale' && policy !== 'stop') throw new OrbitError(`onLimit must be 'scale' or 'stop' (got ${String(policy)})`);
+  if (policy !== 'scale' && policy !== 'stop' && policy !== 'exclude') throw new OrbitError(`onLimit must be 'scale', 'stop' or 'exclude' (got ${String(policy)})`);
   const extra = options.settle ?? 0;
   const planes = options.planes ?? PLANES.filter((p) => orm.bpms[p] && orm.correctors[p]);
   const tol = (p: Plane): number => (typeof options.tolerance === 'number' ? options.tolerance : (options.tolerance?.[p] ?? 0));
@@ -159,27 +161,57 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
         message = `rms orbit error at or below the tolerance after ${it} step${it === 1 ? '' : 's'}`;
         break;
       }
-      const correction = computeCorrection({
-        orm,
-        orbit,
-        planes,
-        golden: options.golden,
-        offsets: options.offsets,
-        bpmWeights,
-        correctorWeights: corWeights,
-        method: options.method,
-        rf: options.rf,
-        coupled: options.coupled,
-        gain: options.gain,
-      });
-      const requests: StepRequest[] = [];
-      for (const p of planes) {
-        const fam = cors[p]!.all;
-        requests.push({ family: fam, current: await fam.get({ field: 'setpoint', signal: m.signal }), deltas: correction.deltas[p]!, units });
+      const current0: Partial<Record<Plane, Float64Array>> = {};
+      for (const p of planes) current0[p] = await cors[p]!.all.get({ field: 'setpoint', signal: m.signal });
+      const rf0 = rfFam ? await rfFam.get({ field: 'setpoint', signal: m.signal }) : undefined;
+      const weights: Partial<Record<Plane, Float64Array>> = Object.fromEntries(planes.map((p) => [p, Float64Array.from(corWeights[p]!)]));
+      const excluded: string[] = [];
+      let correction: CorrectionResult;
+      let plan: StepPlan;
+      for (;;) {
+        correction = computeCorrection({
+          orm,
+          orbit,
+          planes,
+          golden: options.golden,
+          offsets: options.offsets,
+          bpmWeights,
+          correctorWeights: weights,
+          method: options.method,
+          rf: options.rf,
+          coupled: options.coupled,
+          gain: options.gain,
+        });
+        const requests: StepRequest[] = planes.map((p) => ({ family: cors[p]!.all, current: current0[p]!, deltas: correction.deltas[p]!, units }));
+        if (rfFam && rf0 && correction.rf !== 0) requests.push({ family: rfFam, current: rf0, deltas: Float64Array.of(correction.rf), units });
+        try {
+          plan = planStep(requests, policy);
+          break;
+        } catch (e) {
+          if (policy !== 'exclude' || !(e instanceof CorrectorLimitError)) throw e;
+          // Leave out the corrector that passes its limit furthest, and solve again.
+          const excess = (v: LimitViolation): number => {
+            const [lo, hi] = v.limits;
+            const half = (hi - lo) / 2 || 1;
+            return Number.isFinite(v.target) ? Math.max(lo - v.target, v.target - hi) / half : Number.POSITIVE_INFINITY;
+          };
+          const worst = [...e.violations].sort((a, b) => excess(b) - excess(a))[0];
+          let removed = false;
+          for (const p of planes) {
+            const axis = orm.correctors[p]!;
+            const j = axis.names.indexOf(worst.name);
+            if (axis.family === worst.family && j >= 0 && weights[p]![j] > 0) {
+              weights[p]![j] = 0;
+              removed = true;
+              excluded.push(`${worst.family} ${worst.name}`);
+              if (!weights[p]!.some((w) => w > 0)) throw new CorrectorLimitError(e.violations, `every ${p} corrector would pass its limits; nothing was written`);
+            }
+          }
+          if (!removed) throw e;
+        }
       }
-      if (rfFam && correction.rf !== 0) requests.push({ family: rfFam, current: await rfFam.get({ field: 'setpoint', signal: m.signal }), deltas: Float64Array.of(correction.rf), units });
-      const plan = planStep(requests, policy);
-      steps.push({ rms: current, correction, scale: plan.scale, writes: plan.writes, rf: correction.rf * plan.scale });
+      if (excluded.length > 0) m.note(`correctors left out at their limits: ${excluded.join(', ')}`);
+      steps.push({ rms: current, correction, scale: plan.scale, writes: plan.writes, rf: correction.rf * plan.scale, excluded });
       if (options.dryRun) {
         stopReason = 'dry-run';
         message = `dry run: ${plan.writes.reduce((s, w) => s + w.devices.length, 0)} setpoints would change${plan.scale < 1 ? ` (step scaled to ${plan.scale.toFixed(3)} by the limits)` : ''}`;

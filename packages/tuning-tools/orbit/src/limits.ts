@@ -6,8 +6,12 @@
 import type { DeviceId, Family, Units } from '@mlayer/core';
 import { CorrectorLimitError, type LimitViolation, OrbitError } from './errors.js';
 
-/** What to do when a step would pass a corrector limit. */
-export type LimitPolicy = 'scale' | 'stop';
+/**
+ * What to do when a step would pass a corrector limit: scale the whole step down
+ * ('scale'), stop ('stop'), or (orbit correction only) leave the correctors that would
+ * pass their limits out and solve again ('exclude').
+ */
+export type LimitPolicy = 'scale' | 'stop' | 'exclude';
 
 export interface StepRequest {
   readonly family: Family;
@@ -68,7 +72,7 @@ export function planStep(requests: readonly StepRequest[], policy: LimitPolicy):
   const full = check(1);
   let scale = 1;
   if (full.length > 0) {
-    if (policy === 'stop') throw new CorrectorLimitError(full);
+    if (policy !== 'scale') throw new CorrectorLimitError(full);
     const already = check(0);
     if (already.length > 0) throw new CorrectorLimitError(already, 'they are outside their limits already; nothing was written');
     let lo = 0;

@@ -89,6 +89,10 @@ export function svd(a: Matrix, options: { maxSweeps?: number } = {}): Svd {
   });
   const eps = 2.220446049250313e-16;
   const maxSweeps = options.maxSweeps ?? 60;
+  // Columns below this squared norm are numerically zero (rank deficiency): no rotation with them.
+  let frob2 = 0;
+  for (const c of cols) frob2 += dot(c, c);
+  const tiny = eps * eps * frob2;
   let sweep = 0;
   for (; sweep < maxSweeps; sweep++) {
     let rotated = false;
@@ -104,7 +108,7 @@ export function svd(a: Matrix, options: { maxSweeps?: number } = {}): Svd {
           beta += cq[i] * cq[i];
           gamma += cp[i] * cq[i];
         }
-        if (gamma === 0 || Math.abs(gamma) <= eps * Math.sqrt(alpha * beta)) continue;
+        if (gamma === 0 || alpha <= tiny || beta <= tiny || Math.abs(gamma) <= eps * Math.sqrt(alpha * beta)) continue;
         rotated = true;
         const zeta = (beta - alpha) / (2 * gamma);
         const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));

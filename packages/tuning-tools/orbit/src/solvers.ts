@@ -86,14 +86,16 @@ export function micado(a: Matrix, b: ArrayLike<number>, count: number, tolerance
   const r = Float64Array.from(b);
   const selected: number[] = [];
   const available = new Set(cols.map((_c, j) => j));
-  const initial = norm(r);
+  // A column whose part orthogonal to the chosen ones is below 1e-3 of its norm (nearly a combination
+  // of them, e.g. a corrector next to one already chosen) is not a candidate: it would need huge strengths.
+  const original = cols.map((c) => dot(c, c));
   for (let k = 0; k < Math.min(count, n); k++) {
     let best = -1;
     let bestGain = 0;
     for (const j of available) {
       const c = cols[j];
       const cc = dot(c, c);
-      if (cc <= 1e-28 * (initial * initial + 1)) continue;
+      if (!(cc > 1e-6 * original[j])) continue;
       const gain = dot(c, r) ** 2 / cc;
       if (gain > bestGain) {
         bestGain = gain;
