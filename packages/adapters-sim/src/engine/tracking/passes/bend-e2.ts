@@ -35,45 +35,81 @@ function edgeAt(c: Float64Array, n: number, i: number, e: E2Edge): void {
   for (let k = 0; k < 4; k++) c[k * n + i] = r[k];
 }
 
+/** Slices outermost, particles inside (see the straight multipole); bit-identical to AT's loop. */
+/**
+ * Slices outermost, particles inside (see the straight multipole). Products AT computes
+ * several times are computed once: the results are bit-identical to AT's loop.
+ */
 function e2Kernel(c: Float64Array, n: number, p: BendE2Params, alive: Uint8Array): void {
   const { B, maxOrder: mo, steps, h, L1, L2, K1, K2 } = p;
   const q1 = B[1];
   const q2 = mo >= 2 ? B[2] : 0;
+  const q2f = (4.0 / 3.0) * q2;
   const c6 = h / 6.0 * q1 - q2 / 3.0;
+  const bm = B[mo];
+  const hs1 = h * L1, hs2 = h * L2;
+  const qL1 = 0.25 * hs1 * L1, qL2 = 0.25 * hs2 * L2;
   const o1 = n, o2 = 2 * n, o3 = 3 * n, o4 = 4 * n, o5 = 5 * n;
-  for (let i = 0; i < n; i++) {
-    if (alive[i] === 0) continue;
-    edgeAt(c, n, i, p.edgeEntrance);
-    let x = c[i], px = c[o1 + i], y = c[o2 + i], py = c[o3 + i], ct = c[o5 + i];
-    const d = c[o4 + i];
-    for (let m = 0; m < steps; m++) {
-      for (let s = 0; s < 4; s++) {
-        // pseudo-drift with H1 = (1+hx)(px^2+py^2)/2(1+delta)
-        const L = s === 0 || s === 3 ? L1 : L2;
-        const hs = h * L;
-        const i1pd = 1.0 / (1 + d);
-        const x0 = x, px0 = px, py0 = py;
-        x += (1 + h * x0) * px0 * i1pd * L + 0.25 * hs * L * (px0 * px0 - py0 * py0) * i1pd * i1pd;
-        px -= (hs * (px0 * px0 + py0 * py0) * i1pd) / 2.0;
-        y += (1.0 + h * x0) * i1pd * py0 * L * (1 + (px0 * hs) / 2.0);
-        ct += (((1.0 + h * x0) * i1pd * i1pd * L) / 2.0) * (px0 * px0 + py0 * py0);
-        if (s === 3) break;
-        // kick
-        const KL = s === 1 ? K2 : K1;
-        let re = B[mo], im = 0;
-        for (let k = mo - 1; k >= 0; k--) {
-          const t = re * x - im * y + B[k];
-          im = im * x + re * y;
-          re = t;
-        }
-        px -= KL * (-h * d + re + h * (h * x + q1 * (x * x - 0.5 * y * y) + q2 * (x * x * x - (4.0 / 3.0) * x * y * y)));
-        py += KL * (im + h * (q1 * x * y + (4.0 / 3.0) * q2 * x * x * y + c6 * y * y * y));
-        ct += KL * h * x;
-      }
+  for (let i = 0; i < n; i++) if (alive[i] !== 0) edgeAt(c, n, i, p.edgeEntrance);
+  for (let m = 0; m < steps; m++) {
+    for (let i = 0; i < n; i++) {
+      if (alive[i] === 0) continue;
+      let x = c[i], px = c[o1 + i], y = c[o2 + i], py = c[o3 + i], ct = c[o5 + i];
+      const d = c[o4 + i];
+      const i1pd = 1.0 / (1 + d);
+      const mhd = -h * d;
+      let x0: number, px0: number, py0: number, hx1: number, pxx: number, pyy: number;
+      let re: number, im: number, t: number, k: number, xx: number;
+      // pseudo-drift L1: H1 = (1+hx)(px^2+py^2)/2(1+delta)
+      x0 = x; px0 = px; py0 = py;
+      hx1 = 1 + h * x0; pxx = px0 * px0; pyy = py0 * py0;
+      x += hx1 * px0 * i1pd * L1 + qL1 * (pxx - pyy) * i1pd * i1pd;
+      px -= (hs1 * (pxx + pyy) * i1pd) / 2.0;
+      y += hx1 * i1pd * py0 * L1 * (1 + (px0 * hs1) / 2.0);
+      ct += ((hx1 * i1pd * i1pd * L1) / 2.0) * (pxx + pyy);
+      re = bm; im = 0;
+      for (k = mo - 1; k >= 0; k--) { t = re * x - im * y + B[k]; im = im * x + re * y; re = t; }
+      xx = x * x;
+      px -= K1 * (mhd + re + h * (h * x + q1 * (xx - 0.5 * y * y) + q2 * (xx * x - (4.0 / 3.0) * x * y * y)));
+      py += K1 * (im + h * (q1 * x * y + q2f * x * x * y + c6 * y * y * y));
+      ct += K1 * h * x;
+      // pseudo-drift L2: H1 = (1+hx)(px^2+py^2)/2(1+delta)
+      x0 = x; px0 = px; py0 = py;
+      hx1 = 1 + h * x0; pxx = px0 * px0; pyy = py0 * py0;
+      x += hx1 * px0 * i1pd * L2 + qL2 * (pxx - pyy) * i1pd * i1pd;
+      px -= (hs2 * (pxx + pyy) * i1pd) / 2.0;
+      y += hx1 * i1pd * py0 * L2 * (1 + (px0 * hs2) / 2.0);
+      ct += ((hx1 * i1pd * i1pd * L2) / 2.0) * (pxx + pyy);
+      re = bm; im = 0;
+      for (k = mo - 1; k >= 0; k--) { t = re * x - im * y + B[k]; im = im * x + re * y; re = t; }
+      xx = x * x;
+      px -= K2 * (mhd + re + h * (h * x + q1 * (xx - 0.5 * y * y) + q2 * (xx * x - (4.0 / 3.0) * x * y * y)));
+      py += K2 * (im + h * (q1 * x * y + q2f * x * x * y + c6 * y * y * y));
+      ct += K2 * h * x;
+      // pseudo-drift L2: H1 = (1+hx)(px^2+py^2)/2(1+delta)
+      x0 = x; px0 = px; py0 = py;
+      hx1 = 1 + h * x0; pxx = px0 * px0; pyy = py0 * py0;
+      x += hx1 * px0 * i1pd * L2 + qL2 * (pxx - pyy) * i1pd * i1pd;
+      px -= (hs2 * (pxx + pyy) * i1pd) / 2.0;
+      y += hx1 * i1pd * py0 * L2 * (1 + (px0 * hs2) / 2.0);
+      ct += ((hx1 * i1pd * i1pd * L2) / 2.0) * (pxx + pyy);
+      re = bm; im = 0;
+      for (k = mo - 1; k >= 0; k--) { t = re * x - im * y + B[k]; im = im * x + re * y; re = t; }
+      xx = x * x;
+      px -= K1 * (mhd + re + h * (h * x + q1 * (xx - 0.5 * y * y) + q2 * (xx * x - (4.0 / 3.0) * x * y * y)));
+      py += K1 * (im + h * (q1 * x * y + q2f * x * x * y + c6 * y * y * y));
+      ct += K1 * h * x;
+      // pseudo-drift L1: H1 = (1+hx)(px^2+py^2)/2(1+delta)
+      x0 = x; px0 = px; py0 = py;
+      hx1 = 1 + h * x0; pxx = px0 * px0; pyy = py0 * py0;
+      x += hx1 * px0 * i1pd * L1 + qL1 * (pxx - pyy) * i1pd * i1pd;
+      px -= (hs1 * (pxx + pyy) * i1pd) / 2.0;
+      y += hx1 * i1pd * py0 * L1 * (1 + (px0 * hs1) / 2.0);
+      ct += ((hx1 * i1pd * i1pd * L1) / 2.0) * (pxx + pyy);
+      c[i] = x; c[o1 + i] = px; c[o2 + i] = y; c[o3 + i] = py; c[o5 + i] = ct;
     }
-    c[i] = x; c[o1 + i] = px; c[o2 + i] = y; c[o3 + i] = py; c[o5 + i] = ct;
-    edgeAt(c, n, i, p.edgeExit);
   }
+  for (let i = 0; i < n; i++) if (alive[i] !== 0) edgeAt(c, n, i, p.edgeExit);
 }
 
 export const BndMPoleSymplectic4E2Pass: PassMethod<BendE2Params> = {
