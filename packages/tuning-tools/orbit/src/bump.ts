@@ -138,9 +138,12 @@ export async function localBump(acc: Accelerator, options: LocalBumpOptions): Pr
     if (!Number.isFinite(options.angle)) throw new OrbitError(`angle must be finite (got ${options.angle})`);
     if (options.angleBpm !== undefined) b2 = findDevice(bAxis, options.angleBpm, 'BPM');
     else {
+      // The next BPM downstream at a different position (with a model: a different s).
+      const sOf = (i: number): number | undefined => model?.element(bpmKeys[i]).s;
       let best = -1;
       bpmKeys.forEach((k, i) => {
-        if (i !== b1 && k !== bpmKeys[b1] && (best < 0 || mod(k - bpmKeys[b1]) < mod(bpmKeys[best] - bpmKeys[b1]))) best = i;
+        const distinct = i !== b1 && k !== bpmKeys[b1] && (sOf(i) === undefined || sOf(i) !== sOf(b1));
+        if (distinct && (best < 0 || mod(k - bpmKeys[b1]) < mod(bpmKeys[best] - bpmKeys[b1]))) best = i;
       });
       if (best < 0) throw new OrbitError('an angle bump needs a second BPM');
       b2 = best;
@@ -167,24 +170,38 @@ export async function localBump(acc: Accelerator, options: LocalBumpOptions): Pr
     const n = (options.correctors as number | undefined) ?? (targets.length > 1 ? 4 : 3);
     if (!Number.isInteger(n) || n < targets.length + 2) throw new OrbitError(`correctors: need an integer >= ${targets.length + 2} (got ${options.correctors})`);
     const nUp = Math.ceil(n / 2);
-    const up = corKeys
-      .map((k, j) => ({ j, d: mod(first - k) }))
-      .filter((c) => c.d > 0)
-      .sort((a, b) => a.d - b.d)
-      .slice(0, nUp)
-      .map((c) => c.j);
-    const down = corKeys
-      .map((k, j) => ({ j, d: mod(k - last) }))
-      .filter((c) => c.d > 0 && !up.includes(c.j))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, n - nUp)
-      .map((c) => c.j);
+    // Nearest correctors first; one that acts like a corrector already taken (parallel ORM column,
+    // e.g. two correctors at the same place) is passed over.
+    const col = (j: number) => R.map((row) => row[j]);
+    const taken: Float64Array[] = [];
+    const independent = (j: number): boolean => {
+      const c = Float64Array.from(col(j));
+      const cn = Math.hypot(...c);
+      if (!(cn > 0)) return false;
+      const ok = taken.every((t) => Math.abs(t.reduce((s2, v, i) => s2 + v * c[i], 0)) / (Math.hypot(...t) * cn) < 0.9999);
+      if (ok) taken.push(c);
+      return ok;
+    };
+    const nearest = (dist: (k: number) => number, count: number, skip: readonly number[]): number[] => {
+      const out: number[] = [];
+      const order = corKeys.map((k, j) => ({ j, d: dist(k) })).filter((c) => c.d > 0 && !skip.includes(c.j)).sort((a, b) => a.d - b.d);
+      for (const c of order) {
+        if (out.length === count) break;
+        if (independent(c.j)) out.push(c.j);
+      }
+      return out;
+    };
+    const up = nearest((k) => mod(first - k), nUp, []);
+    const down = nearest((k) => mod(k - last), n - nUp, up);
     columns = [...up.reverse(), ...down];
     if (columns.length < n) throw new OrbitError(`only ${columns.length} correctors found around ${bAxis.names[b1]} (asked for ${n})`);
   }
   // Bump region: from the most upstream to the most downstream corrector, through the target.
-  const startKey = columns.reduce((best, j) => (mod(first - corKeys[j]) > mod(first - best) ? corKeys[j] : best), first);
-  const endKey = columns.reduce((best, j) => (mod(corKeys[j] - last) > mod(best - last) ? corKeys[j] : best), last);
+  // A corrector belongs upstream when it is closer going upstream from the first target than downstream from the last.
+  const isUp = (k: number): boolean => mod(first - k) > 0 && mod(first - k) <= mod(k - last);
+  const startKey = columns.reduce((best, j) => (isUp(corKeys[j]) && mod(first - corKeys[j]) > mod(first - best) ? corKeys[j] : best), first);
+  const endKey = columns.reduce((best, j) => (!isUp(corKeys[j]) && mod(corKeys[j] - last) > mod(best - last) ? corKeys[j] : best), last);
+  if (startKey === first || endKey === last) throw new OrbitError(`the bump correctors (${columns.map((j) => cAxis.names[j]).join(', ')}) must lie on both sides of ${bAxis.names[b1]}`);
   const span = mod(endKey - startKey);
   const insideRows = bpmKeys.map((k, i) => ({ i, in: mod(k - startKey) <= span })).filter((x) => x.in).map((x) => x.i);
   const outside = bpmKeys.map((_k, i) => i).filter((i) => !insideRows.includes(i) && bAxis.names[i] !== undefined);
