@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { computeCorrection, micado, solveSystem, svd, unitInfo, ratioUnit, zeros, type Matrix, type OrbitResponseMatrix } from '../src/index.js';
+import { thomxOrm } from './fixture.js';
+
+/** Deterministic pseudo-random numbers in [-0.5, 0.5). */
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
+}
+function randomMatrix(m: number, n: number, seed: number): Matrix {
+  const r = rng(seed);
+  const a = zeros(m, n);
+  for (const row of a) for (let j = 0; j < n; j++) row[j] = r();
+  return a;
+}
+/** Solves the square system A x = b by Gaussian elimination with partial pivoting (independent of the SVD). */
+function gauss(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const M = A.map((r, i) => [...r, b[i]]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    [M[c], M[p]] = [M[p], M[c]];
+    for (let r = c + 1; r < n; r++) {
+      const f = M[r][c] / M[c][c];
+      for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = M[r][n];
+    for (let k = r + 1; k < n; k++) s -= M[r][k] * x[k];
+    x[r] = s / M[r][r];
+  }
+  return x;
+}
+/** (AᵀA + α² I) x = Aᵀ b. */
+function normalEquations(a: Matrix, b: ArrayLike<number>, alpha: number): number[] {
+  const n = a[0].length;
+  const AtA = Array.from({ length: n }, (_r, i) => Array.from({ length: n }, (_c, j) => a.reduce((s, row) => s + row[i] * row[j], 0) + (i === j ? alpha * alpha : 0)));
+  const Atb = Array.from({ length: n }, (_r, i) => a.reduce((s, row, k) => s + row[i] * b[k], 0));
+  return gauss(AtA, Atb);
+}
+
+describe('linear algebra', () => {
+  it('the SVD reconstructs the matrix and has orthonormal vectors (tall, wide, rank-deficient, the ThomX ORM)', () => {
+    const orm: number[][] = thomxOrm()['Rxx_h1e-7'];
+    const thomx = orm.map((r) => Float64Array.from(r));
+    const deficient = randomMatrix(10, 6, 3);
+    for (const row of deficient) row[5] = row[0] + 2 * row[1]; // rank 5
+    for (const a of [randomMatrix(9, 4, 1), randomMatrix(4, 9, 2), deficient, thomx]) {
+      const d = svd(a);
+      const scale = d.s[0];
+      a.forEach((row, i) =>
+        row.forEach((v, j) => {
+          let s = 0;
+          for (let k = 0; k < d.s.length; k++) s += d.u[k][i] * d.s[k] * d.v[k][j];
+          expect(Math.abs(s - v)).toBeLessThan(1e-13 * scale);
+        }),
+      );
+      for (let k = 1; k < d.s.length; k++) expect(d.s[k]).toBeLessThanOrEqual(d.s[k - 1]);
+      for (let k = 0; k < d.s.length; k++) {
+        const vv = d.v[k].reduce((s, x) => s + x * x, 0);
+        expect(vv).toBeCloseTo(1, 12);
+        if (k > 0) expect(Math.abs(d.v[k].reduce((s, x, i) => s + x * d.v[0][i], 0))).toBeLessThan(1e-12);
+      }
+    }
+    // ThomX: the 12 pairs of adjacent correctors leave 12 numerically zero singular values.
+    const s = svd(thomx).s;
+    expect(s.filter((x) => x > 1e-10 * s[0])).toHaveLength(12);
+    // The rank-deficient matrix has one zero singular value.
+    expect(svd(deficient).s[5]).toBeLessThan(1e-14);
+  });
+
+  it('truncated SVD and Tikhonov agree with the normal equations; MICADO finds the correctors that made the orbit', () => {
+    const a = randomMatrix(12, 6, 7);
+    const b = Float64Array.from({ length: 12 }, rng(9));
+    // Full SVD = least squares = normal equations with α = 0.
+    const ls = normalEquations(a, b, 0);
+    const full = solveSystem(a, b, { type: 'svd' });
+    full.x.forEach((v, j) => expect(v).toBeCloseTo(ls[j], 12));
+    expect(full.used).toBe(6);
+    for (const alpha of [0.05, 0.3, 2]) {
+      const ref = normalEquations(a, b, alpha);
+      solveSystem(a, b, { type: 'tikhonov', alpha }).x.forEach((v, j) => expect(v).toBeCloseTo(ref[j], 12));
+    }
+    // A cut keeps the largest singular values only: by count or by threshold.
+    const d = svd(a);
+    expect(solveSystem(a, b, { type: 'svd', singularValues: 3 }).used).toBe(3);
+    expect(solveSystem(a, b, { type: 'svd', threshold: (d.s[2] + d.s[3]) / 2 / d.s[0] }).used).toBe(3);
+    expect(() => solveSystem(a, b, { type: 'svd', singularValues: 0 })).toThrow(/positive integer/);
+    // MICADO: an orbit made by columns 1 and 4 is found with two correctors, exactly.
+    const made = a.map((row) => 0.7 * row[1] - 1.3 * row[4]);
+    const m = micado(a, made, 2);
+    expect([...m.selected!].sort()).toEqual([1, 4]);
+    expect(m.x[1]).toBeCloseTo(0.7, 12);
+    expect(m.x[4]).toBeCloseTo(-1.3, 12);
+    expect(m.x.filter((v) => v !== 0)).toHaveLength(2);
+  });
+});
+
+describe('computeCorrection (pure)', () => {
+  const R: number[][] = thomxOrm()['Rxx_h1e-7'];
+  const axis = (family: string, unit: string) => ({ family, unit, devices: R.map((_r, i) => [1, i + 1] as const), names: R.map((_r, i) => `${family}${i}`) });
+  const orm: OrbitResponseMatrix = {
+    units: 'physics',
+    source: 'model',
+    bpms: { x: axis('BPMx', 'm') },
+    correctors: { x: { ...axis('HCM', 'rad'), kicks: new Float64Array(24) } },
+    Rxx: R.map((r) => Float64Array.from(r)),
+  };
+  const theta = Float64Array.from({ length: 24 }, (_v, j) => (j % 2 === 0 ? 1e-5 * Math.sin(j) : 0));
+  const orbit = orm.Rxx!.map((row) => row.reduce((s, v, j) => s + v * theta[j], 0));
+
+  it('removes an orbit made by the correctors; golden orbit and offsets shift the target', () => {
+    const c = computeCorrection({ orm, orbit: { x: orbit }, method: { type: 'svd', singularValues: 12 } });
+    expect(c.rmsPredicted.x!).toBeLessThan(1e-12 * c.rmsBefore.x!);
+    // golden = orbit: nothing to do.
+    const g = computeCorrection({ orm, orbit: { x: orbit }, golden: { x: orbit } });
+    expect(Math.max(...Array.from(g.deltas.x!, Math.abs))).toBe(0);
+    // offsets: the error is reading − offset − golden.
+    const o = computeCorrection({ orm, orbit: { x: orbit.map((v) => v + 1e-4) }, offsets: { x: new Array(24).fill(1e-4) }, method: { type: 'svd', singularValues: 12 } });
+    o.deltas.x!.forEach((v, j) => expect(v).toBeCloseTo(c.deltas.x![j], 14));
+  });
+
+  it('BPM weight 0 and NaN readings leave a BPM out; corrector weight 0 leaves a corrector unused', () => {
+    const bad = orbit.slice();
+    bad[3] = Number.NaN;
+    const w = new Array(24).fill(1);
+    w[7] = 0;
+    const cw = new Array(24).fill(1);
+    cw[2] = 0;
+    const c = computeCorrection({ orm, orbit: { x: bad }, bpmWeights: { x: w }, correctorWeights: { x: cw }, method: { type: 'svd', singularValues: 12 } });
+    expect(c.excludedBpms.x).toEqual([3, 7]);
+    expect(Number.isNaN(c.predicted.x![3])).toBe(true);
+    expect(c.deltas.x![2]).toBe(0);
+    expect(c.systems[0].rows).toBe(22);
+    expect(c.systems[0].columns).toBe(23);
+    expect(() => computeCorrection({ orm, orbit: { x: orbit.slice(1) } })).toThrow(/orbit\.x: 23 values for 24 devices/);
+    expect(() => computeCorrection({ orm, orbit: { x: orbit }, rf: true })).toThrow(/RF column/);
+  });
+
+  it('stores composite units with their SI factor and dimension', () => {
+    expect(unitInfo('m/A')).toMatchObject({ unitSI: 1, unitDimension: [1, 0, 0, -1, 0, 0, 0] });
+    expect(ratioUnit('mm', 'mrad')).toMatchObject({ unit: 'mm/mrad', unitSI: 1 });
+    expect(unitInfo('m^-3')).toMatchObject({ unitSI: 1, unitDimension: [-3, 0, 0, 0, 0, 0, 0] });
+    expect(ratioUnit('mm', 'Hz')).toMatchObject({ unitSI: 1e-3, unitDimension: [1, 0, 1, 0, 0, 0, 0] });
+    expect(() => unitInfo('furlong/A')).toThrow(/'furlong' is not a known unit/);
+  });
+});
