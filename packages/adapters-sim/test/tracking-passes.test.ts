@@ -184,3 +184,39 @@ describe('trackRange', () => {
     ]);
   });
 });
+
+describe('GWigSymplecticPass', () => {
+  // planar wiggler, By = B0 cos(kw z): 20 periods of 5 cm, 1 T, 3 GeV
+  const B0 = 1, Lw = 0.05, L = 1;
+  const wiggler: AtElement = {
+    FamName: 'W', PassMethod: 'GWigSymplecticPass', Length: L, Lw, Bmax: B0, Nstep: 20, Nmeth: 4, NHharm: 1, NVharm: 0,
+    By: [[1], [1], [0], [1], [1], [0]], Bx: [[], [], [], [], [], []],
+  };
+  const brho = 3e9 / 299792458;
+  const kw = (2 * Math.PI) / Lw;
+  const a = B0 / brho / kw; // peak angle
+
+  it('returns an on-axis particle to the axis with the path lengthening L a^2/4', () => {
+    const [r] = run([wiggler], [[0, 0, 0, 0, 0, 0]]);
+    expect(Math.abs(r[0])).toBeLessThan(1e-9);
+    expect(Math.abs(r[1])).toBeLessThan(1e-9);
+    expect(r[5]).toBeCloseTo((L * a * a) / 4, 9);
+  });
+
+  it('focuses vertically: about k = 1/(2 rho^2), exactly as an independent integration of the same Hamiltonian', () => {
+    const y0 = 1e-3;
+    const [r] = run([wiggler], [[0, 0, y0, 0, 0, 0]]);
+    const k = (B0 / brho) ** 2 / 2;
+    expect(r[3] / (-k * L * y0)).toBeCloseTo(1, 1);
+    // RK4 (200000 steps) of H = (px - Ax)^2/2 + py^2/2, Ax = a cosh(kw y) sin(kw z): py = -5.041485675063155e-06
+    expect(r[3]).toBeCloseTo(-5.041485675063155e-6, 11);
+    expect(r[2]).toBeCloseTo(0.0009974781749262, 11);
+  });
+
+  it('with Bmax = 0 is a drift', () => {
+    const [r] = run([{ ...wiggler, Bmax: 0 }], [[1e-3, 2e-4, -1e-3, 1e-4, 0, 0]]);
+    expect(r[0]).toBeCloseTo(1e-3 + 2e-4 * L, 15);
+    expect(r[2]).toBeCloseTo(-1e-3 + 1e-4 * L, 15);
+    expect(r[5]).toBeCloseTo((L * (4e-8 + 1e-8)) / 2, 18);
+  });
+});
