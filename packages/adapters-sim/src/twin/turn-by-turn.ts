@@ -75,10 +75,23 @@ export function trackKick(model: EngineLatticeModel, options: {
   const [o] = model.optics([element], { dp });
   const n = bunch.particles;
   const c = new Float64Array(6 * n);
+  // Particles in mirrored pairs (and one on the axis when n is odd): the bunch centroid sits exactly on the
+  // closed orbit at dp with the machine's energy, whatever the number of macro-particles.
+  const half = Math.floor(n / 2);
+  const draws: { dd: number; ax: number[]; ay: number[] }[] = [];
+  for (let i = 0; i < half; i++) {
+    draws.push({
+      dd: bunch.energySpread * rng.gaussian(),
+      ax: bunch.emittance[0] > 0 ? betatron(bunch.emittance[0], o.beta[0], o.alpha[0], rng) : [0, 0],
+      ay: bunch.emittance[1] > 0 ? betatron(bunch.emittance[1], o.beta[1], o.alpha[1], rng) : [0, 0],
+    });
+  }
   for (let i = 0; i < n; i++) {
-    const dd = bunch.energySpread * rng.gaussian();
-    const ax = bunch.emittance[0] > 0 ? betatron(bunch.emittance[0], o.beta[0], o.alpha[0], rng) : [0, 0];
-    const ay = bunch.emittance[1] > 0 ? betatron(bunch.emittance[1], o.beta[1], o.alpha[1], rng) : [0, 0];
+    const sign = i < half ? 1 : -1;
+    const d = i < 2 * half ? draws[i % half] : { dd: 0, ax: [0, 0], ay: [0, 0] };
+    const dd = sign * d.dd;
+    const ax = [sign * d.ax[0], sign * d.ax[1]];
+    const ay = [sign * d.ay[0], sign * d.ay[1]];
     c[i] = o.closedOrbit[0] + o.dispersion[0] * dd + ax[0];
     c[n + i] = o.closedOrbit[1] + o.dispersion[1] * dd + ax[1] + kick[0];
     c[2 * n + i] = o.closedOrbit[2] + o.dispersion[2] * dd + ay[0];

@@ -251,7 +251,11 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     const kick: [number, number] = [0, 0];
     for (const k of kickers) kick[k.plane] += k.conversion.toPhysics(k.setpoint, ctx);
     const tbt = [...this.devices.bindings.values()].flatMap((b) => (b.kind === 'tbt' ? [b] : []));
-    if (tbt.length === 0) return;
+    // A zero kick leaves the beam on its closed orbit: the buffers show it (no tracking needed).
+    if (tbt.length === 0 || (kick[0] === 0 && kick[1] === 0)) {
+      this.tbtShot = undefined;
+      return;
+    }
     const turns = Math.max(...tbt.map((b) => b.length));
     const bpms = [...new Set(tbt.map((b) => b.bpm.element))];
     this.tbtShot = trackKick(this.machine, { element: kickers[0].element, kick, dp: this.dp(), bpms, turns, bunch: this.tbtBunch, rng: this.tbtRandom });

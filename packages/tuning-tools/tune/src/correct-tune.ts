@@ -1,0 +1,126 @@
+/**
+ * Tune correction (MML steptune / settune): the family steps that move the tunes
+ * by a given amount (minimum-norm solution of the 2 x n response), checked
+ * against the limits of every device before anything moves, applied in steps
+ * when the move is large; settune iterates measure-and-step to a target.
+ */
+import { type Accelerator, type Family, measure } from '@mlayer/core';
+import { TuneError } from './errors.js';
+import { solveTwoRows } from './linalg.js';
+import { type MeasureTuneOptions, type TuneMeasurement, measureTunes } from './measure-tune.js';
+import { type TuneResponse, modelTuneResponse } from './tune-response.js';
+
+export interface StepTunesOptions {
+  /** Quadrupole families (two or more); default: those of the response. */
+  readonly families?: readonly string[];
+  /** Response to use (default: the model response of the families). */
+  readonly response?: TuneResponse;
+  /** Largest tune change per step (default 0.02): larger moves are split into equal steps. */
+  readonly maxStep?: number;
+  /** Relative singular-value cut of the 2 x n response (default 1e-6). */
+  readonly rcond?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface StepTunesResult {
+  readonly families: readonly string[];
+  /** Change of each family in physics units (every device). */
+  readonly deltas: Float64Array;
+  /** Number of steps the move was split into. */
+  readonly steps: number;
+  /** Tune change the response predicts. */
+  readonly predicted: readonly [number, number];
+}
+
+function responseFor(acc: Accelerator, options: StepTunesOptions): TuneResponse {
+  if (options.response) {
+    if (options.families && options.families.join() !== options.response.families.join()) {
+      throw new TuneError(`the response is for families ${options.response.families.join(', ')}, not ${options.families.join(', ')}`);
+    }
+    return options.response;
+  }
+  if (!options.families) throw new TuneError('give the quadrupole families (options.families) or a response');
+  return modelTuneResponse(acc, options.families);
+}
+
+/** Checks that every device of every family stays within its limits after the changes (nothing is written otherwise). */
+async function checkLimits(fams: readonly Family[], deltas: Float64Array, signal?: AbortSignal): Promise<void> {
+  for (const [j, fam] of fams.entries()) {
+    const now = await fam.get({ field: 'setpoint', units: 'physics', signal });
+    const hw = fam.toHardware(now.map((v) => v + deltas[j]));
+    fam.limits.forEach((l, i) => {
+      if (l && (hw[i] < l[0] || hw[i] > l[1])) {
+        throw new TuneError(`${fam.name} ${fam.names[i]}: the tune change needs ${hw[i]} ${fam.units('setpoint').hardware}, outside the limits [${l[0]}, ${l[1]}]; nothing was changed`);
+      }
+    });
+  }
+}
+
+/** Steps the quadrupole families to change the tunes by dq = [dqx, dqy] (MML steptune). */
+export async function stepTunes(acc: Accelerator, dq: readonly [number, number], options: StepTunesOptions = {}): Promise<StepTunesResult> {
+  if (!dq.every(Number.isFinite)) throw new TuneError(`tune change [${dq.join(', ')}] is not finite`);
+  const response = responseFor(acc, options);
+  const fams = response.families.map((f) => acc.family(f));
+  const sol = solveTwoRows(response.matrix, dq, options.rcond);
+  const deltas = sol.x;
+  const predicted: [number, number] = [0, 0];
+  deltas.forEach((d, j) => {
+    predicted[0] += response.matrix[0][j] * d;
+    predicted[1] += response.matrix[1][j] * d;
+  });
+  const maxStep = options.maxStep ?? 0.02;
+  if (!(maxStep > 0)) throw new TuneError(`maxStep must be positive (got ${maxStep})`);
+  const steps = Math.max(1, Math.ceil(Math.max(Math.abs(dq[0]), Math.abs(dq[1])) / maxStep));
+  await checkLimits(fams, deltas, options.signal);
+  await measure(acc, { name: 'step tunes', drives: fams, signal: options.signal, total: steps }, async (ctx) => {
+    for (let s = 0; s < steps; s++) {
+      ctx.progress(s, `step ${s + 1} of ${steps}`);
+      for (const [j, fam] of fams.entries()) if (deltas[j] !== 0) await ctx.step(fam, deltas[j] / steps, { units: 'physics' });
+    }
+  });
+  return { families: response.families, deltas, steps, predicted };
+}
+
+export interface SetTunesOptions extends StepTunesOptions {
+  /** Most correction steps (default 3). */
+  readonly iterations?: number;
+  /** Stop when both tunes are within this of the target (default 1e-4). */
+  readonly tolerance?: number;
+  /** How the tunes are measured. */
+  readonly measure?: MeasureTuneOptions;
+}
+
+export interface SetTunesResult {
+  readonly target: readonly [number, number];
+  /** Measured tunes before each step and after the last one. */
+  readonly history: readonly TuneMeasurement[];
+  readonly steps: readonly StepTunesResult[];
+  /** Tunes measured last. */
+  readonly tunes: readonly [number, number];
+  readonly converged: boolean;
+}
+
+/** Distance from a to b on the unit circle of fractional tunes, in (-0.5, 0.5]. */
+export function tuneDifference(target: number, measured: number): number {
+  const d = target - measured;
+  return d - Math.round(d);
+}
+
+/** Brings the fractional tunes to a target (MML settune): measure, step, up to `iterations` times. */
+export async function setTunes(acc: Accelerator, target: readonly [number, number], options: SetTunesOptions = {}): Promise<SetTunesResult> {
+  if (!target.every((t) => Number.isFinite(t) && t >= 0 && t < 1)) throw new TuneError(`target tunes [${target.join(', ')}] must be fractional tunes in [0, 1)`);
+  const iterations = options.iterations ?? 3;
+  const tol = options.tolerance ?? 1e-4;
+  const response = responseFor(acc, options);
+  const history: TuneMeasurement[] = [];
+  const steps: StepTunesResult[] = [];
+  let m = await measureTunes(acc, { ...options.measure, signal: options.signal });
+  history.push(m);
+  const off = () => [tuneDifference(target[0], m.tunes[0]), tuneDifference(target[1], m.tunes[1])] as const;
+  for (let it = 0; it < iterations && Math.max(...off().map(Math.abs)) > tol; it++) {
+    steps.push(await stepTunes(acc, off(), { ...options, response }));
+    m = await measureTunes(acc, { ...options.measure, signal: options.signal });
+    history.push(m);
+  }
+  return { target, history, steps, tunes: m.tunes, converged: Math.max(...off().map(Math.abs)) <= tol };
+}
