@@ -17,6 +17,7 @@ describe('EPICS adapter: IOC killed and restarted during a monitor', () => {
   beforeAll(async () => {
     t = await startTestIoc([{ name: 'R:X', type: 'double', initial: 1 }], {
       dbText: 'record(calc, "R:TICK") { field(SCAN, ".1 second") field(INPA, "R:TICK NPP") field(CALC, "A+1") }\n',
+      pva: true,
     });
   });
   afterAll(async () => {
@@ -54,6 +55,22 @@ describe('EPICS adapter: IOC killed and restarted during a monitor', () => {
     expect(errors).toEqual([]);
     expect(completed).toBe(false);
     expect(events.filter((e) => e.channel === 'ca://R:TICK').map((e) => e.connected)).toEqual([true, false, true]);
+  });
+
+  it('a PVA monitor resumes too', async () => {
+    const samples: Sample[] = [];
+    const errors: unknown[] = [];
+    const sub = t.cs.monitor('pva://R:TICK').subscribe({ next: (s) => samples.push(s), error: (e) => errors.push(e) });
+    await until(() => samples.length >= 3, 5000, 'PVA monitor updates');
+    await t.ioc.kill('SIGKILL');
+    await until(() => samples.some((s) => s.connected === false), 5000, 'a disconnected PVA sample');
+    const down = samples.findIndex((s) => s.connected === false);
+    await t.ioc.restart();
+    await until(() => samples.length > down + 3, 5000, 'PVA monitor resumption after the restart');
+    sub.unsubscribe();
+    expect(samples.slice(down + 1).every((s) => s.connected === true)).toBe(true);
+    expect(samples.filter((s) => s.connected === false)).toHaveLength(1);
+    expect(errors).toEqual([]);
   });
 
   it('reads and writes work again after the restart', async () => {
