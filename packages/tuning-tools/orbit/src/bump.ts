@@ -10,6 +10,7 @@ import { type Matrix, lstsq, matVec, rms, svd } from './linalg.js';
 import { type LimitPolicy, type PlannedWrite, planStep } from './limits.js';
 import { type AveragingOptions, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { elementIndices, modelOrm } from './model-orm.js';
+import type { OrbitFamiliesOptions } from './orbit-families.js';
 import { type CorrectorAxis, type DeviceAxis, type OrbitResponseMatrix, type Plane, block } from './orm.js';
 
 export interface BumpTarget {
@@ -60,6 +61,8 @@ export function solveBump(R: Matrix, targets: readonly BumpTarget[], columns: re
 }
 
 export interface LocalBumpOptions extends AveragingOptions, ProgressOptions {
+  /** Families of the model ORM (orm: 'model'). */
+  readonly families?: OrbitFamiliesOptions;
   /** The response matrix, or 'model' for the model's (physics units). */
   readonly orm: OrbitResponseMatrix | 'model';
   /** Model: for orm 'model', element positions and the distance between BPMs (default: the accelerator's). */
@@ -119,7 +122,7 @@ function elementsOf(acc: Accelerator, axis: DeviceAxis, model: LatticeModel | un
 /** Computes (and unless dryRun, applies) a closed local bump. */
 export async function localBump(acc: Accelerator, options: LocalBumpOptions): Promise<LocalBumpResult> {
   const model = options.model ?? acc.model;
-  const orm = options.orm === 'model' ? await modelOrm(acc, { model, planes: [options.plane], observe: [options.plane] }) : options.orm;
+  const orm = options.orm === 'model' ? await modelOrm(acc, { ...options.families, model, planes: [options.plane], observe: [options.plane] }) : options.orm;
   const p = options.plane;
   const R = block(orm, p, p);
   const bAxis = orm.bpms[p];

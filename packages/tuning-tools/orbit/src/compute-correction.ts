@@ -3,7 +3,7 @@
  * (and RF) changes that bring the orbit to the golden orbit.
  */
 import { OrbitError } from './errors.js';
-import { type Matrix, matVec, norm, rms } from './linalg.js';
+import { type Matrix, type Svd, matVec, norm, rms, svd } from './linalg.js';
 import { type OrbitResponseMatrix, type PerPlane, type Plane, PLANES, block, blockName, checkOrm } from './orm.js';
 import { type CorrectionMethod, solveSystem } from './solvers.js';
 
@@ -55,6 +55,26 @@ export interface CorrectionResult {
   /** Row indices left out (weight 0, NaN reading or matrix entry). */
   readonly excludedBpms: PerPlane<number[]>;
   readonly systems: readonly SystemInfo[];
+}
+
+/** SVDs of weighted systems already solved, per response matrix (correction iterations reuse them). */
+const svdCache = new WeakMap<OrbitResponseMatrix, Map<string, Svd>>();
+
+function cachedSvd(orm: OrbitResponseMatrix, key: string, a: Matrix): () => Svd {
+  return () => {
+    let m = svdCache.get(orm);
+    if (!m) {
+      m = new Map();
+      svdCache.set(orm, m);
+    }
+    let d = m.get(key);
+    if (!d) {
+      d = svd(a);
+      if (m.size > 16) m.clear();
+      m.set(key, d);
+    }
+    return d;
+  };
 }
 
 function planeVector(v: PerPlane<ArrayLike<number>> | undefined, plane: Plane, n: number, fill: number, what: string): Float64Array {
@@ -154,7 +174,9 @@ export function computeCorrection(input: CorrectionInput): CorrectionResult {
       for (const r of a) r[colSpec.length] *= rfScale;
     }
     const b = Float64Array.from(rowSpec, ({ plane: op, i }) => -bpmW[op][i] * error[op][i]);
-    const sol = solveSystem(a, b, method);
+    // The system depends on the rows, columns and weights only: its SVD is reused between iterations.
+    const key = JSON.stringify([rowSpec.map((r) => [r.plane, r.i, bpmW[r.plane][r.i]]), colSpec.map((c) => [c.plane, c.j, corW[c.plane][c.j]]), withRf ? rfScale : 0]);
+    const sol = solveSystem(a, b, method, cachedSvd(orm, key, a));
     colSpec.forEach(({ plane: kp, j }, c) => (deltas[kp][j] = gain * corW[kp][j] * sol.x[c]));
     if (withRf) rf = gain * rfScale * sol.x[colSpec.length];
     systems.push({

@@ -9,9 +9,11 @@ import { rms } from './linalg.js';
 import { type LimitPolicy, type PlannedWrite, type StepPlan, type StepRequest, planStep } from './limits.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { modelOrm } from './model-orm.js';
+import type { OrbitFamiliesOptions } from './orbit-families.js';
 import { type DeviceAxis, type OrbitResponseMatrix, type PerPlane, type Plane, PLANES, checkOrm } from './orm.js';
 
-export interface CorrectOrbitOptions extends AveragingOptions, ProgressOptions, Omit<CorrectionInput, 'orm' | 'orbit' | 'bpmWeights' | 'correctorWeights'> {
+/** `bpms`, `correctors` and `rfFamily` choose the families of the model ORM (orm: 'model'). */
+export interface CorrectOrbitOptions extends AveragingOptions, ProgressOptions, OrbitFamiliesOptions, Omit<CorrectionInput, 'orm' | 'orbit' | 'bpmWeights' | 'correctorWeights'> {
   /** The response matrix (measured, or loaded from a file), or 'model' for the model's (physics units). */
   readonly orm: OrbitResponseMatrix | 'model';
   /** Model for orm: 'model' (default: the accelerator's). */
@@ -94,7 +96,10 @@ async function readRows(m: MeasurementContext, bpms: PerPlane<{ all: Family; ena
 
 /** Corrects the orbit with the response matrix, iterating until converged. */
 export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOptions): Promise<CorrectOrbitResult> {
-  const orm = options.orm === 'model' ? await modelOrm(acc, { model: options.model, rf: options.rf !== undefined && options.rf !== false }) : options.orm;
+  const orm =
+    options.orm === 'model'
+      ? await modelOrm(acc, { model: options.model, bpms: options.bpms, correctors: options.correctors, rfFamily: options.rfFamily, planes: options.planes, rf: options.rf !== undefined && options.rf !== false })
+      : options.orm;
   checkOrm(orm);
   const avg = checkAveraging(options);
   const maxSteps = options.iterations ?? 5;

@@ -41,7 +41,13 @@ function pick(acc: Accelerator, what: string, ref: FamilyRef | undefined, cls: s
   const found = candidates(acc, cls, plane, needsSetpoint);
   const where = plane ? ` of plane ${plane}` : '';
   if (found.length === 0) throw new OrbitError(`${acc.name}: no ${what} family${where} (element class ${cls[0]}${plane ? `, plane: ${plane}` : ''}); name it in the options`);
-  if (found.length > 1) throw new OrbitError(`${acc.name}: several ${what} families${where} (${found.join(', ')}); name the one to use in the options`);
+  if (found.length > 1) {
+    // MML's convention: the orbit correctors are the members of group HCM (x) / VCM (y).
+    const group = what === 'corrector' && plane ? (plane === 'x' ? 'hcm' : 'vcm') : undefined;
+    const preferred = group ? found.filter((n) => acc.family(n).memberOf.some((g) => g.toLowerCase() === group)) : [];
+    if (preferred.length === 1) return acc.family(preferred[0]);
+    throw new OrbitError(`${acc.name}: several ${what} families${where} (${found.join(', ')}); name the one to use in the options`);
+  }
   return acc.family(found[0]);
 }
 

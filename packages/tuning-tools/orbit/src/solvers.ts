@@ -3,7 +3,7 @@
  * regularisation and MICADO (best-corrector selection).
  */
 import { OrbitError } from './errors.js';
-import { type Matrix, dot, lstsq, norm, shapeOf, svd, svdSolve } from './linalg.js';
+import { type Matrix, type Svd, dot, lstsq, norm, shapeOf, svd, svdSolve } from './linalg.js';
 
 /** How the correction system is solved. */
 export type CorrectionMethod =
@@ -38,15 +38,15 @@ export interface SolveResult {
   readonly selected?: readonly number[];
 }
 
-/** Least-squares solution of A x ≈ b by the chosen method. */
-export function solveSystem(a: Matrix, b: ArrayLike<number>, method: CorrectionMethod): SolveResult {
+/** Least-squares solution of A x ≈ b by the chosen method (`decomposition`: the SVD of A when known already). */
+export function solveSystem(a: Matrix, b: ArrayLike<number>, method: CorrectionMethod, decomposition?: () => Svd): SolveResult {
   const [m, n] = shapeOf(a);
   if (b.length !== m) throw new OrbitError(`correction system: ${b.length} orbit values for ${m} rows`);
   if (n === 0) throw new OrbitError('correction system: no correctors to use');
   if (m === 0) throw new OrbitError('correction system: no BPMs to use');
   switch (method.type) {
     case 'svd': {
-      const d = svd(a);
+      const d = decomposition ? decomposition() : svd(a);
       const smax = d.s[0] ?? 0;
       const thr = method.threshold ?? 1e-10;
       if (!(thr >= 0)) throw new OrbitError(`svd threshold must be >= 0 (got ${method.threshold})`);
@@ -62,7 +62,7 @@ export function solveSystem(a: Matrix, b: ArrayLike<number>, method: CorrectionM
     }
     case 'tikhonov': {
       if (!(method.alpha >= 0) || !Number.isFinite(method.alpha)) throw new OrbitError(`Tikhonov alpha must be a finite number >= 0 (got ${method.alpha})`);
-      const d = svd(a);
+      const d = decomposition ? decomposition() : svd(a);
       const a2 = method.alpha * method.alpha;
       const x = svdSolve(d, b, (s) => (s * s) / (s * s + a2));
       return { x, singularValues: d.s, used: d.s.filter((s) => s > 0).length };

@@ -1,0 +1,106 @@
+/**
+ * The demo facility: Diamond I04 (173 BPMs, 172 H and 172 V steerers, pytac unit
+ * conversions with rigidity, BPMs in mm) on the twin.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator } from '@mlayer/core';
+import { registerCalibration } from '@mlayer/calibration';
+import { registerTwin, type TwinControlSystem } from '@mlayer/adapters-sim';
+import { correctOrbit, measureOrm, svd } from '../src/index.js';
+import { SHARED, maxAbs, rmsOf } from './fixture.js';
+
+const FACILITY = join(__dirname, '../../../../facilities/diamond-i04/facility.yaml');
+const REF = join(SHARED, 'facilities/diamond-i04/diamond_i04_orm.json');
+
+/** Residual of r after the best correction with every singular value of R above 1e-10 of the largest. */
+function bestResidual(R: Float64Array[], r: ArrayLike<number>): Float64Array {
+  const d = svd(R);
+  const out = Float64Array.from(r);
+  d.s.forEach((s, k) => {
+    if (s < 1e-10 * d.s[0]) return;
+    const c = d.u[k].reduce((acc, u, n) => acc + u * r[n], 0);
+    d.u[k].forEach((u, n) => (out[n] -= c * u));
+  });
+  return out;
+}
+
+describe('Diamond I04 facility on the twin', () => {
+  let acc: Accelerator;
+  let tw: TwinControlSystem;
+  beforeAll(async () => {
+    const controlSystems = new ControlSystemRegistry();
+    registerTwin(controlSystems);
+    const conversions = new UnitConversionRegistry();
+    registerCalibration(conversions);
+    acc = await createAccelerator({ facility: loadFacility(FACILITY), controlSystems, conversions, allowWrites: true });
+    tw = acc.controlSystem as TwinControlSystem;
+  });
+  afterAll(async () => {
+    await acc?.close();
+  });
+
+  it('measured ORM columns (physics units, pytac conversions) equal the pyAT reference to 1e-6 of the largest entry', async () => {
+    const ref = JSON.parse(readFileSync(REF, 'utf8'));
+    const hstr = acc.family('HSTR');
+    const some = hstr.devices(hstr.deviceList.filter((_d, j) => j % 15 === 0));
+    const orm = await measureOrm(acc, { correctors: { x: some }, planes: 'x', observe: 'x', kick: 1e-6, units: 'physics' });
+    expect(orm.bpms.x!.unit).toBe('m');
+    const R: number[][] = ref['Rxx_h1e-7'];
+    const rowOf = new Map((ref.bpm_index as number[]).map((e, i) => [e, i]));
+    const colOf = new Map((ref.corrector_index as number[]).map((e, j) => [e, j]));
+    const bpmEl = acc.family('BPMx').elements as number[];
+    const corEl = some.elements as number[];
+    const tol = 1e-6 * maxAbs(R.flat());
+    orm.Rxx!.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - R[rowOf.get(bpmEl[i])!][colOf.get(corEl[j])!])).toBeLessThan(tol)));
+    // Hardware units: mm per A, consistent with the conversions of each steerer.
+    const hw = await measureOrm(acc, { correctors: { x: some.devices([some.deviceList[0]]) }, planes: 'x', observe: 'x', kick: 0.01 });
+    expect(hw.bpms.x!.unit).toBe('mm');
+    expect(hw.correctors.x!.unit).toBe('A');
+    const one = some.devices([some.deviceList[0]]);
+    const dThetaDI = (one.toPhysics([0.005])[0] - one.toPhysics([-0.005])[0]) / 0.01;
+    hw.Rxx!.forEach((row, i) => expect(Math.abs(row[0] - orm.Rxx![i][0] * dThetaDI * 1e3)).toBeLessThan(1e-5 * maxAbs(orm.Rxx!.map((r) => r[0] * dThetaDI * 1e3))));
+  });
+
+  for (const seed of [1, 2]) {
+    it(`seed ${seed}: quadrupole misalignments (about 1 mm rms) are corrected with the model ORM to within twice the noise floor of the best reachable, the BPM offsets remaining`, async () => {
+      const sigma = 1e-6;
+      const avg = 4;
+      const floor = sigma / Math.sqrt(avg);
+      const quads = acc.familyNames().filter((n) => acc.family(n).memberOf.includes('QUAD'));
+      tw.applyErrors({ magnets: Object.fromEntries(quads.map((q) => [q, { dx: 20e-6, dy: 20e-6 }])), bpms: { BPMx: { offset: 50e-6, noise: sigma }, BPMy: { offset: 50e-6, noise: sigma } } }, seed);
+      const off = tw.appliedErrors!.bpms;
+      const bpmEl = acc.family('BPMx').elements as number[];
+      const co0 = tw.machineModel.closedOrbit(bpmEl);
+      expect(rmsOf(co0.map((c) => c[0]))).toBeGreaterThan(0.5e-3);
+      const best = {
+        x: rmsOf(bestResidual(tw.machineModel.orbitResponse(bpmEl, acc.family('HSTR').elements as number[]).Rxx, co0.map((c, i) => c[0] - off.BPMx.offset[i]))),
+        y: rmsOf(bestResidual(tw.machineModel.orbitResponse(bpmEl, acc.family('VSTR').elements as number[]).Ryy, co0.map((c, i) => c[2] - off.BPMy.offset[i]))),
+      };
+      // HTRIM/VTRIM are correctors too: HSTR/VSTR are chosen as the members of groups HCM/VCM.
+      const res = await correctOrbit(acc, { orm: 'model', model: tw.designModel, average: avg, iterations: 8 });
+      expect(res.orm.correctors.x!.family).toBe('HSTR');
+      expect(res.orm.correctors.y!.family).toBe('VSTR');
+      expect(res.units).toBe('physics');
+      const co1 = tw.machineModel.closedOrbit(bpmEl);
+      const read1 = { x: co1.map((c, i) => c[0] - off.BPMx.offset[i]), y: co1.map((c, i) => c[2] - off.BPMy.offset[i]) };
+      for (const p of ['x', 'y'] as const) {
+        expect(rmsOf(read1[p])).toBeLessThan(best[p] + 2 * floor);
+        expect(res.rmsFinal[p]!).toBeLessThan(best[p] + 2 * floor);
+        // What is left of the true orbit is what the BPM offsets explain.
+        const offs = p === 'x' ? off.BPMx.offset : off.BPMy.offset;
+        expect(Math.abs(rmsOf(co1.map((c) => c[p === 'x' ? 0 : 2])) - rmsOf(offs))).toBeLessThan(best[p] + 2 * floor);
+      }
+      for (const f of ['HSTR', 'VSTR']) {
+        const fam = acc.family(f);
+        const sp = await fam.get({ field: 'setpoint' });
+        fam.limits.forEach((l, j) => {
+          expect(sp[j]).toBeGreaterThanOrEqual(l![0]);
+          expect(sp[j]).toBeLessThanOrEqual(l![1]);
+        });
+        await fam.set(0);
+      }
+    });
+  }
+});
