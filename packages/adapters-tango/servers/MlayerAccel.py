@@ -11,7 +11,9 @@ Magnet
              is pushed on every write. The quality is ATTR_WARNING above
              WarningLevel and ATTR_ALARM above AlarmLevel (absolute values).
     Mode     (DevEnum OFF/ON/STANDBY, READ_WRITE)
-    Commands Reset() (current to 0), SetCurrent(DevDouble) -> DevDouble.
+    Commands Reset() (current to 0), SetCurrent(DevDouble) -> DevDouble,
+             Wait(DevDouble seconds): blocks the device that long (a hung
+             power supply, for timeout tests).
 
 BPM
     Position (DevDouble spectrum [x, y] in mm): recomputed and pushed as change
@@ -100,6 +102,11 @@ class Magnet(Device):
         self.get_device_attr().get_w_attr_by_name("Current").set_write_value(float(value))
         self._set(value)
         return self._current
+
+
+    @command(dtype_in=float)
+    def Wait(self, seconds):
+        time.sleep(max(0.0, float(seconds)))
 
 
 class BPM(Device):

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstValueFrom, filter, take, toArray, timeout as rxTimeout } from 'rxjs';
-import { OutOfLimitsError, type ConnectionEvent, type Sample } from '@mlayer/core';
+import { OutOfLimitsError, TimeoutError, type ConnectionEvent, type Sample } from '@mlayer/core';
 import { TangoControlSystem } from '../src/tango-control-system.js';
-import { TangoDevFailedError, TangoWriteRejectedError } from '../src/errors.js';
+import { TangoDevFailedError, TangoTimeoutError, TangoWriteRejectedError } from '../src/errors.js';
 import { registerAcceleratorServer, startAcceleratorServer, startTangoSystem, type TangoSystem } from '../src/testing/index.js';
 
 // The PyTango accelerator server (servers/MlayerAccel.py): Magnet and BPM
@@ -100,6 +100,24 @@ describe('Magnet over TANGO', () => {
     sub.unsubscribe();
     expect(received.slice(1).map((s) => s.value)).toEqual([0.1, 0.2, 0.3, 0.2]);
     expect(received.every((s) => s.connected === true && s.severity === 0)).toBe(true);
+  });
+});
+
+describe('timeouts', () => {
+  it('times out a command and a read on a device that hangs, with the TANGO reason', async () => {
+    const hang = cs.command('sr/mag/q2', 'Wait', 1.5, { timeout: 5000 });
+    await new Promise((r) => setTimeout(r, 300)); // the server is inside Wait
+    const err = await cs.read(['sr/mag/q2/Current'], { timeout: 300 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TangoTimeoutError);
+    expect(err).toBeInstanceOf(TimeoutError);
+    expect((err as TimeoutError).timeoutMs).toBe(300);
+    expect((err as Error).message).toMatch(/read on 'sr\/mag\/q2\/Current' timed out after 300 ms.*API_DeviceTimedOut/);
+    await hang;
+    const err2 = await cs.command('sr/mag/q2', 'Wait', 1, { timeout: 200 }).catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(TangoTimeoutError);
+    await new Promise((r) => setTimeout(r, 1000));
+    // The device answers again once it is free.
+    expect((await cs.read(['sr/mag/q2/Current'], { timeout: 3000 }))[0].connected).toBe(true);
   });
 });
 
