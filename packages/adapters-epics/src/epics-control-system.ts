@@ -212,21 +212,26 @@ export class EpicsControlSystem implements ControlSystem {
     } catch (e) {
       throw e instanceof MlayerError ? e : new WriteRejectedError(address.key, String(e));
     }
+    const shown = JSON.stringify(typeof value === 'object' ? Array.from(value) : value);
+    // epics-tca throws (RangeError, ...) when the value does not fit the channel's native type.
+    const put = (notify: boolean): Promise<number | undefined> =>
+      ch.put(payload, seconds, notify).catch((e: unknown) => {
+        throw new WriteRejectedError(address.key, `value ${shown} does not fit the channel's type: ${e instanceof Error ? e.message : String(e)}`);
+      });
     if (!wait) {
-      const io = ch.put(payload, seconds, false);
-      const id = await io;
+      const id = await put(false);
       if (id === undefined) {
         if (ch.getState() !== Channel_STATES.CREATED) throw new DisconnectedError(address.key, 'disconnected during write');
-        throw new WriteRejectedError(address.key, `value ${JSON.stringify(typeof value === 'object' ? Array.from(value) : value)} cannot be encoded for this channel's type`);
+        throw new WriteRejectedError(address.key, `value ${shown} cannot be encoded for this channel's type`);
       }
       return;
     }
     // Put with completion callback (CA_PROTO_WRITE_NOTIFY): resolves when the record's processing completed.
-    const code = await bounded(ch.put(payload, seconds, true), deadline, address.key, 'write (waiting for completion)', timeout, signal);
+    const code = await bounded(put(true), deadline, address.key, 'write (waiting for completion)', timeout, signal);
     if (code === ECA_VALUES.ECA_NORMAL) return;
     if (ch.getState() !== Channel_STATES.CREATED) throw new DisconnectedError(address.key, 'disconnected while waiting for write completion');
     if (code === undefined) {
-      throw new WriteRejectedError(address.key, `value ${JSON.stringify(typeof value === 'object' ? Array.from(value) : value)} cannot be encoded for this channel's type`);
+      throw new WriteRejectedError(address.key, `value ${shown} cannot be encoded for this channel's type`);
     }
     if (code === 0) throw new TimeoutError(address.key, timeout, 'write (waiting for completion)');
     throw new WriteRejectedError(address.key, `server answered ${describeEca(code)}`);
