@@ -122,6 +122,10 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
     const ca = orm.correctors[p];
     if (!ba || !ca) throw new OrbitError(`plane ${p}: the response matrix has no ${!ba ? 'BPM' : 'corrector'} axis`);
     const all = selection(acc, ba);
+    const call0 = selection(acc, ca);
+    // A matrix from a file must be in the units the families use now.
+    if (all.units()[units] !== ba.unit) throw new OrbitError(`${ba.family}: the response matrix has BPM readings in '${ba.unit}', the family reads '${all.units()[units]}' (${units} units)`);
+    if (call0.units('setpoint')[units] !== ca.unit) throw new OrbitError(`${ca.family}: the response matrix has corrector setpoints in '${ca.unit}', the family sets '${call0.units('setpoint')[units]}' (${units} units)`);
     const mask = enabledMask(all);
     if (!mask.some(Boolean)) throw new OrbitError(`${ba.family}: none of the BPMs of the response matrix is enabled`);
     bpms[p] = { all, enabled: all.enabled(), mask };

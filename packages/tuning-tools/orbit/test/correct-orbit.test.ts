@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readMeasurement, type Accelerator } from '@mlayer/core';
+import { AbortedError, readMeasurement, type Accelerator } from '@mlayer/core';
 import { CorrectorLimitError, correctOrbit, measureOrbit, measureOrm, saveCorrection, svd, type OrbitResponseMatrix } from '../src/index.js';
 import { rmsOf, thomxRef, thomxTwin, type FixtureOptions } from './fixture.js';
 
@@ -124,6 +124,32 @@ describe('corrector limits', () => {
 });
 
 describe('correction options', () => {
+  it('an abort during the correction restores every corrector it changed', async () => {
+    const { acc, orm, writes } = await erroredWithOrm({});
+    const before = await acc.snapshot();
+    const controller = new AbortController();
+    const run = correctOrbit(acc, {
+      orm,
+      method: { type: 'svd', singularValues: 8 },
+      iterations: 5,
+      minImprovement: 0,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.step === 1) controller.abort();
+      },
+    });
+    await expect(run).rejects.toBeInstanceOf(AbortedError);
+    // Step 1 was written (then the restore wrote the starting values back).
+    expect(writes.filter((w) => w.value !== 0).length).toBeGreaterThan(0);
+    expect((await acc.snapshot()).families).toEqual(before.families);
+  });
+
+  it('refuses a matrix whose units differ from the families', async () => {
+    const { acc, orm } = await erroredWithOrm({});
+    const inMm = { ...orm, bpms: { ...orm.bpms, x: { ...orm.bpms.x!, unit: 'mm' } } };
+    await expect(correctOrbit(acc, { orm: inMm, dryRun: true })).rejects.toThrow(/BPMx: the response matrix has BPM readings in 'mm', the family reads 'm'/);
+  });
+
   it('dry run returns the setpoints that would be written and writes nothing', async () => {
     const { acc, orm, writes } = await erroredWithOrm({});
     const before = await acc.snapshot();
