@@ -11,6 +11,9 @@ Magnet
              is pushed on every write. The quality is ATTR_WARNING above
              WarningLevel and ATTR_ALARM above AlarmLevel (absolute values).
     Mode     (DevEnum OFF/ON/STANDBY, READ_WRITE)
+    Trim     (DevDouble, READ_WRITE): a trim current whose set point the
+             server rounds to TrimResolution (a DAC), so that a write of a
+             value between two steps reads back different.
     Commands Reset() (current to 0), SetCurrent(DevDouble) -> DevDouble,
              Wait(DevDouble seconds): blocks the device that long (a hung
              power supply, for timeout tests).
@@ -41,15 +44,18 @@ class Magnet(Device):
     WarningLevel = device_property(dtype=float, default_value=8.0)
     AlarmLevel = device_property(dtype=float, default_value=9.5)
     InitialCurrent = device_property(dtype=float, default_value=0.0)
+    TrimResolution = device_property(dtype=float, default_value=0.01)
 
     Current = attribute(dtype=float, access=AttrWriteType.READ_WRITE, unit="A", format="%8.4f")
     Mode = attribute(dtype="DevEnum", enum_labels=MODES, access=AttrWriteType.READ_WRITE)
+    Trim = attribute(dtype=float, access=AttrWriteType.READ_WRITE, unit="A")
 
     def init_device(self):
         super().init_device()
         self._current = float(self.InitialCurrent)
         self._stamp = time.time()
         self._mode = 1
+        self._trim = 0.0
         current = self.get_device_attr().get_w_attr_by_name("Current")
         current.set_min_value(float(self.CurrentMin))
         current.set_max_value(float(self.CurrentMax))
@@ -79,6 +85,14 @@ class Magnet(Device):
 
     def write_Current(self, value):
         self._set(value)
+
+    def read_Trim(self):
+        return self._trim
+
+    def write_Trim(self, value):
+        step = float(self.TrimResolution)
+        self._trim = round(float(value) / step) * step
+        self.get_device_attr().get_w_attr_by_name("Trim").set_write_value(self._trim)
 
     def read_Mode(self):
         return self._mode

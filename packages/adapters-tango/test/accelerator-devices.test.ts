@@ -79,6 +79,17 @@ describe('Magnet over TANGO', () => {
     expect((err as Error).message).toContain('OFF, ON, STANDBY');
   });
 
+  it('checks the set point read back after a write with wait', async () => {
+    await cs.write([{ channel: 'sr/mag/q1/Trim', value: 0.25 }], { wait: true });
+    const err = await cs.write([{ channel: 'sr/mag/q1/Trim', value: 0.123 }], { wait: true }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(TangoWriteRejectedError);
+    expect((err as TangoWriteRejectedError).kind).toBe('ReadbackMismatch');
+    expect((err as Error).message).toMatch(/wrote 0\.123 but the set point reads back 0\.12/);
+    // Without wait the write is acknowledged and not read back.
+    await cs.write([{ channel: 'sr/mag/q1/Trim', value: 0.456 }]);
+    expect(await pytango("print(json.dumps(round(tango.DeviceProxy('sr/mag/q1').read_attribute('Trim').value, 9)))")).toBe(0.46);
+  });
+
   it('runs commands and reports the server exception stack', async () => {
     expect(await cs.command('sr/mag/q2', 'SetCurrent', 1.75)).toBe(1.75);
     expect((await cs.read(['sr/mag/q2/Current']))[0].value).toBe(1.75);
