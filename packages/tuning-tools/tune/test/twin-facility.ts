@@ -53,7 +53,8 @@ export function twinFacilityFile(spec: TwinFacilitySpec): string {
         elementClass: cls,
         memberOf: [cls === 'Quadrupole' ? 'QUAD' : 'SEXT'],
         model: { field: 'PolynomB', index: order },
-        fields: { setpoint: { channels: { twin: `${fam}:{sector}:{index}:SP` }, units: { hardware: unit, physics: unit }, limits: lim } },
+        // Hardware in A through a unit-gain conversion (the data module's unit table has no m^-3).
+        fields: { setpoint: { channels: { twin: `${fam}:{sector}:{index}:SP` }, units: { hardware: 'A', physics: unit }, conversion: cls === 'Quadrupole' ? 'q' : 's', limits: lim } },
         devices: devices(idx),
       };
     }
@@ -99,6 +100,10 @@ export function twinFacilityFile(spec: TwinFacilitySpec): string {
     energy: spec.energy,
     lattice: { file: latticeFile },
     controlSystems: { twin: { type: 'twin', settings: { updateRate: 20, ...spec.settings } } },
+    unitConversions: {
+      q: { type: 'linear', gain: 1, hardwareUnits: 'A', physicsUnits: 'm^-2' },
+      s: { type: 'linear', gain: 1, hardwareUnits: 'A', physicsUnits: 'm^-3' },
+    },
     families,
   };
   const file = join(mkdtempSync(join(tmpdir(), 'mlayer-tune-')), 'facility.yaml');

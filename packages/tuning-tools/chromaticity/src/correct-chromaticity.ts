@@ -1,0 +1,116 @@
+/**
+ * Chromaticity correction (MML stepchro / setchro): the sextupole family steps
+ * that change the chromaticities by a given amount (minimum-norm solution of the
+ * 2 x n response), checked against the limits of every device before anything
+ * moves, applied in steps when large; setchro iterates measure-and-step.
+ */
+import { type Accelerator, type Family, measure } from '@mlayer/core';
+import { type ChromaticityResponse, modelChromaticityResponse } from './chromaticity-response.js';
+import { ChromaticityError } from './errors.js';
+import { solveTwoRows } from './linalg.js';
+import { type ChromaticityMeasurement, type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
+
+export interface StepChromaticityOptions {
+  /** Sextupole families (two or more); default: those of the response. */
+  readonly families?: readonly string[];
+  /** Response to use (default: the model response of the families). */
+  readonly response?: ChromaticityResponse;
+  /** Largest chromaticity change per step (default 2): larger moves are split into equal steps. */
+  readonly maxStep?: number;
+  /** Relative singular-value cut of the 2 x n response (default 1e-6). */
+  readonly rcond?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface StepChromaticityResult {
+  readonly families: readonly string[];
+  /** Change of each family in physics units (every device). */
+  readonly deltas: Float64Array;
+  readonly steps: number;
+  /** Chromaticity change the response predicts. */
+  readonly predicted: readonly [number, number];
+}
+
+function responseFor(acc: Accelerator, options: StepChromaticityOptions): ChromaticityResponse {
+  if (options.response) {
+    if (options.families && options.families.join() !== options.response.families.join()) {
+      throw new ChromaticityError(`the response is for families ${options.response.families.join(', ')}, not ${options.families.join(', ')}`);
+    }
+    return options.response;
+  }
+  if (!options.families) throw new ChromaticityError('give the sextupole families (options.families) or a response');
+  return modelChromaticityResponse(acc, options.families);
+}
+
+async function checkLimits(fams: readonly Family[], deltas: Float64Array, signal?: AbortSignal): Promise<void> {
+  for (const [j, fam] of fams.entries()) {
+    const now = await fam.get({ field: 'setpoint', units: 'physics', signal });
+    const hw = fam.toHardware(now.map((v) => v + deltas[j]));
+    fam.limits.forEach((l, i) => {
+      if (l && (hw[i] < l[0] || hw[i] > l[1])) {
+        throw new ChromaticityError(`${fam.name} ${fam.names[i]}: the chromaticity change needs ${hw[i]} ${fam.units('setpoint').hardware}, outside the limits [${l[0]}, ${l[1]}]; nothing was changed`);
+      }
+    });
+  }
+}
+
+/** Steps the sextupole families to change the chromaticities by d = [dξx, dξy] (MML stepchro). */
+export async function stepChromaticity(acc: Accelerator, d: readonly [number, number], options: StepChromaticityOptions = {}): Promise<StepChromaticityResult> {
+  if (!d.every(Number.isFinite)) throw new ChromaticityError(`chromaticity change [${d.join(', ')}] is not finite`);
+  const response = responseFor(acc, options);
+  const fams = response.families.map((f) => acc.family(f));
+  const { x: deltas } = solveTwoRows(response.matrix, d, options.rcond);
+  const predicted: [number, number] = [0, 0];
+  deltas.forEach((v, j) => {
+    predicted[0] += response.matrix[0][j] * v;
+    predicted[1] += response.matrix[1][j] * v;
+  });
+  const maxStep = options.maxStep ?? 2;
+  if (!(maxStep > 0)) throw new ChromaticityError(`maxStep must be positive (got ${maxStep})`);
+  const steps = Math.max(1, Math.ceil(Math.max(Math.abs(d[0]), Math.abs(d[1])) / maxStep));
+  await checkLimits(fams, deltas, options.signal);
+  await measure(acc, { name: 'step chromaticity', drives: fams, signal: options.signal, total: steps }, async (ctx) => {
+    for (let s = 0; s < steps; s++) {
+      ctx.progress(s, `step ${s + 1} of ${steps}`);
+      for (const [j, fam] of fams.entries()) if (deltas[j] !== 0) await ctx.step(fam, deltas[j] / steps, { units: 'physics' });
+    }
+  });
+  return { families: response.families, deltas, steps, predicted };
+}
+
+export interface SetChromaticityOptions extends StepChromaticityOptions {
+  /** Most correction steps (default 3). */
+  readonly iterations?: number;
+  /** Stop when both chromaticities are within this of the target (default 0.05). */
+  readonly tolerance?: number;
+  /** How the chromaticities are measured (no directory: the scans are not saved). */
+  readonly measure?: Omit<MeasureChromaticityOptions, 'dir' | 'signal'>;
+}
+
+export interface SetChromaticityResult {
+  readonly target: readonly [number, number];
+  /** Measurements before each step and after the last one. */
+  readonly history: readonly ChromaticityMeasurement[];
+  readonly steps: readonly StepChromaticityResult[];
+  readonly chromaticity: readonly [number, number];
+  readonly converged: boolean;
+}
+
+/** Brings the chromaticities to a target (MML setchro): measure, step, up to `iterations` times. */
+export async function setChromaticity(acc: Accelerator, target: readonly [number, number], options: SetChromaticityOptions = {}): Promise<SetChromaticityResult> {
+  if (!target.every(Number.isFinite)) throw new ChromaticityError(`target chromaticities [${target.join(', ')}] are not finite`);
+  const iterations = options.iterations ?? 3;
+  const tol = options.tolerance ?? 0.05;
+  const response = responseFor(acc, options);
+  const history: ChromaticityMeasurement[] = [];
+  const steps: StepChromaticityResult[] = [];
+  let m = await measureChromaticity(acc, { ...options.measure, signal: options.signal });
+  history.push(m);
+  const off = () => [target[0] - m.chromaticity[0], target[1] - m.chromaticity[1]] as const;
+  for (let it = 0; it < iterations && Math.max(...off().map(Math.abs)) > tol; it++) {
+    steps.push(await stepChromaticity(acc, off(), { ...options, response }));
+    m = await measureChromaticity(acc, { ...options.measure, signal: options.signal });
+    history.push(m);
+  }
+  return { target, history, steps, chromaticity: m.chromaticity, converged: Math.max(...off().map(Math.abs)) <= tol };
+}
