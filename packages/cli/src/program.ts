@@ -5,7 +5,9 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerFacilityCommands } from './commands/facility.js';
 import { registerGetSetCommands } from './commands/get-set.js';
 import { registerModelCommands } from './commands/model.js';
+import { registerTuneCommands } from './commands/tune.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerOrbitCommands } from './commands/orbit.js';
 
 export const VERSION = '0.1.0';
 
@@ -32,7 +34,9 @@ export function buildProgram(): Command {
   registerFacilityCommands(program);
   registerGetSetCommands(program);
   registerModelCommands(program);
+  registerTuneCommands(program);
   registerDataCommands(program);
+  registerOrbitCommands(program);
   return program;
 }
 

@@ -1,50 +1,98 @@
 import type { Command } from 'commander';
+import { readFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, measure } from '@mlayer/core';
-import { registerMemory } from '@mlayer/core/testing';
-import { registerCalibration } from '@mlayer/calibration';
+import { parse } from 'yaml';
+import { MlayerError, type Accelerator } from '@mlayer/core';
+import { correctOrbit, measureOrbit, measureOrm, saveOrm, type OrbitReading } from '@mlayer/orbit';
+import { openAccelerator } from '../context.js';
+import type { GlobalOptions } from '../program.js';
+import { interruptSignal, progressBar } from '../progress.js';
+import { reportCorrection } from './orbit.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../../../examples/example-ring.yaml', import.meta.url));
+const DEFAULT_ERRORS = fileURLToPath(new URL('../../../../examples/demo-errors.yaml', import.meta.url));
+
+/** Error-spec keys may be families or groups (MemberOf): expand groups into their families. */
+export function expandErrorGroups(acc: Accelerator, spec: Record<string, unknown>): Record<string, unknown> {
+  const expand = (section: unknown): Record<string, unknown> | undefined => {
+    if (section === undefined) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
+      if (acc.familyNames().includes(key)) out[key] = value;
+      else {
+        const fams = acc.group(key).map((f) => f.name);
+        if (fams.length === 0) throw new MlayerError(`error set: '${key}' is neither a family nor a group of ${acc.name}`);
+        for (const f of fams) out[f] = value;
+      }
+    }
+    return out;
+  };
+  return { ...spec, magnets: expand(spec.magnets), bpms: expand(spec.bpms) };
+}
 
 /**
- * `mlayer demo`: the core example (until the digital twin lands): load a facility,
- * read and set families in physics units, take a snapshot, run a measurement that
- * is aborted midway and restores every corrector.
+ * `mlayer demo`: the main job. On the digital twin of the demo facility with a
+ * seeded error set: read the orbit, measure the response matrix through the
+ * orbit tool, correct the orbit, print the rms before and after, and write the
+ * measurement files (HDF5) and plots.
  */
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('run the demo (core example on an in-memory control system)')
-    .action(async () => {
-      const facility = loadFacility(EXAMPLE);
-      const controlSystems = new ControlSystemRegistry();
-      registerMemory(controlSystems);
-      const conversions = new UnitConversionRegistry();
-      registerCalibration(conversions);
-      const acc = await createAccelerator({ facility, controlSystems, conversions });
-      const say = (s: string) => process.stdout.write(`${s}\n`);
-      say(`facility ${acc.name} (${facility.file}), mode ${acc.mode}, families ${acc.familyNames().join(', ')}`);
-      const hcm = acc.family('HCM');
-      await hcm.set([0.1e-3, -0.2e-3, 0.3e-3, 0], { units: 'physics', wait: true });
-      say(`HCM setpoints: ${fmt(await hcm.get({ field: 'setpoint' }))} A = ${fmt(await hcm.get({ field: 'setpoint', units: 'physics' }), 1e3)} mrad`);
-      const snap = await acc.snapshot();
-      const controller = new AbortController();
+    .description('the demo: orbit correction on the digital twin of the demo facility with seeded errors')
+    .option('-s, --seed <n>', 'error seed', '1')
+    .option('-e, --errors <file>', 'error set (YAML)', DEFAULT_ERRORS)
+    .option('-k, --kick <rad>', 'ORM step per corrector (rad)', '1e-5')
+    .option('-o, --out <dir>', 'output directory', 'out/demo')
+    .option('--no-plots', 'do not write plots')
+    .action(async (o: { seed: string; errors: string; kick: string; out: string; plots: boolean }, cmd: Command) => {
+      const g = cmd.optsWithGlobals<GlobalOptions>();
+      const say = (s: string) => {
+        if (!g.json) process.stdout.write(`${s}\n`);
+      };
+      const t0 = Date.now();
+      const { acc, facility } = await openAccelerator({ ...g, mode: g.mode ?? 'twin' });
+      const interrupt = interruptSignal();
+      const bar = progressBar(!g.json);
       try {
-        await measure(acc, { name: 'demo-scan', drives: [hcm], signal: controller.signal }, async (m) => {
-          for (let k = 0; k < hcm.size; k++) {
-            await m.step(hcm.devices([hcm.deviceList[k]]), 0.5);
-            say(`  stepped ${hcm.names[k]} by 0.5 A`);
-            if (k === 1) controller.abort();
-          }
-        });
-      } catch (e) {
-        say(`measurement stopped: ${(e as Error).message}`);
+        const seed = Number(o.seed);
+        say(`facility ${acc.name} (${facility.file}), mode ${acc.mode}: ${acc.familyNames().length} families, loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        const spec = expandErrorGroups(acc, parse(readFileSync(o.errors, 'utf8')) as Record<string, unknown>);
+        acc.twin.applyErrors(spec, seed);
+        say(`error set ${o.errors}, seed ${seed}`);
+        const trueRms = (): { x: number; y: number } => {
+          const twin = acc.twin;
+          const bpms = acc.family('BPMx').elements.filter((e): e is number => typeof e === 'number');
+          const co = twin.machineModel.closedOrbit(bpms);
+          const r = (k: number) => Math.sqrt(co.reduce((s, c) => s + c[k] * c[k], 0) / co.length);
+          return { x: r(0), y: r(2) };
+        };
+        const before: OrbitReading = await measureOrbit(acc, { units: 'physics', average: 4, signal: interrupt.signal });
+        const t1 = trueRms();
+        say(`orbit before: BPM reading rms x ${mm(before.x!.values)} mm, y ${mm(before.y!.values)} mm; true orbit rms x ${(t1.x * 1e3).toFixed(3)} mm, y ${(t1.y * 1e3).toFixed(3)} mm`);
+        const tOrm = Date.now();
+        const orm = await measureOrm(acc, { kick: Number(o.kick), units: 'physics', average: 1, signal: interrupt.signal, onProgress: bar.onProgress });
+        bar.stop();
+        mkdirSync(o.out, { recursive: true });
+        const ormFile = await saveOrm(join(o.out, 'orm.h5'), orm, acc, { overwrite: true });
+        say(`response matrix measured through the orbit tool in ${((Date.now() - tOrm) / 1000).toFixed(1)} s: ${ormFile}`);
+        const result = await correctOrbit(acc, { orm, method: { type: 'svd', threshold: 1e-3 }, iterations: 5, average: 4, signal: interrupt.signal });
+        const t2 = trueRms();
+        const summary = await reportCorrection(acc, result, o.out, o.plots, !!g.json, 'demo-correction');
+        say(`true orbit rms after: x ${(t2.x * 1e3).toFixed(4)} mm, y ${(t2.y * 1e3).toFixed(4)} mm (BPM offsets of the error set remain in the readings)`);
+        say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+        if (g.json) process.stdout.write(`${JSON.stringify({ ...summary, seed, trueRmsBefore: t1, trueRmsAfter: t2, ormFile })}\n`);
+      } finally {
+        bar.stop();
+        interrupt.dispose();
+        await acc.close();
       }
-      say(`HCM setpoints after abort: ${fmt(await hcm.get({ field: 'setpoint' }))} A (snapshot: ${fmt(snap.families.HCM.values)})`);
-      await acc.close();
     });
 }
 
-function fmt(v: ArrayLike<number>, scale = 1): string {
-  return Array.from(v, (x) => (x * scale).toFixed(4)).join(' ');
+function mm(v: ArrayLike<number>): string {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) (s += v[i] * v[i]), n++;
+  return (Math.sqrt(s / n) * 1e3).toFixed(4);
 }
