@@ -7,6 +7,7 @@ import { registerGetSetCommands } from './commands/get-set.js';
 import { registerModelCommands } from './commands/model.js';
 import { registerTuneCommands } from './commands/tune.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerOrbitCommands } from './commands/orbit.js';
 
 export const VERSION = '0.1.0';
 
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerModelCommands(program);
   registerTuneCommands(program);
   registerDataCommands(program);
+  registerOrbitCommands(program);
   return program;
 }
 
