@@ -108,10 +108,11 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
   const actuators: TwinActuator[] = [];
   const bpms = new Map<number, TwinBpm>();
   const byFamily = new Map<string, { actuators: TwinActuator[]; bpms: TwinBpm[] }>();
-  const resolver = new ElementResolver(design);
   const kickers: TwinKicker[] = [];
 
   for (const [famName, fam] of Object.entries(config.families)) {
+    // FamNames repeated in the lattice are matched in order of occurrence, counted per family.
+    const resolver = new ElementResolver(design);
     const role = familyRole(fam);
     const group = { actuators: [] as TwinActuator[], bpms: [] as TwinBpm[] };
     byFamily.set(famName, group);
