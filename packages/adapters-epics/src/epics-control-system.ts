@@ -1,5 +1,4 @@
 import {
-  AbortedError,
   DisconnectedError,
   MlayerError,
   TimeoutError,
@@ -18,11 +17,13 @@ import { caSample, disconnectedSample, pvaSample, type CaData } from './decode.j
 import { parsePvName, type EpicsProtocol, type PvAddress } from './pv-name.js';
 import { addressHosts, epicsSettingsSchema, type EpicsSettings, type EpicsSettingsInput } from './settings.js';
 import { SupervisedChannel } from './supervised-channel.js';
+import { Deadline } from './deadline.js';
 
 /** Fields a PVA get or monitor asks for. */
 const PVA_REQUEST = 'field(value,alarm,timeStamp)';
 /** Offset from a CA base DBR type (0-6) to its DBR_TIME_* type. */
 const DBR_TIME_OFFSET = 14;
+const CONNECTING = 'connecting (no server answered the search for this PV, or its IOC is down)';
 
 /** The epics-tca environment (EPICS_* variables) for these settings; nothing is left to the process environment. */
 export function epicsEnvironment(s: EpicsSettings): Record<string, string> {
@@ -36,35 +37,6 @@ export function epicsEnvironment(s: EpicsSettings): Record<string, string> {
     EPICS_PVA_SERVER_PORT: String(s.pva.serverPort),
     EPICS_PVA_BROADCAST_PORT: String(s.pva.broadcastPort),
   };
-}
-
-function remaining(deadline: number): number {
-  return Math.max(1, deadline - Date.now());
-}
-
-/**
- * Run `op` against a deadline and an abort signal: the result, or TimeoutError /
- * AbortedError (epics-tca keeps running the operation; its reply is dropped).
- */
-function bounded<T>(op: Promise<T>, deadline: number, channel: string, operation: string, timeoutMs: number, signal?: AbortSignal): Promise<T> {
-  if (signal?.aborted) return Promise.reject(new AbortedError(`${operation} on '${channel}' aborted`));
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => finish(() => reject(new TimeoutError(channel, timeoutMs, operation))), remaining(deadline));
-    const onAbort = () => finish(() => reject(new AbortedError(`${operation} on '${channel}' aborted`)));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    op.then(
-      (v) => finish(() => resolve(v)),
-      (e: unknown) => finish(() => reject(e)),
-    );
-    let done = false;
-    function finish(f: () => void): void {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
-      f();
-    }
-  });
 }
 
 /** Merge a partial PVA monitor update (only changed fields) into the last full structure. */
@@ -137,42 +109,50 @@ export class EpicsControlSystem implements ControlSystem {
     return sc;
   }
 
+  private readonly addresses = new Map<string, PvAddress>();
+
   private address(channel: string): PvAddress {
-    return parsePvName(channel, this.settings.defaultProtocol as EpicsProtocol);
+    let a = this.addresses.get(channel);
+    if (!a) {
+      a = parsePvName(channel, this.settings.defaultProtocol as EpicsProtocol);
+      this.addresses.set(channel, a);
+    }
+    return a;
   }
 
   async read(channels: readonly string[], options: ReadOptions = {}): Promise<Sample[]> {
-    const timeout = options.timeout ?? this.settings.timeout;
-    const deadline = Date.now() + timeout;
     // Resolve every name first (a bad name fails the batch before any I/O), then read all concurrently.
     const addresses = channels.map((c) => this.address(c));
-    return Promise.all(addresses.map((a) => this.readOne(a, deadline, timeout, options.signal)));
+    const deadline = new Deadline(options.timeout ?? this.settings.timeout, options.signal);
+    try {
+      return await Promise.all(addresses.map((a) => this.readOne(a, deadline)));
+    } finally {
+      deadline.dispose();
+    }
   }
 
-  private async readOne(address: PvAddress, deadline: number, timeout: number, signal?: AbortSignal): Promise<Sample> {
+  private async readOne(address: PvAddress, deadline: Deadline): Promise<Sample> {
     const sc = this.supervised(address);
-    const ch = sc.channel ?? (await this.connected(sc, deadline, timeout, signal));
-    const seconds = remaining(deadline) / 1000;
+    const ch = sc.channel ?? (await this.connected(sc, deadline));
+    const seconds = deadline.remainingMs / 1000;
     if (address.protocol === 'pva') {
-      const data = await bounded(ch.getPva(seconds, PVA_REQUEST), deadline, address.key, 'read', timeout, signal);
+      const data = await deadline.race(ch.getPva(seconds, PVA_REQUEST), address.key, 'read');
       if (data === undefined) throw this.failure(address, ch, 'read');
       return pvaSample(address.key, data);
     }
     const array = isArrayChannel(ch);
     // Arrays are read with count 0: the server sends the current number of elements (NORD).
-    const data = await bounded(ch.get(seconds, ch.getDbrType() + DBR_TIME_OFFSET, array ? 0 : 1), deadline, address.key, 'read', timeout, signal);
+    const data = await deadline.race(ch.get(seconds, ch.getDbrType() + DBR_TIME_OFFSET, array ? 0 : 1), address.key, 'read');
     if (data === undefined) throw this.failure(address, ch, 'read');
     return caSample(address.key, data as CaData, array);
   }
 
   /** Wait for the connection within the operation's deadline; a timeout names the whole operation's timeout. */
-  private async connected(sc: SupervisedChannel, deadline: number, timeout: number, signal?: AbortSignal): Promise<Channel> {
+  private async connected(sc: SupervisedChannel, deadline: Deadline): Promise<Channel> {
     try {
-      return await sc.whenConnected(remaining(deadline), signal);
+      return await deadline.race(sc.whenConnected(deadline.remainingMs + 1000), sc.address.key, CONNECTING);
     } catch (e) {
-      if (e instanceof TimeoutError) {
-        throw new TimeoutError(e.channel, timeout, 'connecting (no server answered the search for this PV, or its IOC is down)');
-      }
+      if (e instanceof TimeoutError) throw new TimeoutError(sc.address.key, deadline.timeoutMs, CONNECTING);
       throw e;
     }
   }
@@ -184,22 +164,25 @@ export class EpicsControlSystem implements ControlSystem {
   }
 
   async write(writes: readonly ChannelWrite[], options: WriteOptions = {}): Promise<void> {
-    const timeout = options.timeout ?? this.settings.timeout;
-    const deadline = Date.now() + timeout;
     const items = writes.map((w) => ({ address: this.address(w.channel), value: w.value }));
-    const results = await Promise.allSettled(items.map((w) => this.writeOne(w.address, w.value, options.wait === true, deadline, timeout, options.signal)));
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    const deadline = new Deadline(options.timeout ?? this.settings.timeout, options.signal);
+    try {
+      const results = await Promise.allSettled(items.map((w) => this.writeOne(w.address, w.value, options.wait === true, deadline)));
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } finally {
+      deadline.dispose();
+    }
   }
 
-  private async writeOne(address: PvAddress, value: ChannelValue, wait: boolean, deadline: number, timeout: number, signal?: AbortSignal): Promise<void> {
+  private async writeOne(address: PvAddress, value: ChannelValue, wait: boolean, deadline: Deadline): Promise<void> {
     const sc = this.supervised(address);
-    const ch = sc.channel ?? (await this.connected(sc, deadline, timeout, signal));
-    const seconds = remaining(deadline) / 1000;
+    const ch = sc.channel ?? (await this.connected(sc, deadline));
+    const seconds = deadline.remainingMs / 1000;
     if (address.protocol === 'pva') {
       const v = typeof value === 'number' || typeof value === 'string' ? value : Array.from(value);
       // A PVA put always completes on the server before it is acknowledged (QSRV processes the record).
-      const status = await bounded(ch.putPva('field(value)', [v], seconds), deadline, address.key, 'write', timeout, signal);
+      const status = await deadline.race(ch.putPva('field(value)', [v], seconds), address.key, 'write');
       if (status.type !== PVA_STATUS_TYPE.OK && status.type !== PVA_STATUS_TYPE.OKOK && status.type !== PVA_STATUS_TYPE.WARNING) {
         if (ch.getState() !== Channel_STATES.CREATED) throw new DisconnectedError(address.key, 'disconnected during write');
         throw new WriteRejectedError(address.key, status.message || `PVA status ${PVA_STATUS_TYPE[status.type]}`);
@@ -227,13 +210,13 @@ export class EpicsControlSystem implements ControlSystem {
       return;
     }
     // Put with completion callback (CA_PROTO_WRITE_NOTIFY): resolves when the record's processing completed.
-    const code = await bounded(put(true), deadline, address.key, 'write (waiting for completion)', timeout, signal);
+    const code = await deadline.race(put(true), address.key, 'write (waiting for completion)');
     if (code === ECA_VALUES.ECA_NORMAL) return;
     if (ch.getState() !== Channel_STATES.CREATED) throw new DisconnectedError(address.key, 'disconnected while waiting for write completion');
     if (code === undefined) {
       throw new WriteRejectedError(address.key, `value ${shown} cannot be encoded for this channel's type`);
     }
-    if (code === 0) throw new TimeoutError(address.key, timeout, 'write (waiting for completion)');
+    if (code === 0) throw new TimeoutError(address.key, deadline.timeoutMs, 'write (waiting for completion)');
     throw new WriteRejectedError(address.key, `server answered ${describeEca(code)}`);
   }
 
