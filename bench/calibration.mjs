@@ -16,7 +16,7 @@ import {
 } from '../packages/calibration/dist/index.js';
 
 const N = Number(process.argv[2] ?? 1000);
-const dir = '/work/shared/facilities/diamond-i04';
+const dir = (process.env.MLAYER_SHARED ?? new URL('../../shared', import.meta.url).pathname) + '/facilities/diamond-i04';
 const file = `${dir}/facility.yaml`;
 const beam = { energy: 3e9, particle: 'electron' };
 const ctx = { beam, brho: rigidity(beam) };

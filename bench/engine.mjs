@@ -27,7 +27,7 @@ const engine = await import(dist);
 const { compileLattice, linopt6, findOrbit4, orbitResponse, orbitResponseDerivative, computeLinearState, OrbitGreen, correctorSources } =
   engine;
 
-const shared = process.env.MLAYER_SHARED ?? '/work/shared';
+const shared = process.env.MLAYER_SHARED ?? new URL('../../shared', import.meta.url).pathname;
 const args = process.argv.slice(2);
 let runs = 20;
 const wanted = [];

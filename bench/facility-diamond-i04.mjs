@@ -15,7 +15,7 @@ import { registerCalibration } from '../packages/calibration/dist/index.js';
 import { importPytac } from '../packages/facility-tools/dist/index.js';
 
 const runs = Number(process.argv[2] ?? 3);
-const shared = '/work/shared/facilities/diamond-i04';
+const shared = (process.env.MLAYER_SHARED ?? new URL('../../shared', import.meta.url).pathname) + '/facilities/diamond-i04';
 const facilityFile = resolve(new URL('..', import.meta.url).pathname, 'facilities/diamond-i04/facility.yaml');
 
 const ms = (t) => `${t.toFixed(0)} ms`;

@@ -2,8 +2,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Lattice } from '../src/engine/lattice.js';
+import { sharedDataDir } from '@mlayer/core/testing';
 
-export const SHARED = process.env.MLAYER_SHARED ?? '/work/shared';
+export const SHARED = sharedDataDir();
 
 export interface RefLattice {
   readonly name: string;

@@ -1,8 +1,9 @@
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UnitConversionRegistry, rigidity, type ConversionContext, type Particle, type UnitConversion } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
+import { sharedDataDir } from '@mlayer/core/testing';
 
-export const DIAMOND_DIR = '/work/shared/facilities/diamond-i04';
+export const DIAMOND_DIR = join(sharedDataDir(), 'facilities/diamond-i04');
 /** A facility file next to the pytac folder (it need not exist: only paths are resolved against it). */
 export const FACILITY_FILE = `${DIAMOND_DIR}/facility.yaml`;
 

@@ -7,8 +7,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { loadFacility } from '@mlayer/core';
 import { PytacImportError } from '@mlayer/facility-tools';
 import { registerFacilityCommands } from '../src/commands/facility.js';
+import { sharedDataDir } from '@mlayer/core/testing';
 
-const DIAMOND = '/work/shared/facilities/diamond-i04';
+const DIAMOND = join(sharedDataDir(), 'facilities/diamond-i04');
 
 function program(): Command {
   const p = new Command('mlayer').option('--json', 'print results as JSON', false).exitOverride();

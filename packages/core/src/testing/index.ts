@@ -1,1 +1,2 @@
 export * from './memory-control-system.js';
+export * from './shared-data.js';
