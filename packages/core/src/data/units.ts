@@ -72,9 +72,75 @@ for (const [symbols, unitSI, unitDimension] of TABLE) {
   for (const unit of symbols) BY_SYMBOL.set(unit, { unit, unitSI, unitDimension });
 }
 
-/** The unitSI and unitDimension of a known unit symbol, or undefined. */
+/** SI symbols (with their dimension and factor) that unit expressions are built from. */
+const BASE: ReadonlyArray<readonly [string, number, UnitDimension]> = [
+  ['m', 1, L],
+  ['g', 1e-3, [0, 1, 0, 0, 0, 0, 0]],
+  ['s', 1, T],
+  ['A', 1, I],
+  ['K', 1, KELVIN],
+  ['mol', 1, [0, 0, 0, 0, 0, 1, 0]],
+  ['cd', 1, [0, 0, 0, 0, 0, 0, 1]],
+  ['rad', 1, DIMENSIONLESS],
+  ['sr', 1, DIMENSIONLESS],
+  ['Hz', 1, PER_T],
+  ['N', 1, [1, 1, -2, 0, 0, 0, 0]],
+  ['Pa', 1, [-1, 1, -2, 0, 0, 0, 0]],
+  ['J', 1, ENERGY],
+  ['W', 1, [2, 1, -3, 0, 0, 0, 0]],
+  ['C', 1, CHARGE],
+  ['V', 1, VOLT],
+  ['F', 1, [-2, -1, 4, 2, 0, 0, 0]],
+  ['Ohm', 1, [2, 1, -3, -2, 0, 0, 0]],
+  ['Ω', 1, [2, 1, -3, -2, 0, 0, 0]],
+  ['S', 1, [-2, -1, 3, 2, 0, 0, 0]],
+  ['Wb', 1, [2, 1, -2, -1, 0, 0, 0]],
+  ['T', 1, TESLA],
+  ['H', 1, [2, 1, -2, -2, 0, 0, 0]],
+  ['eV', E, ENERGY],
+];
+const BASE_BY_SYMBOL = new Map(BASE.map(([sym, f, d]) => [sym, { f, d }]));
+const PREFIX: Readonly<Record<string, number>> = { P: 1e15, G: 1e9, M: 1e6, k: 1e3, c: 1e-2, m: 1e-3, u: 1e-6, µ: 1e-6, n: 1e-9, p: 1e-12, f: 1e-15 };
+
+/** One factor such as `mm`, `m^-2`, `m2`, `kHz`: exact symbol first, then prefix + symbol. */
+function parseFactor(token: string): { f: number; d: UnitDimension } | undefined {
+  const m = /^(.+?)(?:\^?(-?\d+))?$/.exec(token);
+  if (!m) return undefined;
+  const sym = m[1];
+  const power = m[2] !== undefined ? Number(m[2]) : 1;
+  let base = BASE_BY_SYMBOL.get(sym);
+  let factor = 1;
+  if (!base && sym.length > 1 && PREFIX[sym[0]] !== undefined) {
+    base = BASE_BY_SYMBOL.get(sym.slice(1));
+    factor = PREFIX[sym[0]];
+  }
+  if (!base) return undefined;
+  return { f: (base.f * factor) ** power, d: base.d.map((x) => x * power) as unknown as UnitDimension };
+}
+
+/** Parses a unit expression (`T·m^-1`, `1/m^2`, `m^-3`, `mm`, `rad`): factors joined by `.`, `·`, `*` or a space, one `/` for the denominator. */
+function parseUnit(unit: string): UnitSpec | undefined {
+  const text = unit.trim();
+  const parts = text.split('/');
+  if (parts.length > 2) return undefined;
+  let f = 1;
+  const d = [0, 0, 0, 0, 0, 0, 0];
+  for (const [k, part] of parts.entries()) {
+    const sign = k === 0 ? 1 : -1;
+    for (const token of part.split(/[.·*\s]+/).filter(Boolean)) {
+      if (token === '1') continue;
+      const pf = parseFactor(token);
+      if (!pf) return undefined;
+      f *= sign > 0 ? pf.f : 1 / pf.f;
+      pf.d.forEach((x, i) => (d[i] += sign * x));
+    }
+  }
+  return { unit: text, unitSI: f, unitDimension: d as unknown as UnitDimension };
+}
+
+/** The unitSI and unitDimension of a unit (a known symbol or an SI unit expression), or undefined. */
 export function lookupUnit(unit: string): UnitSpec | undefined {
-  return BY_SYMBOL.get(unit.trim());
+  return BY_SYMBOL.get(unit.trim()) ?? parseUnit(unit);
 }
 
 /** Unit symbols known to {@link lookupUnit}. */
