@@ -21,3 +21,4 @@ export { sameUnits } from './accelerator/build-family-data.js';
 export * from './measurement/measurement.js';
 export * from './data/index.js';
 export * from './model/digital-twin.js';
+export * from './bridge/index.js';
