@@ -186,6 +186,10 @@ export class TableCurve implements Curve {
       if (this.cubic) return this.cubic.inverse(p);
       return this.linearInverse(p);
     }
+    // A value a few ulps past an end knot (round-off of a composed conversion) is that knot.
+    const eps = 8 * Number.EPSILON * Math.max(Math.abs(yLo), Math.abs(yHi), yHi - yLo);
+    if (Math.abs(p - y[0]) <= eps) return x[0];
+    if (Math.abs(p - y[n - 1]) <= eps) return x[n - 1];
     // Beyond the table: which end?
     const atStart = this.direction > 0 ? p < y[0] : p > y[0];
     const fail = (): never => {
@@ -209,6 +213,9 @@ export class TableCurve implements Curve {
         const b = atStart ? x[0] : this.domain[1];
         const ya = this.toPhysics(a);
         const yb = this.toPhysics(b);
+        const tol = 8 * Number.EPSILON * Math.max(Math.abs(ya), Math.abs(yb));
+        if (Math.abs(p - ya) <= tol) return a;
+        if (Math.abs(p - yb) <= tol) return b;
         if (!(p >= Math.min(ya, yb) && p <= Math.max(ya, yb))) return fail();
         return solveMonotonic((v) => this.toPhysics(v), (v) => this.slope(v), p, a, b);
       }
