@@ -147,14 +147,9 @@ export class EpicsControlSystem implements ControlSystem {
     return caSample(address.key, data as CaData, array);
   }
 
-  /** Wait for the connection within the operation's deadline; a timeout names the whole operation's timeout. */
-  private async connected(sc: SupervisedChannel, deadline: Deadline): Promise<Channel> {
-    try {
-      return await deadline.race(sc.whenConnected(deadline.remainingMs + 1000), sc.address.key, CONNECTING);
-    } catch (e) {
-      if (e instanceof TimeoutError) throw new TimeoutError(sc.address.key, deadline.timeoutMs, CONNECTING);
-      throw e;
-    }
+  /** Wait for the connection within the operation's deadline (TimeoutError names the connection wait). */
+  private connected(sc: SupervisedChannel, deadline: Deadline): Promise<Channel> {
+    return deadline.race(sc.connection(), sc.address.key, CONNECTING);
   }
 
   /** Why epics-tca returned nothing: the channel dropped, or the operation timed out inside epics-tca. */

@@ -1,4 +1,4 @@
-import { AbortedError, TimeoutError } from '@mlayer/core';
+import { AbortedError, DisconnectedError, TimeoutError } from '@mlayer/core';
 import { BehaviorSubject } from 'rxjs';
 import { Channel_STATES, type Channel, type Context } from 'epics-tca';
 import type { PvAddress } from './pv-name.js';
@@ -77,7 +77,34 @@ export class SupervisedChannel {
     ch.setDestroySoftCallback(lost);
     ch.setDestroyHardCallback(lost);
     this.current$.next(ch);
+    const w = this.waiter;
+    this.waiter = undefined;
+    w?.resolve(ch);
     this.options.onChange(true);
+  }
+
+  private waiter: { promise: Promise<Channel>; resolve: (ch: Channel) => void; reject: (e: unknown) => void } | undefined;
+
+  /**
+   * The connected channel, now or when it connects (one promise shared by all
+   * waiters; the caller bounds the wait). Rejects only when the channel is closed.
+   */
+  connection(): Promise<Channel> {
+    const now = this.current$.value;
+    if (now) return Promise.resolve(now);
+    if (this.closed) return Promise.reject(new DisconnectedError(this.address.key, 'the control system was closed'));
+    this.start();
+    if (!this.waiter) {
+      let resolve!: (ch: Channel) => void;
+      let reject!: (e: unknown) => void;
+      const promise = new Promise<Channel>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      promise.catch(() => undefined);
+      this.waiter = { promise, resolve, reject };
+    }
+    return this.waiter.promise;
   }
 
   private lost(ch: Channel): void {
@@ -127,6 +154,8 @@ export class SupervisedChannel {
   async close(): Promise<void> {
     this.closed = true;
     this.wake?.();
+    this.waiter?.reject(new DisconnectedError(this.address.key, 'the control system was closed'));
+    this.waiter = undefined;
     const ch = this.current$.value;
     this.current$.next(undefined);
     this.current$.complete();
