@@ -8,6 +8,7 @@ import { registerModelCommands } from './commands/model.js';
 import { registerTuneCommands } from './commands/tune.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerOrbitCommands } from './commands/orbit.js';
+import { registerServeCommand } from './commands/serve.js';
 
 export const VERSION = '0.1.0';
 
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerTuneCommands(program);
   registerDataCommands(program);
   registerOrbitCommands(program);
+  registerServeCommand(program);
   return program;
 }
 

@@ -1,0 +1,179 @@
+import { accessSync, constants, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
+import { TangoControlSystem } from '@mlayer/adapters-tango';
+import { startTangoSystem, type ManagedProcess, type TangoSystem } from '@mlayer/adapters-tango/testing';
+import { openAccelerator } from '../context.js';
+import { resolveFacilityPath } from '../facility-path.js';
+import { writeFacilityOverlay } from '../serve/facility-overlay.js';
+import { controlSystemOfType, type ServedChannel } from '../serve/served-channels.js';
+import { BRIDGE_SUFFIX, tangoNaming } from '../serve/tango-names.js';
+import { registerVirtualServers, startVirtualServer, tangoEnv, virtualServers, type VirtualServer } from '../serve/tango-virtual-servers.js';
+import { expandErrorGroups } from './demo.js';
+import type { ServeOptions, Served } from './serve.js';
+
+export interface ServeTangoOptions {
+  /** Facility file or package. */
+  readonly facility?: string;
+  /** Register in this database (default: start a private TANGO system on loopback). */
+  readonly tangoHost?: string;
+  readonly twin?: string;
+  readonly controlSystem?: string;
+  /** Error set (YAML/JSON) applied to the twin with `seed` (default 1). */
+  readonly errors?: string;
+  readonly seed?: number;
+  readonly overlay?: string;
+  /** Bridge refresh period, ms (default 2000). */
+  readonly refreshInterval?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** The twin served over TANGO. */
+export interface ServedTango {
+  readonly tangoHost: string;
+  /** The facility plus the served `tango` control system: `mlayer --facility <overlay> --mode <controlSystem>`. */
+  readonly overlay: string;
+  readonly controlSystem: string;
+  /** Every twin channel with its TANGO name (the one clients use). */
+  readonly channels: readonly ServedChannel[];
+  /** The twin's accelerator (its control system is the twin). */
+  readonly twin: Accelerator;
+  readonly bridge: ControlSystemBridge;
+  readonly servers: readonly VirtualServer[];
+  /** The running server process of an instance (one per family). */
+  process(instance: string): ManagedProcess;
+  /** Starts an instance again (after it stopped or was killed). */
+  restart(instance: string): Promise<ManagedProcess>;
+  /** Stops the bridge, the servers (by PID) and the private TANGO system. */
+  stop(): Promise<void>;
+}
+
+function defaultOverlayPath(facility: LoadedFacility, csName: string): string {
+  const dir = dirname(facility.file);
+  const name = `${basename(facility.file, extname(facility.file))}.${csName}.yaml`;
+  try {
+    accessSync(dir, constants.W_OK);
+    return join(dir, name);
+  } catch {
+    return join(mkdtempSync(join(tmpdir(), 'mlayer-serve-')), name);
+  }
+}
+
+/**
+ * Serves the facility's digital twin as a virtual accelerator over TANGO: one
+ * TANGO device per facility device (servers/MlayerVirtual.py, one server instance
+ * per family), bridged to the twin by core's bridgeControlSystems.
+ */
+export async function serveTango(options: ServeTangoOptions): Promise<ServedTango> {
+  const log = options.log ?? (() => undefined);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    // The twin, with its error set.
+    const loaded = loadFacility(resolveFacilityPath(options.facility));
+    const twinName = controlSystemOfType(loaded, 'twin', options.twin);
+    if (!twinName) throw new MlayerError(`${loaded.file}: mlayer serve needs a control system of type twin (${options.twin ? `none named '${options.twin}'` : 'none'} in the facility)`);
+    const { acc, facility } = await openAccelerator({ facility: options.facility, mode: twinName });
+    cleanups.push(() => acc.close());
+    if (facility.config.controlSystems[twinName].type !== 'twin') throw new MlayerError(`${facility.file}: control system '${twinName}' is of type '${facility.config.controlSystems[twinName].type}', not twin`);
+    if (options.errors) {
+      const spec = expandErrorGroups(acc, parse(readFileSync(options.errors, 'utf8')) as Record<string, unknown>);
+      acc.twin.applyErrors(spec, options.seed ?? 1);
+      log(`error set ${options.errors}, seed ${options.seed ?? 1}`);
+    }
+    const naming = tangoNaming(facility, twinName, options.controlSystem);
+
+    // The TANGO database.
+    let system: TangoSystem | undefined;
+    let tangoHost = options.tangoHost;
+    if (!tangoHost) {
+      log('starting a private TANGO system (MariaDB, DataBaseds) on loopback...');
+      system = await startTangoSystem();
+      cleanups.push(() => system!.stop());
+      tangoHost = system.tangoHost;
+    }
+    const env = tangoEnv(tangoHost);
+
+    // Devices: registered with the twin's set points, then started (one server per family).
+    const setpoints = naming.channels.filter((c) => c.field === 'setpoint');
+    const values = await acc.controlSystem.read(setpoints.map((c) => c.twin));
+    const initial = new Map<string, ChannelValue>(setpoints.map((c, i) => [c.twin, values[i].value]));
+    const servers = virtualServers(facility, naming.channels, initial);
+    await registerVirtualServers(servers, env);
+    const processes = new Map<string, ManagedProcess>();
+    cleanups.push(async () => {
+      for (const p of processes.values()) await p.stop(5000);
+    });
+    log(`starting ${servers.length} TANGO device servers (${servers.reduce((n, s) => n + s.devices.length, 0)} devices)...`);
+    await Promise.all(servers.map(async (s) => processes.set(s.instance, await startVirtualServer(s.instance, env))));
+
+    // The bridge: set points from TANGO to the twin, readbacks and monitors (fed through <attr>_bridge) to TANGO.
+    const sink = new TangoControlSystem({ name: `${naming.controlSystem}-bridge`, tangoHost });
+    cleanups.push(() => sink.close());
+    const pairs: BridgePair[] = naming.channels.map((c) =>
+      c.field === 'setpoint'
+        ? { source: c.twin, sink: c.served, direction: 'to-source' }
+        : { source: c.twin, sink: `${c.served}${BRIDGE_SUFFIX}`, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0 },
+    );
+    // Set points are memorized attributes: after a restart the server holds the last value written, so the sink wins.
+    const bridge = await bridgeControlSystems({ source: acc.controlSystem, sink, pairs, onSinkReconnect: 'sink', refreshInterval: options.refreshInterval ?? 2000 });
+    cleanups.push(() => bridge.close());
+    bridge.failures$.subscribe((f) => log(`bridge: ${f.side} ${f.channel}: ${(f.error as Error).message}${f.retrying ? ' (retrying)' : ''}`));
+
+    const overlay = writeFacilityOverlay(
+      facility,
+      { name: naming.controlSystem, type: 'tango', settings: { tangoHost }, templates: naming.declared ? undefined : naming.templates },
+      resolve(options.overlay ?? defaultOverlayPath(facility, naming.controlSystem)),
+    );
+    log(`TANGO_HOST=${tangoHost}`);
+    log(`facility overlay: ${overlay} (mlayer --facility ${overlay} --mode ${naming.controlSystem} ...)`);
+    log(`channels (${naming.declared ? 'declared by the facility' : `derived: ${'mlayer/<family>/<sector>-<index>/<field>'}`}):`);
+    for (const c of naming.channels) log(`  ${c.family} ${c.name} ${c.field}: ${c.served}`);
+
+    let stopped = false;
+    return {
+      tangoHost,
+      overlay,
+      controlSystem: naming.controlSystem,
+      channels: naming.channels,
+      twin: acc,
+      bridge,
+      servers,
+      process(instance) {
+        const p = processes.get(instance);
+        if (!p) throw new MlayerError(`no TANGO server instance '${instance}' (instances: ${[...processes.keys()].join(', ')})`);
+        return p;
+      },
+      async restart(instance) {
+        if (!servers.some((s) => s.instance === instance)) throw new MlayerError(`no TANGO server instance '${instance}'`);
+        await processes.get(instance)?.stop(5000);
+        const p = await startVirtualServer(instance, env);
+        processes.set(instance, p);
+        return p;
+      },
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await cleanup();
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** `mlayer serve --protocol tango`. */
+export const serveTangoCommand = async (o: ServeOptions, log: (line: string) => void): Promise<Served> => {
+  const tangoHost = o.protocolOptions.tangoHost;
+  const served = await serveTango({ facility: o.facility, tangoHost: typeof tangoHost === 'string' ? tangoHost : undefined, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, seed: o.seed, overlay: o.overlay, log });
+  return {
+    summary: { protocol: 'tango', tangoHost: served.tangoHost, overlay: served.overlay, controlSystem: served.controlSystem, channels: served.channels },
+    stop: () => served.stop(),
+  };
+};
