@@ -1,4 +1,4 @@
-import { AbortedError, DisconnectedError, TimeoutError } from '@mlayer/core';
+import { DisconnectedError } from '@mlayer/core';
 import { BehaviorSubject } from 'rxjs';
 import { Channel_STATES, type Channel, type Context } from 'epics-tca';
 import type { PvAddress } from './pv-name.js';
@@ -113,42 +113,6 @@ export class SupervisedChannel {
     this.options.onChange(false);
     // Let epics-tca finish tearing the old channel down before searching anew.
     if (!this.closed) setImmediate(() => this.start());
-  }
-
-  /**
-   * The connected channel; waits for the connection up to `timeoutMs`.
-   * Rejects with TimeoutError (PV not found or server down) or AbortedError.
-   */
-  whenConnected(timeoutMs: number, signal?: AbortSignal): Promise<Channel> {
-    const now = this.current$.value;
-    if (now) return Promise.resolve(now);
-    if (signal?.aborted) return Promise.reject(new AbortedError(`connecting to '${this.address.key}' aborted`));
-    this.start();
-    return new Promise<Channel>((resolve, reject) => {
-      const sub = this.current$.subscribe((ch) => {
-        if (ch) finish(() => resolve(ch));
-      });
-      const timer = setTimeout(
-        () =>
-          finish(() =>
-            reject(new TimeoutError(this.address.key, timeoutMs, 'connecting (no server answered the search for this PV, or its IOC is down)')),
-          ),
-        timeoutMs,
-      );
-      const onAbort = () => finish(() => reject(new AbortedError(`connecting to '${this.address.key}' aborted`)));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      function finish(f: () => void): void {
-        clearTimeout(timer);
-        queueMicrotask(() => sub.unsubscribe());
-        signal?.removeEventListener('abort', onAbort);
-        f();
-      }
-    });
-  }
-
-  /** Retry the search now (e.g. after an IOC came back). */
-  nudge(): void {
-    this.wake?.();
   }
 
   async close(): Promise<void> {
