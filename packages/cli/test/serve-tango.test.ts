@@ -1,0 +1,135 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { loadFacility, type Accelerator } from '@mlayer/core';
+import { DEBIAN_PYTHON, runToCompletion } from '@mlayer/adapters-tango/testing';
+import { correctOrbit, loadOrm, measureOrm, modelOrm } from '@mlayer/orbit';
+import { serveTango, type ServedTango } from '../src/commands/serve-tango.js';
+import { tangoEnv } from '../src/serve/tango-virtual-servers.js';
+import { main } from '../src/program.js';
+import { BPM_NOISE, CM_GAIN, bpmElements, corElements, declaredTangoFacilityFile, errorFile, openMode, servedFacilityFile, thomxOrm } from './serve-fixture.js';
+
+// The twin of a ThomX facility served over TANGO by `mlayer serve` (private TANGO
+// system, MlayerVirtual.py devices, core's bridge); the orbit tool runs against it
+// in --mode tango and is compared with --mode twin. PyTango (Debian's python3) and
+// pyAT's response matrix (shared/lattices/thomx) are the independent references.
+
+const SEED = 7;
+const dir = mkdtempSync(join(tmpdir(), 'mlayer-serve-tango-'));
+const facilityFile = servedFacilityFile(dir);
+const errors = errorFile(dir);
+let served: ServedTango;
+let live: Accelerator;
+const startup: Record<string, number> = {};
+const log: string[] = [];
+
+async function pytango(code: string): Promise<unknown> {
+  const out = await runToCompletion({ name: 'python3 (PyTango)', command: DEBIAN_PYTHON, args: ['-c', `import json, time, tango\n${code}`], env: tangoEnv(served.tangoHost) });
+  return JSON.parse(out.trim().split('\n').pop() ?? 'null') as unknown;
+}
+
+/** The reference: the same facility in --mode twin with the same error set and seed. */
+async function referenceTwin(): Promise<Accelerator> {
+  const acc = await openMode(facilityFile, 'twin');
+  acc.twin.applyErrors(parse(readFileSync(errors, 'utf8')), SEED);
+  return acc;
+}
+
+/** Waits until the served set points, the twin's set points and the served readbacks agree. */
+async function settledOn(acc: Accelerator, family: string, values: ArrayLike<number>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [sp, rb, twin] = await Promise.all([acc.family(family).get({ field: 'setpoint' }), acc.family(family).get({ field: 'readback' }), served.twin.family(family).get({ field: 'setpoint' })]);
+    const ok = Array.from(values).every((v, i) => sp[i] === v && rb[i] === v && twin[i] === v);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`${family}: set points ${Array.from(sp)}, readbacks ${Array.from(rb)}, twin ${Array.from(twin)} did not reach ${Array.from(values)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+beforeAll(async () => {
+  const t0 = Date.now();
+  served = await serveTango({ facility: facilityFile, errors, seed: SEED, overlay: join(dir, 'facility.tango.yaml'), log: (l) => log.push(l) });
+  startup.serve = Date.now() - t0;
+  live = await openMode(served.overlay, 'tango');
+});
+
+afterAll(async () => {
+  await live?.close();
+  await served?.stop();
+});
+
+describe('mlayer serve --protocol tango', () => {
+  it('serves every device of the facility under derived names and writes an overlay with the tango control system', async () => {
+    const nb = bpmElements().length;
+    const nc = corElements().length;
+    expect(served.channels.length).toBe(2 * nb + 4 * nc + 24);
+    expect(served.servers.map((s) => s.instance).sort()).toEqual(['BPMx', 'BPMy', 'HCM', 'QUAD', 'VCM']);
+    const overlay = loadFacility(served.overlay);
+    expect(overlay.config.controlSystems.tango).toEqual({ type: 'tango', settings: { tangoHost: served.tangoHost } });
+    expect(overlay.channel('HCM', 0, 'setpoint', 'tango')).toBe('mlayer/HCM/1-1/setpoint');
+    expect(overlay.channel('HCM', 3, 'readback', 'tango')).toBe('mlayer/HCM/2-2/readback');
+    expect(overlay.channel('BPMy', 1, 'monitor', 'tango')).toBe('mlayer/BPMy/1-2/monitor');
+    expect(log.join('\n')).toContain(`TANGO_HOST=${served.tangoHost}`);
+    expect(log.join('\n')).toContain('HCM E' + corElements()[0] + ' setpoint: mlayer/HCM/1-1/setpoint');
+    // PyTango sees units, limits and the twin's values.
+    const info = (await pytango(`
+d = tango.DeviceProxy('mlayer/HCM/1-1')
+c = d.get_attribute_config('setpoint')
+q = tango.DeviceProxy('mlayer/QUAD/1-1')
+print(json.dumps([c.unit, c.min_value, c.max_value, str(c.writable), d.read_attribute('readback').value, q.read_attribute('setpoint').value, str(d.state())]))`)) as unknown[];
+    const [k1] = await served.twin.family('QUAD').get({ field: 'setpoint' });
+    expect(info).toEqual(['A', '-5.0', '5.0', 'READ_WRITE', 0, k1, 'ON']);
+    // limits are enforced by the server
+    const refused = await pytango(`
+d = tango.DeviceProxy('mlayer/HCM/1-1')
+try:
+    d.write_attribute('setpoint', 7.0)
+    print(json.dumps('written'))
+except tango.DevFailed as e:
+    print(json.dumps(e.args[0].reason))`);
+    expect(refused).toBe('API_WAttrOutsideLimit');
+    console.log(`serve start-up ${startup.serve} ms (private TANGO system, ${served.servers.length} servers, ${served.channels.length} channels)`);
+  });
+
+  it('PyTango writes a corrector and reads the orbit change the twin computes (against the pyAT response matrix)', async () => {
+    const bpms = bpmElements();
+    const cor = corElements()[1];
+    const step = 0.5;
+    const r = (await pytango(`
+hcm = tango.DeviceProxy('mlayer/HCM/1-2')
+bpms = [tango.DeviceProxy('mlayer/BPMx/%d-%d' % (i // 2 + 1, i % 2 + 1)) for i in range(${bpms.length})]
+def orbit(n=5):
+    rows = []
+    for k in range(n):
+        rows.append([b.read_attribute('monitor').value for b in bpms])
+        time.sleep(0.06)
+    return [sum(c) / n for c in zip(*rows)]
+v0 = hcm.read_attribute('setpoint').value
+before = orbit()
+hcm.write_attribute('setpoint', v0 + ${step})
+t0 = time.time()
+while hcm.read_attribute('readback').value != v0 + ${step}:
+    if time.time() - t0 > 20: raise RuntimeError('readback did not follow')
+    time.sleep(0.02)
+after = orbit()
+print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: number; before: number[]; after: number[] };
+    expect(r.v0).toBe(0);
+    // The twin follows the write made through TANGO.
+    expect((await served.twin.family('HCM').get({ field: 'setpoint' }))[1]).toBe(step);
+    // The orbit change is the pyAT response column (m/rad) times the kick (errors: 1 % BPM gains, quadrupole misalignments).
+    const orm = thomxOrm();
+    const j = orm.corrector_index.indexOf(cor);
+    const column = bpms.map((b) => orm['Rxx_h1e-7' as 'Rxx'][orm.bpm_index.indexOf(b)][j]);
+    const measured = r.after.map((a, i) => (a - r.before[i]) / (step * CM_GAIN));
+    const scale = Math.max(...column.map(Math.abs));
+    const worst = Math.max(...measured.map((m, i) => Math.abs(m - column[i])));
+    console.log(`orbit response over TANGO vs pyAT: worst ${worst.toExponential(2)} m/rad of ${scale.toFixed(2)} m/rad`);
+    expect(worst).toBeLessThan(0.04 * scale);
+    // Back to zero through TANGO.
+    await pytango(`tango.DeviceProxy('mlayer/HCM/1-2').write_attribute('setpoint', 0.0); print(1)`);
+    await settledOn(live, 'HCM', new Float64Array(corElements().length));
+  });
+});
