@@ -1,6 +1,6 @@
 import { firstValueFrom, filter, take, toArray } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TimeoutError, WriteRejectedError, type Accelerator } from '@mlayer/core';
+import { TimeoutError, WriteRejectedError, measure, type Accelerator } from '@mlayer/core';
 import { CM_GAIN, thomxOrm, thomxRef, thomxTwin } from './twin-fixture.js';
 
 const open: Accelerator[] = [];
@@ -193,6 +193,24 @@ describe('the twin as a control system (ThomX lattice, pyAT references)', () => 
     expect(maxAbs(seen)).toBeGreaterThan(1e-6);
     const now = await bpm.get();
     expect(Array.from(now)).toEqual(Array.from(seen));
+  });
+
+  it('shows a magnet changed by another actor during a measurement in the measurement result', async () => {
+    const { acc, twin: tw } = await twin();
+    const bpm = acc.family('BPMx');
+    const hcm = acc.family('HCM');
+    // A tool averages the orbit over 10 readings 20 ms apart while a disturbance kicks a corrector element directly.
+    setTimeout(() => tw.setModelParameter({ element: 13, field: 'KickAngle', index: 0 }, 20e-6), 90);
+    const result = await measure(acc, { name: 'orbit', drives: [hcm] }, (m) => m.average(bpm, 10, { interval: 20 }));
+    const disturbed = await bpm.get();
+    // The mean lies between the undisturbed orbit (zero) and the disturbed one: the change happened during the measurement.
+    const i = Array.from(disturbed).findIndex((v) => Math.abs(v) === maxAbs(disturbed));
+    expect(result.samples[0][i]).toBe(0);
+    expect(result.samples[9][i]).toBe(disturbed[i]);
+    expect(Math.abs(result.mean[i])).toBeGreaterThan(0.1 * Math.abs(disturbed[i]));
+    expect(Math.abs(result.mean[i])).toBeLessThan(0.9 * Math.abs(disturbed[i]));
+    // The tool's own setpoints did not move: the change came from outside.
+    expect(Array.from(await hcm.get({ field: 'setpoint' })).every((v) => v === 0)).toBe(true);
   });
 
   it('emits monitors at the update rate and serves tune and beam current', async () => {
