@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFacility, type Accelerator } from '@mlayer/core';
 import { DEBIAN_PYTHON, runToCompletion } from '@mlayer/adapters-tango/testing';
-import { correctOrbit, loadOrm, measureOrm, modelOrm } from '@mlayer/orbit';
+import { correctOrbit, loadOrm, measureOrm } from '@mlayer/orbit';
 import { serveTango, type ServedTango } from '../src/commands/serve-tango.js';
 import { tangoEnv } from '../src/serve/tango-virtual-servers.js';
 import { main } from '../src/program.js';
@@ -132,4 +132,128 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
     await pytango(`tango.DeviceProxy('mlayer/HCM/1-2').write_attribute('setpoint', 0.0); print(1)`);
     await settledOn(live, 'HCM', new Float64Array(corElements().length));
   });
+
+  it('mlayer --mode tango orbit measure-orm and orbit correct work against the virtual accelerator', async () => {
+    const out = join(dir, 'cli');
+    const t0 = Date.now();
+    const m = await cli(['--facility', served.overlay, '--mode', 'tango', '--yes', '--json', 'orbit', 'measure-orm', '--kick', '0.2', '-o', out, '--no-plots']);
+    const tMeasure = Date.now() - t0;
+    expect(m.code).toBe(0);
+    const orm = await loadOrm(join(out, 'orm.h5'));
+    expect(orm.units).toBe('hardware');
+    expect(orm.correctors.x!.unit).toBe('A');
+    // Measured through TANGO (m/A) against pyAT (m/rad) times the corrector gain.
+    const ref = thomxOrm();
+    const bpms = bpmElements();
+    const cors = corElements();
+    for (const [block, name] of [['Rxx', 'Rxx_h1e-7'], ['Ryy', 'Ryy_h1e-7']] as const) {
+      const R = ref[name as 'Rxx'];
+      let worst = 0;
+      let scale = 0;
+      bpms.forEach((b, i) =>
+        cors.forEach((c, j) => {
+          const expected = R[ref.bpm_index.indexOf(b)][ref.corrector_index.indexOf(c)] * CM_GAIN;
+          scale = Math.max(scale, Math.abs(expected));
+          worst = Math.max(worst, Math.abs(orm[block]![i][j] - expected));
+        }),
+      );
+      console.log(`${block} measured over TANGO vs pyAT: worst ${worst.toExponential(2)} of ${scale.toExponential(2)} m/A`);
+      expect(worst).toBeLessThan(0.04 * scale);
+    }
+    // Every corrector is back where it was, on TANGO and in the twin.
+    await settledOn(live, 'HCM', new Float64Array(cors.length));
+    await settledOn(live, 'VCM', new Float64Array(cors.length));
+    const c = await cli(['--facility', served.overlay, '--mode', 'tango', '--yes', '--json', 'orbit', 'correct', '--orm', join(out, 'orm.h5'), '-i', '3', '-o', out, '--no-plots']);
+    expect(c.code).toBe(0);
+    const summary = JSON.parse(c.stdout.trim().split('\n').pop()!) as { rmsInitial: { x: number; y: number }; rmsFinal: { x: number; y: number } };
+    console.log(`measure-orm over TANGO ${tMeasure} ms; correction with it: rms x ${summary.rmsInitial.x.toExponential(2)} -> ${summary.rmsFinal.x.toExponential(2)} m, y ${summary.rmsInitial.y.toExponential(2)} -> ${summary.rmsFinal.y.toExponential(2)} m`);
+    expect(summary.rmsFinal.x).toBeLessThan(summary.rmsInitial.x / 3);
+    expect(summary.rmsFinal.y).toBeLessThan(summary.rmsInitial.y / 3);
+    // The twin holds the correctors the correction set through TANGO.
+    const sp = await live.family('HCM').get({ field: 'setpoint' });
+    expect(Array.from(await served.twin.family('HCM').get({ field: 'setpoint' }))).toEqual(Array.from(sp));
+    expect(sp.some((v) => v !== 0)).toBe(true);
+  });
+
+  it('corrects the orbit in --mode tango as in --mode twin with the same seed (model ORM)', async () => {
+    const n = corElements().length;
+    await live.family('HCM').set(new Float64Array(n), { wait: true });
+    await live.family('VCM').set(new Float64Array(n), { wait: true });
+    await settledOn(live, 'HCM', new Float64Array(n));
+    await settledOn(live, 'VCM', new Float64Array(n));
+    const twin = await referenceTwin();
+    try {
+      const options = { orm: 'model' as const, model: twin.model, iterations: 3, average: 2, method: { type: 'svd' as const, threshold: 1e-3 } };
+      const a = await correctOrbit(twin, options);
+      const t0 = Date.now();
+      const b = await correctOrbit(live, options);
+      const tCorrect = Date.now() - t0;
+      for (const p of ['x', 'y'] as const) {
+        const fa = a.final[p]!.values;
+        const fb = b.final[p]!.values;
+        const diff = Math.max(...fa.map((v, i) => Math.abs(v - fb[i])));
+        console.log(`plane ${p}: rms ${a.rmsInitial[p]!.toExponential(2)} -> twin ${a.rmsFinal[p]!.toExponential(2)}, tango ${b.rmsFinal[p]!.toExponential(2)} m; largest BPM difference ${diff.toExponential(2)} m (noise ${BPM_NOISE} m); correction over TANGO ${tCorrect} ms`);
+        expect(b.rmsInitial[p]).toBeCloseTo(a.rmsInitial[p]!, 5);
+        // Same corrected orbit within the reading noise (averaged readings, 3 iterations).
+        expect(diff).toBeLessThan(10 * BPM_NOISE);
+        expect(b.rmsFinal[p]!).toBeLessThan(a.rmsInitial[p]! / 3);
+      }
+      // Same corrector settings within what the noise moves them.
+      for (const fam of ['HCM', 'VCM']) {
+        const ta = await twin.family(fam).get({ field: 'setpoint' });
+        const tb = await served.twin.family(fam).get({ field: 'setpoint' });
+        const scale = Math.max(...ta.map(Math.abs));
+        const diff = Math.max(...ta.map((v, i) => Math.abs(v - tb[i])));
+        expect(diff).toBeLessThan(0.02 * scale);
+      }
+    } finally {
+      await twin.close();
+    }
+  });
+
+  it('a measurement during a BPM server restart aborts or completes, and leaves no corrector changed', async () => {
+    const n = corElements().length;
+    await live.family('HCM').set(new Float64Array(n), { wait: true });
+    await live.family('VCM').set(new Float64Array(n), { wait: true });
+    await settledOn(live, 'HCM', new Float64Array(n));
+    await settledOn(live, 'VCM', new Float64Array(n));
+    const hcm0 = await served.twin.family('HCM').get({ field: 'setpoint' });
+    const vcm0 = await served.twin.family('VCM').get({ field: 'setpoint' });
+    const run = measureOrm(live, { kick: 0.2, average: 1 }).then(
+      () => 'completed',
+      (e: unknown) => `failed: ${(e as Error).message}`,
+    );
+    await new Promise((r) => setTimeout(r, 800));
+    const t0 = Date.now();
+    await served.restart('BPMx');
+    const tRestart = Date.now() - t0;
+    const outcome = await run;
+    console.log(`measurement during a BPMx server restart (${tRestart} ms): ${outcome}`);
+    await settledOn(live, 'HCM', hcm0);
+    await settledOn(live, 'VCM', vcm0);
+    // The restarted server gets its readings back from the bridge.
+    const deadline = Date.now() + 15_000;
+    let x = new Float64Array(0);
+    for (;;) {
+      x = await live.family('BPMx').get().catch(() => new Float64Array(0)); // reconnecting
+      if ((x.length > 0 && x.every(Number.isFinite)) || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(x.length).toBe(bpmElements().length);
+    expect(x.every(Number.isFinite)).toBe(true);
+  });
 });
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(['node', 'mlayer', ...args]);
+    return { code, stdout };
+  } finally {
+    spy.mockRestore();
+  }
+}
