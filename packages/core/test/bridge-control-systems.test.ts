@@ -1,5 +1,6 @@
+import { NEVER } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { BridgeError, DisconnectedError, WriteRejectedError, bridgeControlSystems, sameChannelValue, type BridgeFailure, type BridgePair } from '../src/index.js';
+import { BridgeError, type ControlSystem, DisconnectedError, WriteRejectedError, bridgeControlSystems, sameChannelValue, type BridgeFailure, type BridgePair } from '../src/index.js';
 import { MemoryControlSystem } from '../src/testing/index.js';
 
 // Protocol-neutral checks of the bridge on two in-memory control systems; the
@@ -128,6 +129,29 @@ describe('bridgeControlSystems', () => {
     await bridge.settled();
     expect(sink.value('srv/RB')).toBe(1.5);
     expect(sink.value('srv/SP')).toBe(1.5);
+    await bridge.close();
+  });
+
+  it('polls the sink set points when asked, so that a change whose event was lost still reaches the source', async () => {
+    const source = twinLike();
+    const memory = served();
+    // A sink whose monitors never deliver (events lost while a subscription recovers).
+    const sink: ControlSystem = {
+      name: memory.name,
+      online: false,
+      connection$: memory.connection$,
+      read: (c, o) => memory.read(c, o),
+      write: (w, o) => memory.write(w, o),
+      monitor: () => NEVER,
+      close: () => memory.close(),
+    };
+    const bridge = await bridgeControlSystems({ source, sink, pairs: PAIRS, refreshInterval: 0, pollInterval: 20 });
+    await memory.write([{ channel: 'srv/SP', value: -1 }]);
+    await new Promise((r) => setTimeout(r, 100));
+    await bridge.settled();
+    expect(source.value('SP')).toBe(-1);
+    expect(memory.value('srv/RB')).toBe(-1);
+    expect(source.writes.map((w) => w.value)).toEqual([-1]);
     await bridge.close();
   });
 

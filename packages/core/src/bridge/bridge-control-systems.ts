@@ -20,6 +20,8 @@ interface Entry {
 interface Pending {
   readonly entry: Entry;
   readonly value: ChannelValue;
+  /** A retry of a write that failed (its success means the other side is back). */
+  readonly retry?: boolean;
 }
 
 type Side = 'source' | 'sink';
@@ -67,6 +69,10 @@ class Bridge implements ControlSystemBridge {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private retryDelay: number;
   private refreshTimer: ReturnType<typeof setInterval> | undefined;
+  private pollTimer: ReturnType<typeof setInterval> | undefined;
+  private polling = false;
+  private resyncTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly inFlightSink = new Set<string>();
   private loop: Promise<void> | undefined;
   private readonly subscriptions: Subscription[] = [];
   private sinkTrouble = false;
@@ -132,13 +138,18 @@ class Bridge implements ControlSystemBridge {
     this.subscriptions.push(
       sink.connection$.subscribe((ev) => {
         if (!ev.connected) this.sinkTrouble = true;
-        else if (this.sinkTrouble) void this.resync();
+        else if (this.sinkTrouble) this.requestResync();
       }),
     );
     const refresh = this.options.refreshInterval ?? 5000;
     if (refresh > 0) {
       this.refreshTimer = setInterval(() => this.refresh(), refresh);
       this.refreshTimer.unref?.();
+    }
+    const poll = this.options.pollInterval ?? 0;
+    if (poll > 0 && this.entries.some((e) => towardsSource(e.pair))) {
+      this.pollTimer = setInterval(() => void this.poll(), poll);
+      this.pollTimer.unref?.();
     }
     signal?.addEventListener('abort', this.onAbort, { once: true });
   }
@@ -159,6 +170,8 @@ class Bridge implements ControlSystemBridge {
     for (const s of this.subscriptions) s.unsubscribe();
     this.subscriptions.length = 0;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.resyncTimer) clearTimeout(this.resyncTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.loop?.catch(() => undefined);
     await this.resyncing?.catch(() => undefined);
@@ -176,7 +189,7 @@ class Bridge implements ControlSystemBridge {
     }
     if (entry.reconnecting) {
       entry.reconnecting = false;
-      if (this.sinkTrouble) void this.resync();
+      if (this.sinkTrouble) this.requestResync();
       if (this.policy === 'source') {
         // The server came back with its own initial value: the source's set point wins.
         if (entry.synced !== undefined && !sameChannelValue(s.value, entry.synced)) this.queue(this.pendingSink, entry, entry.synced);
@@ -249,13 +262,19 @@ class Bridge implements ControlSystemBridge {
     if (items.length === 0) return [];
     const phases = [...new Set(items.map((p) => p.entry.phase))].sort((a, b) => a - b);
     const failed: (Pending & { error: unknown })[] = [];
-    for (const phase of phases) {
-      const batch = items.filter((p) => p.entry.phase === phase);
-      const f = await this.write('sink', batch, (p) => p.entry.pair.sink);
-      this.counters.toSink += batch.length - f.length;
-      failed.push(...f);
+    for (const p of items) this.inFlightSink.add(p.entry.pair.sink);
+    try {
+      for (const phase of phases) {
+        const batch = items.filter((p) => p.entry.phase === phase);
+        const f = await this.write('sink', batch, (p) => p.entry.pair.sink);
+        this.counters.toSink += batch.length - f.length;
+        failed.push(...f);
+      }
+    } finally {
+      for (const p of items) this.inFlightSink.delete(p.entry.pair.sink);
     }
-    if (failed.length === 0 && this.sinkTrouble) void this.resync();
+    // A retried write went through: the sink is back, and may have lost what it had.
+    if (items.some((p) => p.retry && !failed.some((f) => f.entry === p.entry))) this.requestResync();
     return failed;
   }
 
@@ -272,7 +291,6 @@ class Bridge implements ControlSystemBridge {
       results.forEach((r, i) => {
         if (r.status === 'fulfilled') return;
         const retrying = retryable(r.reason) && !this.closed;
-        if (side === 'sink' && retryable(r.reason)) this.sinkTrouble = true;
         this.report({ side, channel: writes[i].channel, value: writes[i].value, error: r.reason, retrying });
         if (retrying) failed.push({ ...items[i], error: r.reason });
       });
@@ -289,7 +307,7 @@ class Bridge implements ControlSystemBridge {
     const pending = retry === this.retrySink ? this.pendingSink : this.pendingSource;
     for (const f of failed) {
       const channel = retry === this.retrySink ? f.entry.pair.sink : f.entry.pair.source;
-      if (!pending.has(channel)) retry.set(channel, { entry: f.entry, value: f.value });
+      if (!pending.has(channel)) retry.set(channel, { entry: f.entry, value: f.value, retry: true });
     }
     if (this.retryTimer || this.closed) return;
     this.retryTimer = setTimeout(() => {
@@ -305,6 +323,16 @@ class Bridge implements ControlSystemBridge {
   }
 
   // ---- resynchronisation -------------------------------------------------------
+
+  /** Schedules one resync for the recoveries reported within 200 ms. */
+  private requestResync(): void {
+    if (this.resyncTimer || this.closed) return;
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      void this.resync();
+    }, 200);
+    this.resyncTimer.unref?.();
+  }
 
   /** The sink is back: copy every source value to it again (set points too with policy 'source'). */
   private resync(): Promise<void> {
@@ -338,6 +366,24 @@ class Bridge implements ControlSystemBridge {
       this.pendingSink.set(entry.pair.sink, { entry, value: entry.synced });
     }
     this.kick();
+  }
+
+  /** Reads the sink channels of the pairs towards the source and handles them as monitor samples. */
+  private async poll(): Promise<void> {
+    if (this.polling || this.closed) return;
+    this.polling = true;
+    try {
+      const entries = this.entries.filter((e) => towardsSource(e.pair) && !this.pendingSink.has(e.pair.sink) && !this.inFlightSink.has(e.pair.sink));
+      // One read per entry group that succeeds: a server that is down must not hide the others.
+      const samples = await Promise.allSettled(entries.map((e) => this.options.sink.read([e.pair.sink], { timeout: this.timeout })));
+      samples.forEach((r, i) => {
+        const entry = entries[i];
+        // A write of the bridge may have started meanwhile: its value, not the one read before it, is the truth.
+        if (r.status === 'fulfilled' && !this.pendingSink.has(entry.pair.sink) && !this.inFlightSink.has(entry.pair.sink)) this.onSink(entry, r.value[0]);
+      });
+    } finally {
+      this.polling = false;
+    }
   }
 
   private async readSource(entries: readonly Entry[]): Promise<ChannelValue[]> {

@@ -47,6 +47,12 @@ export interface BridgeOptions {
    * when unchanged (a restarted server gets its readbacks back); 0 disables (default 5000).
    */
   readonly refreshInterval?: number;
+  /**
+   * Every this many ms, the sink channels of `to-source`/`both` pairs are also read and
+   * changes forwarded as if monitored: a client write is not lost while a monitor
+   * subscription recovers from a server restart (default 0: monitors only).
+   */
+  readonly pollInterval?: number;
   /** Timeout of each read and write the bridge makes, ms (default 3000). */
   readonly timeout?: number;
   /** First delay before a failed write is retried, ms; doubles up to 16x (default 100). */
