@@ -38,7 +38,7 @@ export interface FamilyOut {
   description: string;
   memberOf: string[];
   plane?: 'x' | 'y';
-  model?: { field: string; index?: number };
+  model?: { field: string; index?: number; perLength?: boolean };
   fields: { setpoint?: FieldOut; readback?: FieldOut; monitor?: FieldOut };
   devices: DeviceOut[];
 }
@@ -257,7 +257,7 @@ function familyComments(f: FacilityOut, data: PytacData, convComments: ReadonlyM
     }
     const shared = fam.devices.filter((d) => d.element !== undefined && d.name.includes('#')).length;
     if (shared > 0) lines.push(`${shared} devices share one power supply (same PVs); names get #k along the ring.`);
-    if (fam.memberOf.includes('BEND') && !fam.model) lines.push('No model binding: b0 (1/rho, m^-1) is BendingAngle / Length, which the model binding cannot express.');
+    if (fam.model?.perLength) lines.push('b0 (1/rho, m^-1) is BendingAngle / Length: the twin sets BendingAngle = b0 x Length (model perLength).');
     if (lines.length) out.set(name, lines.join('\n'));
   }
   return out;

@@ -26,6 +26,8 @@ import { join } from 'node:path';
 export interface ModelBindingOut {
   readonly field: string;
   readonly index?: number;
+  /** The AT field is integrated while the physics value is per metre (bends: BendingAngle = b0 × L). */
+  readonly perLength?: boolean;
 }
 
 export interface FamilyKind {
@@ -71,14 +73,13 @@ const ROLE_KINDS: Readonly<Record<string, { field: string; kind: Omit<FamilyKind
 };
 
 /**
- * Main field and kind of an element's own family, by pytac element type. Bends
- * get no model binding: their physics value (pytac b0, 1/ρ in m^-1) is
- * BendingAngle / Length, which the schema's model binding cannot express.
+ * Main field and kind of an element's own family, by pytac element type. Bends:
+ * pytac's b0 is 1/ρ (m^-1) = BendingAngle / Length, hence `perLength`.
  */
 const TYPE_KINDS: Readonly<Record<string, { field: string; kind: Omit<FamilyKind, 'description'> }>> = {
   quadrupole: { field: 'b1', kind: { elementClass: 'Quadrupole', memberOf: ['QUAD', 'Magnet'], model: { field: 'PolynomB', index: 1 } } },
   sextupole: { field: 'b2', kind: { elementClass: 'Sextupole', memberOf: ['SEXT', 'Magnet'], model: { field: 'PolynomB', index: 2 } } },
-  bend: { field: 'b0', kind: { elementClass: 'Bend', memberOf: ['BEND', 'Magnet'] } },
+  bend: { field: 'b0', kind: { elementClass: 'Bend', memberOf: ['BEND', 'Magnet'], model: { field: 'BendingAngle', perLength: true } } },
   rfcavity: { field: 'f', kind: { elementClass: 'RF', memberOf: ['RF'], model: { field: 'Frequency' } } },
 };
 

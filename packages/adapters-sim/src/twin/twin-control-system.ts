@@ -291,7 +291,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       if (a.role === 'rf') physics = this.rf!.f0;
       else {
         const v = this.designModel.getParameter(a.ref!);
-        physics = a.integrated ? v * a.length : v;
+        physics = a.integrated ? v * a.length : a.perLength ? v / a.length : v;
       }
       let hw: number;
       try {
@@ -314,14 +314,17 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   }
 
   private setActual(a: TwinActuator, hw: number): void {
-    a.actual = hw;
-    a.conversion.commit?.(hw);
-    if (a.role === 'magnet') this.applyToModel(a);
+    for (const x of [a, ...a.followers]) {
+      x.setpoint = a.setpoint;
+      x.actual = hw;
+      x.conversion.commit?.(hw);
+      if (x.role === 'magnet') this.applyToModel(x);
+    }
   }
 
   private applyToModel(a: TwinActuator): void {
     const physics = a.conversion.toPhysics(a.actual, this.conversionContext());
-    const value = (a.integrated ? physics / a.length : physics) * a.calibration;
+    const value = (a.integrated ? physics / a.length : a.perLength ? physics * a.length : physics) * a.calibration;
     this.machine.setParameter(a.ref!, value);
   }
 
@@ -332,7 +335,9 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     this.lastTick = now;
     const rate = this.settings.rampRate;
     if (rate === undefined) return;
+    const followers = new Set(this.devices.actuators.flatMap((a) => a.followers));
     for (const a of this.devices.actuators) {
+      if (followers.has(a)) continue;
       if (a.actual === a.setpoint) continue;
       const step = rate * dt;
       const d = a.setpoint - a.actual;

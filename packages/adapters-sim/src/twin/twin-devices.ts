@@ -27,6 +27,10 @@ export interface TwinActuator {
   /** Element length (for integrated strengths). */
   readonly length: number;
   readonly integrated: boolean;
+  /** The AT field is integrated while the physics value is per metre (AT = physics × L). */
+  readonly perLength: boolean;
+  /** Devices on the same power supply (same setpoint channel): they follow this one. */
+  readonly followers: TwinActuator[];
   /** The twin's own conversion instance (the magnet's physics, history included). */
   readonly conversion: UnitConversion;
   readonly limits?: readonly [number, number];
@@ -191,6 +195,8 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
         ref,
         length,
         integrated: fam.model?.integrated ?? false,
+        perLength: fam.model?.perLength ?? false,
+        followers: [],
         conversion,
         limits: d.limits ?? fam.fields.setpoint.limits,
         setpoint: 0,
@@ -200,10 +206,16 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
       actuators.push(act);
       group.actuators.push(act);
       const sp = channel('setpoint');
+      const existing = sp !== undefined ? bindings.get(sp) : undefined;
+      if (existing?.kind === 'setpoint') {
+        // One power supply driving several magnets (series, or one PV with several fields): they follow the first.
+        existing.actuator.followers.push(act);
+        return;
+      }
       if (sp !== undefined) bindings.set(sp, { kind: 'setpoint', actuator: act });
       for (const field of ['readback', 'monitor'] as const) {
         const ch = channel(field);
-        if (ch !== undefined && ch !== sp) bindings.set(ch, { kind: 'readback', actuator: act });
+        if (ch !== undefined && ch !== sp && !bindings.has(ch)) bindings.set(ch, { kind: 'readback', actuator: act });
       }
     });
   }

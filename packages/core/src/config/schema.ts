@@ -80,9 +80,14 @@ export const ModelBindingSchema = z
   .object({
     field: z.string().min(1).describe("AT field of the element the family drives or reads: 'KickAngle', 'PolynomB', 'K', 'Frequency', 'Orbit', ..."),
     index: z.number().int().nonnegative().optional().describe('index into an array field (KickAngle[0] is horizontal)'),
-    integrated: z.boolean().default(false).describe('physics value is integrated over the length (KL) rather than K'),
+    integrated: z.boolean().default(false).describe('physics value is integrated over the length (KL) while the AT field is per metre (K): AT = physics / L'),
+    perLength: z
+      .boolean()
+      .default(false)
+      .describe('physics value is per metre (1/rho) while the AT field is integrated (BendingAngle): AT = physics x L'),
   })
   .strict()
+  .refine((m) => !(m.integrated && m.perLength), { message: 'integrated and perLength exclude each other' })
   .describe('what the family is in the lattice model (used by the twin and model-based tools)');
 
 export const FamilySchema = z
