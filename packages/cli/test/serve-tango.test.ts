@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { loadFacility, type Accelerator } from '@mlayer/core';
+import { DisconnectedError, loadFacility, type Accelerator } from '@mlayer/core';
 import { DEBIAN_PYTHON, runToCompletion } from '@mlayer/adapters-tango/testing';
 import { correctOrbit, loadOrm, measureOrm } from '@mlayer/orbit';
 import { serveTango, type ServedTango } from '../src/commands/serve-tango.js';
@@ -41,9 +41,13 @@ async function referenceTwin(): Promise<Accelerator> {
 async function settledOn(acc: Accelerator, family: string, values: ArrayLike<number>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const [sp, rb, twin] = await Promise.all([acc.family(family).get({ field: 'setpoint' }), acc.family(family).get({ field: 'readback' }), served.twin.family(family).get({ field: 'setpoint' })]);
-    const ok = Array.from(values).every((v, i) => sp[i] === v && rb[i] === v && twin[i] === v);
-    if (ok) return;
+    // A server that just restarted refuses connections for up to a second (cppTango's reconnection delay).
+    const read = await Promise.all([acc.family(family).get({ field: 'setpoint' }), acc.family(family).get({ field: 'readback' }), served.twin.family(family).get({ field: 'setpoint' })]).catch((e: unknown) => {
+      if (e instanceof DisconnectedError) return undefined;
+      throw e;
+    });
+    const [sp, rb, twin] = read ?? [[], [], []];
+    if (read && Array.from(values).every((v, i) => sp[i] === v && rb[i] === v && twin[i] === v)) return;
     if (Date.now() > deadline) throw new Error(`${family}: set points ${Array.from(sp)}, readbacks ${Array.from(rb)}, twin ${Array.from(twin)} did not reach ${Array.from(values)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -241,6 +245,45 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
     }
     expect(x.length).toBe(bpmElements().length);
     expect(x.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('corrector server restart', () => {
+  it('a measurement during a corrector (HCM) server restart: the served set points and the twin never diverge, and the twin follows writes again at once', async () => {
+    const n = corElements().length;
+    const zeros = new Float64Array(n);
+    await live.family('HCM').set(zeros, { wait: true });
+    await live.family('VCM').set(zeros, { wait: true });
+    await settledOn(live, 'HCM', zeros);
+    await settledOn(live, 'VCM', zeros);
+    const run = measureOrm(live, { kick: 0.2, average: 1 }).then(
+      () => 'completed',
+      (e: unknown) => `failed: ${(e as Error).message.split('\n')[0]}`,
+    );
+    await new Promise((r) => setTimeout(r, 600));
+    const t0 = Date.now();
+    await served.restart('HCM');
+    const tRestart = Date.now() - t0;
+    const outcome = await run;
+    // Memorized set points: the restarted server holds what the twin holds (whatever the measurement left).
+    const twinHcm = await served.twin.family('HCM').get({ field: 'setpoint' });
+    await settledOn(live, 'HCM', twinHcm);
+    await settledOn(live, 'VCM', zeros);
+    const changed = Array.from(twinHcm).flatMap((v, i) => (v !== 0 ? [`HCM ${i}: ${v}`] : []));
+    console.log(`measurement during an HCM server restart (${tRestart} ms): ${outcome}; correctors left changed: ${changed.join(', ') || 'none'}; bridge ${JSON.stringify(served.bridge.stats)}`);
+    // A measurement that completed, or aborted and restored, left nothing changed. (When the corrector
+    // server is still down at restore time, core's Measurement reports 'restoring setpoints failed'
+    // naming the channel: its restore does not retry disconnected channels; see the report.)
+    if (!/restoring setpoints failed/.test(outcome)) expect(changed).toEqual([]);
+    else expect(outcome).toMatch(/mlayer\/HCM\/\d-\d\/setpoint/);
+    // The twin follows a client write after the restart within the bridge's poll period (events may still be re-subscribing).
+    const t1 = Date.now();
+    const target = Float64Array.from({ length: n }, (_v, i) => (i === 0 ? 0.3 : 0));
+    await live.family('HCM').set(target, { wait: true });
+    await settledOn(live, 'HCM', target, 5_000);
+    console.log(`the twin followed a write after the restart in ${Date.now() - t1} ms`);
+    await live.family('HCM').set(zeros, { wait: true });
+    await settledOn(live, 'HCM', zeros);
   });
 });
 

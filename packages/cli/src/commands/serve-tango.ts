@@ -27,6 +27,8 @@ export interface ServeTangoOptions {
   readonly overlay?: string;
   /** Bridge refresh period, ms (default 2000). */
   readonly refreshInterval?: number;
+  /** Bridge poll period of the served set points, ms (default 1000; covers events lost during a server restart). */
+  readonly pollInterval?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -121,9 +123,16 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
         : { source: c.twin, sink: `${c.served}${BRIDGE_SUFFIX}`, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0 },
     );
     // Set points are memorized attributes: after a restart the server holds the last value written, so the sink wins.
-    const bridge = await bridgeControlSystems({ source: acc.controlSystem, sink, pairs, onSinkReconnect: 'sink', refreshInterval: options.refreshInterval ?? 2000 });
+    const bridge = await bridgeControlSystems({ source: acc.controlSystem, sink, pairs, onSinkReconnect: 'sink', refreshInterval: options.refreshInterval ?? 2000, pollInterval: options.pollInterval ?? 1000 });
     cleanups.push(() => bridge.close());
-    bridge.failures$.subscribe((f) => log(`bridge: ${f.side} ${f.channel}: ${(f.error as Error).message}${f.retrying ? ' (retrying)' : ''}`));
+    // One line per failing channel every 10 s at most (a server down fails every update).
+    const lastLogged = new Map<string, number>();
+    bridge.failures$.subscribe((f) => {
+      const now = Date.now();
+      if (now - (lastLogged.get(f.channel) ?? 0) < 10_000) return;
+      lastLogged.set(f.channel, now);
+      log(`bridge: ${f.side} ${f.channel}: ${(f.error as Error).message.split('\n')[0]}${f.retrying ? ' (retrying)' : ''}`);
+    });
 
     const overlay = writeFacilityOverlay(
       facility,
