@@ -1,6 +1,6 @@
 // Facility benchmark (facility-tools): the Diamond I04 pytac import and the load of the
 // generated facility package facilities/diamond-i04.
-// Build first: npx tsc -b packages/facility-tools ; then: node bench/facility-diamond-i04.mjs [runs=3]
+// Build first: npx tsc -b packages/facility-tools packages/adapters-sim ; then: node bench/facility-diamond-i04.mjs [runs=3]
 // Prints, each a fresh process state except for the first-run JIT warm-up noted below:
 //  - importPytac (read 7 CSVs, build, write YAML + copies) into a temporary folder;
 //  - loadFacility of facilities/diamond-i04/facility.yaml (parse, validate, resolve every channel);
@@ -10,7 +10,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { loadFacility, UnitConversionRegistry } from '../packages/core/dist/index.js';
+import { ControlSystemRegistry, createAccelerator, loadFacility, UnitConversionRegistry } from '../packages/core/dist/index.js';
+import { registerTwin } from '../packages/adapters-sim/dist/index.js';
 import { registerCalibration } from '../packages/calibration/dist/index.js';
 import { importPytac } from '../packages/facility-tools/dist/index.js';
 
@@ -43,6 +44,21 @@ for (let run = 1; run <= runs; run++) {
     }
   }
   const tConv = performance.now() - t;
+  // The whole path a user takes: load, validate, build the accelerator with its twin, first orbit reading.
+  t = performance.now();
+  const controlSystems = new ControlSystemRegistry();
+  registerTwin(controlSystems);
+  const conversions = new UnitConversionRegistry();
+  registerCalibration(conversions);
+  const acc = await createAccelerator({ facility: loadFacility(facilityFile), mode: 'twin', controlSystems, conversions });
+  const tTwin = performance.now() - t;
+  t = performance.now();
+  await acc.family('BPMx').get();
+  const tOrbit = performance.now() - t;
+  await acc.close();
+  console.log(
+    `run ${run}: load + validate + twin built ${ms(tTwin)} (budget 2000 ms), first BPM reading (closed orbit) ${ms(tOrbit)}`,
+  );
   console.log(
     `run ${run}${run === 1 ? ' (cold: module compile and JIT warm-up included)' : ''}: import ${ms(tImport)} (${r.families.length} families, ${r.devices} devices, ${r.pvs} PVs, ${r.conversions} conversions); ` +
       `loadFacility ${ms(tLoad)}; ${n} device conversions ${ms(tConv)}; load + conversions ${ms(tLoad + tConv)}`,
