@@ -287,6 +287,71 @@ describe('corrector server restart', () => {
   });
 });
 
+describe('mlayer serve (command line)', () => {
+  it('serves a facility that declares its TANGO names into an existing database, and stops its servers on SIGINT', async () => {
+    const file = declaredTangoFacilityFile(dir);
+    const overlay = join(dir, 'declared.machine.yaml');
+    let stdout = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    let code: number | undefined;
+    const running = main(['node', 'mlayer', '--facility', file, 'serve', '--protocol', 'tango', '--tango-host', served.tangoHost, '--overlay', overlay]).then((c) => (code = c));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!stdout.includes('serving; Ctrl-C stops') && code === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBeUndefined();
+    expect(stdout).toContain(`TANGO_HOST=${served.tangoHost}`);
+    expect(stdout).toContain('channels (declared by the facility)');
+    expect(stdout).toContain('CHCM E' + corElements()[1] + ' readback: test/chcm/1-2/CurrentRB');
+    // The overlay keeps the facility's names and points the 'machine' control system at the served database.
+    const loaded = loadFacility(overlay);
+    expect(loaded.config.controlSystems.machine.settings).toEqual({ tangoHost: served.tangoHost });
+    expect(loaded.channel('CHCM', 1, 'setpoint', 'machine')).toBe('test/chcm/1-2/Current');
+    // mlayer in the facility's own TANGO mode drives the twin behind it.
+    const acc = await openMode(overlay, 'machine');
+    try {
+      const before = await acc.family('CBPMx').get();
+      await acc.family('CHCM').set([0, 0.1], { wait: true });
+      const deadline = Date.now() + 20_000;
+      let rb = new Float64Array(2);
+      while (Date.now() < deadline && rb[1] !== 0.1) {
+        rb = await acc.family('CHCM').get({ field: 'readback' });
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(Array.from(rb)).toEqual([0, 0.1]);
+      const after = await acc.family('CBPMx').get();
+      const ref = thomxOrm();
+      const j = ref.corrector_index.indexOf(corElements()[1]);
+      bpmElements()
+        .slice(0, 2)
+        .forEach((b, i) => {
+          const expected = ref['Rxx_h1e-7' as 'Rxx'][ref.bpm_index.indexOf(b)][j] * CM_GAIN * 0.1;
+          // design machine, no noise: linear response to 1e-5 rad (second-order terms of ThomX)
+          expect(Math.abs(after[i] - before[i] - expected)).toBeLessThan(2e-3 * Math.abs(expected) + 1e-10);
+        });
+    } finally {
+      await acc.close();
+    }
+    process.emit('SIGINT', 'SIGINT');
+    expect(await running).toBe(0);
+    // Its servers are gone (stopped by PID); the other servers of the database are not touched.
+    const after = (await pytango(`
+def alive(name):
+    try:
+        tango.DeviceProxy(name).ping()
+        return True
+    except tango.DevFailed:
+        return False
+print(json.dumps([alive('test/chcm/1-1'), alive('test/cbpm/1-1'), alive('mlayer/HCM/1-1')]))`)) as boolean[];
+    expect(after).toEqual([false, false, true]);
+  });
+});
+
 async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
   let stdout = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
