@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
-import { createLatticeModel, loadLattice, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/adapters-sim/engine';
+import { createLatticeModel, loadLattice, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/adapters-sim/engine';
 
 interface ModelOptions {
   lattice: string;
@@ -117,6 +117,14 @@ export function registerModelCommands(program: Command): void {
       say(`ORM: ${rxx.length} BPMs x ${(out.correctors as number[]).length} correctors; max |Rxx| ${Math.max(...rxx.flat().map(Math.abs)).toFixed(3)} m/rad, max |Ryy| ${Math.max(...(out.Ryy as number[][]).flat().map(Math.abs)).toFixed(3)} m/rad`);
     }
   };
+  model
+    .command('formats')
+    .description('lattice file formats the engine reads and writes')
+    .action((_o: unknown, cmd: Command) => {
+      const formats = listFormats();
+      if (cmd.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(`${JSON.stringify(formats)}\n`);
+      else for (const f of formats) process.stdout.write(`${f.extension.padEnd(14)} ${f.canSave ? 'read/write' : 'read      '}  ${f.description}\n`);
+    });
   common(model.command('optics').description('tunes, chromaticity, momentum compaction and optics at the BPMs')).action(run('optics'));
   common(model.command('orbit').description('closed orbit at the BPMs (with --kick)')).action(run('orbit'));
   common(model.command('orm').description('orbit response matrices Rxx, Ryy, Rxy, Ryx (BPMs x correctors)')).action(run('orm'));
