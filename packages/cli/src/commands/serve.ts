@@ -30,9 +30,10 @@ export interface Served {
 /** One protocol of `mlayer serve`: a module exporting `serve(options)`. */
 export type ServeProtocol = (options: ServeOptions, log: (line: string) => void) => Promise<Served>;
 
-/** The protocols, each loaded only when asked for (add `epics` here). */
+/** The protocols, each loaded only when asked for (one module per protocol: serve-<protocol>.ts). */
 const PROTOCOLS: Record<string, () => Promise<ServeProtocol>> = {
   tango: async () => (await import('./serve-tango.js')).serveTangoCommand,
+  epics: async () => (await import('./serve-epics.js')).serveEpicsCommand,
 };
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -51,7 +52,8 @@ function termination(): { done: Promise<NodeJS.Signals>; dispose: () => void } {
 }
 
 /**
- * `mlayer serve --facility F --protocol tango [--tango-host H] [--seed N --errors FILE]`:
+ * `mlayer serve --facility F --protocol tango [--tango-host H] [--seed N --errors FILE]`
+ * (or `--protocol epics [--pva]`):
  * the digital twin of the facility served as a virtual accelerator until SIGINT/SIGTERM.
  */
 export function registerServeCommand(program: Command): void {
@@ -60,12 +62,13 @@ export function registerServeCommand(program: Command): void {
     .description('serve the digital twin as a virtual accelerator over a control-system protocol (until Ctrl-C)')
     .requiredOption('-p, --protocol <name>', `protocol: ${Object.keys(PROTOCOLS).join(', ')}`)
     .option('--tango-host <host:port>', 'TANGO: register the devices in this database (default: start a private one on loopback)')
+    .option('--pva', 'EPICS: serve PV Access too (softIocPVA)', false)
     .option('-s, --seed <n>', 'seed of the error set', '1')
     .option('-e, --errors <file>', 'error set (YAML) applied to the twin at start')
     .option('--twin <name>', 'twin control system of the facility (default: the first of type twin)')
     .option('--control-system <name>', 'name of the served control system in the overlay')
     .option('--overlay <file>', 'where to write the facility overlay (the facility plus the served control system)')
-    .action(async (o: { protocol: string; tangoHost?: string; seed: string; errors?: string; twin?: string; controlSystem?: string; overlay?: string }, cmd: Command) => {
+    .action(async (o: { protocol: string; tangoHost?: string; pva: boolean; seed: string; errors?: string; twin?: string; controlSystem?: string; overlay?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const load = PROTOCOLS[o.protocol];
       if (!load) throw new MlayerError(`--protocol: unknown protocol '${o.protocol}'; known: ${Object.keys(PROTOCOLS).join(', ')}`);
@@ -76,7 +79,7 @@ export function registerServeCommand(program: Command): void {
       };
       const stop = termination();
       try {
-        const served = await (await load())({ facility: g.facility, twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, protocolOptions: { tangoHost: o.tangoHost }, json: !!g.json }, log);
+        const served = await (await load())({ facility: g.facility, twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva }, json: !!g.json }, log);
         if (g.json) process.stdout.write(`${JSON.stringify(served.summary)}\n`);
         log('serving; Ctrl-C stops');
         const sig = await stop.done;

@@ -1,0 +1,253 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, extname, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
+import { EpicsControlSystem, SoftIoc, ensureEpicsBase, generateDb, loopbackEpicsEnv, type IocPorts } from '@mlayer/adapters-epics';
+import { openAccelerator } from '../context.js';
+import { resolveFacilityPath } from '../facility-path.js';
+import { bridgeDirection, epicsDescriptions, epicsNaming, type EpicsServedChannel } from '../serve/epics-records.js';
+import { writeFacilityOverlay } from '../serve/facility-overlay.js';
+import { controlSystemOfType } from '../serve/served-channels.js';
+import { ThrottledMonitors } from '../serve/throttled-monitors.js';
+import { expandErrorGroups } from './demo.js';
+import type { ServeOptions, Served } from './serve.js';
+
+export interface ServeEpicsOptions {
+  /** Facility file or package. */
+  readonly facility?: string;
+  /** Twin control system of the facility (default: the first of type twin). */
+  readonly twin?: string;
+  /** The facility's control system of type epics whose PV names are served (default: the first of type epics). */
+  readonly controlSystem?: string;
+  /** Error set (YAML/JSON) applied to the twin with `seed` (default 1). */
+  readonly errors?: string;
+  readonly seed?: number;
+  /** Where to write the facility overlay (default: a new temporary directory). */
+  readonly overlay?: string;
+  /** Serve PV Access too (softIocPVA). */
+  readonly pva?: boolean;
+  /** IOC ports (default: four free ones in [20000, 60000), never the EPICS defaults). */
+  readonly ports?: IocPorts;
+  /** Start the IOC again (with the twin's present values) when it exits unexpectedly (default true). */
+  readonly restartOnExit?: boolean;
+  /** Timeout of the bridge's reads and writes, ms (default 5000). */
+  readonly timeout?: number;
+  readonly log?: (line: string) => void;
+}
+
+/** The twin served over EPICS. */
+export interface ServedEpics {
+  readonly ports: IocPorts;
+  /** EPICS_CA_* (and EPICS_PVA_*) variables a client on this host needs. */
+  readonly clientEnv: Readonly<Record<string, string>>;
+  /** The facility with its epics control system pointed at the IOC: `mlayer --facility <overlay> --mode <controlSystem>`. */
+  readonly overlay: string;
+  readonly controlSystem: string;
+  /** One entry per served PV. */
+  readonly channels: readonly EpicsServedChannel[];
+  /** The twin's accelerator. */
+  readonly twin: Accelerator;
+  readonly bridge: ControlSystemBridge;
+  readonly ioc: SoftIoc;
+  /** How many times the IOC was started again after it exited. */
+  readonly restarts: number;
+  /** Resolves once the IOC runs again after it was found stopped (immediately when it runs). */
+  iocRunning(timeoutMs?: number): Promise<void>;
+  /** Stops the IOC and starts it again with the twin's present values, on the same ports. */
+  restartIoc(): Promise<void>;
+  /** Stops the bridge and the IOC (by PID) and closes the twin. */
+  stop(): Promise<void>;
+}
+
+/** The variables EPICS clients need (not the server-side EPICS_CAS_ and EPICS_PVAS_ ones). */
+function clientVariables(ports: IocPorts, pva: boolean): Record<string, string> {
+  const all = loopbackEpicsEnv(ports);
+  return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith('EPICS_CA_') || (pva && k.startsWith('EPICS_PVA_'))));
+}
+
+function defaultOverlayPath(facility: LoadedFacility, csName: string): string {
+  return join(mkdtempSync(join(tmpdir(), 'mlayer-serve-epics-')), `${basename(facility.file, extname(facility.file))}.${csName}.yaml`);
+}
+
+/**
+ * Serves the facility's digital twin as a virtual accelerator over EPICS: one
+ * softIoc (softIocPVA with `pva`) on loopback holding a record for every PV of
+ * the facility's epics control system, initialised with the twin's values and
+ * bridged to the twin by core's bridgeControlSystems over Channel Access (client
+ * set points to the twin; readbacks and monitors to the IOC at the devices'
+ * update rates). An IOC that exits is started again with the twin's values
+ * (as autosave would restore them), so the bridge lets the IOC's set points win
+ * after a reconnection.
+ */
+export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpics> {
+  const log = options.log ?? (() => undefined);
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async (): Promise<void> => {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+    cleanups.length = 0;
+  };
+  try {
+    const t0 = Date.now();
+    const loaded = loadFacility(resolveFacilityPath(options.facility));
+    const twinName = controlSystemOfType(loaded, 'twin', options.twin);
+    if (!twinName) throw new MlayerError(`${loaded.file}: mlayer serve needs a control system of type twin (${options.twin ? `none named '${options.twin}'` : 'none'} in the facility)`);
+    const epicsName = controlSystemOfType(loaded, 'epics', options.controlSystem);
+    if (!epicsName) throw new MlayerError(`${loaded.file}: mlayer serve --protocol epics serves the PV names of a control system of type epics (${options.controlSystem ? `none named '${options.controlSystem}'` : 'none'} in the facility)`);
+    const naming = epicsNaming(loaded, twinName, epicsName);
+
+    // The twin, with its error set.
+    const { acc, facility } = await openAccelerator({ facility: options.facility, mode: twinName });
+    cleanups.push(() => acc.close());
+    if (facility.config.controlSystems[twinName].type !== 'twin') throw new MlayerError(`${facility.file}: control system '${twinName}' is of type '${facility.config.controlSystems[twinName].type}', not twin`);
+    if (options.errors) {
+      const spec = expandErrorGroups(acc, parse(readFileSync(options.errors, 'utf8')) as Record<string, unknown>);
+      acc.twin.applyErrors(spec, options.seed ?? 1);
+      log(`error set ${options.errors}, seed ${options.seed ?? 1}`);
+    }
+    const twinCs = acc.controlSystem;
+    const twinChannels = naming.channels.map((c) => c.twin);
+    const database = async (): Promise<string> => {
+      const samples = await twinCs.read(twinChannels);
+      const values = new Map<string, ChannelValue>(naming.channels.map((c, i) => [c.served, samples[i].value]));
+      return generateDb(epicsDescriptions(naming.channels, values));
+    };
+
+    // The IOC, on loopback, its own ports.
+    const epicsBase = await ensureEpicsBase({ log });
+    const pva = options.pva ?? false;
+    log(`starting ${pva ? 'softIocPVA' : 'softIoc'} with ${naming.channels.length} PVs (${naming.shared} facility channels share a PV)...`);
+    const ioc = await SoftIoc.start({ epicsBase, dbText: await database(), pva, ports: options.ports });
+    cleanups.push(() => ioc.stop());
+    const tIoc = Date.now() - t0;
+
+    // The bridge: a Channel Access client of the IOC as the sink, the twin (each monitor at its device's rate) as the source.
+    const timeout = options.timeout ?? 5000;
+    const sink = await EpicsControlSystem.create(`${epicsName}-bridge`, {
+      addressList: ['127.0.0.1'],
+      autoAddressList: false,
+      serverPort: ioc.ports.ca,
+      repeaterPort: ioc.ports.caRepeater,
+      pva: { addressList: ['127.0.0.1'], autoAddressList: false, serverPort: ioc.ports.pva, broadcastPort: ioc.ports.pvaBroadcast },
+      timeout,
+    });
+    cleanups.push(() => sink.close());
+    // Connect every PV once (it also checks that the IOC serves them all) before the bridge's first copy.
+    await sink.read(naming.channels.map((c) => c.served), { timeout: Math.max(timeout, 30_000) }).catch((e: unknown) => {
+      throw new MlayerError(`the IOC does not serve every PV: ${(e as Error).message}`, { cause: e });
+    });
+    const period = new Map<string, number>();
+    for (const c of naming.channels) if (c.field !== 'setpoint' && c.updateRate !== undefined) period.set(c.twin, 1000 / c.updateRate);
+    const source = new ThrottledMonitors(twinCs, (channel) => period.get(channel));
+    const pairs: BridgePair[] = naming.channels.map((c) =>
+      bridgeDirection(c.field) === 'to-source'
+        ? { source: c.twin, sink: c.served, direction: 'to-source' }
+        : { source: c.twin, sink: c.served, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0 },
+    );
+    // The IOC restarts with the twin's values (see restartIoc), so its set points win after a reconnection;
+    // a full copy follows every reconnection, so no periodic refresh is needed.
+    const bridge = await bridgeControlSystems({ source, sink, pairs, onSinkReconnect: 'sink', refreshInterval: 0, timeout });
+    cleanups.push(() => bridge.close());
+    bridge.failures$.subscribe((f) => log(`bridge: ${f.side} ${f.channel}: ${(f.error as Error).message}${f.retrying ? ' (retrying)' : ''}`));
+    const tReady = Date.now() - t0;
+
+    // Supervision: an IOC that exits is started again with the twin's present values.
+    let restarts = 0;
+    let restarting: Promise<void> | undefined;
+    let stopping = false;
+    const restartIoc = (): Promise<void> => {
+      if (restarting) return restarting;
+      restarting = (async () => {
+        writeFileSync(ioc.dbPath, await database());
+        let lastError: unknown;
+        for (let attempt = 0; attempt < 5 && !stopping; attempt++) {
+          try {
+            await ioc.restart();
+            restarts++;
+            log(`IOC running again (pid ${ioc.pid}, restart ${restarts})`);
+            return;
+          } catch (e) {
+            lastError = e;
+            await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+          }
+        }
+        if (!stopping) log(`IOC restart failed: ${(lastError as Error)?.message ?? 'stopped'}`);
+      })().finally(() => {
+        restarting = undefined;
+      });
+      return restarting;
+    };
+    const watch = setInterval(() => {
+      if (stopping || restarting || ioc.running || options.restartOnExit === false) return;
+      log('IOC exited; starting it again with the twin\'s present values');
+      void restartIoc();
+    }, 200);
+    watch.unref?.();
+    cleanups.push(async () => clearInterval(watch));
+
+    const overlay = writeFacilityOverlay(
+      facility,
+      {
+        name: epicsName,
+        type: 'epics',
+        settings: {
+          addressList: ['127.0.0.1'],
+          autoAddressList: false,
+          serverPort: ioc.ports.ca,
+          repeaterPort: ioc.ports.caRepeater,
+          pva: { addressList: ['127.0.0.1'], autoAddressList: false, serverPort: ioc.ports.pva, broadcastPort: ioc.ports.pvaBroadcast },
+        },
+      },
+      resolve(options.overlay ?? defaultOverlayPath(facility, epicsName)),
+    );
+    const clientEnv = clientVariables(ioc.ports, pva);
+    log(`IOC pid ${ioc.pid} serving ${naming.channels.length} PVs on 127.0.0.1 (IOC up in ${tIoc} ms, bridged in ${tReady} ms)`);
+    log('environment for EPICS clients (caget, pyepics, ...):');
+    for (const [k, v] of Object.entries(clientEnv)) log(`  export ${k}=${v}`);
+    log(`facility overlay: ${overlay} (mlayer --facility ${overlay} --mode ${epicsName} ...)`);
+    const families = new Map<string, EpicsServedChannel[]>();
+    for (const c of naming.channels) families.set(`${c.family} ${c.field}`, [...(families.get(`${c.family} ${c.field}`) ?? []), c]);
+    for (const [key, list] of families) log(`  ${key}: ${list.length} PV${list.length === 1 ? '' : 's'}, e.g. ${list[0].served}`);
+
+    return {
+      ports: ioc.ports,
+      clientEnv,
+      overlay,
+      controlSystem: epicsName,
+      channels: naming.channels,
+      twin: acc,
+      bridge,
+      ioc,
+      get restarts() {
+        return restarts;
+      },
+      async iocRunning(timeoutMs = 20_000) {
+        const deadline = Date.now() + timeoutMs;
+        while (!ioc.running || restarting) {
+          if (restarting) await restarting;
+          else if (Date.now() > deadline) throw new MlayerError(`the IOC did not run again within ${timeoutMs} ms`);
+          else await new Promise((r) => setTimeout(r, 50));
+        }
+      },
+      restartIoc,
+      async stop() {
+        if (stopping) return;
+        stopping = true;
+        await restarting?.catch(() => undefined);
+        await cleanup();
+      },
+    };
+  } catch (e) {
+    await cleanup();
+    throw e;
+  }
+}
+
+/** `mlayer serve --protocol epics`. */
+export const serveEpicsCommand = async (o: ServeOptions, log: (line: string) => void): Promise<Served> => {
+  const served = await serveEpics({ facility: o.facility, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, seed: o.seed, overlay: o.overlay, pva: o.protocolOptions.pva === true, log });
+  return {
+    summary: { protocol: 'epics', env: served.clientEnv, overlay: served.overlay, controlSystem: served.controlSystem, iocPid: served.ioc.pid, pvs: served.channels.map((c) => ({ family: c.family, name: c.name, field: c.field, pv: c.served })) },
+    stop: () => served.stop(),
+  };
+};
