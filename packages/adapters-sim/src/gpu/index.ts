@@ -1,0 +1,10 @@
+/**
+ * GPU-backed tracking and batched model evaluation (`@mlayer/adapters-sim/gpu`).
+ * WebGPU through Dawn (the `webgpu` package), with the CPU engine as reference.
+ */
+export { openWebGpu, probeHardwareAdapter, isSoftwareRenderer, describeAdapter, type WebGpuContext, type AdapterSummary, type OpenWebGpuOptions } from './device.js';
+export { WebGpuTracker, type WebGpuTrackerOptions } from './webgpu-tracker.js';
+export { buildTables, GPU_PASS_METHODS, type LatticeTables } from './tables.js';
+export { checkFloatFloat, type ArithmeticCheck } from './self-test.js';
+export { unitRoundoff, type Precision } from './wgsl/arith.js';
+export { WebGpuUnavailableError, GpuUnsupportedElementError, GpuConfigurationMismatchError, GpuLimitError } from './errors.js';
