@@ -27,7 +27,6 @@ spec.json: {"server": "MlayerVirtual", "instance": "hcm", "devices": [{"name":
 """
 
 import json
-import math
 import sys
 import threading
 import time

@@ -63,7 +63,7 @@ export function registerServeCommand(program: Command): void {
     .requiredOption('-p, --protocol <name>', `protocol: ${Object.keys(PROTOCOLS).join(', ')}`)
     .option('--tango-host <host:port>', 'TANGO: register the devices in this database (default: start a private one on loopback)')
     .option('--pva', 'EPICS: serve PV Access too (softIocPVA)', false)
-    .option('-s, --seed <n>', 'seed of the error set', '1')
+    .option('-s, --seed <n>', 'seed of the error set (default 1; needs --errors)')
     .option('-e, --errors <file>', 'error set (YAML) applied to the twin at start')
     .option('--twin <name>', 'twin control system of the facility (default: the first of type twin)')
     .option('--control-system <name>', 'name of the served control system in the overlay')
@@ -72,8 +72,10 @@ export function registerServeCommand(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const load = PROTOCOLS[o.protocol];
       if (!load) throw new MlayerError(`--protocol: unknown protocol '${o.protocol}'; known: ${Object.keys(PROTOCOLS).join(', ')}`);
-      const seed = Number(o.seed);
+      if (o.seed !== undefined && o.errors === undefined) throw new MlayerError('--seed needs --errors (the seed draws the error set)');
+      const seed = Number(o.seed ?? 1);
       if (!Number.isInteger(seed)) throw new MlayerError(`--seed: '${o.seed}' is not an integer`);
+      if (o.tangoHost !== undefined && o.protocol !== 'tango') throw new MlayerError(`--tango-host applies to --protocol tango only (got --protocol ${o.protocol})`);
       const log = (line: string): void => {
         if (!g.json) process.stdout.write(`${line}\n`);
       };
