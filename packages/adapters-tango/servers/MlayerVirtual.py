@@ -116,7 +116,11 @@ class MlayerVirtual(Device):
             value = [float(v) for v in value]
         stamp = time.time()
         with self._lock:
+            previous, _stamp, quality = self._values[key]
             self._values[key] = (value, stamp, AttrQuality.ATTR_VALID)
+        # The bridge writes unchanged readbacks again now and then (a restarted server needs them): no event for those.
+        if quality == AttrQuality.ATTR_VALID and previous == value and self._specs[key]["kind"] != "setpoint":
+            return
         self._push(self._specs[key]["name"], value, stamp, AttrQuality.ATTR_VALID)
 
     def _push(self, name, value, stamp, quality):
