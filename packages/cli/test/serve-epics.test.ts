@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFacility, type Accelerator } from '@mlayer/core';
-import { correctOrbit, loadOrm } from '@mlayer/orbit';
+import { correctOrbit, loadOrm, measureOrm } from '@mlayer/orbit';
 import { serveEpics, type ServedEpics } from '../src/commands/serve-epics.js';
 import { main } from '../src/program.js';
 import { BPM_NOISE, CM_GAIN, bpmElements, corElements, errorFile, thomxOrm } from './serve-fixture.js';
@@ -238,6 +238,43 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
     } finally {
       await twin.close();
     }
+  });
+
+  it('a measurement while the IOC is killed and restarted completes or aborts, and leaves no corrector changed', async () => {
+    // Start from zero correctors (the kicks then stay within the limits).
+    const n = corElements().length;
+    await live.family('HCM').set(new Float64Array(n), { wait: true });
+    await live.family('VCM').set(new Float64Array(n), { wait: true });
+    await settledOn('HCM', new Float64Array(n));
+    await settledOn('VCM', new Float64Array(n));
+    const hcm0 = await served.twin.family('HCM').get({ field: 'setpoint' });
+    const vcm0 = await served.twin.family('VCM').get({ field: 'setpoint' });
+    const restarts0 = served.restarts;
+    const t0 = Date.now();
+    const run = measureOrm(live, { kick: 0.2, average: 1 }).then(
+      () => 'completed',
+      (e: unknown) => `failed: ${(e as Error).message}`,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const pid = served.ioc.pid;
+    const atKill = [...(await served.twin.family('HCM').get({ field: 'setpoint' })), ...(await served.twin.family('VCM').get({ field: 'setpoint' }))].filter((v) => v !== 0);
+    await served.ioc.kill('SIGKILL');
+    const tKill = Date.now();
+    await served.iocRunning();
+    const tUp = Date.now() - tKill;
+    expect(served.restarts).toBe(restarts0 + 1);
+    expect(served.ioc.pid).not.toBe(pid);
+    const outcome = await run;
+    // It ran into the kill: it either rode through the restart or failed because of it (not for another reason).
+    expect(outcome === 'completed' || /disconnected|timed? ?out|restor/i.test(outcome)).toBe(true);
+    console.log(`measurement with the IOC killed ${tKill - t0} ms in (${atKill.length} corrector(s) stepped at that moment; supervisor restarted it in ${tUp} ms): ${outcome} after ${Date.now() - t0} ms`);
+    // Every corrector is where it was: on the IOC (set point and readback) and in the twin.
+    await settledOn('HCM', hcm0);
+    await settledOn('VCM', vcm0);
+    // The restarted IOC serves the twin's orbit again.
+    const x = await live.family('BPMx').get();
+    const truth = await served.twin.family('BPMx').get();
+    expect(Math.max(...x.map((v, i) => Math.abs(v - truth[i])))).toBeLessThan(10 * BPM_NOISE);
   });
 });
 
