@@ -22,3 +22,4 @@ export * from './measurement/measurement.js';
 export * from './data/index.js';
 export * from './model/digital-twin.js';
 export * from './bridge/index.js';
+export * from './model/family-model.js';

@@ -1,6 +1,8 @@
 import { auditTime, combineLatest, map, type Observable, throttleTime, asyncScheduler } from 'rxjs';
 import type { Sample } from '../control/sample.js';
-import type { FieldName } from '../config/schema.js';
+import type { FamilyConfig, FieldName } from '../config/schema.js';
+import type { LatticeModel } from '../model/lattice-model.js';
+import { ModelBindingError, type ParameterStep } from '../model/family-model.js';
 import { MlayerError, OutOfLimitsError, WriteRejectedError } from '../errors.js';
 import type { ConversionContext } from '../units/unit-conversion.js';
 import type { ChannelAccess } from './channel-access.js';
@@ -189,6 +191,54 @@ export class Family {
     }
     for (const x of sel) x.plan.complete();
     return sel.length;
+  }
+
+  /** The family's model binding (which AT field of its elements it drives or reads), if any. */
+  get modelBinding(): FamilyConfig['model'] {
+    return this.data.config.model;
+  }
+
+  /**
+   * The lattice element of each selected device in a model: an index, or a
+   * FamName matched in order of occurrence over the whole family (as the twin binds them).
+   */
+  latticeElements(model: LatticeModel): number[] {
+    const next = new Map<string, number>();
+    const byIndex = new Map<number, number>();
+    this.data.devices.forEach((d, i) => {
+      const e = d.element;
+      if (e === undefined) return;
+      if (typeof e === 'number') {
+        if (!Number.isInteger(e) || e < 0 || e >= model.length) throw new ModelBindingError(`${this.name} ${d.name}: element ${e} is outside the lattice (0..${model.length - 1})`);
+        byIndex.set(i, e);
+        return;
+      }
+      const found = model.find(`famname:^${e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+      if (found.length === 0) throw new ModelBindingError(`${this.name} ${d.name}: no lattice element named '${e}'`);
+      const k = next.get(e) ?? 0;
+      next.set(e, k + 1);
+      byIndex.set(i, found[Math.min(k, found.length - 1)]);
+    });
+    return this.indices.map((i) => {
+      const e = byIndex.get(i);
+      if (e === undefined) throw new ModelBindingError(`${this.name} ${this.data.devices[i].name}: the device names no lattice element; the model cannot be used`);
+      return e;
+    });
+  }
+
+  /** How a unit step (physics units) of each selected device changes its model parameter. */
+  modelParameters(model: LatticeModel): ParameterStep[] {
+    const binding = this.data.config.model;
+    if (!binding) throw new ModelBindingError(`families.${this.name} has no model binding (model: { field, index }); its response cannot come from the model`);
+    return this.latticeElements(model).map((element, k) => {
+      let scale = 1;
+      if (binding.integrated || binding.perLength) {
+        const L = model.element(element).length;
+        if (!(L > 0)) throw new ModelBindingError(`${this.name} ${this.names[k]}: element ${element} has length ${L}; the binding needs a positive length`);
+        scale = binding.integrated ? 1 / L : L;
+      }
+      return { ref: { element, field: binding.field, index: binding.index }, scale };
+    });
   }
 
   /** Shared readback stream of the default read field, hardware units. */

@@ -1,3 +1,4 @@
+import { modelFamilyResponse } from '@mlayer/core';
 /**
  * Response of the chromaticities to sextupole families (MML measchroresp): from
  * the model (`LatticeModel.chromaticityResponse`), or measured by stepping each
@@ -5,7 +6,6 @@
  */
 import { type Accelerator, measure } from '@mlayer/core';
 import { ChromaticityError } from './errors.js';
-import { modelFamilyResponse } from './knobs.js';
 import { type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
 
 export interface ChromaticityResponse {
@@ -31,7 +31,7 @@ export function modelChromaticityResponse(acc: Accelerator, families: readonly s
   const model = acc.model;
   if (!model) throw new ChromaticityError(`${acc.name}: no lattice model for a model chromaticity response (mode '${acc.mode}'); measure it instead`);
   const fams = families.map((f) => acc.family(f));
-  const matrix = modelFamilyResponse(acc, model, fams, (groups) => model.chromaticityResponse(groups));
+  const matrix = modelFamilyResponse(model, fams, (groups) => model.chromaticityResponse(groups));
   return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'model' };
 }
 

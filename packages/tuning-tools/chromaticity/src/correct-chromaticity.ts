@@ -1,3 +1,4 @@
+import { solveTwoRows } from '@mlayer/core';
 /**
  * Chromaticity correction (MML stepchro / setchro): the sextupole family steps
  * that change the chromaticities by a given amount (minimum-norm solution of the
@@ -7,7 +8,6 @@
 import { type Accelerator, type Family, measure } from '@mlayer/core';
 import { type ChromaticityResponse, modelChromaticityResponse } from './chromaticity-response.js';
 import { ChromaticityError } from './errors.js';
-import { solveTwoRows } from './linalg.js';
 import { type ChromaticityMeasurement, type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
 
 export interface StepChromaticityOptions {

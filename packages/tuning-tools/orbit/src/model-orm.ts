@@ -21,20 +21,9 @@ export interface ModelOrmOptions extends OrbitFamiliesOptions {
 }
 
 /** Lattice element index of every device of a family (FamNames are matched in order of occurrence). */
+/** The lattice element of each device of the selection (see Family.latticeElements). */
 export function elementIndices(model: LatticeModel, family: Family): number[] {
-  const next = new Map<string, number>();
-  return family.elements.map((e, k) => {
-    if (e === undefined) throw new OrbitError(`${family.name} ${family.names[k]}: the facility gives no lattice element for this device; the model cannot be used`);
-    if (typeof e === 'number') {
-      if (!Number.isInteger(e) || e < 0 || e >= model.length) throw new OrbitError(`${family.name} ${family.names[k]}: element index ${e} is outside the lattice (0..${model.length - 1})`);
-      return e;
-    }
-    const all = model.find(`famname:^${e.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
-    if (all.length === 0) throw new OrbitError(`${family.name} ${family.names[k]}: no lattice element named '${e}'`);
-    const n = next.get(e) ?? 0;
-    next.set(e, n + 1);
-    return all[Math.min(n, all.length - 1)];
-  });
+  return family.latticeElements(model);
 }
 
 /** SI factor of a unit, checked against the expected dimension ('' counts as rad). */

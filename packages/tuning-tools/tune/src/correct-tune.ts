@@ -1,3 +1,4 @@
+import { solveTwoRows } from '@mlayer/core';
 /**
  * Tune correction (MML steptune / settune): the family steps that move the tunes
  * by a given amount (minimum-norm solution of the 2 x n response), checked
@@ -6,7 +7,6 @@
  */
 import { type Accelerator, type Family, measure } from '@mlayer/core';
 import { TuneError } from './errors.js';
-import { solveTwoRows } from './linalg.js';
 import { type MeasureTuneOptions, type TuneMeasurement, measureTunes } from './measure-tune.js';
 import { type TuneResponse, modelTuneResponse } from './tune-response.js';
 

@@ -4,7 +4,6 @@
  */
 import { type Accelerator, type Family, measure } from '@mlayer/core';
 import { TuneError } from './errors.js';
-import { familyElements } from './knobs.js';
 import { type HalfSide, type PlaneTune, analysePlane } from './tbt-analysis.js';
 import { PLANES, type PlaneName, kickers as findKickers, tuneMonitors, turnByTurnFamilies } from './tune-sources.js';
 
@@ -93,9 +92,9 @@ function defaultKick(acc: Accelerator, kicker: Family, bpms: readonly Family[], 
   const model = acc.model;
   if (!model) throw new TuneError(`no model to compute the default kick of ${kicker.name}: give options.kick.${plane} (rad)`);
   const p = plane === 'x' ? 0 : 1;
-  const [k] = familyElements(acc, model, kicker);
+  const [k] = kicker.latticeElements(model);
   const betaK = model.optics([k])[0].beta[p];
-  const elements = bpms.flatMap((f) => familyElements(acc, model, f));
+  const elements = bpms.flatMap((f) => f.latticeElements(model));
   const betaB = Math.max(...model.optics(elements).map((o) => o.beta[p]));
   return amplitude / Math.sqrt(betaK * betaB);
 }

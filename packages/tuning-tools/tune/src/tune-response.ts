@@ -1,3 +1,4 @@
+import { modelFamilyResponse } from '@mlayer/core';
 /**
  * Response of the tunes to quadrupole families (MML meastuneresp): from the
  * model (`LatticeModel.tuneResponse`), or measured by stepping each family up
@@ -5,7 +6,6 @@
  */
 import { type Accelerator, measure } from '@mlayer/core';
 import { TuneError } from './errors.js';
-import { modelFamilyResponse } from './knobs.js';
 import { type MeasureTuneOptions, measureTunes } from './measure-tune.js';
 
 export interface TuneResponse {
@@ -31,7 +31,7 @@ export function modelTuneResponse(acc: Accelerator, families: readonly string[])
   const model = acc.model;
   if (!model) throw new TuneError(`${acc.name}: no lattice model for a model tune response (mode '${acc.mode}'); measure it instead`);
   const fams = families.map((f) => acc.family(f));
-  const matrix = modelFamilyResponse(acc, model, fams, (groups) => model.tuneResponse(groups));
+  const matrix = modelFamilyResponse(model, fams, (groups) => model.tuneResponse(groups));
   return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'model' };
 }
 
