@@ -1,6 +1,7 @@
 import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { registerTwin } from '@mlayer/adapters-sim';
+import { createLatticeModel, loadLattice } from '@mlayer/adapters-sim/engine';
 import type { GlobalOptions } from './program.js';
 import { resolveFacilityPath } from './facility-path.js';
 
@@ -27,6 +28,8 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   await registerAdapter(cs.type, controlSystems);
   const conversions = new UnitConversionRegistry();
   registerCalibration(conversions);
-  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras: options.extras });
+  // Model-based tools need the design model online too: the facility's lattice (the twin brings its own).
+  const model = cs.type !== 'twin' && facility.config.lattice ? createLatticeModel(loadLattice(facility.resolvePath(facility.config.lattice.file))) : undefined;
+  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras: options.extras, model });
   return { acc, facility };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AbortedError, DeviceBusyError, Measurement, measure } from '../src/index.js';
+import { AbortedError, DeviceBusyError, DisconnectedError, Measurement, measure } from '../src/index.js';
 import { ringAccelerator } from './helpers.js';
 
 describe('measurement orchestration', () => {
@@ -61,6 +61,29 @@ describe('measurement orchestration', () => {
         await ctx.set(hcm.byName('HCM3'), 1);
       }),
     ).rejects.toThrow('power supply trip');
+    expect(Array.from(await hcm.get({ field: 'setpoint' }))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('retries a restore while the server is disconnected, until it comes back', async () => {
+    const { acc, cs } = await ringAccelerator();
+    const hcm = acc.family('HCM');
+    let down = false;
+    let refused = 0;
+    cs.beforeWrite = () => {
+      if (down) {
+        refused++;
+        throw new DisconnectedError('SR01-HCM-01:SP', 'server restarting');
+      }
+    };
+    await expect(
+      measure(acc, { name: 'restart', drives: [hcm], settleTimeout: 5000 }, async (ctx) => {
+        await ctx.set(hcm, 1);
+        down = true;
+        setTimeout(() => (down = false), 300);
+        throw new Error('IOC restarted');
+      }),
+    ).rejects.toThrow('IOC restarted');
+    expect(refused).toBeGreaterThan(0);
     expect(Array.from(await hcm.get({ field: 'setpoint' }))).toEqual([0, 0, 0, 0]);
   });
 

@@ -2,7 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { Accelerator } from '../accelerator/accelerator.js';
 import { sleep, type Family, type Units } from '../accelerator/family.js';
 import type { FieldName } from '../config/schema.js';
-import { AbortedError, MlayerError, TimeoutError } from '../errors.js';
+import { AbortedError, DisconnectedError, MlayerError, TimeoutError } from '../errors.js';
 
 export interface MeasurementProgress {
   readonly name: string;
@@ -111,12 +111,23 @@ export class Measurement {
       byFamily.set(family, g);
     }
     const errors: unknown[] = [];
+    // A server that is restarting (disconnected, timing out) is retried until the settle timeout:
+    // a restore must not give up while the machine is coming back.
+    const deadline = Date.now() + (this.options.settleTimeout ?? 10000);
     for (const [name, { devices, values }] of byFamily) {
-      try {
-        await this.acc.family(name).devices(devices).set(values, { wait: true });
-        this.log({ kind: 'restore', family: name, devices, values, units: 'hardware' });
-      } catch (e) {
-        errors.push(e);
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await this.acc.family(name).devices(devices).set(values, { wait: true });
+          this.log({ kind: 'restore', family: name, devices, values, units: 'hardware', message: attempt > 1 ? `after ${attempt} attempts` : undefined });
+          break;
+        } catch (e) {
+          const transient = e instanceof DisconnectedError || e instanceof TimeoutError;
+          if (!transient || Date.now() > deadline) {
+            errors.push(e);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, Math.min(1000, 100 * attempt)));
+        }
       }
     }
     if (errors.length > 0) throw new MlayerError(`${this.options.name}: restoring setpoints failed: ${errors.map((e) => (e as Error).message).join('; ')}`);
