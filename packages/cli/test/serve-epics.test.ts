@@ -278,6 +278,41 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
   });
 });
 
+describe('mlayer serve --protocol epics (command line)', () => {
+  it('serves until SIGINT, prints the client environment, and stops its IOC by PID', async () => {
+    const overlay = join(dir, 'cli.epics.yaml');
+    let stdout = '';
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    });
+    let code: number | undefined;
+    const running = main(['node', 'mlayer', '--facility', facilityFile, 'serve', '--protocol', 'epics', '--errors', errors, '--seed', String(SEED), '--overlay', overlay]).then((c) => (code = c));
+    try {
+      const deadline = Date.now() + 120_000;
+      while (!stdout.includes('serving; Ctrl-C stops') && code === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(code).toBeUndefined();
+    expect(stdout).toContain(`error set ${errors}, seed ${SEED}`);
+    const port = /export EPICS_CA_SERVER_PORT=(\d+)/.exec(stdout)?.[1];
+    const pid = Number(/IOC pid (\d+)/.exec(stdout)?.[1]);
+    expect(port).toBeDefined();
+    expect(port).not.toBe(String(served.ports.ca));
+    const env = Object.fromEntries([...stdout.matchAll(/export (EPICS_CA_[A-Z_]+)=(\S+)/g)].map((m) => [m[1], m[2]]));
+    // A client configured with only the printed environment reads the twin's (error set, same seed) orbit.
+    const x = (await pyepics(env, `print(json.dumps(epics.caget('TX:BPM01-1:SA:X', timeout=5)))`)) as number;
+    const [truth] = await served.twin.family('BPMx').get();
+    expect(Math.abs(x - truth)).toBeLessThan(10 * BPM_NOISE);
+    process.emit('SIGINT', 'SIGINT');
+    expect(await running).toBe(0);
+    // The IOC is gone (stopped by its PID); the other IOC of this file still serves.
+    expect(() => process.kill(pid, 0)).toThrow(/ESRCH/);
+    expect(served.ioc.running).toBe(true);
+  });
+});
+
 async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
   let stdout = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
