@@ -23,3 +23,4 @@ export * from './data/index.js';
 export * from './model/digital-twin.js';
 export * from './bridge/index.js';
 export * from './model/family-model.js';
+export * from './measurement/pair-step.js';

@@ -1,11 +1,10 @@
-import { solveTwoRows } from '@mlayer/core';
 /**
  * Chromaticity correction (MML stepchro / setchro): the sextupole family steps
  * that change the chromaticities by a given amount (minimum-norm solution of the
  * 2 x n response), checked against the limits of every device before anything
  * moves, applied in steps when large; setchro iterates measure-and-step.
  */
-import { type Accelerator, type Family, measure } from '@mlayer/core';
+import { stepAlongPairResponse, type Accelerator } from '@mlayer/core';
 import { type ChromaticityResponse, modelChromaticityResponse } from './chromaticity-response.js';
 import { ChromaticityError } from './errors.js';
 import { type ChromaticityMeasurement, type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
@@ -42,40 +41,13 @@ function responseFor(acc: Accelerator, options: StepChromaticityOptions): Chroma
   return modelChromaticityResponse(acc, options.families);
 }
 
-async function checkLimits(fams: readonly Family[], deltas: Float64Array, signal?: AbortSignal): Promise<void> {
-  for (const [j, fam] of fams.entries()) {
-    const now = await fam.get({ field: 'setpoint', units: 'physics', signal });
-    const hw = fam.toHardware(now.map((v) => v + deltas[j]));
-    fam.limits.forEach((l, i) => {
-      if (l && (hw[i] < l[0] || hw[i] > l[1])) {
-        throw new ChromaticityError(`${fam.name} ${fam.names[i]}: the chromaticity change needs ${hw[i]} ${fam.units('setpoint').hardware}, outside the limits [${l[0]}, ${l[1]}]; nothing was changed`);
-      }
-    });
-  }
-}
 
 /** Steps the sextupole families to change the chromaticities by d = [dξx, dξy] (MML stepchro). */
 export async function stepChromaticity(acc: Accelerator, d: readonly [number, number], options: StepChromaticityOptions = {}): Promise<StepChromaticityResult> {
-  if (!d.every(Number.isFinite)) throw new ChromaticityError(`chromaticity change [${d.join(', ')}] is not finite`);
   const response = responseFor(acc, options);
   const fams = response.families.map((f) => acc.family(f));
-  const { x: deltas } = solveTwoRows(response.matrix, d, options.rcond);
-  const predicted: [number, number] = [0, 0];
-  deltas.forEach((v, j) => {
-    predicted[0] += response.matrix[0][j] * v;
-    predicted[1] += response.matrix[1][j] * v;
-  });
-  const maxStep = options.maxStep ?? 2;
-  if (!(maxStep > 0)) throw new ChromaticityError(`maxStep must be positive (got ${maxStep})`);
-  const steps = Math.max(1, Math.ceil(Math.max(Math.abs(d[0]), Math.abs(d[1])) / maxStep));
-  await checkLimits(fams, deltas, options.signal);
-  await measure(acc, { name: 'step chromaticity', drives: fams, signal: options.signal, total: steps }, async (ctx) => {
-    for (let s = 0; s < steps; s++) {
-      ctx.progress(s, `step ${s + 1} of ${steps}`);
-      for (const [j, fam] of fams.entries()) if (deltas[j] !== 0) await ctx.step(fam, deltas[j] / steps, { units: 'physics' });
-    }
-  });
-  return { families: response.families, deltas, steps, predicted };
+  const r = await stepAlongPairResponse(acc, fams, response.matrix, d, { quantity: 'chromaticity', maxStep: options.maxStep ?? 2, rcond: options.rcond, signal: options.signal });
+  return { families: response.families, ...r };
 }
 
 export interface SetChromaticityOptions extends StepChromaticityOptions {

@@ -1,11 +1,10 @@
-import { solveTwoRows } from '@mlayer/core';
 /**
  * Tune correction (MML steptune / settune): the family steps that move the tunes
  * by a given amount (minimum-norm solution of the 2 x n response), checked
  * against the limits of every device before anything moves, applied in steps
  * when the move is large; settune iterates measure-and-step to a target.
  */
-import { type Accelerator, type Family, measure } from '@mlayer/core';
+import { stepAlongPairResponse, type Accelerator } from '@mlayer/core';
 import { TuneError } from './errors.js';
 import { type MeasureTuneOptions, type TuneMeasurement, measureTunes } from './measure-tune.js';
 import { type TuneResponse, modelTuneResponse } from './tune-response.js';
@@ -43,42 +42,13 @@ function responseFor(acc: Accelerator, options: StepTunesOptions): TuneResponse 
   return modelTuneResponse(acc, options.families);
 }
 
-/** Checks that every device of every family stays within its limits after the changes (nothing is written otherwise). */
-async function checkLimits(fams: readonly Family[], deltas: Float64Array, signal?: AbortSignal): Promise<void> {
-  for (const [j, fam] of fams.entries()) {
-    const now = await fam.get({ field: 'setpoint', units: 'physics', signal });
-    const hw = fam.toHardware(now.map((v) => v + deltas[j]));
-    fam.limits.forEach((l, i) => {
-      if (l && (hw[i] < l[0] || hw[i] > l[1])) {
-        throw new TuneError(`${fam.name} ${fam.names[i]}: the tune change needs ${hw[i]} ${fam.units('setpoint').hardware}, outside the limits [${l[0]}, ${l[1]}]; nothing was changed`);
-      }
-    });
-  }
-}
 
 /** Steps the quadrupole families to change the tunes by dq = [dqx, dqy] (MML steptune). */
 export async function stepTunes(acc: Accelerator, dq: readonly [number, number], options: StepTunesOptions = {}): Promise<StepTunesResult> {
-  if (!dq.every(Number.isFinite)) throw new TuneError(`tune change [${dq.join(', ')}] is not finite`);
   const response = responseFor(acc, options);
   const fams = response.families.map((f) => acc.family(f));
-  const sol = solveTwoRows(response.matrix, dq, options.rcond);
-  const deltas = sol.x;
-  const predicted: [number, number] = [0, 0];
-  deltas.forEach((d, j) => {
-    predicted[0] += response.matrix[0][j] * d;
-    predicted[1] += response.matrix[1][j] * d;
-  });
-  const maxStep = options.maxStep ?? 0.02;
-  if (!(maxStep > 0)) throw new TuneError(`maxStep must be positive (got ${maxStep})`);
-  const steps = Math.max(1, Math.ceil(Math.max(Math.abs(dq[0]), Math.abs(dq[1])) / maxStep));
-  await checkLimits(fams, deltas, options.signal);
-  await measure(acc, { name: 'step tunes', drives: fams, signal: options.signal, total: steps }, async (ctx) => {
-    for (let s = 0; s < steps; s++) {
-      ctx.progress(s, `step ${s + 1} of ${steps}`);
-      for (const [j, fam] of fams.entries()) if (deltas[j] !== 0) await ctx.step(fam, deltas[j] / steps, { units: 'physics' });
-    }
-  });
-  return { families: response.families, deltas, steps, predicted };
+  const r = await stepAlongPairResponse(acc, fams, response.matrix, dq, { quantity: 'tune', maxStep: options.maxStep ?? 0.02, rcond: options.rcond, signal: options.signal });
+  return { families: response.families, ...r };
 }
 
 export interface SetTunesOptions extends StepTunesOptions {

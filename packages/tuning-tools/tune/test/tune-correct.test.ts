@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Accelerator } from '@mlayer/core';
+import { OutOfLimitsError } from '@mlayer/core';
 import { TuneError, measureTuneResponse, modelTuneResponse, setTunes, stepTunes } from '../src/index.js';
 import { diamondTwin, twinAccelerator } from './twin-facility.js';
 
@@ -66,7 +67,7 @@ describe('tune response and correction on the twin', () => {
     expect(Math.abs(q[0] - frac(d.qx) - 0.005)).toBeLessThan(5e-4);
     expect(Math.abs(q[1] - frac(d.qy) - 0.004)).toBeLessThan(5e-4);
     const before = await Promise.all(fams.map((f) => acc.family(f).get({ field: 'setpoint' })));
-    await expect(stepTunes(acc, [0.2, -0.2], { families: fams })).rejects.toThrow(TuneError);
+    await expect(stepTunes(acc, [0.2, -0.2], { families: fams })).rejects.toThrow(OutOfLimitsError);
     await expect(stepTunes(acc, [0.2, -0.2], { families: fams })).rejects.toThrow(/outside the limits/);
     const after = await Promise.all(fams.map((f) => acc.family(f).get({ field: 'setpoint' })));
     expect(after.map((a) => Array.from(a))).toEqual(before.map((b) => Array.from(b)));
