@@ -8,3 +8,6 @@ export { buildTables, GPU_PASS_METHODS, type LatticeTables } from './tables.js';
 export { checkFloatFloat, type ArithmeticCheck } from './self-test.js';
 export { unitRoundoff, type Precision } from './wgsl/arith.js';
 export { WebGpuUnavailableError, GpuUnsupportedElementError, GpuConfigurationMismatchError, GpuLimitError } from './errors.js';
+export { createTracker, type Tracker, type TrackerBackend, type CreateTrackerOptions } from './tracker.js';
+export { ParallelCpuTracker, ParallelTrackingError, type ParallelTrackerOptions } from '../engine/parallel/index.js';
+export { LLVMPIPE_LOOP_BUDGET, POSITION_LOOPS } from './webgpu-tracker.js';

@@ -1,0 +1,1 @@
+export { ParallelCpuTracker, ParallelTrackingError, type ParallelTrackerOptions } from './parallel-tracker.js';

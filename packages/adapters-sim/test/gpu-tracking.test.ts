@@ -1,0 +1,129 @@
+/**
+ * WebGPU tracking against the CPU engine and pyAT, on every shared lattice (the software
+ * renderer in CI: Mesa llvmpipe through Dawn's OpenGL ES backend). WebGPU must open: a
+ * missing adapter fails these tests with the reason.
+ *
+ * Tolerances (absolute, particles of the reference sets, amplitudes up to 1e-3), the same
+ * against pyAT's reference values and against the CPU engine:
+ * - float-float ('ff', default): one turn element by element 1e-13 (measured <= 4e-15),
+ *   100 turns 1e-10 (pyAT's own tolerance for the CPU engine);
+ * - float32 ('f32'): one turn element by element 2e-7, the 1000 particles over 2 turns
+ *   3e-7, 100 turns 5e-4 (float32 phase errors grow with the turns);
+ * - losses: the same particles lost, at the same turn and element (gpu-losses.test.ts).
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compileLattice, coordsToRows, particlesFromRows, track, type CompiledLattice, type Lattice } from '@mlayer/adapters-sim/engine';
+import { openWebGpu, WebGpuTracker, type WebGpuContext } from '@mlayer/adapters-sim/gpu';
+
+const SHARED = resolve(__dirname, '../../../../shared');
+
+interface TrackingRef {
+  nturns: number;
+  r_initial: number[][];
+  element_by_element: { r_initial: number[][]; coords: number[][][] };
+  turn_by_turn_100: { coords: number[][][]; r_after_100_turns: number[][] };
+}
+
+function cases(): { name: string; lattice: string; tracking: string }[] {
+  const dirs = readdirSync(join(SHARED, 'lattices'), { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => join(SHARED, 'lattices', d.name));
+  dirs.push(join(SHARED, 'facilities', 'diamond-i04'));
+  const out = [];
+  for (const dir of dirs) {
+    const files = readdirSync(dir);
+    const lat = files.find((f) => f.endsWith('_4d.atjson.json'));
+    const trk = files.find((f) => /_tracking_\d+t\.json$/.test(f));
+    if (lat && trk) out.push({ name: lat.replace('_4d.atjson.json', ''), lattice: join(dir, lat), tracking: join(dir, trk) });
+  }
+  return out;
+}
+
+function compile(path: string): CompiledLattice {
+  const json = JSON.parse(readFileSync(path, 'utf8')) as Lattice;
+  return compileLattice({ elements: json.elements, properties: json.properties });
+}
+
+function maxAbsDiff(a: Float64Array, b: Float64Array): number {
+  let worst = 0;
+  for (let j = 0; j < a.length; j++) {
+    if (Number.isNaN(a[j]) !== Number.isNaN(b[j])) return Infinity;
+    if (!Number.isNaN(a[j])) worst = Math.max(worst, Math.abs(a[j] - b[j]));
+  }
+  return worst;
+}
+
+function rowsDiff(got: Float64Array, want: number[][]): number {
+  const rows = coordsToRows(got, want.length);
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) for (let k = 0; k < 6; k++) worst = Math.max(worst, Math.abs(rows[i][k] - want[i][k]));
+  return worst;
+}
+
+let ctx: WebGpuContext;
+beforeAll(async () => {
+  // Fails (does not skip) when WebGPU cannot open: CI installs the Mesa packages for this.
+  ctx = await openWebGpu({ require: 'any' });
+  console.log(`WebGPU adapter: ${ctx.adapter.device} / ${ctx.adapter.description} (${ctx.adapter.backend}, hardware: ${ctx.adapter.hardware})`);
+});
+afterAll(() => ctx?.destroy());
+
+const all = cases();
+
+describe('shared lattices on WebGPU', () => {
+  it('finds the shared lattices', () => {
+    expect(all.map((c) => c.name).sort()).toEqual(['australian_synchrotron', 'dba', 'diamond_i04', 'hmba', 'thomx']);
+  });
+});
+
+describe.each(all)('$name', ({ lattice, tracking }) => {
+  const ref = JSON.parse(readFileSync(tracking, 'utf8')) as TrackingRef;
+  const compiled = compile(lattice);
+  const N = compiled.elements.length;
+  const refpts = Array.from({ length: N + 1 }, (_, i) => i);
+
+  for (const [precision, tol] of [['ff', 1e-13], ['f32', 2e-7]] as const) {
+    it(`${precision}: 5 particles element by element over one turn (${tol})`, async () => {
+      const tracker = await WebGpuTracker.create(ctx, compiled, { precision });
+      const p = particlesFromRows(ref.element_by_element.r_initial);
+      const res = await tracker.track(p, { turns: 1, refpts });
+      const cpu = track(compiled, particlesFromRows(ref.element_by_element.r_initial), { turns: 1, refpts });
+      let vsCpu = 0;
+      let vsPyat = 0;
+      for (let e = 0; e <= N; e++) {
+        vsCpu = Math.max(vsCpu, maxAbsDiff(res.record![0][e], cpu.record![0][e]));
+        vsPyat = Math.max(vsPyat, rowsDiff(res.record![0][e], ref.element_by_element.coords[e]));
+      }
+      console.log(`${precision} one turn: max |gpu - cpu| ${vsCpu.toExponential(2)}, |gpu - pyAT| ${vsPyat.toExponential(2)}`);
+      expect(vsCpu).toBeLessThanOrEqual(tol);
+      expect(vsPyat).toBeLessThanOrEqual(tol);
+      expect(Array.from(res.lostTurn)).toEqual(Array.from(cpu.lostTurn));
+    }, 300_000);
+  }
+
+  for (const [precision, tol] of [['ff', 1e-10], ['f32', 5e-4]] as const) {
+    it(`${precision}: 5 particles turn by turn over 100 turns (${tol})`, async () => {
+      const tracker = await WebGpuTracker.create(ctx, compiled, { precision });
+      const p = particlesFromRows(ref.element_by_element.r_initial);
+      const res = await tracker.track(p, { turns: 100, refpts: [0] });
+      let worst = 0;
+      for (let t = 0; t < 100; t++) worst = Math.max(worst, rowsDiff(res.record![t][0], ref.turn_by_turn_100.coords[t]));
+      worst = Math.max(worst, rowsDiff(res.coords, ref.turn_by_turn_100.r_after_100_turns));
+      console.log(`${precision} 100 turns: max |gpu - pyAT| ${worst.toExponential(2)}`);
+      expect(worst).toBeLessThanOrEqual(tol);
+    }, 300_000);
+  }
+
+  it('f32: the 1000 reference particles over 2 turns (3e-7)', async () => {
+    const rows = ref.r_initial[0].map((_, i) => ref.r_initial.map((coord) => coord[i]));
+    const tracker = await WebGpuTracker.create(ctx, compiled, { precision: 'f32' });
+    const res = await tracker.track(particlesFromRows(rows), { turns: 2 });
+    const cpu = track(compiled, particlesFromRows(rows), { turns: 2 });
+    const worst = maxAbsDiff(res.coords, cpu.coords);
+    console.log(`f32 1000 particles x 2 turns: max |gpu - cpu| ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(3e-7);
+    expect(Array.from(res.lostTurn)).toEqual(Array.from(cpu.lostTurn));
+  }, 300_000);
+});
