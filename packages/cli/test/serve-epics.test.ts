@@ -313,6 +313,25 @@ describe('mlayer serve --protocol epics (command line)', () => {
   });
 });
 
+describe('mlayer serve --protocol epics --pva', () => {
+  it('serves the PVs over PV Access too (softIocPVA): a pva:// write reaches the twin', async () => {
+    const pva = await serveEpics({ facility: facilityFile, pva: true, overlay: join(dir, 'pva.epics.yaml') });
+    const client = await openEpicsMode(pva.overlay, 'epics');
+    try {
+      expect(pva.clientEnv).toMatchObject({ EPICS_PVA_ADDR_LIST: '127.0.0.1', EPICS_PVA_SERVER_PORT: String(pva.ports.pva) });
+      const cs = client.controlSystem;
+      const [k] = await cs.read(['pva://TX:Q01-2:SETK']);
+      expect(k.value).toBe((await pva.twin.family('QUAD').get({ field: 'setpoint' }))[1]);
+      await cs.write([{ channel: 'pva://TX:HCM02-1:SETI', value: -1.25 }], { wait: true });
+      await eventually(async () => (await pva.twin.family('HCM').get({ field: 'setpoint' }))[2] === -1.25, () => 'the twin did not follow the PVA write');
+      await eventually(async () => (await cs.read(['pva://TX:HCM02-1:I']))[0].value === -1.25, () => 'the readback over PVA did not follow');
+    } finally {
+      await client.close();
+      await pva.stop();
+    }
+  });
+});
+
 async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
   let stdout = '';
   const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
