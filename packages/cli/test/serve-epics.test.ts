@@ -1,7 +1,7 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFacility, type Accelerator } from '@mlayer/core';
 import { correctOrbit, loadOrm, measureOrm } from '@mlayer/orbit';
@@ -314,8 +314,15 @@ describe('mlayer serve --protocol epics (command line)', () => {
 });
 
 describe('mlayer serve --protocol epics --pva', () => {
-  it('serves the PVs over PV Access too (softIocPVA): a pva:// write reaches the twin', async () => {
-    const pva = await serveEpics({ facility: facilityFile, pva: true, overlay: join(dir, 'pva.epics.yaml') });
+  it('serves the PVs over PV Access too (softIocPVA): a pva:// write reaches the twin; BPMy throttled to its updateRate', async () => {
+    // The same facility with a BPMy update rate below the twin's 20 Hz.
+    const doc = parse(readFileSync(facilityFile, 'utf8')) as { families: { BPMy: { fields: { monitor: { updateRate?: number } } } } };
+    doc.families.BPMy.fields.monitor.updateRate = 5;
+    const file = join(dir, 'pva-facility.yaml');
+    writeFileSync(file, stringify(doc));
+    const lines: string[] = [];
+    const pva = await serveEpics({ facility: file, pva: true, overlay: join(dir, 'pva.epics.yaml'), log: (l) => lines.push(l) });
+    expect(lines).toContain(`readbacks and monitors published at the twin's update rate, 20 Hz; ${bpmElements().length} at their fields' lower updateRate`);
     const client = await openEpicsMode(pva.overlay, 'epics');
     try {
       expect(pva.clientEnv).toMatchObject({ EPICS_PVA_ADDR_LIST: '127.0.0.1', EPICS_PVA_SERVER_PORT: String(pva.ports.pva) });

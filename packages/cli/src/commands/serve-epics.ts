@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
+import { TwinSettingsSchema } from '@mlayer/adapters-sim';
 import { EpicsControlSystem, SoftIoc, ensureEpicsBase, generateDb, loopbackEpicsEnv, type IocPorts } from '@mlayer/adapters-epics';
 import { openAccelerator } from '../context.js';
 import { resolveFacilityPath } from '../facility-path.js';
@@ -136,8 +137,17 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     await sink.read(naming.channels.map((c) => c.served), { timeout: Math.max(timeout, 30_000) }).catch((e: unknown) => {
       throw new MlayerError(`the IOC does not serve every PV: ${(e as Error).message}`, { cause: e });
     });
+    // The twin publishes every monitored channel at its own update rate; a field that declares a lower rate is throttled to it.
+    const twinRate = TwinSettingsSchema.parse(facility.config.controlSystems[twinName].settings).updateRate;
     const period = new Map<string, number>();
-    for (const c of naming.channels) if (c.field !== 'setpoint' && c.updateRate !== undefined) period.set(c.twin, 1000 / c.updateRate);
+    const tooFast = new Set<string>();
+    for (const c of naming.channels) {
+      if (c.field === 'setpoint' || c.updateRate === undefined) continue;
+      if (c.updateRate < twinRate) period.set(c.twin, 1000 / c.updateRate);
+      else if (c.updateRate > twinRate) tooFast.add(`${c.family} ${c.field} (${c.updateRate} Hz)`);
+    }
+    log(`readbacks and monitors published at the twin's update rate, ${twinRate} Hz${period.size > 0 ? `; ${period.size} at their fields' lower updateRate` : ''}`);
+    if (tooFast.size > 0) log(`published at ${twinRate} Hz, the twin's update rate, not faster: ${[...tooFast].join(', ')}`);
     const source = new ThrottledMonitors(twinCs, (channel) => period.get(channel));
     const pairs: BridgePair[] = naming.channels.map((c) =>
       bridgeDirection(c.field) === 'to-source'
