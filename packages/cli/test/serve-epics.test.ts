@@ -278,6 +278,48 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
   });
 });
 
+describe('mlayer serve --protocol epics: a long IOC outage', () => {
+  it('a measurement aborted by an outage longer than the client timeout restores its correctors once the IOC is back', async () => {
+    const outage = await serveEpics({ facility: facilityFile, errors, seed: SEED, restartOnExit: false, overlay: join(dir, 'outage.epics.yaml') });
+    const acc = await openEpicsMode(outage.overlay, 'epics');
+    try {
+      const hcm0 = await outage.twin.family('HCM').get({ field: 'setpoint' });
+      const vcm0 = await outage.twin.family('VCM').get({ field: 'setpoint' });
+      const t0 = Date.now();
+      const run = measureOrm(acc, { kick: 0.2, average: 1 }).then(
+        () => 'completed',
+        (e: unknown) => `failed: ${(e as Error).message}`,
+      );
+      await new Promise((r) => setTimeout(r, 1500));
+      await outage.ioc.kill('SIGKILL');
+      const atKill = [...(await outage.twin.family('HCM').get({ field: 'setpoint' })), ...(await outage.twin.family('VCM').get({ field: 'setpoint' }))].filter((v) => v !== 0).length;
+      // Down for 6 s, longer than the 5 s client timeout: the measurement cannot ride through.
+      await new Promise((r) => setTimeout(r, 6000));
+      expect(outage.ioc.running).toBe(false);
+      expect(outage.restarts).toBe(0);
+      await outage.restartIoc();
+      const outcome = await run;
+      console.log(`measurement with a 6 s IOC outage ${1500} ms in (${atKill} corrector(s) stepped in the twin then): ${outcome} after ${Date.now() - t0} ms`);
+      expect(outcome).toMatch(/^failed: .*(timed? ?out|disconnected)/i);
+      // Every corrector is back where it was, on the IOC (set point and readback) and in the twin.
+      for (const [fam, v0] of [['HCM', hcm0], ['VCM', vcm0]] as const) {
+        let last = '';
+        await eventually(
+          async () => {
+            const [sp, rb, tw] = await Promise.all([acc.family(fam).get({ field: 'setpoint' }), acc.family(fam).get({ field: 'readback' }), outage.twin.family(fam).get({ field: 'setpoint' })]);
+            last = `IOC ${Array.from(sp)}, readback ${Array.from(rb)}, twin ${Array.from(tw)}`;
+            return Array.from(v0).every((v, i) => sp[i] === v && rb[i] === v && tw[i] === v);
+          },
+          () => `${fam}: ${last} vs ${Array.from(v0)}`,
+        );
+      }
+    } finally {
+      await acc.close();
+      await outage.stop();
+    }
+  });
+});
+
 describe('mlayer serve --protocol epics (command line)', () => {
   it('serves until SIGINT, prints the client environment, and stops its IOC by PID', async () => {
     const overlay = join(dir, 'cli.epics.yaml');
