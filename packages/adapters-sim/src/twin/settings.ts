@@ -21,6 +21,8 @@ export const TwinSettingsSchema = z
     seed: z.number().int().default(1),
     /** Default timeout of reads and writes with wait, ms. */
     timeout: z.number().positive().default(5000),
+    /** Tracking backend for the twin's tracking (see createTracker in @mlayer/adapters-sim/gpu); absent: 'auto'. */
+    backend: z.enum(['cpu', 'webgpu', 'auto']).optional(),
   })
   .strict();
 export type TwinSettings = z.infer<typeof TwinSettingsSchema>;
