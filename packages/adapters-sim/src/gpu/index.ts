@@ -11,3 +11,4 @@ export { WebGpuUnavailableError, GpuUnsupportedElementError, GpuConfigurationMis
 export { createTracker, type Tracker, type TrackerBackend, type CreateTrackerOptions } from './tracker.js';
 export { ParallelCpuTracker, ParallelTrackingError, type ParallelTrackerOptions } from '../engine/parallel/index.js';
 export { LLVMPIPE_LOOP_BUDGET, POSITION_LOOPS } from './webgpu-tracker.js';
+export { closedOrbits4, tunesFromOrbits, orbitResponses, type BatchOrbit, type BatchOrbitOptions, type BatchOrmOptions, type OrbitResponse } from './batch.js';

@@ -70,8 +70,11 @@ interface ElementPart {
   loopCost: number;
 }
 
-/** Loop iterations charged to one evaluation of sinCos/sinhCosh (halving and doubling loops). */
-const TRIG_LOOPS = 30;
+/**
+ * Loop iterations of one sinCos/sinhCosh in the kernel: at most 6 halvings (and their exit
+ * test) and 6 doublings; arguments beyond 16 lose accuracy rather than loop longer.
+ */
+const TRIG_LOOPS = 13;
 
 function sliceLoops(steps: number, mo: number): number {
   return 1 + steps * (1 + 3 * (mo + 1));

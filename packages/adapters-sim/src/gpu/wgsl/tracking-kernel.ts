@@ -95,11 +95,13 @@ fn exitFrame(fo: u32, fl: u32) {
   if ((fl & F_T2) != 0u) { addT(t2); }
 }
 
-// ---- elementary functions for small arguments (halving + Taylor + doubling) ----
+// ---- elementary functions (at most 6 halvings to |v| <= 0.25, Taylor to v^19, doublings) ----
+// Bounded loops: llvmpipe counts loop iterations (see LLVMPIPE_LOOP_BUDGET); arguments above 16
+// keep |v| > 0.25 in the series and lose accuracy (the kernel's arguments are far smaller).
 fn sinCos(u: R) -> array<R, 2> {
   var v = u;
   var m = 0u;
-  while (abs(HI(v)) > 0.25 && m < 60u) { v = MF(v, 0.5); m = m + 1u; }
+  while (abs(HI(v)) > 0.25 && m < 6u) { v = MF(v, 0.5); m = m + 1u; }
   let v2 = SQ(v);
   var s = ONE();
   var c = ONE();
@@ -116,7 +118,7 @@ ${unroll(9, (j) => `  s = S(ONE(), M(D(v2, F(${(18 - 2 * j) * (19 - 2 * j)}.0)),
 fn sinhCosh(u: R) -> array<R, 2> {
   var v = u;
   var m = 0u;
-  while (abs(HI(v)) > 0.25 && m < 60u) { v = MF(v, 0.5); m = m + 1u; }
+  while (abs(HI(v)) > 0.25 && m < 6u) { v = MF(v, 0.5); m = m + 1u; }
   let v2 = SQ(v);
   var s = ONE();
   var c = ONE();
