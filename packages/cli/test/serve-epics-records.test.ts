@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadFacility, type Sample } from '@mlayer/core';
 import { MemoryControlSystem } from '@mlayer/core/testing';
 import { generateDb } from '@mlayer/adapters-epics';
-import { DEFAULT_PRECISION, epicsDescriptions, epicsNaming } from '../src/serve/epics-records.js';
+import { DEFAULT_PRECISION, epicsDescriptions, epicsNaming, settleRecords } from '../src/serve/epics-records.js';
 import { ThrottledMonitors } from '../src/serve/throttled-monitors.js';
 import { CM_LIMITS, epicsFacilityFile } from './serve-epics-fixture.js';
 
@@ -70,6 +70,18 @@ describe('epicsNaming', () => {
     const n = epicsNaming(f, 'twin', 'other');
     expect(n.channels.find((c) => c.served === 'HCM:setpoint:1:2')).toMatchObject({ twin: 'HCM:1:2:SP', field: 'setpoint' });
     expect(() => epicsNaming(loadFacility(epicsFacilityFile()), 'twin', 'twin')).toThrow(/control system 'twin' is of type 'twin', not epics/);
+  });
+
+  it('links every set point to a settle record that delays its put-callback (calcout ODLY)', () => {
+    const n = epicsNaming(loadFacility(epicsFacilityFile()), 'twin', 'epics');
+    const all = settleRecords(epicsDescriptions(n.channels, new Map()), n.channels, 0.25);
+    const setpoints = n.channels.filter((c) => c.field === 'setpoint');
+    expect(all).toHaveLength(n.channels.length + setpoints.length);
+    const db = generateDb(all);
+    expect(db).toMatch(/record\(ao, "TX:HCM01-2:SETI"\) \{[^}]*field\(FLNK, "TX:HCM01-2:SETI:MLAYER_SETTLE"\)/);
+    expect(db).toMatch(/record\(calcout, "TX:HCM01-2:SETI:MLAYER_SETTLE"\) \{[^}]*field\(ODLY, "0.25"\)/);
+    expect(db).not.toContain('TX:HCM01-2:I:MLAYER_SETTLE');
+    expect(settleRecords(epicsDescriptions(n.channels, new Map()), n.channels, 0)).toHaveLength(n.channels.length);
   });
 
   it('leaves a non-finite present value out of the initial values', () => {

@@ -129,7 +129,9 @@ def orbit(n=6):
     return [sum(c) / n for c in zip(*rows)]
 v0 = sp.get(use_monitor=False)
 before = orbit()
+t0 = time.time()
 sp.put(v0 + ${step}, wait=True)
+put = time.time() - t0
 t0 = time.time()
 while rb.get(use_monitor=False) != v0 + ${step}:
     if time.time() - t0 > 20: raise RuntimeError('readback did not follow')
@@ -138,8 +140,10 @@ after = orbit()
 # A value past the drive limit is clamped by the ao record (EPICS semantics); the twin follows the clamped value.
 sp.put(${CM_LIMITS[1] + 2}, wait=True)
 clamped = sp.get(use_monitor=False)
-print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped}))`,
-    )) as { v0: number; before: number[]; after: number[]; clamped: number };
+print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped, 'put': put}))`,
+    )) as { v0: number; before: number[]; after: number[]; clamped: number; put: number };
+    // The put-callback completes after the settle time (2 periods of the twin's 20 Hz + 50 ms).
+    expect(r.put).toBeGreaterThanOrEqual(0.15 - 0.01);
     expect(r.v0).toBe(0);
     expect(r.clamped).toBe(CM_LIMITS[1]);
     await eventually(
@@ -238,7 +242,10 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
         const diff = Math.max(...fa.map((v, i) => Math.abs(v - fb[i])));
         console.log(`plane ${p}: rms ${a.rmsInitial[p]!.toExponential(2)} -> twin ${a.rmsFinal[p]!.toExponential(2)}, epics ${b.rmsFinal[p]!.toExponential(2)} m; largest BPM difference ${diff.toExponential(2)} m (noise ${BPM_NOISE} m); correction over EPICS ${tCorrect} ms`);
         expect(b.rmsInitial[p]).toBeCloseTo(a.rmsInitial[p]!, 5);
-        expect(diff).toBeLessThan(10 * BPM_NOISE);
+        // Same corrected orbit within the reading noise as three correction steps amplify it (singular values kept down to
+        // 1e-3 of the largest; correctors at their limits scaled): a few microns, against a 2e-4 m orbit before correction.
+        expect(diff).toBeLessThan(25 * BPM_NOISE);
+        expect(Math.abs(b.rmsFinal[p]! - a.rmsFinal[p]!)).toBeLessThan(0.1 * a.rmsFinal[p]!);
         expect(b.rmsFinal[p]!).toBeLessThan(a.rmsInitial[p]! / 3);
       }
       // Same corrector settings within what the noise moves them; the IOC and the twin behind it agree.

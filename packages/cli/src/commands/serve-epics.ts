@@ -7,7 +7,7 @@ import { TwinSettingsSchema } from '@mlayer/adapters-sim';
 import { EpicsControlSystem, SoftIoc, ensureEpicsBase, generateDb, loopbackEpicsEnv, type IocPorts } from '@mlayer/adapters-epics';
 import { openAccelerator } from '../context.js';
 import { resolveFacilityPath } from '../facility-path.js';
-import { bridgeDirection, epicsDescriptions, epicsNaming, type EpicsServedChannel } from '../serve/epics-records.js';
+import { bridgeDirection, epicsDescriptions, epicsNaming, settleRecords, type EpicsServedChannel } from '../serve/epics-records.js';
 import { writeFacilityOverlay } from '../serve/facility-overlay.js';
 import { controlSystemOfType } from '../serve/served-channels.js';
 import { ThrottledMonitors } from '../serve/throttled-monitors.js';
@@ -32,6 +32,12 @@ export interface ServeEpicsOptions {
   readonly ports?: IocPorts;
   /** Start the IOC again (with the twin's present values) when it exits unexpectedly (default true). */
   readonly restartOnExit?: boolean;
+  /**
+   * Seconds a client's put-callback on a set point takes to complete (default: two
+   * periods of the twin's update rate plus 50 ms), so that a client which waits for
+   * completion then reads the orbit and readbacks that follow; 0 completes at once.
+   */
+  readonly settle?: number;
   /** Timeout of the bridge's reads and writes, ms (default 5000). */
   readonly timeout?: number;
   readonly log?: (line: string) => void;
@@ -108,10 +114,13 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     }
     const twinCs = acc.controlSystem;
     const twinChannels = naming.channels.map((c) => c.twin);
+    const twinRate = TwinSettingsSchema.parse(facility.config.controlSystems[twinName].settings).updateRate;
+    const settle = options.settle ?? 2 / twinRate + 0.05;
+    if (!(settle >= 0) || !Number.isFinite(settle)) throw new MlayerError(`settle: must be a finite number of seconds >= 0 (got ${settle})`);
     const database = async (): Promise<string> => {
       const samples = await twinCs.read(twinChannels);
       const values = new Map<string, ChannelValue>(naming.channels.map((c, i) => [c.served, samples[i].value]));
-      return generateDb(epicsDescriptions(naming.channels, values));
+      return generateDb(settleRecords(epicsDescriptions(naming.channels, values), naming.channels, settle));
     };
 
     // The IOC, on loopback, its own ports.
@@ -138,7 +147,6 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
       throw new MlayerError(`the IOC does not serve every PV: ${(e as Error).message}`, { cause: e });
     });
     // The twin publishes every monitored channel at its own update rate; a field that declares a lower rate is throttled to it.
-    const twinRate = TwinSettingsSchema.parse(facility.config.controlSystems[twinName].settings).updateRate;
     const period = new Map<string, number>();
     const tooFast = new Set<string>();
     for (const c of naming.channels) {
@@ -212,6 +220,7 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     );
     const clientEnv = clientVariables(ioc.ports, pva);
     log(`IOC pid ${ioc.pid} serving ${naming.channels.length} PVs on 127.0.0.1 (IOC up in ${tIoc} ms, bridged in ${tReady} ms)`);
+    if (settle > 0) log(`a put-callback on a set point completes ${Math.round(settle * 1000)} ms after the write (the twin's orbit and readback are on the IOC by then)`);
     log('environment for EPICS clients (caget, pyepics, ...):');
     for (const [k, v] of Object.entries(clientEnv)) log(`  export ${k}=${v}`);
     log(`facility overlay: ${overlay} (mlayer --facility ${overlay} --mode ${epicsName} ...)`);

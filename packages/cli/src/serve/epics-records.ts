@@ -86,6 +86,32 @@ export function epicsDescriptions(channels: readonly EpicsServedChannel[], value
   });
 }
 
+/** Suffix of the record each set point forward-links to (see settleRecords). */
+export const SETTLE_SUFFIX = ':MLAYER_SETTLE';
+
+/**
+ * Makes a client's put-callback on a set point complete only `seconds` after the
+ * record processed, the time the bridge needs to reach the twin and bring back the
+ * orbit and readback that follow (a power supply's completion, as asynchronous
+ * device support would report it): each set point forward-links to a calcout
+ * record (`<PV>:MLAYER_SETTLE`) that stays active for its output delay (ODLY).
+ */
+export function settleRecords(descriptions: readonly IocChannelDescription[], channels: readonly EpicsServedChannel[], seconds: number): IocChannelDescription[] {
+  if (!(seconds > 0)) return [...descriptions];
+  const setpoints = new Set(channels.filter((c) => c.field === 'setpoint').map((c) => c.served));
+  const out: IocChannelDescription[] = [];
+  for (const d of descriptions) {
+    if (!setpoints.has(d.name)) {
+      out.push(d);
+      continue;
+    }
+    const settle = `${d.name}${SETTLE_SUFFIX}`;
+    out.push({ ...d, fields: { ...d.fields, FLNK: settle } });
+    out.push({ name: settle, type: 'double', recordType: 'calcout', description: `settle of ${d.name}`, fields: { CALC: '0', OOPT: 'Every Time', ODLY: seconds } });
+  }
+  return out;
+}
+
 /** Which way the bridge moves a field's values: client set points to the twin, the rest to the IOC. */
 export function bridgeDirection(field: FieldName): 'to-source' | 'to-sink' {
   return field === 'setpoint' ? 'to-source' : 'to-sink';
