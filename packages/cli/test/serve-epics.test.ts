@@ -351,7 +351,7 @@ describe('mlayer serve --protocol epics (command line)', () => {
       return true;
     });
     let code: number | undefined;
-    const running = main(['node', 'mlayer', '--facility', facilityFile, 'serve', '--protocol', 'epics', '--errors', errors, '--seed', String(SEED), '--overlay', overlay]).then((c) => (code = c));
+    const running = main(['node', 'mlayer', '--facility', facilityFile, 'serve', '--protocol', 'epics', '--errors', errors, '--seed', String(SEED), '--settle', '0.3', '--overlay', overlay]).then((c) => (code = c));
     try {
       const deadline = Date.now() + 120_000;
       while (!stdout.includes('serving; Ctrl-C stops') && code === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -360,6 +360,7 @@ describe('mlayer serve --protocol epics (command line)', () => {
     }
     expect(code).toBeUndefined();
     expect(stdout).toContain(`error set ${errors}, seed ${SEED}`);
+    expect(stdout).toContain('a put-callback on a set point completes 300 ms after the write');
     const port = /export EPICS_CA_SERVER_PORT=(\d+)/.exec(stdout)?.[1];
     const pid = Number(/IOC pid (\d+)/.exec(stdout)?.[1]);
     expect(port).toBeDefined();

@@ -264,7 +264,10 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
 
 /** `mlayer serve --protocol epics`. */
 export const serveEpicsCommand = async (o: ServeOptions, log: (line: string) => void): Promise<Served> => {
-  const served = await serveEpics({ facility: o.facility, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, seed: o.seed, overlay: o.overlay, pva: o.protocolOptions.pva === true, log });
+  const text = o.protocolOptions.settle;
+  const settle = typeof text === 'string' ? Number(text) : undefined;
+  if (settle !== undefined && !(Number.isFinite(settle) && settle >= 0)) throw new MlayerError(`--settle: '${String(text)}' is not a number of seconds >= 0`);
+  const served = await serveEpics({ facility: o.facility, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, seed: o.seed, overlay: o.overlay, pva: o.protocolOptions.pva === true, settle, log });
   return {
     summary: { protocol: 'epics', env: served.clientEnv, overlay: served.overlay, controlSystem: served.controlSystem, iocPid: served.ioc.pid, pvs: served.channels.map((c) => ({ family: c.family, name: c.name, field: c.field, pv: c.served })) },
     stop: () => served.stop(),

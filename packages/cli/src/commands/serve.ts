@@ -63,12 +63,13 @@ export function registerServeCommand(program: Command): void {
     .requiredOption('-p, --protocol <name>', `protocol: ${Object.keys(PROTOCOLS).join(', ')}`)
     .option('--tango-host <host:port>', 'TANGO: register the devices in this database (default: start a private one on loopback)')
     .option('--pva', 'EPICS: serve PV Access too (softIocPVA)', false)
+    .option('--settle <seconds>', "EPICS: a put-callback on a set point completes this long after the write (default: two of the twin's update periods + 0.05)")
     .option('-s, --seed <n>', 'seed of the error set (default 1; needs --errors)')
     .option('-e, --errors <file>', 'error set (YAML) applied to the twin at start')
     .option('--twin <name>', 'twin control system of the facility (default: the first of type twin)')
     .option('--control-system <name>', 'name of the served control system in the overlay')
     .option('--overlay <file>', 'where to write the facility overlay (the facility plus the served control system)')
-    .action(async (o: { protocol: string; tangoHost?: string; pva: boolean; seed: string; errors?: string; twin?: string; controlSystem?: string; overlay?: string }, cmd: Command) => {
+    .action(async (o: { protocol: string; tangoHost?: string; pva: boolean; settle?: string; seed: string; errors?: string; twin?: string; controlSystem?: string; overlay?: string }, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const load = PROTOCOLS[o.protocol];
       if (!load) throw new MlayerError(`--protocol: unknown protocol '${o.protocol}'; known: ${Object.keys(PROTOCOLS).join(', ')}`);
@@ -81,7 +82,7 @@ export function registerServeCommand(program: Command): void {
       };
       const stop = termination();
       try {
-        const served = await (await load())({ facility: g.facility, twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva }, json: !!g.json }, log);
+        const served = await (await load())({ facility: g.facility, twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva, settle: o.settle }, json: !!g.json }, log);
         if (g.json) process.stdout.write(`${JSON.stringify(served.summary)}\n`);
         log('serving; Ctrl-C stops');
         const sig = await stop.done;
