@@ -5,8 +5,10 @@
 //  1. start-up: twin + IOC + bridge (every PV connected and copied), ms;
 //  2. steady state for BENCH_SECONDS (default 10): PVs written to the IOC per second, CPU of this
 //     process (twin + bridge) and of the IOC, ms per second;
-//  3. latency: a client's set-point write (put-callback) until the client sees the IOC's readback
-//     reach it (the bridge writes BPMs before readbacks), median of 7 writes.
+//  3. latency: a client's set-point write with put-callback (completes after the settle time,
+//     2 twin update periods + 50 ms = 250 ms at Diamond's 10 Hz) until the client sees the IOC's
+//     readback reach it (the bridge writes BPMs before readbacks), median of 7 writes; and the
+//     put-callback alone.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EpicsControlSystem } from '@mlayer/adapters-epics';
@@ -48,10 +50,12 @@ try {
   const rb = served.channels.find((c) => c.family === 'HSTR' && c.field === 'readback' && c.deviceIndex === sp.deviceIndex);
   const [v0] = await client.read([sp.served]);
   const latencies = [];
+  const puts = [];
   for (let k = 1; k <= 7; k++) {
     const target = v0.value + (k % 2 ? 0.5 : -0.5);
     const a = performance.now();
     await client.write([{ channel: sp.served, value: target }], { wait: true });
+    puts.push(performance.now() - a);
     for (;;) {
       const [r] = await client.read([rb.served]);
       if (r.value === target) break;
@@ -67,7 +71,7 @@ try {
   console.log(`  start-up (twin with errors, IOC, every PV connected and copied): ${f(tStart)} ms`);
   console.log(`  steady state over ${wall.toFixed(1)} s: ${f((s1.toSink - s0.toSink) / wall)} PV writes/s to the IOC, ${f((s1.unchanged - s0.unchanged) / wall)} unchanged samples/s dropped`);
   console.log(`  CPU: twin + bridge ${f((cpu.user + cpu.system) / 1000 / wall)} ms/s, IOC ${f(iocMs / wall)} ms/s (1000 ms/s = one core)`);
-  console.log(`  set point -> readback on the IOC: median ${f(median(latencies))} ms (min ${f(Math.min(...latencies))}, max ${f(Math.max(...latencies))}) over 7 writes`);
+  console.log(`  set point put-callback: median ${f(median(puts))} ms; set point -> readback on the IOC: median ${f(median(latencies))} ms (min ${f(Math.min(...latencies))}, max ${f(Math.max(...latencies))}) over 7 writes`);
   console.log(`load average at the end: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} (2-core shared machine)`);
 } finally {
   await served.stop();
