@@ -388,6 +388,8 @@ describe('mlayer serve --protocol epics --pva', () => {
     const lines: string[] = [];
     const pva = await serveEpics({ facility: file, pva: true, overlay: join(dir, 'pva.epics.yaml'), log: (l) => lines.push(l) });
     expect(lines).toContain(`readbacks and monitors published at the twin's update rate, 20 Hz; ${bpmElements().length} at their fields' lower updateRate`);
+    // Set points complete after two periods of the slowest rate (5 Hz) + 50 ms.
+    expect(lines).toContain('a put-callback on a set point completes 450 ms after the write (the twin\'s orbit and readback are on the IOC by then)');
     const client = await openEpicsMode(pva.overlay, 'epics');
     try {
       expect(pva.clientEnv).toMatchObject({ EPICS_PVA_ADDR_LIST: '127.0.0.1', EPICS_PVA_SERVER_PORT: String(pva.ports.pva) });

@@ -34,7 +34,7 @@ export interface ServeEpicsOptions {
   readonly restartOnExit?: boolean;
   /**
    * Seconds a client's put-callback on a set point takes to complete (default: two
-   * periods of the twin's update rate plus 50 ms), so that a client which waits for
+   * periods of the slowest publication rate, the twin's or a field's, plus 50 ms), so that a client which waits for
    * completion then reads the orbit and readbacks that follow; 0 completes at once.
    */
   readonly settle?: number;
@@ -115,7 +115,9 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     const twinCs = acc.controlSystem;
     const twinChannels = naming.channels.map((c) => c.twin);
     const twinRate = TwinSettingsSchema.parse(facility.config.controlSystems[twinName].settings).updateRate;
-    const settle = options.settle ?? 2 / twinRate + 0.05;
+    // Slowest publication: the twin's rate, or a field's lower updateRate.
+    const slowest = Math.min(twinRate, ...naming.channels.flatMap((c) => (c.field !== 'setpoint' && c.updateRate !== undefined ? [c.updateRate] : [])));
+    const settle = options.settle ?? 2 / slowest + 0.05;
     if (!(settle >= 0) || !Number.isFinite(settle)) throw new MlayerError(`settle: must be a finite number of seconds >= 0 (got ${settle})`);
     const database = async (): Promise<string> => {
       const samples = await twinCs.read(twinChannels);

@@ -63,7 +63,7 @@ export function registerServeCommand(program: Command): void {
     .requiredOption('-p, --protocol <name>', `protocol: ${Object.keys(PROTOCOLS).join(', ')}`)
     .option('--tango-host <host:port>', 'TANGO: register the devices in this database (default: start a private one on loopback)')
     .option('--pva', 'EPICS: serve PV Access too (softIocPVA)', false)
-    .option('--settle <seconds>', "EPICS: a put-callback on a set point completes this long after the write (default: two of the twin's update periods + 0.05)")
+    .option('--settle <seconds>', "EPICS: a put-callback on a set point completes this long after the write (default: two periods of the slowest update rate + 0.05)")
     .option('-s, --seed <n>', 'seed of the error set (default 1; needs --errors)')
     .option('-e, --errors <file>', 'error set (YAML) applied to the twin at start')
     .option('--twin <name>', 'twin control system of the facility (default: the first of type twin)')
