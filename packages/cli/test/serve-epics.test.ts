@@ -209,7 +209,8 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
         expect(summary.rmsInitial[p]).toBeCloseTo(a.rmsInitial[p]!, 5);
         // Same corrected rms within the reading noise (amplified by the small singular values kept).
         expect(Math.abs(summary.rmsFinal[p] - a.rmsFinal[p]!)).toBeLessThan(10 * BPM_NOISE);
-        expect(summary.rmsFinal[p]).toBeLessThan(summary.rmsInitial[p] / 2);
+        // The correction helps (how much depends on the noise of the measured matrix: correctors reach their limits and are scaled).
+        expect(summary.rmsFinal[p]).toBeLessThan(summary.rmsInitial[p] / 1.5);
       }
     } finally {
       await twin.close();
