@@ -11,11 +11,12 @@
  * WebGPU uses a hardware adapter when Dawn finds one, else Mesa's llvmpipe through Dawn's
  * OpenGL ES backend (EGL_PLATFORM=surfaceless); the adapter is printed. To keep the run
  * within minutes, each measurement tracks as much of the ring as fits in about --budget
- * seconds (default 15, estimated from the previous size): whole turns where they fit,
+ * seconds (default 10, estimated from the previous size): whole turns where they fit,
  * else one pass through the first k elements. A partial ring counts as the fraction of a
  * turn given by the kernel's work estimate of those elements (LatticeTables.loopCost plus
- * a fixed cost per element); every line says what ran. A measurement whose estimate
- * exceeds 8x the budget is skipped and says so.
+ * a fixed cost per element); every line says what ran. A partial ring is at least
+ * MIN_FRACTION of a turn (shorter runs would time the upload, not the tracking); a
+ * measurement estimated beyond 8x the budget is skipped and says so.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,7 +34,7 @@ const { compileLattice, createParticles, track } = await import(distEngine);
 const { openWebGpu, WebGpuTracker, ParallelCpuTracker, buildTables, describeAdapter, POSITION_LOOPS } = await import(distGpu);
 
 const args = process.argv.slice(2);
-let budget = 15;
+let budget = 10;
 let sizes = [1e3, 1e4, 1e5, 1e6];
 for (let i = 0; i < args.length; i++) {
   if (args[i] === '--budget') budget = Number(args[++i]);
@@ -73,11 +74,13 @@ function particles(n) {
   return p;
 }
 
+const MIN_FRACTION = 0.02;
+
 /** What to run for n particles at an estimated rate: whole turns, or a prefix of the ring. */
 function plan(n, rate) {
   const turnsFit = (budget * rate) / n;
   if (turnsFit >= 1) return { turns: Math.min(100, Math.floor(turnsFit)), k: N, equivalent: Math.min(100, Math.floor(turnsFit)) };
-  const k = prefixFor(turnsFit);
+  const k = prefixFor(Math.max(turnsFit, MIN_FRACTION));
   return { turns: 1, k, equivalent: cumulative[k] / turnWork };
 }
 
