@@ -14,12 +14,12 @@ import { SHARED, maxAbs, rmsOf } from './fixture.js';
 const FACILITY = join(__dirname, '../../../../facilities/diamond-i04/facility.yaml');
 const REF = join(SHARED, 'facilities/diamond-i04/diamond_i04_orm.json');
 
-/** Residual of r after the best correction with every singular value of R above 1e-10 of the largest. */
-function bestResidual(R: Float64Array[], r: ArrayLike<number>): Float64Array {
+/** Residual of r after the best correction with the `modes` largest singular values of R (all above 1e-10 of the largest by default). */
+function bestResidual(R: Float64Array[], r: ArrayLike<number>, modes = Infinity): Float64Array {
   const d = svd(R);
   const out = Float64Array.from(r);
   d.s.forEach((s, k) => {
-    if (s < 1e-10 * d.s[0]) return;
+    if (s < 1e-10 * d.s[0] || k >= modes) return;
     const c = d.u[k].reduce((acc, u, n) => acc + u * r[n], 0);
     d.u[k].forEach((u, n) => (out[n] -= c * u));
   });
@@ -63,34 +63,42 @@ describe('Diamond I04 facility on the twin', () => {
     hw.Rxx!.forEach((row, i) => expect(Math.abs(row[0] - orm.Rxx![i][0] * dThetaDI * 1e3)).toBeLessThan(1e-5 * maxAbs(orm.Rxx!.map((r) => r[0] * dThetaDI * 1e3))));
   });
 
-  for (const seed of [1, 2]) {
-    it(`seed ${seed}: quadrupole misalignments (about 1 mm rms) are corrected with the model ORM to within twice the noise floor of the best reachable, the BPM offsets remaining`, async () => {
+  for (const seed of [1, 2, 3]) {
+    it(`seed ${seed}: quadrupole misalignments (about 1 mm rms) are corrected with the measured ORM as well as with the exact ORM, within twice the noise floor; the BPM offsets remain`, async () => {
       const sigma = 1e-6;
       const avg = 4;
       const floor = sigma / Math.sqrt(avg);
+      const modes = 120; // singular values kept, of 172 per plane: the smallest are noise-dominated in a measured matrix
       const quads = acc.familyNames().filter((n) => acc.family(n).memberOf.includes('QUAD'));
       tw.applyErrors({ magnets: Object.fromEntries(quads.map((q) => [q, { dx: 20e-6, dy: 20e-6 }])), bpms: { BPMx: { offset: 50e-6, noise: sigma }, BPMy: { offset: 50e-6, noise: sigma } } }, seed);
       const off = tw.appliedErrors!.bpms;
       const bpmEl = acc.family('BPMx').elements as number[];
       const co0 = tw.machineModel.closedOrbit(bpmEl);
       expect(rmsOf(co0.map((c) => c[0]))).toBeGreaterThan(0.5e-3);
-      const best = {
-        x: rmsOf(bestResidual(tw.machineModel.orbitResponse(bpmEl, acc.family('HSTR').elements as number[]).Rxx, co0.map((c, i) => c[0] - off.BPMx.offset[i]))),
-        y: rmsOf(bestResidual(tw.machineModel.orbitResponse(bpmEl, acc.family('VSTR').elements as number[]).Ryy, co0.map((c, i) => c[2] - off.BPMy.offset[i]))),
-      };
+      const start = await acc.snapshot();
+      // Reference: the same correction with the exact response of this (errored) machine.
+      const exact = await correctOrbit(acc, { orm: 'model', model: tw.machineModel, average: avg, iterations: 8, method: { type: 'svd', singularValues: modes } });
+      await acc.restore(start);
+      // The response matrix measured on this machine (bipolar steps of all 344 steerers, noisy BPMs).
       // HTRIM/VTRIM are correctors too: HSTR/VSTR are chosen as the members of groups HCM/VCM.
-      const res = await correctOrbit(acc, { orm: 'model', model: tw.designModel, average: avg, iterations: 8 });
+      const orm = await measureOrm(acc, { kick: 5e-5, units: 'physics', average: 4 });
+      const res = await correctOrbit(acc, { orm, average: avg, iterations: 8, method: { type: 'svd', singularValues: modes } });
       expect(res.orm.correctors.x!.family).toBe('HSTR');
       expect(res.orm.correctors.y!.family).toBe('VSTR');
-      expect(res.units).toBe('physics');
+      expect(res.steps.length).toBeLessThanOrEqual(8);
       const co1 = tw.machineModel.closedOrbit(bpmEl);
       const read1 = { x: co1.map((c, i) => c[0] - off.BPMx.offset[i]), y: co1.map((c, i) => c[2] - off.BPMy.offset[i]) };
       for (const p of ['x', 'y'] as const) {
-        expect(rmsOf(read1[p])).toBeLessThan(best[p] + 2 * floor);
-        expect(res.rmsFinal[p]!).toBeLessThan(best[p] + 2 * floor);
-        // What is left of the true orbit is what the BPM offsets explain.
+        // From about 1 mm to tens of µm, as well as the exact matrix does within twice the noise floor.
+        expect(res.rmsFinal[p]!).toBeLessThan(res.rmsInitial[p]! / 20);
+        // A few iterations do the work: after three steps the rms is within 50% of the final one
+        // (later steps are the small ones before the 'stalled' criterion stops).
+        const afterThree = res.steps.length > 3 ? res.steps[3].rms[p]! : res.rmsFinal[p]!;
+        expect(afterThree).toBeLessThan(1.5 * res.rmsFinal[p]!);
+        expect(rmsOf(read1[p])).toBeLessThan(exact.rmsFinal[p]! + 2 * floor);
+        // What is left of the true orbit is what the BPM offsets explain (the correctors steer the beam onto them).
         const offs = p === 'x' ? off.BPMx.offset : off.BPMy.offset;
-        expect(Math.abs(rmsOf(co1.map((c) => c[p === 'x' ? 0 : 2])) - rmsOf(offs))).toBeLessThan(best[p] + 2 * floor);
+        expect(Math.abs(rmsOf(co1.map((c) => c[p === 'x' ? 0 : 2])) - rmsOf(offs))).toBeLessThan(exact.rmsFinal[p]! + 2 * floor);
       }
       for (const f of ['HSTR', 'VSTR']) {
         const fam = acc.family(f);
@@ -99,8 +107,8 @@ describe('Diamond I04 facility on the twin', () => {
           expect(sp[j]).toBeGreaterThanOrEqual(l![0]);
           expect(sp[j]).toBeLessThanOrEqual(l![1]);
         });
-        await fam.set(0);
       }
-    });
+      await acc.restore(start);
+    }, 300_000);
   }
 });
