@@ -184,11 +184,11 @@ export class WebGpuTracker {
 
     // Device-side state.
     const stored = this.precision === 'ff' ? splitFloat64(coords) : Float32Array.from(coords);
-    const lost = new Int32Array(2 * n);
+    const lost = new Int32Array(3 * n);
     for (let i = 0; i < n; i++) {
-      if (lostTurn[i] !== 0) lost[2 * i] = lostTurn[i];
-      else if (Number.isNaN(coords[i])) lost[2 * i] = -1;
-      lost[2 * i + 1] = lostElement[i];
+      if (lostTurn[i] !== 0) lost[3 * i] = lostTurn[i];
+      else if (Number.isNaN(coords[i])) lost[3 * i] = -1;
+      lost[3 * i + 1] = lostElement[i];
     }
     const coordBuf = storageBuffer(device, stored);
     const lostBuf = storageBuffer(device, lost);
@@ -242,10 +242,17 @@ export class WebGpuTracker {
       const value = this.precision === 'ff' ? (j: number, a: Float32Array) => a[2 * j] + a[2 * j + 1] : (j: number, a: Float32Array) => a[j];
       for (let j = 0; j < 6 * n; j++) coords[j] = value(j, c32);
       for (let i = 0; i < n; i++) {
-        const t = outLost[2 * i];
+        if (outLost[3 * i + 2] !== 0) {
+          throw new GpuLimitError(
+            `the adapter cut the tracking kernel short (particle ${i}): its driver limits shader loop iterations; create the tracker with a smaller loopBudget (now ${this.loopBudget})`,
+          );
+        }
+      }
+      for (let i = 0; i < n; i++) {
+        const t = outLost[3 * i];
         if (t > 0 && lostTurn[i] === 0) {
           lostTurn[i] = t;
-          lostElement[i] = outLost[2 * i + 1];
+          lostElement[i] = outLost[3 * i + 1];
           for (let k = 0; k < 6; k++) lostCoords[k * n + i] = coords[k * n + i];
         }
         if (t !== 0) for (let k = 0; k < 6; k++) coords[k * n + i] = NaN;

@@ -6,7 +6,8 @@
  *
  * Bindings: 0 uniform Run; 1 the u32 table (element headers, then the record slot of
  * each refpt 0..N); 2 the parameter table (vec2f hi/lo pairs, one block per configuration);
- * 3 coordinates (SoA, k*n+i); 4 loss flags (2 i32 per particle: 1+turn, element);
+ * 3 coordinates (SoA, k*n+i); 4 loss flags (3 i32 per particle: 1+turn, element, and 1 when the
+ * driver cut the invocation's loops short);
  * 5 the turn-by-turn record ((turn*slots+slot)*6+k)*n+i.
  */
 import { arithmeticPrelude, type Precision } from './arith.js';
@@ -582,7 +583,7 @@ fn main(@builtin(workgroup_id) wg: vec3u, @builtin(local_invocation_index) li: u
   let i = (wg.y * run.groupsX + wg.x) * ${'$'}{WG}u + li;
   let n = run.n;
   if (i >= n) { return; }
-  if (lost[2u * i] != 0) { return; }
+  if (lost[3u * i] != 0) { return; }
   pb = (i / run.perConfig) * run.paramsPerConfig;
 ${unroll(6, (k) => `  r[${k}] = LD(co[${k}u * n + i]);`)}
   // One flat loop over the positions [g0, g1) of (turn, element) pairs, position
@@ -595,13 +596,22 @@ ${unroll(6, (k) => `  r[${k}] = LD(co[${k}u * n + i]);`)}
     if (e < run.nElem && tab[e * HW] != OP_SKIP) {
       trackElement(e);
       if (!isAlive()) {
-        lost[2u * i] = i32(t + 1u);
-        lost[2u * i + 1u] = i32(e);
+        lost[3u * i] = i32(t + 1u);
+        lost[3u * i + 1u] = i32(e);
         break;
       }
     }
   }
 ${unroll(6, (k) => `  co[${k}u * n + i] = ST(r[${k}]);`)}
+  // Sentinel: a loop of a trip count the compiler cannot know (2 + run.one = 3). A driver
+  // that cut this invocation's loops (llvmpipe's iteration limit) cuts this one short too;
+  // the flag tells the host, which then refuses the result.
+  var probe = 0u;
+  loop {
+    probe = probe + 1u;
+    if (probe >= 2u + u32(run.one)) { break; }
+  }
+  if (probe != 3u) { lost[3u * i + 2u] = 1; }
 }
 `;
 
