@@ -28,8 +28,10 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   await registerAdapter(cs.type, controlSystems);
   const conversions = new UnitConversionRegistry();
   registerCalibration(conversions);
-  // Model-based tools need the design model online too: the facility's lattice (the twin brings its own).
-  const model = cs.type !== 'twin' && facility.config.lattice ? createLatticeModel(loadLattice(facility.resolvePath(facility.config.lattice.file))) : undefined;
+  // Model-based tools need the design model online too: the facility's lattice, loaded on first use
+  // (the twin brings its own).
+  const latticeFile = facility.config.lattice?.file;
+  const model = cs.type !== 'twin' && latticeFile ? () => createLatticeModel(loadLattice(facility.resolvePath(latticeFile))) : undefined;
   const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras: options.extras, model });
   return { acc, facility };
 }

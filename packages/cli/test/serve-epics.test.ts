@@ -196,21 +196,21 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
     // Every corrector is back where it was, on the IOC and in the twin.
     await settledOn('HCM', new Float64Array(n));
     await settledOn('VCM', new Float64Array(n));
-    const c = await cli(['--facility', served.overlay, '--mode', 'epics', '--yes', '--json', 'orbit', 'correct', '--orm', join(out, 'orm.h5'), '-i', '3', '-a', '2', '-o', out, '--no-plots']);
+    // ThomX's correctors come in adjacent pairs (nearly equal columns): a measured matrix keeps 4 of its 8 modes.
+    const c = await cli(['--facility', served.overlay, '--mode', 'epics', '--yes', '--json', 'orbit', 'correct', '--orm', join(out, 'orm.h5'), '--sv', '4', '-i', '3', '-a', '2', '-o', out, '--no-plots']);
     expect(c.code).toBe(0);
     const summary = JSON.parse(c.stdout.trim().split('\n').pop()!) as { rmsInitial: { x: number; y: number }; rmsFinal: { x: number; y: number } };
     // The reference: the orbit tool on --mode twin (same error set and seed) with the same measured matrix.
     const twin = await openEpicsMode(facilityFile, 'twin');
     try {
       twin.twin.applyErrors(parse(readFileSync(errors, 'utf8')), SEED);
-      const a = await correctOrbit(twin, { orm, iterations: 3, average: 2, method: { type: 'svd', threshold: 1e-3 } });
+      const a = await correctOrbit(twin, { orm, iterations: 3, average: 2, method: { type: 'svd', singularValues: 4 } });
       console.log(`measure-orm over EPICS ${tMeasure} ms; correction with it: rms x ${summary.rmsInitial.x.toExponential(2)} -> ${summary.rmsFinal.x.toExponential(2)} m (twin ${a.rmsFinal.x!.toExponential(2)}), y ${summary.rmsInitial.y.toExponential(2)} -> ${summary.rmsFinal.y.toExponential(2)} m (twin ${a.rmsFinal.y!.toExponential(2)})`);
       for (const p of ['x', 'y'] as const) {
         expect(summary.rmsInitial[p]).toBeCloseTo(a.rmsInitial[p]!, 5);
-        // Same corrected rms within the reading noise (amplified by the small singular values kept).
+        // Same corrected rms within the reading noise.
         expect(Math.abs(summary.rmsFinal[p] - a.rmsFinal[p]!)).toBeLessThan(10 * BPM_NOISE);
-        // The correction helps (how much depends on the noise of the measured matrix: correctors reach their limits and are scaled).
-        expect(summary.rmsFinal[p]).toBeLessThan(summary.rmsInitial[p] / 1.5);
+        expect(summary.rmsFinal[p]).toBeLessThan(summary.rmsInitial[p] / 3);
       }
     } finally {
       await twin.close();

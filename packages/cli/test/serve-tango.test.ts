@@ -167,7 +167,8 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
     // Every corrector is back where it was, on TANGO and in the twin.
     await settledOn(live, 'HCM', new Float64Array(cors.length));
     await settledOn(live, 'VCM', new Float64Array(cors.length));
-    const c = await cli(['--facility', served.overlay, '--mode', 'tango', '--yes', '--json', 'orbit', 'correct', '--orm', join(out, 'orm.h5'), '-i', '3', '-o', out, '--no-plots']);
+    // ThomX's correctors come in adjacent pairs (nearly equal columns): a measured matrix keeps 4 of its 8 modes.
+    const c = await cli(['--facility', served.overlay, '--mode', 'tango', '--yes', '--json', 'orbit', 'correct', '--orm', join(out, 'orm.h5'), '--sv', '4', '-i', '3', '-o', out, '--no-plots']);
     expect(c.code).toBe(0);
     const summary = JSON.parse(c.stdout.trim().split('\n').pop()!) as { rmsInitial: { x: number; y: number }; rmsFinal: { x: number; y: number } };
     console.log(`measure-orm over TANGO ${tMeasure} ms; correction with it: rms x ${summary.rmsInitial.x.toExponential(2)} -> ${summary.rmsFinal.x.toExponential(2)} m, y ${summary.rmsInitial.y.toExponential(2)} -> ${summary.rmsFinal.y.toExponential(2)} m`);
@@ -271,11 +272,10 @@ describe('corrector server restart', () => {
     await settledOn(live, 'VCM', zeros);
     const changed = Array.from(twinHcm).flatMap((v, i) => (v !== 0 ? [`HCM ${i}: ${v}`] : []));
     console.log(`measurement during an HCM server restart (${tRestart} ms): ${outcome}; correctors left changed: ${changed.join(', ') || 'none'}; bridge ${JSON.stringify(served.bridge.stats)}`);
-    // A measurement that completed, or aborted and restored, left nothing changed. (When the corrector
-    // server is still down at restore time, core's Measurement reports 'restoring setpoints failed'
-    // naming the channel: its restore does not retry disconnected channels; see the report.)
-    if (!/restoring setpoints failed/.test(outcome)) expect(changed).toEqual([]);
-    else expect(outcome).toMatch(/mlayer\/HCM\/\d-\d\/setpoint/);
+    // A measurement that completed, or aborted and restored, left nothing changed: core's restore
+    // retries a disconnected or timing-out server until it is back (settle timeout).
+    expect(outcome).not.toMatch(/restoring setpoints failed/);
+    expect(changed).toEqual([]);
     // The twin follows a client write after the restart within the bridge's poll period (events may still be re-subscribing).
     const t1 = Date.now();
     const target = Float64Array.from({ length: n }, (_v, i) => (i === 0 ? 0.3 : 0));
@@ -284,7 +284,7 @@ describe('corrector server restart', () => {
     console.log(`the twin followed a write after the restart in ${Date.now() - t1} ms`);
     await live.family('HCM').set(zeros, { wait: true });
     await settledOn(live, 'HCM', zeros);
-  });
+  }, 120_000);
 });
 
 describe('mlayer serve (command line)', () => {

@@ -28,8 +28,8 @@ export interface AcceleratorOptions {
   readonly allowWrites?: boolean;
   /** Passed to the control-system factory (the twin takes its lattice model and error seed from here). */
   readonly extras?: Readonly<Record<string, unknown>>;
-  /** Design model for model-based tools (the twin provides one). */
-  readonly model?: LatticeModel;
+  /** Design model for model-based tools (the twin provides one); a function is called on first use. */
+  readonly model?: LatticeModel | (() => LatticeModel);
 }
 
 /**
@@ -165,7 +165,9 @@ export async function createAccelerator(options: AcceleratorOptions): Promise<Ac
   container.bind(TOKENS.Mode).toConstantValue(mode);
   container.bind(TOKENS.Conversions).toConstantValue(conversions);
   container.bind(TOKENS.DeviceLock).toConstantValue(new DeviceLock());
-  if (options.model) container.bind(TOKENS.LatticeModel).toConstantValue(options.model);
+  const model = options.model;
+  if (typeof model === 'function') container.bind(TOKENS.LatticeModel).toDynamicValue(() => model()).inSingletonScope();
+  else if (model) container.bind(TOKENS.LatticeModel).toConstantValue(model);
   // Validate conversions and units before any connection is made.
   container.bind(TOKENS.Families).toConstantValue(buildFamilyData(facility, mode, conversions));
   const cs = await options.controlSystems.create(csConfig.type, csConfig.settings, {
