@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Lattice } from '@mlayer/adapters-sim/engine';
-import { closedOrbits4, createTracker, openWebGpu, orbitResponses, tunesFromOrbits, type WebGpuContext } from '@mlayer/adapters-sim/gpu';
+import { compileLattice, type Lattice } from '@mlayer/adapters-sim/engine';
+import { closedOrbits4, createTracker, openWebGpu, orbitResponses, tunesFromOrbits, WebGpuTracker, type WebGpuContext } from '@mlayer/adapters-sim/gpu';
 
 const DIR = resolve(__dirname, '../../../../shared/lattices/thomx');
 const json = JSON.parse(readFileSync(resolve(DIR, 'thomx_4d.atjson.json'), 'utf8')) as Lattice;
@@ -23,10 +23,17 @@ const orm = JSON.parse(readFileSync(resolve(DIR, 'thomx_orm.json'), 'utf8')) as 
   Ryy: number[][];
 };
 
+/** Compiles the kernels once (llvmpipe JIT-compiles on the first dispatch: about a minute for 'ff' on 2 cores without Mesa's shader cache). */
+async function warmUp(context: WebGpuContext, precisions: readonly ('ff' | 'f32')[]): Promise<void> {
+  const tiny = compileLattice({ elements: [{ FamName: 'D', Length: 1, PassMethod: 'DriftPass' }], properties: { energy: 1e9, periodicity: 1 } } as Lattice);
+  for (const precision of precisions) await (await WebGpuTracker.create(context, tiny, { precision })).track(new Float64Array(6), { turns: 1 });
+}
+
 let ctx: WebGpuContext;
 beforeAll(async () => {
   ctx = await openWebGpu({ require: 'any' });
-});
+  await warmUp(ctx, ['ff']);
+}, 900_000);
 afterAll(() => ctx?.destroy());
 
 function kicked(): Lattice {
@@ -61,7 +68,7 @@ describe('batched evaluation on WebGPU', () => {
     console.log(`tunes ${qx} ${qy}; orbit error ${(err / scale).toExponential(2)} of the largest value`);
     expect(Math.abs(qx - ref.tunes.ring_tunes_fractional[0])).toBeLessThanOrEqual(1e-7);
     expect(Math.abs(qy - ref.tunes.ring_tunes_fractional[1])).toBeLessThanOrEqual(1e-7);
-  }, 120_000);
+  }, 600_000);
 
   it('orbit response matrix: 24 correctors x 2 planes x +-h = 96 configurations (1e-6 of the largest entry)', async () => {
     const [r] = await orbitResponses([lattice], orm.bpm_index, orm.corrector_index, { tracker: { backend: 'webgpu', context: ctx } });
@@ -70,5 +77,5 @@ describe('batched evaluation on WebGPU', () => {
     console.log(`ORM vs pyAT: Rxx ${ex.toExponential(2)}, Ryy ${ey.toExponential(2)} of the largest entry`);
     expect(ex).toBeLessThanOrEqual(1e-6);
     expect(ey).toBeLessThanOrEqual(1e-6);
-  }, 300_000);
+  }, 600_000);
 });

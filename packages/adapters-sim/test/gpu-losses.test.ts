@@ -34,10 +34,17 @@ function spread(n: number, ax: number, ay: number): number[][] {
   });
 }
 
+/** Compiles the kernels once (llvmpipe JIT-compiles on the first dispatch: about a minute for 'ff' on 2 cores without Mesa's shader cache). */
+async function warmUp(context: WebGpuContext, precisions: readonly ('ff' | 'f32')[]): Promise<void> {
+  const tiny = compileLattice({ elements: [{ FamName: 'D', Length: 1, PassMethod: 'DriftPass' }], properties: { energy: 1e9, periodicity: 1 } } as Lattice);
+  for (const precision of precisions) await (await WebGpuTracker.create(context, tiny, { precision })).track(new Float64Array(6), { turns: 1 });
+}
+
 let ctx: WebGpuContext;
 beforeAll(async () => {
   ctx = await openWebGpu({ require: 'any' });
-});
+  await warmUp(ctx, ['ff']);
+}, 900_000);
 afterAll(() => ctx?.destroy());
 
 describe('losses on WebGPU (float-float) vs the CPU engine', () => {
@@ -55,7 +62,7 @@ describe('losses on WebGPU (float-float) vs the CPU engine', () => {
     expect(Array.from(gpu.lostElement)).toEqual(Array.from(cpu.lostElement));
     // Survivors at amplitudes up to 0.06 m after 20 turns (strongly nonlinear motion).
     expect(maxAbsDiff(gpu.coords, cpu.coords)).toBeLessThanOrEqual(1e-10);
-  }, 300_000);
+  }, 600_000);
 
   it('apertures (AperturePass, RApertures on drifts, EApertures on quadrupoles)', async () => {
     const lat = load('lattices/dba/dba_4d.atjson.json');
@@ -77,7 +84,7 @@ describe('losses on WebGPU (float-float) vs the CPU engine', () => {
     expect(Array.from(gpu.lostTurn)).toEqual(Array.from(cpu.lostTurn));
     expect(Array.from(gpu.lostElement)).toEqual(Array.from(cpu.lostElement));
     expect(maxAbsDiff(gpu.coords, cpu.coords)).toBeLessThanOrEqual(1e-12);
-  }, 300_000);
+  }, 600_000);
 });
 
 describe('other physics on WebGPU (float-float) vs the CPU engine', () => {
@@ -101,7 +108,7 @@ describe('other physics on WebGPU (float-float) vs the CPU engine', () => {
     const moved = maxAbsDiff(cpu.coords, particlesFromRows(rows).coords);
     console.log(`wiggler: max |gpu - cpu| ${d.toExponential(2)} (coordinates moved by ${moved.toExponential(2)})`);
     expect(d).toBeLessThanOrEqual(1e-13);
-  }, 300_000);
+  }, 600_000);
 
   it('several configurations in one dispatch (corrector kicks per configuration)', async () => {
     const base = load('lattices/thomx/thomx_4d.atjson.json');
@@ -123,7 +130,7 @@ describe('other physics on WebGPU (float-float) vs the CPU engine', () => {
     expect(worst).toBeLessThanOrEqual(1e-13);
     // Different kicks give different results (the configurations are really used).
     expect(Math.abs(gpu.coords[0] - gpu.coords[8])).toBeGreaterThan(1e-6);
-  }, 300_000);
+  }, 600_000);
 
   it('configurations of different structure are refused, naming the element', async () => {
     const a = load('lattices/thomx/thomx_4d.atjson.json');

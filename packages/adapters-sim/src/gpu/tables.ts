@@ -72,9 +72,9 @@ interface ElementPart {
 
 /**
  * Loop iterations of one sinCos/sinhCosh in the kernel: at most 6 halvings (and their exit
- * test) and 6 doublings; arguments beyond 16 lose accuracy rather than loop longer.
+ * test), the 9 series terms and 6 doublings; arguments beyond 16 lose accuracy rather than loop longer.
  */
-const TRIG_LOOPS = 13;
+const TRIG_LOOPS = 23;
 
 function sliceLoops(steps: number, mo: number): number {
   return 1 + steps * (1 + 3 * (mo + 1));
