@@ -38,15 +38,10 @@ function unroll(n: number, line: (i: number) => string): string {
   return Array.from({ length: n }, (_, i) => line(i)).join('\n');
 }
 
-/** vec2f(hi, lo) literals of 1/d(k) for k = 9 down to 1. */
-function seriesConstants(d: (k: number) => number): string {
+/** f32 literals d(k) for k = 9 down to 1. */
+function seriesDivisors(d: (k: number) => number): string {
   const out: string[] = [];
-  for (let k = 9; k >= 1; k--) {
-    const v = 1 / d(k);
-    const hi = Math.fround(v);
-    const lo = Math.fround(v - hi);
-    out.push(`vec2f(${hi.toExponential(9)}, ${lo.toExponential(9)})`);
-  }
+  for (let k = 9; k >= 1; k--) out.push(`${d(k)}.0`);
   return out.join(', ');
 }
 
@@ -108,9 +103,9 @@ fn exitFrame(fo: u32, fl: u32) {
   if ((fl & F_T2) != 0u) { addT(t2); }
 }
 
-// 1/((2k)(2k+1)) and 1/((2k-1)(2k)) for k = 9..1 as float-float pairs (the nested Taylor series).
-const SERIES_S = array<vec2f, 9>(${seriesConstants((k) => 2 * k * (2 * k + 1))});
-const SERIES_C = array<vec2f, 9>(${seriesConstants((k) => (2 * k - 1) * 2 * k)});
+// (2k)(2k+1) and (2k-1)(2k) for k = 9..1 (the nested Taylor series; exact in float32).
+const SERIES_S = array<f32, 9>(${seriesDivisors((k) => 2 * k * (2 * k + 1))});
+const SERIES_C = array<f32, 9>(${seriesDivisors((k) => (2 * k - 1) * 2 * k)});
 
 // ---- elementary functions (at most 6 halvings to |v| <= 0.25, Taylor to v^19, doublings) ----
 // Bounded loops: llvmpipe counts loop iterations (see LLVMPIPE_LOOP_BUDGET); arguments above 16
@@ -123,8 +118,8 @@ fn sinCos(u: R) -> array<R, 2> {
   var s = ONE();
   var c = ONE();
   for (var j = 0u; j < 9u; j++) {
-    s = S(ONE(), M(M(v2, PV(SERIES_S[j])), s));
-    c = S(ONE(), M(M(v2, PV(SERIES_C[j])), c));
+    s = S(ONE(), M(D(v2, F(SERIES_S[j])), s));
+    c = S(ONE(), M(D(v2, F(SERIES_C[j])), c));
   }
   s = M(v, s);
   for (var j = 0u; j < m; j++) {
@@ -142,8 +137,8 @@ fn sinhCosh(u: R) -> array<R, 2> {
   var s = ONE();
   var c = ONE();
   for (var j = 0u; j < 9u; j++) {
-    s = A(ONE(), M(M(v2, PV(SERIES_S[j])), s));
-    c = A(ONE(), M(M(v2, PV(SERIES_C[j])), c));
+    s = A(ONE(), M(D(v2, F(SERIES_S[j])), s));
+    c = A(ONE(), M(D(v2, F(SERIES_C[j])), c));
   }
   s = M(v, s);
   for (var j = 0u; j < m; j++) {
