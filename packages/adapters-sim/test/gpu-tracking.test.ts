@@ -5,10 +5,12 @@
  *
  * Tolerances (absolute, particles of the reference sets, amplitudes up to 1e-3), the same
  * against pyAT's reference values and against the CPU engine:
- * - float-float ('ff', default): one turn element by element 1e-13 (measured <= 4e-15),
- *   100 turns 1e-10 (pyAT's own tolerance for the CPU engine);
- * - float32 ('f32'): one turn element by element 2e-7, the 1000 particles over 2 turns
- *   3e-7, 100 turns 5e-4 (float32 phase errors grow with the turns);
+ * - float-float ('ff', default): one turn element by element 1e-13 (measured 3e-16 to
+ *   3.7e-15), 100 turns 1e-10 (pyAT's own tolerance for the CPU engine; measured 1.1e-14
+ *   to 9.2e-14);
+ * - float32 ('f32'): one turn element by element 2e-7 (measured 2.9e-8 to 1.3e-7), the
+ *   1000 particles over 2 turns 3e-7 (measured up to 1.3e-7), 100 turns 5e-4 (measured
+ *   6e-7 to 2.0e-4: float32 phase errors grow with the turns);
  * - losses: the same particles lost, at the same turn and element (gpu-losses.test.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs';
