@@ -75,6 +75,25 @@ async function buffers(acc: Accelerator, family: string): Promise<Float64Array[]
 }
 
 describe('twin turn-by-turn BPM buffers after a kick', () => {
+  it("gives the same buffers with the twin's WebGPU backend (software renderer here, float-float) as with the CPU engine", async () => {
+    const bunch = { particles: 4, energySpread: 2e-4 };
+    const cpu = await twin({ backend: 'cpu', seed: 3 });
+    const gpu = await twin({ backend: 'webgpu', seed: 3 });
+    const results: Float64Array[][] = [];
+    for (const { acc, tw } of [cpu, gpu]) {
+      tw.configureTurnByTurn(bunch);
+      await acc.family('KICKx').set(0.05); // 50 µrad
+      results.push(await buffers(acc, 'TBTx'));
+    }
+    expect(gpu.tw.trackerDescription).toMatch(/^WebGPU/);
+    const [a, b] = results;
+    let worst = 0;
+    let scale = 0;
+    a.forEach((buf, i) => buf.forEach((v, n) => ((worst = Math.max(worst, Math.abs(v - b[i][n]))), (scale = Math.max(scale, Math.abs(v))))));
+    expect(scale).toBeGreaterThan(1e-3); // mm: the kick shows
+    expect(worst).toBeLessThan(1e-9 * scale);
+  }, 600_000);
+
   it('follows linear betatron motion with the pyAT optics: x_n = θ·sqrt(β_k β_i)·sin(μ_i + 2πQ·n) (one particle, no energy spread)', async () => {
     const { acc, tw } = await twin();
     tw.configureTurnByTurn({ particles: 1, energySpread: 0 });

@@ -21,7 +21,11 @@ export const TwinSettingsSchema = z
     seed: z.number().int().default(1),
     /** Default timeout of reads and writes with wait, ms. */
     timeout: z.number().positive().default(5000),
-    /** Tracking backend for the twin's tracking (see createTracker in @mlayer/adapters-sim/gpu); absent: 'auto'. */
+    /**
+     * Where the twin tracks (turn-by-turn buffers after a kick): 'cpu' (default) the engine in this
+     * thread; 'webgpu' the GPU (a software renderer when there is no hardware); 'auto' WebGPU on a
+     * hardware adapter, else the CPU, saying so once (see createTracker in @mlayer/adapters-sim/gpu).
+     */
     backend: z.enum(['cpu', 'webgpu', 'auto']).optional(),
   })
   .strict();

@@ -9,6 +9,7 @@
 import { MlayerError } from '@mlayer/core';
 import type { EngineLatticeModel } from '../engine/model/index.js';
 import { trackRange } from '../engine/tracking/index.js';
+import type { Tracker } from '../gpu/tracker.js';
 import { Random } from './random.js';
 import type { TwinBpm } from './twin-devices.js';
 
@@ -57,7 +58,7 @@ export interface TurnByTurnShot {
  * passages of every BPM element. The bunch starts on the closed orbit at `dp`
  * (each particle on its own dispersive orbit), then gets the kick.
  */
-export function trackKick(model: EngineLatticeModel, options: {
+export interface KickOptions {
   element: number;
   kick: readonly [number, number];
   dp: number;
@@ -65,7 +66,10 @@ export function trackKick(model: EngineLatticeModel, options: {
   turns: number;
   bunch: TurnByTurnBunch;
   rng: Random;
-}): TurnByTurnShot {
+}
+
+/** The kicked bunch at the entrance of the kicker element (SoA coordinates), after the checks. */
+function kickedBunch(model: EngineLatticeModel, options: KickOptions): { c: Float64Array; n: number; N: number; bpms: number[] } {
   const { element, kick, dp, turns, bunch, rng } = options;
   const N = model.length;
   if (!Number.isInteger(element) || element < 0 || element >= N) throw new TurnByTurnError(`kicker element ${element} is not an element index in [0, ${N})`);
@@ -99,6 +103,12 @@ export function trackKick(model: EngineLatticeModel, options: {
     c[4 * n + i] = dp + dd;
     c[5 * n + i] = 0;
   }
+  return { c, n, N, bpms };
+}
+
+export function trackKick(model: EngineLatticeModel, options: KickOptions): TurnByTurnShot {
+  const { element, kick, dp, turns } = options;
+  const { c, n, N, bpms } = kickedBunch(model, options);
   const compiled = model.compiled();
   const alive = new Uint8Array(n).fill(1);
   const centroids = new Map<number, { x: Float64Array; y: Float64Array }>();
@@ -159,4 +169,60 @@ export function bpmReading(bpm: TwinBpm, x: number, y: number, plane: 0 | 1): nu
   const c = Math.cos(bpm.rotation);
   const s = Math.sin(bpm.rotation);
   return plane === 0 ? (1 + bpm.gain[0]) * (c * u + s * v) : (1 + bpm.gain[1]) * (-s * u + c * v);
+}
+
+/**
+ * The same shot with whole turns on a tracker (WebGPU or CPU threads, see
+ * createTracker): the part of the first turn from the kicker to the end of the
+ * ring runs on the CPU engine, then every turn is one tracker call recording at the BPMs.
+ */
+export async function trackKickOn(tracker: Tracker, model: EngineLatticeModel, options: KickOptions): Promise<TurnByTurnShot> {
+  const { element, kick, dp, turns } = options;
+  const { c, n, N, bpms } = kickedBunch(model, options);
+  const compiled = model.compiled();
+  const alive = new Uint8Array(n).fill(1);
+  const centroids = new Map<number, { x: Float64Array; y: Float64Array }>();
+  const count = new Map<number, number>();
+  for (const b of bpms) {
+    centroids.set(b, { x: new Float64Array(turns).fill(Number.NaN), y: new Float64Array(turns).fill(Number.NaN) });
+    count.set(b, 0);
+  }
+  const record = (b: number, coords: Float64Array): void => {
+    const k = count.get(b)!;
+    if (k >= turns) return;
+    let sx = 0;
+    let sy = 0;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const x = coords[i];
+      const y = coords[2 * n + i];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      sx += x;
+      sy += y;
+      m++;
+    }
+    const buf = centroids.get(b)!;
+    buf.x[k] = m > 0 ? sx / m : Number.NaN;
+    buf.y[k] = m > 0 ? sy / m : Number.NaN;
+    count.set(b, k + 1);
+  };
+  let pos = element;
+  for (const b of bpms) {
+    if (b < pos) continue;
+    trackRange(compiled, c, n, pos, b, alive, { turn: 0 });
+    pos = b;
+    record(b, c);
+  }
+  trackRange(compiled, c, n, pos, N, alive, { turn: 0 });
+  const done = () => bpms.every((b) => count.get(b)! >= turns);
+  for (let turn = 1; !done(); turn++) {
+    const res = await tracker.track(c, { turns: 1, refpts: bpms });
+    const at = res.refpts ?? bpms;
+    at.forEach((b, k) => record(b, res.record![0][k]));
+    if (res.coords !== c) c.set(res.coords);
+    if (!Array.from({ length: n }, (_v, i) => c[i]).some(Number.isFinite)) break;
+  }
+  let lost = 0;
+  for (let i = 0; i < n; i++) if (!Number.isFinite(c[i])) lost++;
+  return { element, kick: [kick[0], kick[1]], dp, turns, centroids, lost };
 }

@@ -26,7 +26,8 @@ import { ErrorSpecSchema } from './error-spec.js';
 import { Random } from './random.js';
 import type { TwinSettings } from './settings.js';
 import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
-import { DEFAULT_TBT_BUNCH, bpmReading, checkBunch, trackKick, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
+import { DEFAULT_TBT_BUNCH, bpmReading, checkBunch, trackKick, trackKickOn, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
+import { createTracker, type Tracker } from '../gpu/tracker.js';
 
 export interface TwinOptions {
   readonly name: string;
@@ -69,6 +70,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private tbtBunch: TurnByTurnBunch = DEFAULT_TBT_BUNCH;
   private tbtShot: TurnByTurnShot | undefined;
   private tbtRandom: Random;
+  private trackerCache: { machine: EngineLatticeModel; version: number; tracker: Tracker } | undefined;
 
   constructor(options: TwinOptions) {
     this.name = options.name;
@@ -149,7 +151,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       this.emit(p.channel);
     }
     const fired = planned.flatMap((p) => (p.binding.kind === 'kicker' ? [p.binding.kicker] : []));
-    if (fired.length > 0) this.fireKickers(fired);
+    if (fired.length > 0) await this.fireKickers(fired);
     if (options.wait && rampTime > 0) {
       const timeout = options.timeout ?? this.settings.timeout;
       if (rampTime * 1000 > timeout) throw new TimeoutError(planned[0].channel, timeout, 'write with wait (power supply ramp)');
@@ -195,6 +197,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
 
   async close(): Promise<void> {
     this.closed = true;
+    await this.trackerCache?.tracker.close();
+    this.trackerCache = undefined;
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const { subject } of this.subjects.values()) subject.complete();
@@ -246,7 +250,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   }
 
   /** Kickers written together fire together (one kick at the first kicker's element, both planes). */
-  private fireKickers(kickers: readonly TwinDevices['kickers'][number][]): void {
+  private async fireKickers(kickers: readonly TwinDevices['kickers'][number][]): Promise<void> {
     const ctx = this.conversionContext();
     const kick: [number, number] = [0, 0];
     for (const k of kickers) kick[k.plane] += k.conversion.toPhysics(k.setpoint, ctx);
@@ -258,7 +262,24 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     }
     const turns = Math.max(...tbt.map((b) => b.length));
     const bpms = [...new Set(tbt.map((b) => b.bpm.element))];
-    this.tbtShot = trackKick(this.machine, { element: kickers[0].element, kick, dp: this.dp(), bpms, turns, bunch: this.tbtBunch, rng: this.tbtRandom });
+    const shot = { element: kickers[0].element, kick, dp: this.dp(), bpms, turns, bunch: this.tbtBunch, rng: this.tbtRandom };
+    const backend = this.settings.backend ?? 'cpu';
+    // 'cpu': the engine in this thread; 'webgpu' / 'auto': whole turns on createTracker's backend.
+    this.tbtShot = backend === 'cpu' ? trackKick(this.machine, shot) : await trackKickOn(await this.tracker(backend), this.machine, shot);
+  }
+
+  /** What tracked the last kick when the backend is not 'cpu' ('WebGPU ...', 'CPU engine, 1 thread'). */
+  get trackerDescription(): string | undefined {
+    return this.trackerCache?.tracker.description;
+  }
+
+  /** The tracker of the present machine model (rebuilt when the model changed). */
+  private async tracker(backend: 'webgpu' | 'auto'): Promise<Tracker> {
+    if (this.trackerCache?.version !== this.machine.version || this.trackerCache.machine !== this.machine) {
+      await this.trackerCache?.tracker.close();
+      this.trackerCache = { machine: this.machine, version: this.machine.version, tracker: await createTracker(this.machine.lattice(), { backend }) };
+    }
+    return this.trackerCache.tracker;
   }
 
   /** A BPM buffer: the centroid of the last kick, or the closed orbit before any kick; noise on every reading. */
