@@ -221,6 +221,38 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
     expect(sp.some((v) => v !== 0)).toBe(true);
   });
 
+  it('Ctrl-C during mlayer orbit measure-orm aborts it and restores every corrector (the CLI\'s SIGINT handler)', async () => {
+    const zeros = new Float64Array(corElements().length);
+    await settledOn('HCM', zeros);
+    await settledOn('VCM', zeros);
+    let stderr = '';
+    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      stderr += String(chunk);
+      return true;
+    });
+    try {
+      const run = cli(['--facility', served.overlay, '--mode', 'epics', '--yes', 'orbit', 'measure-orm', '--kick', '0.2', '-o', join(dir, 'ctrl-c'), '--no-plots']);
+      // Wait until the measurement has moved a corrector, then press Ctrl-C.
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const moved = [...(await served.twin.family('HCM').get({ field: 'setpoint' })), ...(await served.twin.family('VCM').get({ field: 'setpoint' }))].some((v) => v !== 0);
+        if (moved) break;
+        if (Date.now() > deadline) throw new Error('the measurement never moved a corrector');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      process.emit('SIGINT', 'SIGINT');
+      const r = await run;
+      expect(r.code).not.toBe(0);
+      expect(stderr).toMatch(/SIGINT: aborting, restoring the setpoints changed so far/);
+      expect(stderr).toMatch(/aborted/);
+    } finally {
+      err.mockRestore();
+    }
+    // Every corrector is back at its starting value, on the IOC and in the twin.
+    await settledOn('HCM', zeros, 5_000);
+    await settledOn('VCM', zeros, 5_000);
+  });
+
   it('corrects the orbit in --mode epics as in --mode twin with the same seed (model ORM)', async () => {
     const n = corElements().length;
     await live.family('HCM').set(new Float64Array(n), { wait: true });
