@@ -223,6 +223,8 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
 
   it('Ctrl-C during mlayer orbit measure-orm aborts it and restores every corrector (the CLI\'s SIGINT handler)', async () => {
     const zeros = new Float64Array(corElements().length);
+    await live.family('HCM').set(zeros, { wait: true });
+    await live.family('VCM').set(zeros, { wait: true });
     await settledOn('HCM', zeros);
     await settledOn('VCM', zeros);
     let stderr = '';
