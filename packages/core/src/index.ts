@@ -24,3 +24,4 @@ export * from './model/digital-twin.js';
 export * from './bridge/index.js';
 export * from './model/family-model.js';
 export * from './measurement/pair-step.js';
+export * from './measurement/pair-response.js';

@@ -53,11 +53,7 @@ export interface TurnByTurnShot {
   readonly lost: number;
 }
 
-/**
- * Tracks a kicked bunch from the entrance of the kicker element, for `turns`
- * passages of every BPM element. The bunch starts on the closed orbit at `dp`
- * (each particle on its own dispersive orbit), then gets the kick.
- */
+/** Where and how a bunch is kicked, and how many passages of which BPMs are recorded. */
 export interface KickOptions {
   element: number;
   kick: readonly [number, number];
@@ -106,42 +102,69 @@ function kickedBunch(model: EngineLatticeModel, options: KickOptions): { c: Floa
   return { c, n, N, bpms };
 }
 
+/** The bunch centroid at each BPM element, one value per passage, up to `turns` passages. */
+class CentroidBuffers {
+  readonly centroids = new Map<number, { x: Float64Array; y: Float64Array }>();
+  private readonly count = new Map<number, number>();
+
+  constructor(
+    private readonly bpms: readonly number[],
+    private readonly turns: number,
+    private readonly n: number,
+  ) {
+    for (const b of bpms) {
+      this.centroids.set(b, { x: new Float64Array(turns).fill(Number.NaN), y: new Float64Array(turns).fill(Number.NaN) });
+      this.count.set(b, 0);
+    }
+  }
+
+  /** Records a passage at BPM element b; particles count while `alive` says so (else while their coordinates are finite). */
+  record(b: number, coords: Float64Array, alive?: Uint8Array): void {
+    const k = this.count.get(b)!;
+    if (k >= this.turns) return;
+    const n = this.n;
+    let sx = 0;
+    let sy = 0;
+    let m = 0;
+    for (let i = 0; i < n; i++) {
+      const x = coords[i];
+      const y = coords[2 * n + i];
+      if (alive ? alive[i] === 0 : !Number.isFinite(x) || !Number.isFinite(y)) continue;
+      sx += x;
+      sy += y;
+      m++;
+    }
+    const buf = this.centroids.get(b)!;
+    buf.x[k] = m > 0 ? sx / m : Number.NaN;
+    buf.y[k] = m > 0 ? sy / m : Number.NaN;
+    this.count.set(b, k + 1);
+  }
+
+  get done(): boolean {
+    return this.bpms.every((b) => this.count.get(b)! >= this.turns);
+  }
+}
+
+/**
+ * Tracks a kicked bunch from the entrance of the kicker element, for `turns`
+ * passages of every BPM element. The bunch starts on the closed orbit at `dp`
+ * (each particle on its own dispersive orbit), then gets the kick.
+ */
 export function trackKick(model: EngineLatticeModel, options: KickOptions): TurnByTurnShot {
   const { element, kick, dp, turns } = options;
   const { c, n, N, bpms } = kickedBunch(model, options);
   const compiled = model.compiled();
   const alive = new Uint8Array(n).fill(1);
-  const centroids = new Map<number, { x: Float64Array; y: Float64Array }>();
-  const count = new Map<number, number>();
-  for (const b of bpms) {
-    centroids.set(b, { x: new Float64Array(turns).fill(Number.NaN), y: new Float64Array(turns).fill(Number.NaN) });
-    count.set(b, 0);
-  }
+  const buffers = new CentroidBuffers(bpms, turns, n);
   // Passages in order: from the kicker to the end, then whole turns, until every BPM has `turns` readings.
   let pos = element;
   let turn = 0;
-  const done = () => bpms.every((b) => count.get(b)! >= turns);
-  while (!done()) {
+  while (!buffers.done) {
     for (const b of bpms) {
       if (b < pos) continue;
       trackRange(compiled, c, n, pos, b, alive, { turn });
       pos = b;
-      const k = count.get(b)!;
-      if (k < turns) {
-        const buf = centroids.get(b)!;
-        let sx = 0;
-        let sy = 0;
-        let m = 0;
-        for (let i = 0; i < n; i++) {
-          if (alive[i] === 0) continue;
-          sx += c[i];
-          sy += c[2 * n + i];
-          m++;
-        }
-        buf.x[k] = m > 0 ? sx / m : Number.NaN;
-        buf.y[k] = m > 0 ? sy / m : Number.NaN;
-        count.set(b, k + 1);
-      }
+      buffers.record(b, c, alive);
     }
     trackRange(compiled, c, n, pos, N, alive, { turn });
     pos = 0;
@@ -150,7 +173,7 @@ export function trackKick(model: EngineLatticeModel, options: KickOptions): Turn
   }
   let lost = 0;
   for (let i = 0; i < n; i++) if (alive[i] === 0) lost++;
-  return { element, kick: [kick[0], kick[1]], dp, turns, centroids, lost };
+  return { element, kick: [kick[0], kick[1]], dp, turns, centroids: buffers.centroids, lost };
 }
 
 /** A betatron offset (position, angle) drawn from a Gaussian beam of emittance e at (beta, alpha). */
@@ -181,48 +204,23 @@ export async function trackKickOn(tracker: Tracker, model: EngineLatticeModel, o
   const { c, n, N, bpms } = kickedBunch(model, options);
   const compiled = model.compiled();
   const alive = new Uint8Array(n).fill(1);
-  const centroids = new Map<number, { x: Float64Array; y: Float64Array }>();
-  const count = new Map<number, number>();
-  for (const b of bpms) {
-    centroids.set(b, { x: new Float64Array(turns).fill(Number.NaN), y: new Float64Array(turns).fill(Number.NaN) });
-    count.set(b, 0);
-  }
-  const record = (b: number, coords: Float64Array): void => {
-    const k = count.get(b)!;
-    if (k >= turns) return;
-    let sx = 0;
-    let sy = 0;
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      const x = coords[i];
-      const y = coords[2 * n + i];
-      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
-      sx += x;
-      sy += y;
-      m++;
-    }
-    const buf = centroids.get(b)!;
-    buf.x[k] = m > 0 ? sx / m : Number.NaN;
-    buf.y[k] = m > 0 ? sy / m : Number.NaN;
-    count.set(b, k + 1);
-  };
+  const buffers = new CentroidBuffers(bpms, turns, n);
   let pos = element;
   for (const b of bpms) {
     if (b < pos) continue;
     trackRange(compiled, c, n, pos, b, alive, { turn: 0 });
     pos = b;
-    record(b, c);
+    buffers.record(b, c, alive);
   }
   trackRange(compiled, c, n, pos, N, alive, { turn: 0 });
-  const done = () => bpms.every((b) => count.get(b)! >= turns);
-  for (let turn = 1; !done(); turn++) {
+  while (!buffers.done) {
     const res = await tracker.track(c, { turns: 1, refpts: bpms });
     const at = res.refpts ?? bpms;
-    at.forEach((b, k) => record(b, res.record![0][k]));
+    at.forEach((b, k) => buffers.record(b, res.record![0][k]));
     if (res.coords !== c) c.set(res.coords);
     if (!Array.from({ length: n }, (_v, i) => c[i]).some(Number.isFinite)) break;
   }
   let lost = 0;
   for (let i = 0; i < n; i++) if (!Number.isFinite(c[i])) lost++;
-  return { element, kick: [kick[0], kick[1]], dp, turns, centroids, lost };
+  return { element, kick: [kick[0], kick[1]], dp, turns, centroids: buffers.centroids, lost };
 }

@@ -1,4 +1,5 @@
 import type { LoadedFacility } from '../config/load-facility.js';
+import { formatPath } from '../config/source-map.js';
 import { FIELD_NAMES, type FieldName } from '../config/schema.js';
 import { ConfigError, MlayerError, type ConfigIssue } from '../errors.js';
 import type { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
@@ -64,7 +65,7 @@ export function buildFamilyData(facility: LoadedFacility, mode: string, registry
 function issue(issues: ConfigIssue[], facility: LoadedFacility, path: PropertyKey[], value: unknown, expected: string): void {
   const pos = facility.locate(path);
   if (issues.some((i) => i.expected === expected)) return;
-  issues.push({ file: facility.file, path: path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '['), value, expected, line: pos?.line, column: pos?.column });
+  issues.push({ file: facility.file, path: formatPath(path), value, expected, line: pos?.line, column: pos?.column });
 }
 
 /** Unit strings are equal when they match after removing spaces and normalising '·', '*', '^'. */

@@ -1,10 +1,9 @@
-import { modelFamilyResponse } from '@mlayer/core';
 /**
  * Response of the chromaticities to sextupole families (MML measchroresp): from
  * the model (`LatticeModel.chromaticityResponse`), or measured by stepping each
  * family up and down and measuring the chromaticities.
  */
-import { type Accelerator, measure } from '@mlayer/core';
+import { type Accelerator, measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/core';
 import { ChromaticityError } from './errors.js';
 import { type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
 
@@ -19,18 +18,11 @@ export interface ChromaticityResponse {
   readonly steps?: Float64Array;
 }
 
-function checkFamilies(acc: Accelerator, families: readonly string[]): void {
-  if (families.length < 2) throw new ChromaticityError(`chromaticity response: at least two families are needed to move both chromaticities (got ${families.length}: ${families.join(', ')})`);
-  if (new Set(families).size !== families.length) throw new ChromaticityError(`chromaticity response: a family is named twice (${families.join(', ')})`);
-  for (const f of families) acc.family(f);
-}
-
 /** The chromaticity response of the design model (the accelerator's model). */
 export function modelChromaticityResponse(acc: Accelerator, families: readonly string[]): ChromaticityResponse {
-  checkFamilies(acc, families);
+  const fams = pairResponseFamilies(acc, families, 'chromaticity');
   const model = acc.model;
   if (!model) throw new ChromaticityError(`${acc.name}: no lattice model for a model chromaticity response (mode '${acc.mode}'); measure it instead`);
-  const fams = families.map((f) => acc.family(f));
   const matrix = modelFamilyResponse(model, fams, (groups) => model.chromaticityResponse(groups));
   return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'model' };
 }
@@ -47,34 +39,14 @@ export interface MeasureChromaticityResponseOptions {
 
 /** Measures the chromaticity response: each family stepped by ±step, the chromaticities measured; every setpoint is restored. */
 export async function measureChromaticityResponse(acc: Accelerator, families: readonly string[], options: MeasureChromaticityResponseOptions = {}): Promise<ChromaticityResponse> {
-  checkFamilies(acc, families);
-  const fams = families.map((f) => acc.family(f));
-  let steps: Float64Array;
-  if (options.steps) {
-    if (options.steps.length !== families.length || options.steps.some((s) => !(Math.abs(s) > 0) || !Number.isFinite(s))) {
-      throw new ChromaticityError(`chromaticity response: steps must be one finite non-zero value per family (${families.length}); got ${JSON.stringify(options.steps)}`);
-    }
-    steps = Float64Array.from(options.steps);
-  } else {
-    const m = modelChromaticityResponse(acc, families).matrix;
-    const dxi = options.chromaticityStep ?? 1;
-    steps = Float64Array.from(families, (f, j) => {
-      const r = Math.max(Math.abs(m[0][j]), Math.abs(m[1][j]));
-      if (!(r > 0)) throw new ChromaticityError(`chromaticity response: family ${f} does not move the chromaticities in the model; give options.steps`);
-      return dxi / r;
-    });
-  }
-  const matrix: [Float64Array, Float64Array] = [new Float64Array(fams.length), new Float64Array(fams.length)];
-  await measure(acc, { name: 'chromaticity response', drives: fams, signal: options.signal, total: fams.length, restoreOnSuccess: true }, async (ctx) => {
-    for (const [j, fam] of fams.entries()) {
-      ctx.progress(j, fam.name);
-      await ctx.step(fam, steps[j], { units: 'physics' });
-      const up = await measureChromaticity(acc, { ...options.measure, signal: ctx.signal });
-      await ctx.step(fam, -2 * steps[j], { units: 'physics' });
-      const down = await measureChromaticity(acc, { ...options.measure, signal: ctx.signal });
-      await ctx.step(fam, steps[j], { units: 'physics' });
-      for (const p of [0, 1]) matrix[p][j] = (up.chromaticity[p] - down.chromaticity[p]) / (2 * steps[j]);
-    }
+  const fams = pairResponseFamilies(acc, families, 'chromaticity');
+  const { matrix, steps } = await measurePairResponse(acc, fams, {
+    quantity: 'chromaticity',
+    steps: options.steps,
+    model: () => modelChromaticityResponse(acc, families).matrix,
+    change: options.chromaticityStep ?? 1,
+    read: (signal) => measureChromaticity(acc, { ...options.measure, signal }).then((m) => m.chromaticity),
+    signal: options.signal,
   });
   return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps };
 }
