@@ -11,9 +11,13 @@ import { findOrbit4 } from '../src/engine/physics/orbit.js';
 import { linopt6 } from '../src/engine/physics/linear.js';
 import { findM44 } from '../src/engine/physics/linear-state.js';
 import { orbitResponse } from '../src/engine/physics/response.js';
-import { LATTICES, available, loadJson, loadLattice, maxAbs } from './physics-fixtures.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LATTICES, SHARED, available, loadJson, loadLattice, maxAbs } from './physics-fixtures.js';
 
 const hmba = LATTICES.find((x) => x.name === 'hmba')!;
+const australian = LATTICES.find((x) => x.name === 'australian_synchrotron')!;
+const COUPLED_REF = join(SHARED, 'lattices/coupled/australian_synchrotron_coupled_ref.json');
 
 /** hmba with a skew-quadrupole term on every sextupole. */
 function coupled(lattice: Lattice, ks: number): Lattice {
@@ -82,6 +86,74 @@ describe.runIf(available(hmba))('coupled lattice (hmba + skew quadrupoles)', () 
     // periodic: the optics at the end equal those at the start
     expect(Math.abs(r.elemdata[1].beta[0] - r.elemdata[0].beta[0])).toBeLessThan(1e-8 * uncoupled[0]);
     expect(Math.abs(r.elemdata[1].beta[1] - r.elemdata[0].beta[1])).toBeLessThan(1e-8 * uncoupled[1]);
+  });
+});
+
+/**
+ * The pyAT reference of a coupled ring (shared/lattices/coupled): the Australian Synchrotron with
+ * skew-quadrupole components on three sextupoles. Tolerances of shared/lattices/README.md: tunes 1e-7,
+ * chromaticity 1e-5, beta 1e-6 of the largest, alpha and dispersion 1e-6 absolute, mu 1e-7 rad,
+ * ORM 1e-6 of the largest entry of the whole matrix (cross blocks included).
+ */
+describe('coupled ring against pyAT (Australian Synchrotron + skew quadrupoles)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const ref: any = JSON.parse(readFileSync(COUPLED_REF, 'utf8'));
+  const lattice = structuredClone(loadLattice(australian));
+  for (const sk of ref.skew_quadrupoles as { index: number; PolynomA_1: number }[]) {
+    const e = lattice.elements[sk.index];
+    const a = Array.from((e.PolynomA as number[] | undefined) ?? [0, 0]);
+    while (a.length < 2) a.push(0);
+    a[1] = sk.PolynomA_1;
+    e.PolynomA = a;
+    const b = Array.from((e.PolynomB as number[] | undefined) ?? [0, 0]);
+    while (b.length < a.length) b.push(0);
+    e.PolynomB = b;
+    e.MaxOrder = Math.max(Number(e.MaxOrder ?? 0), 2);
+  }
+  const compiled = compileLattice(lattice);
+  const bpms: number[] = ref.bpm_index;
+  const correctors: number[] = ref.corrector_index;
+
+  it('normal-mode tunes, chromaticities, mode beta, alpha, mu and dispersion at the BPMs', () => {
+    const r = linopt6(compiled, { refpts: bpms, getChrom: true });
+    const frac = (q: number) => q - Math.floor(q);
+    for (const p of [0, 1]) {
+      expect(Math.abs(frac(r.ringdata.tune[p]) - ref.fractional_tunes[p])).toBeLessThan(1e-7);
+      expect(Math.abs(r.ringdata.chromaticity![p] - ref.chromaticity[p])).toBeLessThan(1e-5);
+    }
+    const betaRef: number[][] = ref.mode_beta_at_bpms;
+    const betaTol = 1e-6 * maxAbs(betaRef);
+    const worst = { beta: 0, alpha: 0, mu: 0, dispersion: 0 };
+    r.elemdata.forEach((o, i) => {
+      for (const p of [0, 1]) {
+        worst.beta = Math.max(worst.beta, Math.abs(o.beta[p] - betaRef[i][p]));
+        worst.alpha = Math.max(worst.alpha, Math.abs(o.alpha[p] - ref.mode_alpha_at_bpms[i][p]));
+        worst.mu = Math.max(worst.mu, Math.abs(o.mu[p] - ref.mode_mu_at_bpms[i][p]));
+      }
+      for (let k = 0; k < 4; k++) worst.dispersion = Math.max(worst.dispersion, Math.abs(o.dispersion[k] - ref.dispersion_at_bpms[i][k]));
+    });
+    console.log(`coupled ring vs pyAT: beta ${worst.beta.toExponential(2)} m (tolerance ${betaTol.toExponential(2)}), alpha ${worst.alpha.toExponential(2)}, mu ${worst.mu.toExponential(2)} rad, dispersion ${worst.dispersion.toExponential(2)} m`);
+    expect(worst.beta).toBeLessThan(betaTol);
+    expect(worst.alpha).toBeLessThan(1e-6);
+    expect(worst.mu).toBeLessThan(1e-7);
+    expect(worst.dispersion).toBeLessThan(1e-6);
+    // Really coupled: the vertical dispersion is far from zero.
+    expect(maxAbs(r.elemdata.map((o) => o.dispersion[2]))).toBeGreaterThan(1e-3);
+  });
+
+  it('ORM blocks Rxx, Rxy, Ryx, Ryy equal pyAT to 1e-6 of the largest entry of the whole matrix', () => {
+    const R = orbitResponse(compiled, bpms, correctors);
+    const blocks = ref['orm_h1e-7'] as Record<'Rxx' | 'Rxy' | 'Ryx' | 'Ryy', number[][]>;
+    const tol = 1e-6 * Math.max(...Object.values(blocks).map((b) => maxAbs(b)));
+    for (const k of ['Rxx', 'Rxy', 'Ryx', 'Ryy'] as const) {
+      let worst = 0;
+      R[k].forEach((row, i) => row.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - blocks[k][i][j])))));
+      console.log(`${k}: largest difference ${worst.toExponential(2)} m/rad (tolerance ${tol.toExponential(2)}, largest entry of the block ${maxAbs(blocks[k]).toExponential(2)})`);
+      expect(worst, k).toBeLessThan(tol);
+    }
+    // The cross blocks are far above the tolerance: the comparison is not with zeros.
+    expect(maxAbs(blocks.Rxy)).toBeGreaterThan(1e4 * tol);
+    expect(maxAbs(blocks.Ryx)).toBeGreaterThan(1e4 * tol);
   });
 });
 
