@@ -48,6 +48,8 @@ export interface TwinOptions {
 export class TwinControlSystem implements ControlSystem, DigitalTwin {
   readonly isDigitalTwin = true as const;
   readonly online = false;
+  /** Readings are computed on request from the model the writes changed: no settle or fresh-data wait. */
+  readonly immediate = true;
   readonly name: string;
   readonly designModel: EngineLatticeModel;
   private machine: EngineLatticeModel;

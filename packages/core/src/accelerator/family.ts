@@ -1,6 +1,7 @@
 import { auditTime, combineLatest, map, type Observable, throttleTime, asyncScheduler } from 'rxjs';
 import type { Sample } from '../control/sample.js';
 import type { FamilyConfig, FieldName } from '../config/schema.js';
+import { resolveSettling, type FamilySettling } from '../config/settling-defaults.js';
 import type { LatticeModel } from '../model/lattice-model.js';
 import { ModelBindingError, type ParameterStep } from '../model/family-model.js';
 import { MlayerError, OutOfLimitsError, WriteRejectedError } from '../errors.js';
@@ -41,6 +42,8 @@ export interface FamilyContext {
 }
 
 export class UnknownDeviceError extends MlayerError {}
+
+const settlingCache = new WeakMap<FamilyData, FamilySettling>();
 
 /**
  * A family of devices, or a selection of it (`devices()`, `byName()`, `enabled()`
@@ -93,13 +96,34 @@ export class Family {
     this.requireField(field);
     return this.indices.map((i) => this.channelOf(this.data.devices[i], field));
   }
-  /** Settle time of the setpoint in seconds (0 when not given). */
-  get settleTime(): number {
-    return this.data.field('setpoint')?.settleTime ?? 0;
+  /** Settle time, tolerance and update period: the facility's, else the element-class defaults (settling-defaults.ts). */
+  get settling(): FamilySettling {
+    let s = settlingCache.get(this.data);
+    if (!s) {
+      s = resolveSettling(this.data.config);
+      settlingCache.set(this.data, s);
+    }
+    return s;
   }
-  /** Readback tolerance in hardware units (undefined when not given). */
+  /** Settle time of the setpoint in seconds (the class default when the facility gives none). */
+  get settleTime(): number {
+    return this.settling.settleTime;
+  }
+  /** Readback tolerance in hardware units (the class default when the facility gives none; undefined: not checked). */
   get tolerance(): number | undefined {
-    return this.data.field('setpoint')?.tolerance ?? this.data.field('readback')?.tolerance;
+    return this.settling.tolerance;
+  }
+  /** Seconds between updates of the default read field (undefined when that is the setpoint). */
+  get updatePeriod(): number | undefined {
+    return this.settling.updatePeriod;
+  }
+  /** The field `get()` and `watch()` read when none is given: monitor, else readback, else setpoint. */
+  get readField(): FieldName {
+    return this.defaultReadField();
+  }
+  /** True when the control system's writes take effect at once and its reads are always current (the twin). */
+  get immediate(): boolean {
+    return this.context.access.controlSystem.immediate === true;
   }
 
   /** Selects devices by [sector, index] (MML device list); unknown devices are an error. */
@@ -300,7 +324,7 @@ export class Family {
       { wait: options.wait, timeout: options.timeout, signal: options.signal },
     );
     convs.forEach((c, k) => c.commit?.(hw[k]));
-    if (options.wait && this.settleTime > 0) await sleep(this.settleTime * 1000, options.signal);
+    if (options.wait && this.settleTime > 0 && !this.immediate) await sleep(this.settleTime * 1000, options.signal);
   }
 
   private expand(values: number | ArrayLike<number>): ArrayLike<number> {

@@ -41,11 +41,17 @@ export const FieldSchema = z
     units: UnitsSchema,
     conversion: identifier.optional().describe('id of an entry of unitConversions (identity when absent)'),
     limits: LimitsSchema.optional(),
-    tolerance: finite.nonnegative().optional().describe('readback tolerance in hardware units'),
-    settleTime: finite.nonnegative().optional().describe('seconds to wait after a set'),
+    tolerance: finite.nonnegative().optional().describe('readback tolerance in hardware units (default by element class: settling-defaults.ts)'),
+    settleTime: finite.nonnegative().optional().describe('seconds to wait after a set completed (default by element class: settling-defaults.ts)'),
     dataType: z.enum(['number', 'array', 'string']).default('number'),
     length: z.number().int().positive().optional().describe('array length for dataType array'),
     updateRate: finite.positive().optional().describe('Hz at which the device updates (monitors, BPMs)'),
+    updatePeriod: finite
+      .nonnegative()
+      .optional()
+      .describe(
+        'seconds between two updates of the readings (BPM averages, readbacks); 0: every read is current. A measurement uses only samples stamped at least this long after a change (default: 1/updateRate, else by element class)',
+      ),
     precision: z.number().int().nonnegative().optional(),
   })
   .strict();

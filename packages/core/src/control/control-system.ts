@@ -32,6 +32,13 @@ export interface ControlSystem {
   readonly name: string;
   /** True for a real machine: writes then need the explicit allowWrites opt-in. */
   readonly online: boolean;
+  /**
+   * True when a write with wait has taken its full effect when it resolves and every
+   * read that starts afterwards reflects it (the digital twin computes its readings on
+   * request; the in-memory test system): measurements then skip settle times and the
+   * wait for fresh data. Absent or false for a real (or served) control system.
+   */
+  readonly immediate?: boolean;
   /** Batched read; resolves with one sample per channel, in order. */
   read(channels: readonly string[], options?: ReadOptions): Promise<Sample[]>;
   /** Batched write; with `wait` it resolves when the server confirmed completion. */

@@ -2,7 +2,10 @@ import { Subject, type Observable } from 'rxjs';
 import type { Accelerator } from '../accelerator/accelerator.js';
 import { sleep, type Family, type Units } from '../accelerator/family.js';
 import type { FieldName } from '../config/schema.js';
-import { AbortedError, DisconnectedError, MlayerError, TimeoutError } from '../errors.js';
+import { describeDefaultedSettling } from '../config/settling-defaults.js';
+import { AbortedError, DisconnectedError, MlayerError, TimeoutError, WritesNotAllowedError } from '../errors.js';
+import type { Sample } from '../control/sample.js';
+import { readFresh } from './fresh-reading.js';
 
 export interface MeasurementProgress {
   readonly name: string;
@@ -33,6 +36,20 @@ export interface MeasurementOptions {
   readonly restoreOnSuccess?: boolean;
   /** Readback settle timeout in milliseconds (default 10 s). */
   readonly settleTimeout?: number;
+  /** Families the measurement reads (BPMs, tunes): named at the start when they rely on default settling. */
+  readonly observes?: readonly Family[];
+  /** How long a reading may take to become fresh after a change, ms (default: the settle timeout). */
+  readonly freshTimeout?: number;
+  /** Receives every warning as it is raised (also in `warnings` and `warning$`). */
+  readonly onWarning?: (warning: MeasurementWarning) => void;
+}
+
+/** Something the user should know about a measurement that does not stop it. */
+export interface MeasurementWarning {
+  readonly kind: 'settling-defaults';
+  readonly message: string;
+  /** Families concerned. */
+  readonly families: readonly string[];
 }
 
 export interface AverageResult {
@@ -41,6 +58,8 @@ export interface AverageResult {
   /** Number of finite readings per device. */
   readonly count: Int32Array;
   readonly samples: Float64Array[];
+  /** Timestamp (seconds since the epoch, server time) of each device's last sample. */
+  readonly timestamps?: Float64Array;
 }
 
 /** What the body of a measurement uses to drive and read the machine. */
@@ -48,10 +67,16 @@ export interface MeasurementContext {
   readonly signal: AbortSignal;
   set(family: Family, values: number | ArrayLike<number>, options?: { units?: Units }): Promise<void>;
   step(family: Family, deltas: number | ArrayLike<number>, options?: { units?: Units }): Promise<void>;
-  /** Waits for the settle time, then until the readback is within tolerance of the setpoint. */
+  /** Waits for the settle time (unless the set already did), then until the readback is within tolerance of the setpoint. */
   settle(family: Family): Promise<void>;
-  /** Averages n readings taken `interval` ms apart; NaN readings are excluded per device. */
+  /**
+   * Averages n readings taken `interval` ms apart; NaN readings are excluded per device.
+   * After a change the first reading is fresh (see fresh-reading.ts), and on a
+   * control system that is not immediate every further reading is a new update.
+   */
   average(family: Family, n: number, options?: { interval?: number; units?: Units; field?: FieldName }): Promise<AverageResult>;
+  /** Waits until the family's readings are fresh after the last change (readings taken by other means follow it). */
+  fresh(family: Family, options?: { field?: FieldName }): Promise<void>;
   progress(step: number, message?: string): void;
   note(message: string): void;
 }
@@ -64,6 +89,20 @@ export class Measurement {
   private readonly progressSubject = new Subject<MeasurementProgress>();
   readonly progress$: Observable<MeasurementProgress> = this.progressSubject.asObservable();
   readonly records: MeasurementRecord[] = [];
+  /** Warnings raised so far (settling defaults, ...). */
+  readonly warnings: MeasurementWarning[] = [];
+  private readonly warningSubject = new Subject<MeasurementWarning>();
+  readonly warning$: Observable<MeasurementWarning> = this.warningSubject.asObservable();
+  /** Client time (s) when the last change of this measurement completed (write, settle time, readback). */
+  private changedAt: number | undefined;
+  /** Setpoint channels whose last change in this measurement was written with wait (settle time included). */
+  private readonly settledByWrite = new Set<string>();
+  /** Per family and field: the change its readings were last fresh after, the last sample stamps. */
+  private readonly freshness = new Map<string, { after: number | undefined; stamps: Float64Array }>();
+  /** Update periods learned from the sample stamps, per family and field. */
+  private readonly learnedPeriods = new Map<string, number>();
+  /** Families already checked for default settling. */
+  private readonly settlingChecked = new Set<string>();
   /** Setpoint (hardware) of every device before the measurement first changed it, by channel. */
   private readonly initial = new Map<string, { family: string; device: readonly [number, number]; value: number }>();
   private readonly owner: string;
@@ -84,13 +123,16 @@ export class Measurement {
     const channels = this.options.drives.flatMap((f) => f.channels('setpoint'));
     const release = this.acc.lock.acquire(this.owner, channels);
     try {
+      this.checkSettling([...this.options.drives, ...(this.options.observes ?? [])]);
       const result = await body(this.context(controller.signal));
       if (this.options.restoreOnSuccess) await this.restore();
       this.progressSubject.complete();
+      this.warningSubject.complete();
       return result;
     } catch (err) {
       await this.restore();
       this.progressSubject.error(err);
+      this.warningSubject.complete();
       if (controller.signal.aborted) {
         throw err instanceof AbortedError ? err : new AbortedError(`${this.options.name}: aborted; ${this.initial.size} changed setpoint${this.initial.size === 1 ? '' : 's'} restored`);
       }
@@ -121,6 +163,8 @@ export class Measurement {
           this.log({ kind: 'restore', family: name, devices, values, units: 'hardware', message: attempt > 1 ? `after ${attempt} attempts` : undefined });
           break;
         } catch (e) {
+          // Writes refused by the safety layer: this measurement never wrote, so there is nothing to restore.
+          if (e instanceof WritesNotAllowedError) break;
           const transient = e instanceof DisconnectedError || e instanceof TimeoutError;
           if (!transient || Date.now() > deadline) {
             errors.push(e);
@@ -155,6 +199,7 @@ export class Measurement {
         driven(family);
         await remember(family);
         await family.set(values, { units: opts.units, wait: true, signal });
+        this.changed(family);
         this.log({ kind: 'set', family: family.name, devices: family.deviceList, values: typeof values === 'number' ? [values] : Array.from(values), units: opts.units ?? 'hardware' });
       },
       step: async (family, deltas, opts = {}) => {
@@ -162,27 +207,39 @@ export class Measurement {
         driven(family);
         await remember(family);
         await family.step(deltas, { units: opts.units, wait: true, signal });
+        this.changed(family);
         this.log({ kind: 'set', family: family.name, devices: family.deviceList, values: typeof deltas === 'number' ? [deltas] : Array.from(deltas), units: opts.units ?? 'hardware', message: 'step' });
       },
       settle: async (family) => {
-        if (family.settleTime > 0) await sleep(family.settleTime * 1000, signal);
+        this.checkSettling([family]);
+        // A set inside this measurement waited for the settle time already (Family.set with wait).
+        const waited = family.channels('setpoint').every((c) => this.settledByWrite.has(c));
+        if (family.settleTime > 0 && !family.immediate && !waited) await sleep(family.settleTime * 1000, signal);
         const tol = family.tolerance;
-        if (tol === undefined || !family.fields.includes('readback')) return;
-        const deadline = Date.now() + (this.options.settleTimeout ?? 10000);
-        for (;;) {
-          signal.throwIfAborted();
-          const [sp, rb] = await Promise.all([family.get({ field: 'setpoint', signal }), family.get({ field: 'readback', signal })]);
-          if (sp.every((v, i) => Math.abs(v - rb[i]) <= tol)) return;
-          if (Date.now() > deadline) throw new TimeoutError(family.channels('readback')[0], this.options.settleTimeout ?? 10000, `${family.name} readback settle`);
-          await sleep(20, signal);
+        if (tol !== undefined && family.fields.includes('readback')) {
+          const deadline = Date.now() + (this.options.settleTimeout ?? 10000);
+          for (;;) {
+            signal.throwIfAborted();
+            const [sp, rb] = await Promise.all([family.get({ field: 'setpoint', signal }), family.get({ field: 'readback', signal })]);
+            if (sp.every((v, i) => Math.abs(v - rb[i]) <= tol)) break;
+            if (Date.now() > deadline) throw new TimeoutError(family.channels('readback')[0], this.options.settleTimeout ?? 10000, `${family.name} readback settle`);
+            await sleep(20, signal);
+          }
         }
+        // Readings must follow the moment the family settled.
+        if (!family.immediate && this.changedAt !== undefined) this.changedAt = Date.now() / 1000;
       },
       average: async (family, n, opts = {}) => {
+        const field = opts.field ?? family.readField;
         const samples: Float64Array[] = [];
+        let stamps: Float64Array | undefined;
         for (let k = 0; k < n; k++) {
           signal.throwIfAborted();
           if (k > 0 && (opts.interval ?? 0) > 0) await sleep(opts.interval!, signal);
-          samples.push(await family.get({ field: opts.field, units: opts.units, signal }));
+          const raw = await this.freshRead(family, field, signal, k > 0);
+          stamps = Float64Array.from(raw, (r) => r.timestamp);
+          const hw = raw.map((r) => (typeof r.value === 'number' ? r.value : Number.NaN));
+          samples.push(opts.units === 'physics' ? family.toPhysics(hw, field) : Float64Array.from(hw));
         }
         const m = family.size;
         const mean = new Float64Array(m);
@@ -199,7 +256,10 @@ export class Measurement {
           count[i] = c;
         }
         this.log({ kind: 'read', family: family.name, devices: family.deviceList, values: Array.from(mean), units: opts.units ?? 'hardware', message: `average of ${n}` });
-        return { mean, std, count, samples };
+        return { mean, std, count, samples, timestamps: stamps };
+      },
+      fresh: async (family, opts = {}) => {
+        await this.freshRead(family, opts.field ?? family.readField, signal, false);
       },
       progress: (step, message = '') => {
         this.progressSubject.next({ name: this.options.name, step, total: this.options.total ?? 0, message });
@@ -207,6 +267,60 @@ export class Measurement {
       note: (message) => this.log({ kind: 'note', message }),
     };
     return ctx;
+  }
+
+  /** A change of `family` completed (written with wait, settle time included). */
+  private changed(family: Family): void {
+    for (const c of family.channels('setpoint')) this.settledByWrite.add(c);
+    if (!family.immediate) this.changedAt = Date.now() / 1000;
+  }
+
+  /**
+   * One reading of a family that is fresh: after the last change of this measurement
+   * (first reading since), and a new update when `next` (further readings of an average).
+   * Immediate control systems and update period 0 read at once.
+   */
+  private async freshRead(family: Family, field: FieldName, signal: AbortSignal, next: boolean): Promise<Sample[]> {
+    this.checkSettling([family]);
+    const key = `${family.name}\u0000${field}\u0000${family.channels(field).join(',')}`;
+    const state = this.freshness.get(key);
+    const stated = field === family.readField && !family.settling.defaulted.includes('updatePeriod') ? family.updatePeriod : undefined;
+    if (family.immediate || field === 'setpoint' || stated === 0) return family.read({ field, signal });
+    const since = state !== undefined && state.after === this.changedAt ? undefined : this.changedAt;
+    const after = next ? state?.stamps : undefined;
+    const period = stated ?? this.learnedPeriods.get(key);
+    const timeoutMs = this.options.freshTimeout ?? this.options.settleTimeout ?? 10000;
+    const r = await readFresh({ family, field, since, after, period, timeoutMs, signal, pollMs: period === undefined ? Math.min(20, Math.max(2, ((family.updatePeriod ?? 0.1) * 1000) / 4)) : undefined });
+    if (period === undefined && r.learnedPeriod !== undefined) {
+      this.learnedPeriods.set(key, r.learnedPeriod);
+      this.log({ kind: 'note', family: family.name, message: `${family.name} ${field}: update period ${r.learnedPeriod.toFixed(3)} s learned from the sample timestamps` });
+    }
+    this.freshness.set(key, { after: this.changedAt, stamps: Float64Array.from(r.samples, (x) => x.timestamp) });
+    return r.samples;
+  }
+
+  /** Warns once per family about settling taken from the element-class defaults. */
+  private checkSettling(families: readonly Family[]): void {
+    const named: string[] = [];
+    const parts: string[] = [];
+    for (const f of families) {
+      if (this.settlingChecked.has(f.name)) continue;
+      this.settlingChecked.add(f.name);
+      const s = f.settling;
+      if (s.defaulted.length === 0) continue;
+      named.push(f.name);
+      parts.push(describeDefaultedSettling(f.name, s));
+    }
+    if (named.length === 0) return;
+    const w: MeasurementWarning = {
+      kind: 'settling-defaults',
+      families: named,
+      message: `${this.options.name}: settling not stated in the facility, element-class defaults used for ${parts.join(', ')}; state settleTime, tolerance and updatePeriod in the facility file`,
+    };
+    this.warnings.push(w);
+    this.log({ kind: 'note', message: w.message });
+    this.options.onWarning?.(w);
+    this.warningSubject.next(w);
   }
 
   private log(r: Omit<MeasurementRecord, 'time'>): void {

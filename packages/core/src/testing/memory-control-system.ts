@@ -32,6 +32,12 @@ export class MemoryControlSystem implements ControlSystem {
   writeDelayMs = 0;
   /** Called before each write is applied; throwing rejects it (tests inject failures). */
   beforeWrite?: (write: ChannelWrite) => void;
+  /**
+   * True (default): every read reflects what was written or injected, as the twin's do.
+   * A test that publishes readings on a schedule (stamped with `inject`'s timestamp)
+   * sets it to false, so measurements wait for fresh samples as on a real machine.
+   */
+  immediate = true;
 
   private readonly values = new Map<string, Sample>();
   private readonly options = new Map<string, MemoryChannelOptions>();
@@ -54,10 +60,10 @@ export class MemoryControlSystem implements ControlSystem {
     return this.values.has(channel);
   }
 
-  /** Sets a value as the server would (emits to monitors); no write is recorded. */
-  inject(channel: string, value: ChannelValue): void {
+  /** Sets a value as the server would (emits to monitors); no write is recorded. `timestamp`: seconds since the epoch (default now). */
+  inject(channel: string, value: ChannelValue, timestamp?: number): void {
     if (!this.values.has(channel)) throw new DisconnectedError(channel, 'no such channel');
-    const s = makeSample(value);
+    const s = makeSample(value, timestamp);
     this.values.set(channel, s);
     this.subjects.get(channel)?.next(s);
   }
