@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, parseFacility, type Accelerator, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
+import { sharedDataDir } from '@mlayer/core/testing';
 import { registerTwin, type TwinControlSystem, type TwinSettingsInput } from '@mlayer/adapters-sim';
 
-export const SHARED = process.env.MLAYER_SHARED ?? join(__dirname, '../../../../../shared');
+export const SHARED = sharedDataDir();
 export const REPO = join(__dirname, '../../../..');
 
 export interface TwinFacilitySpec {
