@@ -16,6 +16,11 @@ kind  setpoint  READ_WRITE, limits from min/max, memorized (the last value writt
                 (display level EXPERT), which pushes a change event on the read
                 attribute.
 type  number (DevDouble), array (DevDouble spectrum of `length` points), string (DevString).
+write_delay       (set points) seconds a write takes before its reply (a slow supply's completion).
+every_write_event (readbacks, monitors) push an event for every value fed, even an unchanged one
+                  (a BPM publishing at its rate); otherwise unchanged values are not events.
+An initial value outside min/max is reported on stdout and served as it is (the device then has
+no write value until a client writes one within the limits).
 
 Run with Debian's interpreter (python3-tango):
 
@@ -108,7 +113,11 @@ class MlayerVirtual(Device):
             self.set_change_event(name, True, False)
             self.set_archive_event(name, True, False)
             if setpoint and spec.get("initial") is not None:
-                self.get_device_attr().get_w_attr_by_name(name).set_write_value(spec["initial"])
+                try:
+                    self.get_device_attr().get_w_attr_by_name(name).set_write_value(spec["initial"])
+                except tango.DevFailed as e:
+                    # A design value outside the limits (e.g. API_WAttrOutsideLimit): served, not fatal.
+                    print("%s/%s: initial value %r not set as write value: %s" % (self.get_name(), name, spec["initial"], e.args[0].desc.strip()), flush=True)
 
     def _store(self, name, value):
         key = name.lower()
@@ -119,7 +128,7 @@ class MlayerVirtual(Device):
             previous, _stamp, quality = self._values[key]
             self._values[key] = (value, stamp, AttrQuality.ATTR_VALID)
         # The bridge writes unchanged readbacks again now and then (a restarted server needs them): no event for those.
-        if quality == AttrQuality.ATTR_VALID and previous == value and self._specs[key]["kind"] != "setpoint":
+        if quality == AttrQuality.ATTR_VALID and previous == value and self._specs[key]["kind"] != "setpoint" and not self._specs[key].get("every_write_event"):
             return
         self._push(self._specs[key]["name"], value, stamp, AttrQuality.ATTR_VALID)
 
@@ -141,6 +150,9 @@ class MlayerVirtual(Device):
 
     def write_setpoint(self, attr):
         self._store(attr.get_name(), attr.get_write_value())
+        delay = self._specs[attr.get_name().lower()].get("write_delay")
+        if delay:
+            time.sleep(float(delay))
 
     def write_feed(self, attr):
         name = attr.get_name()

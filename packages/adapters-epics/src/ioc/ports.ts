@@ -74,3 +74,42 @@ export function loopbackEpicsEnv(ports: IocPorts): Record<string, string> {
     EPICS_PVAS_AUTO_BEACON_ADDR_LIST: 'NO',
   };
 }
+
+/** Where each IOC port comes from, for messages. */
+const PORT_SOURCES: Record<keyof IocPorts, readonly string[]> = {
+  ca: ['EPICS_CAS_SERVER_PORT', 'EPICS_CA_SERVER_PORT'],
+  caRepeater: ['EPICS_CA_REPEATER_PORT'],
+  pva: ['EPICS_PVAS_SERVER_PORT', 'EPICS_PVA_SERVER_PORT'],
+  pvaBroadcast: ['EPICS_PVAS_BROADCAST_PORT', 'EPICS_PVA_BROADCAST_PORT'],
+};
+
+/**
+ * The ports of an IOC as EPICS servers choose them: `given` (e.g. `--port` for
+ * the CA server port), else the server variables of `env` (EPICS_CAS_SERVER_PORT,
+ * falling back to EPICS_CA_SERVER_PORT as an EPICS server does; EPICS_CA_REPEATER_PORT;
+ * EPICS_PVAS_SERVER_PORT / EPICS_PVA_SERVER_PORT; EPICS_PVAS_BROADCAST_PORT /
+ * EPICS_PVA_BROADCAST_PORT), else free ones drawn as findFreeIocPorts does. A chosen
+ * CA server port must be free (TCP and UDP): a clear error names where it came from.
+ */
+export async function iocPortsFrom(env: NodeJS.ProcessEnv, given: Partial<IocPorts> = {}): Promise<IocPorts> {
+  const chosen: Partial<Record<keyof IocPorts, { port: number; from: string }>> = {};
+  for (const key of Object.keys(PORT_SOURCES) as (keyof IocPorts)[]) {
+    if (given[key] !== undefined) {
+      chosen[key] = { port: given[key]!, from: key === 'ca' ? '--port' : key };
+      continue;
+    }
+    const name = PORT_SOURCES[key].find((n) => env[n] !== undefined && env[n] !== '');
+    if (name) chosen[key] = { port: Number(env[name]), from: name };
+  }
+  for (const [key, c] of Object.entries(chosen) as [keyof IocPorts, { port: number; from: string }][]) {
+    if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw new Error(`${c.from}: '${c.port}' is not a port number (1-65535)`);
+    if (key === 'ca' && !(await portFree(c.port))) throw new Error(`${c.from}=${c.port}: the port is in use (another IOC or CA server?); choose another with --port or EPICS_CAS_SERVER_PORT`);
+  }
+  const ports = Object.values(chosen).map((c) => c.port);
+  if (new Set(ports).size !== ports.length) throw new Error(`IOC ports must differ: ${Object.entries(chosen).map(([, c]) => `${c.from}=${c.port}`).join(', ')}`);
+  if (ports.length === 4) return { ca: chosen.ca!.port, caRepeater: chosen.caRepeater!.port, pva: chosen.pva!.port, pvaBroadcast: chosen.pvaBroadcast!.port };
+  // The rest drawn at random, distinct from the chosen ones.
+  let free = await findFreeIocPorts();
+  for (let i = 0; i < 20 && Object.values(free).some((p) => ports.includes(p)); i++) free = await findFreeIocPorts();
+  return { ca: chosen.ca?.port ?? free.ca, caRepeater: chosen.caRepeater?.port ?? free.caRepeater, pva: chosen.pva?.port ?? free.pva, pvaBroadcast: chosen.pvaBroadcast?.port ?? free.pvaBroadcast };
+}

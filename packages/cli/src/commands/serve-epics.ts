@@ -4,13 +4,15 @@ import { basename, extname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
 import { TwinSettingsSchema } from '@mlayer/adapters-sim';
-import { EpicsControlSystem, SoftIoc, ensureEpicsBase, generateDb, loopbackEpicsEnv, type IocPorts } from '@mlayer/adapters-epics';
+import { EpicsControlSystem, SoftIoc, ensureEpicsBase, generateDb, iocPortsFrom, loopbackEpicsEnv, type IocPorts } from '@mlayer/adapters-epics';
 import { openAccelerator } from '../context.js';
 import { resolveFacilityPath } from '../facility-path.js';
 import { bridgeDirection, epicsDescriptions, epicsNaming, settleRecords, type EpicsServedChannel } from '../serve/epics-records.js';
 import { writeFacilityOverlay } from '../serve/facility-overlay.js';
-import { controlSystemOfType } from '../serve/served-channels.js';
 import { ThrottledMonitors } from '../serve/throttled-monitors.js';
+import { ServedHardware } from '../serve/served-hardware.js';
+import { controlSystemOfType, hardwareChannels, outOfLimitDesignValues, outsideLimits, servedFamilies, setpointLimits } from '../serve/served-channels.js';
+import { checkTiming, describeTiming, type ServedTiming } from '../serve/served-timing.js';
 import { expandErrorGroups } from './demo.js';
 import type { ServeOptions, Served } from './serve.js';
 
@@ -28,12 +30,22 @@ export interface ServeEpicsOptions {
   readonly overlay?: string;
   /** Serve PV Access too (softIocPVA). */
   readonly pva?: boolean;
-  /** IOC ports (default: four free ones in [20000, 60000), never the EPICS defaults). */
-  readonly ports?: IocPorts;
+  /**
+   * IOC ports; missing ones from the EPICS server variables of `env` (EPICS_CAS_SERVER_PORT,
+   * else EPICS_CA_SERVER_PORT, ...), else free ones in [20000, 60000).
+   */
+  readonly ports?: Partial<IocPorts>;
+  /** Environment whose EPICS server variables choose the ports (default: none, free ports). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Realistic timing: BPM rate and averaging, supply ramps, latency, put-callback delay. */
+  readonly timing?: ServedTiming;
+  /** Serve only these families (default every family). */
+  readonly families?: readonly string[];
   /** Start the IOC again (with the twin's present values) when it exits unexpectedly (default true). */
   readonly restartOnExit?: boolean;
   /**
-   * Seconds a client's put-callback on a set point takes to complete (default: two
+   * Seconds a client's put-callback on a set point takes to complete (`timing.putCallbackDelay`
+   * wins when both are given; default: two
    * periods of the slowest publication rate, the twin's or a field's, plus 50 ms), so that a client which waits for
    * completion then reads the orbit and readbacks that follow; 0 completes at once.
    */
@@ -56,6 +68,8 @@ export interface ServedEpics {
   /** The twin's accelerator. */
   readonly twin: Accelerator;
   readonly bridge: ControlSystemBridge;
+  /** The twin as the served hardware (BPM publication, ramps, latency): stop BPM publication here. */
+  readonly hardware: ServedHardware;
   readonly ioc: SoftIoc;
   /** How many times the IOC was started again after it exited. */
   readonly restarts: number;
@@ -101,7 +115,11 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     if (!twinName) throw new MlayerError(`${loaded.file}: mlayer serve needs a control system of type twin (${options.twin ? `none named '${options.twin}'` : 'none'} in the facility)`);
     const epicsName = controlSystemOfType(loaded, 'epics', options.controlSystem);
     if (!epicsName) throw new MlayerError(`${loaded.file}: mlayer serve --protocol epics serves the PV names of a control system of type epics (${options.controlSystem ? `none named '${options.controlSystem}'` : 'none'} in the facility)`);
-    const naming = epicsNaming(loaded, twinName, epicsName);
+    const allNames = epicsNaming(loaded, twinName, epicsName);
+    const wanted = servedFamilies(loaded, options.families);
+    const naming = { ...allNames, channels: allNames.channels.filter((c) => wanted.has(c.family)) };
+    const timing = options.timing ?? {};
+    checkTiming(timing, loaded);
 
     // The twin, with its error set.
     const { acc, facility } = await openAccelerator({ facility: options.facility, mode: twinName });
@@ -117,19 +135,48 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     const twinRate = TwinSettingsSchema.parse(facility.config.controlSystems[twinName].settings).updateRate;
     // Slowest publication: the twin's rate, or a field's lower updateRate.
     const slowest = Math.min(twinRate, ...naming.channels.flatMap((c) => (c.field !== 'setpoint' && c.updateRate !== undefined ? [c.updateRate] : [])));
-    const settle = options.settle ?? 2 / slowest + 0.05;
+    const hwChannels = hardwareChannels(facility, naming.channels, timing);
+    const bpm = new Set(hwChannels.flatMap((c) => (c.bpmRate !== undefined ? [c.channel] : [])));
+    const bpmRates = hwChannels.flatMap((c) => (c.bpmRate !== undefined ? [c.bpmRate] : []));
+    const settle = timing.putCallbackDelay ?? options.settle ?? 2 / Math.min(slowest, ...bpmRates) + 0.05;
     if (!(settle >= 0) || !Number.isFinite(settle)) throw new MlayerError(`settle: must be a finite number of seconds >= 0 (got ${settle})`);
+    // The twin behind realistic hardware (BPMs at their rate, averaged; ramps; latency); monitors of fields
+    // that declare a lower rate than the twin's are throttled to it.
+    const period = new Map<string, number>();
+    const tooFast = new Set<string>();
+    for (const c of naming.channels) {
+      if (c.field === 'setpoint' || c.updateRate === undefined) continue;
+      if (c.updateRate < twinRate) period.set(c.twin, 1000 / c.updateRate);
+      else if (c.updateRate > twinRate) tooFast.add(`${c.family} ${c.field} (${c.updateRate} Hz)`);
+    }
+    const hardware = new ServedHardware(new ThrottledMonitors(twinCs, (channel) => period.get(channel)), hwChannels, {
+      bpmSamples: timing.bpmSamples,
+      latency: timing.latency,
+      onError: (channel, e) => log(`twin refused ${channel}: ${(e as Error).message}`),
+    });
+    cleanups.push(() => hardware.close());
+    await hardware.start();
+    const design = await twinCs.read(naming.channels.map((c) => c.twin));
+    for (const line of outOfLimitDesignValues(facility, naming.channels, design)) log(line);
+    // Drive limits would clamp the value the machine runs at (see outOfLimitDesignValues).
+    const unlimited = new Set(naming.channels.filter((c, i) => c.field === 'setpoint' && outsideLimits(design[i].value, setpointLimits(facility, c))).map((c) => c.served));
     const database = async (): Promise<string> => {
-      const samples = await twinCs.read(twinChannels);
+      const samples = await hardware.read(twinChannels);
       const values = new Map<string, ChannelValue>(naming.channels.map((c, i) => [c.served, samples[i].value]));
-      return generateDb(settleRecords(epicsDescriptions(naming.channels, values), naming.channels, settle));
+      // A BPM record posts a monitor on every publication, even of an unchanged value (MDEL -1), as a BPM IOC does.
+      const bpmPvs = new Set(naming.channels.filter((c) => bpm.has(c.twin)).map((c) => c.served));
+      const descriptions = epicsDescriptions(naming.channels, values).map((d) => (bpmPvs.has(d.name) ? { ...d, fields: { ...d.fields, MDEL: -1, ADEL: -1 } } : unlimited.has(d.name) ? { ...d, limits: undefined } : d));
+      return generateDb(settleRecords(descriptions, naming.channels, settle));
     };
 
     // The IOC, on loopback, its own ports.
     const epicsBase = await ensureEpicsBase({ log });
     const pva = options.pva ?? false;
     log(`starting ${pva ? 'softIocPVA' : 'softIoc'} with ${naming.channels.length} PVs (${naming.shared} facility channels share a PV)...`);
-    const ioc = await SoftIoc.start({ epicsBase, dbText: await database(), pva, ports: options.ports });
+    const ports = await iocPortsFrom(options.env ?? {}, options.ports).catch((e: unknown) => {
+      throw new MlayerError(`mlayer serve --protocol epics: ${(e as Error).message}`, { cause: e });
+    });
+    const ioc = await SoftIoc.start({ epicsBase, dbText: await database(), pva, ports });
     cleanups.push(() => ioc.stop());
     const tIoc = Date.now() - t0;
 
@@ -148,21 +195,14 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     await sink.read(naming.channels.map((c) => c.served), { timeout: Math.max(timeout, 30_000) }).catch((e: unknown) => {
       throw new MlayerError(`the IOC does not serve every PV: ${(e as Error).message}`, { cause: e });
     });
-    // The twin publishes every monitored channel at its own update rate; a field that declares a lower rate is throttled to it.
-    const period = new Map<string, number>();
-    const tooFast = new Set<string>();
-    for (const c of naming.channels) {
-      if (c.field === 'setpoint' || c.updateRate === undefined) continue;
-      if (c.updateRate < twinRate) period.set(c.twin, 1000 / c.updateRate);
-      else if (c.updateRate > twinRate) tooFast.add(`${c.family} ${c.field} (${c.updateRate} Hz)`);
-    }
     log(`readbacks and monitors published at the twin's update rate, ${twinRate} Hz${period.size > 0 ? `; ${period.size} at their fields' lower updateRate` : ''}`);
     if (tooFast.size > 0) log(`published at ${twinRate} Hz, the twin's update rate, not faster: ${[...tooFast].join(', ')}`);
-    const source = new ThrottledMonitors(twinCs, (channel) => period.get(channel));
+    log(describeTiming(timing, bpmRates));
+    const source = hardware;
     const pairs: BridgePair[] = naming.channels.map((c) =>
       bridgeDirection(c.field) === 'to-source'
         ? { source: c.twin, sink: c.served, direction: 'to-source' }
-        : { source: c.twin, sink: c.served, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0 },
+        : { source: c.twin, sink: c.served, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0, everySample: bpm.has(c.twin) },
     );
     // The IOC restarts with the twin's values (see restartIoc), so its set points win after a reconnection;
     // a full copy follows every reconnection, so no periodic refresh is needed.
@@ -238,6 +278,7 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
       channels: naming.channels,
       twin: acc,
       bridge,
+      hardware,
       ioc,
       get restarts() {
         return restarts;
@@ -266,12 +307,24 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
 
 /** `mlayer serve --protocol epics`. */
 export const serveEpicsCommand = async (o: ServeOptions, log: (line: string) => void): Promise<Served> => {
-  const text = o.protocolOptions.settle;
-  const settle = typeof text === 'string' ? Number(text) : undefined;
-  if (settle !== undefined && !(Number.isFinite(settle) && settle >= 0)) throw new MlayerError(`--settle: '${String(text)}' is not a number of seconds >= 0`);
-  const served = await serveEpics({ facility: o.facility, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, seed: o.seed, overlay: o.overlay, pva: o.protocolOptions.pva === true, settle, log });
+  const port = o.protocolOptions.port;
+  const served = await serveEpics({
+    facility: o.facility,
+    twin: o.twin,
+    controlSystem: o.controlSystem,
+    errors: o.errors,
+    seed: o.seed,
+    overlay: o.overlay,
+    pva: o.protocolOptions.pva === true,
+    timing: o.timing,
+    families: o.families,
+    env: process.env,
+    ports: typeof port === 'number' ? { ca: port } : undefined,
+    log,
+  });
   return {
-    summary: { protocol: 'epics', env: served.clientEnv, overlay: served.overlay, controlSystem: served.controlSystem, iocPid: served.ioc.pid, pvs: served.channels.map((c) => ({ family: c.family, name: c.name, field: c.field, pv: c.served })) },
+    summary: { protocol: 'epics', env: served.clientEnv, overlay: served.overlay, controlSystem: served.controlSystem, iocPid: served.ioc.pid, ports: served.ports, pvs: served.channels.map((c) => ({ family: c.family, name: c.name, field: c.field, pv: c.served })) },
+    hardware: served.hardware,
     stop: () => served.stop(),
   };
 };

@@ -8,7 +8,9 @@ import { startTangoSystem, type ManagedProcess, type TangoSystem } from '@mlayer
 import { openAccelerator } from '../context.js';
 import { resolveFacilityPath } from '../facility-path.js';
 import { writeFacilityOverlay } from '../serve/facility-overlay.js';
-import { controlSystemOfType, type ServedChannel } from '../serve/served-channels.js';
+import { controlSystemOfType, hardwareChannels, outOfLimitDesignValues, servedFamilies, type ServedChannel } from '../serve/served-channels.js';
+import { ServedHardware } from '../serve/served-hardware.js';
+import { checkTiming, describeTiming, type ServedTiming } from '../serve/served-timing.js';
 import { BRIDGE_SUFFIX, tangoNaming } from '../serve/tango-names.js';
 import { registerVirtualServers, startVirtualServer, tangoEnv, virtualServers, type VirtualServer } from '../serve/tango-virtual-servers.js';
 import { expandErrorGroups } from './demo.js';
@@ -29,8 +31,15 @@ export interface ServeTangoOptions {
   readonly refreshInterval?: number;
   /** Bridge poll period of the served set points, ms (default 1000; covers events lost during a server restart). */
   readonly pollInterval?: number;
+  /** Realistic timing: BPM rate and averaging, supply ramps, latency, write (put-callback) delay. */
+  readonly timing?: ServedTiming;
+  /** Serve only these families (default every family). */
+  readonly families?: readonly string[];
   readonly log?: (line: string) => void;
 }
+
+/** Device servers started at the same time. */
+const SERVER_STARTS_AT_ONCE = 3;
 
 /** The twin served over TANGO. */
 export interface ServedTango {
@@ -43,6 +52,8 @@ export interface ServedTango {
   /** The twin's accelerator (its control system is the twin). */
   readonly twin: Accelerator;
   readonly bridge: ControlSystemBridge;
+  /** The twin as the served hardware (BPM publication, ramps, latency): stop BPM publication here. */
+  readonly hardware: ServedHardware;
   readonly servers: readonly VirtualServer[];
   /** The running server process of an instance (one per family). */
   process(instance: string): ManagedProcess;
@@ -88,7 +99,19 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
       acc.twin.applyErrors(spec, options.seed ?? 1);
       log(`error set ${options.errors}, seed ${options.seed ?? 1}`);
     }
-    const naming = tangoNaming(facility, twinName, options.controlSystem);
+    const allNames = tangoNaming(facility, twinName, options.controlSystem);
+    const wanted = servedFamilies(facility, options.families);
+    const naming = { ...allNames, channels: allNames.channels.filter((c) => wanted.has(c.family)) };
+    const timing = options.timing ?? {};
+    checkTiming(timing, facility);
+    const hwChannels = hardwareChannels(facility, naming.channels, timing);
+    const bpm = new Set(hwChannels.flatMap((c) => (c.bpmRate !== undefined ? [c.channel] : [])));
+    const hardware = new ServedHardware(acc.controlSystem, hwChannels, {
+      bpmSamples: timing.bpmSamples,
+      latency: timing.latency,
+      onError: (channel, e) => log(`twin refused ${channel}: ${(e as Error).message.split('\n')[0]}`),
+    });
+    cleanups.push(() => hardware.close());
 
     // The TANGO database.
     let system: TangoSystem | undefined;
@@ -105,25 +128,42 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
     const setpoints = naming.channels.filter((c) => c.field === 'setpoint');
     const values = await acc.controlSystem.read(setpoints.map((c) => c.twin));
     const initial = new Map<string, ChannelValue>(setpoints.map((c, i) => [c.twin, values[i].value]));
-    const servers = virtualServers(facility, naming.channels, initial);
+    for (const line of outOfLimitDesignValues(facility, setpoints, values)) log(line);
+    const servers = virtualServers(facility, naming.channels, initial, { writeDelay: timing.putCallbackDelay, everyWriteEvent: (c) => bpm.has(c.twin) });
     await registerVirtualServers(servers, env);
     const processes = new Map<string, ManagedProcess>();
     cleanups.push(async () => {
       for (const p of processes.values()) await p.stop(5000);
     });
     log(`starting ${servers.length} TANGO device servers (${servers.reduce((n, s) => n + s.devices.length, 0)} devices)...`);
-    await Promise.all(servers.map(async (s) => processes.set(s.instance, await startVirtualServer(s.instance, env))));
+    // A few at a time (on a small machine dozens of interpreters starting at once all time out), the
+    // largest first; every start settles before a failure is reported, so that no server is left
+    // running (each is stopped by PID).
+    const queue = [...servers].sort((a, b) => b.devices.length - a.devices.length);
+    const failed: Error[] = [];
+    const worker = async (): Promise<void> => {
+      for (let s = queue.shift(); s && failed.length === 0; s = queue.shift()) {
+        try {
+          processes.set(s.instance, await startVirtualServer(s.instance, env, 60_000 + 500 * s.devices.length));
+        } catch (e) {
+          failed.push(e as Error);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SERVER_STARTS_AT_ONCE, servers.length) }, worker));
+    if (failed.length > 0) throw new MlayerError(`${failed.length} of ${servers.length} TANGO device servers did not start: ${failed.map((e) => e.message.split('\n')[0]).join('; ')}`, { cause: failed[0] });
 
+    await hardware.start();
     // The bridge: set points from TANGO to the twin, readbacks and monitors (fed through <attr>_bridge) to TANGO.
     const sink = new TangoControlSystem({ name: `${naming.controlSystem}-bridge`, tangoHost });
     cleanups.push(() => sink.close());
     const pairs: BridgePair[] = naming.channels.map((c) =>
       c.field === 'setpoint'
         ? { source: c.twin, sink: c.served, direction: 'to-source' }
-        : { source: c.twin, sink: `${c.served}${BRIDGE_SUFFIX}`, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0 },
+        : { source: c.twin, sink: `${c.served}${BRIDGE_SUFFIX}`, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0, everySample: bpm.has(c.twin) },
     );
     // Set points are memorized attributes: after a restart the server holds the last value written, so the sink wins.
-    const bridge = await bridgeControlSystems({ source: acc.controlSystem, sink, pairs, onSinkReconnect: 'sink', refreshInterval: options.refreshInterval ?? 2000, pollInterval: options.pollInterval ?? 1000 });
+    const bridge = await bridgeControlSystems({ source: hardware, sink, pairs, onSinkReconnect: 'sink', refreshInterval: options.refreshInterval ?? 2000, pollInterval: options.pollInterval ?? 1000 });
     cleanups.push(() => bridge.close());
     // One line per failing channel every 10 s at most (a server down fails every update).
     const lastLogged = new Map<string, number>();
@@ -139,6 +179,8 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
       { name: naming.controlSystem, type: 'tango', settings: { tangoHost }, templates: naming.declared ? undefined : naming.templates },
       resolve(options.overlay ?? defaultOverlayPath(facility, naming.controlSystem)),
     );
+    log(describeTiming(timing, hwChannels.flatMap((c) => (c.bpmRate !== undefined ? [c.bpmRate] : []))));
+    if (timing.putCallbackDelay) log(`a write of a set point completes ${Math.round(timing.putCallbackDelay * 1000)} ms after it arrived`);
     log(`TANGO_HOST=${tangoHost}`);
     log(`facility overlay: ${overlay} (mlayer --facility ${overlay} --mode ${naming.controlSystem} ...)`);
     log(`channels (${naming.declared ? 'declared by the facility' : `derived: ${'mlayer/<family>/<sector>-<index>/<field>'}`}):`);
@@ -152,6 +194,7 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
       channels: naming.channels,
       twin: acc,
       bridge,
+      hardware,
       servers,
       process(instance) {
         const p = processes.get(instance);
@@ -180,9 +223,10 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
 /** `mlayer serve --protocol tango`. */
 export const serveTangoCommand = async (o: ServeOptions, log: (line: string) => void): Promise<Served> => {
   const tangoHost = o.protocolOptions.tangoHost;
-  const served = await serveTango({ facility: o.facility, tangoHost: typeof tangoHost === 'string' ? tangoHost : undefined, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, seed: o.seed, overlay: o.overlay, log });
+  const served = await serveTango({ facility: o.facility, tangoHost: typeof tangoHost === 'string' ? tangoHost : undefined, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, seed: o.seed, overlay: o.overlay, timing: o.timing, families: o.families, log });
   return {
     summary: { protocol: 'tango', tangoHost: served.tangoHost, overlay: served.overlay, controlSystem: served.controlSystem, channels: served.channels },
+    hardware: served.hardware,
     stop: () => served.stop(),
   };
 };

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import type { GlobalOptions } from '../program.js';
+import type { ServedHardware } from '../serve/served-hardware.js';
+import { parseLatency, parseRampRate, positiveNumber, type ServedTiming } from '../serve/served-timing.js';
 
 /** Options of `mlayer serve` common to every protocol. */
 export interface ServeOptions {
@@ -15,6 +17,10 @@ export interface ServeOptions {
   readonly overlay?: string;
   /** Served control system name in the overlay (default: the facility's of that protocol, else the protocol name). */
   readonly controlSystem?: string;
+  /** Realistic timing (BPM rate and averaging, ramps, latency, put-callback delay). */
+  readonly timing: ServedTiming;
+  /** Serve only these families (default every family). */
+  readonly families?: readonly string[];
   /** Protocol-specific options (e.g. tangoHost). */
   readonly protocolOptions: Readonly<Record<string, unknown>>;
   readonly json: boolean;
@@ -24,6 +30,8 @@ export interface ServeOptions {
 export interface Served {
   /** Lines printed once it is up (address, overlay, channel names). */
   readonly summary: Readonly<Record<string, unknown>>;
+  /** The served hardware (SIGUSR1 stops and resumes its BPM publication). */
+  readonly hardware?: ServedHardware;
   stop(): Promise<void>;
 }
 
@@ -51,25 +59,66 @@ function termination(): { done: Promise<NodeJS.Signals>; dispose: () => void } {
   return { done, dispose };
 }
 
+interface ServeCommandOptions {
+  protocol: string;
+  tangoHost?: string;
+  pva: boolean;
+  port?: string;
+  settle?: string;
+  putCallbackDelay?: string;
+  bpmRate?: string;
+  bpmSamples?: string;
+  rampRate?: string;
+  latency?: string;
+  families?: string;
+  seed: string;
+  errors?: string;
+  twin?: string;
+  controlSystem?: string;
+  overlay?: string;
+}
+
+/** The timing options of the command line. */
+function timingOf(o: ServeCommandOptions): ServedTiming {
+  if (o.settle !== undefined && o.putCallbackDelay !== undefined) throw new MlayerError('--settle is the old name of --put-callback-delay: give one of them');
+  const delay = o.putCallbackDelay ?? o.settle;
+  const ramp = o.rampRate !== undefined ? parseRampRate(o.rampRate) : undefined;
+  return {
+    bpmRate: o.bpmRate !== undefined ? positiveNumber(o.bpmRate, '--bpm-rate') : undefined,
+    bpmSamples: o.bpmSamples !== undefined ? positiveNumber(o.bpmSamples, '--bpm-samples', { integer: true }) : undefined,
+    rampRate: ramp?.rampRate,
+    familyRampRates: ramp?.familyRampRates,
+    latency: o.latency !== undefined ? parseLatency(o.latency) : undefined,
+    putCallbackDelay: delay !== undefined ? positiveNumber(delay, o.putCallbackDelay !== undefined ? '--put-callback-delay' : '--settle', { zero: true }) : undefined,
+  };
+}
+
 /**
  * `mlayer serve --facility F --protocol tango [--tango-host H] [--seed N --errors FILE]`
- * (or `--protocol epics [--pva]`):
+ * (or `--protocol epics [--pva] [--port N]`), with realistic timing options:
  * the digital twin of the facility served as a virtual accelerator until SIGINT/SIGTERM.
  */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('serve the digital twin as a virtual accelerator over a control-system protocol (until Ctrl-C)')
+    .description('serve the digital twin as a virtual accelerator over a control-system protocol (until Ctrl-C; SIGUSR1 stops/resumes BPM publication)')
     .requiredOption('-p, --protocol <name>', `protocol: ${Object.keys(PROTOCOLS).join(', ')}`)
     .option('--tango-host <host:port>', 'TANGO: register the devices in this database (default: start a private one on loopback)')
     .option('--pva', 'EPICS: serve PV Access too (softIocPVA)', false)
-    .option('--settle <seconds>', "EPICS: a put-callback on a set point completes this long after the write (default: two periods of the slowest update rate + 0.05)")
+    .option('--port <n>', 'EPICS: Channel Access server port (default: $EPICS_CAS_SERVER_PORT, else $EPICS_CA_SERVER_PORT, else a free port in [20000, 60000)); clients set EPICS_CA_SERVER_PORT to it')
+    .option('--bpm-rate <Hz>', "BPM publication rate (default: the BPM field's updateRate, else 10)")
+    .option('--bpm-samples <n>', 'twin readings averaged into each published BPM value, spread over the period (default 5)')
+    .option('--ramp-rate <rate>', 'power supplies ramp at RATE hardware units/s (all set points but RF; FAMILY=RATE pairs, comma-separated, per family): the readback follows the set point, the beam follows the readback (default: at once)')
+    .option('--latency <seconds>', 'random extra delay between a write and the supply taking it: MIN-MAX, uniform (e.g. 0.2-0.5), or one value (default 0)')
+    .option('--put-callback-delay <seconds>', 'a write completes (EPICS put-callback, TANGO write reply) this long after it arrived (EPICS default: two periods of the slowest publication + 0.05; TANGO default 0)')
+    .option('--settle <seconds>', 'old name of --put-callback-delay')
+    .option('--families <list>', 'serve only these families (comma-separated; default all)')
     .option('-s, --seed <n>', 'seed of the error set (default 1; needs --errors)')
     .option('-e, --errors <file>', 'error set (YAML) applied to the twin at start')
     .option('--twin <name>', 'twin control system of the facility (default: the first of type twin)')
     .option('--control-system <name>', 'name of the served control system in the overlay')
     .option('--overlay <file>', 'where to write the facility overlay (the facility plus the served control system)')
-    .action(async (o: { protocol: string; tangoHost?: string; pva: boolean; settle?: string; seed: string; errors?: string; twin?: string; controlSystem?: string; overlay?: string }, cmd: Command) => {
+    .action(async (o: ServeCommandOptions, cmd: Command) => {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const load = PROTOCOLS[o.protocol];
       if (!load) throw new MlayerError(`--protocol: unknown protocol '${o.protocol}'; known: ${Object.keys(PROTOCOLS).join(', ')}`);
@@ -77,19 +126,38 @@ export function registerServeCommand(program: Command): void {
       const seed = Number(o.seed ?? 1);
       if (!Number.isInteger(seed)) throw new MlayerError(`--seed: '${o.seed}' is not an integer`);
       if (o.tangoHost !== undefined && o.protocol !== 'tango') throw new MlayerError(`--tango-host applies to --protocol tango only (got --protocol ${o.protocol})`);
+      if (o.port !== undefined && o.protocol !== 'epics') throw new MlayerError(`--port applies to --protocol epics only (got --protocol ${o.protocol}); TANGO: --tango-host`);
+      const port = o.port !== undefined ? positiveNumber(o.port, '--port', { integer: true }) : undefined;
+      if (port !== undefined && port > 65535) throw new MlayerError(`--port: ${port} is not a port number (1-65535)`);
+      const timing = timingOf(o);
+      const families = o.families?.split(',').map((f) => f.trim()).filter((f) => f.length > 0);
       const log = (line: string): void => {
         if (!g.json) process.stdout.write(`${line}\n`);
       };
       const stop = termination();
+      const toggle = (): void => {
+        const hw = served?.hardware;
+        if (!hw) return;
+        if (hw.stoppedFamilies.length > 0) {
+          hw.resumePublication();
+          process.stderr.write('SIGUSR1: BPM publication resumed\n');
+        } else {
+          hw.stopPublication();
+          process.stderr.write(`SIGUSR1: BPM publication stopped (${hw.stoppedFamilies.join(', ')}); SIGUSR1 again resumes it\n`);
+        }
+      };
+      let served: Served | undefined;
+      process.on('SIGUSR1', toggle);
       try {
-        const served = await (await load())({ facility: g.facility, twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva, settle: o.settle }, json: !!g.json }, log);
-        if (g.json) process.stdout.write(`${JSON.stringify(served.summary)}\n`);
+        served = await (await load())({ facility: g.facility, twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, timing, families, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva, port }, json: !!g.json }, log);
+        if (g.json) process.stdout.write(`${JSON.stringify({ ...served.summary, pid: process.pid })}\n`);
         log('serving; Ctrl-C stops');
         const sig = await stop.done;
         log(`${sig}: stopping`);
         await served.stop();
         log('stopped');
       } finally {
+        process.off('SIGUSR1', toggle);
         stop.dispose();
       }
     });

@@ -4,7 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlayerError, type ChannelValue, type FieldName, type LoadedFacility } from '@mlayer/core';
 import { DEBIAN_PYTHON, runToCompletion, spawnManaged, waitForOutput, type ManagedProcess } from '@mlayer/adapters-tango/testing';
-import type { ServedChannel } from './served-channels.js';
+import { outsideLimits, type ServedChannel } from './served-channels.js';
 import { checkTangoName } from './tango-names.js';
 
 /** The generic PyTango server of the virtual accelerator (packages/adapters-tango/servers/MlayerVirtual.py). */
@@ -23,6 +23,10 @@ export interface VirtualAttribute {
   /** Set point before the first write (the twin's value at registration). */
   readonly initial?: number | string | number[];
   readonly description: string;
+  /** Set point: seconds a write takes to complete (the reply comes that late). */
+  readonly write_delay?: number;
+  /** Readback or monitor: push an event on every value the bridge feeds, even an unchanged one (BPMs). */
+  readonly every_write_event?: boolean;
 }
 
 export interface VirtualDevice {
@@ -37,8 +41,19 @@ export interface VirtualServer {
   readonly devices: VirtualDevice[];
 }
 
-/** Groups the served channels into devices and server instances, with units, limits and initial set points from the facility. */
-export function virtualServers(facility: LoadedFacility, channels: readonly ServedChannel[], initial: ReadonlyMap<string, ChannelValue>): VirtualServer[] {
+export interface VirtualServerOptions {
+  /** Seconds a set point write takes to complete (default 0). */
+  readonly writeDelay?: number;
+  /** Channels whose every fed value is an event (BPMs published at their rate). */
+  readonly everyWriteEvent?: (c: ServedChannel) => boolean;
+}
+
+/**
+ * Groups the served channels into devices and server instances, with units, limits and
+ * initial set points from the facility. A set point whose initial value lies outside its
+ * limits gets no limits (TANGO would refuse the value; see outOfLimitDesignValues).
+ */
+export function virtualServers(facility: LoadedFacility, channels: readonly ServedChannel[], initial: ReadonlyMap<string, ChannelValue>, options: VirtualServerOptions = {}): VirtualServer[] {
   const servers = new Map<string, VirtualServer>();
   const devices = new Map<string, { device: VirtualDevice; instance: string }>();
   for (const c of channels) {
@@ -56,8 +71,9 @@ export function virtualServers(facility: LoadedFacility, channels: readonly Serv
       server.devices.push(entry.device);
       devices.set(key, entry);
     }
-    const limits = c.field === 'setpoint' ? (dev.limits ?? field.limits) : undefined;
     const value = c.field === 'setpoint' ? initial.get(c.twin) : undefined;
+    const declared = c.field === 'setpoint' ? (dev.limits ?? field.limits) : undefined;
+    const limits = outsideLimits(value, declared) ? undefined : declared;
     entry.device.attributes.push({
       name: attribute,
       kind: c.field,
@@ -68,6 +84,8 @@ export function virtualServers(facility: LoadedFacility, channels: readonly Serv
       max: limits?.[1],
       initial: value instanceof Float64Array ? Array.from(value) : value,
       description: `${c.family} ${c.name} ${c.field} (twin ${c.twin})`,
+      ...(c.field === 'setpoint' && options.writeDelay ? { write_delay: options.writeDelay } : {}),
+      ...(c.field !== 'setpoint' && options.everyWriteEvent?.(c) ? { every_write_event: true } : {}),
     });
   }
   return [...servers.values()];

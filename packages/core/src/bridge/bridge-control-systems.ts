@@ -102,6 +102,7 @@ class Bridge implements ControlSystemBridge {
         if (dup !== undefined) throw new BridgeError(`bridge pairs ${dup} and ${i} both write the source channel '${pair.source}'`);
         sources.set(pair.source, i);
       }
+      if (pair.everySample && pair.direction !== 'to-sink') throw new BridgeError(`bridge pair ${i} (${pair.sink}): everySample applies to to-sink pairs only`);
       const phase = pair.phase ?? 0;
       if (!Number.isFinite(phase)) throw new BridgeError(`bridge pair ${i} (${pair.sink}): phase must be a finite number (got ${phase})`);
       return { pair, phase, synced: undefined, reconnecting: false };
@@ -206,7 +207,7 @@ class Bridge implements ControlSystemBridge {
 
   private onSource(entry: Entry, s: Sample): void {
     if (this.closed || s.connected === false) return;
-    if (sameChannelValue(s.value, entry.synced)) {
+    if (!entry.pair.everySample && sameChannelValue(s.value, entry.synced)) {
       this.counters.unchanged++;
       return;
     }
@@ -362,7 +363,7 @@ class Bridge implements ControlSystemBridge {
   private refresh(): void {
     if (this.closed) return;
     for (const entry of this.entries) {
-      if (!towardsSink(entry.pair) || entry.synced === undefined || this.pendingSink.has(entry.pair.sink)) continue;
+      if (!towardsSink(entry.pair) || entry.pair.everySample || entry.synced === undefined || this.pendingSink.has(entry.pair.sink)) continue;
       this.pendingSink.set(entry.pair.sink, { entry, value: entry.synced });
     }
     this.kick();

@@ -22,6 +22,12 @@ export interface BridgePair {
    * the readback reach its set point also sees the orbit that goes with it.
    */
   readonly phase?: number;
+  /**
+   * `to-sink` only: forward every source sample, even one equal to the last value, and
+   * leave the pair out of the periodic refresh (a BPM that publishes at its own rate:
+   * each publication is an update clients can count; a stopped one sends nothing).
+   */
+  readonly everySample?: boolean;
 }
 
 /** Which side wins for a `to-source` pair when the sink comes back after a disconnection. */
