@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { type FamilyConfig, resolveSettling } from '@mlayer/core';
 import { assignDeviceIds, elementSectors, uniqueDeviceNames } from './device-ids.js';
 import { PytacImportError } from './errors.js';
 import { buildConversions, type ConversionSpec, type FieldUnits } from './pytac-conversions.js';
@@ -31,6 +32,10 @@ export interface FieldOut {
   units: FieldUnits;
   conversion?: string;
   limits?: [number, number];
+  /** Settling (pytac states none: the element-class defaults of @mlayer/core, written out). */
+  tolerance?: number;
+  settleTime?: number;
+  updatePeriod?: number;
 }
 
 export interface FamilyOut {
@@ -175,6 +180,7 @@ export function buildPytacFacility(data: PytacData, options: BuildOptions): Buil
       fields,
       devices,
     };
+    writeSettlingDefaults(families[famName]);
   }
 
   const unitConversions: Record<string, ConversionSpec> = {};
@@ -204,6 +210,22 @@ export function buildPytacFacility(data: PytacData, options: BuildOptions): Buil
     if (d.setPv) pvs.add(d.setPv);
   }
   return { facility, notes, familyComments: familyComments(facility, data, conv.comments), conversionComments: conv.comments, pvCount: pvs.size };
+}
+
+/**
+ * pytac gives no settle times, tolerances or update periods: the element-class defaults
+ * of @mlayer/core (settling-defaults.ts) are written out, so that the file shows what a
+ * measurement uses and a facility can change it where it is wrong.
+ */
+function writeSettlingDefaults(fam: FamilyOut): void {
+  const s = resolveSettling(fam as unknown as FamilyConfig);
+  const clean = (v: number) => Number(v.toPrecision(6));
+  if (fam.fields.setpoint) {
+    fam.fields.setpoint.settleTime = clean(s.settleTime);
+    if (s.tolerance !== undefined) fam.fields.setpoint.tolerance = clean(s.tolerance);
+  }
+  const read = fam.fields.monitor ?? fam.fields.readback;
+  if (read && s.updatePeriod !== undefined) read.updatePeriod = clean(s.updatePeriod);
 }
 
 function rank(kind: FamilyKind): number {

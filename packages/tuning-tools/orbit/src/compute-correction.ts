@@ -189,20 +189,34 @@ export function computeCorrection(input: CorrectionInput): CorrectionResult {
     });
   }
 
+  const { predicted, rmsBefore, rmsPredicted } = predictError(orm, planes, error, deltas, rf);
+  return { deltas, rf, error, predicted, rmsBefore, rmsPredicted, excludedBpms, systems };
+}
+
+/** The orbit error the matrix predicts after corrector changes `deltas` and an RF change `rf` (linear). */
+export function predictError(
+  orm: OrbitResponseMatrix,
+  planes: readonly Plane[],
+  error: PerPlane<Float64Array>,
+  deltas: PerPlane<ArrayLike<number>>,
+  rf: number,
+): { predicted: PerPlane<Float64Array>; rmsBefore: PerPlane<number>; rmsPredicted: PerPlane<number> } {
   const predicted: Record<string, Float64Array> = {};
   const rmsBefore: Record<string, number> = {};
   const rmsPredicted: Record<string, number> = {};
   for (const p of planes) {
-    const change = new Float64Array(error[p].length);
+    const e = error[p]!;
+    const change = new Float64Array(e.length);
     for (const kp of planes) {
       const blk = block(orm, p, kp);
-      if (blk) matVec(blk, deltas[kp]).forEach((v, i) => (change[i] += v));
+      const d = deltas[kp];
+      if (blk && d) matVec(blk, Float64Array.from(d)).forEach((v, i) => (change[i] += v));
     }
     const rfCol = orm.rf?.[p];
     if (rf !== 0 && rfCol) rfCol.forEach((v, i) => (change[i] += v * rf));
-    predicted[p] = error[p].map((e, i) => e + change[i]);
-    rmsBefore[p] = rms(error[p]);
+    predicted[p] = e.map((x, i) => x + change[i]);
+    rmsBefore[p] = rms(e);
     rmsPredicted[p] = rms(predicted[p]);
   }
-  return { deltas, rf, error, predicted, rmsBefore, rmsPredicted, excludedBpms, systems };
+  return { predicted, rmsBefore, rmsPredicted };
 }

@@ -3,7 +3,7 @@
  * correction, write it within the corrector limits, repeat until converged.
  */
 import { type Accelerator, type DeviceId, type Family, type LatticeModel, type MeasurementContext, sleep } from '@mlayer/core';
-import { type CorrectionInput, type CorrectionResult, computeCorrection } from './compute-correction.js';
+import { type CorrectionInput, type CorrectionResult, computeCorrection, predictError } from './compute-correction.js';
 import { CorrectorLimitError, type LimitViolation, OrbitError } from './errors.js';
 import { rms } from './linalg.js';
 import { type LimitPolicy, type PlannedWrite, type StepPlan, type StepRequest, planStep } from './limits.js';
@@ -13,7 +13,7 @@ import type { OrbitFamiliesOptions } from './orbit-families.js';
 import { type DeviceAxis, type OrbitResponseMatrix, type PerPlane, type Plane, PLANES, checkOrm } from './orm.js';
 
 /** `bpms`, `correctors` and `rfFamily` choose the families of the model ORM (orm: 'model'). */
-export interface CorrectOrbitOptions extends AveragingOptions, ProgressOptions, OrbitFamiliesOptions, Omit<CorrectionInput, 'orm' | 'orbit' | 'bpmWeights' | 'correctorWeights'> {
+export interface CorrectOrbitOptions extends AveragingOptions, ProgressOptions, OrbitFamiliesOptions, Omit<CorrectionInput, 'orm' | 'orbit' | 'bpmWeights' | 'correctorWeights' | 'gain'> {
   /** The response matrix (measured, or loaded from a file), or 'model' for the model's (physics units). */
   readonly orm: OrbitResponseMatrix | 'model';
   /** Model for orm: 'model' (default: the accelerator's). */
@@ -34,6 +34,12 @@ export interface CorrectOrbitOptions extends AveragingOptions, ProgressOptions, 
   readonly dryRun?: boolean;
   /** Extra wait after each write, ms (default 0). */
   readonly settle?: number;
+  /** Fraction of the computed step applied, in (0, 1]: one for both planes or one per plane (default 1). */
+  readonly gain?: number | PerPlane<number>;
+  /** Floor of the BPM noise (rms of one reading, BPM units) when the readings show less (default 0). */
+  readonly bpmNoise?: number;
+  /** Warnings (settling defaults) as they are raised; also in the result's `warnings`. */
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface CorrectionStep {
@@ -47,9 +53,29 @@ export interface CorrectionStep {
   readonly rf: number;
   /** Correctors left out because they would pass their limits (onLimit 'exclude'). */
   readonly excluded: readonly string[];
+  /** Fraction of the computed step applied per plane (gain × limit scale). */
+  readonly applied: PerPlane<number>;
+  /** rms orbit error per plane the matrix predicted after the step as applied. */
+  readonly rmsPredicted: PerPlane<number>;
+  /** rms orbit error per plane measured after the step (before it was undone, when it was). */
+  readonly rmsMeasured?: PerPlane<number>;
+  /** True when the step made the orbit worse beyond the noise and was undone. */
+  readonly undone?: boolean;
 }
 
-export type StopReason = 'tolerance' | 'stalled' | 'iterations' | 'limit' | 'dry-run';
+/**
+ * Why the correction stopped: 'tolerance' (reached), 'stalled' (a step changed little),
+ * 'iterations', 'limit' (corrector limits), 'diverged' (a step made the orbit worse beyond
+ * the noise: undone), 'nothing-to-correct' (the method keeps no mode: no step), 'dry-run'.
+ */
+export type StopReason = 'tolerance' | 'stalled' | 'iterations' | 'limit' | 'diverged' | 'nothing-to-correct' | 'dry-run';
+
+/**
+ * The outcome in one word: 'converged' (the tolerance was reached, or the steps lowered
+ * the rms error beyond the noise until they stalled), 'improved' (lower beyond the noise,
+ * stopped by the iterations or limits), 'no improvement', 'diverged', 'dry run'.
+ */
+export type CorrectionStatus = 'converged' | 'improved' | 'no improvement' | 'diverged' | 'dry run';
 
 export interface CorrectOrbitResult {
   readonly dryRun: boolean;
@@ -62,9 +88,13 @@ export interface CorrectOrbitResult {
   readonly rmsInitial: PerPlane<number>;
   readonly rmsFinal: PerPlane<number>;
   readonly stopReason: StopReason;
+  readonly status: CorrectionStatus;
   readonly message: string;
   /** The matrix used. */
   readonly orm: OrbitResponseMatrix;
+  /** rms noise of the orbit error per plane (the allowance of the comparisons), BPM units. */
+  readonly noise: PerPlane<number>;
+  readonly warnings: readonly string[];
 }
 
 const enabledMask = (sel: Family): boolean[] => {
@@ -109,6 +139,14 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
   if (policy !== 'scale' && policy !== 'stop' && policy !== 'exclude') throw new OrbitError(`onLimit must be 'scale', 'stop' or 'exclude' (got ${String(policy)})`);
   const extra = options.settle ?? 0;
   const planes = options.planes ?? PLANES.filter((p) => orm.bpms[p] && orm.correctors[p]);
+  const gainOf = (p: Plane): number => (typeof options.gain === 'number' ? options.gain : (options.gain?.[p] ?? 1));
+  for (const p of planes) {
+    const g = gainOf(p);
+    if (!(g > 0 && g <= 1)) throw new OrbitError(`gain${typeof options.gain === 'number' ? '' : `.${p}`} must be in (0, 1] (got ${g})`);
+  }
+  const floor = options.bpmNoise ?? 0;
+  if (!(floor >= 0) || !Number.isFinite(floor)) throw new OrbitError(`bpmNoise must be a finite number >= 0 (got ${options.bpmNoise})`);
+  const warnings: string[] = [];
   const tol = (p: Plane): number => (typeof options.tolerance === 'number' ? options.tolerance : (options.tolerance?.[p] ?? 0));
   const units = orm.units;
 
@@ -156,14 +194,28 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
   };
   const worst = (r: PerPlane<number>): number => Math.max(...planes.map((p) => r[p] ?? 0));
 
-  return runMeasurement(acc, { name: 'orbit correction', drives, signal: options.signal, total: options.dryRun ? 1 : maxSteps, onProgress: options.onProgress }, async (m) => {
-    let { reading, orbit } = await readRows(m, bpms, units, avg);
+  const observes = planes.map((p) => bpms[p]!.enabled);
+  return runMeasurement(acc, { name: 'orbit correction', drives, observes, freshTimeout: avg.freshTimeout, signal: options.signal, total: options.dryRun ? 1 : maxSteps, onProgress: options.onProgress, onWarning: (w) => {
+    warnings.push(w.message);
+    options.onWarning?.(w.message);
+  } }, async (m) => {
+    // The first reading also gives the BPM noise (at least 3 readings), the allowance of every comparison.
+    let { reading, orbit } = await readRows(m, bpms, units, { n: Math.max(avg.n, 3), interval: avg.interval });
     const initial = reading;
     const rmsInitial = errorRms(orbit);
+    const noise: Partial<Record<Plane, number>> = {};
+    for (const p of planes) {
+      const std = Array.from(reading[p]!.std, (s) => Math.max(Number.isFinite(s) ? s : 0, floor));
+      noise[p] = rms(std) / Math.sqrt(avg.n);
+    }
+    // Worse beyond the noise: the rms of a plane grew by more than 3 noise rms (and a relative 1e-9 for noise-free readings).
+    const allowance = (p: Plane, ref: number): number => 3 * (noise[p] ?? 0) + 1e-9 * ref;
     const steps: CorrectionStep[] = [];
     let stopReason: StopReason = 'iterations';
     let message = '';
     let current = rmsInitial;
+    let lastMet = true;
+    const fmt = (r: PerPlane<number>) => planes.map((p) => `${p} ${r[p]!.toExponential(3)}`).join(', ');
     for (let it = 0; it < maxSteps; it++) {
       if (planes.every((p) => (current[p] ?? 0) <= tol(p))) {
         stopReason = 'tolerance';
@@ -178,7 +230,7 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
       let correction: CorrectionResult;
       let plan: StepPlan;
       for (;;) {
-        correction = computeCorrection({
+        const raw = computeCorrection({
           orm,
           orbit,
           planes,
@@ -189,8 +241,13 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
           method: options.method,
           rf: options.rf,
           coupled: options.coupled,
-          gain: options.gain,
         });
+        // The gain of each plane (the RF change goes with x).
+        const deltas: Partial<Record<Plane, Float64Array>> = {};
+        for (const p of planes) deltas[p] = raw.deltas[p]!.map((d) => d * gainOf(p));
+        const rfDelta = raw.rf * gainOf(planes.includes('x') ? 'x' : planes[0]);
+        const pred = predictError(orm, planes, raw.error, deltas, rfDelta);
+        correction = { ...raw, deltas, rf: rfDelta, predicted: pred.predicted, rmsPredicted: pred.rmsPredicted };
         const requests: StepRequest[] = planes.map((p) => ({ family: cors[p]!.all, current: current0[p]!, deltas: correction.deltas[p]!, units }));
         if (rfFam && rf0 && correction.rf !== 0) requests.push({ family: rfFam, current: rf0, deltas: Float64Array.of(correction.rf), units });
         try {
@@ -220,14 +277,30 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
         }
       }
       if (excluded.length > 0) m.note(`correctors left out at their limits: ${excluded.join(', ')}`);
-      steps.push({ rms: current, correction, scale: plan.scale, writes: plan.writes, rf: correction.rf * plan.scale, excluded });
+      // The prediction for the step as it will be applied (scaled by the limits).
+      const scaledDeltas: Partial<Record<Plane, Float64Array>> = {};
+      for (const p of planes) scaledDeltas[p] = correction.deltas[p]!.map((d) => d * plan.scale);
+      const rmsPredicted = predictError(orm, planes, correction.error, scaledDeltas, correction.rf * plan.scale).rmsPredicted;
+      const applied: Partial<Record<Plane, number>> = Object.fromEntries(planes.map((p) => [p, gainOf(p) * plan.scale]));
+      const stepBase = { rms: current, correction, scale: plan.scale, writes: plan.writes, rf: correction.rf * plan.scale, excluded, applied, rmsPredicted };
+      const nothing = planes.every((p) => correction.deltas[p]!.every((d) => d === 0)) && correction.rf === 0;
+      if (nothing) {
+        steps.push(stepBase);
+        stopReason = 'nothing-to-correct';
+        const used = correction.systems.map((sy) => sy.used).reduce((a, b) => a + b, 0);
+        message = `nothing corrected: the method keeps ${used} mode${used === 1 ? '' : 's'} of the response matrix${options.method?.type === 'svd' && options.method.threshold !== undefined ? ` (threshold ${options.method.threshold} x the largest singular value)` : ''}; no setpoint was changed`;
+        m.progress(1, message);
+        break;
+      }
       if (options.dryRun) {
+        steps.push(stepBase);
         stopReason = 'dry-run';
         message = `dry run: ${plan.writes.reduce((s, w) => s + w.devices.length, 0)} setpoints would change${plan.scale < 1 ? ` (step scaled to ${plan.scale.toFixed(3)} by the limits)` : ''}`;
         m.progress(1, message);
         break;
       }
       if (plan.scale === 0) {
+        steps.push(stepBase);
         stopReason = 'limit';
         message = `correctors at their limits (${plan.limitedBy.map((v) => `${v.family} ${v.name}`).join(', ')}); no step possible`;
         break;
@@ -240,8 +313,28 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
       if (extra > 0) await sleep(extra, m.signal);
       ({ reading, orbit } = await readRows(m, bpms, units, avg));
       const next = errorRms(orbit);
-      m.progress(it + 1, `step ${it + 1}: rms ${planes.map((p) => `${p} ${next[p]!.toExponential(3)}`).join(', ')}${plan.scale < 1 ? ` (scaled to ${plan.scale.toFixed(3)} by the limits)` : ''}`);
+      m.progress(it + 1, `step ${it + 1}: rms ${fmt(next)} (predicted ${fmt(rmsPredicted)})${plan.scale < 1 ? ` (scaled to ${plan.scale.toFixed(3)} by the limits)` : ''}`);
+      const worse = planes.filter((p) => next[p]! > current[p]! + allowance(p, current[p]!));
+      if (worse.length > 0) {
+        // Undo the step: the setpoints before it, then the orbit they give.
+        for (const w of plan.writes) await m.set(acc.family(w.family).devices(w.devices as DeviceId[]), w.current);
+        for (const w of plan.writes) await m.settle(acc.family(w.family).devices(w.devices as DeviceId[]));
+        if (extra > 0) await sleep(extra, m.signal);
+        ({ reading, orbit } = await readRows(m, bpms, units, avg));
+        steps.push({ ...stepBase, rmsMeasured: next, undone: true });
+        const after = errorRms(orbit);
+        stopReason = 'diverged';
+        message = `diverged: step ${it + 1} made the rms orbit error worse (${worse.map((p) => `${p} ${current[p]!.toExponential(3)} -> ${next[p]!.toExponential(3)}, predicted ${rmsPredicted[p]!.toExponential(3)}`).join('; ')}); the step was undone (rms now ${fmt(after)}); is the response matrix right?`;
+        m.note(message);
+        current = after;
+        break;
+      }
+      steps.push({ ...stepBase, rmsMeasured: next });
+      // Did the step do what the matrix predicted (at least half of the predicted gain, within the noise)?
+      lastMet = planes.every((p) => next[p]! <= rmsPredicted[p]! + Math.max(allowance(p, current[p]!), 0.5 * (current[p]! - rmsPredicted[p]!)));
+      if (!lastMet) m.note(`step ${it + 1}: rms ${fmt(next)}, the matrix predicted ${fmt(rmsPredicted)}`);
       const improvement = 1 - worst(next) / worst(current);
+      const prevWorst = worst(current);
       current = next;
       if (plan.scale < 1 && policy === 'scale' && improvement < minImprovement) {
         stopReason = 'limit';
@@ -250,12 +343,22 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
       }
       if (improvement < minImprovement) {
         stopReason = 'stalled';
-        message = `converged: the last step lowered the rms error by ${(improvement * 100).toFixed(1)}% (< ${(minImprovement * 100).toFixed(1)}%)`;
+        message = `the last step changed the rms error by ${(-improvement * 100).toFixed(1)}% (${prevWorst.toExponential(3)} -> ${worst(next).toExponential(3)}, predicted ${worst(rmsPredicted).toExponential(3)}; steps lowering it by less than ${(minImprovement * 100).toFixed(1)}% end the correction)`;
         break;
       }
     }
     if (stopReason === 'iterations') message = `stopped after ${maxSteps} steps`;
     if (stopReason === 'tolerance' && planes.every((p) => (current[p] ?? 0) <= tol(p)) && steps.length === maxSteps) message = `rms orbit error at or below the tolerance`;
-    return { dryRun: options.dryRun === true, units, planes, steps, initial, final: reading, rmsInitial, rmsFinal: current, stopReason, message, orm };
+    // Better than found, beyond the noise, in every plane that was not already within the tolerance?
+    const improved = planes.every((p) => current[p]! <= tol(p) || current[p]! < rmsInitial[p]! - allowance(p, rmsInitial[p]!)) && planes.some((p) => current[p]! < rmsInitial[p]!);
+    let status: CorrectionStatus;
+    if (stopReason === 'dry-run') status = 'dry run';
+    else if (stopReason === 'diverged') status = 'diverged';
+    else if (stopReason === 'tolerance') status = 'converged';
+    else if (!improved) status = 'no improvement';
+    // Converged: stalled where the matrix predicted, not short of it.
+    else status = stopReason === 'stalled' && lastMet ? 'converged' : 'improved';
+    if (stopReason !== 'dry-run' && stopReason !== 'diverged') message = `${status}: ${message}`;
+    return { dryRun: options.dryRun === true, units, planes, steps, initial, final: reading, rmsInitial, rmsFinal: current, stopReason, status, message, orm, noise, warnings };
   });
 }

@@ -6,6 +6,8 @@ import { userInfo } from 'node:os';
 import {
   type Accelerator,
   type AxisSpec,
+  type CheckSummary,
+  type ColumnCheck,
   type DatasetRecord,
   type DeviceId,
   MEASUREMENT_MODES,
@@ -16,6 +18,7 @@ import {
   isDigitalTwin,
   readMeasurement,
   sha256File,
+  summariseChecks,
 } from '@mlayer/core';
 import type { CorrectOrbitResult } from './correct-orbit.js';
 import { OrbitError } from './errors.js';
@@ -86,6 +89,43 @@ function dsUnit(u: UnitInfo) {
   return { unit: u.unit, unitSI: u.unitSI, unitDimension: u.unitDimension };
 }
 
+type ChecksWriter = { writeDataset: MeasurementFile['writeDataset'] };
+
+/** Every check of a response measurement under `checks/`: one entry per measurement of a column, in order. */
+function writeChecks(f: ChecksWriter, s: CheckSummary, unit: string): void {
+  const c = s.checks;
+  if (c.length === 0) return;
+  const attributes = { columns: c.map((x) => x.column), reasons: c.map((x) => x.reason ?? ''), columnsChecked: s.columns, retried: s.retried, flagged: s.flagged, flaggedColumns: s.flaggedColumns.length > 0 ? [...s.flaggedColumns] : [''] };
+  f.writeDataset('checks/passed', Int32Array.from(c, (x) => (x.passed ? 1 : 0)), { unit: '', dtype: 'int32', description: 'check of each measurement of a column passed (1) or failed (0); columns, reasons and counts in the attributes', attributes });
+  f.writeDataset('checks/attempt', Int32Array.from(c, (x) => x.attempt), { unit: '', dtype: 'int32', description: 'measurement number of the column (1: first, 2: first retry, ...)' });
+  f.writeDataset('checks/asymmetry', Float64Array.from(c, (x) => x.asymmetry), { ...dsUnit(unitInfo(unit)), description: 'rms of plus + minus - 2 base over the readings' });
+  f.writeDataset('checks/asymmetry_bound', Float64Array.from(c, (x) => x.asymmetryBound), { ...dsUnit(unitInfo(unit)), description: 'asymmetry allowed (noise and a fraction of the response)' });
+  f.writeDataset('checks/correlation', Float64Array.from(c, (x) => x.correlation ?? Number.NaN), { unit: '', description: 'correlation with the model column (NaN: no model)' });
+  f.writeDataset('checks/ratio', Float64Array.from(c, (x) => x.ratio ?? Number.NaN), { unit: '', description: 'least-squares ratio measured / model (NaN: no model)' });
+}
+
+/** The checks written by writeChecks, when the file has them. */
+function readChecks(datasets: readonly DatasetRecord[]): CheckSummary | undefined {
+  const get = (p: string) => datasets.find((d) => d.path === p);
+  const passed = get('checks/passed');
+  if (!passed) return undefined;
+  const num = (p: string) => Array.from((get(p)?.value ?? []) as ArrayLike<number>);
+  const columns = passed.attributes.columns as string[];
+  const reasons = passed.attributes.reasons as string[];
+  const [attempt, asym, bound, corr, ratio] = ['checks/attempt', 'checks/asymmetry', 'checks/asymmetry_bound', 'checks/correlation', 'checks/ratio'].map(num);
+  const checks: ColumnCheck[] = Array.from(passed.value as ArrayLike<number>, (ok, k) => ({
+    column: columns[k],
+    attempt: attempt[k],
+    asymmetry: asym[k],
+    asymmetryBound: bound[k],
+    correlation: Number.isNaN(corr[k]) ? undefined : corr[k],
+    ratio: Number.isNaN(ratio[k]) ? undefined : ratio[k],
+    passed: ok === 1,
+    reason: reasons[k] || undefined,
+  }));
+  return summariseChecks(checks);
+}
+
 /** Writes a response matrix as a measurement file; returns the path written. */
 export async function saveOrm(path: string, orm: OrbitResponseMatrix, acc: Accelerator, options: SaveOptions = {}): Promise<string> {
   checkOrm(orm);
@@ -116,6 +156,7 @@ export async function saveOrm(path: string, orm: OrbitResponseMatrix, acc: Accel
         if (s) f.writeDataset(`std/${name}`, flat(s), { ...opts, description: `standard error of ${name}` });
       }
     }
+    if (orm.checks) writeChecks(f, orm.checks, orm.bpms.x?.unit ?? orm.bpms.y?.unit ?? '');
     if (orm.rf) {
       const rf = orm.rf;
       for (const p of PLANES) {
@@ -210,6 +251,7 @@ export async function loadOrm(path: string): Promise<OrbitResponseMatrix> {
     rf,
     std: { Rxx: stds.Rxx, Ryx: stds.Ryx, Rxy: stds.Rxy, Ryy: stds.Ryy, rfx: vec('std/rf_x'), rfy: vec('std/rf_y') },
     setpoints,
+    checks: readChecks(c.datasets),
   };
   checkOrm(orm, path);
   return orm;
@@ -251,6 +293,7 @@ export async function saveDispersion(path: string, d: DispersionMeasurement, acc
       if (x.eta) f.writeDataset(`${p}/eta`, x.eta, { ...dsUnit(unitInfo(x.unit)), axes, description: `${p} dispersion per unit momentum deviation` });
       if (x.etaStd) f.writeDataset(`${p}/eta_std`, x.etaStd, { ...dsUnit(unitInfo(x.unit)), axes, description: 'standard error' });
     }
+    if (d.checks) writeChecks(f, d.checks, d.x?.unit ?? d.y?.unit ?? '');
   } catch (e) {
     f.abort();
     throw e;
@@ -261,7 +304,7 @@ export async function saveDispersion(path: string, d: DispersionMeasurement, acc
 /** Writes a correction (orbits before and after, rms per step, setpoint changes) as a measurement file. */
 export async function saveCorrection(path: string, r: CorrectOrbitResult, acc: Accelerator, options: SaveOptions = {}): Promise<string> {
   const header = await measurementHeader(acc, CORRECTION_DATA_TYPE, r.orm.setpoints, options);
-  const attributes = { ...header.attributes, units: r.units, dryRun: r.dryRun, stopReason: r.stopReason, message: r.message, steps: r.steps.length };
+  const attributes = { ...header.attributes, units: r.units, dryRun: r.dryRun, stopReason: r.stopReason, status: r.status, message: r.message, steps: r.steps.length, undoneSteps: r.steps.filter((s) => s.undone).length };
   const f = await MeasurementFile.create(path, { ...header, attributes }, { overwrite: options.overwrite });
   try {
     for (const p of r.planes) {
@@ -272,10 +315,14 @@ export async function saveCorrection(path: string, r: CorrectOrbitResult, acc: A
       const rmsSteps = Float64Array.from([...r.steps.map((s) => s.rms[p] ?? Number.NaN), r.rmsFinal[p] ?? Number.NaN]);
       const bu = r.orm.bpms[p]?.unit ?? '';
       f.writeDataset(`${p}/rms`, rmsSteps, { ...dsUnit(unitInfo(bu)), description: `rms ${p} orbit error before each step, then after the last` });
+      f.writeDataset(`${p}/rms_predicted`, Float64Array.from(r.steps, (s) => s.rmsPredicted[p] ?? Number.NaN), { ...dsUnit(unitInfo(bu)), description: `rms ${p} orbit error the matrix predicted after each step (as applied)` });
+      f.writeDataset(`${p}/rms_measured`, Float64Array.from(r.steps, (s) => s.rmsMeasured?.[p] ?? Number.NaN), { ...dsUnit(unitInfo(bu)), description: `rms ${p} orbit error measured after each step (NaN: not made; an undone step keeps what it gave)` });
     }
     // Total setpoint change of every written device, per family.
     const byFamily = new Map<string, { devices: DeviceId[]; names: string[]; first: number[]; last: number[]; unit: string }>();
     for (const s of r.steps) {
+      // An undone step left its setpoints where they were.
+      if (s.undone) continue;
       for (const w of s.writes) {
         const g = byFamily.get(w.family) ?? { devices: [], names: [], first: [], last: [], unit: w.unit };
         w.devices.forEach((d, k) => {

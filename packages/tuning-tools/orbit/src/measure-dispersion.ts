@@ -3,10 +3,11 @@
  * orbit change over the frequency change is the dispersion per RF unit; with the
  * momentum compaction α it becomes the dispersion per unit δ (δ = −Δf / (f α)).
  */
-import { type Accelerator, type DeviceId, type Snapshot, type Units, sleep } from '@mlayer/core';
+import { type Accelerator, type CheckSummary, type ColumnCheck, type DeviceId, type LatticeModel, type ResponseCheckOptions, type Snapshot, type Units, checkColumn, responseCheckOptions, sleep, summariseChecks } from '@mlayer/core';
 import { OrbitError } from './errors.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { type OrbitFamiliesOptions, planesOf, resolveOrbitFamilies } from './orbit-families.js';
+import { bpmNoise, checkSnr, modelResponseIn } from './orm-checks.js';
 import type { PerPlane, Plane } from './orm.js';
 
 export interface MeasureDispersionOptions extends OrbitFamiliesOptions, AveragingOptions, ProgressOptions {
@@ -20,6 +21,13 @@ export interface MeasureDispersionOptions extends OrbitFamiliesOptions, Averagin
   readonly momentumCompaction?: number;
   /** Extra wait after each RF step, ms (default 0). */
   readonly settle?: number;
+  /** Sanity checks (bipolar symmetry, model correlation and ratio, retries; the SNR of the step before it is made); false: none. */
+  readonly checks?: ResponseCheckOptions | false;
+  /** Model the dispersion is compared with (default: the accelerator's); false: none. */
+  readonly model?: LatticeModel | false;
+  /** Floor of the BPM noise (rms of one reading, BPM `units`; default 0). */
+  readonly bpmNoise?: number;
+  readonly onWarning?: (message: string) => void;
 }
 
 export interface PlaneDispersion {
@@ -42,6 +50,9 @@ export interface DispersionMeasurement extends PerPlane<PlaneDispersion> {
   readonly momentumCompaction?: number;
   readonly average: number;
   readonly setpoints: Snapshot;
+  /** The sanity checks of each measurement of the column, retries and flags. */
+  readonly checks?: CheckSummary;
+  readonly warnings?: readonly string[];
 }
 
 /** Measures the dispersion at the BPMs by stepping the RF frequency. */
@@ -65,18 +76,48 @@ export async function measureDispersion(acc: Accelerator, options: MeasureDisper
     if (lim && (h < lim[0] || h > lim[1])) throw new OrbitError(`${rf.name} ${rf.names[0]}: the step to ${h} would pass the limits [${lim[0]}, ${lim[1]}] (nothing was changed)`);
   }
   const setpoints = await acc.snapshot({ signal: options.signal });
-  const readings = await runMeasurement(acc, { name: 'dispersion', drives: [rf], signal: options.signal, total: 2, restoreOnSuccess: true, onProgress: options.onProgress }, async (m) => {
-    const out: OrbitReading[] = [];
-    for (const [k, sign] of [1, -1].entries()) {
-      await m.set(rf, [f0 + sign * step], { units });
+  const checkOpts = options.checks === false ? undefined : responseCheckOptions(options.checks);
+  const floor = options.bpmNoise ?? 0;
+  if (!(floor >= 0) || !Number.isFinite(floor)) throw new OrbitError(`bpmNoise must be a finite number >= 0 (got ${options.bpmNoise})`);
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    options.onWarning?.(w);
+  };
+  const model = checkOpts ? await modelResponseIn(acc, options.model, units, { bpms: fams.bpms, correctors: {}, rf }, { ...options, planes: [], observe: planes, rf: true }) : { unavailable: 'checks switched off' };
+  if (checkOpts && model.unavailable) warn(`dispersion: not compared with a model, the RF step not checked against the BPM noise (${model.unavailable})`);
+  const modelCol = model.orm?.rf && planes.every((p) => model.orm!.rf![p]) ? Float64Array.from(planes.flatMap((p) => Array.from(model.orm!.rf![p]!))) : undefined;
+  const checks: ColumnCheck[] = [];
+  const column = `${rf.name} ${rf.names[0]}`;
+  const readings = await runMeasurement(acc, { name: 'dispersion', drives: [rf], freshTimeout: avg.freshTimeout, observes: planes.map((p) => fams.bpms[p]!), signal: options.signal, total: 2, restoreOnSuccess: true, onProgress: options.onProgress, onWarning: (w) => warn(w.message) }, async (m) => {
+    const nBase = Math.max(avg.n, 4);
+    const base = checkOpts ? await readOrbit(m, fams.bpms, units, { n: nBase, interval: avg.interval }) : undefined;
+    const noise = base ? planes.flatMap((p) => Array.from(bpmNoise(base, p, floor))) : [];
+    if (checkOpts && base && modelCol) checkSnr(column, modelCol, noise, step, rf.units('setpoint')[units], fams.bpms[planes[0]]!.units()[units], avg.n, checkOpts.minSnr);
+    const flat = (r: OrbitReading) => Float64Array.from(planes.flatMap((p) => Array.from(r[p]!.values)));
+    for (let attempt = 1; ; attempt++) {
+      const out: OrbitReading[] = [];
+      for (const [k, sign] of [1, -1].entries()) {
+        await m.set(rf, [f0 + sign * step], { units });
+        await m.settle(rf);
+        if (extra > 0) await sleep(extra, m.signal);
+        out.push(await readOrbit(m, fams.bpms, units, avg));
+        m.progress(k + 1, `${rf.name} ${sign > 0 ? '+' : '-'}${step}`);
+      }
+      if (checkOpts && base) {
+        const [p, q] = [flat(out[0]), flat(out[1])];
+        const c = checkColumn({ column, attempt, plus: p, minus: q, base: flat(base), asymmetryStd: noise.map((s) => s * Math.sqrt(2 / avg.n + 4 / nBase)), measured: p.map((v, i) => (v - q[i]) / (2 * step)), model: modelCol }, checkOpts);
+        checks.push(c);
+        if (!c.passed && attempt <= checkOpts.retries) {
+          m.note(`${column}: measured again (${c.reason})`);
+          continue;
+        }
+        if (!c.passed) m.note(`${column}: flagged after ${attempt} measurements: ${c.reason}`);
+      }
+      await m.set(rf, [hw0]);
       await m.settle(rf);
-      if (extra > 0) await sleep(extra, m.signal);
-      out.push(await readOrbit(m, fams.bpms, units, avg));
-      m.progress(k + 1, `${rf.name} ${sign > 0 ? '+' : '-'}${step}`);
+      return out;
     }
-    await m.set(rf, [hw0]);
-    await m.settle(rf);
-    return out;
   });
   const [plus, minus] = readings;
   const result: Partial<Record<Plane, PlaneDispersion>> = {};
@@ -97,5 +138,7 @@ export async function measureDispersion(acc: Accelerator, options: MeasureDisper
     momentumCompaction: alpha,
     average: avg.n,
     setpoints,
+    checks: checkOpts ? summariseChecks(checks) : undefined,
+    warnings,
   };
 }

@@ -29,6 +29,8 @@ export interface AveragingOptions {
   readonly average?: number;
   /** Time between readings, ms (default 0). */
   readonly interval?: number;
+  /** How long a reading may take to become fresh after a change, ms (default 10 s): past it the step fails naming the BPM family. */
+  readonly freshTimeout?: number;
 }
 
 export interface ProgressOptions {
@@ -43,12 +45,13 @@ export interface MeasureOrbitOptions extends OrbitFamiliesOptions, AveragingOpti
   readonly units?: Units;
 }
 
-export function checkAveraging(o: AveragingOptions): { n: number; interval: number } {
+export function checkAveraging(o: AveragingOptions): { n: number; interval: number; freshTimeout?: number } {
   const n = o.average ?? 1;
   const interval = o.interval ?? 0;
   if (!Number.isInteger(n) || n < 1) throw new OrbitError(`average must be a positive integer (got ${o.average})`);
   if (!(interval >= 0) || !Number.isFinite(interval)) throw new OrbitError(`interval must be a finite number of ms >= 0 (got ${o.interval})`);
-  return { n, interval };
+  if (o.freshTimeout !== undefined && !(o.freshTimeout > 0 && Number.isFinite(o.freshTimeout))) throw new OrbitError(`freshTimeout must be a finite number of ms > 0 (got ${o.freshTimeout})`);
+  return { n, interval, freshTimeout: o.freshTimeout };
 }
 
 /** Reads the orbit of the given BPM families inside a measurement. */
@@ -89,7 +92,7 @@ export async function measureOrbit(acc: Accelerator, options: MeasureOrbitOption
   const avg = checkAveraging(options);
   const units = options.units ?? 'hardware';
   const fams = resolveOrbitFamilies(acc, options, planes, { bpms: true });
-  return runMeasurement(acc, { name: 'orbit', drives: [], signal: options.signal, total: 1, onProgress: options.onProgress }, async (m) => {
+  return runMeasurement(acc, { name: 'orbit', drives: [], observes: planes.map((p) => fams.bpms[p]!), freshTimeout: avg.freshTimeout, signal: options.signal, total: 1, onProgress: options.onProgress }, async (m) => {
     const r = await readOrbit(m, fams.bpms, units, avg);
     m.progress(1, 'orbit read');
     return r;

@@ -4,12 +4,25 @@
  * and the column is the difference over 2k. Every corrector is restored after its
  * column; an error or an abort restores every setpoint the measurement changed.
  */
-import { type Accelerator, type Family, type MeasurementContext, type Units, sleep } from '@mlayer/core';
+import {
+  type Accelerator,
+  type ColumnCheck,
+  type Family,
+  type LatticeModel,
+  type MeasurementContext,
+  type ResponseCheckOptions,
+  type Units,
+  checkColumn,
+  responseCheckOptions,
+  sleep,
+  summariseChecks,
+} from '@mlayer/core';
 import { OrbitError } from './errors.js';
 import { type Matrix, zeros } from './linalg.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { type OrbitFamiliesOptions, planesOf, resolveOrbitFamilies } from './orbit-families.js';
-import { type CorrectorAxis, type DeviceAxis, type OrbitResponseMatrix, type PerPlane, type Plane, type RfColumn } from './orm.js';
+import { bpmNoise, checkSnr, modelResponseIn } from './orm-checks.js';
+import { type CorrectorAxis, type DeviceAxis, type OrbitResponseMatrix, type PerPlane, type Plane, type RfColumn, block } from './orm.js';
 
 export interface MeasureOrmOptions extends OrbitFamiliesOptions, AveragingOptions, ProgressOptions {
   /** Corrector planes to step (default both). Both BPM planes are read unless `observe` says otherwise. */
@@ -24,6 +37,17 @@ export interface MeasureOrmOptions extends OrbitFamiliesOptions, AveragingOption
   readonly settle?: number;
   /** Also measure the RF column: the half-amplitude of the RF step in `units` (Hz). */
   readonly rf?: { readonly step: number };
+  /**
+   * Sanity checks of every column (bipolar symmetry, model correlation and ratio,
+   * retries, flags; the SNR of the kicks before anything moves); false: none.
+   */
+  readonly checks?: ResponseCheckOptions | false;
+  /** Model the columns are compared with (default: the accelerator's); false: no comparison, no SNR check. */
+  readonly model?: LatticeModel | false;
+  /** Floor of the BPM noise (rms of one reading, BPM `units`) when the readings show less (default 0). */
+  readonly bpmNoise?: number;
+  /** Warnings (settling defaults, checks skipped) as they are raised; also in the result's `warnings`. */
+  readonly onWarning?: (message: string) => void;
 }
 
 function kicksFor(kick: MeasureOrmOptions['kick'], plane: Plane, n: number, family: string): Float64Array {
@@ -104,9 +128,55 @@ export async function measureOrm(acc: Accelerator, options: MeasureOrmOptions): 
     }
   }
   const rfCols: Partial<Record<Plane, { value: Float64Array; std: Float64Array }>> = {};
+  const checkOpts = options.checks === false ? undefined : responseCheckOptions(options.checks);
+  const floor = options.bpmNoise ?? 0;
+  if (!(floor >= 0) || !Number.isFinite(floor)) throw new OrbitError(`bpmNoise must be a finite number >= 0 (got ${options.bpmNoise})`);
+  const warnings: string[] = [];
+  const warn = (w: string) => {
+    warnings.push(w);
+    options.onWarning?.(w);
+  };
+  const model = checkOpts
+    ? await modelResponseIn(acc, options.model, units, { bpms: bpmFams, correctors: fams.correctors, rf: fams.rf }, { ...options, planes, observe, rf: options.rf !== undefined, hwStart: Object.fromEntries(planes.map((p) => [p, start[p]!.hw])) })
+    : { unavailable: 'checks switched off' };
+  if (checkOpts && model.unavailable) warn(`orbit response matrix: columns not compared with a model, kicks not checked against the BPM noise (${model.unavailable})`);
+  const checks: ColumnCheck[] = [];
 
-  await runMeasurement(acc, { name: 'orbit response matrix', drives, signal: options.signal, total, restoreOnSuccess: true, onProgress: options.onProgress }, async (m) => {
+  await runMeasurement(acc, { name: 'orbit response matrix', drives, freshTimeout: avg.freshTimeout, observes: observe.map((p) => bpmFams[p]!), signal: options.signal, total, restoreOnSuccess: true, onProgress: options.onProgress, onWarning: (w) => warn(w.message) }, async (m) => {
     let step = 0;
+    // The starting orbit (with the noise of each BPM) for the symmetry of the columns and the SNR of the kicks.
+    const nBase = Math.max(avg.n, 4);
+    const base = checkOpts ? await readOrbit(m, bpmFams, units, { n: nBase, interval: avg.interval }) : undefined;
+    const noise: Partial<Record<Plane, Float64Array>> = {};
+    if (base) for (const op of observe) noise[op] = bpmNoise(base, op, floor);
+    const concat = (r: OrbitReading | undefined, pick: (o: NonNullable<OrbitReading['x']>) => Float64Array): Float64Array => Float64Array.from(observe.flatMap((op) => Array.from(pick(r![op]!))));
+    // Refuse kicks too weak for the BPM noise before anything moves.
+    if (checkOpts && base && model.orm) {
+      for (const kp of planes) {
+        const fam = fams.correctors[kp]!;
+        const mb = block(model.orm, kp, kp);
+        if (!mb || !noise[kp]) continue;
+        for (let j = 0; j < fam.size; j++) {
+          checkSnr(`${fam.name} ${fam.names[j]}`, mb.map((row) => row[j]), noise[kp]!, steps[kp]![j], fam.units('setpoint')[units], bpmFams[kp]!.units()[units], avg.n, checkOpts.minSnr);
+        }
+      }
+      const rfModel = model.orm.rf;
+      if (fams.rf && options.rf && rfModel?.x && noise.x) checkSnr(`${fams.rf.name} ${fams.rf.names[0]}`, rfModel.x, noise.x, options.rf.step, fams.rf.units('setpoint')[units], bpmFams.x!.units()[units], avg.n, checkOpts.minSnr);
+    }
+    const asymStd = (): Float64Array => Float64Array.from(observe.flatMap((op) => Array.from(noise[op]!, (s) => s * Math.sqrt(2 / avg.n + 4 / nBase))));
+    /** Checks a column, returns true when it passed or may not be retried. */
+    const judge = (name: string, attempt: number, plus: OrbitReading, minus: OrbitReading, measured: ArrayLike<number>, modelCol: ArrayLike<number> | undefined): boolean => {
+      if (!checkOpts || !base) return true;
+      const c = checkColumn({ column: name, attempt, plus: concat(plus, (o) => o.values), minus: concat(minus, (o) => o.values), base: concat(base, (o) => o.values), asymmetryStd: asymStd(), measured, model: modelCol }, checkOpts);
+      checks.push(c);
+      if (c.passed) return true;
+      if (attempt > checkOpts.retries) {
+        m.note(`${name}: flagged after ${attempt} measurements: ${c.reason}`);
+        return true;
+      }
+      m.note(`${name}: measured again (${c.reason})`);
+      return false;
+    };
     const bipolar = async (one: Family, v0: number, hw0: number, k: number): Promise<[OrbitReading, OrbitReading]> => {
       await m.set(one, [v0 + k], { units });
       await settle(m, one, extra);
@@ -124,19 +194,33 @@ export async function measureOrm(acc: Accelerator, options: MeasureOrmOptions): 
       for (let j = 0; j < fam.size; j++) {
         const one = fam.devices([list[j]]);
         const k = steps[kp]![j];
-        const [plus, minus] = await bipolar(one, start[kp]!.v[j], start[kp]!.hw[j], k);
-        for (const op of observe) {
-          const c = column(plus, minus, op, k);
-          c.value.forEach((v, i) => (blocks[`R${op}${kp}`]![i][j] = v));
-          c.std.forEach((v, i) => (stds[`R${op}${kp}`]![i][j] = v));
+        const name = `${fam.name} ${fam.names[j]}`;
+        const mb = model.orm ? block(model.orm, kp, kp) : undefined;
+        const modelCol = mb && observe.includes(kp) ? mb.map((row) => row[j]) : undefined;
+        for (let attempt = 1; ; attempt++) {
+          const [plus, minus] = await bipolar(one, start[kp]!.v[j], start[kp]!.hw[j], k);
+          for (const op of observe) {
+            const c = column(plus, minus, op, k);
+            c.value.forEach((v, i) => (blocks[`R${op}${kp}`]![i][j] = v));
+            c.std.forEach((v, i) => (stds[`R${op}${kp}`]![i][j] = v));
+          }
+          const inPlane = observe.includes(kp) ? column(plus, minus, kp, k).value : undefined;
+          if (judge(name, attempt, plus, minus, inPlane ?? [], inPlane ? modelCol : undefined)) break;
         }
-        m.progress(++step, `${fam.name} ${fam.names[j]}`);
+        m.progress(++step, name);
       }
     }
     if (fams.rf && options.rf && rfStart) {
-      const [plus, minus] = await bipolar(fams.rf, rfStart.v[0], rfStart.hw[0], options.rf.step);
-      for (const op of observe) rfCols[op] = column(plus, minus, op, options.rf.step);
-      m.progress(++step, `${fams.rf.name} ${fams.rf.names[0]}`);
+      const name = `${fams.rf.name} ${fams.rf.names[0]}`;
+      const rfModel = model.orm?.rf;
+      for (let attempt = 1; ; attempt++) {
+        const [plus, minus] = await bipolar(fams.rf, rfStart.v[0], rfStart.hw[0], options.rf.step);
+        for (const op of observe) rfCols[op] = column(plus, minus, op, options.rf.step);
+        const measured = Float64Array.from(observe.flatMap((op) => Array.from(rfCols[op]!.value)));
+        const modelCol = rfModel && observe.every((op) => rfModel[op]) ? Float64Array.from(observe.flatMap((op) => Array.from(rfModel[op]!))) : undefined;
+        if (judge(name, attempt, plus, minus, measured, modelCol)) break;
+      }
+      m.progress(++step, name);
     }
   });
 
@@ -172,5 +256,7 @@ export async function measureOrm(acc: Accelerator, options: MeasureOrmOptions): 
       rfy: rfCols.y?.std,
     },
     setpoints,
+    checks: checkOpts ? summariseChecks(checks) : undefined,
+    warnings,
   };
 }

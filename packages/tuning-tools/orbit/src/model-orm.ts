@@ -12,8 +12,8 @@ import type { CorrectorAxis, DeviceAxis, OrbitResponseMatrix, Plane, RfColumn } 
 export interface ModelOrmOptions extends OrbitFamiliesOptions {
   /** The model (default: the accelerator's model). */
   readonly model?: LatticeModel;
-  /** Corrector planes (default both). */
-  readonly planes?: Plane | readonly Plane[] | 'both';
+  /** Corrector planes (default both); 'none': the RF column only. */
+  readonly planes?: Plane | readonly Plane[] | 'both' | 'none';
   /** BPM planes (default both). */
   readonly observe?: Plane | readonly Plane[] | 'both';
   /** Add the RF column (orbit per RF unit from the dispersion and the momentum compaction). */
@@ -50,7 +50,7 @@ function reorder(m: readonly Float64Array[], have: readonly number[], wanted: re
 export async function modelOrm(acc: Accelerator, options: ModelOrmOptions = {}): Promise<OrbitResponseMatrix> {
   const model = options.model ?? acc.model;
   if (!model) throw new OrbitError(`${acc.name}: no lattice model (pass options.model, or build the accelerator with a model)`);
-  const planes = planesOf(options.planes);
+  const planes = options.planes === 'none' ? [] : planesOf(options.planes);
   const observe = planesOf(options.observe);
   const bpmFams = resolveOrbitFamilies(acc, options, observe, { bpms: true }).bpms;
   const fams = resolveOrbitFamilies(acc, options, planes, { correctors: true, rf: options.rf === true });
@@ -60,7 +60,7 @@ export async function modelOrm(acc: Accelerator, options: ModelOrmOptions = {}):
   for (const p of planes) corEl[p] = elementIndices(model, fams.correctors[p]!);
   const allBpms = [...new Set(observe.flatMap((p) => bpmEl[p]!))];
   const allCors = [...new Set(planes.flatMap((p) => corEl[p]!))];
-  const r = model.orbitResponse(allBpms, allCors);
+  const r = allCors.length > 0 ? model.orbitResponse(allBpms, allCors) : { bpms: allBpms, correctors: allCors, Rxx: [], Rxy: [], Ryx: [], Ryy: [] };
   const bpmScale: Partial<Record<Plane, number>> = {};
   const corScale: Partial<Record<Plane, number>> = {};
   for (const p of observe) bpmScale[p] = unitFactor(bpmFams[p]!.units().physics, 'length', `${bpmFams[p]!.name}`);

@@ -3,7 +3,7 @@
  * R<observed plane><kick plane> (rows BPMs, columns correctors) in one unit
  * system, the RF column, and the device axes they belong to.
  */
-import type { DeviceId, Snapshot, Units } from '@mlayer/core';
+import type { CheckSummary, DeviceId, Snapshot, Units } from '@mlayer/core';
 import { OrbitError } from './errors.js';
 import type { Matrix } from './linalg.js';
 
@@ -61,6 +61,10 @@ export interface OrbitResponseMatrix {
   readonly std?: { readonly Rxx?: Matrix; readonly Ryx?: Matrix; readonly Rxy?: Matrix; readonly Ryy?: Matrix; readonly rfx?: Float64Array; readonly rfy?: Float64Array };
   /** Setpoints of the machine before the measurement (hardware units). */
   readonly setpoints?: Snapshot;
+  /** The sanity checks of every measured column (symmetry, model), retries and flags. */
+  readonly checks?: CheckSummary;
+  /** Warnings raised while measuring (settling defaults, checks skipped). */
+  readonly warnings?: readonly string[];
 }
 
 export type BlockName = 'Rxx' | 'Ryx' | 'Rxy' | 'Ryy';

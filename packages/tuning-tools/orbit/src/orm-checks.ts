@@ -1,0 +1,110 @@
+/**
+ * What the response measurements (ORM, dispersion) check against: the model's
+ * response in the measurement's units, the BPM noise of a starting reading, and
+ * the expected signal-to-noise ratio of a step (refused before anything moves).
+ */
+import { type Accelerator, type Family, type LatticeModel, type Units, WeakStepError } from '@mlayer/core';
+import type { Matrix } from './linalg.js';
+import type { OrbitReading } from './measure-orbit.js';
+import { modelOrm } from './model-orm.js';
+import type { OrbitFamiliesOptions } from './orbit-families.js';
+import { type OrbitResponseMatrix, type Plane, block } from './orm.js';
+
+/** The model's response in the units of a measurement, or why there is none. */
+export interface ModelResponse {
+  readonly orm?: OrbitResponseMatrix;
+  /** Why the model is not used (no model, no binding, ...). */
+  readonly unavailable?: string;
+}
+
+/** d(physics)/d(hardware) of each device of a family around `hw` (finite difference of ±h). */
+function slopes(fam: Family, field: 'setpoint' | 'monitor' | 'readback', hw: ArrayLike<number>, h: ArrayLike<number>): Float64Array {
+  const up = fam.toPhysics(Array.from(hw, (v, i) => v + h[i]), field);
+  const dn = fam.toPhysics(Array.from(hw, (v, i) => v - h[i]), field);
+  return Float64Array.from(up, (u, i) => (u - dn[i]) / (2 * h[i]));
+}
+
+/**
+ * The model ORM (LatticeModel port) in the measurement's units: physics as the model
+ * gives it, hardware through the local slope of each corrector's and BPM's conversion.
+ */
+export async function modelResponseIn(
+  acc: Accelerator,
+  model: LatticeModel | false | undefined,
+  units: Units,
+  fams: { bpms: Partial<Record<Plane, Family>>; correctors: Partial<Record<Plane, Family>>; rf?: Family },
+  options: OrbitFamiliesOptions & { planes: readonly Plane[]; observe: readonly Plane[]; rf: boolean; hwStart?: Partial<Record<Plane, Float64Array>> },
+  // (planes may be empty: the RF column only)
+): Promise<ModelResponse> {
+  if (model === false) return { unavailable: 'model comparison switched off' };
+  const m = model ?? acc.model;
+  if (!m) return { unavailable: 'no lattice model' };
+  let orm: OrbitResponseMatrix;
+  try {
+    orm = await modelOrm(acc, { model: m, bpms: options.bpms, correctors: options.correctors, rfFamily: options.rfFamily, planes: options.planes.length > 0 ? [...options.planes] : 'none', observe: [...options.observe], rf: options.rf });
+  } catch (e) {
+    return { unavailable: `model response not available: ${(e as Error).message}` };
+  }
+  if (units === 'physics') return { orm };
+  // Hardware units: R_hw = R_phys × (dθ/dI of the corrector) / (dx_phys/dx_hw of the BPM).
+  const bpmScale: Partial<Record<Plane, Float64Array>> = {};
+  for (const p of options.observe) {
+    const f = fams.bpms[p]!;
+    const field = f.readField as 'monitor' | 'readback';
+    bpmScale[p] = slopes(f, field, new Float64Array(f.size), new Float64Array(f.size).fill(1e-3));
+  }
+  const corScale: Partial<Record<Plane, Float64Array>> = {};
+  for (const p of options.planes) {
+    const f = fams.correctors[p]!;
+    const hw = options.hwStart?.[p] ?? (await f.get({ field: 'setpoint' }));
+    corScale[p] = slopes(f, 'setpoint', hw, Float64Array.from(hw, (v) => Math.max(1e-6, Math.abs(v) * 1e-6)));
+  }
+  const convert = (obs: Plane, kick: Plane): Matrix | undefined => {
+    const b = block(orm, obs, kick);
+    return b?.map((row, i) => row.map((v, j) => (v * corScale[kick]![j]) / bpmScale[obs]![i]));
+  };
+  let rf = orm.rf;
+  if (rf && fams.rf) {
+    const hw = await fams.rf.get({ field: 'setpoint' });
+    const s = slopes(fams.rf, 'setpoint', hw, [Math.max(1e-3, Math.abs(hw[0]) * 1e-9)])[0];
+    rf = { ...rf, x: rf.x?.map((v, i) => (v * s) / bpmScale.x![i]), y: rf.y?.map((v, i) => (v * s) / bpmScale.y![i]) };
+  }
+  return { orm: { ...orm, units: 'hardware', Rxx: convert('x', 'x'), Ryx: convert('y', 'x'), Rxy: convert('x', 'y'), Ryy: convert('y', 'y'), rf } };
+}
+
+/** Reading noise per BPM (rms of one reading), with a floor. */
+export function bpmNoise(base: OrbitReading, plane: Plane, floor: number): Float64Array {
+  const o = base[plane]!;
+  return Float64Array.from(o.std, (s) => Math.max(Number.isFinite(s) ? s : 0, floor));
+}
+
+const rms = (v: ArrayLike<number>): number => {
+  let s = 0;
+  let n = 0;
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i])) continue;
+    s += v[i] * v[i];
+    n++;
+  }
+  return n > 0 ? Math.sqrt(s / n) : 0;
+};
+
+/**
+ * Refuses, before anything is written, a step whose expected change of the readings
+ * (model column × 2 × step, rms) is below `minSnr` × the noise of the difference of
+ * two averages of `n` readings.
+ */
+export function checkSnr(column: string, expected: ArrayLike<number>, noise: ArrayLike<number>, step: number, stepUnit: string, readingUnit: string, n: number, minSnr: number): number {
+  const signal = rms(Array.from(expected, (v) => 2 * step * v));
+  const sigma = rms(noise) * Math.sqrt(2 / n);
+  const snr = sigma > 0 ? signal / sigma : Number.POSITIVE_INFINITY;
+  if (snr < minSnr) {
+    throw new WeakStepError(
+      column,
+      snr,
+      minSnr,
+      `a step of ±${step} ${stepUnit} should change the readings by ${signal.toPrecision(3)} ${readingUnit} rms (model), against a noise of ${sigma.toPrecision(3)} ${readingUnit} for the difference of two averages of ${n} reading${n === 1 ? '' : 's'}; is the step in the right units (hardware ${stepUnit})?`,
+    );
+  }
+  return snr;
+}
