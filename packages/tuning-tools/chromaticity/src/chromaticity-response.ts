@@ -3,7 +3,7 @@
  * the model (`LatticeModel.chromaticityResponse`), or measured by stepping each
  * family up and down and measuring the chromaticities.
  */
-import { type Accelerator, measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/core';
+import { type Accelerator, type CheckSummary, type ResponseCheckOptions, measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/core';
 import { ChromaticityError } from './errors.js';
 import { type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
 
@@ -16,6 +16,10 @@ export interface ChromaticityResponse {
   readonly source: 'model' | 'measured';
   /** Measured: half of the bipolar step of each family (physics units). */
   readonly steps?: Float64Array;
+  /** Measured: the sanity checks of every column (symmetry, model), retries and flags. */
+  readonly checks?: CheckSummary;
+  /** Measured: warnings raised (settling defaults, checks skipped). */
+  readonly warnings?: readonly string[];
 }
 
 /** The chromaticity response of the design model (the accelerator's model). */
@@ -34,19 +38,24 @@ export interface MeasureChromaticityResponseOptions {
   readonly chromaticityStep?: number;
   /** How each chromaticity is measured (no directory: the scans are not saved). */
   readonly measure?: Omit<MeasureChromaticityOptions, 'dir' | 'signal'>;
+  /** Sanity checks of the columns (core's ResponseCheckOptions); false: none. */
+  readonly checks?: ResponseCheckOptions | false;
+  readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
 
 /** Measures the chromaticity response: each family stepped by ±step, the chromaticities measured; every setpoint is restored. */
 export async function measureChromaticityResponse(acc: Accelerator, families: readonly string[], options: MeasureChromaticityResponseOptions = {}): Promise<ChromaticityResponse> {
   const fams = pairResponseFamilies(acc, families, 'chromaticity');
-  const { matrix, steps } = await measurePairResponse(acc, fams, {
+  const { matrix, steps, checks, warnings } = await measurePairResponse(acc, fams, {
     quantity: 'chromaticity',
     steps: options.steps,
     model: () => modelChromaticityResponse(acc, families).matrix,
     change: options.chromaticityStep ?? 1,
-    read: (signal) => measureChromaticity(acc, { ...options.measure, signal }).then((m) => m.chromaticity),
+    read: (signal) => measureChromaticity(acc, { ...options.measure, signal }).then((m) => ({ value: m.chromaticity, std: m.uncertainty })),
+    checks: options.checks,
+    onWarning: options.onWarning,
     signal: options.signal,
   });
-  return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps };
+  return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps, checks, warnings };
 }

@@ -3,9 +3,10 @@
  * model (`LatticeModel.tuneResponse`), or measured by stepping each family up
  * and down and measuring the tunes.
  */
-import { type Accelerator, measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/core';
+import { type Accelerator, type CheckSummary, type Family, type ResponseCheckOptions, measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/core';
 import { TuneError } from './errors.js';
-import { type MeasureTuneOptions, measureTunes } from './measure-tune.js';
+import { type MeasureTuneOptions, measureTunes, tuneMethod } from './measure-tune.js';
+import { tuneMonitors } from './tune-sources.js';
 
 export interface TuneResponse {
   readonly families: readonly string[];
@@ -16,6 +17,10 @@ export interface TuneResponse {
   readonly source: 'model' | 'measured';
   /** Measured: half of the bipolar step of each family (physics units). */
   readonly steps?: Float64Array;
+  /** Measured: the sanity checks of every column (symmetry, model), retries and flags. */
+  readonly checks?: CheckSummary;
+  /** Measured: warnings raised (settling defaults, checks skipped). */
+  readonly warnings?: readonly string[];
 }
 
 /** The tune response of the design model (the accelerator's model). */
@@ -34,21 +39,31 @@ export interface MeasureTuneResponseOptions {
   readonly tuneStep?: number;
   /** How the tunes are measured. */
   readonly measure?: MeasureTuneOptions;
+  /** Sanity checks of the columns (core's ResponseCheckOptions); false: none. */
+  readonly checks?: ResponseCheckOptions | false;
+  readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
 
 /** Measures the tune response: each family is stepped by ±step, the tunes measured; every setpoint is restored. */
 export async function measureTuneResponse(acc: Accelerator, families: readonly string[], options: MeasureTuneResponseOptions = {}): Promise<TuneResponse> {
   const fams = pairResponseFamilies(acc, families, 'tune');
-  const { matrix, steps } = await measurePairResponse(acc, fams, {
+  // Tune monitors must show readings taken after each step; turn-by-turn data follow their own kick.
+  const mon = tuneMethod(acc, options.measure?.method) === 'monitor' ? tuneMonitors(acc) : {};
+  const fresh = [...new Set([mon.x, mon.y])].filter((f): f is Family => f !== undefined);
+  const { matrix, steps, checks, warnings } = await measurePairResponse(acc, fams, {
     quantity: 'tune',
     steps: options.steps,
     model: () => modelTuneResponse(acc, families).matrix,
     change: options.tuneStep ?? 0.01,
-    read: (signal) => measureTunes(acc, { ...options.measure, signal }).then((m) => m.tunes),
+    // The resolution is three standard errors.
+    read: (signal) => measureTunes(acc, { ...options.measure, signal }).then((m) => ({ value: m.tunes, std: [m.resolution[0] / 3, m.resolution[1] / 3] as const })),
+    fresh,
     // Fractional tunes: the difference on the unit circle.
     difference: (up, down) => up - down - Math.round(up - down),
+    checks: options.checks,
+    onWarning: options.onWarning,
     signal: options.signal,
   });
-  return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps };
+  return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps, checks, warnings };
 }
