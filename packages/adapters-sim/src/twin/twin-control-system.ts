@@ -116,12 +116,14 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
 
   async read(channels: readonly string[], options: ReadOptions = {}): Promise<Sample[]> {
     options.signal?.throwIfAborted();
+    await this.breathe(options.signal);
     this.advance();
     return channels.map((c) => this.sample(c, options.timeout));
   }
 
   async write(writes: readonly ChannelWrite[], options: WriteOptions = {}): Promise<void> {
     options.signal?.throwIfAborted();
+    await this.breathe(options.signal);
     const planned: { act: TwinActuator | undefined; binding: ChannelBinding; value: number; channel: string }[] = [];
     for (const w of writes) {
       const b = this.binding(w.channel, options.timeout);
@@ -300,6 +302,17 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   }
 
   // ---- internals ----------------------------------------------------------
+
+  /**
+   * The twin answers without real I/O, so a measurement at settle 0 would only ever await
+   * resolved promises and starve the event loop: no timer and no Ctrl-C (SIGINT) would be
+   * seen before its end. Every read and write therefore first gives the event loop one turn
+   * (setImmediate: timers, signals, I/O run), then honours an abort that came meanwhile.
+   */
+  private async breathe(signal?: AbortSignal): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    signal?.throwIfAborted();
+  }
 
   private conversionContext(): ConversionContext {
     const beam = { energy: this.facility.config.energy, particle: this.facility.config.particle };

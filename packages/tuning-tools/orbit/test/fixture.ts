@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type ChannelWrite } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
+import { sharedDataDir } from '@mlayer/core/testing';
 import { registerTwin, type TwinControlSystem, type TwinSettingsInput } from '@mlayer/adapters-sim';
 
-export const SHARED = process.env.MLAYER_SHARED ?? join(__dirname, '../../../../../shared');
+export const SHARED = sharedDataDir();
 export const THOMX = join(SHARED, 'lattices/thomx');
 export const thomxRef = () => JSON.parse(readFileSync(join(THOMX, 'thomx_ref.json'), 'utf8'));
 export const thomxOrm = () => JSON.parse(readFileSync(join(THOMX, 'thomx_orm.json'), 'utf8'));
