@@ -122,8 +122,8 @@ export function resolveSettling(config: FamilyConfig): FamilySettling {
 }
 
 /** 'HCM (settle time 0.1 s, tolerance 0.01), BPMx (update period 0.1 s)': what a warning says. */
-export function describeDefaultedSettling(name: string, s: FamilySettling): string {
-  const parts = s.defaulted.map((q) =>
+export function describeDefaultedSettling(name: string, s: FamilySettling, only: readonly SettlingQuantity[] = s.defaulted): string {
+  const parts = s.defaulted.filter((q) => only.includes(q)).map((q) =>
     q === 'settleTime' ? `settle time ${s.settleTime} s` : q === 'tolerance' ? `readback tolerance ${s.tolerance}` : `update period ${s.updatePeriod} s`,
   );
   return `${name} (${parts.join(', ')})`;

@@ -2,7 +2,7 @@ import { Subject, type Observable } from 'rxjs';
 import type { Accelerator } from '../accelerator/accelerator.js';
 import { sleep, type Family, type Units } from '../accelerator/family.js';
 import type { FieldName } from '../config/schema.js';
-import { describeDefaultedSettling } from '../config/settling-defaults.js';
+import { describeDefaultedSettling, type SettlingQuantity } from '../config/settling-defaults.js';
 import { AbortedError, DisconnectedError, MlayerError, TimeoutError, WritesNotAllowedError } from '../errors.js';
 import type { Sample } from '../control/sample.js';
 import { readFresh } from './fresh-reading.js';
@@ -123,7 +123,7 @@ export class Measurement {
     const channels = this.options.drives.flatMap((f) => f.channels('setpoint'));
     const release = this.acc.lock.acquire(this.owner, channels);
     try {
-      this.checkSettling([...this.options.drives, ...(this.options.observes ?? [])]);
+      this.checkSettling(this.options.drives, 'drive', this.options.observes ?? []);
       const result = await body(this.context(controller.signal));
       if (this.options.restoreOnSuccess) await this.restore();
       this.progressSubject.complete();
@@ -211,7 +211,7 @@ export class Measurement {
         this.log({ kind: 'set', family: family.name, devices: family.deviceList, values: typeof deltas === 'number' ? [deltas] : Array.from(deltas), units: opts.units ?? 'hardware', message: 'step' });
       },
       settle: async (family) => {
-        this.checkSettling([family]);
+        this.checkSettling([family], 'drive');
         // A set inside this measurement waited for the settle time already (Family.set with wait).
         const waited = family.channels('setpoint').every((c) => this.settledByWrite.has(c));
         if (family.settleTime > 0 && !family.immediate && !waited) await sleep(family.settleTime * 1000, signal);
@@ -281,7 +281,7 @@ export class Measurement {
    * Immediate control systems and update period 0 read at once.
    */
   private async freshRead(family: Family, field: FieldName, signal: AbortSignal, next: boolean): Promise<Sample[]> {
-    this.checkSettling([family]);
+    this.checkSettling([family], 'read');
     const key = `${family.name}\u0000${field}\u0000${family.channels(field).join(',')}`;
     const state = this.freshness.get(key);
     const stated = field === family.readField && !family.settling.defaulted.includes('updatePeriod') ? family.updatePeriod : undefined;
@@ -299,17 +299,24 @@ export class Measurement {
     return r.samples;
   }
 
-  /** Warns once per family about settling taken from the element-class defaults. */
-  private checkSettling(families: readonly Family[]): void {
+  /**
+   * Warns once per family and use about settling taken from the element-class defaults:
+   * settle time and tolerance of the families driven, update period of those read.
+   */
+  private checkSettling(families: readonly Family[], role: 'drive' | 'read', reads: readonly Family[] = []): void {
     const named: string[] = [];
     const parts: string[] = [];
-    for (const f of families) {
-      if (this.settlingChecked.has(f.name)) continue;
-      this.settlingChecked.add(f.name);
-      const s = f.settling;
-      if (s.defaulted.length === 0) continue;
-      named.push(f.name);
-      parts.push(describeDefaultedSettling(f.name, s));
+    const uses: Record<'drive' | 'read', readonly SettlingQuantity[]> = { drive: ['settleTime', 'tolerance'], read: ['updatePeriod'] };
+    for (const [list, r] of [[families, role], [reads, 'read']] as const) {
+      for (const f of list) {
+        const key = `${f.name}\u0000${r}`;
+        if (this.settlingChecked.has(key)) continue;
+        this.settlingChecked.add(key);
+        const s = f.settling;
+        if (!s.defaulted.some((q) => uses[r].includes(q))) continue;
+        named.push(f.name);
+        parts.push(describeDefaultedSettling(f.name, s, uses[r]));
+      }
     }
     if (named.length === 0) return;
     const w: MeasurementWarning = {

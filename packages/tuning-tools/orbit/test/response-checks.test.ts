@@ -59,7 +59,7 @@ describe('response measurement checks (ThomX twin, 1 µm BPM noise)', () => {
     expect(orm.checks).toMatchObject({ columns: 24, retried: 1, flagged: 1, flaggedColumns: [name] });
     expect(orm.checks!.checks.filter((c) => c.column !== name).every((c) => c.passed && c.attempt === 1)).toBe(true);
     // The ThomX test facility states no settle time, tolerance or update period.
-    expect(warnings[0]).toMatch(/settling not stated in the facility, element-class defaults used for HCM \(settle time 0\.1 s, readback tolerance 0\.01, update period 0\.1 s\), BPMx \(update period 0\.1 s\)/);
+    expect(warnings[0]).toMatch(/settling not stated in the facility, element-class defaults used for HCM \(settle time 0\.1 s, readback tolerance 0\.01\), BPMx \(update period 0\.1 s\)/);
     expect(orm.warnings).toEqual(warnings);
     const file = await saveOrm(join(mkdtempSync(join(tmpdir(), 'mlayer-checks-')), 'orm.h5'), orm, acc, { author: 'Checks Test <checks@example.org>' });
     const c = await readMeasurement(file);
