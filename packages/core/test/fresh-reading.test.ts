@@ -44,6 +44,29 @@ describe('fresh data after a change (memory control system, BPMs published by th
     }
   });
 
+  it('a reading in another measurement (a tune reader inside a scan) also waits for data fresher than the last change', async () => {
+    const { acc, cs } = await ringAccelerator();
+    cs.immediate = false;
+    const hcm = acc.family('HCM');
+    const bpm = acc.family('BPMx');
+    // Every 25 ms BPMx publishes the HCM1 set point of the previous publication (one period late).
+    let previous = cs.value('SR01-HCM-01:SP') as number;
+    const timer = setInterval(() => {
+      for (const c of BPMX) cs.inject(c, previous);
+      previous = cs.value('SR01-HCM-01:SP') as number;
+    }, 25);
+    try {
+      const inner = await measure(acc, { name: 'outer', drives: [hcm] }, async (ctx) => {
+        await ctx.set(hcm.byName('HCM1'), 1.25);
+        return measure(acc, { name: 'inner', drives: [] }, (m) => m.average(bpm, 1));
+      });
+      expect(inner.mean[0]).toBe(1.25);
+      expect(acc.access.lastChange).toBeDefined();
+    } finally {
+      clearInterval(timer);
+    }
+  });
+
   it('a BPM family that stops publishing fails the reading with StaleReadingError naming it, and the measurement restores', async () => {
     const { acc, cs } = await ringAccelerator();
     cs.immediate = false;

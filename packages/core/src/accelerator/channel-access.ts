@@ -10,11 +10,25 @@ import { WriteRejectedError, WritesNotAllowedError } from '../errors.js';
  */
 export class ChannelAccess {
   private readonly monitors = new Map<string, Observable<Sample>>();
+  private changed: number | undefined;
 
   constructor(
     readonly controlSystem: ControlSystem,
     private readonly allowWrites: boolean,
   ) {}
+
+  /**
+   * Client time (seconds since the epoch) when the last change written through this
+   * accelerator completed (settle time included); readings of a measurement must follow it.
+   */
+  get lastChange(): number | undefined {
+    return this.changed;
+  }
+
+  /** Records that a change completed now (Family.set after its write and settle time). */
+  noteChange(): void {
+    this.changed = Date.now() / 1000;
+  }
 
   get writesAllowed(): boolean {
     return !this.controlSystem.online || this.allowWrites;

@@ -325,6 +325,8 @@ export class Family {
     );
     convs.forEach((c, k) => c.commit?.(hw[k]));
     if (options.wait && this.settleTime > 0 && !this.immediate) await sleep(this.settleTime * 1000, options.signal);
+    // Readings in any measurement must now come from after this change (fresh-reading.ts).
+    if (!this.immediate) this.context.access.noteChange();
   }
 
   private expand(values: number | ArrayLike<number>): ArrayLike<number> {

@@ -284,9 +284,12 @@ export class Measurement {
     this.checkSettling([family], 'read');
     const key = `${family.name}\u0000${field}\u0000${family.channels(field).join(',')}`;
     const state = this.freshness.get(key);
+    // The last change of this measurement, or of any other on this accelerator (an outer measurement's step, a restore).
+    const outer = this.acc.access.lastChange;
+    const changedAt = this.changedAt === undefined ? outer : outer === undefined ? this.changedAt : Math.max(this.changedAt, outer);
     const stated = field === family.readField && !family.settling.defaulted.includes('updatePeriod') ? family.updatePeriod : undefined;
     if (family.immediate || field === 'setpoint' || stated === 0) return family.read({ field, signal });
-    const since = state !== undefined && state.after === this.changedAt ? undefined : this.changedAt;
+    const since = state !== undefined && state.after === changedAt ? undefined : changedAt;
     const after = next ? state?.stamps : undefined;
     const period = stated ?? this.learnedPeriods.get(key);
     const timeoutMs = this.options.freshTimeout ?? this.options.settleTimeout ?? 10000;
@@ -295,7 +298,7 @@ export class Measurement {
       this.learnedPeriods.set(key, r.learnedPeriod);
       this.log({ kind: 'note', family: family.name, message: `${family.name} ${field}: update period ${r.learnedPeriod.toFixed(3)} s learned from the sample timestamps` });
     }
-    this.freshness.set(key, { after: this.changedAt, stamps: Float64Array.from(r.samples, (x) => x.timestamp) });
+    this.freshness.set(key, { after: changedAt, stamps: Float64Array.from(r.samples, (x) => x.timestamp) });
     return r.samples;
   }
 
