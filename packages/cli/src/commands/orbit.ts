@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MlayerError, type Accelerator, type Units } from '@mlayer/core';
+import { MlayerError, type Accelerator, type MeasurementProgress, type Units } from '@mlayer/core';
 import {
   correctOrbit,
   loadOrm,
@@ -20,7 +20,7 @@ import {
 } from '@mlayer/orbit';
 import { openAccelerator } from '../context.js';
 import type { GlobalOptions } from '../program.js';
-import { interruptSignal, progressBar } from '../progress.js';
+import { type Interrupt, interruptSignal, progressBar } from '../progress.js';
 import { writeChart } from '../plots.js';
 
 interface OrbitCliOptions {
@@ -49,13 +49,13 @@ const rmsOf = (v: ArrayLike<number>): number => {
 };
 
 /** Runs a command body with the accelerator, Ctrl-C abort and a progress bar. */
-async function withAccelerator<T>(cmd: Command, body: (acc: Accelerator, ctx: { signal: AbortSignal; onProgress: ReturnType<typeof progressBar>['onProgress']; g: GlobalOptions }) => Promise<T>): Promise<T> {
+async function withAccelerator<T>(cmd: Command, body: (acc: Accelerator, ctx: { signal: AbortSignal; onProgress: ReturnType<typeof progressBar>['onProgress']; g: GlobalOptions; interrupt: Interrupt }) => Promise<T>): Promise<T> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const { acc } = await openAccelerator(g);
   const interrupt = interruptSignal();
   const bar = progressBar(!g.json);
   try {
-    return await body(acc, { signal: interrupt.signal, onProgress: bar.onProgress, g });
+    return await body(acc, { signal: interrupt.signal, onProgress: bar.onProgress, g, interrupt });
   } finally {
     bar.stop();
     interrupt.dispose();
@@ -137,11 +137,24 @@ export function registerOrbitCommands(program: Command): void {
     .option('--rf-step <hz>', 'also measure the RF column with this half-amplitude (RF units)')
     .option('--settle <ms>', 'extra wait after each step', '0')
     .action(async (o: OrbitCliOptions & { kick: string; rfStep?: string; settle: string }, cmd: Command) =>
-      withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
-        const orm = await measureOrm(acc, { kick: num(o.kick, '--kick'), units: unitsOf(o), average: num(o.average, '--average'), rf: o.rfStep ? { step: num(o.rfStep, '--rf-step') } : undefined, settle: num(o.settle, '--settle'), signal, onProgress });
-        mkdirSync(o.out, { recursive: true });
-        const file = await saveOrm(join(o.out, 'orm.h5'), orm, acc, { overwrite: true });
-        if (g.json) process.stdout.write(`${JSON.stringify({ file, units: orm.units })}\n`);
+      withAccelerator(cmd, async (acc, { signal, onProgress, g, interrupt }) => {
+        // Once the last column is measured, Ctrl-C no longer throws the matrix away: it is written first.
+        let release: (() => void) | undefined;
+        const keep = (p: MeasurementProgress) => {
+          if (p.total > 0 && p.step >= p.total) release ??= interrupt.hold('the response matrix is measured, it is being saved');
+          onProgress(p);
+        };
+        let file: string;
+        let units: Units;
+        try {
+          const orm = await measureOrm(acc, { kick: num(o.kick, '--kick'), units: unitsOf(o), average: num(o.average, '--average'), rf: o.rfStep ? { step: num(o.rfStep, '--rf-step') } : undefined, settle: num(o.settle, '--settle'), signal, onProgress: keep });
+          mkdirSync(o.out, { recursive: true });
+          file = await saveOrm(join(o.out, 'orm.h5'), orm, acc, { overwrite: true });
+          units = orm.units;
+        } finally {
+          release?.();
+        }
+        if (g.json) process.stdout.write(`${JSON.stringify({ file, units })}\n`);
         else process.stdout.write(`response matrix written to ${file}\n`);
       }),
     );
