@@ -3,7 +3,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { MlayerError, type Accelerator } from '@mlayer/core';
+import { MlayerError, describeChecks, type Accelerator } from '@mlayer/core';
 import { correctOrbit, measureOrbit, measureOrm, saveOrm, type OrbitReading } from '@mlayer/orbit';
 import { openAccelerator } from '../context.js';
 import type { GlobalOptions } from '../program.js';
@@ -76,6 +76,8 @@ export function registerDemoCommand(program: Command): void {
         mkdirSync(o.out, { recursive: true });
         const ormFile = await saveOrm(join(o.out, 'orm.h5'), orm, acc, { overwrite: true });
         say(`response matrix measured through the orbit tool in ${((Date.now() - tOrm) / 1000).toFixed(1)} s: ${ormFile}`);
+        if (orm.checks) say(describeChecks(orm.checks));
+        for (const w of orm.warnings ?? []) say(`warning: ${w}`);
         const result = await correctOrbit(acc, { orm, method: { type: 'svd', threshold: 1e-3 }, iterations: 5, average: 4, signal: interrupt.signal });
         const t2 = trueRms();
         const summary = await reportCorrection(acc, result, o.out, o.plots, !!g.json, 'demo-correction');

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MlayerError, type Accelerator, type MeasurementProgress, type Units } from '@mlayer/core';
+import { MlayerError, describeChecks, type Accelerator, type CheckSummary, type MeasurementProgress, type Units } from '@mlayer/core';
 import {
   correctOrbit,
   loadOrm,
@@ -35,6 +35,32 @@ const num = (v: string, what: string): number => {
   if (!Number.isFinite(x)) throw new MlayerError(`${what}: '${v}' is not a number`);
   return x;
 };
+
+/** Warnings of a measurement (settling defaults, checks skipped) go to stderr, one line each. */
+const warn = (w: string): void => {
+  process.stderr.write(`warning: ${w}\n`);
+};
+
+const SETTLE_HELP = "extra wait after each step, ms, on top of the facility's settle times and fresh-data waits";
+
+/** --settle in ms, >= 0. */
+const settleOf = (o: { settle: string }): number => {
+  const v = num(o.settle, '--settle');
+  if (!(v >= 0)) throw new MlayerError(`--settle '${o.settle}': expected a number of ms >= 0`);
+  return v;
+};
+
+/** The check counts for JSON output. */
+const checksJson = (c: CheckSummary | undefined) => c && { columns: c.columns, retried: c.retried, flagged: c.flagged, flaggedColumns: c.flaggedColumns };
+
+/** --gain g (both planes) or gx,gy. */
+function gainOf(text: string | undefined): number | { x: number; y: number } | undefined {
+  if (text === undefined) return undefined;
+  const parts = text.split(',');
+  if (parts.length === 1) return num(parts[0], '--gain');
+  if (parts.length === 2) return { x: num(parts[0], '--gain (x)'), y: num(parts[1], '--gain (y)') };
+  throw new MlayerError(`--gain '${text}': expected one fraction for both planes, or gx,gy`);
+}
 
 function unitsOf(o: { units: string }): Units {
   if (o.units !== 'physics' && o.units !== 'hardware') throw new MlayerError(`--units must be physics or hardware (got '${o.units}')`);
@@ -102,7 +128,7 @@ export async function reportCorrection(acc: Accelerator, r: CorrectOrbitResult, 
       files.push(out.svg, out.png);
     }
   }
-  const summary = { stopReason: r.stopReason, message: r.message, iterations: r.steps.length, rmsInitial: r.rmsInitial, rmsFinal: r.rmsFinal, dryRun: r.dryRun, files };
+  const summary = { status: r.status, stopReason: r.stopReason, message: r.message, iterations: r.steps.length, undoneSteps: r.steps.filter((s) => s.undone).length, rmsInitial: r.rmsInitial, rmsFinal: r.rmsFinal, dryRun: r.dryRun, files };
   if (!json) {
     for (const p of r.planes) process.stdout.write(`rms ${p}: ${r.rmsInitial[p]!.toExponential(3)} -> ${r.rmsFinal[p]!.toExponential(3)} (${r.initial[p]?.unit ?? ''})\n`);
     process.stdout.write(`${r.message}\nfiles: ${files.join(', ')}\n`);
@@ -135,7 +161,7 @@ export function registerOrbitCommands(program: Command): void {
   common(orbit.command('measure-orm').description('measure the orbit response matrix (MML measbpmresp: bipolar steps, both planes)'))
     .requiredOption('-k, --kick <value>', 'half-amplitude of the step per corrector (in --units)')
     .option('--rf-step <hz>', 'also measure the RF column with this half-amplitude (RF units)')
-    .option('--settle <ms>', 'extra wait after each step', '0')
+    .option('--settle <ms>', SETTLE_HELP, '0')
     .action(async (o: OrbitCliOptions & { kick: string; rfStep?: string; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, { signal, onProgress, g, interrupt }) => {
         // Once the last column is measured, Ctrl-C no longer throws the matrix away: it is written first.
@@ -146,28 +172,39 @@ export function registerOrbitCommands(program: Command): void {
         };
         let file: string;
         let units: Units;
+        let checks: CheckSummary | undefined;
+        let warnings: readonly string[] = [];
         try {
-          const orm = await measureOrm(acc, { kick: num(o.kick, '--kick'), units: unitsOf(o), average: num(o.average, '--average'), rf: o.rfStep ? { step: num(o.rfStep, '--rf-step') } : undefined, settle: num(o.settle, '--settle'), signal, onProgress: keep });
+          const orm = await measureOrm(acc, { kick: num(o.kick, '--kick'), units: unitsOf(o), average: num(o.average, '--average'), rf: o.rfStep ? { step: num(o.rfStep, '--rf-step') } : undefined, settle: settleOf(o), signal, onProgress: keep, onWarning: g.json ? undefined : warn });
           mkdirSync(o.out, { recursive: true });
           file = await saveOrm(join(o.out, 'orm.h5'), orm, acc, { overwrite: true });
           units = orm.units;
+          checks = orm.checks;
+          warnings = orm.warnings ?? [];
         } finally {
           release?.();
         }
-        if (g.json) process.stdout.write(`${JSON.stringify({ file, units })}\n`);
-        else process.stdout.write(`response matrix written to ${file}\n`);
+        if (g.json) process.stdout.write(`${JSON.stringify({ file, units, checks: checksJson(checks), warnings })}\n`);
+        else {
+          process.stdout.write(`response matrix written to ${file}\n`);
+          if (checks) process.stdout.write(`${describeChecks(checks)}\n`);
+        }
       }),
     );
 
   common(orbit.command('measure-dispersion').description('measure the dispersion with an RF step'))
     .requiredOption('-s, --step <hz>', 'half-amplitude of the RF step (RF units)')
-    .action(async (o: OrbitCliOptions & { step: string }, cmd: Command) =>
+    .option('--settle <ms>', SETTLE_HELP, '0')
+    .action(async (o: OrbitCliOptions & { step: string; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
-        const d = await measureDispersion(acc, { step: num(o.step, '--step'), units: unitsOf(o), average: num(o.average, '--average'), momentumCompaction: acc.model?.momentumCompaction(), signal, onProgress });
+        const d = await measureDispersion(acc, { step: num(o.step, '--step'), units: unitsOf(o), average: num(o.average, '--average'), momentumCompaction: acc.model?.momentumCompaction(), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
         mkdirSync(o.out, { recursive: true });
         const file = await saveDispersion(join(o.out, 'dispersion.h5'), d, acc, { overwrite: true });
-        if (g.json) process.stdout.write(`${JSON.stringify({ file })}\n`);
-        else process.stdout.write(`dispersion written to ${file}\n`);
+        if (g.json) process.stdout.write(`${JSON.stringify({ file, checks: checksJson(d.checks), warnings: d.warnings ?? [] })}\n`);
+        else {
+          process.stdout.write(`dispersion written to ${file}\n`);
+          if (d.checks) process.stdout.write(`${describeChecks(d.checks)}\n`);
+        }
       }),
     );
 
@@ -181,15 +218,21 @@ export function registerOrbitCommands(program: Command): void {
     .option('-i, --iterations <n>', 'maximum iterations', '5')
     .option('--on-limit <policy>', 'scale, stop or exclude when a corrector would pass its limit', 'scale')
     .option('--dry-run', 'show what would be set, write nothing', false)
-    .action(async (o: OrbitCliOptions & { orm: string; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean }, cmd: Command) =>
+    .option('--gain <g>', 'fraction of each computed step applied: one for both planes, or gx,gy (default 1)')
+    .option('--settle <ms>', SETTLE_HELP, '0')
+    .addHelpText('after', '\nExit status: 0 converged or improved, 2 no improvement, 3 diverged (the step that made the orbit worse was undone).')
+    .action(async (o: OrbitCliOptions & { orm: string; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean; gain?: string; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
         const dryRun = o.dryRun || (acc.online && !g.yes);
         if (acc.online && !g.yes && !o.dryRun) process.stderr.write(`mlayer: online mode '${acc.mode}' without --yes: dry run\n`);
         const orm: OrbitResponseMatrix | 'model' = o.orm === 'model' ? 'model' : await loadOrm(o.orm);
-        const r = await correctOrbit(acc, { orm, method: method(o), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), signal, onProgress });
+        const r = await correctOrbit(acc, { orm, method: method(o), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
         if (dryRun && !g.json) for (const w of r.steps[0]?.writes ?? []) process.stdout.write(`would set ${JSON.stringify(w)}\n`);
         const summary = await reportCorrection(acc, r, o.out, o.plots, !!g.json);
-        if (g.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+        if (g.json) process.stdout.write(`${JSON.stringify({ ...summary, warnings: r.warnings })}\n`);
+        // Not a success: a correction that did not improve the orbit, or had to undo a step.
+        if (r.status === 'no improvement') process.exitCode = 2;
+        if (r.status === 'diverged') process.exitCode = 3;
       }),
     );
 
@@ -201,7 +244,8 @@ export function registerOrbitCommands(program: Command): void {
     .option('-c, --correctors <n>', 'number of correctors', '3')
     .option('--orm <file|model>', "response matrix: a measurement file, or 'model'", 'model')
     .option('--dry-run', 'compute only', false)
-    .action(async (o: OrbitCliOptions & { plane: string; bpm: string; position: string; angle?: string; correctors: string; orm: string; dryRun: boolean }, cmd: Command) =>
+    .option('--settle <ms>', SETTLE_HELP, '0')
+    .action(async (o: OrbitCliOptions & { plane: string; bpm: string; position: string; angle?: string; correctors: string; orm: string; dryRun: boolean; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
         if (o.plane !== 'x' && o.plane !== 'y') throw new MlayerError(`--plane must be x or y (got '${o.plane}')`);
         const r = await localBump(acc, {
@@ -212,6 +256,7 @@ export function registerOrbitCommands(program: Command): void {
           angle: o.angle !== undefined ? num(o.angle, '--angle') : undefined,
           correctors: num(o.correctors, '--correctors'),
           dryRun: o.dryRun || (acc.online && !g.yes),
+          settle: settleOf(o),
           signal,
           onProgress,
         });

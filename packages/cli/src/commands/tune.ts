@@ -45,6 +45,15 @@ async function withAccelerator<T>(cmd: Command, body: (acc: Accelerator, g: Glob
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 
+const SETTLE_HELP = "extra wait after each step, ms, on top of the facility's settle times and fresh-data waits";
+
+/** --settle in ms, >= 0. */
+function settleOf(o: { settle: string }): number {
+  const v = num(o.settle, '--settle');
+  if (!(v >= 0)) throw new MlayerError(`--settle '${o.settle}': expected a number of ms >= 0`);
+  return v;
+}
+
 /**
  * `mlayer tune show|measure|set QX QY` (MML gettune, settune) and
  * `mlayer chrom measure|set XIX XIY` (MML measchro, setchro).
@@ -91,10 +100,11 @@ export function registerTuneCommands(program: Command): void {
     .option('--families <list>', 'quadrupole families, comma-separated (two or more)')
     .option('--iterations <n>', 'most correction steps', '3')
     .option('--tolerance <dq>', 'stop when both tunes are this close', '1e-4')
-    .action(async (qx: string, qy: string, o: TuneCliOptions & { families?: string; iterations: string; tolerance: string }, cmd: Command) =>
+    .option('--settle <ms>', SETTLE_HELP, '0')
+    .action(async (qx: string, qy: string, o: TuneCliOptions & { families?: string; iterations: string; tolerance: string; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, g) => {
         const target: [number, number] = [num(qx, 'QX'), num(qy, 'QY')];
-        const r = await setTunes(acc, target, { families: families(o.families, 'quadrupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o) });
+        const r = await setTunes(acc, target, { families: families(o.families, 'quadrupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o), settle: settleOf(o), onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
         if (g.json) out(JSON.stringify({ target, tunes: r.tunes, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: Array.from(s.deltas) })) }));
         else out(`${r.converged ? 'converged' : 'not converged'} after ${r.steps.length} step(s): qx ${r.tunes[0].toFixed(6)}  qy ${r.tunes[1].toFixed(6)} (target ${target[0]}, ${target[1]})`);
       }),
@@ -105,20 +115,21 @@ export function registerTuneCommands(program: Command): void {
     measureOpts(c)
       .option('--points <n>', 'points of the RF scan', '7')
       .option('--range <dp>', 'momentum offsets scanned: -dp to +dp', '2e-3')
-      .option('--order <n>', 'fit order: 1 (linear) or 2 (quadratic)', '1');
-  const scanOptions = (o: TuneCliOptions & { points: string; range: string; order: string }) => {
+      .option('--order <n>', 'fit order: 1 (linear) or 2 (quadratic)', '1')
+      .option('--settle <ms>', SETTLE_HELP, '0');
+  const scanOptions = (o: TuneCliOptions & { points: string; range: string; order: string; settle: string }) => {
     const order = num(o.order, '--order');
     if (order !== 1 && order !== 2) throw new MlayerError(`--order '${o.order}': expected 1 or 2`);
     const dp = num(o.range, '--range');
     const t = tuneOptions(o);
     const readTunes: TuneReader = (acc, signal) => measureTunes(acc, { ...t, signal });
-    return { points: num(o.points, '--points'), dpRange: [-Math.abs(dp), Math.abs(dp)] as const, order: order as 1 | 2, readTunes };
+    return { points: num(o.points, '--points'), dpRange: [-Math.abs(dp), Math.abs(dp)] as const, order: order as 1 | 2, readTunes, settle: settleOf(o) };
   };
 
   chromOpts(chrom.command('measure').description('measure the chromaticities (MML measchro); --dir saves the scan, --plot writes tune vs RF as SVG and PNG'))
     .option('--dir <dir>', 'save the scan into this new directory (openPMD line scan)')
     .option('--plot <base>', 'write <base>.svg and <base>.png (tunes against the RF frequency)')
-    .action(async (o: TuneCliOptions & { points: string; range: string; order: string; dir?: string }, cmd: Command) =>
+    .action(async (o: TuneCliOptions & { points: string; range: string; order: string; settle: string; dir?: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, g) => {
         const m = await measureChromaticity(acc, { ...scanOptions(o), dir: o.dir });
         let files: { svg: string; png: string } | undefined;
@@ -139,10 +150,11 @@ export function registerTuneCommands(program: Command): void {
     .option('--families <list>', 'sextupole families, comma-separated (two or more)')
     .option('--iterations <n>', 'most correction steps', '3')
     .option('--tolerance <dxi>', 'stop when both chromaticities are this close', '0.05')
-    .action(async (xix: string, xiy: string, o: TuneCliOptions & { points: string; range: string; order: string; families?: string; iterations: string; tolerance: string }, cmd: Command) =>
+    .action(async (xix: string, xiy: string, o: TuneCliOptions & { points: string; range: string; order: string; settle: string; families?: string; iterations: string; tolerance: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, g) => {
         const target: [number, number] = [num(xix, 'XIX'), num(xiy, 'XIY')];
-        const r = await setChromaticity(acc, target, { families: families(o.families, 'sextupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scanOptions(o) });
+        const scan = scanOptions(o);
+        const r = await setChromaticity(acc, target, { families: families(o.families, 'sextupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scan, settle: scan.settle, onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
         if (g.json) out(JSON.stringify({ target, chromaticity: r.chromaticity, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: Array.from(s.deltas) })) }));
         else out(`${r.converged ? 'converged' : 'not converged'} after ${r.steps.length} step(s): ξx ${r.chromaticity[0].toFixed(4)}  ξy ${r.chromaticity[1].toFixed(4)} (target ${target[0]}, ${target[1]})`);
       }),

@@ -4,7 +4,7 @@
  * measurement, the pair read at each side, every setpoint restored afterwards.
  */
 import type { Accelerator } from '../accelerator/accelerator.js';
-import type { Family } from '../accelerator/family.js';
+import { type Family, sleep } from '../accelerator/family.js';
 import { MlayerError } from '../errors.js';
 import { measure } from './measurement.js';
 import { type CheckSummary, type ColumnCheck, type ResponseCheckOptions, WeakStepError, checkColumn, responseCheckOptions, summariseChecks } from './response-checks.js';
@@ -31,6 +31,8 @@ export interface PairResponseOptions {
   readonly fresh?: readonly Family[];
   /** Sanity checks (bipolar symmetry, model agreement, retries; the SNR of the steps before anything moves); false: none. */
   readonly checks?: ResponseCheckOptions | false;
+  /** Extra wait after each step, ms, on top of the families' settle times (default 0). */
+  readonly settle?: number;
   /** Warnings as they are raised (settling defaults, checks skipped); also in the result. */
   readonly onWarning?: (message: string) => void;
   /** Difference of two readings (default up − down; tunes wrap on the unit circle). */
@@ -90,7 +92,10 @@ export async function measurePairResponse(acc: Accelerator, families: readonly F
     }
   } else if (checkOpts) warn(`${q} response: not compared with a model (none given)`);
   const checks: ColumnCheck[] = [];
+  const wait = options.settle ?? 0;
+  if (!(wait >= 0 && Number.isFinite(wait))) throw new MlayerError(`${q} response: settle must be a finite number of ms >= 0 (got ${options.settle})`);
   const read = async (signal: AbortSignal, fresh: (f: Family) => Promise<void>): Promise<PairReading> => {
+    if (wait > 0) await sleep(wait, signal);
     for (const f of options.fresh ?? []) await fresh(f);
     return asReading(await options.read(signal));
   };

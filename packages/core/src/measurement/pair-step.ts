@@ -5,7 +5,7 @@
  * inside a measurement (abort or failure restores).
  */
 import type { Accelerator } from '../accelerator/accelerator.js';
-import type { Family } from '../accelerator/family.js';
+import { type Family, sleep } from '../accelerator/family.js';
 import { MlayerError, OutOfLimitsError } from '../errors.js';
 import { solveTwoRows } from '../model/family-model.js';
 import { measure } from './measurement.js';
@@ -17,6 +17,10 @@ export interface PairStepOptions {
   readonly maxStep: number;
   /** Singular values below rcond × the largest are dropped (default 1e-6). */
   readonly rcond?: number;
+  /** Extra wait after each step, ms, on top of the families' settle times (default 0). */
+  readonly settle?: number;
+  /** Warnings of the measurement (settling defaults) as they are raised. */
+  readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -40,6 +44,7 @@ export async function stepAlongPairResponse(
   const q = options.quantity;
   if (!change.every(Number.isFinite)) throw new MlayerError(`${q} change [${change.join(', ')}] is not finite`);
   if (!(options.maxStep > 0)) throw new MlayerError(`maxStep must be positive (got ${options.maxStep})`);
+  if (options.settle !== undefined && !(options.settle >= 0 && Number.isFinite(options.settle))) throw new MlayerError(`settle must be a finite number of ms >= 0 (got ${options.settle})`);
   const { x: deltas } = solveTwoRows(matrix, change, options.rcond);
   const predicted: [number, number] = [0, 0];
   deltas.forEach((d, j) => {
@@ -57,10 +62,11 @@ export async function stepAlongPairResponse(
       }
     });
   }
-  await measure(acc, { name: `step ${q}`, drives: families, signal: options.signal, total: steps }, async (ctx) => {
+  await measure(acc, { name: `step ${q}`, drives: families, signal: options.signal, total: steps, onWarning: options.onWarning && ((w) => options.onWarning!(w.message)) }, async (ctx) => {
     for (let s = 0; s < steps; s++) {
       ctx.progress(s, `step ${s + 1} of ${steps}`);
       for (const [j, fam] of families.entries()) if (deltas[j] !== 0) await ctx.step(fam, deltas[j] / steps, { units: 'physics' });
+      if ((options.settle ?? 0) > 0) await sleep(options.settle!, ctx.signal);
     }
   });
   return { deltas, steps, predicted };

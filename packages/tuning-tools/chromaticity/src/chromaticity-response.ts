@@ -41,6 +41,8 @@ export interface MeasureChromaticityResponseOptions {
   /** Sanity checks of the columns (core's ResponseCheckOptions); false: none. */
   readonly checks?: ResponseCheckOptions | false;
   readonly onWarning?: (message: string) => void;
+  /** Extra wait after each step, ms, on top of the families' settle times (default 0). */
+  readonly settle?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -55,6 +57,7 @@ export async function measureChromaticityResponse(acc: Accelerator, families: re
     read: (signal) => measureChromaticity(acc, { ...options.measure, signal }).then((m) => ({ value: m.chromaticity, std: m.uncertainty })),
     checks: options.checks,
     onWarning: options.onWarning,
+    settle: options.settle,
     signal: options.signal,
   });
   return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps, checks, warnings };

@@ -18,6 +18,10 @@ export interface StepChromaticityOptions {
   readonly maxStep?: number;
   /** Relative singular-value cut of the 2 x n response (default 1e-6). */
   readonly rcond?: number;
+  /** Extra wait after each step, ms, on top of the families' settle times (default 0). */
+  readonly settle?: number;
+  /** Warnings of the steps (settling defaults) as they are raised. */
+  readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -46,7 +50,7 @@ function responseFor(acc: Accelerator, options: StepChromaticityOptions): Chroma
 export async function stepChromaticity(acc: Accelerator, d: readonly [number, number], options: StepChromaticityOptions = {}): Promise<StepChromaticityResult> {
   const response = responseFor(acc, options);
   const fams = response.families.map((f) => acc.family(f));
-  const r = await stepAlongPairResponse(acc, fams, response.matrix, d, { quantity: 'chromaticity', maxStep: options.maxStep ?? 2, rcond: options.rcond, signal: options.signal });
+  const r = await stepAlongPairResponse(acc, fams, response.matrix, d, { quantity: 'chromaticity', maxStep: options.maxStep ?? 2, rcond: options.rcond, settle: options.settle, onWarning: options.onWarning, signal: options.signal });
   return { families: response.families, ...r };
 }
 

@@ -20,6 +20,7 @@ import {
   measure,
   runScan,
   sha256File,
+  sleep,
 } from '@mlayer/core';
 import { ChromaticityError } from './errors.js';
 import { type PolyFit, polyfit } from './fit.js';
@@ -44,6 +45,8 @@ export interface MeasureChromaticityOptions {
   readonly dir?: string;
   /** "Name <email>" of the scan (default: $MLAYER_AUTHOR, else the login name). */
   readonly author?: string;
+  /** Extra wait after each RF step, ms, on top of the RF family's settle time (default 0). */
+  readonly settle?: number;
   readonly signal?: AbortSignal;
   /** Called after each point. */
   readonly onPoint?: (index: number, total: number) => void;
@@ -145,6 +148,7 @@ export async function measureChromaticity(acc: Accelerator, options: MeasureChro
       ctx.progress(k, `f = ${frequencies[k]} Hz`);
       await ctx.set(rf, frequencies[k], { units: 'physics' });
       await ctx.settle(rf);
+      if ((options.settle ?? 0) > 0) await sleep(options.settle!, ctx.signal);
       const t = await readTunes(acc, ctx.signal);
       qx[k] = t.tunes[0];
       qy[k] = t.tunes[1];

@@ -4,7 +4,7 @@
  * correctors around them, and the orbit outside the bump is kept as close to
  * unchanged as the correctors allow (the leakage is reported).
  */
-import { type Accelerator, type DeviceId, type LatticeModel, type MeasurementContext } from '@mlayer/core';
+import { type Accelerator, type DeviceId, type LatticeModel, type MeasurementContext, sleep } from '@mlayer/core';
 import { OrbitError } from './errors.js';
 import { type Matrix, lstsq, matVec, rms, svd } from './linalg.js';
 import { type LimitPolicy, type PlannedWrite, planStep } from './limits.js';
@@ -82,6 +82,8 @@ export interface LocalBumpOptions extends AveragingOptions, ProgressOptions {
   readonly correctors?: number | readonly (string | DeviceId)[];
   /** Compute only; write nothing. */
   readonly dryRun?: boolean;
+  /** Extra wait after the bump is set, ms, on top of the correctors' settle time (default 0). */
+  readonly settle?: number;
   /** A bump past a corrector limit stops (default) or is scaled down. */
   readonly onLimit?: Exclude<LimitPolicy, 'exclude'>;
   /** Read the orbit before and after to report the bump reached and the leakage measured (default true). */
@@ -230,10 +232,13 @@ export async function localBump(acc: Accelerator, options: LocalBumpOptions): Pr
   const verify = options.verify ?? true;
   const bpmFam = acc.family(bAxis.family).devices(bAxis.devices as DeviceId[]);
   const read = async (m: MeasurementContext) => (await readOrbit(m, { [p]: bpmFam }, orm.units, avg))[p]!.values;
-  return runMeasurement(acc, { name: 'local bump', drives: [fam], signal: options.signal, total: 1, onProgress: options.onProgress }, async (m) => {
+  const extra = options.settle ?? 0;
+  if (!(extra >= 0) || !Number.isFinite(extra)) throw new OrbitError(`settle must be a finite number of ms >= 0 (got ${options.settle})`);
+  return runMeasurement(acc, { name: 'local bump', drives: [fam], observes: [bpmFam], freshTimeout: avg.freshTimeout, signal: options.signal, total: 1, onProgress: options.onProgress }, async (m) => {
     const before = verify ? await read(m) : undefined;
     for (const w of plan.writes) await m.set(acc.family(w.family).devices(w.devices as DeviceId[]), w.target);
     await m.settle(fam);
+    if (extra > 0) await sleep(extra, m.signal);
     m.progress(1, `bump at ${bAxis.names[b1]}: ${corNames.join(', ')}`);
     if (!before) return { ...base, scale: plan.scale, writes: plan.writes };
     const after = await read(m);

@@ -18,6 +18,10 @@ export interface StepTunesOptions {
   readonly maxStep?: number;
   /** Relative singular-value cut of the 2 x n response (default 1e-6). */
   readonly rcond?: number;
+  /** Extra wait after each step, ms, on top of the families' settle times (default 0). */
+  readonly settle?: number;
+  /** Warnings of the steps (settling defaults) as they are raised. */
+  readonly onWarning?: (message: string) => void;
   readonly signal?: AbortSignal;
 }
 
@@ -47,7 +51,7 @@ function responseFor(acc: Accelerator, options: StepTunesOptions): TuneResponse 
 export async function stepTunes(acc: Accelerator, dq: readonly [number, number], options: StepTunesOptions = {}): Promise<StepTunesResult> {
   const response = responseFor(acc, options);
   const fams = response.families.map((f) => acc.family(f));
-  const r = await stepAlongPairResponse(acc, fams, response.matrix, dq, { quantity: 'tune', maxStep: options.maxStep ?? 0.02, rcond: options.rcond, signal: options.signal });
+  const r = await stepAlongPairResponse(acc, fams, response.matrix, dq, { quantity: 'tune', maxStep: options.maxStep ?? 0.02, rcond: options.rcond, settle: options.settle, onWarning: options.onWarning, signal: options.signal });
   return { families: response.families, ...r };
 }
 

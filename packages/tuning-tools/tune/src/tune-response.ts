@@ -42,6 +42,8 @@ export interface MeasureTuneResponseOptions {
   /** Sanity checks of the columns (core's ResponseCheckOptions); false: none. */
   readonly checks?: ResponseCheckOptions | false;
   readonly onWarning?: (message: string) => void;
+  /** Extra wait after each step, ms, on top of the families' settle times (default 0). */
+  readonly settle?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -63,6 +65,7 @@ export async function measureTuneResponse(acc: Accelerator, families: readonly s
     difference: (up, down) => up - down - Math.round(up - down),
     checks: options.checks,
     onWarning: options.onWarning,
+    settle: options.settle,
     signal: options.signal,
   });
   return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps, checks, warnings };
