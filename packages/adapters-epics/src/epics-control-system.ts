@@ -302,6 +302,9 @@ export class EpicsControlSystem implements ControlSystem {
     this.monitors.clear();
     this.connectionSubject.complete();
     this.context.destroyHard();
+    // epics-tca runs a CA repeater in a worker thread when none is running on the host; its
+    // 'quit' message does not always end it, and a live worker keeps the process from exiting.
+    await this.context.getRepeaterThread()?.terminate();
   }
 }
 

@@ -26,6 +26,10 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   if (!cs) throw new MlayerError(`${facility.file}: unknown mode '${mode}'; the facility defines ${Object.keys(facility.config.controlSystems).join(', ')}`);
   const controlSystems = new ControlSystemRegistry();
   await registerAdapter(cs.type, controlSystems);
+  if (options.verbose) {
+    process.stderr.write(`mlayer: facility ${facility.file}, mode '${mode}' (type ${cs.type})\n`);
+    if (cs.type === 'epics') for (const line of (await import('@mlayer/adapters-epics')).describeEpicsSearch(cs.settings)) process.stderr.write(`mlayer: ${line}\n`);
+  }
   const conversions = new UnitConversionRegistry();
   registerCalibration(conversions);
   // Model-based tools need the design model online too: the facility's lattice, loaded on first use
@@ -34,4 +38,14 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   const model = cs.type !== 'twin' && latticeFile ? () => createLatticeModel(loadLattice(facility.resolvePath(latticeFile))) : undefined;
   const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras: options.extras, model });
   return { acc, facility };
+}
+
+/**
+ * An online control system is written only with --yes: without it a command that
+ * would write refuses with one line (exit code 2) before anything is written.
+ */
+export function refuseOnlineWrites(acc: Accelerator, g: GlobalOptions, command: string, alternative = '--dry-run shows what would be written'): void {
+  if (acc.online && !g.yes) {
+    throw new MlayerError(`${command}: mode '${acc.mode}' is an online control system and writes need --yes (${alternative}); nothing was written`);
+  }
 }

@@ -18,6 +18,7 @@ export interface GlobalOptions {
   mode?: string;
   yes?: boolean;
   json?: boolean;
+  verbose?: boolean;
 }
 
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
     .option('-m, --mode <name>', 'control system to use: twin, epics, tango, ... (default: the facility default)')
     .option('-y, --yes', 'allow writes to an online control system', false)
     .option('--json', 'print results as JSON', false)
+    .option('--verbose', 'say on stderr how the control system is reached (for EPICS: the addresses searched and where each setting comes from)', false)
     .showHelpAfterError()
     .exitOverride();
   registerSchemaCommand(program);

@@ -30,18 +30,19 @@ describe('mlayer get / set (MML getam / setsp) on the twin of the demo facility'
     expect(byName.names).toEqual(['SR01A-PC-HSTR-01']);
   }, 60000);
 
-  it('sets in hardware or physics units; dry runs and online modes without --yes write nothing', async () => {
+  it('sets in hardware or physics units; dry runs write nothing and online modes without --yes refuse', async () => {
     const set = await run(['set', 'HSTR', '0.5', '--devices', '1,1;1,2']);
     expect(set.code).toBe(0);
     expect(set.out).toMatch(/set 2 device\(s\) of HSTR/);
     const dry = await run(['set', 'HSTR', '2e-5', '--units', 'physics', '--devices', '1,1', '--dry-run']);
     expect(dry.out).toMatch(/dry run: would set\n\s+SR01A-PC-HSTR-01\s+\S+ A/);
     const online = await run(['--mode', 'epics', 'set', 'HSTR', '1', '--devices', '1,1']);
-    expect(online.out).toMatch(/online mode 'epics' without --yes: would set/);
+    expect(online.code).toBe(2);
+    expect(online.err).toMatch(/set: mode 'epics' is an online control system and writes need --yes .*; nothing was written/);
     const out = await run(['set', 'HSTR', '50', '--devices', '1,1']);
     expect(out.code).not.toBe(0);
     expect(out.err).toMatch(/SR01A-PC-HSTR-01.*value 50 is outside the limits \[-5, 5\]/);
     const nan = await run(['set', 'HSTR', 'abc', '--devices', '1,1']);
-    expect(nan.err).toMatch(/'abc' is not a finite number/);
+    expect(nan.err).toMatch(/"abc" is not a finite decimal number/);
   }, 60000);
 });

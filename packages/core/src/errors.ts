@@ -130,7 +130,11 @@ export class DeviceBusyError extends MlayerError {
 
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    // A long or binary value (a file that is not YAML at all) is quoted as a short excerpt.
+    const s = JSON.stringify(value.length > 80 ? value.slice(0, 60).replace(/[\u0000-\u001f\u007f]/g, '?') : value);
+    return value.length > 80 ? `${s.slice(0, -1)}..." (${value.length} characters)` : s;
+  }
   if (typeof value === 'number' || typeof value === 'boolean' || value === null) return String(value);
   try {
     const s = JSON.stringify(value);

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,6 +72,78 @@ function tcpListening(port: number): Promise<boolean> {
 }
 
 const READY = 'iocRun: All initialization complete';
+const DIR_PREFIX = 'mlayer-ioc-';
+const OWNER_FILE = 'owner.json';
+
+/** What an IOC directory records so that a later run can clean up after a killed one. */
+interface Owner {
+  readonly pid: number;
+  readonly repeaterPid?: number;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** True when process `pid` runs the named executable (so a recycled PID is never killed). */
+function runs(pid: number, executable: string): boolean {
+  try {
+    const argv0 = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0];
+    return argv0.endsWith(`/${executable}`) || argv0 === executable;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes what killed runs left in the temporary directory: the IOC directory of a
+ * process that no longer exists, and the caRepeater it started (killed by its PID,
+ * after checking that the PID still runs caRepeater). Returns the directories removed.
+ */
+export function cleanStaleIocs(dir = tmpdir()): string[] {
+  const removed: string[] = [];
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((n) => n.startsWith(DIR_PREFIX));
+  } catch {
+    return removed;
+  }
+  for (const name of names) {
+    const path = join(dir, name);
+    let owner: Owner;
+    try {
+      owner = JSON.parse(readFileSync(join(path, OWNER_FILE), 'utf8')) as Owner;
+    } catch {
+      continue;
+    }
+    if (!Number.isSafeInteger(owner.pid) || owner.pid === process.pid || alive(owner.pid)) continue;
+    if (owner.repeaterPid !== undefined && alive(owner.repeaterPid) && runs(owner.repeaterPid, 'caRepeater')) process.kill(owner.repeaterPid, 'SIGTERM');
+    rmSync(path, { recursive: true, force: true });
+    removed.push(path);
+  }
+  return removed;
+}
+
+/**
+ * A shell that waits for its stdin to close, then kills the repeater (by PID) and
+ * removes the IOC directory: when this process dies, even by SIGKILL, the pipe
+ * closes and nothing stays behind. A clean stop kills the guardian first.
+ */
+function startGuardian(dir: string, repeaterPid: number | undefined): ChildProcess {
+  const script = 'trap "" INT TERM HUP; cat >/dev/null; if [ -n "$1" ]; then kill -TERM "$1" 2>/dev/null; fi; rm -rf -- "$2"';
+  const child = spawn('sh', ['-c', script, 'mlayer-ioc-guardian', repeaterPid === undefined ? '' : String(repeaterPid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  child.on('error', () => undefined);
+  child.stdin?.on('error', () => undefined);
+  // Not counted as work: the guardian never keeps this process alive.
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
+  return child;
+}
 
 /**
  * A softIoc (or softIocPVA) serving a generated database on loopback only, on
@@ -84,6 +156,7 @@ export class SoftIoc {
   private readonly dir: string;
   private ioc: ChildProcess | undefined;
   private repeater: ChildProcess | undefined;
+  private guardian: ChildProcess | undefined;
   private readonly output: string[] = [];
 
   private constructor(
@@ -91,7 +164,8 @@ export class SoftIoc {
     ports: IocPorts,
   ) {
     this.ports = ports;
-    this.dir = mkdtempSync(join(tmpdir(), 'mlayer-ioc-'));
+    this.dir = mkdtempSync(join(tmpdir(), DIR_PREFIX));
+    this.writeOwner();
     this.dbPath = join(this.dir, 'ioc.db');
     const parts: string[] = [];
     if (options.channels?.length) parts.push(generateDb(options.channels));
@@ -102,10 +176,14 @@ export class SoftIoc {
 
   /** Generate the database and start the IOC; resolves once iocInit is complete and the CA port accepts connections. */
   static async start(options: SoftIocOptions): Promise<SoftIoc> {
+    // What a killed run left (its directory, its caRepeater) goes first.
+    cleanStaleIocs();
     const ports = options.ports ?? (await findFreeIocPorts());
     const ioc = new SoftIoc(options, ports);
     try {
       if (options.repeater !== false) await ioc.startRepeater();
+      ioc.writeOwner();
+      ioc.guardian = startGuardian(ioc.dir, ioc.repeater?.pid);
       await ioc.startIoc();
     } catch (e) {
       await ioc.stop();
@@ -125,6 +203,21 @@ export class SoftIoc {
 
   get running(): boolean {
     return this.pid !== undefined;
+  }
+
+  /** PID of the caRepeater this IOC started (undefined when it uses one already running). */
+  get repeaterPid(): number | undefined {
+    return this.repeater?.exitCode === null && this.repeater.signalCode === null ? this.repeater.pid : undefined;
+  }
+
+  /** The temporary directory of the IOC (database, owner record); removed by stop(). */
+  get directory(): string {
+    return this.dir;
+  }
+
+  private writeOwner(): void {
+    const owner: Owner = { pid: process.pid, repeaterPid: this.repeater?.pid };
+    writeFileSync(join(this.dir, OWNER_FILE), JSON.stringify(owner));
   }
 
   /** The last lines the IOC printed. */
@@ -220,8 +313,11 @@ export class SoftIoc {
 
   /** Stop the IOC and its repeater (by PID) and remove the generated files. */
   async stop(): Promise<void> {
+    // The guardian goes first, so that it never kills a PID the repeater no longer holds.
+    if (this.guardian?.pid !== undefined && this.guardian.exitCode === null && this.guardian.signalCode === null) process.kill(this.guardian.pid, 'SIGKILL');
+    this.guardian = undefined;
     await stopChild(this.ioc);
     await stopChild(this.repeater);
-    rmSync(this.dir, { recursive: true, force: true });
+    if (existsSync(this.dir)) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -4,6 +4,7 @@ import { MlayerError, UnitConversionRegistry, type ControlSystemRegistry, type L
 import { loadLattice } from '../engine/io/index.js';
 import type { Lattice } from '../engine/lattice.js';
 import { TwinSettingsSchema, type TwinSettings } from './settings.js';
+import { expandErrorGroups } from './error-groups.js';
 import { TwinControlSystem } from './twin-control-system.js';
 
 /**
@@ -29,8 +30,13 @@ export function registerTwin(registry: ControlSystemRegistry): void {
       }
       const twin = new TwinControlSystem({ name: context.name, facility, conversions, lattice, settings });
       if (settings.errors) {
+        // The error set, keyed by families or groups (as the demo's); its problems name the file.
         const file = context.resolvePath(settings.errors);
-        twin.applyErrors(parse(readFileSync(file, 'utf8')), settings.seed);
+        try {
+          twin.applyErrors(expandErrorGroups(facility.config, parse(readFileSync(file, 'utf8'))), settings.seed);
+        } catch (e) {
+          throw new MlayerError(`${file} (controlSystems.${context.name}.settings.errors): ${(e as Error).message}`, { cause: e });
+        }
       }
       return twin.start();
     },

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { MlayerError, type Family, type Units } from '@mlayer/core';
-import { openAccelerator } from '../context.js';
+import { MlayerError, type Units } from '@mlayer/core';
+import { openAccelerator, refuseOnlineWrites } from '../context.js';
+import { parseNumber, selectDevices } from '../cli-values.js';
 import type { GlobalOptions } from '../program.js';
 
 interface SelectOptions {
@@ -10,20 +11,7 @@ interface SelectOptions {
   field?: string;
 }
 
-/** Parses a device list "1,2;3,4" into [[1,2],[3,4]]. */
-export function parseDeviceList(text: string): [number, number][] {
-  return text.split(';').map((pair) => {
-    const parts = pair.split(',').map((p) => Number(p.trim()));
-    if (parts.length !== 2 || parts.some((p) => !Number.isInteger(p))) throw new MlayerError(`bad device list entry '${pair}': expected "sector,index" pairs separated by ';'`);
-    return [parts[0], parts[1]];
-  });
-}
-
-function select(fam: Family, o: SelectOptions): Family {
-  if (o.devices) return fam.devices(parseDeviceList(o.devices));
-  if (o.names) return fam.byName(...o.names.split(','));
-  return fam;
-}
+export { parseDeviceList } from '../cli-values.js';
 
 function units(o: SelectOptions): Units {
   if (o.units !== undefined && o.units !== 'physics' && o.units !== 'hardware') throw new MlayerError(`--units must be physics or hardware (got '${o.units}')`);
@@ -43,7 +31,7 @@ export function registerGetSetCommands(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { acc } = await openAccelerator(g);
       try {
-        const fam = select(acc.family(family), o);
+        const fam = selectDevices(acc.family(family), o);
         const u = units(o);
         const field = o.field as 'setpoint' | 'readback' | 'monitor' | undefined;
         const values = await fam.get({ units: u, field });
@@ -69,19 +57,15 @@ export function registerGetSetCommands(program: Command): void {
       const g = cmd.optsWithGlobals<GlobalOptions>();
       const { acc } = await openAccelerator(g);
       try {
-        const fam = select(acc.family(family), o);
-        const values = raw.map((v) => {
-          const x = Number(v);
-          if (!Number.isFinite(x)) throw new MlayerError(`value '${v}' is not a finite number`);
-          return x;
-        });
+        const fam = selectDevices(acc.family(family), o);
+        const values = raw.map((v, i) => parseNumber(v, raw.length === 1 ? 'value' : `value ${i + 1}`));
         if (values.length !== 1 && values.length !== fam.size) throw new MlayerError(`${values.length} values for ${fam.size} devices of ${family}: give one value or one per device`);
         const u = units(o);
         const target = values.length === 1 ? new Array<number>(fam.size).fill(values[0]) : values;
         const hw = u === 'physics' ? fam.toHardware(target) : Float64Array.from(target);
-        if (o.dryRun || (acc.online && !g.yes)) {
-          const why = o.dryRun ? 'dry run' : `online mode '${acc.mode}' without --yes`;
-          process.stdout.write(`${why}: would set\n`);
+        if (!o.dryRun) refuseOnlineWrites(acc, g, 'set');
+        if (o.dryRun) {
+          process.stdout.write('dry run: would set\n');
           fam.names.forEach((n, i) => process.stdout.write(`  ${n.padEnd(24)} ${hw[i].toPrecision(8)} ${fam.units('setpoint').hardware}\n`));
           return;
         }

@@ -3,6 +3,7 @@ import { MlayerError, type Accelerator } from '@mlayer/core';
 import { measureTunes, setTunes, type MeasureTuneOptions, type TuneMethod } from '@mlayer/tune';
 import { measureChromaticity, setChromaticity, type TuneReader } from '@mlayer/chromaticity';
 import { openAccelerator } from '../context.js';
+import { parseNumber } from '../cli-values.js';
 import { writeChart } from '../plots.js';
 import type { GlobalOptions } from '../program.js';
 
@@ -14,11 +15,7 @@ interface TuneCliOptions {
 
 const frac = (q: number) => q - Math.floor(q);
 
-function num(text: string, what: string): number {
-  const v = Number(text);
-  if (!Number.isFinite(v)) throw new MlayerError(`${what} '${text}' is not a finite number`);
-  return v;
-}
+const num = (text: string, what: string): number => parseNumber(text, what);
 
 function families(text: string | undefined, what: string): string[] {
   if (!text) throw new MlayerError(`give the ${what} families with --families A,B (two or more)`);

@@ -175,6 +175,7 @@ export async function createAccelerator(options: AcceleratorOptions): Promise<Ac
     file: facility.file,
     resolvePath: facility.resolvePath,
     extras: { facility, conversions, ...options.extras },
+    locate: (path) => facility.locate(path),
   });
   container.bind(TOKENS.ControlSystem).toConstantValue(cs);
   container.bind(TOKENS.ChannelAccess).toDynamicValue((ctx) => new ChannelAccess(ctx.get<ControlSystem>(TOKENS.ControlSystem), options.allowWrites ?? false)).inSingletonScope();

@@ -4,11 +4,12 @@ import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { FacilitySchema, FIELD_NAMES, type FacilityConfig, type FieldName } from './schema.js';
-import { channelName, hasNoChannelNames, namingSystem } from './channels.js';
+import { TemplateSyntaxError, channelName, hasNoChannelNames, namingSystem, parseTemplate } from './channels.js';
 import jsyaml from 'js-yaml';
 import { buildFamilyData } from '../accelerator/build-family-data.js';
 import type { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
 import { formatPath, parseSource, valueAt, type SourceDocument } from './source-map.js';
+import { lookupUnit } from '../data/units.js';
 
 /** A facility file, validated, with its channels resolved for every control system. */
 export interface LoadedFacility {
@@ -94,17 +95,45 @@ export function parseFacility(text: string, file: string, format: 'yaml' | 'json
   };
   checkReferences(config, add, resolvePath);
 
+  const badTemplates = checkTemplates(config, add);
+
   // Resolve every channel once; a field without a channel in a named control system is an error.
   const table = new Map<string, string | undefined>();
   for (const [famName, fam] of Object.entries(config.families)) {
+    // Per field and naming system: channel -> first device; a template giving two devices one channel is an error.
+    const seen = new Map<string, { device: number; explicit: boolean }>();
     fam.devices.forEach((_d, di) => {
       for (const field of FIELD_NAMES) {
         if (!fam.fields[field]) continue;
         for (const cs of Object.keys(config.controlSystems)) {
-          const ch = channelName(config, famName, di, field, cs);
+          const naming = namingSystem(config, cs);
+          let ch: string | undefined;
+          try {
+            ch = channelName(config, famName, di, field, cs);
+          } catch (e) {
+            if (!(e instanceof TemplateSyntaxError)) throw e;
+            if (!badTemplates.has(`${famName}.${field}.${naming}`)) add(['families', famName, 'fields', field, 'channels', naming], fam.fields[field]?.channels?.[naming], e.message);
+            badTemplates.add(`${famName}.${field}.${naming}`);
+            continue;
+          }
           table.set(`${famName}\u0000${di}\u0000${field}\u0000${cs}`, ch);
-          if (ch === undefined && !hasNoChannelNames(config, namingSystem(config, cs))) {
-            add(['families', famName, 'devices', di], fam.devices[di].name, `no ${field} channel for control system '${namingSystem(config, cs)}': give families.${famName}.fields.${field}.channels.${namingSystem(config, cs)} or devices[${di}].channels.${field}.${namingSystem(config, cs)}`);
+          if (ch === undefined && !hasNoChannelNames(config, naming)) {
+            add(['families', famName, 'devices', di], fam.devices[di].name, `no ${field} channel for control system '${naming}': give families.${famName}.fields.${field}.channels.${naming} or devices[${di}].channels.${field}.${naming}`);
+          }
+          if (ch === undefined || (cs !== naming && config.controlSystems[naming])) continue;
+          const explicit = fam.devices[di].channels?.[field]?.[naming] !== undefined;
+          const key = `${field}\u0000${naming}\u0000${ch}`;
+          const first = seen.get(key);
+          if (!first) seen.set(key, { device: di, explicit });
+          else if (!(first.explicit && explicit) && !badTemplates.has(`${famName}.${field}.${naming}`)) {
+            badTemplates.add(`${famName}.${field}.${naming}`);
+            const other = fam.devices[first.device];
+            add(
+              explicit ? ['families', famName, 'devices', di, 'channels', field, naming] : ['families', famName, 'fields', field, 'channels', naming],
+              explicit ? ch : fam.fields[field]?.channels?.[naming],
+              `devices[${di}] (${fam.devices[di].name}) and devices[${first.device}] (${other.name}) of ${famName} resolve to the same ${field} channel '${ch}'; ` +
+                'each device needs its own channel, unless the devices share it (one power supply): then name the shared channel explicitly in the channels of every device that shares it',
+            );
           }
         }
       }
@@ -120,6 +149,25 @@ export function parseFacility(text: string, file: string, format: 'yaml' | 'json
     channel: (family, deviceIndex, field, cs) => table.get(`${family}\u0000${deviceIndex}\u0000${field}\u0000${cs}`),
     locate: (path) => source().locate(path),
   };
+}
+
+/** Checks every family channel template; returns the keys `family.field.controlSystem` of the bad ones. */
+function checkTemplates(config: FacilityConfig, add: (path: PropertyKey[], value: unknown, expected: string) => void): Set<string> {
+  const bad = new Set<string>();
+  for (const [famName, fam] of Object.entries(config.families)) {
+    for (const field of FIELD_NAMES) {
+      for (const [cs, template] of Object.entries(fam.fields[field]?.channels ?? {})) {
+        try {
+          parseTemplate(template);
+        } catch (e) {
+          if (!(e instanceof TemplateSyntaxError)) throw e;
+          bad.add(`${famName}.${field}.${cs}`);
+          add(['families', famName, 'fields', field, 'channels', cs], template, `channel template of family ${famName}: ${e.message}`);
+        }
+      }
+    }
+  }
+  return bad;
 }
 
 function checkReferences(
@@ -146,6 +194,11 @@ function checkReferences(
       if (!f) continue;
       if (f.conversion !== undefined && !conversions.includes(f.conversion)) {
         add(['families', famName, 'fields', field, 'conversion'], f.conversion, `unknown unit conversion id; defined: ${conversions.join(', ') || 'none'}`);
+      }
+      // Units must be known (measurement files record unitSI and unitDimension), also when both are the same and no conversion checks them.
+      for (const side of ['hardware', 'physics'] as const) {
+        const unit = f.units[side];
+        if (lookupUnit(unit) === undefined) add(['families', famName, 'fields', field, 'units', side], unit, 'unknown unit (measurement files could not record it); use a unit symbol such as A, mA, m, mm, rad, mrad, Hz, T, "" (dimensionless) or an SI expression such as T/m, T.m, m^-2');
       }
       for (const cs of Object.keys(f.channels ?? {})) {
         if (!csNames.includes(cs)) add(['families', famName, 'fields', field, 'channels', cs], cs, `unknown control system; defined: ${csNames.join(', ')}`, true);

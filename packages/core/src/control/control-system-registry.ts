@@ -14,6 +14,8 @@ export interface ControlSystemBuildContext {
    * unit-conversion registry, ...); adapters that need it (the twin) check it.
    */
   readonly extras: Readonly<Record<string, unknown>>;
+  /** Line and column of a path in the facility file (for settings errors), when known. */
+  locate?(path: readonly PropertyKey[]): { line: number; column: number } | undefined;
 }
 
 /** A kind of control system (the `type:` of a control system in the facility file). */
@@ -67,14 +69,30 @@ export class ControlSystemRegistry {
     const factory = this.get(type);
     const parsed = factory.settingsSchema.safeParse(rawSettings ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw new ConfigError(
-        context.file,
-        ['controlSystems', context.name, 'settings', ...issue.path.map(String)].join('.'),
-        rawSettings,
-        issue.message,
+      // Every issue, each with its path, the value there and its line in the facility file.
+      throw ConfigError.fromIssues(
+        parsed.error.issues.map((issue) => {
+          const base: PropertyKey[] = ['controlSystems', context.name, 'settings'];
+          let path: PropertyKey[] = [...base, ...issue.path];
+          let expected = issue.message;
+          if (issue.code === 'unrecognized_keys') {
+            path = [...path, issue.keys[0]];
+            expected = `unknown key${issue.keys.length > 1 ? `s ${issue.keys.map((k) => `'${k}'`).join(', ')}` : ` '${issue.keys[0]}'`}`;
+          }
+          const pos = context.locate?.(path) ?? context.locate?.([...base, ...issue.path]);
+          return { file: context.file, path: path.map(String).join('.'), value: valueAt(rawSettings, path.slice(base.length)), expected, line: pos?.line, column: pos?.column };
+        }),
       );
     }
     return factory.create(parsed.data, context);
   }
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let v = root;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
 }

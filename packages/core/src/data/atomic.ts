@@ -46,3 +46,33 @@ export function removeStaleTemps(dir: string): string[] {
   for (const name of stale) rmSync(join(dir, name), { force: true });
   return stale;
 }
+
+/** True while a process with this id exists (a process of another user counts as existing). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that writers of `target` left when they were killed
+ * (their process no longer exists): a `.orm.h5.tmp-<pid>-<hex>` never outlives the
+ * next write of the same file. Returns the names removed.
+ */
+export function removeDeadTemps(target: string): string[] {
+  const dir = dirname(target);
+  if (!existsSync(dir)) return [];
+  const prefix = `.${basename(target)}${TMP_MARK}`;
+  const removed: string[] = [];
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix)) continue;
+    const pid = Number(/^(\d+)-/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processAlive(pid)) continue;
+    rmSync(join(dir, name), { force: true });
+    removed.push(name);
+  }
+  return removed;
+}

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { commitTemp, discardTemp, tempPathFor } from './atomic.js';
+import { commitTemp, discardTemp, removeDeadTemps, tempPathFor } from './atomic.js';
 import { type AxisSpec, type DatasetOptions, DatasetWriter, type NumericInput } from './datasets.js';
 import { DataFileError } from './errors.js';
 import { type AttrValue, type Group, type H5File, openH5, setAttr } from './h5.js';
+import { writeChecksums } from './checksums.js';
 
 export interface CreateOptions {
   /** Replace an existing file at the target path (default false: refuse). */
@@ -35,6 +36,8 @@ export abstract class H5Writer {
     if (typeof path !== 'string' || path.length === 0) throw new DataFileError(String(path), 'a file path is required');
     const target = resolve(path);
     if (!options.overwrite && existsSync(target)) throw new DataFileError(path, 'exists already (pass overwrite: true to replace it)');
+    // A writer killed before its rename leaves its temporary file: remove those of dead writers of this file.
+    removeDeadTemps(target);
     const tmp = tempPathFor(target);
     const h5 = await openH5(tmp, 'w');
     return { h5, tmp, target };
@@ -77,6 +80,13 @@ export abstract class H5Writer {
   /** Closes the file and renames it atomically into place. Returns the final path. */
   close(): string {
     this.ensureOpen();
+    try {
+      // Every dataset carries the SHA-256 of its values; readers verify them.
+      writeChecksums(this.h5, this.path);
+    } catch (e) {
+      this.abort();
+      throw e;
+    }
     this.closed = true;
     const status = this.h5.close();
     if (typeof status === 'number' && status < 0) {

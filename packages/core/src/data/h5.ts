@@ -51,11 +51,43 @@ const DTYPE_META: Record<NumericDtype, { type: number; size: number; signed: boo
 
 let ready: Promise<unknown> | undefined;
 
-/** The h5wasm module, once its WebAssembly is loaded. */
+/**
+ * The h5wasm module, once its WebAssembly is loaded. HDF5 errors then throw
+ * (instead of printing the library's error stack on stderr and going on with
+ * zeros): readers turn them into one DataFileError naming the file and object.
+ */
 export async function h5lib(): Promise<typeof h5wasm> {
-  ready ??= h5wasm.ready;
+  ready ??= h5wasm.ready.then((module) => {
+    (module as unknown as { activate_throwing_error_handler(): number }).activate_throwing_error_handler();
+  });
   await ready;
   return h5wasm;
+}
+
+/** File names of the open files by HDF5 file id (for messages about their objects). */
+const openFiles = new Map<string, string>();
+
+function fileOf(obj: { file_id: bigint }): string {
+  return openFiles.get(String(obj.file_id)) ?? 'HDF5 file';
+}
+
+/** The cause of an HDF5 error in one line: the innermost message of the library's error stack. */
+export function hdf5Detail(e: unknown): string {
+  const text = e instanceof Error ? e.message : String(e);
+  const lines = [...text.matchAll(/#\d+: .* in ([A-Za-z0-9_]+)\(\): (.+)$/gm)];
+  const last = lines[lines.length - 1];
+  return last ? `HDF5: ${last[2].trim()}` : `HDF5: ${text.split('\n')[0].slice(0, 200)}`;
+}
+
+/** Runs `fn`; an error of the HDF5 library becomes one DataFileError naming the file (and the object when given). */
+export function h5guard<T>(file: string, fn: () => T, objectPath?: string, what = 'cannot be read (corrupted?)'): T {
+  try {
+    return fn();
+  } catch (e) {
+    if (e instanceof DataFileError || e instanceof DataValueError) throw e;
+    if (e instanceof Error && e.name !== 'Error') throw e;
+    throw new DataFileError(file, `${what}: ${hdf5Detail(e)}`, objectPath, { cause: e });
+  }
 }
 
 /** Opens an HDF5 file, checking first what h5wasm would otherwise get wrong silently. */
@@ -71,7 +103,13 @@ export async function openH5(path: string, mode: 'r' | 'a' | 'w'): Promise<H5Fil
     if (!statSync(abs).isFile()) throw new DataFileError(path, 'not a regular file');
   }
   // New files use the HDF5 1.10 format (compact chunk indexes; readable by HDF5 >= 1.10, h5py, h5dump).
-  const f = mode === 'w' ? new lib.File(abs, mode, { libver: ['v110', 'v110'] }) : new lib.File(abs, mode);
+  const f = h5guard(
+    path,
+    () => (mode === 'w' ? new lib.File(abs, mode, { libver: ['v110', 'v110'] }) : new lib.File(abs, mode)),
+    undefined,
+    mode === 'w' ? 'HDF5 could not create the file' : 'not a readable HDF5 file (corrupt or truncated?)',
+  );
+  if (f.file_id >= 0n) openFiles.set(String(f.file_id), path);
   if (f.file_id < 0n) {
     throw new DataFileError(
       path,
@@ -424,10 +462,11 @@ export interface DatasetRead {
 
 /** Reads a whole dataset with its type and shape. */
 export function readDataset(ds: Dataset): DatasetRead {
-  const m = ds.metadata;
+  const file = fileOf(ds);
+  const m = h5guard(file, () => ds.metadata, ds.path);
   const shape = ds.shape ?? [];
   const dtype = describeMeta(m);
-  const raw = ds.value;
+  const raw = h5guard(file, () => ds.value, ds.path, 'the values cannot be read (the file is corrupted)');
   let value: DatasetValue;
   if (m.type === H5T_STRING) {
     const arr = Array.isArray(raw) ? raw : [raw];
@@ -439,7 +478,7 @@ export function readDataset(ds: Dataset): DatasetRead {
   } else if (typeof raw === 'bigint') {
     value = BigInt64Array.of(raw);
   } else {
-    throw new DataFileError(ds.path, `unsupported dataset type ${dtype}`);
+    throw new DataFileError(file, `unsupported dataset type ${dtype}`, ds.path);
   }
   return { dtype, shape, value };
 }

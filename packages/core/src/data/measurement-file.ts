@@ -18,11 +18,13 @@ import {
   type AttrValue,
   type Dataset,
   type Group,
+  type H5File,
   checkAttrValue,
   checkLinkName,
   childNames,
   ensureGroup,
   getChild,
+  h5guard,
   isDataset,
   isGroup,
   openH5,
@@ -35,6 +37,7 @@ import {
   writeStrings,
 } from './h5.js';
 import { isSha256Hex } from './sha256.js';
+import { verifyChecksums } from './checksums.js';
 import type { UnitDimension } from './units.js';
 import { MEASUREMENT_EXTENSION, OPENPMD_VERSION, SOFTWARE_NAME, softwareVersion } from './version.js';
 
@@ -328,35 +331,41 @@ export function readProvenance(root: Group, file: string): ProvenanceRead | unde
 export async function readMeasurement(path: string): Promise<MeasurementContents> {
   const h5 = await openH5(path, 'r');
   try {
-    const attrs = readAttrs(h5);
-    const ext = str(attrs, 'openPMDextension', path, '/');
-    if (ext !== MEASUREMENT_EXTENSION) throw new DataFileError(path, `not a measurement file (openPMDextension '${ext}', expected '${MEASUREMENT_EXTENSION}')`);
-    const prov = readProvenance(h5, path);
-    if (!prov) throw new DataFileError(path, 'group is missing', '/meta');
-    const datasets = readDatasetsUnder(h5, 'data');
-    return {
-      path,
-      openPMD: str(attrs, 'openPMD', path, '/'),
-      openPMDextension: ext,
-      dataType: str(attrs, 'dataType', path, '/'),
-      date: str(attrs, 'date', path, '/'),
-      author: str(attrs, 'author', path, '/'),
-      software: str(attrs, 'software', path, '/'),
-      softwareVersion: str(attrs, 'softwareVersion', path, '/'),
-      description: typeof attrs.description === 'string' ? attrs.description : undefined,
-      ...prov,
-      datasets,
-      attributes: attrs,
-      dataset(p: string): DatasetRecord {
-        const rel = p.replace(/^\/?(data\/)?/, '');
-        const d = datasets.find((x) => x.path === rel);
-        if (!d) throw new DataFileError(path, `no dataset '${rel}' (have: ${datasets.map((x) => x.path).join(', ') || 'none'})`, `/data/${rel}`);
-        return d;
-      },
-    };
+    return h5guard(path, () => measurementContents(h5, path));
   } finally {
     h5.close();
   }
+}
+
+function measurementContents(h5: H5File, path: string): MeasurementContents {
+  const attrs = readAttrs(h5);
+  const ext = str(attrs, 'openPMDextension', path, '/');
+  // A corrupted block must fail the reader, not become zeros in a response matrix.
+  verifyChecksums(h5, path);
+  if (ext !== MEASUREMENT_EXTENSION) throw new DataFileError(path, `not a measurement file (openPMDextension '${ext}', expected '${MEASUREMENT_EXTENSION}')`);
+  const prov = readProvenance(h5, path);
+  if (!prov) throw new DataFileError(path, 'group is missing', '/meta');
+  const datasets = readDatasetsUnder(h5, 'data');
+  return {
+    path,
+    openPMD: str(attrs, 'openPMD', path, '/'),
+    openPMDextension: ext,
+    dataType: str(attrs, 'dataType', path, '/'),
+    date: str(attrs, 'date', path, '/'),
+    author: str(attrs, 'author', path, '/'),
+    software: str(attrs, 'software', path, '/'),
+    softwareVersion: str(attrs, 'softwareVersion', path, '/'),
+    description: typeof attrs.description === 'string' ? attrs.description : undefined,
+    ...prov,
+    datasets,
+    attributes: attrs,
+    dataset(p: string): DatasetRecord {
+      const rel = p.replace(/^\/?(data\/)?/, '');
+      const d = datasets.find((x) => x.path === rel);
+      if (!d) throw new DataFileError(path, `no dataset '${rel}' (have: ${datasets.map((x) => x.path).join(', ') || 'none'})`, `/data/${rel}`);
+      return d;
+    },
+  };
 }
 
 

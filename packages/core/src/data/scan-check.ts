@@ -17,7 +17,7 @@ import { sha256File } from './sha256.js';
 
 export interface ScanProblem {
   readonly severity: 'error' | 'warning';
-  /** missing-file, unreadable, checksum-mismatch, status-mismatch, count-mismatch, definition-mismatch, input-checksum, incomplete, unrecorded-file, stale-lock, temp-file, journal */
+  /** missing-file, unreadable, checksum-mismatch, status-mismatch, count-mismatch, definition-mismatch, input-checksum, incomplete, unrecorded-file, extra-file, stale-lock, temp-file, journal */
   readonly kind: string;
   readonly index?: number;
   readonly file?: string;
@@ -138,6 +138,11 @@ export async function checkScan(dir: string): Promise<ScanCheckReport> {
       const rel = `${OUTPUTS_DIR}/${name}`;
       if (isTempName(name)) warn('temp-file', `${rel}: leftover temporary file of an interrupted write`, { file: rel });
       else if (expected.has(name) && !referenced.has(rel)) warn('unrecorded-file', `${rel} exists but the manifest does not list it (the manifest is older than the run; resume to update it)`, { file: rel });
+      else if (!expected.has(name)) {
+        // A file that is no point of this scan (a copy, a point beyond the plan): a reader of the directory would take it for one.
+        if (/^point_\d+\.h5$/.test(name)) err('extra-file', `${rel} is not a point of this scan (it has ${N} points, ${pointFileName(0, N)} to ${pointFileName(N - 1, N)})`, { file: rel });
+        else warn('extra-file', `${rel} is not a file of this scan`, { file: rel });
+      }
     }
   }
   const journal = readJournal(root);

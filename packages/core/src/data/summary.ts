@@ -5,10 +5,11 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFileError } from './errors.js';
-import { type AttrRead, type Group, childNames, isDataset, isGroup, openH5, readAttrs } from './h5.js';
+import { type AttrRead, type Group, type H5File, childNames, h5guard, isDataset, isGroup, openH5, readAttrs } from './h5.js';
 import { readManifest } from './scan-manifest.js';
 import { MANIFEST_FILE } from './scan-point-file.js';
 import { formatUnitDimension } from './units.js';
+import { verifyChecksums } from './checksums.js';
 
 function fmtAttr(v: AttrRead): string {
   if (Array.isArray(v)) {
@@ -100,30 +101,37 @@ export async function summariseFile(path: string): Promise<string> {
   const h5 = await openH5(path, 'r');
   const lines: string[] = [];
   try {
-    const a = readAttrs(h5);
-    const type = typeof a.dataType === 'string' ? a.dataType : 'HDF5 file';
-    lines.push(`${path}: ${type} (${statSync(path).size} bytes)`);
-    for (const k of ['openPMD', 'openPMDextension', 'date', 'author', 'software', 'softwareVersion', 'description', 'scanName', 'scanType', 'scanPoint']) {
-      if (a[k] !== undefined) lines.push(`  ${k}: ${fmtAttr(a[k])}`);
-    }
-    const meta = h5.keys().includes('meta') ? h5.get('meta') : null;
-    if (isGroup(meta)) {
-      const m = readAttrs(meta);
-      lines.push(`  facility: ${String(m.facility)} (config sha256 ${String(m.facilityConfigSha256).slice(0, 12)}…)`);
-      lines.push(`  lattice: ${m.latticeFile !== undefined ? `${String(m.latticeFile)} ` : ''}(sha256 ${String(m.latticeSha256).slice(0, 12)}…)`);
-      lines.push(`  mode: ${String(m.mode)}${m.errorSeed !== undefined ? `, error seed ${String(m.errorSeed)}` : ''}`);
-    }
-    const sm = h5.keys().includes('scan_metadata') ? h5.get('scan_metadata') : null;
-    if (isGroup(sm)) {
-      const m = readAttrs(sm);
-      lines.push(`  point ${String(m.parameter_point)}: ${fmtAttr(m.parameter_names)} = ${fmtAttr(m.parameter_values)}`);
-      lines.push(`  status: ${String(m.status)}${m.error_message ? ` (${String(m.error_message)})` : ''}, ${fmtNum(Number(m.computation_time))} s`);
-    }
-    lines.push('  contents:');
-    tree(h5, '    ', lines, 0);
+    h5guard(path, () => summaryLines(h5, path, lines));
   } finally {
     h5.close();
   }
   if (lines[0].includes(': parameter_scan (')) return `${await summariseManifest(path, join(path, '..'))}\n${lines.slice(1).join('\n')}`;
   return lines.join('\n');
+}
+
+function summaryLines(h5: H5File, path: string, lines: string[]): void {
+  const a = readAttrs(h5);
+  const type = typeof a.dataType === 'string' ? a.dataType : 'HDF5 file';
+  lines.push(`${path}: ${type} (${statSync(path).size} bytes)`);
+  for (const k of ['openPMD', 'openPMDextension', 'date', 'author', 'software', 'softwareVersion', 'description', 'scanName', 'scanType', 'scanPoint']) {
+    if (a[k] !== undefined) lines.push(`  ${k}: ${fmtAttr(a[k])}`);
+  }
+  const meta = h5.keys().includes('meta') ? h5.get('meta') : null;
+  if (isGroup(meta)) {
+    const m = readAttrs(meta);
+    lines.push(`  facility: ${String(m.facility)} (config sha256 ${String(m.facilityConfigSha256).slice(0, 12)}…)`);
+    lines.push(`  lattice: ${m.latticeFile !== undefined ? `${String(m.latticeFile)} ` : ''}(sha256 ${String(m.latticeSha256).slice(0, 12)}…)`);
+    lines.push(`  mode: ${String(m.mode)}${m.errorSeed !== undefined ? `, error seed ${String(m.errorSeed)}` : ''}`);
+  }
+  const sm = h5.keys().includes('scan_metadata') ? h5.get('scan_metadata') : null;
+  if (isGroup(sm)) {
+    const m = readAttrs(sm);
+    lines.push(`  point ${String(m.parameter_point)}: ${fmtAttr(m.parameter_names)} = ${fmtAttr(m.parameter_values)}`);
+    lines.push(`  status: ${String(m.status)}${m.error_message ? ` (${String(m.error_message)})` : ''}, ${fmtNum(Number(m.computation_time))} s`);
+  }
+  // A corrupted file is reported as such (DataFileError naming the dataset), never summarised as fine.
+  const sums = verifyChecksums(h5, path);
+  lines.push(`  checksums: ${sums.verified} dataset${sums.verified === 1 ? '' : 's'} verified${sums.unchecked ? `, ${sums.unchecked} without a checksum` : ''}`);
+  lines.push('  contents:');
+  tree(h5, '    ', lines, 0);
 }

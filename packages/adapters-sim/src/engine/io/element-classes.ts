@@ -390,6 +390,12 @@ function resolveMultipole(
   let polyA: number[] = (f.PolynomA as number[] | undefined) ?? [];
   let polyB: number[];
   const strength = m.strength !== undefined ? (f[m.strength] as number | undefined) : undefined;
+  if (strength !== undefined && !Number.isFinite(strength)) throw new ElementDataError(fam, m.strength!, `${m.strength} = ${strength} is not a finite number`);
+  for (const field of ['PolynomA', 'PolynomB'] as const) {
+    const poly = f[field] as number[] | undefined;
+    const bad = poly?.findIndex((v) => !Number.isFinite(v)) ?? -1;
+    if (bad >= 0) throw new ElementDataError(fam, field, `${field}[${bad}] = ${poly![bad]} is not a finite number`);
+  }
   if (f.PolynomB !== undefined) {
     polyB = f.PolynomB as number[];
     if (strength !== undefined && strength !== 0 && (polyB.length <= sIndex || polyB[sIndex] !== strength)) {

@@ -62,6 +62,9 @@ export function parseMLattice(src: string, file: string): Lattice {
   } catch (e) {
     if (e instanceof MSyntaxError) throw new LatticeFileError(file, e.detail, { line: e.line, column: e.column }, { cause: e });
     if (e instanceof MRuntimeError) throw new LatticeFileError(file, e.detail, { line: e.line }, { cause: e });
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new LatticeFileError(file, 'nested too deeply (calls or expressions): the JavaScript stack ran out', interp.line > 0 ? { line: interp.line } : {}, { cause: e });
+    }
     throw e;
   }
   if (value === undefined) {

@@ -29,13 +29,59 @@ class Scope {
 type IndexArg = number[] | 'all';
 type Accessor = { a: 'paren' | 'brace'; idx: IndexArg[] } | { a: 'field'; name: string };
 
+/**
+ * What one run may spend: statements executed and function calls (together), and
+ * nested calls. A lattice file defines a few thousand elements; a loop that runs
+ * for hours or a recursion without end is stopped with an error naming the line.
+ */
+export interface InterpreterLimits {
+  /** Statements executed plus functions called (default 5,000,000). */
+  readonly maxOperations?: number;
+  /** Nested calls of user and anonymous functions (default 200). */
+  readonly maxDepth?: number;
+}
+
+export const DEFAULT_INTERPRETER_LIMITS: Required<InterpreterLimits> = { maxOperations: 5_000_000, maxDepth: 200 };
+
 export class Interpreter {
   readonly globals = new Map<string, Value>();
   private readonly functions = new Map<string, FunctionDef>();
   private endStack: { v: Value; dim: number; n: number }[] = [];
   private currentLine = 0;
+  private operations = 0;
+  private depth = 0;
+  private readonly limits: Required<InterpreterLimits>;
 
-  constructor(private readonly builtins: ReadonlyMap<string, Builtin>) {}
+  constructor(
+    private readonly builtins: ReadonlyMap<string, Builtin>,
+    limits: InterpreterLimits = {},
+  ) {
+    this.limits = { ...DEFAULT_INTERPRETER_LIMITS, ...limits };
+  }
+
+  /** Counts one operation against the budget. */
+  private spend(line: number): void {
+    if (++this.operations > this.limits.maxOperations) {
+      this.fail(`the file runs more than ${this.limits.maxOperations.toLocaleString('en')} statements and calls, the budget of a lattice file (a loop far too long, or one that does not end?)`, line);
+    }
+  }
+
+  /** Runs a function body one call deeper, within the depth limit. */
+  private nested<T>(name: string, line: number, body: () => T): T {
+    this.spend(line);
+    if (this.depth >= this.limits.maxDepth) this.fail(`calls nested more than ${this.limits.maxDepth} deep (calling '${name}'): recursion that does not end?`, line);
+    this.depth++;
+    try {
+      return body();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Line of the statement being run (for errors raised outside the interpreter). */
+  get line(): number {
+    return this.currentLine;
+  }
 
   fail(msg: string, line = this.currentLine): never {
     throw new MRuntimeError(line, msg);
@@ -65,6 +111,7 @@ export class Interpreter {
 
   private exec(s: Stmt, scope: Scope): void {
     this.currentLine = s.line;
+    this.spend(s.line);
     switch (s.s) {
       case 'assign': {
         if (s.targets.length === 1) {
@@ -438,12 +485,13 @@ export class Interpreter {
           {
             k: 'func',
             name: 'anonymous',
-            call: (args) => {
-              const s = new Scope();
-              for (const [k, v] of captured) s.vars.set(k, v);
-              params.forEach((p, i) => s.vars.set(p, args[i] ?? EMPTY));
-              return [this.evalOne(body, s)];
-            },
+            call: (args) =>
+              this.nested('anonymous function', e.line, () => {
+                const s = new Scope();
+                for (const [k, v] of captured) s.vars.set(k, v);
+                params.forEach((p, i) => s.vars.set(p, args[i] ?? EMPTY));
+                return [this.evalOne(body, s)];
+              }),
           },
         ];
       }
@@ -563,6 +611,10 @@ export class Interpreter {
   }
 
   private callUser(f: FunctionDef, args: Value[], nargout: number, line: number): Value[] {
+    return this.nested(f.name, line, () => this.callUserBody(f, args, nargout, line));
+  }
+
+  private callUserBody(f: FunctionDef, args: Value[], nargout: number, line: number): Value[] {
     const scope = new Scope(f);
     const hasVarargin = f.params[f.params.length - 1] === 'varargin';
     const fixed = hasVarargin ? f.params.slice(0, -1) : f.params;
