@@ -7,6 +7,7 @@ import {
   loadOrm,
   localBump,
   measureDispersion,
+  resolveOrbitFamilies,
   measureOrbit,
   measureOrm,
   saveCorrection,
@@ -18,7 +19,8 @@ import {
   type OrbitReading,
   type OrbitResponseMatrix,
 } from '@mlayer/orbit';
-import { openAccelerator } from '../context.js';
+import { openAccelerator, refuseOnlineWrites } from '../context.js';
+import { parseInteger, parseNumber } from '../cli-values.js';
 import type { GlobalOptions } from '../program.js';
 import { type Interrupt, interruptSignal, progressBar } from '../progress.js';
 import { writeChart } from '../plots.js';
@@ -30,11 +32,7 @@ interface OrbitCliOptions {
   plots: boolean;
 }
 
-const num = (v: string, what: string): number => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new MlayerError(`${what}: '${v}' is not a number`);
-  return x;
-};
+const num = (v: string, what: string): number => parseNumber(v, what);
 
 /** Warnings of a measurement (settling defaults, checks skipped) go to stderr, one line each. */
 const warn = (w: string): void => {
@@ -89,10 +87,32 @@ async function withAccelerator<T>(cmd: Command, body: (acc: Accelerator, ctx: { 
   }
 }
 
-function method(o: { sv?: string; threshold?: string; tikhonov?: string; micado?: string }): CorrectionMethod {
+/**
+ * The correction method of the options; one method only. `correctors` is the number of
+ * corrector columns per plane (fewest of the planes): --micado and --sv cannot ask for more.
+ */
+function method(o: { sv?: string; threshold?: string; tikhonov?: string; micado?: string }, correctors: number): CorrectionMethod {
+  const given = (['sv', 'threshold', 'tikhonov', 'micado'] as const).filter((k) => o[k] !== undefined);
+  if (given.length > 1 && !(given.length === 2 && given.includes('sv') && given.includes('threshold'))) {
+    throw new MlayerError(`${given.map((k) => `--${k}`).join(' and ')}: give one correction method (--sv and --threshold may go together)`);
+  }
   if (o.tikhonov !== undefined) return { type: 'tikhonov', alpha: num(o.tikhonov, '--tikhonov') };
-  if (o.micado !== undefined) return { type: 'micado', correctors: num(o.micado, '--micado') };
-  return { type: 'svd', singularValues: o.sv !== undefined ? num(o.sv, '--sv') : undefined, threshold: o.threshold !== undefined ? num(o.threshold, '--threshold') : 1e-3 };
+  if (o.micado !== undefined) return { type: 'micado', correctors: parseInteger(o.micado, '--micado', 1, correctors) };
+  return { type: 'svd', singularValues: o.sv !== undefined ? parseInteger(o.sv, '--sv', 1, correctors) : undefined, threshold: o.threshold !== undefined ? num(o.threshold, '--threshold') : 1e-3 };
+}
+
+/** Corrector columns per plane of a response matrix (or of the facility's orbit correctors for the model), fewest first. */
+function correctorCount(acc: Accelerator, orm: OrbitResponseMatrix | 'model', rf: boolean): number {
+  const counts = (['x', 'y'] as const).map((p) => {
+    if (orm !== 'model') return orm.correctors[p]?.names.length;
+    try {
+      return resolveOrbitFamilies(acc, {}, [p], { correctors: true }).correctors[p]?.size;
+    } catch {
+      return undefined;
+    }
+  });
+  const known = counts.filter((n): n is number => n !== undefined && n > 0);
+  return known.length > 0 ? Math.min(...known) + (rf ? 1 : 0) : Number.MAX_SAFE_INTEGER;
 }
 
 async function orbitPlots(base: string, title: string, series: { name: string; reading: OrbitReading }[]): Promise<string[]> {
@@ -223,10 +243,10 @@ export function registerOrbitCommands(program: Command): void {
     .addHelpText('after', '\nExit status: 0 converged or improved, 2 no improvement, 3 diverged (the step that made the orbit worse was undone).')
     .action(async (o: OrbitCliOptions & { orm: string; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean; gain?: string; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
-        const dryRun = o.dryRun || (acc.online && !g.yes);
-        if (acc.online && !g.yes && !o.dryRun) process.stderr.write(`mlayer: online mode '${acc.mode}' without --yes: dry run\n`);
+        if (!o.dryRun) refuseOnlineWrites(acc, g, 'orbit correct');
+        const dryRun = o.dryRun;
         const orm: OrbitResponseMatrix | 'model' = o.orm === 'model' ? 'model' : await loadOrm(o.orm);
-        const r = await correctOrbit(acc, { orm, method: method(o), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
+        const r = await correctOrbit(acc, { orm, method: method(o, correctorCount(acc, orm, o.rf)), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
         if (dryRun && !g.json) for (const w of r.steps[0]?.writes ?? []) process.stdout.write(`would set ${JSON.stringify(w)}\n`);
         const summary = await reportCorrection(acc, r, o.out, o.plots, !!g.json);
         if (g.json) process.stdout.write(`${JSON.stringify({ ...summary, warnings: r.warnings })}\n`);
@@ -248,14 +268,15 @@ export function registerOrbitCommands(program: Command): void {
     .action(async (o: OrbitCliOptions & { plane: string; bpm: string; position: string; angle?: string; correctors: string; orm: string; dryRun: boolean; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
         if (o.plane !== 'x' && o.plane !== 'y') throw new MlayerError(`--plane must be x or y (got '${o.plane}')`);
+        if (!o.dryRun) refuseOnlineWrites(acc, g, 'orbit bump');
         const r = await localBump(acc, {
           orm: o.orm === 'model' ? 'model' : await loadOrm(o.orm),
           plane: o.plane,
           bpm: o.bpm,
           position: num(o.position, '--position'),
           angle: o.angle !== undefined ? num(o.angle, '--angle') : undefined,
-          correctors: num(o.correctors, '--correctors'),
-          dryRun: o.dryRun || (acc.online && !g.yes),
+          correctors: parseInteger(o.correctors, '--correctors', 3),
+          dryRun: o.dryRun,
           settle: settleOf(o),
           signal,
           onProgress,
