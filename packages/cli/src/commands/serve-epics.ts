@@ -259,6 +259,7 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
         },
       },
       resolve(options.overlay ?? defaultOverlayPath(facility, epicsName)),
+      options.families ? wanted : undefined,
     );
     const clientEnv = clientVariables(ioc.ports, pva);
     log(`IOC pid ${ioc.pid} serving ${naming.channels.length} PVs on 127.0.0.1 (IOC up in ${tIoc} ms, bridged in ${tReady} ms)`);

@@ -157,11 +157,20 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
     // The bridge: set points from TANGO to the twin, readbacks and monitors (fed through <attr>_bridge) to TANGO.
     const sink = new TangoControlSystem({ name: `${naming.controlSystem}-bridge`, tangoHost });
     cleanups.push(() => sink.close());
-    const pairs: BridgePair[] = naming.channels.map((c) =>
-      c.field === 'setpoint'
-        ? { source: c.twin, sink: c.served, direction: 'to-source' }
-        : { source: c.twin, sink: `${c.served}${BRIDGE_SUFFIX}`, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0, everySample: bpm.has(c.twin) },
-    );
+    // Devices that share one supply (one twin set point, e.g. dipoles in series) each get their TANGO
+    // device; the first one's set point drives the supply, as the one PV does over EPICS.
+    const driving = new Map<string, ServedChannel>();
+    const followers = new Map<string, number>();
+    const pairs: BridgePair[] = naming.channels.flatMap((c): BridgePair[] => {
+      if (c.field !== 'setpoint') return [{ source: c.twin, sink: `${c.served}${BRIDGE_SUFFIX}`, direction: 'to-sink', phase: c.field === 'readback' ? 1 : 0, everySample: bpm.has(c.twin) }];
+      if (driving.has(c.twin)) {
+        followers.set(c.twin, (followers.get(c.twin) ?? 0) + 1);
+        return [];
+      }
+      driving.set(c.twin, c);
+      return [{ source: c.twin, sink: c.served, direction: 'to-source' }];
+    });
+    for (const [twin, n] of followers) log(`${driving.get(twin)!.family}: ${n + 1} devices share the supply '${twin}'; a write reaches it through ${driving.get(twin)!.served} (the others' set points are served, not forwarded)`);
     // Set points are memorized attributes: after a restart the server holds the last value written, so the sink wins.
     const bridge = await bridgeControlSystems({ source: hardware, sink, pairs, onSinkReconnect: 'sink', refreshInterval: options.refreshInterval ?? 2000, pollInterval: options.pollInterval ?? 1000 });
     cleanups.push(() => bridge.close());
@@ -178,6 +187,7 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
       facility,
       { name: naming.controlSystem, type: 'tango', settings: { tangoHost }, templates: naming.declared ? undefined : naming.templates },
       resolve(options.overlay ?? defaultOverlayPath(facility, naming.controlSystem)),
+      options.families ? wanted : undefined,
     );
     log(describeTiming(timing, hwChannels.flatMap((c) => (c.bpmRate !== undefined ? [c.bpmRate] : []))));
     if (timing.putCallbackDelay) log(`a write of a set point completes ${Math.round(timing.putCallbackDelay * 1000)} ms after it arrived`);

@@ -112,7 +112,7 @@ export function registerServeCommand(program: Command): void {
     .option('--latency <seconds>', 'random extra delay between a write and the supply taking it: MIN-MAX, uniform (e.g. 0.2-0.5), or one value (default 0)')
     .option('--put-callback-delay <seconds>', 'a write completes (EPICS put-callback, TANGO write reply) this long after it arrived (EPICS default: two periods of the slowest publication + 0.05; TANGO default 0)')
     .option('--settle <seconds>', 'old name of --put-callback-delay')
-    .option('--families <list>', 'serve only these families (comma-separated; default all)')
+    .option('--families <list>', 'serve only these families (comma-separated; the overlay then holds only them; default all)')
     .option('-s, --seed <n>', 'seed of the error set (default 1; needs --errors)')
     .option('-e, --errors <file>', 'error set (YAML) applied to the twin at start')
     .option('--twin <name>', 'twin control system of the facility (default: the first of type twin)')

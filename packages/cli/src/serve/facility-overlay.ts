@@ -19,11 +19,12 @@ const isObject = (v: unknown): v is Doc => v !== null && typeof v === 'object' &
 
 /**
  * Writes the facility file again with one control system added (or its settings
- * replaced) and, when given, its channel templates. Relative paths of the facility
+ * replaced) and, when given, its channel templates; with `families`, only those
+ * families are kept (the served ones). Relative paths of the facility
  * (lattice file, twin error file, calibration CSV files) are made absolute, so the
  * overlay may live anywhere.
  */
-export function writeFacilityOverlay(facility: LoadedFacility, cs: OverlayControlSystem, path: string): string {
+export function writeFacilityOverlay(facility: LoadedFacility, cs: OverlayControlSystem, path: string, families?: ReadonlySet<string>): string {
   let doc: unknown;
   try {
     doc = parse(readFileSync(facility.file, 'utf8'));
@@ -40,9 +41,12 @@ export function writeFacilityOverlay(facility: LoadedFacility, cs: OverlayContro
   if (isObject(doc.unitConversions)) absolutiseCsv(doc.unitConversions, abs);
   const existing = isObject(systems[cs.name]) ? (systems[cs.name] as Doc) : {};
   systems[cs.name] = { ...existing, type: cs.type, settings: { ...(isObject(existing.settings) ? existing.settings : {}), ...cs.settings } };
+  // Served families only (`--families`): clients see a machine whose every channel answers.
+  if (families && isObject(doc.families)) for (const f of Object.keys(doc.families)) if (!families.has(f)) delete doc.families[f];
   if (cs.templates) {
     const families = doc.families as Doc;
     for (const [family, fields] of cs.templates) {
+      if (!families[family]) continue;
       const fam = families[family];
       if (!isObject(fam) || !isObject(fam.fields)) throw new MlayerError(`${facility.file}: family ${family} has no fields`);
       for (const [field, template] of Object.entries(fields)) {
