@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, type Family, type MeasurementWarning, StaleReadingError, loadFacility, measure, resolveSettling, settlingDefault, SETTLING_DEFAULTS } from '../src/index.js';
+import { ConfigError, type Family, Measurement, type MeasurementWarning, StaleReadingError, loadFacility, measure, resolveSettling, settlingDefault, SETTLING_DEFAULTS } from '../src/index.js';
 import { RING, ringAccelerator } from './helpers.js';
 
 const BPMX = ['SR01-BPM-01:X', 'SR01-BPM-02:X', 'SR02-BPM-01:X', 'SR02-BPM-02:X'];
@@ -81,6 +81,16 @@ describe('fresh data after a change (memory control system, BPMs published by th
     await expect(run).rejects.toMatchObject({ family: 'BPMx', devices: ['BPM1-1', 'BPM1-2', 'BPM2-1', 'BPM2-2'] });
     await expect(run).rejects.toThrow(/^BPMx: no fresh reading within 150 ms/);
     expect(Array.from(await hcm.get({ field: 'setpoint' }))).toEqual([1, 1, 1, 1]);
+  });
+
+  it('a publisher that posts only changes: no wait after no change, and an average counts the repeated sample (noted), never an error', async () => {
+    const { acc, cs } = await ringAccelerator();
+    cs.immediate = false;
+    const bpm = acc.family('BPMx');
+    const m = new Measurement(acc, { name: 'repeat', drives: [], freshTimeout: 5000 });
+    const r = await m.run((ctx) => ctx.average(bpm, 2));
+    expect(Array.from(r.count)).toEqual([2, 2, 2, 2]);
+    expect(m.records.some((x) => x.kind === 'note' && /BPMx monitor: no new sample within 500 ms; the average counts repeated samples/.test(x.message ?? ''))).toBe(true);
   });
 
   it('an immediate control system (the twin, the default memory system) reads at once, without waiting for new stamps', async () => {

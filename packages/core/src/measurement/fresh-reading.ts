@@ -48,6 +48,12 @@ export interface FreshReadRequest {
   /** Polling interval while waiting, ms (default: a quarter of the period, 2..50 ms; 20 ms when unknown). */
   readonly pollMs?: number;
   readonly timeoutMs: number;
+  /**
+   * With no change to wait for (`since` undefined), how long to wait for newer samples
+   * (`after`) before the ones there are taken again (default: the timeout). A publisher
+   * that posts only changes repeats its samples; that is no stale data, only no new one.
+   */
+  readonly repeatAfterMs?: number;
   readonly signal?: AbortSignal;
 }
 
@@ -57,6 +63,8 @@ export interface FreshReadResult {
   readonly learnedPeriod?: number;
   /** Number of reads it took. */
   readonly reads: number;
+  /** True when samples were taken again because no newer one came within `repeatAfterMs`. */
+  readonly repeated?: boolean;
 }
 
 /** Reads a family until every connected device's sample is fresh (see the module comment). */
@@ -89,6 +97,7 @@ export async function readFresh(req: FreshReadRequest): Promise<FreshReadResult>
     });
     if (stale.length === 0) return { samples, learnedPeriod: learned(seen), reads };
     const now = Date.now();
+    if (since === undefined && req.repeatAfterMs !== undefined && now - start >= req.repeatAfterMs) return { samples, learnedPeriod: learned(seen), reads, repeated: true };
     if (now >= deadline) {
       const newest = Math.max(...stale.map((i) => samples[i].timestamp));
       const age = since !== undefined ? `the newest of their samples is ${(since - newest).toFixed(3)} s older than the change` : `their newest sample is ${(now / 1000 - newest).toFixed(3)} s old`;

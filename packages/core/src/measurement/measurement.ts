@@ -101,6 +101,8 @@ export class Measurement {
   private readonly freshness = new Map<string, { after: number | undefined; stamps: Float64Array }>();
   /** Update periods learned from the sample stamps, per family and field. */
   private readonly learnedPeriods = new Map<string, number>();
+  /** Families whose average counted repeated samples (noted once). */
+  private readonly repeatNoted = new Set<string>();
   /** Families already checked for default settling. */
   private readonly settlingChecked = new Set<string>();
   /** Setpoint (hardware) of every device before the measurement first changed it, by channel. */
@@ -293,7 +295,13 @@ export class Measurement {
     const after = next ? state?.stamps : undefined;
     const period = stated ?? this.learnedPeriods.get(key);
     const timeoutMs = this.options.freshTimeout ?? this.options.settleTimeout ?? 10000;
-    const r = await readFresh({ family, field, since, after, period, timeoutMs, signal, pollMs: period === undefined ? Math.min(20, Math.max(2, ((family.updatePeriod ?? 0.1) * 1000) / 4)) : undefined });
+    // Further readings of an average wait a few update periods for a new sample, then take the last one again.
+    const repeatAfterMs = Math.min(timeoutMs, Math.max(500, 3000 * (period ?? family.updatePeriod ?? 0.1)));
+    const r = await readFresh({ family, field, since, after, period, timeoutMs, repeatAfterMs, signal, pollMs: period === undefined ? Math.min(20, Math.max(2, ((family.updatePeriod ?? 0.1) * 1000) / 4)) : undefined });
+    if (r.repeated && !this.repeatNoted.has(key)) {
+      this.repeatNoted.add(key);
+      this.log({ kind: 'note', family: family.name, message: `${family.name} ${field}: no new sample within ${repeatAfterMs} ms; the average counts repeated samples (does the publication post unchanged values?)` });
+    }
     if (period === undefined && r.learnedPeriod !== undefined) {
       this.learnedPeriods.set(key, r.learnedPeriod);
       this.log({ kind: 'note', family: family.name, message: `${family.name} ${field}: update period ${r.learnedPeriod.toFixed(3)} s learned from the sample timestamps` });
