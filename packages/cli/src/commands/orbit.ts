@@ -184,6 +184,7 @@ export function registerOrbitCommands(program: Command): void {
     .option('--settle <ms>', SETTLE_HELP, '0')
     .action(async (o: OrbitCliOptions & { kick: string; rfStep?: string; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, { signal, onProgress, g, interrupt }) => {
+        refuseOnlineWrites(acc, g, 'orbit measure-orm', 'the measurement steps every corrector');
         // Once the last column is measured, Ctrl-C no longer throws the matrix away: it is written first.
         let release: (() => void) | undefined;
         const keep = (p: MeasurementProgress) => {
@@ -217,6 +218,7 @@ export function registerOrbitCommands(program: Command): void {
     .option('--settle <ms>', SETTLE_HELP, '0')
     .action(async (o: OrbitCliOptions & { step: string; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
+        refuseOnlineWrites(acc, g, 'orbit measure-dispersion', 'the measurement steps the RF frequency');
         const d = await measureDispersion(acc, { step: num(o.step, '--step'), units: unitsOf(o), average: num(o.average, '--average'), momentumCompaction: acc.model?.momentumCompaction(), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
         mkdirSync(o.out, { recursive: true });
         const file = await saveDispersion(join(o.out, 'dispersion.h5'), d, acc, { overwrite: true });

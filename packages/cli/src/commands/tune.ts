@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { MlayerError, type Accelerator } from '@mlayer/core';
 import { measureTunes, setTunes, type MeasureTuneOptions, type TuneMethod } from '@mlayer/tune';
 import { measureChromaticity, setChromaticity, type TuneReader } from '@mlayer/chromaticity';
-import { openAccelerator } from '../context.js';
+import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import { parseNumber } from '../cli-values.js';
 import { writeChart } from '../plots.js';
 import type { GlobalOptions } from '../program.js';
@@ -100,6 +100,7 @@ export function registerTuneCommands(program: Command): void {
     .option('--settle <ms>', SETTLE_HELP, '0')
     .action(async (qx: string, qy: string, o: TuneCliOptions & { families?: string; iterations: string; tolerance: string; settle: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, g) => {
+        refuseOnlineWrites(acc, g, 'tune set', 'it steps quadrupole families');
         const target: [number, number] = [num(qx, 'QX'), num(qy, 'QY')];
         const r = await setTunes(acc, target, { families: families(o.families, 'quadrupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o), settle: settleOf(o), onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
         if (g.json) out(JSON.stringify({ target, tunes: r.tunes, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: Array.from(s.deltas) })) }));
@@ -128,6 +129,7 @@ export function registerTuneCommands(program: Command): void {
     .option('--plot <base>', 'write <base>.svg and <base>.png (tunes against the RF frequency)')
     .action(async (o: TuneCliOptions & { points: string; range: string; order: string; settle: string; dir?: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, g) => {
+        refuseOnlineWrites(acc, g, 'chrom measure', 'the measurement scans the RF frequency');
         const m = await measureChromaticity(acc, { ...scanOptions(o), dir: o.dir });
         let files: { svg: string; png: string } | undefined;
         if (o.plot) {
@@ -149,6 +151,7 @@ export function registerTuneCommands(program: Command): void {
     .option('--tolerance <dxi>', 'stop when both chromaticities are this close', '0.05')
     .action(async (xix: string, xiy: string, o: TuneCliOptions & { points: string; range: string; order: string; settle: string; families?: string; iterations: string; tolerance: string }, cmd: Command) =>
       withAccelerator(cmd, async (acc, g) => {
+        refuseOnlineWrites(acc, g, 'chrom set', 'it steps sextupole families and scans the RF frequency');
         const target: [number, number] = [num(xix, 'XIX'), num(xiy, 'XIY')];
         const scan = scanOptions(o);
         const r = await setChromaticity(acc, target, { families: families(o.families, 'sextupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scan, settle: scan.settle, onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });

@@ -71,7 +71,14 @@ export function parseFacility(text: string, file: string, format: 'yaml' | 'json
   let located: SourceDocument | undefined;
   const source = (): SourceDocument => {
     if (located) return located;
-    const { doc, errors } = parseSource(text);
+    let parsed: ReturnType<typeof parseSource>;
+    try {
+      parsed = parseSource(text);
+    } catch (e) {
+      // The parser's own limits (an alias bomb: "Excessive alias count ...") name the file too.
+      throw new ConfigError(file, '', undefined, `invalid ${format.toUpperCase()}: ${(e as Error).message}`);
+    }
+    const { doc, errors } = parsed;
     if (!doc) {
       throw ConfigError.fromIssues(errors.map((e) => ({ file, path: '', value: undefined, expected: `invalid ${format.toUpperCase()}: ${e.message}`, line: e.line, column: e.column })));
     }
