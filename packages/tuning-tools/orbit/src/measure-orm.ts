@@ -163,13 +163,22 @@ export async function measureOrm(acc: Accelerator, options: MeasureOrmOptions): 
       const rfModel = model.orm.rf;
       if (fams.rf && options.rf && rfModel?.x && noise.x) checkSnr(`${fams.rf.name} ${fams.rf.names[0]}`, rfModel.x, noise.x, options.rf.step, fams.rf.units('setpoint')[units], bpmFams.x!.units()[units], avg.n, checkOpts.minSnr);
     }
-    const asymStd = (): Float64Array => Float64Array.from(observe.flatMap((op) => Array.from(noise[op]!, (s) => s * Math.sqrt(2 / avg.n + 4 / nBase))));
+    // The orbit the columns are symmetric about: the starting reading, then the centre (plus + minus) / 2 of the
+    // last column that passed, so that a slow drift of the machine over the measurement is not taken for asymmetry.
+    let centre: Float64Array | undefined = base ? concat(base, (o) => o.values) : undefined;
+    let centreReadings = nBase;
+    const asymStd = (): Float64Array => Float64Array.from(observe.flatMap((op) => Array.from(noise[op]!, (s) => s * Math.sqrt(2 / avg.n + 4 / centreReadings))));
     /** Checks a column, returns true when it passed or may not be retried. */
     const judge = (name: string, attempt: number, plus: OrbitReading, minus: OrbitReading, measured: ArrayLike<number>, modelCol: ArrayLike<number> | undefined): boolean => {
       if (!checkOpts || !base) return true;
-      const c = checkColumn({ column: name, attempt, plus: concat(plus, (o) => o.values), minus: concat(minus, (o) => o.values), base: concat(base, (o) => o.values), asymmetryStd: asymStd(), measured, model: modelCol }, checkOpts);
+      const [p, q] = [concat(plus, (o) => o.values), concat(minus, (o) => o.values)];
+      const c = checkColumn({ column: name, attempt, plus: p, minus: q, base: centre!, asymmetryStd: asymStd(), measured, model: modelCol }, checkOpts);
       checks.push(c);
-      if (c.passed) return true;
+      if (c.passed) {
+        centre = p.map((v, i) => (v + q[i]) / 2);
+        centreReadings = 2 * avg.n;
+        return true;
+      }
       if (attempt > checkOpts.retries) {
         m.note(`${name}: flagged after ${attempt} measurements: ${c.reason}`);
         return true;
