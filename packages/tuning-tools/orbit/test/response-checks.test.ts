@@ -69,6 +69,21 @@ describe('response measurement checks (ThomX twin, 1 µm BPM noise)', () => {
     expect((await loadOrm(file)).checks).toEqual(orm.checks);
   });
 
+  it('a slow drift of the orbit over the measurement (2 µm per reading, 0.1 mm in all) is not taken for asymmetry', async () => {
+    const { acc, twin: tw } = await twin();
+    const read = tw.read.bind(tw);
+    let reads = 0;
+    tw.read = async (channels, o) => {
+      const s = await read(channels, o);
+      if (!channels[0].startsWith('BPM:')) return s;
+      reads++;
+      return s.map((x) => ({ ...x, value: (x.value as number) + 2e-6 * reads }));
+    };
+    const orm = await measureOrm(acc, { kick: 0.5, planes: 'x', observe: 'x' });
+    expect(reads).toBeGreaterThan(45);
+    expect(orm.checks).toMatchObject({ columns: 24, retried: 0, flagged: 0 });
+  });
+
   it('dispersion: the RF step is checked against the model and the noise', async () => {
     const { acc, writes } = await twin();
     // 1e-6 Hz instead of 10 Hz: refused before the RF moves.
