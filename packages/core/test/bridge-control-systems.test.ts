@@ -20,6 +20,17 @@ const PAIRS: BridgePair[] = [
   { source: 'BPM', sink: 'srv/BPM', direction: 'to-sink' },
 ];
 const tick = () => new Promise((r) => setTimeout(r, 5));
+/**
+ * Waits until `cond` holds (checked every 10 ms), failing after 10 s: the retries, refreshes and polls
+ * below take tens of ms on an idle machine, far more on a loaded one; a fixed window would flake.
+ */
+async function eventually(what: string, cond: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
 
 describe('bridgeControlSystems', () => {
   it('copies every source value to the sink at start, then set points sink -> source and readbacks source -> sink, without echoes', async () => {
@@ -106,9 +117,10 @@ describe('bridgeControlSystems', () => {
     await tick();
     await bridge.settled();
     expect(sink.value('srv/BPM')).toBe(0.25);
-    await new Promise((r) => setTimeout(r, 50));
+    // The bridge retries while the sink is down, then delivers once it is back.
+    await eventually('a retry of srv/BPM', () => failures.some((f) => f.channel === 'srv/BPM' && f.retrying));
     down = false;
-    await new Promise((r) => setTimeout(r, 400));
+    await eventually('srv/BPM delivered after the sink came back', () => sink.value('srv/BPM') === 0.75);
     await bridge.settled();
     expect(sink.value('srv/BPM')).toBe(0.75);
     expect(sink.value('srv/RB')).toBe(1.5);
@@ -125,7 +137,7 @@ describe('bridgeControlSystems', () => {
     const sink = served();
     const bridge = await bridgeControlSystems({ source, sink, pairs: PAIRS, refreshInterval: 30 });
     sink.inject('srv/RB', Number.NaN); // the server restarted and lost its readback
-    await new Promise((r) => setTimeout(r, 120));
+    await eventually('the periodic refresh of srv/RB', () => sink.value('srv/RB') === 1.5);
     await bridge.settled();
     expect(sink.value('srv/RB')).toBe(1.5);
     expect(sink.value('srv/SP')).toBe(1.5);
@@ -147,7 +159,7 @@ describe('bridgeControlSystems', () => {
     };
     const bridge = await bridgeControlSystems({ source, sink, pairs: PAIRS, refreshInterval: 0, pollInterval: 20 });
     await memory.write([{ channel: 'srv/SP', value: -1 }]);
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually('the polled set point reaching the source and its readback the sink', () => source.value('SP') === -1 && memory.value('srv/RB') === -1);
     await bridge.settled();
     expect(source.value('SP')).toBe(-1);
     expect(memory.value('srv/RB')).toBe(-1);
