@@ -58,12 +58,9 @@ describe('EPICS adapter over Channel Access (real softIoc)', () => {
 
   it('a put with wait resolves only when the delayed processing completed', async () => {
     await t.cs.write([{ channel: 'T:SLOW', value: 0 }], { wait: true, timeout: 5000 });
-    const start = Date.now();
     await t.cs.write([{ channel: 'T:SLOW', value: 7 }], { wait: true, timeout: 5000 });
-    const waited = Date.now() - start;
     const [rb] = await t.cs.read(['T:SLOW:RB']);
-    expect(rb.value).toBe(7); // the delayed output already happened
-    expect(waited).toBeGreaterThanOrEqual(900); // ODLY = 1 s
+    expect(rb.value).toBe(7); // the delayed output (ODLY = 1 s) already happened when the write resolved
 
     // Without wait the write returns at once, before the delayed output.
     await t.cs.write([{ channel: 'T:SLOW', value: 9 }]);
@@ -137,12 +134,10 @@ describe('EPICS adapter over Channel Access (real softIoc)', () => {
   });
 
   it('a missing PV times out with an error naming it; the rest of the batch is not blocked forever', async () => {
-    const start = Date.now();
     const err = await t.cs.read(['T:X', 'T:NO_SUCH_PV'], { timeout: 800 }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TimeoutError);
     expect((err as TimeoutError).channel).toBe('ca://T:NO_SUCH_PV');
     expect((err as Error).message).toMatch(/connecting .* 'ca:\/\/T:NO_SUCH_PV' timed out after 800 ms/);
-    expect(Date.now() - start).toBeLessThan(5000);
     const w = await t.cs.write([{ channel: 'T:NO_SUCH_PV', value: 1 }], { timeout: 300 }).catch((e: unknown) => e);
     expect(w).toBeInstanceOf(TimeoutError);
   });
@@ -161,12 +156,12 @@ describe('EPICS adapter over Channel Access (real softIoc)', () => {
     expect(t.cs.monitor('ca://T:TICK')).toBe(m1);
     const s1 = m1.subscribe((s) => a.push(s));
     const s2 = m1.subscribe((s) => b.push(s));
-    await sleep(2000);
+    // Every update of the 10 Hz counter arrives, each one count more than the last (no timing window:
+    // the limit only stops a test that would hang).
+    for (const deadline = Date.now() + 30_000; a.length < 15 && Date.now() < deadline; ) await sleep(50);
     s1.unsubscribe();
     s2.unsubscribe();
-    // 2 s at 10 Hz: about 20 updates, each one count more than the last.
-    expect(a.length).toBeGreaterThanOrEqual(14);
-    expect(a.length).toBeLessThanOrEqual(26);
+    expect(a.length).toBeGreaterThanOrEqual(15);
     const values = a.map((s) => s.value as number);
     for (let i = 1; i < values.length; i++) expect(values[i] - values[i - 1]).toBe(1);
     expect(b.map((s) => s.value)).toEqual(a.map((s) => s.value));
@@ -177,11 +172,20 @@ describe('EPICS adapter over Channel Access (real softIoc)', () => {
     try {
       const got: Sample[] = [];
       const sub = cs.monitor('T:TICK').subscribe((s) => got.push(s));
-      await sleep(2200);
+      const first = (await t.cs.read(['T:TICK']))[0].value as number;
+      // Until the server's counter has advanced by 20 updates (at 10 Hz, 2 s), however long that takes here.
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+        if (((await t.cs.read(['T:TICK']))[0].value as number) >= first + 20) break;
+        await sleep(50);
+      }
       sub.unsubscribe();
-      // 10 Hz updates, at most one sample per 500 ms window (leading + trailing).
-      expect(got.length).toBeGreaterThanOrEqual(3);
-      expect(got.length).toBeLessThanOrEqual(7);
+      // Throttled: far fewer samples than updates, and consecutive samples skip counts (one per 500 ms window,
+      // leading and trailing), whatever the load on this machine.
+      const values = got.map((s) => s.value as number);
+      const span = values[values.length - 1] - values[0];
+      expect(got.length).toBeGreaterThanOrEqual(2);
+      expect(span).toBeGreaterThanOrEqual(15);
+      expect(got.length).toBeLessThanOrEqual(span / 2);
     } finally {
       await cs.close();
     }
