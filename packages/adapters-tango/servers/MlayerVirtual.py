@@ -91,9 +91,6 @@ class MlayerVirtual(Device):
                 props.set_unit(str(spec["unit"]))
             if spec.get("description"):
                 props.set_description(str(spec["description"]))
-            if setpoint and spec.get("min") is not None and spec.get("max") is not None:
-                props.set_min_value(repr(float(spec["min"])))
-                props.set_max_value(repr(float(spec["max"])))
             attr.set_default_properties(props)
             if setpoint:
                 attr.set_memorized()
@@ -112,6 +109,11 @@ class MlayerVirtual(Device):
                 self.add_attribute(feed, None, self.write_feed)
             self.set_change_event(name, True, False)
             self.set_archive_event(name, True, False)
+            if setpoint and spec.get("min") is not None and spec.get("max") is not None:
+                # Limits per device (default properties are the class's: devices of one family differ).
+                w = self.get_device_attr().get_w_attr_by_name(name)
+                w.set_min_value(float(spec["min"]))
+                w.set_max_value(float(spec["max"]))
             if setpoint and spec.get("initial") is not None:
                 try:
                     self.get_device_attr().get_w_attr_by_name(name).set_write_value(spec["initial"])

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The built command (tests that run `mlayer serve` as its own process need `npx tsc -b` first). */
@@ -7,23 +7,19 @@ export const BIN = join(__dirname, '../dist/bin.js');
 export const DIAMOND = join(__dirname, '../../../facilities/diamond-i04/facility.yaml');
 export const DEMO_ERRORS = join(__dirname, '../../../examples/demo-errors.yaml');
 
-/** Fails clearly when dist is missing or older than a source of `mlayer serve` (src/serve, src/commands/serve*, bin). */
+/**
+ * Builds packages/cli and what it depends on (tsc -b, incremental: seconds when up to date),
+ * so that the command these tests start runs the present sources; fails with tsc's output.
+ */
 export function checkBuilt(): void {
-  if (!existsSync(BIN)) throw new Error(`${BIN} missing: run npx tsc -b first`);
-  const src = join(__dirname, '../src');
-  const stale: string[] = [];
-  const walk = (rel: string): void => {
-    for (const e of readdirSync(join(src, rel), { withFileTypes: true })) {
-      const r = join(rel, e.name);
-      if (e.isDirectory()) walk(r);
-      else if (r.endsWith('.ts') && (r.startsWith('serve/') || /^(commands\/serve[^/]*|bin)\.ts$/.test(r))) {
-        const out = join(__dirname, '../dist', r.replace(/\.ts$/, '.js'));
-        if ((statSync(out, { throwIfNoEntry: false })?.mtimeMs ?? 0) < statSync(join(src, r)).mtimeMs) stale.push(r);
-      }
-    }
-  };
-  walk('.');
-  if (stale.length > 0) throw new Error(`packages/cli/dist is older than ${stale.join(', ')}: run npx tsc -b first`);
+  const root = join(__dirname, '../../..');
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
+  } catch (e) {
+    const out = e as { stdout?: Buffer; stderr?: Buffer; message: string };
+    throw new Error(`npx tsc -b packages/cli failed, so ${BIN} may not match the sources:\n${out.stdout?.toString() ?? ''}${out.stderr?.toString() ?? out.message}`);
+  }
+  if (!existsSync(BIN)) throw new Error(`${BIN} missing after tsc -b`);
 }
 
 /** A `mlayer serve` process; every process it starts carries MLAYER_TEST_TAG=tag in its environment. */
