@@ -93,8 +93,6 @@ export class Measurement {
   readonly warnings: MeasurementWarning[] = [];
   private readonly warningSubject = new Subject<MeasurementWarning>();
   readonly warning$: Observable<MeasurementWarning> = this.warningSubject.asObservable();
-  /** Client time (s) when the last change of this measurement completed (write, settle time, readback). */
-  private changedAt: number | undefined;
   /** Setpoint channels whose last change in this measurement was written with wait (settle time included). */
   private readonly settledByWrite = new Set<string>();
   /** Per family and field: the change its readings were last fresh after, the last sample stamps. */
@@ -228,8 +226,8 @@ export class Measurement {
             await sleep(20, signal);
           }
         }
-        // Readings must follow the moment the family settled.
-        if (!family.immediate && this.changedAt !== undefined) this.changedAt = Date.now() / 1000;
+        // Readings must follow the moment a family this measurement changed has settled.
+        if (!family.immediate && waited) this.acc.access.noteChange();
       },
       average: async (family, n, opts = {}) => {
         const field = opts.field ?? family.readField;
@@ -271,24 +269,22 @@ export class Measurement {
     return ctx;
   }
 
-  /** A change of `family` completed (written with wait, settle time included). */
+  /** A change of `family` completed (written with wait, settle time included; Family.set noted it on the accelerator). */
   private changed(family: Family): void {
     for (const c of family.channels('setpoint')) this.settledByWrite.add(c);
-    if (!family.immediate) this.changedAt = Date.now() / 1000;
   }
 
   /**
-   * One reading of a family that is fresh: after the last change of this measurement
-   * (first reading since), and a new update when `next` (further readings of an average).
+   * One reading of a family that is fresh: after the last change made through this
+   * accelerator (by this measurement, an outer one, a restore: ChannelAccess.lastChange),
+   * and a new update when `next` (further readings of an average).
    * Immediate control systems and update period 0 read at once.
    */
   private async freshRead(family: Family, field: FieldName, signal: AbortSignal, next: boolean): Promise<Sample[]> {
     this.checkSettling([family], 'read');
     const key = `${family.name}\u0000${field}\u0000${family.channels(field).join(',')}`;
     const state = this.freshness.get(key);
-    // The last change of this measurement, or of any other on this accelerator (an outer measurement's step, a restore).
-    const outer = this.acc.access.lastChange;
-    const changedAt = this.changedAt === undefined ? outer : outer === undefined ? this.changedAt : Math.max(this.changedAt, outer);
+    const changedAt = this.acc.access.lastChange;
     const stated = field === family.readField && !family.settling.defaulted.includes('updatePeriod') ? family.updatePeriod : undefined;
     if (family.immediate || field === 'setpoint' || stated === 0) return family.read({ field, signal });
     const since = state !== undefined && state.after === changedAt ? undefined : changedAt;
