@@ -6,10 +6,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDataDir } from '@mlayer/core/testing';
 import { compileLattice, type Lattice } from '@mlayer/adapters-sim/engine';
 import { closedOrbits4, createTracker, openWebGpu, orbitResponses, tunesFromOrbits, WebGpuTracker, type WebGpuContext } from '@mlayer/adapters-sim/gpu';
 
-const DIR = resolve(__dirname, '../../../../shared/lattices/thomx');
+const DIR = resolve(sharedDataDir(), 'lattices/thomx');
 const json = JSON.parse(readFileSync(resolve(DIR, 'thomx_4d.atjson.json'), 'utf8')) as Lattice;
 const lattice: Lattice = { elements: json.elements, properties: json.properties };
 const ref = JSON.parse(readFileSync(resolve(DIR, 'thomx_ref.json'), 'utf8')) as {

@@ -7,10 +7,11 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDataDir } from '@mlayer/core/testing';
 import { compileLattice, particlesFromRows, track, type AtElement, type Lattice } from '@mlayer/adapters-sim/engine';
 import { openWebGpu, WebGpuTracker, GpuConfigurationMismatchError, type WebGpuContext } from '@mlayer/adapters-sim/gpu';
 
-const SHARED = resolve(__dirname, '../../../../shared');
+const SHARED = sharedDataDir();
 
 function load(rel: string): Lattice {
   const json = JSON.parse(readFileSync(resolve(SHARED, rel), 'utf8')) as Lattice;

@@ -14,12 +14,13 @@
  * - losses: the same particles lost, at the same turn and element (gpu-losses.test.ts).
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDataDir } from '@mlayer/core/testing';
 import { compileLattice, coordsToRows, particlesFromRows, track, type CompiledLattice, type Lattice } from '@mlayer/adapters-sim/engine';
 import { openWebGpu, WebGpuTracker, type WebGpuContext } from '@mlayer/adapters-sim/gpu';
 
-const SHARED = resolve(__dirname, '../../../../shared');
+const SHARED = sharedDataDir();
 
 interface TrackingRef {
   nturns: number;

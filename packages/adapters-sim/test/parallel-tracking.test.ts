@@ -1,15 +1,19 @@
 /**
  * Worker-thread CPU tracking: the particles split over threads give exactly the
  * single-thread engine's results (coordinates, records, losses), and the pyAT reference.
- * (Worker threads run the build output: `tsc -b` first, as `npm test` does.)
+ * Worker threads need JavaScript: the setup bundles the worker from the TypeScript sources
+ * (esbuild, which ships with vitest), so that the workers run the same code as this test and
+ * never a stale build.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sharedDataDir } from '@mlayer/core/testing';
 import { compileLattice, coordsToRows, particlesFromRows, track, type Lattice } from '@mlayer/adapters-sim/engine';
 import { createTracker, ParallelCpuTracker, type Tracker } from '@mlayer/adapters-sim/gpu';
 
-const SHARED = resolve(__dirname, '../../../../shared');
+const SHARED = sharedDataDir();
 const lattice = JSON.parse(readFileSync(resolve(SHARED, 'lattices/hmba/hmba_4d.atjson.json'), 'utf8')) as Lattice;
 const ref = JSON.parse(readFileSync(resolve(SHARED, 'lattices/hmba/hmba_tracking_1000t.json'), 'utf8')) as {
   r_initial: number[][];
@@ -18,13 +22,32 @@ const ref = JSON.parse(readFileSync(resolve(SHARED, 'lattices/hmba/hmba_tracking
 };
 const rows = ref.r_initial[0].map((_, i) => ref.r_initial.map((c) => c[i]));
 const open: { close(): Promise<void> }[] = [];
+// Inside the package (an ignored .cache folder) so that the bundle's external imports resolve from node_modules.
+mkdirSync(resolve(__dirname, '../.cache'), { recursive: true });
+const bundleDir = mkdtempSync(join(resolve(__dirname, '../.cache'), 'track-worker-'));
+/** The worker script, bundled from src/ (@mlayer/core from its sources too; other packages stay imports). */
+const workerScript = join(bundleDir, 'track-worker.mjs');
+beforeAll(async () => {
+  const src = resolve(__dirname, '../src/engine/parallel/track-worker.ts');
+  await build({
+    entryPoints: [src],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: workerScript,
+    alias: { '@mlayer/core': resolve(__dirname, '../../core/src/index.ts') },
+    plugins: [{ name: 'dependencies-external', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mlayer/') ? undefined : { path: args.path, external: true })) }],
+    logLevel: 'error',
+  });
+}, 120_000);
 afterAll(async () => {
   for (const t of open) await t.close();
+  rmSync(bundleDir, { recursive: true, force: true });
 });
 
 describe('ParallelCpuTracker', () => {
   it('2 workers: 1000 particles x 20 turns equal the single-thread engine bit for bit', async () => {
-    const par = new ParallelCpuTracker(lattice, { workers: 2 });
+    const par = new ParallelCpuTracker(lattice, { workers: 2, workerScript });
     open.push(par);
     expect(par.workerCount).toBe(2);
     const a = particlesFromRows(rows);
@@ -38,7 +61,7 @@ describe('ParallelCpuTracker', () => {
   }, 120_000);
 
   it('3 workers, 5 reference particles over 100 turns agree with pyAT (1e-10)', async () => {
-    const par = new ParallelCpuTracker(lattice, { workers: 3 });
+    const par = new ParallelCpuTracker(lattice, { workers: 3, workerScript });
     open.push(par);
     const res = await par.track(particlesFromRows(ref.element_by_element.r_initial), { turns: 100, refpts: [0] });
     let worst = 0;
@@ -51,7 +74,7 @@ describe('ParallelCpuTracker', () => {
 
   it('losses are reported with turn and element, as the engine', async () => {
     const big = rows.slice(0, 40).map((r, i) => [r[0] * 300 * (1 + i / 10), r[1], r[2] * 300, r[3], r[4], r[5]]);
-    const par = new ParallelCpuTracker(lattice, { workers: 2 });
+    const par = new ParallelCpuTracker(lattice, { workers: 2, workerScript });
     open.push(par);
     const res = await par.track(particlesFromRows(big), { turns: 30 });
     const cpu = track(compileLattice(lattice), particlesFromRows(big), { turns: 30 });
@@ -64,7 +87,7 @@ describe('ParallelCpuTracker', () => {
 
 describe('createTracker', () => {
   it("backend 'cpu' with workers, and several configurations", async () => {
-    const t: Tracker = await createTracker([lattice, lattice], { backend: 'cpu', workers: 2 });
+    const t: Tracker = await createTracker([lattice, lattice], { backend: 'cpu', workers: 2, workerScript });
     open.push(t);
     expect(t.backend).toBe('cpu');
     expect(t.description).toMatch(/2 worker threads/);

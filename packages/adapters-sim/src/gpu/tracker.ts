@@ -20,6 +20,8 @@ export interface CreateTrackerOptions {
   readonly backend?: TrackerBackend;
   /** CPU worker threads (default 1: the calling thread). */
   readonly workers?: number;
+  /** The worker threads' script (see ParallelTrackerOptions.workerScript). */
+  readonly workerScript?: string | URL;
   /** WebGPU arithmetic (default 'ff', float-float). */
   readonly precision?: Precision;
   /** Track RF cavities (CPU only: the GPU kernel has no cavity pass method). */
@@ -129,7 +131,7 @@ function cpuTracker(lattices: readonly Lattice[], options: CreateTrackerOptions)
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new TrackingArgumentError(`workers ${workers} is not a positive integer`);
   if (workers === 1) return new CpuTracker(lattices, options.sixD ?? false, 'CPU engine, 1 thread');
-  return new WorkerTracker(new ParallelCpuTracker(lattices, { workers, sixD: options.sixD }), `CPU engine, ${workers} worker threads`);
+  return new WorkerTracker(new ParallelCpuTracker(lattices, { workers, sixD: options.sixD, workerScript: options.workerScript }), `CPU engine, ${workers} worker threads`);
 }
 
 async function gpuTracker(lattices: readonly Lattice[], options: CreateTrackerOptions, context: WebGpuContext, owned: boolean): Promise<Tracker> {

@@ -20,6 +20,12 @@ export interface ParallelTrackerOptions {
   readonly workers?: number;
   /** Track RF cavities (see CompileOptions.sixD). */
   readonly sixD?: boolean;
+  /**
+   * The worker script (JavaScript). Default: the compiled track-worker.js beside this module, or,
+   * run from the TypeScript sources, the build output under dist/. Tests give one bundled from the
+   * sources, so that the workers run the same code as the test.
+   */
+  readonly workerScript?: string | URL;
 }
 
 /**
@@ -53,7 +59,7 @@ export class ParallelCpuTracker {
     this.configs = list.length;
     this.nElem = list[0].elements.length;
     const init: WorkerInit = { lattices: list.map((l) => ({ elements: l.elements, properties: l.properties })), sixD: options.sixD ?? false };
-    const script = workerScript();
+    const script = options.workerScript ?? workerScript();
     this.workers = Array.from({ length: count }, (_, w) => {
       const worker = new Worker(script, { workerData: init });
       worker.on('message', (m: WorkerReply) => {
