@@ -25,6 +25,11 @@ describe.each(folders)('$name from every format', ({ dir, name }) => {
     const [qx, qy] = ref.tunes.ring_tunes_with_integer as number[];
     expect(Math.abs(t.qx - qx)).toBeLessThan(1e-7);
     expect(Math.abs(t.qy - qy)).toBeLessThan(1e-7);
+    // Chromaticities (pyAT get_chrom, DPStep 3e-6, ring values), the README's 1e-5.
+    const xi = model.chromaticity();
+    const [xix, xiy] = ref.chromaticity['get_chrom_default_DPStep_3e-6'] as number[];
+    expect(Math.abs(xi[0] - xix)).toBeLessThan(1e-5);
+    expect(Math.abs(xi[1] - xiy)).toBeLessThan(1e-5);
     const kicks = ref.closed_orbit_3_kicks;
     for (const c of kicks.kicked_corrector_index as number[]) {
       model.setParameter({ element: c, field: 'KickAngle', index: 0 }, 10e-6);
