@@ -78,6 +78,9 @@ print(json.dumps([x, epics.caget('SR01C-DI-EBPM-01:SA:X.EGU', timeout=10), epics
       () => 'the orbit did not move',
     );
     const tResponse = Date.now() - t0;
+    // BPMs publish 10 Hz averages: the first one that moved may still hold readings from before the kick.
+    await new Promise((r) => setTimeout(r, 250));
+    after = await live.family('BPMx').get({ units: 'physics' });
     const j = ref.corrector_index.indexOf(element);
     const column = bpmElements.map((b) => ref['Rxx_h1e-7'][ref.bpm_index.indexOf(b)][j] * kick);
     const scale = Math.max(...column.map(Math.abs));

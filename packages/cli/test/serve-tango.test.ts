@@ -5,7 +5,8 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DisconnectedError, loadFacility, type Accelerator } from '@mlayer/core';
 import { DEBIAN_PYTHON, runToCompletion } from '@mlayer/adapters-tango/testing';
-import { correctOrbit, loadOrm, measureOrm } from '@mlayer/orbit';
+import { correctOrbit, loadOrm, measureOrm, type OrbitResponseMatrix } from '@mlayer/orbit';
+import { ormDeviation } from './orm-check.js';
 import { serveTango, type ServedTango } from '../src/commands/serve-tango.js';
 import { tangoEnv } from '../src/serve/tango-virtual-servers.js';
 import { main } from '../src/program.js';
@@ -35,6 +36,18 @@ async function referenceTwin(): Promise<Accelerator> {
   const acc = await openMode(facilityFile, 'twin');
   acc.twin.applyErrors(parse(readFileSync(errors, 'utf8')), SEED);
   return acc;
+}
+
+/** A measurement that completed through a server restart measured right: the in-process twin's matrix within the noise. */
+async function expectLikeInProcess(measured: OrbitResponseMatrix, what: string): Promise<void> {
+  const twin = await referenceTwin();
+  try {
+    const dev = ormDeviation(measured, await measureOrm(twin, { kick: 0.2, average: 1 }), BPM_NOISE, 0.2);
+    console.log(`${what}: the measurement completed; largest difference from the in-process matrix ${dev.maxZ.toFixed(2)} sigma (${dev.where})`);
+    expect(dev.maxZ).toBeLessThan(6);
+  } finally {
+    await twin.close();
+  }
 }
 
 /** Waits until the served set points, the twin's set points and the served readbacks agree. */
@@ -85,7 +98,8 @@ c = d.get_attribute_config('setpoint')
 q = tango.DeviceProxy('mlayer/QUAD/1-1')
 print(json.dumps([c.unit, c.min_value, c.max_value, str(c.writable), d.read_attribute('readback').value, q.read_attribute('setpoint').value, str(d.state())]))`)) as unknown[];
     const [k1] = await served.twin.family('QUAD').get({ field: 'setpoint' });
-    expect(info).toEqual(['A', '-5.0', '5.0', 'READ_WRITE', 0, k1, 'ON']);
+    // Limits per device (the server sets them on each device's attribute; TANGO prints them as given).
+    expect([info[0], Number(info[1]), Number(info[2]), ...info.slice(3)]).toEqual(['A', -5, 5, 'READ_WRITE', 0, k1, 'ON']);
     // limits are enforced by the server
     const refused = await pytango(`
 d = tango.DeviceProxy('mlayer/HCM/1-1')
@@ -118,6 +132,8 @@ t0 = time.time()
 while hcm.read_attribute('readback').value != v0 + ${step}:
     if time.time() - t0 > 20: raise RuntimeError('readback did not follow')
     time.sleep(0.02)
+# BPMs publish 10 Hz averages: after two periods they hold only the new orbit (a real client's BPM delay).
+time.sleep(0.25)
 after = orbit()
 print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: number; before: number[]; after: number[] };
     expect(r.v0).toBe(0);
@@ -178,7 +194,8 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
     const sp = await live.family('HCM').get({ field: 'setpoint' });
     expect(Array.from(await served.twin.family('HCM').get({ field: 'setpoint' }))).toEqual(Array.from(sp));
     expect(sp.some((v) => v !== 0)).toBe(true);
-  });
+    // Each step waits for fresh 10 Hz BPM averages (issue 14): tens of seconds on a busy machine.
+  }, 180_000);
 
   it('corrects the orbit in --mode tango as in --mode twin with the same seed (model ORM)', async () => {
     const n = corElements().length;
@@ -225,8 +242,12 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
     await settledOn(live, 'VCM', new Float64Array(n));
     const hcm0 = await served.twin.family('HCM').get({ field: 'setpoint' });
     const vcm0 = await served.twin.family('VCM').get({ field: 'setpoint' });
+    let measured: OrbitResponseMatrix | undefined;
     const run = measureOrm(live, { kick: 0.2, average: 1 }).then(
-      () => 'completed',
+      (orm) => {
+        measured = orm;
+        return 'completed';
+      },
       (e: unknown) => `failed: ${(e as Error).message}`,
     );
     await new Promise((r) => setTimeout(r, 800));
@@ -235,6 +256,7 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
     const tRestart = Date.now() - t0;
     const outcome = await run;
     console.log(`measurement during a BPMx server restart (${tRestart} ms): ${outcome}`);
+    if (measured) await expectLikeInProcess(measured, 'BPMx restart');
     await settledOn(live, 'HCM', hcm0);
     await settledOn(live, 'VCM', vcm0);
     // The restarted server gets its readings back from the bridge.
@@ -258,8 +280,12 @@ describe('corrector server restart', () => {
     await live.family('VCM').set(zeros, { wait: true });
     await settledOn(live, 'HCM', zeros);
     await settledOn(live, 'VCM', zeros);
+    let measured: OrbitResponseMatrix | undefined;
     const run = measureOrm(live, { kick: 0.2, average: 1 }).then(
-      () => 'completed',
+      (orm) => {
+        measured = orm;
+        return 'completed';
+      },
       (e: unknown) => `failed: ${(e as Error).message.split('\n')[0]}`,
     );
     await new Promise((r) => setTimeout(r, 600));
@@ -276,6 +302,7 @@ describe('corrector server restart', () => {
     console.log(`measurement during an HCM server restart (${tRestart} ms): ${outcome}; correctors left changed: ${changed.join(', ') || 'none'}; bridge ${JSON.stringify(served.bridge.stats)}`);
     expect(outcome).not.toMatch(/restoring setpoints failed/);
     expect(changed).toEqual([]);
+    if (measured) await expectLikeInProcess(measured, 'HCM restart');
     // The twin follows a client write after the restart within the bridge's poll period (events may still be re-subscribing).
     const t1 = Date.now();
     const target = Float64Array.from({ length: n }, (_v, i) => (i === 0 ? 0.3 : 0));
@@ -324,6 +351,8 @@ describe('mlayer serve (command line)', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(Array.from(rb)).toEqual([0, 0.1]);
+      // BPMs publish 10 Hz averages: after two periods they hold only the new orbit.
+      await new Promise((r) => setTimeout(r, 250));
       const after = await acc.family('CBPMx').get();
       const ref = thomxOrm();
       const j = ref.corrector_index.indexOf(corElements()[1]);
