@@ -111,8 +111,10 @@ describe('family responses against finite differences of the full computation', 
     const dn = getChrom(compileLattice(shifted(lattice, sexts, -h)));
     const fd = [(up[0] - dn[0]) / (2 * h), (up[1] - dn[1]) / (2 * h)];
     expect(Math.abs(fd[0])).toBeGreaterThan(1e-3);
-    expect(Math.abs(d[0] - fd[0])).toBeLessThan(1e-4 * Math.max(Math.abs(fd[0]), Math.abs(fd[1])));
-    expect(Math.abs(d[1] - fd[1])).toBeLessThan(1e-4 * Math.max(Math.abs(fd[0]), Math.abs(fd[1])));
+    // Not a quantity of the README: the reference is a difference (h = 1e-2) of chromaticities that are themselves
+    // differences of tunes (δ = ±1.5e-6); measured 1.4e-5 of the largest, hence 5e-5.
+    expect(Math.abs(d[0] - fd[0])).toBeLessThan(5e-5 * Math.max(Math.abs(fd[0]), Math.abs(fd[1])));
+    expect(Math.abs(d[1] - fd[1])).toBeLessThan(5e-5 * Math.max(Math.abs(fd[0]), Math.abs(fd[1])));
   });
 
   it('rejects an empty group and unknown fields', () => {
