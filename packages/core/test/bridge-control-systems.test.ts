@@ -184,4 +184,29 @@ describe('bridgeControlSystems', () => {
     expect(sameChannelValue(Float64Array.of(1, 2), Float64Array.of(1, 3))).toBe(false);
     expect(sameChannelValue(undefined, 1)).toBe(false);
   });
+  it('an everySample pair forwards every source sample, even an unchanged one, and is left out of the refresh (a BPM publishing at its rate)', async () => {
+    const source = twinLike();
+    const sink = served();
+    const pairs: BridgePair[] = [
+      { source: 'RB', sink: 'srv/RB', direction: 'to-sink' },
+      { source: 'BPM', sink: 'srv/BPM', direction: 'to-sink', everySample: true },
+    ];
+    const bridge = await bridgeControlSystems({ source, sink, pairs, refreshInterval: 20 });
+    const count = (c: string) => sink.writes.filter((w) => w.channel === c).length;
+    await tick();
+    await bridge.settled();
+    const base = count('srv/BPM'); // the initial copy and the monitor's first sample
+    await eventually('the refresh rewrote the readback', () => count('srv/RB') >= base + 3);
+    // The refresh rewrites the readback, never the BPM: a stopped publication stays stopped.
+    expect(count('srv/BPM')).toBe(base);
+    for (let k = 0; k < 3; k++) {
+      source.inject('BPM', 0.25);
+      await tick();
+      await bridge.settled();
+    }
+    // Three publications of the same value: three writes.
+    expect(count('srv/BPM')).toBe(base + 3);
+    await bridge.close();
+    await expect(bridgeControlSystems({ source, sink, pairs: [{ source: 'SP', sink: 'srv/SP', direction: 'to-source', everySample: true }] })).rejects.toThrow(/everySample applies to to-sink pairs only/);
+  });
 });

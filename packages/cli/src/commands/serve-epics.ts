@@ -263,7 +263,8 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     );
     const clientEnv = clientVariables(ioc.ports, pva);
     log(`IOC pid ${ioc.pid} serving ${naming.channels.length} PVs on 127.0.0.1 (IOC up in ${tIoc} ms, bridged in ${tReady} ms)`);
-    if (settle > 0) log(`a put-callback on a set point completes ${Math.round(settle * 1000)} ms after the write (the twin's orbit and readback are on the IOC by then)`);
+    const delayed = (timing.latency?.[1] ?? 0) > 0 || hwChannels.some((c) => c.rampRate !== undefined);
+    if (settle > 0) log(`a put-callback on a set point completes ${Math.round(settle * 1000)} ms after the write (${delayed ? 'with latency or ramps the supply may not have the value yet: clients wait for the readback and for fresh BPM data' : "the twin's orbit and readback are on the IOC by then"})`);
     log('environment for EPICS clients (caget, pyepics, ...):');
     for (const [k, v] of Object.entries(clientEnv)) log(`  export ${k}=${v}`);
     log(`facility overlay: ${overlay} (mlayer --facility ${overlay} --mode ${epicsName} ...)`);
