@@ -8,6 +8,14 @@ import { ServedHardware } from '../src/serve/served-hardware.js';
 // serve-realistic.test.ts): averaged BPM publication, ramps, ordered latency, stopped publication.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Waits until `cond` holds (every 10 ms; fails after 10 s): no fixed window, the machine may be busy. */
+async function until(what: string, cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
+    await sleep(10);
+  }
+}
 let hw: ServedHardware | undefined;
 afterEach(async () => {
   await hw?.close();
@@ -32,7 +40,7 @@ describe('ServedHardware', () => {
     hw = await new ServedHardware(twin, [{ channel: 'BPM:X', family: 'BPMx', bpmRate: 20 }], { bpmSamples: 4 }).start();
     const seen: number[] = [];
     const sub = hw.monitor('BPM:X').subscribe((s) => seen.push(s.value as number));
-    await sleep(500);
+    await until('five publications', () => seen.length >= 6);
     sub.unsubscribe();
     // seen[0] is the reading of start() (1); the clock's readings 2, 3, ... split into runs, one per publication:
     // each published value is the mean of k^2 over one run a..b, and the next run starts at b + 1.
@@ -56,9 +64,9 @@ describe('ServedHardware', () => {
     hw = await new ServedHardware(twin, [{ channel: 'BPM:X', family: 'BPMx', bpmRate: 20 }], { bpmSamples: 5 }).start();
     const seen: Sample[] = [];
     const sub = hw.monitor('BPM:X').subscribe((s) => seen.push(s));
-    await sleep(160);
+    await until('two publications', () => seen.length >= 3);
     twin.inject('BPM:X', 1);
-    await sleep(400);
+    await until('the new value published', () => seen.at(-1)!.value === 1);
     sub.unsubscribe();
     const values = seen.map((s) => s.value as number);
     // The first sample is the value at subscription; then publications: 0s, at most two intermediate averages, 1s.
@@ -79,7 +87,7 @@ describe('ServedHardware', () => {
       { channel: 'BPM:X', family: 'BPMx', bpmRate: 20 },
       { channel: 'BPM:Y', family: 'BPMy', bpmRate: 20 },
     ]).start();
-    await sleep(120);
+    await sleep(60);
     hw.stopPublication(['BPMx']);
     expect(hw.stoppedFamilies).toEqual(['BPMx']);
     const [before] = await hw.read(['BPM:X']);
@@ -88,16 +96,13 @@ describe('ServedHardware', () => {
     const subs = [hw.monitor('BPM:X').subscribe((s) => x.push(s)), hw.monitor('BPM:Y').subscribe((s) => y.push(s))];
     twin.inject('BPM:X', 5);
     twin.inject('BPM:Y', 5);
-    await sleep(300);
+    await until('BPMy publishes the new value', () => y.length > 2 && y.at(-1)!.value === 5);
     expect(x.length).toBe(1); // the value at subscription only
-    expect(y.length).toBeGreaterThan(2);
     const [stale] = await hw.read(['BPM:X']);
     expect(stale).toBe(before);
     hw.resumePublication();
-    await sleep(200);
+    await until('BPMx publishes again', () => x.length > 1 && x.at(-1)!.value === 5);
     subs.forEach((s) => s.unsubscribe());
-    expect(x.length).toBeGreaterThan(1);
-    expect(x.at(-1)!.value).toBe(5);
   });
 
   it('a ramping supply moves its twin set point in steps no larger than rate x elapsed time, and ends on the target', async () => {
@@ -121,7 +126,7 @@ describe('ServedHardware', () => {
     await hw.write([{ channel: 'HCM:SP', value: 1 }]);
     await hw.write([{ channel: 'HCM:SP', value: 2 }]);
     expect(twin.value('HCM:SP')).toBe(0);
-    await sleep(400);
+    await until('both writes applied', () => twin.writes.length >= 2);
     expect(twin.writes.filter((w) => w.channel === 'HCM:SP').map((w) => w.value)).toEqual([1, 2]);
   });
 });
