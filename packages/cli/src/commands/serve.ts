@@ -106,7 +106,7 @@ export function registerServeCommand(program: Command): void {
     .option('--tango-host <host:port>', 'TANGO: register the devices in this database (default: start a private one on loopback)')
     .option('--pva', 'EPICS: serve PV Access too (softIocPVA)', false)
     .option('--port <n>', 'EPICS: Channel Access server port (default: $EPICS_CAS_SERVER_PORT, else $EPICS_CA_SERVER_PORT, else a free port in [20000, 60000)); clients set EPICS_CA_SERVER_PORT to it')
-    .option('--bpm-rate <Hz>', "BPM publication rate (default: the BPM field's updateRate, else 10)")
+    .option('--bpm-rate <Hz>', "BPM publication rate (default: the BPM field's updatePeriod or updateRate, else 10)")
     .option('--bpm-samples <n>', 'twin readings averaged into each published BPM value, spread over the period (default 5)')
     .option('--ramp-rate <rate>', 'power supplies ramp at RATE hardware units/s (all set points but RF; FAMILY=RATE pairs, comma-separated, per family): the readback follows the set point, the beam follows the readback (default: at once)')
     .option('--latency <seconds>', 'random extra delay between a write and the supply taking it: MIN-MAX, uniform (e.g. 0.2-0.5), or one value (default 0)')

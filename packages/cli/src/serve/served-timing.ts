@@ -7,7 +7,7 @@ import { MlayerError, type FieldName, type LoadedFacility } from '@mlayer/core';
  * reach the supply after a random latency; put-callbacks that complete late.
  */
 export interface ServedTiming {
-  /** BPM publication rate, Hz (default: the BPM field's updateRate, else 10). */
+  /** BPM publication rate, Hz (default: the BPM field's updatePeriod or updateRate, else 10). */
   readonly bpmRate?: number;
   /** Twin readings averaged into each published BPM value, evenly spread over the period (default 5). */
   readonly bpmSamples?: number;
@@ -87,9 +87,12 @@ export function rampRateOf(t: ServedTiming, facility: LoadedFacility, family: st
   return facility.config.families[family].elementClass.toUpperCase() === 'RF' ? undefined : t.rampRate;
 }
 
-/** BPM publication rate of a family: the option, else the field's updateRate, else 10 Hz. */
+/** BPM publication rate of a family: the option, else the field's (updatePeriod or updateRate), else 10 Hz. */
 export function bpmRateOf(t: ServedTiming, facility: LoadedFacility, family: string): number {
-  return t.bpmRate ?? facility.config.families[family].fields.monitor?.updateRate ?? 10;
+  const field = facility.config.families[family].fields.monitor;
+  if (t.bpmRate !== undefined) return t.bpmRate;
+  if (field?.updatePeriod !== undefined && field.updatePeriod > 0) return 1 / field.updatePeriod;
+  return field?.updateRate ?? 10;
 }
 
 /** One line describing the timing, for the start-up log. */
