@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The built command (tests that run `mlayer serve` as its own process need `npx tsc -b` first). */
@@ -13,11 +13,27 @@ export const DEMO_ERRORS = join(__dirname, '../../../examples/demo-errors.yaml')
  */
 export function checkBuilt(): void {
   const root = join(__dirname, '../../..');
+  // One build at a time: test files run in parallel processes.
+  const lock = join(root, 'packages/cli/.test-build.lock');
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > 300_000) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() > deadline) throw new Error(`${lock} held for 5 minutes: another build hangs?`);
+      else execFileSync('sleep', ['0.2']);
+    }
+  }
   try {
     execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
   } catch (e) {
     const out = e as { stdout?: Buffer; stderr?: Buffer; message: string };
     throw new Error(`npx tsc -b packages/cli failed, so ${BIN} may not match the sources:\n${out.stdout?.toString() ?? ''}${out.stderr?.toString() ?? out.message}`);
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
   }
   if (!existsSync(BIN)) throw new Error(`${BIN} missing after tsc -b`);
 }
