@@ -58,6 +58,8 @@ describe('Diamond I04 facility on the twin', () => {
     expect(hw.bpms.x!.unit).toBe('mm');
     expect(hw.correctors.x!.unit).toBe('A');
     const one = some.devices([some.deviceList[0]]);
+    // Not the README's ORM comparison (that is the physics-unit check above, 1e-6): two measurements joined
+    // by the pytac conversion, whose slope dθ/dI is itself a difference over ±5 mA; hence 1e-5.
     const dThetaDI = (one.toPhysics([0.005])[0] - one.toPhysics([-0.005])[0]) / 0.01;
     hw.Rxx!.forEach((row, i) => expect(Math.abs(row[0] - orm.Rxx![i][0] * dThetaDI * 1e3)).toBeLessThan(1e-5 * maxAbs(orm.Rxx!.map((r) => r[0] * dThetaDI * 1e3))));
   });
