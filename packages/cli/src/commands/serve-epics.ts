@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
@@ -26,7 +25,7 @@ export interface ServeEpicsOptions {
   /** Error set (YAML/JSON) applied to the twin with `seed` (default 1). */
   readonly errors?: string;
   readonly seed?: number;
-  /** Where to write the facility overlay (default: a new temporary directory). */
+  /** Where to write the facility overlay (default: the IOC's temporary directory, removed when the IOC stops). */
   readonly overlay?: string;
   /** Serve PV Access too (softIocPVA). */
   readonly pva?: boolean;
@@ -87,8 +86,9 @@ function clientVariables(ports: IocPorts, pva: boolean): Record<string, string> 
   return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith('EPICS_CA_') || (pva && k.startsWith('EPICS_PVA_'))));
 }
 
-function defaultOverlayPath(facility: LoadedFacility, csName: string): string {
-  return join(mkdtempSync(join(tmpdir(), 'mlayer-serve-epics-')), `${basename(facility.file, extname(facility.file))}.${csName}.yaml`);
+/** The overlay's default place: the IOC's own directory, removed when the IOC stops (or its owner is killed). */
+function defaultOverlayPath(facility: LoadedFacility, csName: string, ioc: SoftIoc): string {
+  return join(ioc.directory, `${basename(facility.file, extname(facility.file))}.${csName}.yaml`);
 }
 
 /**
@@ -258,7 +258,7 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
           pva: { addressList: ['127.0.0.1'], autoAddressList: false, serverPort: ioc.ports.pva, broadcastPort: ioc.ports.pvaBroadcast },
         },
       },
-      resolve(options.overlay ?? defaultOverlayPath(facility, epicsName)),
+      resolve(options.overlay ?? defaultOverlayPath(facility, epicsName, ioc)),
       options.families ? wanted : undefined,
     );
     const clientEnv = clientVariables(ioc.ports, pva);
