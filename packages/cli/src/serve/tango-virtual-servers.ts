@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -100,10 +100,15 @@ export function tangoEnv(tangoHost: string, base: NodeJS.ProcessEnv = process.en
 /** Registers the devices of the servers (and their Attributes property) in the database of `env.TANGO_HOST`. */
 export async function registerVirtualServers(servers: readonly VirtualServer[], env: NodeJS.ProcessEnv): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'mlayer-serve-'));
-  for (const s of servers) {
-    const file = join(dir, `${s.instance}.json`);
-    writeFileSync(file, JSON.stringify({ server: VIRTUAL_SERVER_NAME, instance: s.instance, devices: s.devices }));
-    await runToCompletion({ name: `register ${VIRTUAL_SERVER_NAME}/${s.instance}`, command: DEBIAN_PYTHON, args: [VIRTUAL_SERVER_SCRIPT, '--register', file], env });
+  try {
+    for (const s of servers) {
+      const file = join(dir, `${s.instance}.json`);
+      writeFileSync(file, JSON.stringify({ server: VIRTUAL_SERVER_NAME, instance: s.instance, devices: s.devices }));
+      await runToCompletion({ name: `register ${VIRTUAL_SERVER_NAME}/${s.instance}`, command: DEBIAN_PYTHON, args: [VIRTUAL_SERVER_SCRIPT, '--register', file], env });
+    }
+  } finally {
+    // The registration files are needed only here: nothing of them lingers (issue 15, item 11).
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
