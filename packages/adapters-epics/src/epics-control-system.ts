@@ -304,7 +304,7 @@ export class EpicsControlSystem implements ControlSystem {
     this.context.destroyHard();
     // epics-tca runs a CA repeater in a worker thread when none is running on the host; its
     // 'quit' message does not always end it, and a live worker keeps the process from exiting.
-    await this.context.getRepeaterThread()?.terminate();
+    await (this.context.getRepeaterThread() as { terminate?: () => unknown } | undefined)?.terminate?.();
   }
 }
 
