@@ -5,6 +5,7 @@ import { loadLattice } from '../engine/io/index.js';
 import type { Lattice } from '../engine/lattice.js';
 import { TwinSettingsSchema, type TwinSettings } from './settings.js';
 import { expandErrorGroups } from './error-groups.js';
+import { ErrorSpecSchema } from './error-spec.js';
 import { TwinControlSystem } from './twin-control-system.js';
 
 /**
@@ -33,7 +34,10 @@ export function registerTwin(registry: ControlSystemRegistry): void {
         // The error set, keyed by families or groups (as the demo's); its problems name the file.
         const file = context.resolvePath(settings.errors);
         try {
-          twin.applyErrors(expandErrorGroups(facility.config, parse(readFileSync(file, 'utf8'))), settings.seed);
+          // Checked as written (a group key reported once), then expanded into the group's families.
+          const spec = ErrorSpecSchema.safeParse(parse(readFileSync(file, 'utf8')));
+          if (!spec.success) throw new MlayerError(spec.error.issues.map((i) => `error specification: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
+          twin.applyErrors(expandErrorGroups(facility.config, spec.data), settings.seed);
         } catch (e) {
           throw new MlayerError(`${file} (controlSystems.${context.name}.settings.errors): ${(e as Error).message}`, { cause: e });
         }

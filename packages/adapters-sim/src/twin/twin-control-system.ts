@@ -215,8 +215,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   applyErrors(spec: unknown, seed: number): void {
     const parsed = ErrorSpecSchema.safeParse(spec);
     if (!parsed.success) {
-      const i = parsed.error.issues[0];
-      throw new MlayerError(`error specification: ${i.path.join('.') || '(root)'}: ${i.message}`);
+      // Every issue, one per line.
+      throw new MlayerError(parsed.error.issues.map((i) => `error specification: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
     }
     const lattice = this.designModel.lattice();
     this.errors = applyErrorSpec(parsed.data, seed, lattice, this.devices, this.rf?.f0);
