@@ -271,6 +271,13 @@ const CASES: Case[] = [
     message: /twin-settings\.yaml:\d+:\d+: controlSystems\.twin\.settings\.updateRate: .*\n.*twin-settings\.yaml:\d+:\d+: controlSystems\.twin\.settings\.bpmNoyse: unknown key 'bpmNoyse'/,
     lines: 2,
   },
+  {
+    name: '13 an error set in settings.errors with several problems: each one, by the key written',
+    args: (c) => ['--facility', c.diamond('twin-bad-errors', (y) => replaceOnce(y, '    channelNames: epics\n', `    channelNames: epics\n    settings: { errors: ${JSON.stringify(c.file('bad-errors.yaml', 'magnets:\n  QUAD: { dx: -1, dz: 2 }\nbpms:\n  BPMx: { gain: -3 }\n'))} }\n`)), 'get', 'RF'],
+    code: 2,
+    message: /bad-errors\.yaml \(controlSystems\.twin\.settings\.errors\): error specification: magnets\.QUAD\.dx: .*\nerror specification: magnets\.QUAD: Unrecognized key: "dz"\nerror specification: bpms\.BPMx\.gain: /,
+    lines: 3,
+  },
   { name: '13 a NaN quadrupole strength says so', args: (c) => ['model', 'optics', '--lattice', c.file('nanquad.m', "function ring = nanquad()\nring = {atdrift('D', 1.0); atquadrupole('QF', 0.5, NaN); atdrift('D', 1.0)};\n")], code: 2, message: /nanquad\.m:2: element 'QF', field K: K = NaN is not a finite number/ },
   {
     name: '13 the demo error set (keyed by group) in settings.errors',
