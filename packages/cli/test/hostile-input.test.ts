@@ -1,6 +1,6 @@
 /**
  * Hostile input (issue 15): every bad or unusual input is one row of CASES, run as
- * `mlayer` (the built dist, `npx tsc -b` first) in a child process. A row gives the
+ * `mlayer` (the built dist, rebuilt first by checkBuilt) in a child process. A row gives the
  * command line (with its files and environment), the fragment its message must hold,
  * the exit code, and whether the command could write: then the set points of a real
  * EPICS server (one softIoc shared by all rows) are read afterwards and must be the
@@ -15,6 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EpicsControlSystem, SoftIoc, ensureEpicsBase, type IocChannelDescription, type IocPorts } from '@mlayer/adapters-epics';
 import { MeasurementFile, runScan, sha256Of, type ScanDefinition } from '@mlayer/core';
+import { checkBuilt } from './serve-process.js';
 
 /** The CLI under test: the built dist (MLAYER_HOSTILE_BIN runs the rows against another build, e.g. an older commit's). */
 const BIN = process.env.MLAYER_HOSTILE_BIN ?? fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -318,6 +319,8 @@ async function setpointsNow(): Promise<number[]> {
 }
 
 beforeAll(async () => {
+  // The rows run the built command: build it from the present sources first (unless another build is named).
+  if (process.env.MLAYER_HOSTILE_BIN === undefined) checkBuilt();
   ioc = await SoftIoc.start({ epicsBase: await ensureEpicsBase(), channels: channels() });
   client = await EpicsControlSystem.create('check', { addressList: ['127.0.0.1'], autoAddressList: false, serverPort: ioc.ports.ca, repeaterPort: ioc.ports.caRepeater, timeout: 5000 });
   initial = await setpointsNow();
