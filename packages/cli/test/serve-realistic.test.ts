@@ -144,6 +144,7 @@ describe.concurrent('the demo facility served with realistic timing and a CPU ho
           const b = await correctOrbit(live, { ...options, ...selection(live) });
           for (const plane of ['x', 'y'] as const) {
             console.log(`${protocol}: correction ${plane}: rms ${b.rmsInitial[plane]!.toExponential(3)} -> ${b.rmsFinal[plane]!.toExponential(3)} m served, in-process ${a.rmsInitial[plane]!.toExponential(3)} -> ${a.rmsFinal[plane]!.toExponential(3)} m; ${b.message}`);
+            expect(['converged', 'improved']).toContain(b.status);
             expect(b.rmsFinal[plane]!).toBeLessThan(b.rmsInitial[plane]! / 2);
             expect(Math.abs(b.rmsFinal[plane]! - a.rmsFinal[plane]!)).toBeLessThan(3 * BPM_NOISE);
           }
@@ -166,6 +167,7 @@ describe.concurrent('the demo facility served with realistic timing and a CPU ho
         const found = wrong.rmsInitial.x!;
         const left = wrong.rmsFinal.x!;
         console.log(`${protocol}: flipped column: rms x ${found.toExponential(2)} -> ${left.toExponential(2)} m; ${wrong.message}`);
+        expect(['diverged', 'no improvement']).toContain(wrong.status);
         expect(wrong.message).toMatch(/diverged|no improvement/i);
         expect(wrong.message).not.toMatch(/\bconverged\b/i);
         // No worse than found: within the noise of two rms readings of 173 BPMs.
