@@ -79,6 +79,23 @@ export function hdf5Detail(e: unknown): string {
   return last ? `HDF5: ${last[2].trim()}` : `HDF5: ${text.split('\n')[0].slice(0, 200)}`;
 }
 
+/** The message of an error in one line: mlayer's own as it is, the HDF5 library's reduced to its cause. */
+export function oneLine(e: unknown): string {
+  if (e instanceof DataFileError || e instanceof DataValueError) return e.message;
+  return e instanceof Error && e.name !== 'Error' ? e.message : hdf5Detail(e);
+}
+
+/** As h5guard, for an asynchronous reader. */
+export async function h5guardAsync<T>(file: string, fn: () => Promise<T>, what = 'cannot be read (corrupted?)'): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof DataFileError || e instanceof DataValueError) throw e;
+    if (e instanceof Error && e.name !== 'Error') throw e;
+    throw new DataFileError(file, `${what}: ${hdf5Detail(e)}`, undefined, { cause: e });
+  }
+}
+
 /** Runs `fn`; an error of the HDF5 library becomes one DataFileError naming the file (and the object when given). */
 export function h5guard<T>(file: string, fn: () => T, objectPath?: string, what = 'cannot be read (corrupted?)'): T {
   try {

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { isTempName } from './atomic.js';
-import { getChild, isGroup, openH5, readAttrs } from './h5.js';
+import { getChild, isGroup, oneLine, openH5, readAttrs } from './h5.js';
 import { pointFileName } from './scan-definition.js';
 import { CONFIG_FILE, readScanPlan } from './scan-config-file.js';
 import { readJournal } from './scan-journal.js';
@@ -63,7 +63,7 @@ export async function checkScan(dir: string): Promise<ScanCheckReport> {
   try {
     plan = await readScanPlan(root);
   } catch (e) {
-    err('unreadable', `${CONFIG_FILE}: ${(e as Error).message}`, { file: CONFIG_FILE });
+    err('unreadable', `${CONFIG_FILE}: ${oneLine(e)}`, { file: CONFIG_FILE });
   }
   if (!plan && !problems.length) err('missing-file', `${CONFIG_FILE} is missing`, { file: CONFIG_FILE });
   let m: ManifestContents | undefined;
@@ -73,7 +73,7 @@ export async function checkScan(dir: string): Promise<ScanCheckReport> {
     try {
       m = await readManifest(join(root, MANIFEST_FILE));
     } catch (e) {
-      err('unreadable', `${MANIFEST_FILE}: ${(e as Error).message}`, { file: MANIFEST_FILE });
+      err('unreadable', `${MANIFEST_FILE}: ${oneLine(e)}`, { file: MANIFEST_FILE });
     }
   }
   if (!m) return report();
@@ -122,7 +122,7 @@ export async function checkScan(dir: string): Promise<ScanCheckReport> {
         err('status-mismatch', `point ${i}: parameter values in ${file} differ from the definition`, { index: i, file });
       }
     } catch (e) {
-      err('unreadable', `point ${i}: ${(e as Error).message}`, { index: i, file });
+      err('unreadable', `point ${i}: ${oneLine(e)}`, { index: i, file });
     }
   }
   const a = m.status.attributes;

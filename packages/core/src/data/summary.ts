@@ -5,7 +5,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DataFileError } from './errors.js';
-import { type AttrRead, type Group, type H5File, childNames, h5guard, isDataset, isGroup, openH5, readAttrs } from './h5.js';
+import { type AttrRead, type Group, type H5File, childNames, h5guard, h5guardAsync, isDataset, isGroup, openH5, readAttrs } from './h5.js';
 import { readManifest } from './scan-manifest.js';
 import { MANIFEST_FILE } from './scan-point-file.js';
 import { formatUnitDimension } from './units.js';
@@ -96,7 +96,7 @@ export async function summariseFile(path: string): Promise<string> {
   if (!existsSync(path)) throw new DataFileError(path, 'no such file or directory');
   if (statSync(path).isDirectory()) {
     if (!existsSync(join(path, MANIFEST_FILE))) throw new DataFileError(path, `not a scan directory (${MANIFEST_FILE} is missing)`);
-    return summariseManifest(join(path, MANIFEST_FILE), path);
+    return h5guardAsync(join(path, MANIFEST_FILE), () => summariseManifest(join(path, MANIFEST_FILE), path));
   }
   const h5 = await openH5(path, 'r');
   const lines: string[] = [];
@@ -105,7 +105,7 @@ export async function summariseFile(path: string): Promise<string> {
   } finally {
     h5.close();
   }
-  if (lines[0].includes(': parameter_scan (')) return `${await summariseManifest(path, join(path, '..'))}\n${lines.slice(1).join('\n')}`;
+  if (lines[0].includes(': parameter_scan (')) return `${await h5guardAsync(path, () => summariseManifest(path, join(path, '..')))}\n${lines.slice(1).join('\n')}`;
   return lines.join('\n');
 }
 
