@@ -197,6 +197,7 @@ const CASES: Case[] = [
     message: '',
     stdout: /error: \[extra-file\] outputs\/point_0007\.h5 is not a point of this scan \(it has 3 points/,
   },
+  { name: '5 data check: a manifest HDF5 cannot read, in one line', args: (c) => ['data', 'check', join(c.dir, 'scan-bad')], code: 1, message: '', stdout: /FAILED \(1 error, 0 warnings\)\n {2}error: \[unreadable\] scan_manifest\.h5: HDF5: [^\n]+\n$/ },
   // 7. A refused online write exits non-zero with one line, and claims no failed restore.
   { name: '7 set without --yes', args: (c) => ['--facility', c.facility('f'), 'set', 'HCM', '1'], code: 2, message: "set: mode 'epics' is an online control system and writes need --yes", writes: true },
   { name: '7 measure-orm without --yes', args: (c) => ['--facility', c.facility('f'), 'orbit', 'measure-orm', '--kick', '0.1', '--no-plots', '-o', join(c.dir, 'never')], code: 2, message: /^mlayer: orbit measure-orm: mode 'epics' is an online control system and writes need --yes[^\n]*nothing was written\n$/, writes: true },
@@ -364,6 +365,11 @@ beforeAll(async () => {
   for (let i = 0; i < 4096; i++) garbage[Math.floor(bytes.length / 2) + i] = (i * 7919) & 255;
   writeFileSync(join(dir, 'm-4k.h5'), garbage);
   await runScan(join(dir, 'scan'), SCAN, async (p) => ({ rms: p.values.kick * 2 }), { durable: false });
+  // The same scan with 4 KB of garbage in its manifest.
+  cpSync(join(dir, 'scan'), join(dir, 'scan-bad'), { recursive: true });
+  const manifest = readFileSync(join(dir, 'scan-bad', 'scan_manifest.h5'));
+  for (let i = 0; i < 4096; i++) manifest[Math.floor(manifest.length / 4) + i] = (i * 7919) & 255;
+  writeFileSync(join(dir, 'scan-bad', 'scan_manifest.h5'), manifest);
 }, 120_000);
 
 afterAll(async () => {
