@@ -202,8 +202,15 @@ export function registerOrbitCommands(program: Command): void {
           units = orm.units;
           checks = orm.checks;
           warnings = orm.warnings ?? [];
-        } finally {
+        } catch (e) {
           release?.();
+          throw e;
+        } finally {
+          // The checks and the file write after the last column are synchronous: a Ctrl-C pressed
+          // meanwhile is answered only when the event loop turns. It turns here, still held, so
+          // that Ctrl-C is told the matrix is being saved instead of being taken as an abort.
+          // Once saved, the hold stays until the command ends: nothing is left to abort.
+          await new Promise((r) => setImmediate(r));
         }
         if (g.json) process.stdout.write(`${JSON.stringify({ file, units, checks: checksJson(checks), warnings })}\n`);
         else {
