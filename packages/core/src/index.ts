@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './control/sample.js';
 export * from './control/control-system.js';
+export { processAlive } from './control/process-alive.js';
 export * from './units/beam.js';
 export * from './units/unit-conversion.js';
 export * from './units/unit-conversion-registry.js';

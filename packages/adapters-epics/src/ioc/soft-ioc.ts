@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { processAlive } from '@mlayer/core';
 import type { IocChannelDescription } from './channel-description.js';
 import { generateDb } from './db-generator.js';
 import { epicsExecutable } from './epics-base.js';
@@ -81,14 +82,6 @@ interface Owner {
   readonly repeaterPid?: number;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** True when process `pid` runs the named executable (so a recycled PID is never killed). */
 function runs(pid: number, executable: string): boolean {
@@ -121,8 +114,8 @@ export function cleanStaleIocs(dir = tmpdir()): string[] {
     } catch {
       continue;
     }
-    if (!Number.isSafeInteger(owner.pid) || owner.pid === process.pid || alive(owner.pid)) continue;
-    if (owner.repeaterPid !== undefined && alive(owner.repeaterPid) && runs(owner.repeaterPid, 'caRepeater')) process.kill(owner.repeaterPid, 'SIGTERM');
+    if (!Number.isSafeInteger(owner.pid) || owner.pid === process.pid || processAlive(owner.pid)) continue;
+    if (owner.repeaterPid !== undefined && processAlive(owner.repeaterPid) && runs(owner.repeaterPid, 'caRepeater')) process.kill(owner.repeaterPid, 'SIGTERM');
     rmSync(path, { recursive: true, force: true });
     removed.push(path);
   }

@@ -1,6 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { processAlive } from '../control/process-alive.js';
 import { DataFileError } from './errors.js';
 
 const TMP_MARK = '.tmp-';
@@ -47,15 +48,6 @@ export function removeStaleTemps(dir: string): string[] {
   return stale;
 }
 
-/** True while a process with this id exists (a process of another user counts as existing). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes the temporary files that writers of `target` left when they were killed

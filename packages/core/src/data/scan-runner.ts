@@ -19,6 +19,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, 
 import { dirname, join, resolve } from 'node:path';
 import { removeStaleTemps } from './atomic.js';
 import { AbortedError } from '../errors.js';
+import { processAlive } from '../control/process-alive.js';
 import { DataFileError, ScanLockedError } from './errors.js';
 import { type ScanDefinition, type ScanPlan, type ScanPoint, extendPlan, planScan, pointFileName, scanPointOf } from './scan-definition.js';
 import { CONFIG_FILE, checkSameDefinition, readScanPlan, writeScanConfig } from './scan-config-file.js';
@@ -80,14 +81,6 @@ export interface ScanRunSummary {
   readonly adopted: readonly number[];
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the scan lock (a file holding the owner's pid); a lock left by a dead process is taken over. */
 export function acquireLock(dir: string): () => void {
@@ -107,7 +100,7 @@ export function acquireLock(dir: string): () => void {
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new DataFileError(path, 'cannot create the scan lock', undefined, { cause: e });
       const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid !== process.pid && isAlive(pid)) throw new ScanLockedError(dir, pid);
+      if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) throw new ScanLockedError(dir, pid);
       rmSync(path, { force: true });
     }
   }

@@ -3,11 +3,11 @@
  * orbit change over the frequency change is the dispersion per RF unit; with the
  * momentum compaction α it becomes the dispersion per unit δ (δ = −Δf / (f α)).
  */
-import { type Accelerator, type CheckSummary, type ColumnCheck, type DeviceId, type LatticeModel, type ResponseCheckOptions, type Snapshot, type Units, checkColumn, responseCheckOptions, sleep, summariseChecks } from '@mlayer/core';
+import { type Accelerator, type CheckSummary, type ColumnCheck, type DeviceId, type LatticeModel, type ResponseCheckOptions, type Snapshot, type Units, checkColumn, sleep, summariseChecks } from '@mlayer/core';
 import { OrbitError } from './errors.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { type OrbitFamiliesOptions, planesOf, resolveOrbitFamilies } from './orbit-families.js';
-import { bpmNoise, checkSnr, modelResponseIn } from './orm-checks.js';
+import { bpmNoise, checkSetup, checkSnr, modelResponseIn } from './orm-checks.js';
 import type { PerPlane, Plane } from './orm.js';
 
 export interface MeasureDispersionOptions extends OrbitFamiliesOptions, AveragingOptions, ProgressOptions {
@@ -76,14 +76,7 @@ export async function measureDispersion(acc: Accelerator, options: MeasureDisper
     if (lim && (h < lim[0] || h > lim[1])) throw new OrbitError(`${rf.name} ${rf.names[0]}: the step to ${h} would pass the limits [${lim[0]}, ${lim[1]}] (nothing was changed)`);
   }
   const setpoints = await acc.snapshot({ signal: options.signal });
-  const checkOpts = options.checks === false ? undefined : responseCheckOptions(options.checks);
-  const floor = options.bpmNoise ?? 0;
-  if (!(floor >= 0) || !Number.isFinite(floor)) throw new OrbitError(`bpmNoise must be a finite number >= 0 (got ${options.bpmNoise})`);
-  const warnings: string[] = [];
-  const warn = (w: string) => {
-    warnings.push(w);
-    options.onWarning?.(w);
-  };
+  const { checkOpts, floor, warnings, warn } = checkSetup(options);
   const model = checkOpts ? await modelResponseIn(acc, options.model, units, { bpms: fams.bpms, correctors: {}, rf }, { ...options, planes: [], observe: planes, rf: true }) : { unavailable: 'checks switched off' };
   if (checkOpts && model.unavailable) warn(`dispersion: not compared with a model, the RF step not checked against the BPM noise (${model.unavailable})`);
   const modelCol = model.orm?.rf && planes.every((p) => model.orm!.rf![p]) ? Float64Array.from(planes.flatMap((p) => Array.from(model.orm!.rf![p]!))) : undefined;

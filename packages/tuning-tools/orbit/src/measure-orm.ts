@@ -13,7 +13,6 @@ import {
   type ResponseCheckOptions,
   type Units,
   checkColumn,
-  responseCheckOptions,
   sleep,
   summariseChecks,
 } from '@mlayer/core';
@@ -21,7 +20,7 @@ import { OrbitError } from './errors.js';
 import { type Matrix, zeros } from './linalg.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { type OrbitFamiliesOptions, planesOf, resolveOrbitFamilies } from './orbit-families.js';
-import { bpmNoise, checkSnr, modelResponseIn } from './orm-checks.js';
+import { bpmNoise, checkSetup, checkSnr, modelResponseIn } from './orm-checks.js';
 import { type CorrectorAxis, type DeviceAxis, type OrbitResponseMatrix, type PerPlane, type Plane, type RfColumn, block } from './orm.js';
 
 export interface MeasureOrmOptions extends OrbitFamiliesOptions, AveragingOptions, ProgressOptions {
@@ -128,14 +127,7 @@ export async function measureOrm(acc: Accelerator, options: MeasureOrmOptions): 
     }
   }
   const rfCols: Partial<Record<Plane, { value: Float64Array; std: Float64Array }>> = {};
-  const checkOpts = options.checks === false ? undefined : responseCheckOptions(options.checks);
-  const floor = options.bpmNoise ?? 0;
-  if (!(floor >= 0) || !Number.isFinite(floor)) throw new OrbitError(`bpmNoise must be a finite number >= 0 (got ${options.bpmNoise})`);
-  const warnings: string[] = [];
-  const warn = (w: string) => {
-    warnings.push(w);
-    options.onWarning?.(w);
-  };
+  const { checkOpts, floor, warnings, warn } = checkSetup(options);
   const model = checkOpts
     ? await modelResponseIn(acc, options.model, units, { bpms: bpmFams, correctors: fams.correctors, rf: fams.rf }, { ...options, planes, observe, rf: options.rf !== undefined, hwStart: Object.fromEntries(planes.map((p) => [p, start[p]!.hw])) })
     : { unavailable: 'checks switched off' };

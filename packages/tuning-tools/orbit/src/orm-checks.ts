@@ -3,7 +3,8 @@
  * response in the measurement's units, the BPM noise of a starting reading, and
  * the expected signal-to-noise ratio of a step (refused before anything moves).
  */
-import { type Accelerator, type Family, type LatticeModel, type Units, WeakStepError } from '@mlayer/core';
+import { type Accelerator, type Family, type LatticeModel, type ResponseCheckOptions, type Units, WeakStepError, responseCheckOptions } from '@mlayer/core';
+import { OrbitError } from './errors.js';
 import type { Matrix } from './linalg.js';
 import type { OrbitReading } from './measure-orbit.js';
 import { modelOrm } from './model-orm.js';
@@ -107,4 +108,30 @@ export function checkSnr(column: string, expected: ArrayLike<number>, noise: Arr
     );
   }
   return snr;
+}
+
+/** What a response measurement (ORM, dispersion) sets up before anything moves. */
+export interface CheckSetup {
+  /** The column checks with their defaults filled in; undefined when switched off. */
+  readonly checkOpts?: Required<ResponseCheckOptions>;
+  /** BPM noise floor (the measurement's units). */
+  readonly floor: number;
+  /** Warnings raised so far (also passed on to `onWarning` as they come). */
+  readonly warnings: string[];
+  readonly warn: (w: string) => void;
+}
+
+export function checkSetup(options: { readonly checks?: ResponseCheckOptions | false; readonly bpmNoise?: number; readonly onWarning?: (w: string) => void }): CheckSetup {
+  const floor = options.bpmNoise ?? 0;
+  if (!(floor >= 0) || !Number.isFinite(floor)) throw new OrbitError(`bpmNoise must be a finite number >= 0 (got ${options.bpmNoise})`);
+  const warnings: string[] = [];
+  return {
+    checkOpts: options.checks === false ? undefined : responseCheckOptions(options.checks),
+    floor,
+    warnings,
+    warn: (w) => {
+      warnings.push(w);
+      options.onWarning?.(w);
+    },
+  };
 }
