@@ -7,7 +7,7 @@
  * values they had. A message is one line (the HDF5 library stays quiet). A new bad
  * input is one more row.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -163,6 +163,19 @@ const CASES: Case[] = [
     message: '',
     stdout: /1,2 +HCM2 +0\.50000000 A/,
   },
+  {
+    name: '1 two different values for devices that share one channel',
+    args: (c) => [
+      '--facility',
+      c.facility('t-shared2', (y) =>
+        replaceOnce(y, '      - { device: [1, 2], name: HCM2 }', `      - { device: [1, 2], name: HCM2, channels: { setpoint: { epics: "${HCM(1)}:SETI" } } }`).replace('      - { device: [1, 1], name: HCM1 }', `      - { device: [1, 1], name: HCM1, channels: { setpoint: { epics: "${HCM(1)}:SETI" } } }`),
+      ),
+      '--yes', 'set', 'HCM', '1', '2', '--devices', '1,1;1,2',
+    ],
+    code: 2,
+    message: /HCM HCM1 and HCM2 share W15:HCM01:SETI but were given different values \(1 and 2\); nothing was written/,
+    writes: true,
+  },
   // 2. An empty value is not 0; 3. an empty selection is not everything, and --names with --devices is an error.
   { name: '2 empty value', args: (c) => ['--facility', c.facility('f'), '--yes', 'set', 'HCM', ''], code: 2, message: 'value: "" is not a finite decimal number', writes: true },
   { name: '2 blank value', args: (c) => ['--facility', c.facility('f'), '--yes', 'set', 'HCM', '  '], code: 2, message: 'value: "  " is not a finite decimal number', writes: true },
@@ -186,6 +199,7 @@ const CASES: Case[] = [
   { name: '4 --sv 0', args: (c) => ['--facility', DIAMOND, 'orbit', 'correct', '--sv', '0', '--no-plots', '-o', join(c.dir, 'never')], code: 2, message: '--sv: 0 is outside [1, 172]' },
   // 5. A corrupted measurement file fails every reader, with one line naming the file and the dataset.
   { name: '5 orbit correct with a corrupted response matrix', args: (c) => ['--facility', DIAMOND, 'orbit', 'correct', '--orm', join(c.dir, 'm-4k.h5'), '--no-plots', '-o', join(c.dir, 'never')], code: 2, message: /m-4k\.h5: \/data\/big: the values cannot be read \(the file is corrupted\): HDF5: / },
+  { name: '5 data show: a dataset replaced after writing (no checksum in a file written with them)', args: (c) => ['data', 'show', join(c.dir, 'm-replaced.h5')], code: 2, message: /m-replaced\.h5: \/data\/small: no checksum, although the file was written with checksums/ },
   { name: '5 data show: a value changed in place (only the checksum sees it)', args: (c) => ['data', 'show', join(c.dir, 'm-flip.h5')], code: 2, message: /m-flip\.h5: \/data\/small: the values read differ from those written \(SHA-256 mismatch\): the file is corrupted/ },
   { name: '5 data show: 4 KB of garbage in a compressed block', args: (c) => ['data', 'show', join(c.dir, 'm-4k.h5')], code: 2, message: '/data/big: the values cannot be read (the file is corrupted)' },
   { name: '5 data show: an intact file lists its verified checksums', args: (c) => ['data', 'show', join(c.dir, 'm.h5')], code: 0, message: '', stdout: 'checksums: 2 datasets verified' },
@@ -214,7 +228,9 @@ const CASES: Case[] = [
     within: 45,
   },
   // 10. The .m interpreter: a budget of operations and of nesting, with file and line.
-  { name: '10 nested loops of 1e5 x 1e5', args: (c) => ['model', 'optics', '--lattice', c.file('nested.m', 'function ring = nested()\nx = 0;\nfor i = 1:100000\n  for j = 1:100000\n    x = x + 1;\n  end\nend\nring = {atdrift(\'D\', 1.0)};\n')], code: 2, message: /nested\.m:5: the file runs more than 5,000,000 statements and calls/ },
+  { name: '10 nested loops of 1e5 x 1e5', args: (c) => ['model', 'optics', '--lattice', c.file('nested.m', 'function ring = nested()\nx = 0;\nfor i = 1:100000\n  for j = 1:100000\n    x = x + 1;\n  end\nend\nring = {atdrift(\'D\', 1.0)};\n')], code: 2, message: /nested\.m:[45]: the file runs more than 5,000,000 statements and calls/ },
+  { name: '10 nested loops with empty bodies', args: (c) => ['model', 'optics', '--lattice', c.file('emptyloops.m', 'function ring = emptyloops()\nfor i = 1:100000\n  for j = 1:100000\n  end\nend\nring = {atdrift(\'D\', 1.0)};\n')], code: 2, message: /emptyloops\.m:3: the file runs more than 5,000,000 statements and calls/ },
+  { name: '10 a range longer than the budget', args: (c) => ['model', 'optics', '--lattice', c.file('longrange.m', 'function ring = longrange()\nx = sum(1:1e9);\nring = {atdrift(\'D\', 1.0)};\n')], code: 2, message: /longrange\.m:2: range of 1,000,000,000 elements: longer than the budget/ },
   { name: '10 recursion without end', args: (c) => ['model', 'optics', '--lattice', c.file('recurse.m', 'function ring = recurse()\nring = build(1);\nend\nfunction r = build(n)\nr = build(n + 1);\nend\n')], code: 2, message: /recurse\.m:5: calls nested more than 200 deep \(calling 'build'\)/ },
   // 11. A temporary file of a writer killed by SIGKILL is removed by the next write of the same file.
   {
@@ -361,6 +377,9 @@ beforeAll(async () => {
   expect(at).toBeGreaterThan(0);
   flip.writeDoubleLE(1234.5, at + 8);
   writeFileSync(join(dir, 'm-flip.h5'), flip);
+  // A block replaced after writing (h5py deletes and recreates it: its checksum attribute is gone).
+  cpSync(join(dir, 'm.h5'), join(dir, 'm-replaced.h5'));
+  execFileSync('/usr/bin/python3', ['-c', "import sys, h5py\nwith h5py.File(sys.argv[1], 'r+') as f:\n    v = f['data/small'][()] * 2\n    del f['data/small']\n    f['data/small'] = v\n", join(dir, 'm-replaced.h5')]);
   const garbage = Buffer.from(bytes);
   for (let i = 0; i < 4096; i++) garbage[Math.floor(bytes.length / 2) + i] = (i * 7919) & 255;
   writeFileSync(join(dir, 'm-4k.h5'), garbage);

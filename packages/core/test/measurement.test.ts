@@ -87,6 +87,22 @@ describe('measurement orchestration', () => {
     expect(Array.from(await hcm.get({ field: 'setpoint' }))).toEqual([0, 0, 0, 0]);
   });
 
+  it('a restore that fails does not hide why the measurement failed: both are said', async () => {
+    const { acc, cs } = await ringAccelerator();
+    const hcm = acc.family('HCM');
+    let tripped = false;
+    cs.beforeWrite = () => {
+      if (tripped) throw new Error('power supply interlock');
+    };
+    const run = measure(acc, { name: 'orm', drives: [hcm] }, async (ctx) => {
+      await ctx.set(hcm, 1);
+      tripped = true;
+      throw new Error('BPMx: no fresh reading within 3000 ms');
+    });
+    await expect(run).rejects.toThrow(/^BPMx: no fresh reading within 3000 ms; then orm: restoring setpoints failed: .*power supply interlock/);
+    await run.catch((e: Error) => expect((e.cause as Error).message).toBe('BPMx: no fresh reading within 3000 ms'));
+  });
+
   it('keeps setpoints after success unless asked to restore', async () => {
     const { acc } = await ringAccelerator();
     const hcm = acc.family('HCM');

@@ -67,7 +67,8 @@ export class ServedHardware implements ControlSystem {
   private tickMs = 0;
   private lastTick = 0;
   private lastApply = 0;
-  private readonly pendingWrites = new Set<ReturnType<typeof setTimeout>>();
+  /** Latency waits in progress (timer and the function that ends the wait early, at close). */
+  private readonly pendingWrites = new Map<ReturnType<typeof setTimeout>, () => void>();
   private chain: Promise<void> = Promise.resolve();
   private ticking: Promise<void> | undefined;
   private closed = false;
@@ -163,7 +164,10 @@ export class ServedHardware implements ControlSystem {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    for (const t of this.pendingWrites) clearTimeout(t);
+    for (const [t, end] of this.pendingWrites) {
+      clearTimeout(t);
+      end();
+    }
     this.pendingWrites.clear();
     await this.ticking?.catch(() => undefined);
     await this.chain.catch(() => undefined);
@@ -184,12 +188,26 @@ export class ServedHardware implements ControlSystem {
     const random = this.options.random ?? Math.random;
     const due = Math.max(Date.now() + 1000 * (lo + (hi - lo) * random()), this.lastApply);
     this.lastApply = due;
-    const t = setTimeout(() => {
-      this.pendingWrites.delete(t);
-      // One at a time, in order: a ramp target or a write through.
-      this.chain = this.chain.then(() => this.apply(writes)).catch(() => undefined);
-    }, Math.max(0, due - Date.now()));
-    this.pendingWrites.add(t);
+    // The order is the chain's, not the timers': each write waits for its due time only after
+    // the writes queued before it were applied (timers with equal or clamped due times may fire
+    // in any order, and a busy event-loop turn shifts them).
+    this.chain = this.chain
+      .then(() => this.waitUntil(due))
+      .then(() => this.apply(writes))
+      .catch(() => undefined);
+  }
+
+  /** Resolves at `due` (ms since the epoch), or at once when closing. */
+  private waitUntil(due: number): Promise<void> {
+    const ms = due - Date.now();
+    if (ms <= 0 || this.closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(() => {
+        this.pendingWrites.delete(t);
+        resolve();
+      }, ms);
+      this.pendingWrites.set(t, resolve);
+    });
   }
 
   private async apply(writes: readonly ChannelWrite[]): Promise<void> {

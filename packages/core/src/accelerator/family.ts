@@ -311,6 +311,21 @@ export class Family {
       if (!Number.isFinite(v)) throw new WriteRejectedError(channel, `${this.name} ${d.name}: value ${v} is not finite; nothing was written`);
       if (d.limits && (v < d.limits[0] || v > d.limits[1])) throw new OutOfLimitsError(`${this.name} ${d.name} (${channel})`, v, d.limits);
     });
+    // Devices that share one channel (one supply) take one value: different values for them are
+    // refused (whichever landed last would win), and the channel is written once.
+    const byChannel = new Map<string, number>();
+    devices.forEach((d, k) => {
+      const channel = this.channelOf(d, 'setpoint');
+      const first = byChannel.get(channel);
+      if (first === undefined) {
+        byChannel.set(channel, k);
+        return;
+      }
+      const [a, b] = [hw[first], hw[k]];
+      if (Math.abs(a - b) > 1e-9 * Math.max(Math.abs(a), Math.abs(b), 1)) {
+        throw new WriteRejectedError(channel, `${this.name} ${devices[first].name} and ${d.name} share ${channel} but were given different values (${a} and ${b}); nothing was written`);
+      }
+    });
     const convs = devices.map((d) => this.conversion(d, 'setpoint'));
     if (!cycling && convs.some((c) => c.checkChange)) {
       const current = await this.context.access.read(devices.map((d) => this.channelOf(d, 'setpoint')), { signal: options.signal, timeout: options.timeout });
@@ -320,7 +335,7 @@ export class Family {
       });
     }
     await this.context.access.write(
-      devices.map((d, k) => ({ channel: this.channelOf(d, 'setpoint'), value: hw[k] })),
+      [...byChannel].map(([channel, k]) => ({ channel, value: hw[k] })),
       { wait: options.wait, timeout: options.timeout, signal: options.signal },
     );
     convs.forEach((c, k) => c.commit?.(hw[k]));

@@ -9,6 +9,13 @@ import { type Dataset, type Group, childNames, isDataset, isGroup, readDataset, 
 
 /** Name of the attribute that holds a dataset's checksum. */
 export const CHECKSUM_ATTR = 'sha256';
+/**
+ * Root attribute of a file written with checksums (its value names the scheme): in such a
+ * file a dataset without a checksum was not written so (a block replaced afterwards), and
+ * is refused like a corrupted one. Files of older versions have neither.
+ */
+export const CHECKSUMS_MARKER_ATTR = 'checksums';
+const SCHEME = 'sha256-v1';
 
 /** SHA-256 of a dataset's values: type, shape and the bytes (numbers) or UTF-8 JSON (strings). */
 export function datasetChecksum(ds: Dataset): string {
@@ -30,20 +37,24 @@ function eachDataset(g: Group, visit: (ds: Dataset, path: string) => void): void
 /** Stores the checksum of every dataset of the file (before it is closed). */
 export function writeChecksums(root: Group, file: string): void {
   eachDataset(root, (ds) => setAttr(ds, CHECKSUM_ATTR, datasetChecksum(ds), file));
+  setAttr(root, CHECKSUMS_MARKER_ATTR, SCHEME, file);
 }
 
 /**
  * Verifies every dataset that carries a checksum; throws DataFileError naming the
  * first dataset whose values differ (the file is corrupted). Returns how many
- * datasets were verified and how many carry no checksum (files of older versions).
+ * datasets were verified and how many carry no checksum (files of older versions; in a
+ * file marked as written with checksums, a dataset without one is an error).
  */
 export function verifyChecksums(root: Group, file: string): { verified: number; unchecked: number } {
   let verified = 0;
   let unchecked = 0;
+  const marked = root.attrs[CHECKSUMS_MARKER_ATTR]?.value === SCHEME;
   eachDataset(root, (ds, path) => {
     const attr = ds.attrs[CHECKSUM_ATTR];
     const want = attr?.value;
     if (typeof want !== 'string') {
+      if (marked) throw new DataFileError(file, `no checksum, although the file was written with checksums (${SCHEME}): the dataset was replaced after writing`, path);
       unchecked++;
       return;
     }

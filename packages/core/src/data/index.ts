@@ -2,7 +2,7 @@
 export { DataFileError, DataValueError, ScanDefinitionError, ScanLockedError } from './errors.js';
 export { type UnitDimension, type UnitSpec, DIMENSIONLESS, lookupUnit, knownUnits, isUnitDimension, formatUnitDimension } from './units.js';
 export { sha256File, sha256Of, isSha256Hex } from './sha256.js';
-export { CHECKSUM_ATTR, datasetChecksum, verifyChecksums, writeChecksums } from './checksums.js';
+export { CHECKSUM_ATTR, CHECKSUMS_MARKER_ATTR, datasetChecksum, verifyChecksums, writeChecksums } from './checksums.js';
 export { SOFTWARE_NAME, OPENPMD_VERSION, MEASUREMENT_EXTENSION, SCAN_EXTENSION, softwareVersion } from './version.js';
 export type { AttrValue, AttrRead, NumericDtype, NumericData, DatasetValue } from './h5.js';
 export type { NumericInput, UnitOptions, AxisSpec, DatasetOptions, AxisRead, DatasetRecord } from './datasets.js';

@@ -130,7 +130,14 @@ export class Measurement {
       this.warningSubject.complete();
       return result;
     } catch (err) {
-      await this.restore();
+      try {
+        await this.restore();
+      } catch (restoreErr) {
+        // Both are said: what made the measurement fail (a stale BPM family, an abort) and what the restore could not do.
+        this.progressSubject.error(err);
+        this.warningSubject.complete();
+        throw new MlayerError(`${(err as Error).message ?? String(err)}; then ${(restoreErr as Error).message}`, { cause: err });
+      }
       this.progressSubject.error(err);
       this.warningSubject.complete();
       if (controller.signal.aborted) {

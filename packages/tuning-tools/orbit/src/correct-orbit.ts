@@ -181,18 +181,19 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
   const rfFam = useRf && orm.rf ? acc.family(orm.rf.family).devices([orm.rf.device]) : undefined;
   const drives = options.dryRun ? [] : [...planes.map((p) => cors[p]!.all), ...(rfFam ? [rfFam] : [])];
 
-  const errorRms = (orbit: PerPlane<Float64Array>): PerPlane<number> => {
-    const out: Partial<Record<Plane, number>> = {};
-    for (const p of planes) {
-      const o = orbit[p]!;
-      const off = options.offsets?.[p];
-      const g = options.golden?.[p];
-      const w = bpmWeights[p]!;
-      out[p] = rms(o.map((v, i) => (w[i] > 0 ? v - (off?.[i] ?? 0) - (g?.[i] ?? 0) : Number.NaN)));
-    }
-    return out;
+  /** rms orbit error of one plane (weighted BPMs; NaN readings left out, and those where `also` is NaN). */
+  const planeRms = (o: Float64Array, p: Plane, also?: Float64Array): number => {
+    const off = options.offsets?.[p];
+    const g = options.golden?.[p];
+    const w = bpmWeights[p]!;
+    return rms(o.map((v, i) => (w[i] > 0 && (also === undefined || Number.isFinite(also[i])) ? v - (off?.[i] ?? 0) - (g?.[i] ?? 0) : Number.NaN)));
   };
+  const errorRms = (orbit: PerPlane<Float64Array>): PerPlane<number> => Object.fromEntries(planes.map((p) => [p, planeRms(orbit[p]!, p)]));
   const worst = (r: PerPlane<number>): number => Math.max(...planes.map((p) => r[p] ?? 0));
+  /** Number of weighted BPMs of a plane with a finite reading. */
+  const finiteCount = (orbit: PerPlane<Float64Array>, p: Plane): number => orbit[p]!.reduce((n, v, i) => n + (bpmWeights[p]![i] > 0 && Number.isFinite(v) ? 1 : 0), 0);
+  /** rms error of `a` and of `b` over the BPMs finite in both (a step is judged on the same BPMs before and after). */
+  const commonRms = (a: PerPlane<Float64Array>, b: PerPlane<Float64Array>, p: Plane): [number, number] => [planeRms(a[p]!, p, b[p]!), planeRms(b[p]!, p, a[p]!)];
 
   const observes = planes.map((p) => bpms[p]!.enabled);
   return runMeasurement(acc, { name: 'orbit correction', drives, observes, freshTimeout: avg.freshTimeout, signal: options.signal, total: options.dryRun ? 1 : maxSteps, onProgress: options.onProgress, onWarning: (w) => {
@@ -203,6 +204,11 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
     let { reading, orbit } = await readRows(m, bpms, units, { n: Math.max(avg.n, 3), interval: avg.interval });
     const initial = reading;
     const rmsInitial = errorRms(orbit);
+    const finiteInitial: Partial<Record<Plane, number>> = {};
+    for (const p of planes) {
+      finiteInitial[p] = finiteCount(orbit, p);
+      if (finiteInitial[p] === 0) throw new OrbitError(`${bpms[p]!.all.name}: no BPM gives a finite reading; nothing to correct against (nothing was changed)`);
+    }
     const noise: Partial<Record<Plane, number>> = {};
     for (const p of planes) {
       const std = Array.from(reading[p]!.std, (s) => Math.max(Number.isFinite(s) ? s : 0, floor));
@@ -311,10 +317,23 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
       }
       for (const w of plan.writes) await m.settle(acc.family(w.family).devices(w.devices as DeviceId[]));
       if (extra > 0) await sleep(extra, m.signal);
+      const before = orbit;
       ({ reading, orbit } = await readRows(m, bpms, units, avg));
       const next = errorRms(orbit);
       m.progress(it + 1, `step ${it + 1}: rms ${fmt(next)} (predicted ${fmt(rmsPredicted)})${plan.scale < 1 ? ` (scaled to ${plan.scale.toFixed(3)} by the limits)` : ''}`);
-      const worse = planes.filter((p) => next[p]! > current[p]! + allowance(p, current[p]!));
+      // Judged on the BPMs that read before and after the step; a step after which a tenth of the
+      // plane's BPMs no longer read (beam lost, BPMs invalid) is a failure, never a smaller rms.
+      const lost = planes.filter((p) => finiteCount(orbit, p) < 0.9 * finiteInitial[p]!);
+      const worse = planes.filter((p) => {
+        if (lost.includes(p)) return true;
+        const [b, a] = commonRms(before, orbit, p);
+        return a > b + allowance(p, b);
+      });
+      const reasons = worse.map((p) =>
+        lost.includes(p)
+          ? `${p}: ${finiteInitial[p]! - finiteCount(orbit, p)} of ${finiteInitial[p]} BPMs without a finite reading after the step`
+          : `${p} ${current[p]!.toExponential(3)} -> ${next[p]!.toExponential(3)}, predicted ${rmsPredicted[p]!.toExponential(3)}`,
+      );
       if (worse.length > 0) {
         // Undo the step: the setpoints before it, then the orbit they give.
         for (const w of plan.writes) await m.set(acc.family(w.family).devices(w.devices as DeviceId[]), w.current);
@@ -324,7 +343,7 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
         steps.push({ ...stepBase, rmsMeasured: next, undone: true });
         const after = errorRms(orbit);
         stopReason = 'diverged';
-        message = `diverged: step ${it + 1} made the rms orbit error worse (${worse.map((p) => `${p} ${current[p]!.toExponential(3)} -> ${next[p]!.toExponential(3)}, predicted ${rmsPredicted[p]!.toExponential(3)}`).join('; ')}); the step was undone (rms now ${fmt(after)}); is the response matrix right?`;
+        message = `diverged: step ${it + 1} made the rms orbit error worse (${reasons.join('; ')}); the step was undone (rms now ${fmt(after)}); is the response matrix right?`;
         m.note(message);
         current = after;
         break;

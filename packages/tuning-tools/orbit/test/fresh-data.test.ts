@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ControlSystemRegistry, StaleReadingError, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator } from '@mlayer/core';
 import { type MemoryControlSystem, registerMemory } from '@mlayer/core/testing';
-import { measureOrm } from '../src/index.js';
+import { correctOrbit, measureOrm, type OrbitResponseMatrix } from '../src/index.js';
 
 const NB = 6;
 const NC = 4;
@@ -163,5 +163,29 @@ describe('fresh data after a change (in-memory linear machine, BPMs published la
     for (const f of ['HCM', 'VCM']) expect(Array.from(await acc.family(f).get({ field: 'setpoint' }))).toEqual([0, 0, 0, 0]);
     // The last write put the third corrector back, with wait.
     expect(cs.writes.at(-1)).toMatchObject({ channel: corrector(2), value: 0, wait: true });
+  });
+
+  it('a correction step after which the BPMs read nothing (beam lost) is undone and reported as diverged, never as converged', async () => {
+    const { acc, cs } = await machine('immediate');
+    const orm = await measureOrm(acc, { kick: 0.5 });
+    // Beyond 1 A on any corrector the beam is lost: every BPM reads NaN.
+    const write = cs.write.bind(cs);
+    cs.write = async (w, o) => {
+      await write(w, o);
+      const sp = Array.from({ length: 2 * NC }, (_v, j) => cs.writes.filter((x) => x.channel === corrector(j)).at(-1)?.value as number | undefined);
+      if (sp.some((v) => v !== undefined && Math.abs(v) > 1)) publish(cs, R.map((rows) => rows.map(() => Number.NaN)));
+    };
+    const hcm = acc.family('HCM');
+    await hcm.devices([[1, 1]]).set(0.3, { wait: true });
+    const start = Array.from(await hcm.get({ field: 'setpoint' }));
+    // The first column 10x too weak: MICADO asks that corrector for a step 10x too large (-3 A).
+    const weak = (m: Float64Array[] | undefined) => m?.map((row) => row.map((v, k) => (k === 0 ? 0.1 * v : v)));
+    const wrong: OrbitResponseMatrix = { ...orm, Rxx: weak(orm.Rxx), Ryx: weak(orm.Ryx) };
+    const r = await correctOrbit(acc, { orm: wrong, planes: ['x'], method: { type: 'micado', correctors: 1 }, iterations: 3 });
+    expect(r.status).toBe('diverged');
+    expect(r.message).toMatch(/x: 6 of 6 BPMs without a finite reading after the step.*the step was undone/);
+    expect(r.steps[0].undone).toBe(true);
+    expect(Array.from(await hcm.get({ field: 'setpoint' }))).toEqual(start);
+    expect(r.rmsFinal.x).toBeCloseTo(r.rmsInitial.x!, 12);
   });
 });

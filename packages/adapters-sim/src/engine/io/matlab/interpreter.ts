@@ -152,6 +152,8 @@ export class Interpreter {
           else if (r.k === 'char') v = str(r.s[j]);
           else if (r.k === 'struct') v = { k: 'struct', r: 1, c: 1, d: [r.d[j]] };
           else this.fail('cannot iterate over a function handle', s.line);
+          // Every iteration counts, so a loop with an empty body cannot escape the budget.
+          this.spend(s.line);
           this.setVar(scope, s.v, v);
           try {
             this.execBlock(s.body, scope);
@@ -164,8 +166,8 @@ export class Interpreter {
         return;
       }
       case 'while':
-        for (let guard = 0; this.truthy(this.evalOne(s.cond, scope)); guard++) {
-          if (guard > 10_000_000) this.fail('while loop does not terminate', s.line);
+        while (this.truthy(this.evalOne(s.cond, scope))) {
+          this.spend(s.line);
           try {
             this.execBlock(s.body, scope);
           } catch (sig) {
@@ -464,7 +466,7 @@ export class Interpreter {
         const b = this.scalarOf(this.evalOne(e.stop, scope), 'range end', e.line);
         if (step === 0 || (step > 0 && a > b) || (step < 0 && a < b)) return [{ k: 'num', r: 1, c: 0, d: [] }];
         const n = Math.floor((b - a) / step + 1e-10) + 1;
-        if (n > 1e8) this.fail('range too long', e.line);
+        if (n > this.limits.maxOperations) this.fail(`range of ${n.toLocaleString('en')} elements: longer than the budget of a lattice file (${this.limits.maxOperations.toLocaleString('en')})`, e.line);
         return [row(Array.from({ length: n }, (_, i) => a + i * step))];
       }
       case 'matrix':
