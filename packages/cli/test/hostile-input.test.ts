@@ -296,6 +296,19 @@ const CASES: Case[] = [
     message: /bad-errors\.yaml \(controlSystems\.twin\.settings\.errors\): error specification: magnets\.QUAD\.dx: .*\nerror specification: magnets\.QUAD: Unrecognized key: "dz"\nerror specification: bpms\.BPMx\.gain: /,
     lines: 3,
   },
+  {
+    name: '13 demo --errors: a YAML alias bomb in the error-set file names the file',
+    args: (c) => ['demo', '--errors', c.file('bomb-errors.yaml', ['a: &a ["x","x","x","x","x","x","x","x","x"]', ...'bcdefghi'.split('').map((k, i) => `${k}: &${k} [${Array(9).fill(`*${'abcdefghi'[i]}`).join(',')}]`)].join('\n')), '-o', join(c.dir, 'demo-bomb')],
+    code: 2,
+    message: /bomb-errors\.yaml: not a valid YAML or JSON error set: Excessive alias count/,
+  },
+  {
+    name: '13 demo --errors: each problem of the error-set file, the file named',
+    args: (c) => ['demo', '--errors', c.file('bad-demo-errors.yaml', 'magnets:\n  QUAD: { dx: -1, dz: 2 }\n'), '-o', join(c.dir, 'demo-bad')],
+    code: 2,
+    message: /bad-demo-errors\.yaml: error specification: magnets\.QUAD\.dx: .*\nerror specification: magnets\.QUAD: Unrecognized key: "dz"/,
+    lines: 2,
+  },
   { name: '13 a NaN quadrupole strength says so', args: (c) => ['model', 'optics', '--lattice', c.file('nanquad.m', "function ring = nanquad()\nring = {atdrift('D', 1.0); atquadrupole('QF', 0.5, NaN); atdrift('D', 1.0)};\n")], code: 2, message: /nanquad\.m:2: element 'QF', field K: K = NaN is not a finite number/ },
   {
     name: '13 the demo error set (keyed by group) in settings.errors',

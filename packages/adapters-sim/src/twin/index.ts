@@ -7,3 +7,4 @@ export { familyRole, type TwinRole } from './twin-devices.js';
 export { Random, deriveSeed } from './random.js';
 export { trackKick, checkBunch, bpmReading, DEFAULT_TBT_BUNCH, TurnByTurnError, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
 export { expandErrorGroups } from './error-groups.js';
+export { readErrorSet } from './error-set-file.js';

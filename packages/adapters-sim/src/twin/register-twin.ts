@@ -1,11 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { MlayerError, UnitConversionRegistry, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
 import { loadLattice } from '../engine/io/index.js';
 import type { Lattice } from '../engine/lattice.js';
 import { TwinSettingsSchema, type TwinSettings } from './settings.js';
-import { expandErrorGroups } from './error-groups.js';
-import { ErrorSpecSchema } from './error-spec.js';
+import { readErrorSet } from './error-set-file.js';
 import { TwinControlSystem } from './twin-control-system.js';
 
 /**
@@ -34,10 +31,7 @@ export function registerTwin(registry: ControlSystemRegistry): void {
         // The error set, keyed by families or groups (as the demo's); its problems name the file.
         const file = context.resolvePath(settings.errors);
         try {
-          // Checked as written (a group key reported once), then expanded into the group's families.
-          const spec = ErrorSpecSchema.safeParse(parse(readFileSync(file, 'utf8')));
-          if (!spec.success) throw new MlayerError(spec.error.issues.map((i) => `error specification: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
-          twin.applyErrors(expandErrorGroups(facility.config, spec.data), settings.seed);
+          twin.applyErrors(readErrorSet(file, facility.config), settings.seed);
         } catch (e) {
           throw new MlayerError(`${file} (controlSystems.${context.name}.settings.errors): ${(e as Error).message}`, { cause: e });
         }

@@ -1,34 +1,16 @@
 import type { Command } from 'commander';
-import { readFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
-import { MlayerError, describeChecks, type Accelerator } from '@mlayer/core';
+import { describeChecks } from '@mlayer/core';
 import { correctOrbit, measureOrbit, measureOrm, saveOrm, type OrbitReading } from '@mlayer/orbit';
 import { openAccelerator } from '../context.js';
 import type { GlobalOptions } from '../program.js';
 import { interruptSignal, progressBar } from '../progress.js';
 import { reportCorrection } from './orbit.js';
+import { applyErrorSetFile } from '../error-set-file.js';
 
 const DEFAULT_ERRORS = fileURLToPath(new URL('../../../../examples/demo-errors.yaml', import.meta.url));
-
-/** Error-spec keys may be families or groups (MemberOf): expand groups into their families. */
-export function expandErrorGroups(acc: Accelerator, spec: Record<string, unknown>): Record<string, unknown> {
-  const expand = (section: unknown): Record<string, unknown> | undefined => {
-    if (section === undefined) return undefined;
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(section as Record<string, unknown>)) {
-      if (acc.familyNames().includes(key)) out[key] = value;
-      else {
-        const fams = acc.group(key).map((f) => f.name);
-        if (fams.length === 0) throw new MlayerError(`error set: '${key}' is neither a family nor a group of ${acc.name}`);
-        for (const f of fams) out[f] = value;
-      }
-    }
-    return out;
-  };
-  return { ...spec, magnets: expand(spec.magnets), bpms: expand(spec.bpms) };
-}
 
 /**
  * `mlayer demo`: the main job. On the digital twin of the demo facility with a
@@ -57,8 +39,7 @@ export function registerDemoCommand(program: Command): void {
       try {
         const seed = Number(o.seed);
         say(`facility ${acc.name} (${facility.file}), mode ${acc.mode}: ${acc.familyNames().length} families, loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-        const spec = expandErrorGroups(acc, parse(readFileSync(o.errors, 'utf8')) as Record<string, unknown>);
-        acc.twin.applyErrors(spec, seed);
+        applyErrorSetFile(acc, facility.config, o.errors, seed);
         say(`error set ${o.errors}, seed ${seed}`);
         const trueRms = (): { x: number; y: number } => {
           const twin = acc.twin;

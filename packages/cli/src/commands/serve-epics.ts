@@ -1,6 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
 import { TwinSettingsSchema } from '@mlayer/adapters-sim';
 import { EpicsControlSystem, SoftIoc, ensureEpicsBase, generateDb, iocPortsFrom, loopbackEpicsEnv, type IocPorts } from '@mlayer/adapters-epics';
@@ -12,7 +11,7 @@ import { ThrottledMonitors } from '../serve/throttled-monitors.js';
 import { ServedHardware } from '../serve/served-hardware.js';
 import { controlSystemOfType, hardwareChannels, outOfLimitDesignValues, outsideLimits, servedFamilies, setpointLimits } from '../serve/served-channels.js';
 import { checkTiming, describeTiming, type ServedTiming } from '../serve/served-timing.js';
-import { expandErrorGroups } from './demo.js';
+import { applyErrorSetFile } from '../error-set-file.js';
 import type { ServeOptions, Served } from './serve.js';
 
 export interface ServeEpicsOptions {
@@ -126,8 +125,7 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     cleanups.push(() => acc.close());
     if (facility.config.controlSystems[twinName].type !== 'twin') throw new MlayerError(`${facility.file}: control system '${twinName}' is of type '${facility.config.controlSystems[twinName].type}', not twin`);
     if (options.errors) {
-      const spec = expandErrorGroups(acc, parse(readFileSync(options.errors, 'utf8')) as Record<string, unknown>);
-      acc.twin.applyErrors(spec, options.seed ?? 1);
+      applyErrorSetFile(acc, facility.config, options.errors, options.seed ?? 1);
       log(`error set ${options.errors}, seed ${options.seed ?? 1}`);
     }
     const twinCs = acc.controlSystem;

@@ -1,7 +1,6 @@
-import { accessSync, constants, mkdtempSync, readFileSync } from 'node:fs';
+import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { parse } from 'yaml';
 import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
 import { TangoControlSystem } from '@mlayer/adapters-tango';
 import { startTangoSystem, type ManagedProcess, type TangoSystem } from '@mlayer/adapters-tango/testing';
@@ -13,7 +12,7 @@ import { ServedHardware } from '../serve/served-hardware.js';
 import { checkTiming, describeTiming, type ServedTiming } from '../serve/served-timing.js';
 import { BRIDGE_SUFFIX, tangoNaming } from '../serve/tango-names.js';
 import { registerVirtualServers, startVirtualServer, tangoEnv, virtualServers, type VirtualServer } from '../serve/tango-virtual-servers.js';
-import { expandErrorGroups } from './demo.js';
+import { applyErrorSetFile } from '../error-set-file.js';
 import type { ServeOptions, Served } from './serve.js';
 
 export interface ServeTangoOptions {
@@ -95,8 +94,7 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
     cleanups.push(() => acc.close());
     if (facility.config.controlSystems[twinName].type !== 'twin') throw new MlayerError(`${facility.file}: control system '${twinName}' is of type '${facility.config.controlSystems[twinName].type}', not twin`);
     if (options.errors) {
-      const spec = expandErrorGroups(acc, parse(readFileSync(options.errors, 'utf8')) as Record<string, unknown>);
-      acc.twin.applyErrors(spec, options.seed ?? 1);
+      applyErrorSetFile(acc, facility.config, options.errors, options.seed ?? 1);
       log(`error set ${options.errors}, seed ${options.seed ?? 1}`);
     }
     const allNames = tangoNaming(facility, twinName, options.controlSystem);
