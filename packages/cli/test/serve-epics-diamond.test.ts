@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Accelerator } from '@mlayer/core';
 import { correctOrbit } from '@mlayer/orbit';
-import { expandErrorGroups } from '../src/commands/demo.js';
+import { expandErrorGroups } from '@mlayer/adapters-sim';
 import { serveEpics, type ServedEpics } from '../src/commands/serve-epics.js';
 import { SHARED } from './serve-fixture.js';
 import { PYTHON, eventually, openEpicsMode, pyepics } from './serve-epics-fixture.js';
@@ -93,7 +93,7 @@ print(json.dumps([x, epics.caget('SR01C-DI-EBPM-01:SA:X.EGU', timeout=10), epics
 
   it('with the demo error set, orbit correction in --mode epics ends where --mode twin ends (same seed)', async () => {
     const spec = parse(readFileSync(ERRORS, 'utf8')) as Record<string, unknown>;
-    served.twin.twin.applyErrors(expandErrorGroups(served.twin, spec), 1);
+    served.twin.twin.applyErrors(expandErrorGroups(served.twin.facility.config, spec), 1);
     // The IOC shows the distorted orbit once the bridge has published it.
     let gap = Number.NaN;
     await eventually(
@@ -106,7 +106,7 @@ print(json.dumps([x, epics.caget('SR01C-DI-EBPM-01:SA:X.EGU', timeout=10), epics
     );
     const twin = await openEpicsMode(FACILITY, 'twin');
     try {
-      twin.twin.applyErrors(expandErrorGroups(twin, spec), 1);
+      twin.twin.applyErrors(expandErrorGroups(twin.facility.config, spec), 1);
       // The EPICS accelerator of the test has no lattice model: the model ORM comes from the reference's design model.
       const options = { orm: 'model' as const, model: twin.model, iterations: 4, method: { type: 'svd' as const, threshold: 1e-3 } };
       const a = await correctOrbit(twin, options);

@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Accelerator, Family } from '@mlayer/core';
 import { correctOrbit, measureOrm, type OrbitResponseMatrix } from '@mlayer/orbit';
-import { expandErrorGroups } from '../src/commands/demo.js';
+import { expandErrorGroups } from '@mlayer/adapters-sim';
 import { openEpicsMode } from './serve-epics-fixture.js';
 import { openMode } from './serve-fixture.js';
 import { DEMO_ERRORS, DIAMOND, checkBuilt, cpuHog, spawnMlayer, straysAfter, type ServeProcess } from './serve-process.js';
@@ -61,7 +61,7 @@ async function readbackReached(one: Family): Promise<void> {
 
 async function errored(): Promise<Accelerator> {
   const acc = await openEpicsMode(DIAMOND, 'twin');
-  acc.twin.applyErrors(expandErrorGroups(acc, spec), SEED);
+  acc.twin.applyErrors(expandErrorGroups(acc.facility.config, spec), SEED);
   return acc;
 }
 
