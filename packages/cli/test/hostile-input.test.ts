@@ -8,7 +8,7 @@
  * input is one more row.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -361,9 +361,14 @@ beforeAll(async () => {
   const diamondText = readFileSync(join(DIAMOND, 'facility.yaml'), 'utf8');
   const dead = spawn(process.execPath, ['-e', '0']);
   const deadPid = await new Promise<number>((resolve) => dead.on('exit', () => resolve(dead.pid!)));
+  // Rows run concurrently and several write the same file (f.yaml): written aside, then renamed
+  // into place, so that a row never reads a file another row is rewriting.
+  let written = 0;
   const file = (name: string, text: string | Buffer) => {
     const p = join(dir, name);
-    writeFileSync(p, text);
+    const aside = join(dir, `.${name}.${++written}.tmp`);
+    writeFileSync(aside, text);
+    renameSync(aside, p);
     return p;
   };
   ctx = {
