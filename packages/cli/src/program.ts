@@ -49,7 +49,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv as string[]);
-    return 0;
+    // A command that completed but reports a status (orbit correct: 2 no improvement,
+    // 3 diverged) sets process.exitCode; the caller (bin.js) exits with what this returns.
+    const status = Number(process.exitCode ?? 0);
+    return Number.isInteger(status) ? status : 1;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
     if (err instanceof MlayerError) {

@@ -7,37 +7,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { registerOrbitCommands } from '../src/commands/orbit.js';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { runCli as run } from './in-process-cli.js';
+import { BIN, checkBuilt } from './serve-process.js';
 import { thomxFacilityFile } from '../../tuning-tools/orbit/test/fixture.js';
-
-function program(): Command {
-  const p = new Command('mlayer')
-    .option('-f, --facility <path>')
-    .option('-m, --mode <name>')
-    .option('-y, --yes', '', false)
-    .option('--json', '', false)
-    .exitOverride();
-  registerOrbitCommands(p);
-  return p;
-}
-
-async function run(args: string[]): Promise<{ out: string; exitCode: number | undefined }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const before = process.exitCode;
-  try {
-    await program().parseAsync(['node', 'mlayer', ...args]);
-    return { out, exitCode: process.exitCode === before ? undefined : (process.exitCode as number) };
-  } finally {
-    spy.mockRestore();
-    process.exitCode = before;
-  }
-}
 
 function facility(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlayer-cli-correct-'));
@@ -46,33 +20,36 @@ function facility(): string {
   return thomxFacilityFile({ settings: { errors, seed: 3 } });
 }
 
-afterEach(() => {
-  process.exitCode = undefined;
-});
-
 describe('mlayer orbit correct: the status line and the exit status tell the truth', () => {
   const file = facility();
   const out = mkdtempSync(join(tmpdir(), 'mlayer-cli-correct-out-'));
 
   it('--threshold 2 corrects nothing: "no improvement", exit status 2, the orbit unchanged', async () => {
     const r = await run(['-f', file, '--json', 'orbit', 'correct', '--threshold', '2', '--no-plots', '-o', out, '-u', 'physics']);
-    const s = JSON.parse(r.out);
+    const s = JSON.parse(r.stdout);
     expect(s).toMatchObject({ status: 'no improvement', stopReason: 'nothing-to-correct', undoneSteps: 0 });
     expect(s.message).toMatch(/^no improvement: nothing corrected: the method keeps 0 modes/);
     expect(s.message).not.toMatch(/converged/);
     expect(s.rmsFinal).toEqual(s.rmsInitial);
-    expect(r.exitCode).toBe(2);
+    expect(r.code).toBe(2);
     const text = await run(['-f', file, 'orbit', 'correct', '--threshold', '2', '--no-plots', '-o', out, '-u', 'physics']);
-    expect(text.out).toMatch(/^no improvement: nothing corrected/m);
-    expect(text.exitCode).toBe(2);
+    expect(text.stdout).toMatch(/^no improvement: nothing corrected/m);
+    expect(text.code).toBe(2);
+    // The executable ends with that status too (bin.js once overwrote it with main's 0).
+    checkBuilt();
+    const bin = spawnSync(process.execPath, [BIN, '-f', file, 'orbit', 'correct', '--threshold', '2', '--no-plots', '-o', out, '-u', 'physics'], { encoding: 'utf8' });
+    expect(bin.stdout).toMatch(/^no improvement: nothing corrected/m);
+    expect(bin.status, bin.stderr).toBe(2);
   });
 
   it('a correction that works: "converged", exit status 0; --gain and --settle are taken', async () => {
     const r = await run(['-f', file, '--json', 'orbit', 'correct', '--sv', '8', '--gain', '0.9,0.9', '--settle', '1', '--average', '2', '--no-plots', '-o', out, '-u', 'physics']);
-    const s = JSON.parse(r.out);
+    const s = JSON.parse(r.stdout);
     expect(s.status).toBe('converged');
     expect(s.rmsFinal.x).toBeLessThan(0.2 * s.rmsInitial.x);
-    expect(r.exitCode).toBeUndefined();
-    await expect(run(['-f', file, 'orbit', 'correct', '--gain', '1.5', '--no-plots', '-o', out])).rejects.toThrow(/gain must be in \(0, 1\] \(got 1\.5\)/);
+    expect(r.code, r.stderr).toBe(0);
+    const bad = await run(['-f', file, 'orbit', 'correct', '--gain', '1.5', '--no-plots', '-o', out]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/gain must be in \(0, 1\] \(got 1\.5\)/);
   });
 });

@@ -8,6 +8,7 @@ import { correctOrbit, loadOrm, measureOrm, type OrbitResponseMatrix } from '@ml
 import { ormDeviation } from './orm-check.js';
 import { serveEpics, type ServedEpics } from '../src/commands/serve-epics.js';
 import { main } from '../src/program.js';
+import { runCli as cli } from './in-process-cli.js';
 import { BPM_NOISE, CM_GAIN, bpmElements, corElements, errorFile, thomxOrm } from './serve-fixture.js';
 import { CM_LIMITS, PYTHON, epicsFacilityFile, eventually, openEpicsMode, pyepics } from './serve-epics-fixture.js';
 
@@ -173,7 +174,7 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
     const t0 = Date.now();
     const m = await cli(['--facility', served.overlay, '--mode', 'epics', '--yes', '--json', 'orbit', 'measure-orm', '--kick', '0.2', '-o', out, '--no-plots']);
     const tMeasure = Date.now() - t0;
-    expect(m.code).toBe(0);
+    expect(m.code, m.stderr).toBe(0);
     const orm = await loadOrm(join(out, 'orm.h5'));
     expect(orm.units).toBe('hardware');
     // Measured through EPICS (m/A) against pyAT (m/rad) times the corrector gain.
@@ -199,7 +200,7 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
     await settledOn('VCM', new Float64Array(n));
     // ThomX's correctors come in adjacent pairs (nearly equal columns): a measured matrix keeps 4 of its 8 modes.
     const c = await cli(['--facility', served.overlay, '--mode', 'epics', '--yes', '--json', 'orbit', 'correct', '--orm', join(out, 'orm.h5'), '--sv', '4', '-i', '3', '-a', '2', '-o', out, '--no-plots']);
-    expect(c.code).toBe(0);
+    expect(c.code, c.stderr).toBe(0);
     const summary = JSON.parse(c.stdout.trim().split('\n').pop()!) as { rmsInitial: { x: number; y: number }; rmsFinal: { x: number; y: number } };
     // The reference: the orbit tool on --mode twin (same error set and seed) with the same measured matrix.
     const twin = await openEpicsMode(facilityFile, 'twin');
@@ -229,29 +230,20 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
     await live.family('VCM').set(zeros, { wait: true });
     await settledOn('HCM', zeros);
     await settledOn('VCM', zeros);
-    let stderr = '';
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      stderr += String(chunk);
-      return true;
-    });
-    try {
-      const run = cli(['--facility', served.overlay, '--mode', 'epics', '--yes', 'orbit', 'measure-orm', '--kick', '0.2', '-o', join(dir, 'ctrl-c'), '--no-plots']);
-      // Wait until the measurement has moved a corrector, then press Ctrl-C.
-      const deadline = Date.now() + 20_000;
-      for (;;) {
-        const moved = [...(await served.twin.family('HCM').get({ field: 'setpoint' })), ...(await served.twin.family('VCM').get({ field: 'setpoint' }))].some((v) => v !== 0);
-        if (moved) break;
-        if (Date.now() > deadline) throw new Error('the measurement never moved a corrector');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-      process.emit('SIGINT', 'SIGINT');
-      const r = await run;
-      expect(r.code).not.toBe(0);
-      expect(stderr).toMatch(/SIGINT: aborting, restoring the setpoints changed so far/);
-      expect(stderr).toMatch(/aborted/);
-    } finally {
-      err.mockRestore();
+    const run = cli(['--facility', served.overlay, '--mode', 'epics', '--yes', 'orbit', 'measure-orm', '--kick', '0.2', '-o', join(dir, 'ctrl-c'), '--no-plots']);
+    // Wait until the measurement has moved a corrector, then press Ctrl-C.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const moved = [...(await served.twin.family('HCM').get({ field: 'setpoint' })), ...(await served.twin.family('VCM').get({ field: 'setpoint' }))].some((v) => v !== 0);
+      if (moved) break;
+      if (Date.now() > deadline) throw new Error('the measurement never moved a corrector');
+      await new Promise((r) => setTimeout(r, 20));
     }
+    process.emit('SIGINT', 'SIGINT');
+    const r = await run;
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/SIGINT: aborting, restoring the setpoints changed so far/);
+    expect(r.stderr).toMatch(/aborted/);
     // Every corrector is back at its starting value, on the IOC and in the twin.
     await settledOn('HCM', zeros, 5_000);
     await settledOn('VCM', zeros, 5_000);
@@ -467,17 +459,3 @@ describe('mlayer serve --protocol epics --pva', () => {
     }
   });
 });
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'mlayer', ...args]);
-    return { code, stdout };
-  } finally {
-    spy.mockRestore();
-  }
-}

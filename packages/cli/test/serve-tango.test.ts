@@ -10,6 +10,7 @@ import { ormDeviation } from './orm-check.js';
 import { serveTango, type ServedTango } from '../src/commands/serve-tango.js';
 import { tangoEnv } from '../src/serve/tango-virtual-servers.js';
 import { main } from '../src/program.js';
+import { runCli as cli } from './in-process-cli.js';
 import { BPM_NOISE, CM_GAIN, bpmElements, corElements, declaredTangoFacilityFile, errorFile, openMode, servedFacilityFile, thomxOrm } from './serve-fixture.js';
 
 // The twin of a ThomX facility served over TANGO by `mlayer serve` (private TANGO
@@ -158,7 +159,7 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
     const t0 = Date.now();
     const m = await cli(['--facility', served.overlay, '--mode', 'tango', '--yes', '--json', 'orbit', 'measure-orm', '--kick', '0.2', '-o', out, '--no-plots']);
     const tMeasure = Date.now() - t0;
-    expect(m.code).toBe(0);
+    expect(m.code, m.stderr).toBe(0);
     const orm = await loadOrm(join(out, 'orm.h5'));
     expect(orm.units).toBe('hardware');
     expect(orm.correctors.x!.unit).toBe('A');
@@ -185,7 +186,7 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
     await settledOn(live, 'VCM', new Float64Array(cors.length));
     // ThomX's correctors come in adjacent pairs (nearly equal columns): a measured matrix keeps 4 of its 8 modes.
     const c = await cli(['--facility', served.overlay, '--mode', 'tango', '--yes', '--json', 'orbit', 'correct', '--orm', join(out, 'orm.h5'), '--sv', '4', '-i', '3', '-o', out, '--no-plots']);
-    expect(c.code).toBe(0);
+    expect(c.code, c.stderr).toBe(0);
     const summary = JSON.parse(c.stdout.trim().split('\n').pop()!) as { rmsInitial: { x: number; y: number }; rmsFinal: { x: number; y: number } };
     console.log(`measure-orm over TANGO ${tMeasure} ms; correction with it: rms x ${summary.rmsInitial.x.toExponential(2)} -> ${summary.rmsFinal.x.toExponential(2)} m, y ${summary.rmsInitial.y.toExponential(2)} -> ${summary.rmsFinal.y.toExponential(2)} m`);
     expect(summary.rmsFinal.x).toBeLessThan(summary.rmsInitial.x / 3);
@@ -380,17 +381,3 @@ print(json.dumps([alive('test/chcm/1-1'), alive('test/cbpm/1-1'), alive('mlayer/
     expect(after).toEqual([false, false, true]);
   });
 });
-
-async function cli(args: string[]): Promise<{ code: number; stdout: string }> {
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    const code = await main(['node', 'mlayer', ...args]);
-    return { code, stdout };
-  } finally {
-    spy.mockRestore();
-  }
-}

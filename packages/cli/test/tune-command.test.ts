@@ -1,34 +1,15 @@
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
-import { describe, expect, it, vi } from 'vitest';
-import { registerTuneCommands } from '../src/commands/tune.js';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './in-process-cli.js';
 import { twinFacilityFile } from '../../tuning-tools/tune/test/twin-facility.js';
 
-function program(): Command {
-  const p = new Command('mlayer')
-    .option('-f, --facility <path>')
-    .option('-m, --mode <name>')
-    .option('-y, --yes', '', false)
-    .option('--json', '', false)
-    .exitOverride();
-  registerTuneCommands(p);
-  return p;
-}
-
+/** The CLI's stdout; a non-zero exit status throws with what it printed on stderr. */
 async function run(args: string[]): Promise<string> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await program().parseAsync(['node', 'mlayer', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
+  const r = await runCli(args);
+  if (r.code !== 0) throw new Error(`exit status ${r.code}: ${r.stderr}`);
+  return r.stdout;
 }
 
 describe('mlayer tune / chrom on the twin', () => {
