@@ -4,16 +4,8 @@
 // Prints: time to create one conversion per unitconv.csv row (as the facility loader would, one per device),
 // and ns per toPhysics / toHardware call for PCHIP tables and polynomials, plus the worst round-trip error seen.
 import { dirname, resolve } from 'node:path';
-import { UnitConversionRegistry, rigidity } from '../packages/core/dist/index.js';
-import {
-  registerCalibration,
-  loadPytacPchip,
-  loadPytacPoly,
-  loadPytacUnitconv,
-  pytacPchipReference,
-  pytacPolyReference,
-  withUnits,
-} from '../packages/calibration/dist/index.js';
+import { UnitConversionRegistry, rigidity } from '@mlayer/core';
+import { registerCalibration, loadPytacPchip, loadPytacPoly, loadPytacUnitconv, pytacPchipReference, pytacPolyReference, withUnits } from '@mlayer/calibration';
 
 const N = Number(process.argv[2] ?? 1000);
 const dir = (process.env.MLAYER_SHARED ?? new URL('../../shared', import.meta.url).pathname) + '/facilities/diamond-i04';

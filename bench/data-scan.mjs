@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planScan, runScan, writeManifest, readManifest, pointFileName } from '../packages/core/dist/index.js';
+import { planScan, runScan, writeManifest, readManifest, pointFileName } from '@mlayer/data';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);

@@ -14,7 +14,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileLattice, particlesFromRows, track } from '../packages/adapters-sim/dist/engine/index.js';
+import { compileLattice, particlesFromRows, track } from '@mlayer/adapters-sim';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = resolve(root, '../shared');

@@ -10,10 +10,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ControlSystemRegistry, createAccelerator, loadFacility, UnitConversionRegistry } from '../packages/core/dist/index.js';
-import { registerTwin } from '../packages/adapters-sim/dist/index.js';
-import { registerCalibration } from '../packages/calibration/dist/index.js';
-import { importPytac } from '../packages/facility-tools/dist/index.js';
+import { ControlSystemRegistry, createAccelerator, loadFacility, UnitConversionRegistry } from '@mlayer/core';
+import { registerTwin } from '@mlayer/adapters-sim';
+import { registerCalibration } from '@mlayer/calibration';
+import { importPytac } from '@mlayer/facility-tools';
 
 const runs = Number(process.argv[2] ?? 3);
 const shared = (process.env.MLAYER_SHARED ?? new URL('../../shared', import.meta.url).pathname) + '/facilities/diamond-i04';

@@ -4,10 +4,10 @@
 // of measureOrm per corrector (twin, one reading per point), and of one full correction (quadrupole
 // misalignments 20 µm, BPM noise 1 µm, 4 readings averaged) with the number of steps it took.
 import { resolve } from 'node:path';
-import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility } from '../packages/core/dist/index.js';
-import { registerCalibration } from '../packages/calibration/dist/index.js';
-import { registerTwin } from '../packages/adapters-sim/dist/index.js';
-import { correctOrbit, measureOrm, modelOrm, svd } from '../packages/tuning-tools/orbit/dist/index.js';
+import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility } from '@mlayer/core';
+import { registerCalibration } from '@mlayer/calibration';
+import { registerTwin } from '@mlayer/adapters-sim';
+import { correctOrbit, measureOrm, modelOrm, svd } from '@mlayer/orbit';
 
 const repeats = Number(process.argv[2] ?? 5);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];

@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EpicsControlSystem } from '@mlayer/adapters-epics';
-import { serveEpics } from '../packages/cli/dist/commands/serve-epics.js';
+import { serveEpics } from '@mlayer/cli';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const facility = fileURLToPath(new URL('../facilities/diamond-i04/facility.yaml', import.meta.url));

@@ -7,8 +7,8 @@
 // synchronous), channels/s of a batched read of 21 attributes, and events/s received from a BPM pushing
 // change events (mlayer and PyTango subscribed at the same time) with the events lost (counter gaps).
 import { cpus, loadavg } from 'node:os';
-import { TangoControlSystem } from '../packages/adapters-tango/dist/index.js';
-import { registerAcceleratorServer, startAcceleratorServer, startTangoSystem } from '../packages/adapters-tango/dist/testing/index.js';
+import { TangoControlSystem } from '@mlayer/adapters-tango';
+import { registerAcceleratorServer, startAcceleratorServer, startTangoSystem } from '@mlayer/adapters-tango';
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[4] ?? 3);

@@ -1,17 +1,6 @@
 import { ConfigError, ControlSystemRegistry } from '@mlayer/core';
 import { describe, expect, it } from 'vitest';
-import {
-  EPICS_EPOCH_OFFSET,
-  IocChannelError,
-  caSample,
-  epicsEnvironment,
-  epicsSettingsSchema,
-  generateDb,
-  parsePvName,
-  pvaSample,
-  recordFields,
-  registerEpics,
-} from '../src/index.js';
+import { EPICS_EPOCH_OFFSET, IocChannelError, caSample, epicsEnvironment, epicsSettingsSchema, generateDb, parsePvName, pvaSample, recordFields, registerEpics } from '../src/index.js';
 
 const ctx = { name: 'epics', file: 'facility.yaml', resolvePath: (p: string) => p, extras: {} };
 

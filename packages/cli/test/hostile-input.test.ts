@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EpicsControlSystem, SoftIoc, ensureEpicsBase, type IocChannelDescription, type IocPorts } from '@mlayer/adapters-epics';
-import { MeasurementFile, runScan, sha256Of, type ScanDefinition } from '@mlayer/core';
+import { MeasurementFile, runScan, sha256Of, type ScanDefinition } from '@mlayer/data';
 import { checkBuilt } from './serve-process.js';
 
 /** The CLI under test: the built dist (MLAYER_HOSTILE_BIN runs the rows against another build, e.g. an older commit's). */

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { checkScan, summariseFile } from '@mlayer/core';
+import { checkScan, summariseFile } from '@mlayer/data';
 
 /**
  * `mlayer data show FILE|DIR`: readable summary of a measurement file, scan manifest,

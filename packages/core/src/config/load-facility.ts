@@ -9,7 +9,7 @@ import jsyaml from 'js-yaml';
 import { buildFamilyData } from '../accelerator/build-family-data.js';
 import type { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
 import { formatPath, parseSource, valueAt, type SourceDocument } from './source-map.js';
-import { lookupUnit } from '../data/units.js';
+import { lookupUnit } from '../units/unit-dimensions.js';
 
 /** A facility file, validated, with its channels resolved for every control system. */
 export interface LoadedFacility {

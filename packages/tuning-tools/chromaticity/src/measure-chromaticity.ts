@@ -8,20 +8,8 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import {
-  type Accelerator,
-  type Family,
-  MEASUREMENT_MODES,
-  type MeasurementMode,
-  type Provenance,
-  type ScanDefinition,
-  addAnalysis,
-  isDigitalTwin,
-  measure,
-  runScan,
-  sha256File,
-  sleep,
-} from '@mlayer/core';
+import { type Accelerator, type Family, isDigitalTwin, measure, sleep } from '@mlayer/core';
+import { MEASUREMENT_MODES, type MeasurementMode, type Provenance, type ScanDefinition, addAnalysis, runScan, sha256File } from '@mlayer/data';
 import { ChromaticityError } from './errors.js';
 import { type PolyFit, polyfit } from './fit.js';
 import { type TuneReader, tuneMonitorReader } from './tune-reader.js';

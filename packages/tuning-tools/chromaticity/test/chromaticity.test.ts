@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortedError, checkScan, readManifest, type Accelerator } from '@mlayer/core';
+import { AbortedError, type Accelerator } from '@mlayer/core';
+import { checkScan, readManifest } from '@mlayer/data';
 import { ChromaticityError, measureChromaticity, modelChromaticityResponse, setChromaticity, stepChromaticity } from '../src/index.js';
-import { diamondTwin, twinAccelerator } from '../../tune/test/twin-facility.js';
+import { diamondTwin, twinAccelerator } from '@mlayer/tune';
 
 const opened: Accelerator[] = [];
 afterEach(async () => {

@@ -3,23 +3,8 @@
  * orbits, dispersion and corrections, with units and device axes.
  */
 import { userInfo } from 'node:os';
-import {
-  type Accelerator,
-  type AxisSpec,
-  type CheckSummary,
-  type ColumnCheck,
-  type DatasetRecord,
-  type DeviceId,
-  MEASUREMENT_MODES,
-  MeasurementFile,
-  type MeasurementHeader,
-  type MeasurementMode,
-  type Snapshot,
-  isDigitalTwin,
-  readMeasurement,
-  sha256File,
-  summariseChecks,
-} from '@mlayer/core';
+import { type Accelerator, type CheckSummary, type ColumnCheck, type DeviceId, type Snapshot, isDigitalTwin, summariseChecks } from '@mlayer/core';
+import { type AxisSpec, type DatasetRecord, MEASUREMENT_MODES, MeasurementFile, type MeasurementHeader, type MeasurementMode, readMeasurement, sha256File } from '@mlayer/data';
 import type { CorrectOrbitResult } from './correct-orbit.js';
 import { OrbitError } from './errors.js';
 import type { Matrix } from './linalg.js';

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortedError, readMeasurement, type Accelerator } from '@mlayer/core';
+import { AbortedError, type Accelerator } from '@mlayer/core';
+import { readMeasurement } from '@mlayer/data';
 import { CorrectorLimitError, correctOrbit, measureOrbit, measureOrm, saveCorrection, svd, type OrbitResponseMatrix } from '../src/index.js';
 import { rmsOf, thomxRef, thomxTwin, type FixtureOptions } from './fixture.js';
 

@@ -2,7 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortedError, readMeasurement, type Accelerator, type MeasurementProgress } from '@mlayer/core';
+import { AbortedError, type Accelerator, type MeasurementProgress } from '@mlayer/core';
+import { readMeasurement } from '@mlayer/data';
 import { loadOrm, measureDispersion, measureOrbit, measureOrm, modelOrm, saveDispersion, saveOrbit, saveOrm } from '../src/index.js';
 import { CM_GAIN, maxAbs, thomxOrm, thomxRef, thomxTwin } from './fixture.js';
 

@@ -8,7 +8,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WeakStepError, readMeasurement, type Accelerator } from '@mlayer/core';
+import { WeakStepError, type Accelerator } from '@mlayer/core';
+import { readMeasurement } from '@mlayer/data';
 import { loadOrm, measureDispersion, measureOrm, saveOrm } from '../src/index.js';
 import { thomxTwin } from './fixture.js';
 

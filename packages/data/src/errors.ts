@@ -1,4 +1,4 @@
-import { MlayerError, describeValue } from '../errors.js';
+import { MlayerError, describeValue } from '@mlayer/core';
 
 /** A data file could not be created, opened, read or renamed. Names the file and, where known, the path inside it. */
 export class DataFileError extends MlayerError {

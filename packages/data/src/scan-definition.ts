@@ -10,8 +10,8 @@
 import type { AttrValue } from './h5.js';
 import type { Provenance } from './measurement-file.js';
 import { ScanDefinitionError } from './errors.js';
-import type { UnitDimension } from './units.js';
-import { isUnitDimension, lookupUnit } from './units.js';
+import type { UnitDimension } from '@mlayer/core';
+import { isUnitDimension, lookupUnit } from '@mlayer/core';
 
 export type ScanType = 'grid' | 'line' | 'random' | 'adaptive' | 'optimization';
 export const SCAN_TYPES: readonly ScanType[] = ['grid', 'line', 'random', 'adaptive', 'optimization'];

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { processAlive } from '../control/process-alive.js';
+import { processAlive } from '@mlayer/core';
 import { DataFileError } from './errors.js';
 
 const TMP_MARK = '.tmp-';

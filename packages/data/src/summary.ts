@@ -8,7 +8,7 @@ import { DataFileError } from './errors.js';
 import { type AttrRead, type Group, type H5File, childNames, h5guard, h5guardAsync, isDataset, isGroup, openH5, readAttrs } from './h5.js';
 import { readManifest } from './scan-manifest.js';
 import { MANIFEST_FILE } from './scan-point-file.js';
-import { formatUnitDimension } from './units.js';
+import { formatUnitDimension } from '@mlayer/core';
 import { verifyChecksums } from './checksums.js';
 
 function fmtAttr(v: AttrRead): string {

@@ -8,7 +8,7 @@ let cached: string | undefined;
 /** Version of @mlayer/core, read from its package.json (works from src/ and dist/). */
 export function softwareVersion(): string {
   if (cached === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: unknown };
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: unknown };
     cached = typeof pkg.version === 'string' ? pkg.version : 'unknown';
   }
   return cached;

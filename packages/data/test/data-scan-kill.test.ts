@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LOCK_FILE, type ScanRunSummary, checkScan, readManifest } from '../src/data/index.js';
+import { LOCK_FILE, type ScanRunSummary, checkScan, readManifest } from '../src/index.js';
 import { cleanupTempDirs, tempDir } from './fixtures/data-tools.js';
 
 afterAll(cleanupTempDirs);

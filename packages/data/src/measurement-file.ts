@@ -38,7 +38,7 @@ import {
 } from './h5.js';
 import { isSha256Hex } from './sha256.js';
 import { verifyChecksums } from './checksums.js';
-import type { UnitDimension } from './units.js';
+import type { UnitDimension } from '@mlayer/core';
 import { MEASUREMENT_EXTENSION, OPENPMD_VERSION, SOFTWARE_NAME, softwareVersion } from './version.js';
 
 export type MeasurementMode = 'twin' | 'epics' | 'tango';

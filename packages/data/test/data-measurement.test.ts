@@ -1,15 +1,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  DataFileError,
-  DataValueError,
-  MEASUREMENT_EXTENSION,
-  MeasurementFile,
-  type MeasurementHeader,
-  readMeasurement,
-  sha256Of,
-} from '../src/data/index.js';
+import { DataFileError, DataValueError, MEASUREMENT_EXTENSION, MeasurementFile, type MeasurementHeader, readMeasurement, sha256Of } from '../src/index.js';
 import { cleanupTempDirs, h5dump, h5py, tempDir } from './fixtures/data-tools.js';
 
 afterAll(cleanupTempDirs);

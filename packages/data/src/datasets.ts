@@ -30,7 +30,7 @@ import {
   writeNumeric,
   writeStrings,
 } from './h5.js';
-import { type UnitDimension, isUnitDimension, lookupUnit } from './units.js';
+import { type UnitDimension, isUnitDimension, lookupUnit } from '@mlayer/core';
 
 /** A device address: `[sector, index]`. */
 export type DeviceId = readonly [sector: number, index: number];

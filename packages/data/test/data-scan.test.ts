@@ -1,18 +1,7 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  JOURNAL_FILE,
-  ScanDefinitionError,
-  ScanLockedError,
-  addAnalysis,
-  checkScan,
-  planScan,
-  readManifest,
-  readPointFile,
-  runScan,
-  summariseFile,
-} from '../src/data/index.js';
+import { JOURNAL_FILE, ScanDefinitionError, ScanLockedError, addAnalysis, checkScan, planScan, readManifest, readPointFile, runScan, summariseFile } from '../src/index.js';
 import { cleanupTempDirs, h5dump, h5py, tempDir } from './fixtures/data-tools.js';
 import { CHROMA, INTENSITY, tmciDefinition, tmciPointFn } from './fixtures/scan-fixture.js';
 

@@ -1,6 +1,5 @@
 // FAIR data: HDF5 measurement files and parameter scans (openPMD 2.0.0; scan extension XSuite_Scans).
 export { DataFileError, DataValueError, ScanDefinitionError, ScanLockedError } from './errors.js';
-export { type UnitDimension, type UnitSpec, DIMENSIONLESS, lookupUnit, knownUnits, isUnitDimension, formatUnitDimension } from './units.js';
 export { sha256File, sha256Of, isSha256Hex } from './sha256.js';
 export { CHECKSUM_ATTR, CHECKSUMS_MARKER_ATTR, datasetChecksum, verifyChecksums, writeChecksums } from './checksums.js';
 export { SOFTWARE_NAME, OPENPMD_VERSION, MEASUREMENT_EXTENSION, SCAN_EXTENSION, softwareVersion } from './version.js';

@@ -18,8 +18,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { removeStaleTemps } from './atomic.js';
-import { AbortedError } from '../errors.js';
-import { processAlive } from '../control/process-alive.js';
+import { AbortedError } from '@mlayer/core';
+import { processAlive } from '@mlayer/core';
 import { DataFileError, ScanLockedError } from './errors.js';
 import { type ScanDefinition, type ScanPlan, type ScanPoint, extendPlan, planScan, pointFileName, scanPointOf } from './scan-definition.js';
 import { CONFIG_FILE, checkSameDefinition, readScanPlan, writeScanConfig } from './scan-config-file.js';
