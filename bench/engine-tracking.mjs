@@ -2,19 +2,19 @@
 /**
  * Tracking speed of the engine against pyAT's C pass methods.
  * For every shared lattice: 1000 particles (the reference initial coordinates) tracked
- * for 100 turns with @mlayer/adapters-sim/engine (built dist), against pyAT's
+ * for 100 turns with @mlayer/engine (built dist), against pyAT's
  * lattice_pass time from <name>_timings_*.json (scaled to 100 turns where pyAT ran 1000).
  * Wall and process-CPU seconds are both printed: on a shared machine CPU time is the
  * fairer figure (pyAT's file gives both). Ratio < 1 means faster than pyAT.
  *
- * Build first: npx tsc -b packages/adapters-sim
+ * Build first: npx tsc -b packages/engine
  * Run:         node bench/engine-tracking.mjs [turns=100] [repeats=3]
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileLattice, particlesFromRows, track } from '@mlayer/adapters-sim';
+import { compileLattice, particlesFromRows, track } from '@mlayer/engine';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = resolve(root, '../shared');

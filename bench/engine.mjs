@@ -4,7 +4,7 @@
  * dORM/dK of the digital-twin engine next to pyAT's own times on the same
  * lattices (the `_timings_*.json` files of the shared reference set).
  *
- * Build first:  npx tsc -b packages/adapters-sim
+ * Build first:  npx tsc -b packages/engine
  * Run:          node bench/engine.mjs [--runs N] [lattice-name ...]
  *
  * Single-threaded (Node runs this on one core). Each figure is the median of
@@ -18,9 +18,9 @@ import { fileURLToPath } from 'node:url';
 import { loadavg } from 'node:os';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const dist = join(root, 'packages/adapters-sim/dist/engine/index.js');
+const dist = join(root, 'packages/engine/dist/index.js');
 if (!existsSync(dist)) {
-  console.error(`missing ${dist}: build first with  npx tsc -b packages/adapters-sim`);
+  console.error(`missing ${dist}: build first with  npx tsc -b packages/engine`);
   process.exit(1);
 }
 const engine = await import(dist);

@@ -5,7 +5,7 @@
  * and in float-float, and pyAT's figure from the shared timings (1000 particles x 100
  * turns, single-threaded C).
  *
- * Build first:  npx tsc -b packages/adapters-sim
+ * Build first:  npx tsc -b packages/engine
  * Run:          node bench/gpu-tracking.mjs [--budget SECONDS] [--sizes 1e3,1e4,1e5,1e6]
  *
  * WebGPU uses a hardware adapter when Dawn finds one, else Mesa's llvmpipe through Dawn's
@@ -24,10 +24,10 @@ import { fileURLToPath } from 'node:url';
 import { cpus, loadavg } from 'node:os';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const distEngine = join(root, 'packages/adapters-sim/dist/engine/index.js');
-const distGpu = join(root, 'packages/adapters-sim/dist/gpu/index.js');
+const distEngine = join(root, 'packages/engine/dist/index.js');
+const distGpu = join(root, 'packages/engine/dist/gpu/index.js');
 if (!existsSync(distGpu)) {
-  console.error(`missing ${distGpu}: build first with  npx tsc -b packages/adapters-sim`);
+  console.error(`missing ${distGpu}: build first with  npx tsc -b packages/engine`);
   process.exit(1);
 }
 const { compileLattice, createParticles, track } = await import(distEngine);

@@ -2,9 +2,9 @@
 /**
  * Lattice import benchmark: time to load every supplied lattice file (AT .m
  * through the MATLAB-subset interpreter, MATLAB v5 .mat, pyAT JSON) with the
- * default format registry of @mlayer/adapters-sim/engine.
+ * default format registry of @mlayer/engine.
  *
- * Build first:  npx tsc -b packages/adapters-sim
+ * Build first:  npx tsc -b packages/engine
  * Run:          node bench/lattice-io.mjs [--runs N]
  *
  * Single-threaded. Each figure: first (cold) load, then the median and the
@@ -15,9 +15,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
-const dist = join(root, 'packages/adapters-sim/dist/engine/index.js');
+const dist = join(root, 'packages/engine/dist/index.js');
 if (!existsSync(dist)) {
-  console.error(`missing ${dist}: build first with  npx tsc -b packages/adapters-sim`);
+  console.error(`missing ${dist}: build first with  npx tsc -b packages/engine`);
   process.exit(1);
 }
 const { loadLattice } = await import(dist);

@@ -1,2 +1,1 @@
-export * from './engine/index.js';
 export * from './twin/index.js';

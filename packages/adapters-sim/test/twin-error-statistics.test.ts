@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Accelerator } from '@mlayer/core';
-import type { EngineLatticeModel } from '../src/engine/index.js';
+import type { EngineLatticeModel } from '@mlayer/engine';
 import { thomxTwin } from './twin-fixture.js';
 
 const open: Accelerator[] = [];

@@ -5,7 +5,8 @@ import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlSystemRegistry, UnitConversionRegistry, WriteRejectedError, createAccelerator, loadFacility, type Accelerator } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
-import { Random, checkBunch, registerTwin, trackKick, type EngineLatticeModel, type TwinControlSystem, type TwinSettingsInput } from '../src/index.js';
+import { Random, checkBunch, registerTwin, trackKick, type TwinControlSystem, type TwinSettingsInput } from '../src/index.js';
+import { type EngineLatticeModel } from '@mlayer/engine';
 import { THOMX, thomxRef } from './twin-fixture.js';
 
 const TURNS = 256;

@@ -1,7 +1,7 @@
 import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { registerTwin } from '@mlayer/adapters-sim';
-import { createLatticeModel, loadLattice } from '@mlayer/adapters-sim/engine';
+import { createLatticeModel, loadLattice } from '@mlayer/engine';
 import type { GlobalOptions } from './program.js';
 import { resolveFacilityPath } from './facility-path.js';
 

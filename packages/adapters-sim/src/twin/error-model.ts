@@ -1,5 +1,5 @@
 import { MlayerError } from '@mlayer/core';
-import type { Lattice } from '../engine/lattice.js';
+import type { Lattice } from '@mlayer/engine';
 import type { Distribution, ErrorSpec } from './error-spec.js';
 import { Random, deriveSeed } from './random.js';
 import type { TwinDevices } from './twin-devices.js';

@@ -1,6 +1,6 @@
 import { MlayerError, UnitConversionRegistry, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
-import { loadLattice } from '../engine/io/index.js';
-import type { Lattice } from '../engine/lattice.js';
+import { loadLattice } from '@mlayer/engine';
+import type { Lattice } from '@mlayer/engine';
 import { TwinSettingsSchema, type TwinSettings } from './settings.js';
 import { readErrorSet } from './error-set-file.js';
 import { TwinControlSystem } from './twin-control-system.js';

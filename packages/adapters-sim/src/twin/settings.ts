@@ -24,7 +24,7 @@ export const TwinSettingsSchema = z
     /**
      * Where the twin tracks (turn-by-turn buffers after a kick): 'cpu' (default) the engine in this
      * thread; 'webgpu' the GPU (a software renderer when there is no hardware); 'auto' WebGPU on a
-     * hardware adapter, else the CPU, saying so once (see createTracker in @mlayer/adapters-sim/gpu).
+     * hardware adapter, else the CPU, saying so once (see createTracker in @mlayer/engine/gpu).
      */
     backend: z.enum(['cpu', 'webgpu', 'auto']).optional(),
   })

@@ -7,9 +7,9 @@
  * noise are applied when the buffers are read.
  */
 import { MlayerError } from '@mlayer/core';
-import type { EngineLatticeModel } from '../engine/model/index.js';
-import { trackRange } from '../engine/tracking/index.js';
-import type { Tracker } from '../gpu/tracker.js';
+import type { EngineLatticeModel } from '@mlayer/engine';
+import { trackRange } from '@mlayer/engine';
+import type { Tracker } from '@mlayer/engine/gpu';
 import { Random } from './random.js';
 import type { TwinBpm } from './twin-devices.js';
 

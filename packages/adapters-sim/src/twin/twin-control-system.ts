@@ -19,15 +19,15 @@ import {
   type UnitConversionRegistry,
   type WriteOptions,
 } from '@mlayer/core';
-import { createLatticeModel, type EngineLatticeModel } from '../engine/model/index.js';
-import type { Lattice } from '../engine/lattice.js';
+import { createLatticeModel, type EngineLatticeModel } from '@mlayer/engine';
+import type { Lattice } from '@mlayer/engine';
 import { applyErrorSpec, type AppliedErrors } from './error-model.js';
 import { ErrorSpecSchema } from './error-spec.js';
 import { Random } from './random.js';
 import type { TwinSettings } from './settings.js';
 import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
 import { DEFAULT_TBT_BUNCH, bpmReading, checkBunch, trackKick, trackKickOn, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
-import { createTracker, type Tracker } from '../gpu/tracker.js';
+import { createTracker, type Tracker } from '@mlayer/engine/gpu';
 
 export interface TwinOptions {
   readonly name: string;

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
-import { createLatticeModel, loadLattice, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/adapters-sim/engine';
+import { createLatticeModel, loadLattice, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
 
 interface ModelOptions {
   lattice: string;

@@ -1,6 +1,6 @@
 /**
  * The LatticeModel port: what tuning tools need from a model of the machine.
- * Implemented by the engine of @mlayer/adapters-sim; tools never import it
+ * Implemented by @mlayer/engine; tools never import it
  * directly. Coordinates and conventions are pyAT's: SI units, optics at the
  * entrance of element i, refpt N is the end of the ring.
  */
