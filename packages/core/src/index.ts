@@ -26,6 +26,4 @@ export * from './measurement/fresh-reading.js';
 export * from './measurement/response-checks.js';
 export * from './model/digital-twin.js';
 export * from './bridge/index.js';
-export * from './model/family-model.js';
-export * from './measurement/pair-step.js';
-export * from './measurement/pair-response.js';
+export * from './model/model-binding.js';

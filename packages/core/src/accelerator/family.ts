@@ -3,7 +3,7 @@ import type { Sample } from '../control/sample.js';
 import type { FamilyConfig, FieldName } from '../config/schema.js';
 import { resolveSettling, type FamilySettling } from '../config/settling-defaults.js';
 import type { LatticeModel } from '../model/lattice-model.js';
-import { ModelBindingError, type ParameterStep } from '../model/family-model.js';
+import { ModelBindingError, type ParameterStep } from '../model/model-binding.js';
 import { MlayerError, OutOfLimitsError, WriteRejectedError } from '../errors.js';
 import type { ConversionContext } from '../units/unit-conversion.js';
 import type { ChannelAccess } from './channel-access.js';

@@ -3,7 +3,8 @@
  * the model (`LatticeModel.chromaticityResponse`), or measured by stepping each
  * family up and down and measuring the chromaticities.
  */
-import { type Accelerator, type CheckSummary, type ResponseCheckOptions, measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/core';
+import { type Accelerator, type CheckSummary, type ResponseCheckOptions } from '@mlayer/core';
+import { measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/tuning-common';
 import { ChromaticityError } from './errors.js';
 import { type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
 

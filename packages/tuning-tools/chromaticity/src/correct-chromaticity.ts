@@ -4,7 +4,8 @@
  * 2 x n response), checked against the limits of every device before anything
  * moves, applied in steps when large; setchro iterates measure-and-step.
  */
-import { stepAlongPairResponse, type Accelerator } from '@mlayer/core';
+import { stepAlongPairResponse } from '@mlayer/tuning-common';
+import { type Accelerator } from '@mlayer/core';
 import { type ChromaticityResponse, modelChromaticityResponse } from './chromaticity-response.js';
 import { ChromaticityError } from './errors.js';
 import { type ChromaticityMeasurement, type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';

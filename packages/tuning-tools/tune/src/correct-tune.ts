@@ -4,7 +4,8 @@
  * against the limits of every device before anything moves, applied in steps
  * when the move is large; settune iterates measure-and-step to a target.
  */
-import { stepAlongPairResponse, type Accelerator } from '@mlayer/core';
+import { stepAlongPairResponse } from '@mlayer/tuning-common';
+import { type Accelerator } from '@mlayer/core';
 import { TuneError } from './errors.js';
 import { type MeasureTuneOptions, type TuneMeasurement, measureTunes } from './measure-tune.js';
 import { type TuneResponse, modelTuneResponse } from './tune-response.js';

@@ -3,7 +3,8 @@
  * model (`LatticeModel.tuneResponse`), or measured by stepping each family up
  * and down and measuring the tunes.
  */
-import { type Accelerator, type CheckSummary, type Family, type ResponseCheckOptions, measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/core';
+import { type Accelerator, type CheckSummary, type Family, type ResponseCheckOptions } from '@mlayer/core';
+import { measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/tuning-common';
 import { TuneError } from './errors.js';
 import { type MeasureTuneOptions, measureTunes, tuneMethod } from './measure-tune.js';
 import { tuneMonitors } from './tune-sources.js';

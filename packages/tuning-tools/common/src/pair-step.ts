@@ -4,11 +4,11 @@
  * device's limits before anything moves, applied in equal steps when large,
  * inside a measurement (abort or failure restores).
  */
-import type { Accelerator } from '../accelerator/accelerator.js';
-import { type Family, sleep } from '../accelerator/family.js';
-import { MlayerError, OutOfLimitsError } from '../errors.js';
-import { solveTwoRows } from '../model/family-model.js';
-import { measure } from './measurement.js';
+import type { Accelerator } from '@mlayer/core';
+import { type Family, sleep } from '@mlayer/core';
+import { MlayerError, OutOfLimitsError } from '@mlayer/core';
+import { solveTwoRows } from './family-model.js';
+import { measure } from '@mlayer/core';
 
 export interface PairStepOptions {
   /** What changes, for messages ('tune', 'chromaticity'). */

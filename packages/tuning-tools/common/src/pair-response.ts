@@ -3,11 +3,11 @@
  * (MML meastuneresp / measchroresp): each family is stepped by ±step inside one
  * measurement, the pair read at each side, every setpoint restored afterwards.
  */
-import type { Accelerator } from '../accelerator/accelerator.js';
-import { type Family, sleep } from '../accelerator/family.js';
-import { MlayerError } from '../errors.js';
-import { measure } from './measurement.js';
-import { type CheckSummary, type ColumnCheck, type ResponseCheckOptions, WeakStepError, checkColumn, responseCheckOptions, summariseChecks } from './response-checks.js';
+import type { Accelerator } from '@mlayer/core';
+import { type Family, sleep } from '@mlayer/core';
+import { MlayerError } from '@mlayer/core';
+import { measure } from '@mlayer/core';
+import { type CheckSummary, type ColumnCheck, type ResponseCheckOptions, WeakStepError, checkColumn, responseCheckOptions, summariseChecks } from '@mlayer/core';
 
 /** Two or more distinct families of the accelerator, as handles. */
 export function pairResponseFamilies(acc: Accelerator, families: readonly string[], quantity: string): Family[] {

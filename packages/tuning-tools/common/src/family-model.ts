@@ -1,21 +1,12 @@
 /**
- * Families as knobs of a lattice model: the lattice element of each device,
- * the model parameters a family drives (its `model` binding), and the model's
- * response of a pair of quantities (tunes, chromaticities) to family steps.
- * Shared by the tuning tools, which may depend on core only.
+ * Families as knobs of a lattice model: the model's response of a pair of
+ * quantities (tunes, chromaticities) to family steps, through each family's
+ * model binding (core's Family.modelParameters), and the least-norm solution of
+ * a two-row system for the steps that reach a target pair.
  */
-import type { Family } from '../accelerator/family.js';
-import { MlayerError } from '../errors.js';
-import type { LatticeModel, ParameterRef } from './lattice-model.js';
-
-export class ModelBindingError extends MlayerError {}
-
-/** How a unit step of a family in physics units changes one model parameter. */
-export interface ParameterStep {
-  readonly ref: ParameterRef;
-  /** d(parameter)/d(physics value): 1, 1/L (integrated strengths) or L (per-length values). */
-  readonly scale: number;
-}
+import type { Family } from '@mlayer/core';
+import { MlayerError } from '@mlayer/core';
+import type { LatticeModel, ParameterRef } from '@mlayer/core';
 
 /**
  * A quantity pair's response to the families from a model: for each family, the
