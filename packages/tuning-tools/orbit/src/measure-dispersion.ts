@@ -7,7 +7,7 @@ import { type Accelerator, type CheckSummary, type ColumnCheck, type DeviceId, t
 import { OrbitError } from './errors.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { type OrbitFamiliesOptions, planesOf, resolveOrbitFamilies } from './orbit-families.js';
-import { bpmNoise, checkSetup, checkSnr, modelResponseIn } from './orm-checks.js';
+import { bpmNoise, checkSetup, checkSnr, modelResponseIn, readSteadyOrbit } from './orm-checks.js';
 import type { PerPlane, Plane } from './orm.js';
 
 export interface MeasureDispersionOptions extends OrbitFamiliesOptions, AveragingOptions, ProgressOptions {
@@ -84,7 +84,7 @@ export async function measureDispersion(acc: Accelerator, options: MeasureDisper
   const column = `${rf.name} ${rf.names[0]}`;
   const readings = await runMeasurement(acc, { name: 'dispersion', drives: [rf], freshTimeout: avg.freshTimeout, observes: planes.map((p) => fams.bpms[p]!), signal: options.signal, total: 2, restoreOnSuccess: true, onProgress: options.onProgress, onWarning: (w) => warn(w.message) }, async (m) => {
     const nBase = Math.max(avg.n, 4);
-    const base = checkOpts ? await readOrbit(m, fams.bpms, units, { n: nBase, interval: avg.interval }) : undefined;
+    const base = checkOpts ? await readSteadyOrbit(() => readOrbit(m, fams.bpms, units, { n: nBase, interval: avg.interval }), planes, floor, warn, { signal: m.signal }) : undefined;
     const noise = base ? planes.flatMap((p) => Array.from(bpmNoise(base, p, floor))) : [];
     if (checkOpts && base && modelCol) checkSnr(column, modelCol, noise, step, rf.units('setpoint')[units], fams.bpms[planes[0]]!.units()[units], avg.n, checkOpts.minSnr);
     const flat = (r: OrbitReading) => Float64Array.from(planes.flatMap((p) => Array.from(r[p]!.values)));

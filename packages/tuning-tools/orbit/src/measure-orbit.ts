@@ -16,6 +16,8 @@ export interface PlaneOrbit {
   readonly std: Float64Array;
   /** Number of finite readings per BPM. */
   readonly count: Int32Array;
+  /** The readings averaged, in order (one array over the BPMs per reading). */
+  readonly samples?: readonly Float64Array[];
 }
 
 export interface OrbitReading extends PerPlane<PlaneOrbit> {
@@ -69,6 +71,7 @@ export async function readOrbit(m: MeasurementContext, bpms: PerPlane<Family>, u
       values: r.mean,
       std: r.std,
       count: r.count,
+      samples: r.samples,
     };
   }
   return { ...out, units, average: avg.n };

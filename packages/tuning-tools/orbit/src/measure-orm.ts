@@ -20,7 +20,7 @@ import { OrbitError } from './errors.js';
 import { type Matrix, zeros } from './linalg.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { type OrbitFamiliesOptions, planesOf, resolveOrbitFamilies } from './orbit-families.js';
-import { bpmNoise, checkSetup, checkSnr, modelResponseIn } from './orm-checks.js';
+import { bpmNoise, checkSetup, checkSnr, modelResponseIn, readSteadyOrbit } from './orm-checks.js';
 import { type CorrectorAxis, type DeviceAxis, type OrbitResponseMatrix, type PerPlane, type Plane, type RfColumn, block } from './orm.js';
 
 export interface MeasureOrmOptions extends OrbitFamiliesOptions, AveragingOptions, ProgressOptions {
@@ -138,7 +138,7 @@ export async function measureOrm(acc: Accelerator, options: MeasureOrmOptions): 
     let step = 0;
     // The starting orbit (with the noise of each BPM) for the symmetry of the columns and the SNR of the kicks.
     const nBase = Math.max(avg.n, 4);
-    const base = checkOpts ? await readOrbit(m, bpmFams, units, { n: nBase, interval: avg.interval }) : undefined;
+    const base = checkOpts ? await readSteadyOrbit(() => readOrbit(m, bpmFams, units, { n: nBase, interval: avg.interval }), observe, floor, warn, { signal: m.signal }) : undefined;
     const noise: Partial<Record<Plane, Float64Array>> = {};
     if (base) for (const op of observe) noise[op] = bpmNoise(base, op, floor);
     const concat = (r: OrbitReading | undefined, pick: (o: NonNullable<OrbitReading['x']>) => Float64Array): Float64Array => Float64Array.from(observe.flatMap((op) => Array.from(pick(r![op]!))));

@@ -6,7 +6,7 @@
 import { type Accelerator, type Family, type LatticeModel, type ResponseCheckOptions, type Units, WeakStepError, responseCheckOptions } from '@mlayer/core';
 import { OrbitError } from './errors.js';
 import type { Matrix } from './linalg.js';
-import type { OrbitReading } from './measure-orbit.js';
+import type { OrbitReading, PlaneOrbit } from './measure-orbit.js';
 import { modelOrm } from './model-orm.js';
 import type { OrbitFamiliesOptions } from './orbit-families.js';
 import { type OrbitResponseMatrix, type Plane, block } from './orm.js';
@@ -71,6 +71,84 @@ export async function modelResponseIn(
     rf = { ...rf, x: rf.x?.map((v, i) => (v * s) / bpmScale.x![i]), y: rf.y?.map((v, i) => (v * s) / bpmScale.y![i]) };
   }
   return { orm: { ...orm, units: 'hardware', Rxx: convert('x', 'x'), Ryx: convert('y', 'x'), Rxy: convert('x', 'y'), Ryy: convert('y', 'y'), rf } };
+}
+
+/** Median of a chi-square variable with one degree of freedom. */
+const CHI2_1_MEDIAN = 0.454936;
+
+/**
+ * How much the orbit moved while a reading was averaged: the pooled standard
+ * deviation of the readings against a pooled estimate that a moving orbit barely
+ * changes, from each BPM's successive differences d_k = x_(k+1) - x_k: for
+ * independent noise sigma, d_k^2 / (2 sigma^2) is chi-square with one degree of
+ * freedom, so sigma^2 ~ median_k(d_k^2) / (2 * 0.4549). One step of the orbit (a
+ * change made by someone else just before) touches one difference and the median
+ * ignores it; a steady drift shows in every difference and counts as noise (it is
+ * noise for the measurement too). A ratio well above 1 means the standard deviation
+ * measured a step of the orbit, not its noise.
+ */
+export function orbitMotion(p: PlaneOrbit): { std: number; robust: number; ratio: number } {
+  let s2 = 0;
+  let r2 = 0;
+  let n = 0;
+  const samples = p.samples ?? [];
+  for (let i = 0; i < p.std.length; i++) {
+    if (!Number.isFinite(p.std[i])) continue;
+    const d2: number[] = [];
+    for (let k = 1; k < samples.length; k++) {
+      const d = samples[k][i] - samples[k - 1][i];
+      if (Number.isFinite(d)) d2.push(d * d);
+    }
+    if (d2.length < 3) continue;
+    d2.sort((a, b) => a - b);
+    const med = d2.length % 2 ? d2[(d2.length - 1) / 2] : (d2[d2.length / 2 - 1] + d2[d2.length / 2]) / 2;
+    s2 += p.std[i] ** 2;
+    r2 += med / (2 * CHI2_1_MEDIAN);
+    n++;
+  }
+  if (n === 0) return { std: Number.NaN, robust: Number.NaN, ratio: 1 };
+  const std = Math.sqrt(s2 / n);
+  const robust = Math.sqrt(r2 / n);
+  return { std, robust, ratio: robust > 0 ? std / robust : std > 0 ? Number.POSITIVE_INFINITY : 1 };
+}
+
+/**
+ * The starting orbit whose spread gives the BPM noise: read again (up to `tries`
+ * times, waiting longer each time) while the orbit moves during the reading
+ * (orbitMotion ratio above `maxRatio` and above the noise floor), e.g. after a
+ * corrector change made by another client just before. A noise measured on a
+ * moving orbit would refuse good steps as too weak and loosen every check.
+ */
+export async function readSteadyOrbit(
+  read: () => Promise<OrbitReading>,
+  planes: readonly Plane[],
+  floor: number,
+  warn: (w: string) => void,
+  opts: { readonly tries?: number; readonly maxRatio?: number; readonly waitMs?: number; readonly signal?: AbortSignal } = {},
+): Promise<OrbitReading> {
+  const tries = opts.tries ?? 4;
+  const maxRatio = opts.maxRatio ?? 2.5;
+  for (let attempt = 1; ; attempt++) {
+    const base = await read();
+    const moving = planes
+      .filter((p) => base[p])
+      .map((p) => ({ p, m: orbitMotion(base[p]!) }))
+      .filter(({ m }) => m.ratio > maxRatio && m.std > floor);
+    if (moving.length === 0) return base;
+    const what = moving.map(({ p, m }) => `${p}: spread ${m.std.toPrecision(3)} against ${m.robust.toPrecision(3)} from successive readings`).join('; ');
+    if (attempt >= tries) {
+      warn(`the orbit kept moving while its noise was read (${what}, ${attempt} tries): the noise estimate and the checks that use it are pessimistic`);
+      return base;
+    }
+    warn(`the orbit moved while its noise was read (${what}): reading it again`);
+    await new Promise<void>((resolve, reject) => {
+      const t = setTimeout(resolve, (opts.waitMs ?? 250) * attempt);
+      opts.signal?.addEventListener('abort', () => {
+        clearTimeout(t);
+        reject(opts.signal!.reason);
+      }, { once: true });
+    });
+  }
 }
 
 /** Reading noise per BPM (rms of one reading), with a floor. */
