@@ -3,7 +3,7 @@ import { registerCalibration } from '@mlayer/calibration';
 import { registerTwin } from '@mlayer/adapters-sim';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
 import type { GlobalOptions } from './program.js';
-import { resolveFacilityPath } from './facility-path.js';
+import { facilityFile } from './demo-facility.js';
 
 /** Registers the adapter for a control-system type, loading its package only when needed. */
 async function registerAdapter(type: string, registry: ControlSystemRegistry): Promise<void> {
@@ -20,7 +20,7 @@ export interface OpenOptions extends GlobalOptions {
 
 /** Loads the facility and builds the accelerator for the chosen mode, with every adapter it needs. */
 export async function openAccelerator(options: OpenOptions): Promise<{ acc: Accelerator; facility: LoadedFacility }> {
-  const facility = loadFacility(resolveFacilityPath(options.facility));
+  const facility = loadFacility(facilityFile(options.facility));
   const mode = options.mode ?? facility.config.defaultMode ?? Object.keys(facility.config.controlSystems)[0];
   const cs = facility.config.controlSystems[mode];
   if (!cs) throw new MlayerError(`${facility.file}: unknown mode '${mode}'; the facility defines ${Object.keys(facility.config.controlSystems).join(', ')}`);

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Accelerator } from '@mlayer/core';
 import { correctOrbit } from '@mlayer/orbit';
 import { expandErrorGroups } from '@mlayer/adapters-sim';
-import { serveEpics, type ServedEpics } from '../src/commands/serve-epics.js';
+import { serveEpics, type ServedEpics } from '@mlayer/virtual-accelerator';
 import { SHARED } from './serve-fixture.js';
 import { PYTHON, eventually, openEpicsMode, pyepics } from './serve-epics-fixture.js';
 

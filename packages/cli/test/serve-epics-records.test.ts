@@ -6,8 +6,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadFacility, type Sample } from '@mlayer/core';
 import { MemoryControlSystem } from '@mlayer/core/testing';
 import { generateDb } from '@mlayer/adapters-epics';
-import { DEFAULT_PRECISION, epicsDescriptions, epicsNaming, settleRecords } from '../src/serve/epics-records.js';
-import { ThrottledMonitors } from '../src/serve/throttled-monitors.js';
+import { DEFAULT_PRECISION, epicsDescriptions, epicsNaming, settleRecords } from '@mlayer/virtual-accelerator';
+import { ThrottledMonitors } from '@mlayer/virtual-accelerator';
 import { CM_LIMITS, epicsFacilityFile } from './serve-epics-fixture.js';
 
 // The records `mlayer serve --protocol epics` generates from a facility (no IOC here;

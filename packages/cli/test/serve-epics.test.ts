@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFacility, type Accelerator } from '@mlayer/core';
 import { correctOrbit, loadOrm, measureOrm, type OrbitResponseMatrix } from '@mlayer/orbit';
 import { ormDeviation } from './orm-check.js';
-import { serveEpics, type ServedEpics } from '../src/commands/serve-epics.js';
+import { serveEpics, type ServedEpics } from '@mlayer/virtual-accelerator';
 import { main } from '../src/program.js';
 import { runCli as cli } from './in-process-cli.js';
 import { BPM_NOISE, CM_GAIN, bpmElements, corElements, errorFile, thomxOrm } from './serve-fixture.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreeIocPorts } from '@mlayer/adapters-epics';
-import { serveEpics } from '../src/commands/serve-epics.js';
+import { serveEpics } from '@mlayer/virtual-accelerator';
 import { epicsFacilityFile, pyepics } from './serve-epics-fixture.js';
 import { openMode } from './serve-fixture.js';
 import { DIAMOND, checkBuilt, processesTagged, spawnMlayer, straysAfter } from './serve-process.js';

@@ -7,8 +7,8 @@ import { DisconnectedError, loadFacility, type Accelerator } from '@mlayer/core'
 import { DEBIAN_PYTHON, runToCompletion } from '@mlayer/adapters-tango/testing';
 import { correctOrbit, loadOrm, measureOrm, type OrbitResponseMatrix } from '@mlayer/orbit';
 import { ormDeviation } from './orm-check.js';
-import { serveTango, type ServedTango } from '../src/commands/serve-tango.js';
-import { tangoEnv } from '../src/serve/tango-virtual-servers.js';
+import { serveTango, type ServedTango } from '@mlayer/virtual-accelerator';
+import { tangoEnv } from '@mlayer/virtual-accelerator';
 import { main } from '../src/program.js';
 import { runCli as cli } from './in-process-cli.js';
 import { BPM_NOISE, CM_GAIN, bpmElements, corElements, declaredTangoFacilityFile, errorFile, openMode, servedFacilityFile, thomxOrm } from './serve-fixture.js';

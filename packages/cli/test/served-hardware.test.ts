@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sample } from '@mlayer/core';
 import { MemoryControlSystem } from '@mlayer/core/testing';
-import { ServedHardware } from '../src/serve/served-hardware.js';
+import { ServedHardware } from '@mlayer/virtual-accelerator';
 
 // The hardware behaviour mlayer serve puts between the twin and the served system
 // (an in-memory system stands for the twin here; the served twin itself is tested in

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './in-process-cli.js';
-import { twinFacilityFile } from '@mlayer/tune';
+import { twinFacilityFile } from '../../tuning-tools/tune/test/twin-facility.js';
 
 /** The CLI's stdout; a non-zero exit status throws with what it printed on stderr. */
 async function run(args: string[]): Promise<string> {

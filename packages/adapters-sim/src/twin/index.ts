@@ -8,3 +8,4 @@ export { Random, deriveSeed } from './random.js';
 export { trackKick, checkBunch, bpmReading, DEFAULT_TBT_BUNCH, TurnByTurnError, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
 export { expandErrorGroups } from './error-groups.js';
 export { readErrorSet } from './error-set-file.js';
+export { applyErrorSetFile } from './apply-error-set-file.js';

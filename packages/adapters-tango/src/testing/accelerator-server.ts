@@ -1,6 +1,6 @@
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEBIAN_PYTHON, type TangoDeviceDefinition, type TangoServerProcess, type TangoSystem } from './tango-system.js';
+import { DEBIAN_PYTHON, type TangoDeviceDefinition, type TangoServerProcess, type TangoSystem } from '../system/tango-system.js';
 
 /** The PyTango device server with the Magnet and BPM classes (servers/MlayerAccel.py). */
 export const ACCELERATOR_SERVER_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'servers', 'MlayerAccel.py');

@@ -1,3 +1,2 @@
 export * from './accelerator-server.js';
-export * from './processes.js';
-export * from './tango-system.js';
+export * from '../system/index.js';

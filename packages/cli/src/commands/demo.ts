@@ -8,7 +8,7 @@ import { openAccelerator } from '../context.js';
 import type { GlobalOptions } from '../program.js';
 import { interruptSignal, progressBar } from '../progress.js';
 import { reportCorrection } from './orbit.js';
-import { applyErrorSetFile } from '../error-set-file.js';
+import { applyErrorSetFile } from '@mlayer/adapters-sim';
 
 const DEFAULT_ERRORS = fileURLToPath(new URL('../../../../examples/demo-errors.yaml', import.meta.url));
 

@@ -1,47 +1,14 @@
 import type { Command } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import type { GlobalOptions } from '../program.js';
-import type { ServedHardware } from '../serve/served-hardware.js';
-import { parseLatency, parseRampRate, positiveNumber, type ServedTiming } from '../serve/served-timing.js';
-
-/** Options of `mlayer serve` common to every protocol. */
-export interface ServeOptions {
-  /** Facility file or package (the global --facility). */
-  readonly facility?: string;
-  /** Twin control system of the facility (default: the first of type twin). */
-  readonly twin?: string;
-  /** Error set applied to the twin at start, with `seed`. */
-  readonly errors?: string;
-  readonly seed: number;
-  /** Where to write the facility overlay (default: next to the facility file, else the temp dir). */
-  readonly overlay?: string;
-  /** Served control system name in the overlay (default: the facility's of that protocol, else the protocol name). */
-  readonly controlSystem?: string;
-  /** Realistic timing (BPM rate and averaging, ramps, latency, put-callback delay). */
-  readonly timing: ServedTiming;
-  /** Serve only these families (default every family). */
-  readonly families?: readonly string[];
-  /** Protocol-specific options (e.g. tangoHost). */
-  readonly protocolOptions: Readonly<Record<string, unknown>>;
-  readonly json: boolean;
-}
-
-/** A running virtual accelerator. */
-export interface Served {
-  /** Lines printed once it is up (address, overlay, channel names). */
-  readonly summary: Readonly<Record<string, unknown>>;
-  /** The served hardware (SIGUSR1 stops and resumes its BPM publication). */
-  readonly hardware?: ServedHardware;
-  stop(): Promise<void>;
-}
-
-/** One protocol of `mlayer serve`: a module exporting `serve(options)`. */
-export type ServeProtocol = (options: ServeOptions, log: (line: string) => void) => Promise<Served>;
+import type { ServeProtocol, Served } from '@mlayer/virtual-accelerator';
+import { facilityFile } from '../demo-facility.js';
+import { parseLatency, parseRampRate, positiveNumber, type ServedTiming } from '@mlayer/virtual-accelerator';
 
 /** The protocols, each loaded only when asked for (one module per protocol: serve-<protocol>.ts). */
 const PROTOCOLS: Record<string, () => Promise<ServeProtocol>> = {
-  tango: async () => (await import('./serve-tango.js')).serveTangoCommand,
-  epics: async () => (await import('./serve-epics.js')).serveEpicsCommand,
+  tango: async () => (await import('@mlayer/virtual-accelerator')).serveTangoCommand,
+  epics: async () => (await import('@mlayer/virtual-accelerator')).serveEpicsCommand,
 };
 
 /** Resolves on the first SIGINT or SIGTERM. */
@@ -149,7 +116,7 @@ export function registerServeCommand(program: Command): void {
       let served: Served | undefined;
       process.on('SIGUSR1', toggle);
       try {
-        served = await (await load())({ facility: g.facility, twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, timing, families, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva, port }, json: !!g.json }, log);
+        served = await (await load())({ facility: facilityFile(g.facility), twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, timing, families, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva, port }, json: !!g.json }, log);
         if (g.json) process.stdout.write(`${JSON.stringify({ ...served.summary, pid: process.pid })}\n`);
         log('serving; Ctrl-C stops');
         const sig = await stop.done;

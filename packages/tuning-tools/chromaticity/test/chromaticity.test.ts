@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, type Accelerator } from '@mlayer/core';
 import { checkScan, readManifest } from '@mlayer/data';
 import { ChromaticityError, measureChromaticity, modelChromaticityResponse, setChromaticity, stepChromaticity } from '../src/index.js';
-import { diamondTwin, twinAccelerator } from '@mlayer/tune';
+import { diamondTwin, twinAccelerator } from '../../tune/test/twin-facility.js';
 
 const opened: Accelerator[] = [];
 afterEach(async () => {

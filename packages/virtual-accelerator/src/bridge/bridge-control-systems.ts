@@ -1,7 +1,7 @@
 import { Subject, type Subscription } from 'rxjs';
-import type { ChannelWrite, ControlSystem } from '../control/control-system.js';
-import type { ChannelValue, Sample } from '../control/sample.js';
-import { DisconnectedError, MlayerError, TimeoutError } from '../errors.js';
+import type { ChannelWrite, ControlSystem } from '@mlayer/core';
+import type { ChannelValue, Sample } from '@mlayer/core';
+import { DisconnectedError, MlayerError, TimeoutError } from '@mlayer/core';
 import type { BridgeFailure, BridgeOptions, BridgePair, BridgeStats, ControlSystemBridge, ReconnectPolicy } from './bridge-types.js';
 import { sameChannelValue } from './values-equal.js';
 

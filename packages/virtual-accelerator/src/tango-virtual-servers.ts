@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MlayerError, type ChannelValue, type FieldName, type LoadedFacility } from '@mlayer/core';
-import { DEBIAN_PYTHON, runToCompletion, spawnManaged, waitForOutput, type ManagedProcess } from '@mlayer/adapters-tango/testing';
+import { DEBIAN_PYTHON, runToCompletion, spawnManaged, waitForOutput, type ManagedProcess } from '@mlayer/adapters-tango/system';
 import { outsideLimits, type ServedChannel } from './served-channels.js';
 import { checkTangoName } from './tango-names.js';
 
-/** The generic PyTango server of the virtual accelerator (packages/adapters-tango/servers/MlayerVirtual.py). */
-export const VIRTUAL_SERVER_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'adapters-tango', 'servers', 'MlayerVirtual.py');
+/** The generic PyTango server of the virtual accelerator (packages/virtual-accelerator/servers/MlayerVirtual.py). */
+export const VIRTUAL_SERVER_SCRIPT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'servers', 'MlayerVirtual.py');
 export const VIRTUAL_SERVER_NAME = 'MlayerVirtual';
 
 /** One attribute of a virtual device (the JSON of the `Attributes` property). */

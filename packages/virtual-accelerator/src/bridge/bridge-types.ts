@@ -1,6 +1,6 @@
 import type { Observable } from 'rxjs';
-import type { ControlSystem } from '../control/control-system.js';
-import type { ChannelValue } from '../control/sample.js';
+import type { ControlSystem } from '@mlayer/core';
+import type { ChannelValue } from '@mlayer/core';
 
 /**
  * Which way values of a pair flow. `to-source`: the sink channel is monitored and

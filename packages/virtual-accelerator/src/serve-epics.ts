@@ -1,22 +1,22 @@
 import { writeFileSync } from 'node:fs';
 import { basename, extname, join, resolve } from 'node:path';
-import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
+import { MlayerError, resolveFacilityPath, loadFacility, type Accelerator, type ChannelValue, type LoadedFacility } from '@mlayer/core';
+import { bridgeControlSystems, type BridgePair, type ControlSystemBridge } from './bridge/index.js';
 import { TwinSettingsSchema } from '@mlayer/adapters-sim';
 import { EpicsControlSystem, SoftIoc, ensureEpicsBase, generateDb, iocPortsFrom, loopbackEpicsEnv, type IocPorts } from '@mlayer/adapters-epics';
-import { openAccelerator } from '../context.js';
-import { resolveFacilityPath } from '../facility-path.js';
-import { bridgeDirection, epicsDescriptions, epicsNaming, settleRecords, type EpicsServedChannel } from '../serve/epics-records.js';
-import { writeFacilityOverlay } from '../serve/facility-overlay.js';
-import { ThrottledMonitors } from '../serve/throttled-monitors.js';
-import { ServedHardware } from '../serve/served-hardware.js';
-import { controlSystemOfType, hardwareChannels, outOfLimitDesignValues, outsideLimits, servedFamilies, setpointLimits } from '../serve/served-channels.js';
-import { checkTiming, describeTiming, type ServedTiming } from '../serve/served-timing.js';
-import { applyErrorSetFile } from '../error-set-file.js';
-import type { ServeOptions, Served } from './serve.js';
+import { openTwin } from './open-twin.js';
+import { bridgeDirection, epicsDescriptions, epicsNaming, settleRecords, type EpicsServedChannel } from './epics-records.js';
+import { writeFacilityOverlay } from './facility-overlay.js';
+import { ThrottledMonitors } from './throttled-monitors.js';
+import { ServedHardware } from './served-hardware.js';
+import { controlSystemOfType, hardwareChannels, outOfLimitDesignValues, outsideLimits, servedFamilies, setpointLimits } from './served-channels.js';
+import { checkTiming, describeTiming, type ServedTiming } from './served-timing.js';
+import { applyErrorSetFile } from '@mlayer/adapters-sim';
+import type { ServeOptions, Served } from './serve-options.js';
 
 export interface ServeEpicsOptions {
   /** Facility file or package. */
-  readonly facility?: string;
+  readonly facility: string;
   /** Twin control system of the facility (default: the first of type twin). */
   readonly twin?: string;
   /** The facility's control system of type epics whose PV names are served (default: the first of type epics). */
@@ -121,7 +121,7 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
     checkTiming(timing, loaded);
 
     // The twin, with its error set.
-    const { acc, facility } = await openAccelerator({ facility: options.facility, mode: twinName });
+    const { acc, facility } = await openTwin(loaded.file, twinName);
     cleanups.push(() => acc.close());
     if (facility.config.controlSystems[twinName].type !== 'twin') throw new MlayerError(`${facility.file}: control system '${twinName}' is of type '${facility.config.controlSystems[twinName].type}', not twin`);
     if (options.errors) {

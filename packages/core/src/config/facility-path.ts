@@ -1,19 +1,14 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { MlayerError } from '@mlayer/core';
-
-/** The demo facility shipped in the repository (facilities/diamond-i04). */
-export const DEMO_FACILITY = fileURLToPath(new URL('../../../facilities/diamond-i04', import.meta.url));
+import { MlayerError } from '../errors.js';
 
 /**
  * Resolves `--facility`: a facility file (.yaml/.yml/.json), a facility package
  * directory (package.json with `"mlayer": { "facility": "facility.yaml" }`), or
  * an installed facility package name.
  */
-export function resolveFacilityPath(spec: string | undefined): string {
-  const target = spec ?? DEMO_FACILITY;
+export function resolveFacilityPath(target: string): string {
   const asPath = resolve(target);
   if (existsSync(asPath)) {
     if (statSync(asPath).isDirectory()) return facilityInPackage(asPath);

@@ -1,4 +1,4 @@
-import type { ChannelValue } from '../control/sample.js';
+import type { ChannelValue } from '@mlayer/core';
 
 /** Equality of channel values as a bridge needs it: NaN equals NaN, arrays element by element. */
 export function sameChannelValue(a: ChannelValue | undefined, b: ChannelValue | undefined): boolean {

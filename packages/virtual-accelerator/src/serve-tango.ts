@@ -1,23 +1,23 @@
 import { accessSync, constants, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, extname, join, resolve } from 'node:path';
-import { MlayerError, bridgeControlSystems, loadFacility, type Accelerator, type BridgePair, type ChannelValue, type ControlSystemBridge, type LoadedFacility } from '@mlayer/core';
+import { MlayerError, resolveFacilityPath, loadFacility, type Accelerator, type ChannelValue, type LoadedFacility } from '@mlayer/core';
+import { bridgeControlSystems, type BridgePair, type ControlSystemBridge } from './bridge/index.js';
 import { TangoControlSystem } from '@mlayer/adapters-tango';
-import { startTangoSystem, type ManagedProcess, type TangoSystem } from '@mlayer/adapters-tango/testing';
-import { openAccelerator } from '../context.js';
-import { resolveFacilityPath } from '../facility-path.js';
-import { writeFacilityOverlay } from '../serve/facility-overlay.js';
-import { controlSystemOfType, hardwareChannels, outOfLimitDesignValues, servedFamilies, type ServedChannel } from '../serve/served-channels.js';
-import { ServedHardware } from '../serve/served-hardware.js';
-import { checkTiming, describeTiming, type ServedTiming } from '../serve/served-timing.js';
-import { BRIDGE_SUFFIX, tangoNaming } from '../serve/tango-names.js';
-import { registerVirtualServers, startVirtualServer, tangoEnv, virtualServers, type VirtualServer } from '../serve/tango-virtual-servers.js';
-import { applyErrorSetFile } from '../error-set-file.js';
-import type { ServeOptions, Served } from './serve.js';
+import { startTangoSystem, type ManagedProcess, type TangoSystem } from '@mlayer/adapters-tango/system';
+import { openTwin } from './open-twin.js';
+import { writeFacilityOverlay } from './facility-overlay.js';
+import { controlSystemOfType, hardwareChannels, outOfLimitDesignValues, servedFamilies, type ServedChannel } from './served-channels.js';
+import { ServedHardware } from './served-hardware.js';
+import { checkTiming, describeTiming, type ServedTiming } from './served-timing.js';
+import { BRIDGE_SUFFIX, tangoNaming } from './tango-names.js';
+import { registerVirtualServers, startVirtualServer, tangoEnv, virtualServers, type VirtualServer } from './tango-virtual-servers.js';
+import { applyErrorSetFile } from '@mlayer/adapters-sim';
+import type { ServeOptions, Served } from './serve-options.js';
 
 export interface ServeTangoOptions {
   /** Facility file or package. */
-  readonly facility?: string;
+  readonly facility: string;
   /** Register in this database (default: start a private TANGO system on loopback). */
   readonly tangoHost?: string;
   readonly twin?: string;
@@ -90,7 +90,7 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
     const loaded = loadFacility(resolveFacilityPath(options.facility));
     const twinName = controlSystemOfType(loaded, 'twin', options.twin);
     if (!twinName) throw new MlayerError(`${loaded.file}: mlayer serve needs a control system of type twin (${options.twin ? `none named '${options.twin}'` : 'none'} in the facility)`);
-    const { acc, facility } = await openAccelerator({ facility: options.facility, mode: twinName });
+    const { acc, facility } = await openTwin(loaded.file, twinName);
     cleanups.push(() => acc.close());
     if (facility.config.controlSystems[twinName].type !== 'twin') throw new MlayerError(`${facility.file}: control system '${twinName}' is of type '${facility.config.controlSystems[twinName].type}', not twin`);
     if (options.errors) {

@@ -1,7 +1,8 @@
 import { NEVER } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { BridgeError, type ControlSystem, DisconnectedError, WriteRejectedError, bridgeControlSystems, sameChannelValue, type BridgeFailure, type BridgePair } from '../src/index.js';
-import { MemoryControlSystem } from '../src/testing/index.js';
+import { BridgeError, bridgeControlSystems, sameChannelValue, type BridgeFailure, type BridgePair } from '../src/index.js';
+import { type ControlSystem, DisconnectedError, WriteRejectedError } from '@mlayer/core';
+import { MemoryControlSystem } from '@mlayer/core/testing';
 
 // Protocol-neutral checks of the bridge on two in-memory control systems; the
 // bridge over a real served system (twin -> TANGO) is tested in packages/cli/test/serve-tango.test.ts.
