@@ -1,4 +1,4 @@
-import { AlarmSeverity, type ChannelValue, type Sample } from '@mlayer/core';
+import { AlarmSeverity, MlayerError, type ChannelValue, type Sample } from '@mlayer/core';
 import type { NativeReading } from './native-binding.js';
 
 /** Tango::DevState names, by value. */
@@ -28,7 +28,7 @@ export function qualityToSeverity(quality: number): { severity: AlarmSeverity; s
 }
 
 /** A reading that cannot become a ChannelValue (string spectra, images of strings). */
-export class UnrepresentableReadingError extends Error {}
+export class UnrepresentableReadingError extends MlayerError {}
 
 /**
  * Value of a reading: numeric scalars give a number (booleans 0/1, enums their

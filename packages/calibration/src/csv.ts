@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { MlayerError } from '@mlayer/core';
 
 /** A CSV file read into a header and string cells (first line: column names). */
 export interface CsvTable {
@@ -10,13 +11,12 @@ export interface CsvTable {
 }
 
 /** Error reading or selecting from a CSV file. */
-export class CsvError extends Error {
+export class CsvError extends MlayerError {
   constructor(
     readonly path: string,
     readonly detail: string,
   ) {
     super(`${path}: ${detail}`);
-    this.name = 'CsvError';
   }
 }
 

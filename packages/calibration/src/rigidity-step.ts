@@ -1,3 +1,4 @@
+import { MlayerError } from '@mlayer/core';
 import { formatUnits, multipoleFieldUnits } from './units.js';
 
 export type StrengthKind = 'K' | 'KL' | 'kick';
@@ -16,13 +17,12 @@ export interface RigidityStepOptions {
 }
 
 /** Why a rigidity step cannot be built (field of the spec and reason). */
-export class RigidityStepError extends Error {
+export class RigidityStepError extends MlayerError {
   constructor(
     readonly field: string,
     readonly detail: string,
   ) {
-    super(detail);
-    this.name = 'RigidityStepError';
+    super(`rigidity step, ${field}: ${detail}`);
   }
 }
 

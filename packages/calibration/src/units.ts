@@ -7,6 +7,8 @@
  * distinct symbols: `mm` does not compose with `m`. `rad`, `1` and the empty
  * string are dimensionless.
  */
+import { MlayerError } from '@mlayer/core';
+
 export type Dimensions = ReadonlyMap<string, number>;
 
 const DIMENSIONLESS = new Set(['', '1', 'rad']);
@@ -26,13 +28,12 @@ const SUPERSCRIPTS: Record<string, string> = {
 };
 
 /** Error thrown by parseUnits for a string it cannot read. */
-export class UnitSyntaxError extends Error {
+export class UnitSyntaxError extends MlayerError {
   constructor(
     readonly units: string,
     readonly detail: string,
   ) {
     super(`cannot read units ${JSON.stringify(units)}: ${detail}`);
-    this.name = 'UnitSyntaxError';
   }
 }
 

@@ -1,3 +1,5 @@
+import { MlayerError } from '@mlayer/core';
+
 /** Element type of a channel served by a generated IOC (the waveform FTVL for arrays). */
 export type IocElementType = 'double' | 'float' | 'long' | 'short' | 'char' | 'uchar' | 'string' | 'enum';
 
@@ -51,14 +53,13 @@ export interface IocChannelDescription {
 }
 
 /** A channel description that cannot be served: names the channel and the field. */
-export class IocChannelError extends Error {
+export class IocChannelError extends MlayerError {
   constructor(
     readonly channel: string,
     readonly field: string,
     detail: string,
   ) {
     super(`IOC channel '${channel}': ${field}: ${detail}`);
-    this.name = 'IocChannelError';
   }
 }
 

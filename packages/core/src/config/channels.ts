@@ -1,3 +1,4 @@
+import { MlayerError } from '../errors.js';
 import type { DeviceConfig, FacilityConfig, FieldName } from './schema.js';
 
 /** Placeholders a channel-name template may hold. */
@@ -7,7 +8,7 @@ type Placeholder = (typeof TEMPLATE_PLACEHOLDERS)[number];
 type TemplatePart = string | { readonly key: Placeholder; readonly pad?: number };
 
 /** A template that cannot be read: what is wrong with it, in words. */
-export class TemplateSyntaxError extends Error {}
+export class TemplateSyntaxError extends MlayerError {}
 
 const PLACEHOLDER_HINT = `placeholders: ${TEMPLATE_PLACEHOLDERS.map((k) => `{${k}}`).join(', ')}, zero-padded as {sector:02}`;
 

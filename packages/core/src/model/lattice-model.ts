@@ -4,6 +4,7 @@
  * directly. Coordinates and conventions are pyAT's: SI units, optics at the
  * entrance of element i, refpt N is the end of the ring.
  */
+import { MlayerError } from '../errors.js';
 
 /** Selects elements: indices, or a selector string ('class:Monitor', 'pass:CorrectorPass', 'famname:REGEX'). */
 export type ElementSelector = readonly number[] | string;
@@ -63,10 +64,10 @@ export interface ParameterRef {
   readonly index?: number;
 }
 
-export class UnstableLatticeError extends Error {
+/** The lattice (or the one-turn map at a point of it) has no stable periodic solution; the message says where. */
+export class UnstableLatticeError extends MlayerError {
   constructor(message: string) {
     super(message);
-    this.name = 'UnstableLatticeError';
   }
 }
 

@@ -10,6 +10,7 @@
  * `data[i + j * m]`.
  */
 import { inflateSync } from 'node:zlib';
+import { MlayerError } from '@mlayer/core';
 
 export type MatValue =
   | { readonly kind: 'numeric'; readonly dims: readonly number[]; readonly data: Float64Array; readonly logical: boolean }
@@ -23,13 +24,12 @@ export type MatValue =
     };
 
 /** A structural problem in the file; `path` says where (variable, cell index, field). */
-export class MatFormatError extends Error {
+export class MatFormatError extends MlayerError {
   constructor(
     readonly detail: string,
     readonly path: string,
   ) {
     super(path ? `${path}: ${detail}` : detail);
-    this.name = 'MatFormatError';
   }
 }
 

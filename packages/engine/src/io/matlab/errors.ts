@@ -1,5 +1,7 @@
+import { MlayerError } from '@mlayer/core';
+
 /** Errors of the MATLAB-subset interpreter; both carry the file and the line. */
-export class MSyntaxError extends Error {
+export class MSyntaxError extends MlayerError {
   constructor(
     readonly file: string,
     readonly line: number,
@@ -7,16 +9,14 @@ export class MSyntaxError extends Error {
     readonly detail: string,
   ) {
     super(`${file}:${line}:${column}: ${detail}`);
-    this.name = 'MSyntaxError';
   }
 }
 
-export class MRuntimeError extends Error {
+export class MRuntimeError extends MlayerError {
   constructor(
     readonly line: number,
     readonly detail: string,
   ) {
     super(`line ${line}: ${detail}`);
-    this.name = 'MRuntimeError';
   }
 }
