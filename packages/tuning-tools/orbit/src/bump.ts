@@ -6,8 +6,7 @@
  */
 import { type Accelerator, type DeviceId, type LatticeModel, type MeasurementContext, sleep } from '@mlayer/core';
 import { OrbitError } from './errors.js';
-import { type Matrix, lstsq, matVec, rms, svd } from './linalg.js';
-import { type LimitPolicy, type PlannedWrite, planStep } from './limits.js';
+import { type LimitPolicy, type Matrix, type PlannedWrite, lstsq, matVec, planStep, rms, svd } from '@mlayer/tuning-common';
 import { type AveragingOptions, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { elementIndices, modelOrm } from './model-orm.js';
 import type { OrbitFamiliesOptions } from './orbit-families.js';

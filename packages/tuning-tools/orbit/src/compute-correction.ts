@@ -3,9 +3,8 @@
  * (and RF) changes that bring the orbit to the golden orbit.
  */
 import { OrbitError } from './errors.js';
-import { type Matrix, type Svd, matVec, norm, rms, svd } from './linalg.js';
+import { type CorrectionMethod, type Matrix, type Svd, matVec, norm, rms, solveSystem, svd } from '@mlayer/tuning-common';
 import { type OrbitResponseMatrix, type PerPlane, type Plane, PLANES, block, blockName, checkOrm } from './orm.js';
-import { type CorrectionMethod, solveSystem } from './solvers.js';
 
 export interface CorrectionInput {
   readonly orm: OrbitResponseMatrix;

@@ -4,9 +4,8 @@
  */
 import { type Accelerator, type DeviceId, type Family, type LatticeModel, type MeasurementContext, sleep } from '@mlayer/core';
 import { type CorrectionInput, type CorrectionResult, computeCorrection, predictError } from './compute-correction.js';
-import { CorrectorLimitError, type LimitViolation, OrbitError } from './errors.js';
-import { rms } from './linalg.js';
-import { type LimitPolicy, type PlannedWrite, type StepPlan, type StepRequest, planStep } from './limits.js';
+import { CorrectorLimitError, type LimitPolicy, type LimitViolation, type PlannedWrite, type StepPlan, type StepRequest, planStep, rms } from '@mlayer/tuning-common';
+import { OrbitError } from './errors.js';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { modelOrm } from './model-orm.js';
 import type { OrbitFamiliesOptions } from './orbit-families.js';

@@ -7,7 +7,7 @@ import { type Accelerator, type CheckSummary, type ColumnCheck, type DeviceId, t
 import { type AxisSpec, type DatasetRecord, MEASUREMENT_MODES, MeasurementFile, type MeasurementHeader, type MeasurementMode, readMeasurement, sha256File } from '@mlayer/data';
 import type { CorrectOrbitResult } from './correct-orbit.js';
 import { OrbitError } from './errors.js';
-import type { Matrix } from './linalg.js';
+import type { Matrix } from '@mlayer/tuning-common';
 import type { DispersionMeasurement } from './measure-dispersion.js';
 import type { OrbitReading } from './measure-orbit.js';
 import { type CorrectorAxis, type DeviceAxis, type OrbitResponseMatrix, type Plane, PLANES, type RfColumn, blockName, checkOrm } from './orm.js';

@@ -17,7 +17,7 @@ import {
   summariseChecks,
 } from '@mlayer/core';
 import { OrbitError } from './errors.js';
-import { type Matrix, zeros } from './linalg.js';
+import { type Matrix, zeros } from '@mlayer/tuning-common';
 import { type AveragingOptions, type OrbitReading, type ProgressOptions, checkAveraging, readOrbit, runMeasurement } from './measure-orbit.js';
 import { type OrbitFamiliesOptions, planesOf, resolveOrbitFamilies } from './orbit-families.js';
 import { bpmNoise, checkSetup, checkSnr, modelResponseIn, readSteadyOrbit } from './orm-checks.js';

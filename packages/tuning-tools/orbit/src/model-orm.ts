@@ -5,7 +5,7 @@
  */
 import { type Accelerator, type Family, type LatticeModel, lookupUnit } from '@mlayer/core';
 import { OrbitError } from './errors.js';
-import type { Matrix } from './linalg.js';
+import type { Matrix } from '@mlayer/tuning-common';
 import { type OrbitFamiliesOptions, planesOf, resolveOrbitFamilies } from './orbit-families.js';
 import type { CorrectorAxis, DeviceAxis, OrbitResponseMatrix, Plane, RfColumn } from './orm.js';
 

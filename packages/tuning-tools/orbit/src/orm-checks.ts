@@ -5,7 +5,7 @@
  */
 import { type Accelerator, type Family, type LatticeModel, type ResponseCheckOptions, type Units, WeakStepError, responseCheckOptions } from '@mlayer/core';
 import { OrbitError } from './errors.js';
-import type { Matrix } from './linalg.js';
+import type { Matrix } from '@mlayer/tuning-common';
 import type { OrbitReading, PlaneOrbit } from './measure-orbit.js';
 import { modelOrm } from './model-orm.js';
 import type { OrbitFamiliesOptions } from './orbit-families.js';

@@ -5,7 +5,7 @@
  */
 import type { CheckSummary, DeviceId, Snapshot, Units } from '@mlayer/core';
 import { OrbitError } from './errors.js';
-import type { Matrix } from './linalg.js';
+import type { Matrix } from '@mlayer/tuning-common';
 
 export type Plane = 'x' | 'y';
 export const PLANES: readonly Plane[] = ['x', 'y'];

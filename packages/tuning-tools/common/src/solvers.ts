@@ -2,7 +2,7 @@
  * Solvers of the weighted correction system A y ≈ b: truncated SVD, Tikhonov
  * regularisation and MICADO (best-corrector selection).
  */
-import { OrbitError } from './errors.js';
+import { TuningError } from './errors.js';
 import { type Matrix, type Svd, dot, lstsq, norm, shapeOf, svd, svdSolve } from './linalg.js';
 
 /** How the correction system is solved. */
@@ -41,17 +41,17 @@ export interface SolveResult {
 /** Least-squares solution of A x ≈ b by the chosen method (`decomposition`: the SVD of A when known already). */
 export function solveSystem(a: Matrix, b: ArrayLike<number>, method: CorrectionMethod, decomposition?: () => Svd): SolveResult {
   const [m, n] = shapeOf(a);
-  if (b.length !== m) throw new OrbitError(`correction system: ${b.length} orbit values for ${m} rows`);
-  if (n === 0) throw new OrbitError('correction system: no correctors to use');
-  if (m === 0) throw new OrbitError('correction system: no BPMs to use');
+  if (b.length !== m) throw new TuningError(`correction system: ${b.length} orbit values for ${m} rows`);
+  if (n === 0) throw new TuningError('correction system: no correctors to use');
+  if (m === 0) throw new TuningError('correction system: no BPMs to use');
   switch (method.type) {
     case 'svd': {
       const d = decomposition ? decomposition() : svd(a);
       const smax = d.s[0] ?? 0;
       const thr = method.threshold ?? 1e-10;
-      if (!(thr >= 0)) throw new OrbitError(`svd threshold must be >= 0 (got ${method.threshold})`);
+      if (!(thr >= 0)) throw new TuningError(`svd threshold must be >= 0 (got ${method.threshold})`);
       const count = method.singularValues ?? d.s.length;
-      if (!Number.isInteger(count) || count < 1) throw new OrbitError(`number of singular values must be a positive integer (got ${method.singularValues})`);
+      if (!Number.isInteger(count) || count < 1) throw new TuningError(`number of singular values must be a positive integer (got ${method.singularValues})`);
       let used = 0;
       const x = svdSolve(d, b, (s, i) => {
         const keep = i < count && s >= thr * smax && s > 0;
@@ -61,7 +61,7 @@ export function solveSystem(a: Matrix, b: ArrayLike<number>, method: CorrectionM
       return { x, singularValues: d.s, used };
     }
     case 'tikhonov': {
-      if (!(method.alpha >= 0) || !Number.isFinite(method.alpha)) throw new OrbitError(`Tikhonov alpha must be a finite number >= 0 (got ${method.alpha})`);
+      if (!(method.alpha >= 0) || !Number.isFinite(method.alpha)) throw new TuningError(`Tikhonov alpha must be a finite number >= 0 (got ${method.alpha})`);
       const d = decomposition ? decomposition() : svd(a);
       const a2 = method.alpha * method.alpha;
       const x = svdSolve(d, b, (s) => (s * s) / (s * s + a2));
@@ -70,7 +70,7 @@ export function solveSystem(a: Matrix, b: ArrayLike<number>, method: CorrectionM
     case 'micado':
       return micado(a, b, method.correctors, method.tolerance ?? 0);
     default:
-      throw new OrbitError(`unknown correction method ${JSON.stringify((method as { type?: unknown }).type)} (svd, tikhonov, micado)`);
+      throw new TuningError(`unknown correction method ${JSON.stringify((method as { type?: unknown }).type)} (svd, tikhonov, micado)`);
   }
 }
 
@@ -81,7 +81,7 @@ export function solveSystem(a: Matrix, b: ArrayLike<number>, method: CorrectionM
  */
 export function micado(a: Matrix, b: ArrayLike<number>, count: number, tolerance = 0): SolveResult {
   const [m, n] = shapeOf(a);
-  if (!Number.isInteger(count) || count < 1) throw new OrbitError(`MICADO needs a positive integer number of correctors (got ${count})`);
+  if (!Number.isInteger(count) || count < 1) throw new TuningError(`MICADO needs a positive integer number of correctors (got ${count})`);
   const cols = Array.from({ length: n }, (_c, j) => Float64Array.from(a, (row) => row[j]));
   const r = Float64Array.from(b);
   const selected: number[] = [];
@@ -119,7 +119,7 @@ export function micado(a: Matrix, b: ArrayLike<number>, count: number, tolerance
       for (let i = 0; i < m; i++) c[i] -= qc * q[i];
     }
   }
-  if (selected.length === 0) throw new OrbitError('MICADO: no corrector acts on the orbit');
+  if (selected.length === 0) throw new TuningError('MICADO: no corrector acts on the orbit');
   const sub = a.map((row) => Float64Array.from(selected, (j) => row[j]));
   const xs = lstsq(sub, b);
   const x = new Float64Array(n);

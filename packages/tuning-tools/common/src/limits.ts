@@ -4,7 +4,7 @@
  * a limit is never handed to a write.
  */
 import type { DeviceId, Family, Units } from '@mlayer/core';
-import { CorrectorLimitError, type LimitViolation, OrbitError } from './errors.js';
+import { CorrectorLimitError, type LimitViolation, TuningError } from './errors.js';
 
 /**
  * What to do when a step would pass a corrector limit: scale the whole step down
@@ -63,9 +63,9 @@ function violations(r: StepRequest, hw: Float64Array): LimitViolation[] {
 /** Plans the setpoints of a correction step under the limit policy (throws CorrectorLimitError when it must stop). */
 export function planStep(requests: readonly StepRequest[], policy: LimitPolicy): StepPlan {
   for (const r of requests) {
-    if (r.current.length !== r.family.size || r.deltas.length !== r.family.size) throw new OrbitError(`${r.family.name}: ${r.deltas.length} changes for ${r.family.size} devices`);
+    if (r.current.length !== r.family.size || r.deltas.length !== r.family.size) throw new TuningError(`${r.family.name}: ${r.deltas.length} changes for ${r.family.size} devices`);
     r.deltas.forEach((d, j) => {
-      if (!Number.isFinite(d)) throw new OrbitError(`${r.family.name} ${r.family.names[j]}: the computed change is ${d}; nothing was written`);
+      if (!Number.isFinite(d)) throw new TuningError(`${r.family.name} ${r.family.names[j]}: the computed change is ${d}; nothing was written`);
     });
   }
   const check = (s: number) => requests.flatMap((r) => violations(r, targetsAt(r, s)));

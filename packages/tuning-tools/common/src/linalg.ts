@@ -2,7 +2,7 @@
  * Small dense linear algebra for response matrices: matrices are arrays of rows
  * (`Float64Array[]`), as the LatticeModel port returns them.
  */
-import { OrbitError } from './errors.js';
+import { TuningError } from './errors.js';
 
 export type Matrix = Float64Array[];
 
@@ -74,8 +74,8 @@ export interface Svd {
  */
 export function svd(a: Matrix, options: { maxSweeps?: number } = {}): Svd {
   const [m, n] = shapeOf(a);
-  for (const row of a) if (row.length !== n) throw new OrbitError(`svd: rows of different lengths (${n} and ${row.length})`);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (!Number.isFinite(a[i][j])) throw new OrbitError(`svd: entry [${i}][${j}] is ${a[i][j]}`);
+  for (const row of a) if (row.length !== n) throw new TuningError(`svd: rows of different lengths (${n} and ${row.length})`);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (!Number.isFinite(a[i][j])) throw new TuningError(`svd: entry [${i}][${j}] is ${a[i][j]}`);
   if (m < n) {
     const t = svd(transpose(a), options);
     return { m, n, s: t.s, u: t.v, v: t.u };
@@ -132,7 +132,7 @@ export function svd(a: Matrix, options: { maxSweeps?: number } = {}): Svd {
     }
     if (!rotated) break;
   }
-  if (sweep === maxSweeps) throw new OrbitError(`svd: no convergence after ${maxSweeps} sweeps (${m}×${n} matrix)`);
+  if (sweep === maxSweeps) throw new TuningError(`svd: no convergence after ${maxSweeps} sweeps (${m}×${n} matrix)`);
   const sv = cols.map((c) => norm(c));
   const order = sv.map((_s, j) => j).sort((i, j) => sv[j] - sv[i]);
   const s = Float64Array.from(order, (j) => sv[j]);
@@ -146,7 +146,7 @@ export function svd(a: Matrix, options: { maxSweeps?: number } = {}): Svd {
  * singular value (1 keeps it, 0 drops it, s²/(s²+α²) for Tikhonov).
  */
 export function svdSolve(d: Svd, b: ArrayLike<number>, filter: (s: number, i: number) => number): Float64Array {
-  if (b.length !== d.m) throw new OrbitError(`svdSolve: right-hand side has ${b.length} entries for ${d.m} rows`);
+  if (b.length !== d.m) throw new TuningError(`svdSolve: right-hand side has ${b.length} entries for ${d.m} rows`);
   const x = new Float64Array(d.n);
   for (let i = 0; i < d.s.length; i++) {
     const si = d.s[i];
