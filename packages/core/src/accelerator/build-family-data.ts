@@ -1,4 +1,4 @@
-import type { LoadedFacility } from '../config/load-facility.js';
+import type { LoadedFacility } from '../config/loaded-facility.js';
 import { formatPath } from '../config/source-map.js';
 import { FIELD_NAMES, type FieldName } from '../config/schema.js';
 import { ConfigError, MlayerError, type ConfigIssue } from '../errors.js';

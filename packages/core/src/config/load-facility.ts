@@ -7,24 +7,12 @@ import { FacilitySchema, FIELD_NAMES, type FacilityConfig, type FieldName } from
 import { TemplateSyntaxError, channelName, hasNoChannelNames, namingSystem, parseTemplate } from './channels.js';
 import jsyaml from 'js-yaml';
 import { buildFamilyData } from '../accelerator/build-family-data.js';
+import type { LoadedFacility } from './loaded-facility.js';
 import type { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
 import { formatPath, parseSource, valueAt, type SourceDocument } from './source-map.js';
 import { lookupUnit } from '../units/unit-dimensions.js';
 
-/** A facility file, validated, with its channels resolved for every control system. */
-export interface LoadedFacility {
-  readonly config: FacilityConfig;
-  /** Absolute path of the facility file. */
-  readonly file: string;
-  /** SHA-256 (hex) of the file's bytes. */
-  readonly sha256: string;
-  /** Resolves a path relative to the facility file. */
-  resolvePath(relative: string): string;
-  /** Channel of a device field in a control system (undefined when the field has none there). */
-  channel(family: string, deviceIndex: number, field: FieldName, controlSystem: string): string | undefined;
-  /** Line and column of a path in the file, for error messages of later checks. */
-  locate(path: readonly PropertyKey[]): { line: number; column: number } | undefined;
-}
+export type { LoadedFacility } from './loaded-facility.js';
 
 const FORMATS: Record<string, 'yaml' | 'json'> = { '.yaml': 'yaml', '.yml': 'yaml', '.json': 'json' };
 
