@@ -1,7 +1,10 @@
 /**
- * Small dense linear algebra for response matrices: matrices are arrays of rows
- * (`Float64Array[]`), as the LatticeModel port returns them.
+ * Dense linear algebra for response matrices: matrices are arrays of rows
+ * (`Float64Array[]`), as the LatticeModel port returns them. The decompositions
+ * come from ml-matrix; the small helpers (products, norms) stay here, on the
+ * arrays the tools hold.
  */
+import { Matrix as MlMatrix, SingularValueDecomposition } from 'ml-matrix';
 import { TuningError } from './errors.js';
 
 export type Matrix = Float64Array[];
@@ -69,76 +72,21 @@ export interface Svd {
 }
 
 /**
- * Singular value decomposition by one-sided Jacobi rotations (Hestenes): accurate to
- * machine precision for the small relative singular values as well.
+ * Singular value decomposition by ml-matrix (Golub–Kahan–Reinsch bidiagonalisation
+ * with implicit-shift QR, as LAPACK's dgesvd and JAMA): singular values accurate to
+ * machine precision relative to the largest; a wide matrix is decomposed through
+ * its transpose.
  */
-export function svd(a: Matrix, options: { maxSweeps?: number } = {}): Svd {
+export function svd(a: Matrix): Svd {
   const [m, n] = shapeOf(a);
   for (const row of a) if (row.length !== n) throw new TuningError(`svd: rows of different lengths (${n} and ${row.length})`);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (!Number.isFinite(a[i][j])) throw new TuningError(`svd: entry [${i}][${j}] is ${a[i][j]}`);
-  if (m < n) {
-    const t = svd(transpose(a), options);
-    return { m, n, s: t.s, u: t.v, v: t.u };
-  }
-  // Columns of A (length m) and of V (length n).
-  const cols = Array.from({ length: n }, (_c, j) => Float64Array.from(a, (row) => row[j]));
-  const vcols = Array.from({ length: n }, (_c, j) => {
-    const e = new Float64Array(n);
-    e[j] = 1;
-    return e;
-  });
-  const eps = 2.220446049250313e-16;
-  const maxSweeps = options.maxSweeps ?? 60;
-  // Columns below this squared norm are numerically zero (rank deficiency): no rotation with them.
-  let frob2 = 0;
-  for (const c of cols) frob2 += dot(c, c);
-  const tiny = eps * eps * frob2;
-  let sweep = 0;
-  for (; sweep < maxSweeps; sweep++) {
-    let rotated = false;
-    for (let p = 0; p < n - 1; p++) {
-      for (let q = p + 1; q < n; q++) {
-        const cp = cols[p];
-        const cq = cols[q];
-        let alpha = 0;
-        let beta = 0;
-        let gamma = 0;
-        for (let i = 0; i < m; i++) {
-          alpha += cp[i] * cp[i];
-          beta += cq[i] * cq[i];
-          gamma += cp[i] * cq[i];
-        }
-        if (gamma === 0 || alpha <= tiny || beta <= tiny || Math.abs(gamma) <= eps * Math.sqrt(alpha * beta)) continue;
-        rotated = true;
-        const zeta = (beta - alpha) / (2 * gamma);
-        const t = (zeta >= 0 ? 1 : -1) / (Math.abs(zeta) + Math.sqrt(1 + zeta * zeta));
-        const c = 1 / Math.sqrt(1 + t * t);
-        const s = c * t;
-        for (let i = 0; i < m; i++) {
-          const x = cp[i];
-          const y = cq[i];
-          cp[i] = c * x - s * y;
-          cq[i] = s * x + c * y;
-        }
-        const vp = vcols[p];
-        const vq = vcols[q];
-        for (let i = 0; i < n; i++) {
-          const x = vp[i];
-          const y = vq[i];
-          vp[i] = c * x - s * y;
-          vq[i] = s * x + c * y;
-        }
-      }
-    }
-    if (!rotated) break;
-  }
-  if (sweep === maxSweeps) throw new TuningError(`svd: no convergence after ${maxSweeps} sweeps (${m}×${n} matrix)`);
-  const sv = cols.map((c) => norm(c));
-  const order = sv.map((_s, j) => j).sort((i, j) => sv[j] - sv[i]);
-  const s = Float64Array.from(order, (j) => sv[j]);
-  const u = order.map((j) => (sv[j] > 0 ? cols[j].map((x) => x / sv[j]) : new Float64Array(m)));
-  const v = order.map((j) => vcols[j]);
-  return { m, n, s, u, v };
+  if (m === 0 || n === 0) return { m, n, s: new Float64Array(0), u: [], v: [] };
+  const d = new SingularValueDecomposition(new MlMatrix(a), { autoTranspose: true });
+  const k = Math.min(m, n);
+  const s = Float64Array.from(d.diagonal.slice(0, k), (x) => Math.max(0, x));
+  const columns = (x: MlMatrix): Float64Array[] => Array.from({ length: k }, (_c, j) => Float64Array.from(x.getColumn(j)));
+  return { m, n, s, u: columns(d.leftSingularVectors), v: columns(d.rightSingularVectors) };
 }
 
 /**
