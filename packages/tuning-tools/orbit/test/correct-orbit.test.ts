@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, type Accelerator } from '@mlayer/core';
 import { readMeasurement } from '@mlayer/data';
 import { CorrectorLimitError, correctOrbit, measureOrbit, measureOrm, saveCorrection, svd, type OrbitResponseMatrix } from '../src/index.js';
-import { rmsOf, thomxRef, thomxTwin, type FixtureOptions } from './fixture.js';
+import { abortTimerAt, rmsOf, thomxRef, thomxTwin, type FixtureOptions } from './fixture.js';
 
 const open: Accelerator[] = [];
 afterEach(async () => {
@@ -130,29 +130,20 @@ describe('correction options', () => {
     const before = await acc.snapshot();
     for (const at of [1, 3]) {
       writes.length = 0;
-      const controller = new AbortController();
-      let last = 0;
-      let atAbort = -1;
+      // Fired by the event loop, not by the tool: seen only if the twin lets the loop run.
+      const timer = abortTimerAt(at);
       const run = correctOrbit(acc, {
         orm,
         method: { type: 'svd', singularValues: 8 },
         iterations: 6,
         minImprovement: -1, // runs all 6 steps unless the rms doubles
-        signal: controller.signal,
-        onProgress: (p) => {
-          last = p.step;
-          // Fired by the event loop, not by the tool: seen only if the twin lets the loop run.
-          if (p.step === at)
-            setTimeout(() => {
-              atAbort = last;
-              controller.abort();
-            }, 0);
-        },
+        signal: timer.signal,
+        onProgress: timer.onProgress,
       });
       await expect(run).rejects.toBeInstanceOf(AbortedError);
-      expect(atAbort).toBeGreaterThanOrEqual(at);
-      expect(last).toBe(atAbort);
-      expect(last).toBeLessThan(6);
+      expect(timer.atAbort).toBeGreaterThanOrEqual(at);
+      expect(timer.last).toBe(timer.atAbort);
+      expect(timer.last).toBeLessThan(6);
       // Steps were written (then the restore wrote the starting values back).
       expect(writes.filter((w) => w.value !== 0).length).toBeGreaterThan(0);
       expect((await acc.snapshot()).families).toEqual(before.families);

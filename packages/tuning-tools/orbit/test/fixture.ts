@@ -116,3 +116,47 @@ export async function thomxTwin(options: FixtureOptions = {}): Promise<TwinFixtu
 
 export const maxAbs = (a: ArrayLike<number>): number => Math.max(...Array.from(a, (v) => Math.abs(v)));
 export const rmsOf = (a: ArrayLike<number>): number => Math.sqrt(Array.from(a).reduce((s, v) => s + v * v, 0) / a.length);
+
+/** An abort from outside the tool, as Ctrl-C: see `abortTimerAt`. */
+export interface AbortTimer {
+  /** Give to the tool. */
+  readonly signal: AbortSignal;
+  /** Give to the tool: records each step and arms the timer at step `at`. */
+  readonly onProgress: (p: { readonly step: number }) => void;
+  /** Last step the tool reported. */
+  readonly last: number;
+  /** Last step reported when the timer fired (-1 until it fires). */
+  readonly atAbort: number;
+  /** performance.now() when the timer fired. */
+  readonly firedAt: number;
+}
+
+/**
+ * A timer armed when the tool reports step `at`, firing from the event loop (not
+ * from the tool): the abort is seen only if the tool lets the event loop run.
+ */
+export function abortTimerAt(at: number): AbortTimer {
+  const controller = new AbortController();
+  const state = { last: 0, atAbort: -1, firedAt: 0 };
+  return {
+    signal: controller.signal,
+    onProgress: (p) => {
+      state.last = p.step;
+      if (p.step === at)
+        setTimeout(() => {
+          state.atAbort = state.last;
+          state.firedAt = performance.now();
+          controller.abort();
+        }, 0);
+    },
+    get last() {
+      return state.last;
+    },
+    get atAbort() {
+      return state.atAbort;
+    },
+    get firedAt() {
+      return state.firedAt;
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, type Accelerator, type MeasurementProgress } from '@mlayer/core';
 import { readMeasurement } from '@mlayer/data';
 import { loadOrm, measureDispersion, measureOrbit, measureOrm, modelOrm, saveDispersion, saveOrbit, saveOrm } from '../src/index.js';
-import { CM_GAIN, maxAbs, thomxOrm, thomxRef, thomxTwin } from './fixture.js';
+import { CM_GAIN, abortTimerAt, maxAbs, thomxOrm, thomxRef, thomxTwin } from './fixture.js';
 
 const open: Accelerator[] = [];
 afterEach(async () => {
@@ -108,31 +108,14 @@ describe('orbit response matrix measurement (ThomX twin)', () => {
     // column) and fires from the event loop: with settle 0 the twin never waits on I/O, so the
     // abort is seen only if the twin lets the event loop run during the measurement.
     for (const at of [1, 17, 30, 48]) {
-      const controller = new AbortController();
-      let last = 0;
-      let atAbort = -1;
-      let firedAt = 0;
-      const run = measureOrm(acc, {
-        kick: 0.2,
-        rf: { step: 5 },
-        average: 4,
-        signal: controller.signal,
-        onProgress: (p) => {
-          last = p.step;
-          if (p.step === at)
-            setTimeout(() => {
-              atAbort = last;
-              firedAt = performance.now();
-              controller.abort();
-            }, 0);
-        },
-      });
+      const timer = abortTimerAt(at);
+      const run = measureOrm(acc, { kick: 0.2, rf: { step: 5 }, average: 4, signal: timer.signal, onProgress: timer.onProgress });
       await expect(run).rejects.toBeInstanceOf(AbortedError);
-      console.log(`abort armed at step ${at}: fired at step ${atAbort}, rejected ${(performance.now() - firedAt).toFixed(1)} ms later (restore included)`);
+      console.log(`abort armed at step ${at}: fired at step ${timer.atAbort}, rejected ${(performance.now() - timer.firedAt).toFixed(1)} ms later (restore included)`);
       // The timer fired during the measurement and no step finished after it.
-      expect(atAbort).toBeGreaterThanOrEqual(at);
-      expect(last).toBe(atAbort);
-      expect(last).toBeLessThan(49);
+      expect(timer.atAbort).toBeGreaterThanOrEqual(at);
+      expect(timer.last).toBe(timer.atAbort);
+      expect(timer.last).toBeLessThan(49);
       expect(Array.from(await hcm.get({ field: 'setpoint' }))).toEqual(Array.from(startH));
       expect(Array.from(await vcm.get({ field: 'setpoint' }))).toEqual(Array.from(startV));
       expect((await acc.family('RF').get({ field: 'setpoint' }))[0]).toBe(rf0);
