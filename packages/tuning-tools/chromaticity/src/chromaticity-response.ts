@@ -3,33 +3,17 @@
  * the model (`LatticeModel.chromaticityResponse`), or measured by stepping each
  * family up and down and measuring the chromaticities.
  */
-import { type Accelerator, type CheckSummary, type ResponseCheckOptions } from '@mlayer/core';
-import { measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/tuning-common';
+import type { Accelerator, ResponseCheckOptions } from '@mlayer/core';
+import { type FamilyPairResponse, measureFamilyPairResponse, modelPairResponse } from '@mlayer/tuning-common';
 import { ChromaticityError } from './errors.js';
 import { type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
 
-export interface ChromaticityResponse {
-  readonly families: readonly string[];
-  /** d(ξx)/dk and d(ξy)/dk per family, for a step of every device of the family by 1 physics unit. */
-  readonly matrix: readonly [Float64Array, Float64Array];
-  /** Physics units of each family's setpoint. */
-  readonly units: readonly string[];
-  readonly source: 'model' | 'measured';
-  /** Measured: half of the bipolar step of each family (physics units). */
-  readonly steps?: Float64Array;
-  /** Measured: the sanity checks of every column (symmetry, model), retries and flags. */
-  readonly checks?: CheckSummary;
-  /** Measured: warnings raised (settling defaults, checks skipped). */
-  readonly warnings?: readonly string[];
-}
+/** The chromaticity response: matrix rows d(ξx)/dk and d(ξy)/dk per family, for a step of every device of the family by 1 physics unit. */
+export type ChromaticityResponse = FamilyPairResponse;
 
 /** The chromaticity response of the design model (the accelerator's model). */
 export function modelChromaticityResponse(acc: Accelerator, families: readonly string[]): ChromaticityResponse {
-  const fams = pairResponseFamilies(acc, families, 'chromaticity');
-  const model = acc.model;
-  if (!model) throw new ChromaticityError(`${acc.name}: no lattice model for a model chromaticity response (mode '${acc.mode}'); measure it instead`);
-  const matrix = modelFamilyResponse(model, fams, (groups) => model.chromaticityResponse(groups));
-  return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'model' };
+  return modelPairResponse(acc, families, { quantity: 'chromaticity', compute: (model, groups) => model.chromaticityResponse(groups), error: ChromaticityError });
 }
 
 export interface MeasureChromaticityResponseOptions {
@@ -49,8 +33,7 @@ export interface MeasureChromaticityResponseOptions {
 
 /** Measures the chromaticity response: each family stepped by ±step, the chromaticities measured; every setpoint is restored. */
 export async function measureChromaticityResponse(acc: Accelerator, families: readonly string[], options: MeasureChromaticityResponseOptions = {}): Promise<ChromaticityResponse> {
-  const fams = pairResponseFamilies(acc, families, 'chromaticity');
-  const { matrix, steps, checks, warnings } = await measurePairResponse(acc, fams, {
+  return measureFamilyPairResponse(acc, families, {
     quantity: 'chromaticity',
     steps: options.steps,
     model: () => modelChromaticityResponse(acc, families).matrix,
@@ -61,5 +44,4 @@ export async function measureChromaticityResponse(acc: Accelerator, families: re
     settle: options.settle,
     signal: options.signal,
   });
-  return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps, checks, warnings };
 }

@@ -4,8 +4,8 @@
  * 2 x n response), checked against the limits of every device before anything
  * moves, applied in steps when large; setchro iterates measure-and-step.
  */
-import { stepAlongPairResponse } from '@mlayer/tuning-common';
-import { type Accelerator } from '@mlayer/core';
+import type { Accelerator } from '@mlayer/core';
+import { chooseResponse, iteratePair, stepFamilyPair } from '@mlayer/tuning-common';
 import { type ChromaticityResponse, modelChromaticityResponse } from './chromaticity-response.js';
 import { ChromaticityError } from './errors.js';
 import { type ChromaticityMeasurement, type MeasureChromaticityOptions, measureChromaticity } from './measure-chromaticity.js';
@@ -36,23 +36,12 @@ export interface StepChromaticityResult {
 }
 
 function responseFor(acc: Accelerator, options: StepChromaticityOptions): ChromaticityResponse {
-  if (options.response) {
-    if (options.families && options.families.join() !== options.response.families.join()) {
-      throw new ChromaticityError(`the response is for families ${options.response.families.join(', ')}, not ${options.families.join(', ')}`);
-    }
-    return options.response;
-  }
-  if (!options.families) throw new ChromaticityError('give the sextupole families (options.families) or a response');
-  return modelChromaticityResponse(acc, options.families);
+  return chooseResponse(options, 'sextupole', (families) => modelChromaticityResponse(acc, families), ChromaticityError);
 }
-
 
 /** Steps the sextupole families to change the chromaticities by d = [dξx, dξy] (MML stepchro). */
 export async function stepChromaticity(acc: Accelerator, d: readonly [number, number], options: StepChromaticityOptions = {}): Promise<StepChromaticityResult> {
-  const response = responseFor(acc, options);
-  const fams = response.families.map((f) => acc.family(f));
-  const r = await stepAlongPairResponse(acc, fams, response.matrix, d, { quantity: 'chromaticity', maxStep: options.maxStep ?? 2, rcond: options.rcond, settle: options.settle, onWarning: options.onWarning, signal: options.signal });
-  return { families: response.families, ...r };
+  return stepFamilyPair(acc, responseFor(acc, options), d, { quantity: 'chromaticity', maxStep: options.maxStep ?? 2, rcond: options.rcond, settle: options.settle, onWarning: options.onWarning, signal: options.signal });
 }
 
 export interface SetChromaticityOptions extends StepChromaticityOptions {
@@ -76,18 +65,14 @@ export interface SetChromaticityResult {
 /** Brings the chromaticities to a target (MML setchro): measure, step, up to `iterations` times. */
 export async function setChromaticity(acc: Accelerator, target: readonly [number, number], options: SetChromaticityOptions = {}): Promise<SetChromaticityResult> {
   if (!target.every(Number.isFinite)) throw new ChromaticityError(`target chromaticities [${target.join(', ')}] are not finite`);
-  const iterations = options.iterations ?? 3;
-  const tol = options.tolerance ?? 0.05;
   const response = responseFor(acc, options);
-  const history: ChromaticityMeasurement[] = [];
-  const steps: StepChromaticityResult[] = [];
-  let m = await measureChromaticity(acc, { ...options.measure, signal: options.signal });
-  history.push(m);
-  const off = () => [target[0] - m.chromaticity[0], target[1] - m.chromaticity[1]] as const;
-  for (let it = 0; it < iterations && Math.max(...off().map(Math.abs)) > tol; it++) {
-    steps.push(await stepChromaticity(acc, off(), { ...options, response }));
-    m = await measureChromaticity(acc, { ...options.measure, signal: options.signal });
-    history.push(m);
-  }
-  return { target, history, steps, chromaticity: m.chromaticity, converged: Math.max(...off().map(Math.abs)) <= tol };
+  const r = await iteratePair({
+    target,
+    iterations: options.iterations ?? 3,
+    tolerance: options.tolerance ?? 0.05,
+    measure: () => measureChromaticity(acc, { ...options.measure, signal: options.signal }),
+    value: (m) => m.chromaticity,
+    step: (change) => stepChromaticity(acc, change, { ...options, response }),
+  });
+  return { target, history: r.history, steps: r.steps, chromaticity: r.last.chromaticity, converged: r.converged };
 }

@@ -6,3 +6,14 @@ export { type LimitPolicy, type StepRequest, type PlannedWrite, type StepPlan, p
 export { modelFamilyResponse, solveTwoRows, type TwoRowSolution } from './family-model.js';
 export { stepAlongPairResponse, type PairStepOptions, type PairStepResult } from './pair-step.js';
 export { measurePairResponse, pairResponseFamilies, type PairReading, type PairResponseOptions, type PairResponseResult } from './pair-response.js';
+export {
+  type FamilyPairResponse,
+  type ToolErrorClass,
+  type ModelPairResponseSpec,
+  modelPairResponse,
+  type MeasureFamilyPairOptions,
+  measureFamilyPairResponse,
+  type ResponseChoice,
+  chooseResponse,
+} from './family-pair-response.js';
+export { type FamilyPairStep, stepFamilyPair, type PairIteration, type PairIterationResult, iteratePair } from './pair-correction.js';

@@ -4,8 +4,8 @@
  * against the limits of every device before anything moves, applied in steps
  * when the move is large; settune iterates measure-and-step to a target.
  */
-import { stepAlongPairResponse } from '@mlayer/tuning-common';
-import { type Accelerator } from '@mlayer/core';
+import type { Accelerator } from '@mlayer/core';
+import { chooseResponse, iteratePair, stepFamilyPair } from '@mlayer/tuning-common';
 import { TuneError } from './errors.js';
 import { type MeasureTuneOptions, type TuneMeasurement, measureTunes } from './measure-tune.js';
 import { type TuneResponse, modelTuneResponse } from './tune-response.js';
@@ -37,23 +37,12 @@ export interface StepTunesResult {
 }
 
 function responseFor(acc: Accelerator, options: StepTunesOptions): TuneResponse {
-  if (options.response) {
-    if (options.families && options.families.join() !== options.response.families.join()) {
-      throw new TuneError(`the response is for families ${options.response.families.join(', ')}, not ${options.families.join(', ')}`);
-    }
-    return options.response;
-  }
-  if (!options.families) throw new TuneError('give the quadrupole families (options.families) or a response');
-  return modelTuneResponse(acc, options.families);
+  return chooseResponse(options, 'quadrupole', (families) => modelTuneResponse(acc, families), TuneError);
 }
-
 
 /** Steps the quadrupole families to change the tunes by dq = [dqx, dqy] (MML steptune). */
 export async function stepTunes(acc: Accelerator, dq: readonly [number, number], options: StepTunesOptions = {}): Promise<StepTunesResult> {
-  const response = responseFor(acc, options);
-  const fams = response.families.map((f) => acc.family(f));
-  const r = await stepAlongPairResponse(acc, fams, response.matrix, dq, { quantity: 'tune', maxStep: options.maxStep ?? 0.02, rcond: options.rcond, settle: options.settle, onWarning: options.onWarning, signal: options.signal });
-  return { families: response.families, ...r };
+  return stepFamilyPair(acc, responseFor(acc, options), dq, { quantity: 'tune', maxStep: options.maxStep ?? 0.02, rcond: options.rcond, settle: options.settle, onWarning: options.onWarning, signal: options.signal });
 }
 
 export interface SetTunesOptions extends StepTunesOptions {
@@ -84,18 +73,15 @@ export function tuneDifference(target: number, measured: number): number {
 /** Brings the fractional tunes to a target (MML settune): measure, step, up to `iterations` times. */
 export async function setTunes(acc: Accelerator, target: readonly [number, number], options: SetTunesOptions = {}): Promise<SetTunesResult> {
   if (!target.every((t) => Number.isFinite(t) && t >= 0 && t < 1)) throw new TuneError(`target tunes [${target.join(', ')}] must be fractional tunes in [0, 1)`);
-  const iterations = options.iterations ?? 3;
-  const tol = options.tolerance ?? 1e-4;
   const response = responseFor(acc, options);
-  const history: TuneMeasurement[] = [];
-  const steps: StepTunesResult[] = [];
-  let m = await measureTunes(acc, { ...options.measure, signal: options.signal });
-  history.push(m);
-  const off = () => [tuneDifference(target[0], m.tunes[0]), tuneDifference(target[1], m.tunes[1])] as const;
-  for (let it = 0; it < iterations && Math.max(...off().map(Math.abs)) > tol; it++) {
-    steps.push(await stepTunes(acc, off(), { ...options, response }));
-    m = await measureTunes(acc, { ...options.measure, signal: options.signal });
-    history.push(m);
-  }
-  return { target, history, steps, tunes: m.tunes, converged: Math.max(...off().map(Math.abs)) <= tol };
+  const r = await iteratePair({
+    target,
+    iterations: options.iterations ?? 3,
+    tolerance: options.tolerance ?? 1e-4,
+    measure: () => measureTunes(acc, { ...options.measure, signal: options.signal }),
+    value: (m) => m.tunes,
+    difference: tuneDifference,
+    step: (change) => stepTunes(acc, change, { ...options, response }),
+  });
+  return { target, history: r.history, steps: r.steps, tunes: r.last.tunes, converged: r.converged };
 }

@@ -3,34 +3,18 @@
  * model (`LatticeModel.tuneResponse`), or measured by stepping each family up
  * and down and measuring the tunes.
  */
-import { type Accelerator, type CheckSummary, type Family, type ResponseCheckOptions } from '@mlayer/core';
-import { measurePairResponse, modelFamilyResponse, pairResponseFamilies } from '@mlayer/tuning-common';
+import type { Accelerator, Family, ResponseCheckOptions } from '@mlayer/core';
+import { type FamilyPairResponse, measureFamilyPairResponse, modelPairResponse } from '@mlayer/tuning-common';
 import { TuneError } from './errors.js';
 import { type MeasureTuneOptions, measureTunes, tuneMethod } from './measure-tune.js';
 import { tuneMonitors } from './tune-sources.js';
 
-export interface TuneResponse {
-  readonly families: readonly string[];
-  /** d(qx)/dk and d(qy)/dk per family, for a step of every device of the family by 1 physics unit. */
-  readonly matrix: readonly [Float64Array, Float64Array];
-  /** Physics units of each family's setpoint. */
-  readonly units: readonly string[];
-  readonly source: 'model' | 'measured';
-  /** Measured: half of the bipolar step of each family (physics units). */
-  readonly steps?: Float64Array;
-  /** Measured: the sanity checks of every column (symmetry, model), retries and flags. */
-  readonly checks?: CheckSummary;
-  /** Measured: warnings raised (settling defaults, checks skipped). */
-  readonly warnings?: readonly string[];
-}
+/** The tune response: matrix rows d(qx)/dk and d(qy)/dk per family, for a step of every device of the family by 1 physics unit. */
+export type TuneResponse = FamilyPairResponse;
 
 /** The tune response of the design model (the accelerator's model). */
 export function modelTuneResponse(acc: Accelerator, families: readonly string[]): TuneResponse {
-  const fams = pairResponseFamilies(acc, families, 'tune');
-  const model = acc.model;
-  if (!model) throw new TuneError(`${acc.name}: no lattice model for a model tune response (mode '${acc.mode}'); measure it instead`);
-  const matrix = modelFamilyResponse(model, fams, (groups) => model.tuneResponse(groups));
-  return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'model' };
+  return modelPairResponse(acc, families, { quantity: 'tune', compute: (model, groups) => model.tuneResponse(groups), error: TuneError });
 }
 
 export interface MeasureTuneResponseOptions {
@@ -50,18 +34,18 @@ export interface MeasureTuneResponseOptions {
 
 /** Measures the tune response: each family is stepped by ±step, the tunes measured; every setpoint is restored. */
 export async function measureTuneResponse(acc: Accelerator, families: readonly string[], options: MeasureTuneResponseOptions = {}): Promise<TuneResponse> {
-  const fams = pairResponseFamilies(acc, families, 'tune');
-  // Tune monitors must show readings taken after each step; turn-by-turn data follow their own kick.
-  const mon = tuneMethod(acc, options.measure?.method) === 'monitor' ? tuneMonitors(acc) : {};
-  const fresh = [...new Set([mon.x, mon.y])].filter((f): f is Family => f !== undefined);
-  const { matrix, steps, checks, warnings } = await measurePairResponse(acc, fams, {
+  return measureFamilyPairResponse(acc, families, {
     quantity: 'tune',
+    // Tune monitors must show readings taken after each step; turn-by-turn data follow their own kick.
+    fresh: () => {
+      const mon = tuneMethod(acc, options.measure?.method) === 'monitor' ? tuneMonitors(acc) : {};
+      return [...new Set([mon.x, mon.y])].filter((f): f is Family => f !== undefined);
+    },
     steps: options.steps,
     model: () => modelTuneResponse(acc, families).matrix,
     change: options.tuneStep ?? 0.01,
     // The resolution is three standard errors.
     read: (signal) => measureTunes(acc, { ...options.measure, signal }).then((m) => ({ value: m.tunes, std: [m.resolution[0] / 3, m.resolution[1] / 3] as const })),
-    fresh,
     // Fractional tunes: the difference on the unit circle.
     difference: (up, down) => up - down - Math.round(up - down),
     checks: options.checks,
@@ -69,5 +53,4 @@ export async function measureTuneResponse(acc: Accelerator, families: readonly s
     settle: options.settle,
     signal: options.signal,
   });
-  return { families: [...families], matrix, units: fams.map((f) => f.units('setpoint').physics), source: 'measured', steps, checks, warnings };
 }

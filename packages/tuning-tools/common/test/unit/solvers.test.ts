@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedDataDir } from '@mlayer/core/testing';
-import { micado, solveSystem, svd, zeros, type Matrix } from '../src/index.js';
+import { micado, solveSystem, svd, zeros, type Matrix } from '../../src/index.js';
 
 const thomxOrm = () => JSON.parse(readFileSync(join(sharedDataDir(), 'lattices/thomx/thomx_orm.json'), 'utf8'));
 

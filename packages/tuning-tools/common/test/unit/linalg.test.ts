@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { TuningError, lstsq, matVec, solveTwoRows, svd, svdSolve, transpose, zeros, type Matrix } from '../../src/index.js';
+
+/** Deterministic pseudo-random numbers in [-0.5, 0.5). */
+function rng(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 16807) % 2147483647) / 2147483647 - 0.5;
+}
+function randomMatrix(m: number, n: number, seed: number): Matrix {
+  const r = rng(seed);
+  const a = zeros(m, n);
+  for (const row of a) for (let j = 0; j < n; j++) row[j] = r();
+  return a;
+}
+/** Solves the square system by Gaussian elimination with partial pivoting (independent of the SVD). */
+function gauss(A: number[][], b: number[]): number[] {
+  const n = b.length;
+  const M = A.map((r, i) => [...r, b[i]]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(M[r][c]) > Math.abs(M[p][c])) p = r;
+    [M[c], M[p]] = [M[p], M[c]];
+    for (let r = c + 1; r < n; r++) {
+      const f = M[r][c] / M[c][c];
+      for (let k = c; k <= n; k++) M[r][k] -= f * M[c][k];
+    }
+  }
+  const x = new Array<number>(n).fill(0);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = M[r][n];
+    for (let k = r + 1; k < n; k++) s -= M[r][k] * x[k];
+    x[r] = s / M[r][r];
+  }
+  return x;
+}
+
+describe('least squares and minimum norm from the SVD', () => {
+  it('a wide system: lstsq gives the minimum-norm exact solution x = Aᵀ (A Aᵀ)⁻¹ b', () => {
+    const a = randomMatrix(5, 9, 11);
+    const b = Float64Array.from({ length: 5 }, rng(12));
+    const x = lstsq(a, b);
+    matVec(a, x).forEach((v, i) => expect(v).toBeCloseTo(b[i], 13));
+    const aat = a.map((ri) => a.map((rj) => ri.reduce((s, v, k) => s + v * rj[k], 0)));
+    const y = gauss(aat, Array.from(b));
+    matVec(transpose(a), y).forEach((v, j) => expect(x[j]).toBeCloseTo(v, 12));
+  });
+
+  it('svdSolve applies the filter factor of each singular value; a dropped one adds nothing', () => {
+    const a = randomMatrix(8, 4, 21);
+    const d = svd(a);
+    // b along the second left singular vector: only the second singular value acts.
+    const b = d.u[1].map((v) => 3 * v);
+    const x = svdSolve(d, b, () => 1);
+    x.forEach((v, j) => expect(v).toBeCloseTo((3 / d.s[1]) * d.v[1][j], 12));
+    expect(Math.max(...Array.from(svdSolve(d, b, (_s, i) => (i === 1 ? 0 : 1)), Math.abs))).toBeLessThan(1e-12);
+    expect(() => svdSolve(d, new Float64Array(7), () => 1)).toThrow(/right-hand side has 7 entries for 8 rows/);
+  });
+
+  it('the SVD names a non-finite entry and rows of different lengths; a matrix without rows has no singular values', () => {
+    const a = randomMatrix(3, 3, 5);
+    a[1][2] = Number.NaN;
+    expect(() => svd(a)).toThrow(TuningError);
+    expect(() => svd(a)).toThrow(/svd: entry \[1\]\[2\] is NaN/);
+    expect(() => svd([new Float64Array(3), new Float64Array(2)])).toThrow(/rows of different lengths \(3 and 2\)/);
+    const e = svd(zeros(0, 4));
+    expect(e.s).toHaveLength(0);
+    expect(e.m).toBe(0);
+  });
+});
+
+describe('two-row systems (tunes, chromaticities)', () => {
+  it('solveTwoRows gives the minimum-norm solution the general SVD gives', () => {
+    const r = randomMatrix(2, 5, 31);
+    const b: [number, number] = [0.013, -0.021];
+    const s = solveTwoRows([r[0], r[1]], b);
+    expect(s.rank).toBe(2);
+    const ref = lstsq(r, b);
+    s.x.forEach((v, j) => expect(v).toBeCloseTo(ref[j], 13));
+    const d = svd(r);
+    expect(s.singularValues[0]).toBeCloseTo(d.s[0], 13);
+    expect(s.singularValues[1]).toBeCloseTo(d.s[1], 13);
+  });
+
+  it('proportional rows keep one singular value; a zero response is refused', () => {
+    const row = Float64Array.of(1, -2, 0.5);
+    const s = solveTwoRows([row, row.map((v) => 2 * v)], [1, 2]);
+    expect(s.rank).toBe(1);
+    // The consistent right-hand side is reached exactly.
+    const reached = row.reduce((acc, v, j) => acc + v * s.x[j], 0);
+    expect(reached).toBeCloseTo(1, 13);
+    expect(() => solveTwoRows([new Float64Array(3), new Float64Array(3)], [1, 1])).toThrow(/response matrix is zero/);
+    expect(() => solveTwoRows([new Float64Array(3), new Float64Array(2)], [1, 1])).toThrow(/differ in length \(3, 2\)/);
+  });
+});
