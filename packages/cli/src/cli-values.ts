@@ -22,6 +22,13 @@ export function parseInteger(text: string, what: string, min = Number.MIN_SAFE_I
   return v;
 }
 
+/** --settle in ms, >= 0 (the extra wait after each step of a measurement). */
+export function settleOf(o: { settle: string }): number {
+  const v = parseNumber(o.settle, '--settle');
+  if (!(v >= 0)) throw new MlayerError(`--settle '${o.settle}': expected a number of ms >= 0`);
+  return v;
+}
+
 /** Parses a device list "1,2;3,4" into [[1,2],[3,4]]; empty entries, non-integers and repeated devices are refused. */
 export function parseDeviceList(text: string): [number, number][] {
   if (text.trim() === '') throw new MlayerError('--devices: the device list is empty; give "sector,index" pairs separated by \';\' (leave --devices out to select every device)');

@@ -1,14 +1,12 @@
 import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
-import { registerTwin } from '@mlayer/adapters-sim';
-import { createLatticeModel, loadLattice } from '@mlayer/engine';
-import type { GlobalOptions } from './program.js';
+import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
 
-/** Registers the adapter for a control-system type, loading its package only when needed. */
+/** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
 async function registerAdapter(type: string, registry: ControlSystemRegistry): Promise<void> {
   if (registry.has(type)) return;
-  if (type === 'twin') registerTwin(registry);
+  if (type === 'twin') (await import('@mlayer/adapters-sim')).registerTwin(registry);
   else if (type === 'epics') (await import('@mlayer/adapters-epics')).registerEpics(registry);
   else if (type === 'tango') (await import('@mlayer/adapters-tango')).registerTango(registry);
 }
@@ -33,9 +31,10 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   const conversions = new UnitConversionRegistry();
   registerCalibration(conversions);
   // Model-based tools need the design model online too: the facility's lattice, loaded on first use
-  // (the twin brings its own).
+  // (the twin brings its own). The engine module is loaded here, the lattice only when the model is asked for.
   const latticeFile = facility.config.lattice?.file;
-  const model = cs.type !== 'twin' && latticeFile ? () => createLatticeModel(loadLattice(facility.resolvePath(latticeFile))) : undefined;
+  const engine = cs.type !== 'twin' && latticeFile ? await import('@mlayer/engine') : undefined;
+  const model = engine && latticeFile ? () => engine.createLatticeModel(engine.loadLattice(facility.resolvePath(latticeFile))) : undefined;
   const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras: options.extras, model });
   return { acc, facility };
 }

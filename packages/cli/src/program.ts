@@ -1,5 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { MlayerError } from '@mlayer/core';
 import { registerSchemaCommand } from './commands/schema.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerFacilityCommands } from './commands/facility.js';
@@ -12,15 +11,14 @@ import { registerServeCommand } from './commands/serve.js';
 
 export const VERSION = '0.1.0';
 
-/** Global options every command sees (MML's mode flag is `--mode`). */
-export interface GlobalOptions {
-  facility?: string;
-  mode?: string;
-  yes?: boolean;
-  json?: boolean;
-  verbose?: boolean;
-}
+export type { GlobalOptions } from './global-options.js';
 
+/**
+ * The commander definitions of every command. They are light: each command's
+ * implementation (and the engine, adapters, data files and plotting it needs) is
+ * loaded by `await import()` when the command runs, so that `mlayer --help` and
+ * `mlayer <command> --help` load none of it.
+ */
 export function buildProgram(): Command {
   const program = new Command('mlayer')
     .description('mlayer: read and steer an accelerator, on the machine (EPICS, TANGO) or on its digital twin')
@@ -55,6 +53,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     return Number.isInteger(status) ? status : 1;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    // Not loaded for --help: a command that threw one of core's errors has loaded core already.
+    const { MlayerError } = await import('@mlayer/core');
     if (err instanceof MlayerError) {
       process.stderr.write(`mlayer: ${err.message}\n`);
       return 2;

@@ -1,11 +1,11 @@
 import { Command, CommanderError } from 'commander';
-import { checkScan, summariseFile } from '@mlayer/data';
 
 /**
  * `mlayer data show FILE|DIR`: readable summary of a measurement file, scan manifest,
  * scan point file or scan directory.
  * `mlayer data check DIR`: every point file present, checksums matching, status consistent
  * (exit code 1 when an error is found; warnings such as an unfinished scan do not fail).
+ * @mlayer/data (h5wasm) is loaded when one of them runs.
  */
 export function registerDataCommands(program: Command): void {
   const data = program.command('data').description('HDF5 measurement files and parameter scans (openPMD)');
@@ -15,6 +15,7 @@ export function registerDataCommands(program: Command): void {
     .argument('<file>', 'HDF5 file (measurement, scan manifest, scan point) or scan directory')
     .description('print a readable summary of a data file or scan directory')
     .action(async (file: string) => {
+      const { summariseFile } = await import('@mlayer/data');
       process.stdout.write(`${await summariseFile(file)}\n`);
     });
 
@@ -24,6 +25,7 @@ export function registerDataCommands(program: Command): void {
     .description('check a scan directory: files present, SHA-256 checksums, status consistent')
     .option('--json', 'print the report as JSON')
     .action(async (dir: string, opts: { json?: boolean }, cmd: Command) => {
+      const { checkScan } = await import('@mlayer/data');
       const report = await checkScan(dir);
       const json = opts.json === true || (cmd.optsWithGlobals() as { json?: boolean }).json === true;
       if (json) {

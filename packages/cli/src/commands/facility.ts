@@ -1,17 +1,7 @@
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
-import { importPytac, PytacImportError } from '@mlayer/facility-tools';
+import type { ImportPytacCliOptions } from './facility-actions.js';
 
-interface ImportPytacCliOptions {
-  lattice: string;
-  output: string;
-  name?: string;
-  description?: string;
-  provenance?: string;
-  credits?: string;
-}
-
-/** `mlayer facility ...`: build facility packages from other machine descriptions. */
+/** `mlayer facility ...`: build facility packages from other machine descriptions (facility-actions.ts, loaded when run). */
 export function registerFacilityCommands(program: Command): void {
   const facility = program.command('facility').description('create and inspect facility packages');
   facility
@@ -24,41 +14,5 @@ export function registerFacilityCommands(program: Command): void {
     .option('--description <text>', 'description of the facility')
     .option('--provenance <file>', 'Markdown file with the provenance and licence of the data (goes into README.md)')
     .option('--credits <text>', 'credits line of the facility file')
-    .action((dir: string, opts: ImportPytacCliOptions, cmd: Command) => {
-      const globals = cmd.optsWithGlobals<{ json?: boolean }>();
-      let provenance: string | undefined;
-      if (opts.provenance) {
-        try {
-          provenance = readFileSync(opts.provenance, 'utf8');
-        } catch (e) {
-          throw new PytacImportError(opts.provenance, undefined, `cannot read the provenance file (${(e as Error).message})`);
-        }
-      }
-      const name = opts.name ?? defaultName(dir);
-      const result = importPytac({
-        pytacDir: dir,
-        latticeFile: opts.lattice,
-        outDir: opts.output,
-        name,
-        description: opts.description,
-        provenance,
-        credits: opts.credits,
-      });
-      if (globals.json) {
-        process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
-        return;
-      }
-      const lines = [
-        `facility ${name} written to ${result.outDir} (${result.packageName})`,
-        `  ${result.families.length} families, ${result.devices} devices, ${result.pvs} EPICS PVs, ${result.conversions} unit conversions`,
-        `  files: ${result.files.join(', ')}`,
-        ...result.notes.map((n) => `  note: ${n.length > 200 ? `${n.slice(0, 197)}...` : n}`),
-      ];
-      process.stdout.write(`${lines.join('\n')}\n`);
-    });
-}
-
-function defaultName(dir: string): string {
-  const base = dir.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? 'facility';
-  return base.toLowerCase().replace(/[^a-z0-9._-]+/g, '-');
+    .action(async (dir: string, opts: ImportPytacCliOptions, cmd: Command) => (await import('./facility-actions.js')).importPytacAction(dir, opts, cmd));
 }

@@ -1,24 +1,7 @@
 import type { Command } from 'commander';
-import { MlayerError, type Units } from '@mlayer/core';
-import { openAccelerator, refuseOnlineWrites } from '../context.js';
-import { parseNumber, selectDevices } from '../cli-values.js';
-import type { GlobalOptions } from '../program.js';
+import type { SelectOptions } from './get-set-actions.js';
 
-interface SelectOptions {
-  devices?: string;
-  names?: string;
-  units?: string;
-  field?: string;
-}
-
-export { parseDeviceList } from '../cli-values.js';
-
-function units(o: SelectOptions): Units {
-  if (o.units !== undefined && o.units !== 'physics' && o.units !== 'hardware') throw new MlayerError(`--units must be physics or hardware (got '${o.units}')`);
-  return (o.units as Units | undefined) ?? 'hardware';
-}
-
-/** `mlayer get FAMILY` / `mlayer set FAMILY VALUES...` (MML getam / setsp). */
+/** `mlayer get FAMILY` / `mlayer set FAMILY VALUES...` (MML getam / setsp); get-set-actions.ts is loaded when one runs. */
 export function registerGetSetCommands(program: Command): void {
   program
     .command('get <family>')
@@ -27,24 +10,7 @@ export function registerGetSetCommands(program: Command): void {
     .option('-n, --names <names>', 'comma-separated common names')
     .option('-u, --units <units>', 'physics or hardware', 'hardware')
     .option('--field <field>', 'setpoint, readback or monitor (default: monitor, else readback)')
-    .action(async (family: string, o: SelectOptions, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { acc } = await openAccelerator(g);
-      try {
-        const fam = selectDevices(acc.family(family), o);
-        const u = units(o);
-        const field = o.field as 'setpoint' | 'readback' | 'monitor' | undefined;
-        const values = await fam.get({ units: u, field });
-        const unitName = fam.units(field)[u];
-        if (g.json) {
-          process.stdout.write(`${JSON.stringify({ family, mode: acc.mode, units: unitName, devices: fam.deviceList, names: fam.names, values: Array.from(values) })}\n`);
-        } else {
-          fam.names.forEach((n, i) => process.stdout.write(`${String(fam.deviceList[i]).padEnd(8)} ${n.padEnd(24)} ${values[i].toPrecision(8)} ${unitName}\n`));
-        }
-      } finally {
-        await acc.close();
-      }
-    });
+    .action(async (family: string, o: SelectOptions, cmd: Command) => (await import('./get-set-actions.js')).getAction(family, o, cmd));
 
   program
     .command('set <family> <values...>')
@@ -53,26 +19,5 @@ export function registerGetSetCommands(program: Command): void {
     .option('-n, --names <names>', 'comma-separated common names')
     .option('-u, --units <units>', 'physics or hardware', 'hardware')
     .option('--dry-run', 'show what would be set, write nothing', false)
-    .action(async (family: string, raw: string[], o: SelectOptions & { dryRun?: boolean }, cmd: Command) => {
-      const g = cmd.optsWithGlobals<GlobalOptions>();
-      const { acc } = await openAccelerator(g);
-      try {
-        const fam = selectDevices(acc.family(family), o);
-        const values = raw.map((v, i) => parseNumber(v, raw.length === 1 ? 'value' : `value ${i + 1}`));
-        if (values.length !== 1 && values.length !== fam.size) throw new MlayerError(`${values.length} values for ${fam.size} devices of ${family}: give one value or one per device`);
-        const u = units(o);
-        const target = values.length === 1 ? new Array<number>(fam.size).fill(values[0]) : values;
-        const hw = u === 'physics' ? fam.toHardware(target) : Float64Array.from(target);
-        if (!o.dryRun) refuseOnlineWrites(acc, g, 'set');
-        if (o.dryRun) {
-          process.stdout.write('dry run: would set\n');
-          fam.names.forEach((n, i) => process.stdout.write(`  ${n.padEnd(24)} ${hw[i].toPrecision(8)} ${fam.units('setpoint').hardware}\n`));
-          return;
-        }
-        await fam.set(hw, { wait: true });
-        process.stdout.write(`set ${fam.size} device(s) of ${family}\n`);
-      } finally {
-        await acc.close();
-      }
-    });
+    .action(async (family: string, raw: string[], o: SelectOptions & { dryRun?: boolean }, cmd: Command) => (await import('./get-set-actions.js')).setAction(family, raw, o, cmd));
 }

@@ -1,0 +1,113 @@
+import type { Command } from 'commander';
+import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
+import { createLatticeModel, loadLattice, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
+
+export interface ModelOptions {
+  lattice: string;
+  bpms: string;
+  correctors: string;
+  kick: string[];
+  dk: string[];
+  dp: string;
+  turns: string;
+  particle: string[];
+  json?: boolean;
+}
+
+/** A selector: 'class:Monitor', 'pass:CorrectorPass', 'famname:REGEX', or indices '1,5,9'. */
+export function parseSelector(text: string): ElementSelector {
+  if (/^\d+(\s*,\s*\d+)*$/.test(text.trim())) return text.split(',').map((t) => Number(t.trim()));
+  return text;
+}
+
+function numbers(text: string, n: number, what: string): number[] {
+  const v = text.split(',').map((t) => Number(t.trim()));
+  if (v.length !== n || v.some((x) => !Number.isFinite(x))) throw new MlayerError(`${what} '${text}': expected ${n} comma-separated numbers`);
+  return v;
+}
+
+/** Applies --kick INDEX:THX,THY and --dk INDEX:DK to the model. */
+function applyChanges(model: LatticeModel, o: ModelOptions): void {
+  for (const k of o.kick) {
+    const [i, rest] = k.split(':');
+    const index = Number(i);
+    if (!Number.isInteger(index) || rest === undefined) throw new MlayerError(`--kick '${k}': expected INDEX:THX,THY`);
+    const [tx, ty] = numbers(rest, 2, '--kick');
+    model.setParameter({ element: index, field: 'KickAngle', index: 0 }, tx);
+    model.setParameter({ element: index, field: 'KickAngle', index: 1 }, ty);
+  }
+  for (const d of o.dk) {
+    const [i, rest] = d.split(':');
+    const index = Number(i);
+    const dk = Number(rest);
+    if (!Number.isInteger(index) || !Number.isFinite(dk)) throw new MlayerError(`--dk '${d}': expected INDEX:DK`);
+    const ref = { element: index, field: 'PolynomB', index: 1 };
+    model.setParameter(ref, model.getParameter(ref) + dk);
+  }
+}
+
+const rows = (m: Float64Array[]) => m.map((r) => Array.from(r));
+
+/** `mlayer model optics|orbit|orm|track --lattice FILE ...`: the engine on a lattice file. */
+export async function modelAction(what: 'optics' | 'orbit' | 'orm' | 'track', o: ModelOptions, cmd: Command): Promise<void> {
+  const json = o.json || cmd.optsWithGlobals<{ json?: boolean }>().json;
+  const lattice = loadLattice(o.lattice);
+  const m = createLatticeModel(lattice);
+  applyChanges(m, o);
+  const dp = Number(o.dp);
+  if (!Number.isFinite(dp)) throw new MlayerError(`--dp '${o.dp}' is not a number`);
+  const bpms = m.find(parseSelector(o.bpms));
+  const out: Record<string, unknown> = { lattice: o.lattice, elements: m.length, circumference: m.circumference, periodicity: m.periodicity, dp };
+  if (what === 'track') {
+    const turns = Number(o.turns);
+    const initial = (o.particle.length > 0 ? o.particle : ['0.001,0,0.001,0,0,0']).map((p) => numbers(p, 6, '--particle'));
+    const result = track(compileLattice(m.lattice()), particlesFromRows(initial), { turns });
+    out.turns = turns;
+    out.final = coordsToRows(result.coords, initial.length);
+    out.lostTurn = Array.from(result.lostTurn, (t) => (t > 0 ? t - 1 : null));
+    out.lostElement = Array.from(result.lostElement, (e) => (e >= 0 ? e : null));
+  } else {
+    const t = m.tunes({ dp });
+    out.tunes = [t.qx, t.qy];
+    out.chromaticity = m.chromaticity({ dp });
+    out.momentumCompaction = m.momentumCompaction();
+    const optics = m.optics(bpms, { dp });
+    out.bpms = optics.map((b) => ({ index: b.index, name: m.element(b.index).famName, s: b.s, beta: b.beta, alpha: b.alpha, mu: b.mu, dispersion: b.dispersion }));
+    out.closedOrbit = optics.map((b) => b.closedOrbit);
+    if (what === 'orm') {
+      const cors = m.find(parseSelector(o.correctors));
+      const r = m.orbitResponse(bpms, cors, { dp });
+      Object.assign(out, { correctors: cors, Rxx: rows(r.Rxx), Ryy: rows(r.Ryy), Rxy: rows(r.Rxy), Ryx: rows(r.Ryx) });
+    }
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  say(`${o.lattice}: ${m.length} elements, circumference ${m.circumference.toFixed(6)} m, periodicity ${m.periodicity}, dp ${dp}`);
+  if (what === 'track') {
+    (out.final as number[][]).forEach((r, i) => say(`particle ${i}: ${r.map((v) => v.toExponential(6)).join(' ')}${(out.lostTurn as (number | null)[])[i] !== null ? ` LOST at turn ${(out.lostTurn as number[])[i]} element ${(out.lostElement as number[])[i]}` : ''}`));
+    return;
+  }
+  const [qx, qy] = out.tunes as number[];
+  const [cx, cy] = out.chromaticity as number[];
+  say(`tunes ${qx.toFixed(6)} ${qy.toFixed(6)}   chromaticity ${cx.toFixed(4)} ${cy.toFixed(4)}   momentum compaction ${(out.momentumCompaction as number).toExponential(6)}`);
+  if (what === 'optics' || what === 'orbit') {
+    say(`${'index'.padStart(6)} ${'name'.padEnd(12)} ${'s'.padStart(9)} ${'betax'.padStart(9)} ${'betay'.padStart(9)} ${'Dx'.padStart(9)} ${'x'.padStart(12)} ${'y'.padStart(12)}`);
+    const bl = out.bpms as { index: number; name: string; s: number; beta: number[]; dispersion: number[] }[];
+    const co = out.closedOrbit as number[][];
+    bl.forEach((b, i) => say(`${String(b.index).padStart(6)} ${b.name.padEnd(12)} ${b.s.toFixed(3).padStart(9)} ${b.beta[0].toFixed(3).padStart(9)} ${b.beta[1].toFixed(3).padStart(9)} ${b.dispersion[0].toFixed(4).padStart(9)} ${co[i][0].toExponential(3).padStart(12)} ${co[i][2].toExponential(3).padStart(12)}`));
+  }
+  if (what === 'orm') {
+    const rxx = out.Rxx as number[][];
+    say(`ORM: ${rxx.length} BPMs x ${(out.correctors as number[]).length} correctors; max |Rxx| ${Math.max(...rxx.flat().map(Math.abs)).toFixed(3)} m/rad, max |Ryy| ${Math.max(...(out.Ryy as number[][]).flat().map(Math.abs)).toFixed(3)} m/rad`);
+  }
+}
+
+/** `mlayer model formats`. */
+export function formatsAction(_o: unknown, cmd: Command): void {
+  const formats = listFormats();
+  if (cmd.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(`${JSON.stringify(formats)}\n`);
+  else for (const f of formats) process.stdout.write(`${f.extension.padEnd(14)} ${f.canSave ? 'read/write' : 'read      '}  ${f.description}\n`);
+}
