@@ -8,7 +8,7 @@
 // change events (mlayer and PyTango subscribed at the same time) with the events lost (counter gaps).
 import { cpus, loadavg } from 'node:os';
 import { TangoControlSystem } from '@mlayer/adapters-tango';
-import { registerAcceleratorServer, startAcceleratorServer, startTangoSystem } from '@mlayer/adapters-tango';
+import { registerAcceleratorServer, startAcceleratorServer, startTangoSystem } from '@mlayer/adapters-tango/testing';
 
 const SECONDS = Number(process.argv[2] ?? 2);
 const ROUNDS = Number(process.argv[4] ?? 3);

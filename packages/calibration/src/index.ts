@@ -1,5 +1,22 @@
 export { registerCalibration, calibrationFactories } from './register.js';
-export * from './specs.js';
+export {
+  linearSpecSchema,
+  polynomialSpecSchema,
+  tableSpecSchema,
+  curveSpecSchema,
+  hysteresisSpecSchema,
+  rigiditySpecSchema,
+  combinedSpecSchema,
+  type LinearSpec,
+  type PolynomialSpec,
+  type TableSpec,
+  type CurveSpec,
+  type HysteresisSpec,
+  type RigiditySpec,
+  type CombinedSpec,
+  type TableSpecInput,
+  type PolynomialSpecInput,
+} from './specs.js';
 export { CalibrationError, ConversionRangeError, CurveDefinitionError } from './errors.js';
 export { parseUnits, sameUnits, formatUnits, multipoleFieldUnits, UnitSyntaxError, type Dimensions } from './units.js';
 export type { Curve } from './curve.js';
@@ -7,14 +24,12 @@ export { TableCurve, type TableCurveOptions, type Interpolation, type Extrapolat
 export { PolynomialCurve, type PolynomialCurveOptions } from './polynomial-curve.js';
 export { linearCurve, type LinearCurveOptions } from './linear-curve.js';
 export { PiecewiseCubic, pchipDerivatives } from './pchip.js';
-export { solveMonotonic, polyValue, polyRootsIn } from './solve.js';
 export { CurveConversion } from './curve-conversion.js';
 export { RigidityStep, RigidityStepError, type RigidityStepOptions, type StrengthKind } from './rigidity-step.js';
 export { RigidityConversion } from './rigidity-conversion.js';
 export {
   HysteresisConversion,
   findStandardisable,
-  lensBranches,
   type HysteresisBranch,
   type HysteresisOptions,
   type HysteresisState,
@@ -29,8 +44,8 @@ export {
   type CombinedMagnetOptions,
   type CombinedSolution,
 } from './combined.js';
-export { buildCurve, buildHysteresis, buildRigidity, buildCombinedMagnet, type BuildEnv } from './build.js';
-export { CsvCache, CsvError, parseCsv, readCsv, type CsvTable } from './csv.js';
+export { buildCombinedMagnet, type BuildEnv } from './build.js';
+export { CsvCache, CsvError, readCsv, type CsvTable } from './csv.js';
 export {
   loadPytacPoly,
   loadPytacPchip,

@@ -1,29 +1,106 @@
-export * from './errors.js';
-export * from './control/sample.js';
-export * from './control/control-system.js';
+export {
+  describeValue,
+  MlayerError,
+  TimeoutError,
+  DisconnectedError,
+  WriteRejectedError,
+  OutOfLimitsError,
+  type ConfigIssue,
+  ConfigError,
+  AbortedError,
+  WritesNotAllowedError,
+  DeviceBusyError,
+} from './errors.js';
+export { makeSample, type ChannelValue, AlarmSeverity, type Sample } from './control/sample.js';
+export { type ReadOptions, type WriteOptions, type ChannelWrite, type ConnectionEvent, type ControlSystem } from './control/control-system.js';
 export { processAlive } from './control/process-alive.js';
-export * from './units/beam.js';
-export * from './units/unit-conversion.js';
-export * from './units/unit-conversion-registry.js';
-export { type UnitDimension, type UnitSpec, DIMENSIONLESS, lookupUnit, knownUnits, isUnitDimension, formatUnitDimension } from './units/unit-dimensions.js';
-export * from './model/lattice-model.js';
-export * from './control/control-system-registry.js';
-export * from './config/schema.js';
-export * from './config/settling-defaults.js';
-export * from './config/channels.js';
-export * from './config/load-facility.js';
+export { rigidity, PARTICLES, type Particle, type BeamState } from './units/beam.js';
+export { identityConversion, type ConversionContext, type UnitConversion, type StandardisationPlan } from './units/unit-conversion.js';
+export { type ConversionBuildContext, type UnitConversionFactory, UnitConversionRegistry } from './units/unit-conversion-registry.js';
+export { type UnitDimension, type UnitSpec, lookupUnit, isUnitDimension, formatUnitDimension } from './units/unit-dimensions.js';
+export {
+  type ElementSelector,
+  type ElementInfo,
+  type Tunes,
+  type OpticsAt,
+  type ModelOptions,
+  type OrbitResponse,
+  type ParameterRef,
+  UnstableLatticeError,
+  type LatticeModel,
+} from './model/lattice-model.js';
+export {
+  type ControlSystemBuildContext,
+  type ControlSystemFactory,
+  UnknownControlSystemError,
+  ControlSystemRegistry,
+} from './control/control-system-registry.js';
+export {
+  facilityJsonSchema,
+  FieldSchema,
+  type FieldConfig,
+  FIELD_NAMES,
+  type FieldName,
+  DeviceSchema,
+  type DeviceConfig,
+  FamilySchema,
+  type FamilyConfig,
+  ControlSystemConfigSchema,
+  type ControlSystemConfig,
+  FacilitySchema,
+  type FacilityConfig,
+  type FacilityInput,
+} from './config/schema.js';
+export {
+  settlingDefault,
+  resolveSettling,
+  type SettlingDefault,
+  SETTLING_DEFAULTS,
+  type SettlingQuantity,
+  type FamilySettling,
+} from './config/settling-defaults.js';
+export { namingSystem, hasNoChannelNames, TemplateSyntaxError } from './config/channels.js';
+export { loadFacility, parseFacility, type LoadOptions } from './config/load-facility.js';
+export type { LoadedFacility } from './config/loaded-facility.js';
 export { resolveFacilityPath } from './config/facility-path.js';
-export * from './config/facility-channels.js';
-export * from './accelerator/accelerator.js';
-export * from './accelerator/family.js';
-export * from './accelerator/family-data.js';
-export * from './accelerator/channel-access.js';
-export * from './accelerator/device-lock.js';
-export * from './accelerator/snapshot.js';
-export * from './accelerator/tokens.js';
+export { facilityChannels, type FacilityChannel } from './config/facility-channels.js';
+export { createAccelerator, type AcceleratorOptions, Accelerator } from './accelerator/accelerator.js';
+export {
+  sleep,
+  type Units,
+  type DeviceId,
+  type GetOptions,
+  type SetOptions,
+  type WatchOptions,
+  UnknownDeviceError,
+  Family,
+} from './accelerator/family.js';
+export { ChannelAccess } from './accelerator/channel-access.js';
+export { DeviceLock } from './accelerator/device-lock.js';
+export { type Snapshot, type FamilySnapshot } from './accelerator/snapshot.js';
+export { TOKENS } from './accelerator/tokens.js';
 export { sameUnits } from './accelerator/build-family-data.js';
-export * from './measurement/measurement.js';
-export * from './measurement/fresh-reading.js';
-export * from './measurement/response-checks.js';
-export * from './model/digital-twin.js';
-export * from './model/model-binding.js';
+export {
+  measure,
+  type MeasurementProgress,
+  type MeasurementRecord,
+  type MeasurementOptions,
+  type MeasurementWarning,
+  type AverageResult,
+  type MeasurementContext,
+  Measurement,
+} from './measurement/measurement.js';
+export { StaleReadingError } from './measurement/fresh-reading.js';
+export {
+  responseCheckOptions,
+  checkColumn,
+  summariseChecks,
+  describeChecks,
+  type ResponseCheckOptions,
+  type ColumnCheck,
+  type CheckSummary,
+  type ColumnData,
+  WeakStepError,
+} from './measurement/response-checks.js';
+export { isDigitalTwin, type DigitalTwin } from './model/digital-twin.js';
+export { ModelBindingError, type ParameterStep } from './model/model-binding.js';

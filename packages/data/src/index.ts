@@ -1,8 +1,7 @@
 // FAIR data: HDF5 measurement files and parameter scans (openPMD 2.0.0; scan extension XSuite_Scans).
 export { DataFileError, DataValueError, ScanDefinitionError, ScanLockedError } from './errors.js';
-export { sha256File, sha256Of, isSha256Hex } from './sha256.js';
-export { CHECKSUM_ATTR, CHECKSUMS_MARKER_ATTR, datasetChecksum, verifyChecksums, writeChecksums } from './checksums.js';
-export { SOFTWARE_NAME, OPENPMD_VERSION, MEASUREMENT_EXTENSION, SCAN_EXTENSION, softwareVersion } from './version.js';
+export { sha256File, sha256Of } from './sha256.js';
+export { MEASUREMENT_EXTENSION } from './version.js';
 export type { AttrValue, AttrRead, NumericDtype, NumericData, DatasetValue } from './h5.js';
 export type { NumericInput, UnitOptions, AxisSpec, DatasetOptions, AxisRead, DatasetRecord } from './datasets.js';
 export { H5Writer, type CreateOptions } from './h5-writer.js';
@@ -21,12 +20,7 @@ export {
 } from './measurement-file.js';
 export {
   planScan,
-  extendPlan,
-  scanPointOf,
-  coordinatesOf,
   pointFileName,
-  seededRandom,
-  SCAN_TYPES,
   type ScanType,
   type ScanParameter,
   type ScanMetric,
@@ -36,9 +30,8 @@ export {
   type ScanPlan,
   type ScanPoint,
 } from './scan-definition.js';
-export { JOURNAL_FILE, readJournal, type PointStatus, type PointRecord, type AnalysisEntry, type JournalContents } from './scan-journal.js';
-export { MANIFEST_FILE, OUTPUTS_DIR, PointOutput, readPointFile, type PointFileContents } from './scan-point-file.js';
-export { CONFIG_FILE, readScanPlan } from './scan-config-file.js';
+export { JOURNAL_FILE, type PointStatus, type PointRecord, type AnalysisEntry } from './scan-journal.js';
+export { PointOutput, readPointFile, type PointFileContents } from './scan-point-file.js';
 export { readManifest, writeManifest, type ManifestContents, type ManifestWriteOptions } from './scan-manifest.js';
 export {
   LOCK_FILE,

@@ -1,5 +1,67 @@
-export * from './lattice.js';
-export * from './tracking/index.js';
-export * from './physics/index.js';
-export * from './model/index.js';
-export * from './io/index.js';
+export { type FieldValue, type AtElement, type ParticleSpec, type LatticeProperties, type Lattice } from './lattice.js';
+export {
+  type ParticleSet,
+  type TrackContext,
+  type PassFunction,
+  type RingContext,
+  type PassMethod,
+  type CompiledElement,
+  type CompiledLattice,
+  type TrackOptions,
+  type TrackResult,
+} from './tracking/types.js';
+export { UnknownPassMethodError, ElementFieldError, TrackingArgumentError } from './tracking/errors.js';
+export { compileLattice, type CompileOptions } from './tracking/compile.js';
+export { track, trackRange, createParticles, particlesFromRows, coordsToRows, LOSS_LIMIT, type LossLog } from './tracking/track.js';
+export { registerPassMethod, passMethodNames } from './tracking/registry.js';
+export { ClosedOrbitError, ElementUsageError } from './physics/errors.js';
+export type { Mat4, Vec4 } from './physics/mat4.js';
+export { findOrbit4, type OrbitOptions, type FindOrbitResult } from './physics/orbit.js';
+export { computeLinearState, findM44, type LinearState, type LinearStateOptions, type M44Result } from './physics/linear-state.js';
+export {
+  linopt6,
+  linoptLine,
+  ringOptics,
+  opticsTable,
+  opticsAt,
+  getTune,
+  getChrom,
+  type OpticsPoint,
+  type RingData,
+  type LinoptOptions,
+  type LinoptResult,
+  type OpticsTable,
+  type TwissIn,
+} from './physics/linear.js';
+export { getMcf, type McfOptions } from './physics/mcf.js';
+export { readParameter, writeParameter, ElementParameterError, type ElementParameter } from './physics/parameters.js';
+export {
+  OrbitGreen,
+  correctorSources,
+  orbitResponse,
+  orbitResponseDerivative,
+  tuneResponse,
+  chromaticityResponse,
+  dispersionResponse,
+  opticsResponse,
+  type OpticsResponse,
+  type OrbitResponseMatrices,
+  type ResponseOptions,
+  type ParameterResponseOptions,
+  type DispersionResponse,
+} from './physics/response.js';
+export { sPositions, latticeLength } from './physics/propagate.js';
+export { createLatticeModel, type EngineLatticeModel } from './model/lattice-model.js';
+export { selectElements, SelectorError } from './model/selectors.js';
+export { LatticeFormatRegistry, type LatticeFormat, type LatticeFormatInfo } from './io/registry.js';
+export { createDefaultLatticeFormats, latticeFormats, loadLattice, saveLattice, listFormats } from './io/formats.js';
+export {
+  LatticeFileError,
+  UnknownLatticeFormatError,
+  LatticeFormatCapabilityError,
+  ElementDataError,
+  type LatticeFileLocation,
+} from './io/errors.js';
+export { parseMLattice, formatMLattice, loadMLattice, saveMLattice } from './io/m-format.js';
+export { parseMatLattice, formatMatLattice, loadMatLattice, saveMatLattice, type MatLoadOptions } from './io/mat-format.js';
+export { parseAtJson, formatAtJson, loadAtJson, saveAtJson } from './io/atjson-format.js';

@@ -2,7 +2,6 @@ export { importPytac, type ImportPytacOptions, type ImportPytacResult, type Fami
 export { PytacImportError } from './errors.js';
 export {
   readPytac,
-  PYTAC_FILES,
   type PytacData,
   type PytacElement,
   type PytacFamilyRow,
@@ -13,7 +12,4 @@ export {
   type PytacPolyCurve,
   type PytacPchipCurve,
 } from './pytac-csv.js';
-export { buildPytacFacility, type BuiltFacility, type BuildOptions, type FacilityOut, type FamilyOut, type DeviceOut, type FieldOut } from './pytac-facility.js';
-export { conversionId, type DeviceConversion, type FieldUnits, type ConversionSpec } from './pytac-conversions.js';
 export { assignDeviceIds, cellNumber, elementSectors, trailingNumber, uniqueDeviceNames, type DeviceToNumber } from './device-ids.js';
-export { facilityYaml } from './facility-yaml.js';

@@ -1,2 +1,2 @@
-export * from './memory-control-system.js';
-export * from './shared-data.js';
+export { registerMemory, type MemoryChannelOptions, type RecordedWrite, MemoryControlSystem } from './memory-control-system.js';
+export { sharedDataDir } from './shared-data.js';

@@ -15,13 +15,21 @@
  * (Debian: libegl1 libegl-mesa0 libgles2 libgl1-mesa-dri; EGL_PLATFORM=surfaceless is set
  * when absent). 'auto' never picks a software renderer.
  */
-export { openWebGpu, probeHardwareAdapter, isSoftwareRenderer, describeAdapter, type WebGpuContext, type AdapterSummary, type OpenWebGpuOptions } from './device.js';
+export { openWebGpu, isSoftwareRenderer, describeAdapter, type WebGpuContext, type AdapterSummary, type OpenWebGpuOptions } from './device.js';
 export { WebGpuTracker, type WebGpuTrackerOptions } from './webgpu-tracker.js';
-export { buildTables, GPU_PASS_METHODS, type LatticeTables } from './tables.js';
+export { buildTables, type LatticeTables } from './tables.js';
 export { checkFloatFloat, type ArithmeticCheck } from './self-test.js';
-export { unitRoundoff, type Precision } from './wgsl/arith.js';
+export { type Precision } from './wgsl/arith.js';
 export { WebGpuUnavailableError, GpuUnsupportedElementError, GpuConfigurationMismatchError, GpuLimitError } from './errors.js';
 export { createTracker, type Tracker, type TrackerBackend, type CreateTrackerOptions } from './tracker.js';
 export { ParallelCpuTracker, ParallelTrackingError, type ParallelTrackerOptions } from '../parallel/index.js';
-export { LLVMPIPE_LOOP_BUDGET, POSITION_LOOPS } from './webgpu-tracker.js';
-export { closedOrbits4, tunesFromOrbits, orbitResponses, type BatchOrbit, type BatchOrbitOptions, type BatchOrmOptions, type OrbitResponse } from './batch.js';
+export { POSITION_LOOPS } from './webgpu-tracker.js';
+export {
+  closedOrbits4,
+  tunesFromOrbits,
+  orbitResponses,
+  type BatchOrbit,
+  type BatchOrbitOptions,
+  type BatchOrmOptions,
+  type OrbitResponse,
+} from './batch.js';

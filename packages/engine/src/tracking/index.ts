@@ -1,5 +1,15 @@
-export * from './types.js';
-export * from './errors.js';
+export type {
+  ParticleSet,
+  TrackContext,
+  PassFunction,
+  RingContext,
+  PassMethod,
+  CompiledElement,
+  CompiledLattice,
+  TrackOptions,
+  TrackResult,
+} from './types.js';
+export { elementLabel, UnknownPassMethodError, ElementFieldError, TrackingArgumentError } from './errors.js';
 export { compileLattice, ringContext, type CompileOptions } from './compile.js';
 export {
   track,

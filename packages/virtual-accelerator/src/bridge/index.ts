@@ -1,3 +1,3 @@
-export * from './bridge-types.js';
+export type { BridgeDirection, BridgePair, ReconnectPolicy, BridgeOptions, BridgeFailure, BridgeStats, ControlSystemBridge } from './bridge-types.js';
 export { BridgeError, bridgeControlSystems } from './bridge-control-systems.js';
 export { sameChannelValue } from './values-equal.js';
