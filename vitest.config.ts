@@ -32,13 +32,26 @@ function workspaceAliases(): { find: string; replacement: string }[] {
   return aliases.sort((a, b) => b.find.length - a.find.length);
 }
 
+/** Every test: each package's test/unit and test/system (and the flat test folders of packages not split yet). */
+const ALL = ['packages/**/test/**/*.test.ts', 'facilities/**/test/**/*.test.ts', 'scripts/test/**/*.test.ts'];
+/** Unit tests: no server, no network, no Debian package (no softIoc, TANGO, h5dump/h5py, GPU renderer, spawned mlayer server). */
+const UNIT = ['**/test/unit/**/*.test.ts'];
+const IGNORED = ['**/node_modules/**', '**/dist/**'];
+
+/**
+ * Two projects: `npm test` (`vitest run`) runs both; `npm run test:unit`
+ * (`vitest run --project unit`) only the unit tests.
+ */
 export default defineConfig({
   resolve: { alias: workspaceAliases().map((a) => ({ find: new RegExp(`^${a.find.replace(/[/.]/g, '\\$&')}$`), replacement: a.replacement })) },
   test: {
-    include: ['packages/**/test/**/*.test.ts', 'facilities/**/test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', '**/dist/**'],
+    exclude: IGNORED,
     testTimeout: 30000,
     hookTimeout: 600000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT, exclude: IGNORED } },
+      { extends: true, test: { name: 'system', include: ALL, exclude: [...IGNORED, ...UNIT] } },
+    ],
   },
 });
