@@ -1,7 +1,8 @@
-import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type LoadedFacility } from '@mlayer/core';
+import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccelerator, type Accelerator, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
+import { loadFacilityCached, loadLatticeCached } from './facility-cache.js';
 
 /** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
 async function registerAdapter(type: string, registry: ControlSystemRegistry): Promise<void> {
@@ -16,9 +17,13 @@ export interface OpenOptions extends GlobalOptions {
   readonly extras?: Readonly<Record<string, unknown>>;
 }
 
-/** Loads the facility and builds the accelerator for the chosen mode, with every adapter it needs. */
+/**
+ * Loads the facility and builds the accelerator for the chosen mode, with every adapter it needs.
+ * The validated facility and the twin's lattice come from the compiled-facility cache when
+ * their files are unchanged (facility-cache.ts).
+ */
 export async function openAccelerator(options: OpenOptions): Promise<{ acc: Accelerator; facility: LoadedFacility }> {
-  const facility = loadFacility(facilityFile(options.facility));
+  const { facility } = loadFacilityCached(facilityFile(options.facility));
   const mode = options.mode ?? facility.config.defaultMode ?? Object.keys(facility.config.controlSystems)[0];
   const cs = facility.config.controlSystems[mode];
   if (!cs) throw new MlayerError(`${facility.file}: unknown mode '${mode}'; the facility defines ${Object.keys(facility.config.controlSystems).join(', ')}`);
@@ -35,8 +40,16 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   const latticeFile = facility.config.lattice?.file;
   const engine = cs.type !== 'twin' && latticeFile ? await import('@mlayer/engine') : undefined;
   const model = engine && latticeFile ? () => engine.createLatticeModel(engine.loadLattice(facility.resolvePath(latticeFile))) : undefined;
-  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras: options.extras, model });
+  // The twin reads its lattice through the cache (at the point where it read the file, so its errors come as before).
+  const extras = cs.type === 'twin' ? { loadLattice: await cachedLatticeLoader(), ...options.extras } : options.extras;
+  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model });
   return { acc, facility };
+}
+
+/** The engine's lattice loader behind the cache (the twin loads the engine anyway). */
+async function cachedLatticeLoader(): Promise<(file: string) => unknown> {
+  const { loadLattice } = await import('@mlayer/engine');
+  return (file) => loadLatticeCached(file, loadLattice).lattice;
 }
 
 /**

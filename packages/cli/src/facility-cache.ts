@@ -1,0 +1,282 @@
+/**
+ * The compiled-facility cache of the CLI (issue 16, start-up).
+ *
+ * Loading a facility parses its YAML, validates it against the schema and resolves
+ * every channel of every device in every control system; the twin then reads the
+ * lattice file. Each `mlayer` command did all of it again. Here the result is kept
+ * under the cache directory, one entry per facility file (and one per lattice file):
+ *
+ * - `facility-<sha256 of the path>.json`: the validated configuration and the channel
+ *   table, for the SHA-256 of the facility file's bytes. Loading reads only the
+ *   facility file (the lattice is checked to exist, which is checked again on a hit),
+ *   so that hash is the whole key.
+ * - `lattice-<sha256 of the path>.json`: the lattice (AT elements, plain data), for the
+ *   SHA-256 of the lattice file's bytes; only for the single-file formats (.mat, .json).
+ *
+ * A changed file has another hash: the entry is rebuilt. An entry is trusted only when
+ * its format and version, the path and the hash it was written for, and the SHA-256 of
+ * its payload all match, and the payload has the expected shape; anything else (a
+ * truncated file, garbage, another version) is a miss and is rebuilt. Entries are
+ * written to a temporary file and renamed (a reader never sees half an entry); a cache
+ * that cannot be written is left alone. Errors of the loader are not cached: an invalid
+ * facility is loaded from its file, whose errors name file, line and column as before.
+ *
+ * Numbers JSON cannot hold (NaN, ±Infinity, -0) are written as tagged strings
+ * ("\u0000NaN", ...); before writing, the encoded data is decoded again and compared
+ * with the original, and data that would not come back identical is not cached.
+ *
+ * Directory: $MLAYER_CACHE_DIR, else $XDG_CACHE_HOME/mlayer, else ~/.cache/mlayer;
+ * MLAYER_NO_CACHE=1 turns the cache off.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { FIELD_NAMES, loadFacility, type FacilityConfig, type FieldName, type LoadedFacility } from '@mlayer/core';
+
+/** Bumped whenever what an entry holds, or what the loader produces, changes meaning. */
+export const CACHE_VERSION = 1;
+const FORMAT = 'mlayer-compiled-facility';
+const LATTICE_FORMAT = 'mlayer-compiled-lattice';
+
+/** The cache directory, or undefined when the cache is off. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.MLAYER_NO_CACHE === '1') return undefined;
+  if (env.MLAYER_CACHE_DIR) return resolve(env.MLAYER_CACHE_DIR);
+  if (env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME)) return join(env.XDG_CACHE_HOME, 'mlayer');
+  return join(homedir(), '.cache', 'mlayer');
+}
+
+const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
+
+/** Where a file's entry of one kind lives. */
+export function entryPath(dir: string, kind: 'facility' | 'lattice', file: string): string {
+  return join(dir, `${kind}-${sha256(resolve(file)).slice(0, 32)}.json`);
+}
+
+// ---- encoding ------------------------------------------------------------
+
+const TAG = '\u0000';
+const SPECIAL: Record<string, number> = { [`${TAG}NaN`]: Number.NaN, [`${TAG}Infinity`]: Number.POSITIVE_INFINITY, [`${TAG}-Infinity`]: Number.NEGATIVE_INFINITY, [`${TAG}-0`]: -0 };
+
+function encode(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v === 'number') {
+      if (Number.isNaN(v)) return `${TAG}NaN`;
+      if (v === Number.POSITIVE_INFINITY) return `${TAG}Infinity`;
+      if (v === Number.NEGATIVE_INFINITY) return `${TAG}-Infinity`;
+      if (Object.is(v, -0)) return `${TAG}-0`;
+    }
+    return v;
+  });
+}
+
+function decode(text: string): unknown {
+  return JSON.parse(text, (_key, v: unknown) => (typeof v === 'string' && v.startsWith(TAG) && v in SPECIAL ? SPECIAL[v] : v));
+}
+
+/** Deep equality of plain data: same kinds (array, plain object), numbers by Object.is. */
+function same(a: unknown, b: unknown): boolean {
+  if (typeof a === 'number' || typeof b === 'number') return Object.is(a, b);
+  if (a === b) return true;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
+  const pa = Object.getPrototypeOf(a) as unknown;
+  if (pa !== Object.getPrototypeOf(b) || (pa !== Array.prototype && pa !== Object.prototype)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!same((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
+
+/** The payload text of `value`, or undefined when it would not decode to the same data. */
+function payloadOf(value: unknown): string | undefined {
+  let text: string;
+  try {
+    text = encode(value);
+  } catch {
+    return undefined;
+  }
+  return same(decode(text), value) ? text : undefined;
+}
+
+// ---- entries -------------------------------------------------------------
+
+/** An entry: one header line (JSON), then the payload, whose SHA-256 the header holds. */
+interface Header {
+  readonly format: string;
+  readonly version: number;
+  /** Absolute path of the source file. */
+  readonly file: string;
+  /** SHA-256 of the source file's bytes. */
+  readonly sha256: string;
+  /** SHA-256 of the payload text. */
+  readonly payload: string;
+}
+
+function readEntry(path: string, format: string, file: string, hash: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const nl = text.indexOf('\n');
+  if (nl < 0) return undefined;
+  let header: Partial<Header>;
+  try {
+    header = JSON.parse(text.slice(0, nl)) as Partial<Header>;
+  } catch {
+    return undefined;
+  }
+  if (header === null || typeof header !== 'object') return undefined;
+  if (header.format !== format || header.version !== CACHE_VERSION || header.file !== file || header.sha256 !== hash) return undefined;
+  const payload = text.slice(nl + 1);
+  if (header.payload !== sha256(payload)) return undefined;
+  try {
+    return decode(payload);
+  } catch {
+    return undefined;
+  }
+}
+
+function writeEntry(path: string, header: Omit<Header, 'payload'>, payload: string): boolean {
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, `${JSON.stringify({ ...header, payload: sha256(payload) })}\n${payload}`);
+    renameSync(tmp, path);
+    return true;
+  } catch {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      /* nothing was written */
+    }
+    return false;
+  }
+}
+
+// ---- facility ------------------------------------------------------------
+
+interface FacilityPayload {
+  readonly config: FacilityConfig;
+  /** Channel of each device field per control system: `family\0device\0field\0cs` -> channel. */
+  readonly channels: Record<string, string>;
+}
+
+const channelKey = (family: string, device: number, field: FieldName, cs: string): string => `${family}\u0000${device}\u0000${field}\u0000${cs}`;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** The shape a payload must have to be used (the rest was validated before it was written). */
+function isFacilityPayload(v: unknown): v is FacilityPayload {
+  if (!isRecord(v) || !isRecord(v.config) || !isRecord(v.channels)) return false;
+  const c = v.config;
+  if (typeof c.name !== 'string' || typeof c.energy !== 'number' || !isRecord(c.controlSystems) || !isRecord(c.families) || !isRecord(c.unitConversions)) return false;
+  for (const fam of Object.values(c.families)) {
+    if (!isRecord(fam) || !Array.isArray(fam.devices) || !isRecord(fam.fields)) return false;
+  }
+  return Object.values(v.channels).every((ch) => typeof ch === 'string');
+}
+
+/** What the cache gave for a facility file: the facility and whether it came from the cache. */
+export interface CachedFacility {
+  readonly facility: LoadedFacility;
+  readonly hit: boolean;
+}
+
+/**
+ * The facility of `file` (an absolute path of a facility file), from the cache when a
+ * valid entry for its present bytes is there, else loaded by core's loadFacility (its
+ * errors unchanged) and then written to the cache.
+ */
+export function loadFacilityCached(file: string, dir: string | undefined = cacheDir()): CachedFacility {
+  const abs = resolve(file);
+  if (dir === undefined) return { facility: loadFacility(abs), hit: false };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(abs);
+  } catch {
+    return { facility: loadFacility(abs), hit: false }; // the loader says what is wrong
+  }
+  const hash = sha256(bytes);
+  const path = entryPath(dir, 'facility', abs);
+  const payload = readEntry(path, FORMAT, abs, hash);
+  if (isFacilityPayload(payload)) {
+    const facility = fromPayload(abs, hash, payload);
+    // The loader checks that the lattice file exists: so does a hit (else the loader reports it).
+    const lattice = payload.config.lattice?.file;
+    if (lattice === undefined || existsSync(facility.resolvePath(lattice))) return { facility, hit: true };
+  }
+  const facility = loadFacility(abs);
+  if (facility.sha256 === hash) {
+    const text = payloadOf(toPayload(facility));
+    if (text !== undefined) writeEntry(path, { format: FORMAT, version: CACHE_VERSION, file: abs, sha256: hash }, text);
+  }
+  return { facility, hit: false };
+}
+
+function toPayload(facility: LoadedFacility): FacilityPayload {
+  const { config } = facility;
+  const channels: Record<string, string> = {};
+  for (const [family, fam] of Object.entries(config.families)) {
+    fam.devices.forEach((_d, di) => {
+      for (const field of FIELD_NAMES) {
+        if (!fam.fields[field]) continue;
+        for (const cs of Object.keys(config.controlSystems)) {
+          const ch = facility.channel(family, di, field, cs);
+          if (ch !== undefined) channels[channelKey(family, di, field, cs)] = ch;
+        }
+      }
+    });
+  }
+  return { config, channels };
+}
+
+function fromPayload(file: string, hash: string, payload: FacilityPayload): LoadedFacility {
+  const base = dirname(file);
+  const channels = new Map(Object.entries(payload.channels));
+  // Positions in the file are wanted only for messages of later checks: the file is parsed then.
+  let loaded: LoadedFacility | undefined;
+  return {
+    config: payload.config,
+    file,
+    sha256: hash,
+    resolvePath: (rel) => (isAbsolute(rel) ? rel : resolve(base, rel)),
+    channel: (family, device, field, cs) => channels.get(channelKey(family, device, field, cs)),
+    locate: (path) => (loaded ??= loadFacility(file)).locate(path),
+  };
+}
+
+// ---- lattice -------------------------------------------------------------
+
+/** Lattice formats read from one file (the key is that file's bytes). */
+const SINGLE_FILE_LATTICES = ['.mat', '.json'];
+
+/**
+ * The lattice of `file` from the cache, or `load(file)` (the engine's loader, its errors
+ * unchanged) written to the cache. `T` is the engine's Lattice (plain data).
+ */
+export function loadLatticeCached<T>(file: string, load: (file: string) => T, dir: string | undefined = cacheDir()): { lattice: T; hit: boolean } {
+  const abs = resolve(file);
+  if (dir === undefined || !SINGLE_FILE_LATTICES.includes(extname(abs).toLowerCase())) return { lattice: load(abs), hit: false };
+  let hash: string;
+  try {
+    hash = sha256(readFileSync(abs));
+  } catch {
+    return { lattice: load(abs), hit: false };
+  }
+  const path = entryPath(dir, 'lattice', abs);
+  const payload = readEntry(path, LATTICE_FORMAT, abs, hash);
+  if (isRecord(payload) && Array.isArray(payload.elements) && isRecord(payload.properties) && payload.elements.every((e) => isRecord(e) && typeof e.FamName === 'string' && typeof e.PassMethod === 'string')) {
+    return { lattice: payload as T, hit: true };
+  }
+  const lattice = load(abs);
+  const text = payloadOf(lattice);
+  if (text !== undefined) writeEntry(path, { format: LATTICE_FORMAT, version: CACHE_VERSION, file: abs, sha256: hash }, text);
+  return { lattice, hit: false };
+}

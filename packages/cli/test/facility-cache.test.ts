@@ -1,0 +1,205 @@
+/**
+ * The compiled-facility cache (packages/cli/src/facility-cache.ts): a miss builds the
+ * entry, a hit gives the same facility without parsing, a changed facility or lattice
+ * file is a miss, a corrupt, truncated, tampered or foreign entry is never used (the
+ * facility is loaded from its file and the entry rewritten), a facility with errors is
+ * reported as without the cache and not cached, and the CLI's `get BPMx` on the twin
+ * prints the same values with a cold cache, a warm cache and no cache.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIELD_NAMES, loadFacility, type LoadedFacility } from '@mlayer/core';
+import { loadLattice, saveLattice } from '@mlayer/engine';
+import { CACHE_VERSION, cacheDir, entryPath, loadFacilityCached, loadLatticeCached } from '../src/facility-cache.js';
+
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const DIAMOND = join(REPO, 'facilities/diamond-i04');
+const BIN = join(REPO, 'packages/cli/dist/bin.js');
+
+const scratch = mkdtempSync(join(tmpdir(), 'mlayer-cache-test-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+/** A copy of the demo facility (facility file, lattice, calibration tables) and an empty cache directory. */
+function fixture(name: string): { file: string; dir: string; cache: string } {
+  const dir = join(scratch, name);
+  cpSync(DIAMOND, dir, { recursive: true, filter: (src) => !src.includes('/test') });
+  return { file: join(dir, 'facility.yaml'), dir, cache: join(scratch, `${name}-cache`) };
+}
+
+/** Every channel of every device field in every control system, as the facility resolves it. */
+function channels(f: LoadedFacility): string[] {
+  const out: string[] = [];
+  for (const [family, fam] of Object.entries(f.config.families)) {
+    fam.devices.forEach((_d, di) => {
+      for (const field of FIELD_NAMES) for (const cs of Object.keys(f.config.controlSystems)) out.push(`${family} ${di} ${field} ${cs} ${f.channel(family, di, field, cs)}`);
+    });
+  }
+  return out;
+}
+
+function expectSameFacility(a: LoadedFacility, b: LoadedFacility): void {
+  expect(a.file).toBe(b.file);
+  expect(a.sha256).toBe(b.sha256);
+  expect(a.config).toStrictEqual(b.config);
+  expect(channels(a)).toStrictEqual(channels(b));
+  expect(a.resolvePath('pytac/uc_poly_data.csv')).toBe(b.resolvePath('pytac/uc_poly_data.csv'));
+  expect(a.locate(['families', 'HSTR', 'devices', 3])).toStrictEqual(b.locate(['families', 'HSTR', 'devices', 3]));
+}
+
+describe('compiled-facility cache', () => {
+  it('a miss writes the entry, a hit gives the same facility', () => {
+    const { file, cache } = fixture('hit');
+    const fresh = loadFacility(file);
+    const first = loadFacilityCached(file, cache);
+    expect(first.hit).toBe(false);
+    expect(readdirSync(cache)).toEqual([entryPath(cache, 'facility', file).split('/').pop()]);
+    const second = loadFacilityCached(file, cache);
+    expect(second.hit).toBe(true);
+    expectSameFacility(second.facility, fresh);
+    expectSameFacility(first.facility, fresh);
+  });
+
+  it('a changed facility file is a miss, and the entry follows the file', () => {
+    const { file, cache } = fixture('changed');
+    expect(loadFacilityCached(file, cache).hit).toBe(false);
+    expect(loadFacilityCached(file, cache).hit).toBe(true);
+    const text = readFileSync(file, 'utf8');
+    writeFileSync(file, text.replace(/^energy: .*$/m, 'energy: 2.9e9'));
+    const changed = loadFacilityCached(file, cache);
+    expect(changed.hit).toBe(false);
+    expect(changed.facility.config.energy).toBe(2.9e9);
+    expect(loadFacilityCached(file, cache).facility.config.energy).toBe(2.9e9);
+    appendFileSync(file, '# a comment changes the bytes\n');
+    expect(loadFacilityCached(file, cache).hit).toBe(false);
+    expect(loadFacilityCached(file, cache).hit).toBe(true);
+    // One entry per facility file, however often it changed.
+    expect(readdirSync(cache).filter((f) => f.startsWith('facility-'))).toHaveLength(1);
+  });
+
+  it('a corrupt, truncated, tampered or foreign entry is never used, and is rebuilt', () => {
+    const { file, cache } = fixture('corrupt');
+    const fresh = loadFacility(file);
+    loadFacilityCached(file, cache);
+    const entry = entryPath(cache, 'facility', file);
+    const good = readFileSync(entry, 'utf8');
+    const nl = good.indexOf('\n');
+    const header = JSON.parse(good.slice(0, nl)) as Record<string, unknown>;
+    const payload = good.slice(nl + 1);
+    const broken: Record<string, string> = {
+      garbage: '\u0000\u0001 not json at all',
+      empty: '',
+      truncated: good.slice(0, Math.floor(good.length / 2)),
+      // A payload changed after writing (energy doubled): its SHA-256 no longer matches the header.
+      tampered: `${good.slice(0, nl)}\n${payload.replace(/"energy":([0-9.e+]+)/, (_m, v: string) => `"energy":${Number(v) * 2}`)}`,
+      'another version': `${JSON.stringify({ ...header, version: CACHE_VERSION + 1 })}\n${payload}`,
+      'another file': `${JSON.stringify({ ...header, file: '/elsewhere/facility.yaml' })}\n${payload}`,
+      // Well-formed and matching, but not the shape of a facility.
+      'wrong shape': (() => {
+        const p = JSON.stringify({ config: { name: 'x' }, channels: {} });
+        return `${JSON.stringify({ ...header, payload: createHash('sha256').update(p).digest('hex') })}\n${p}`;
+      })(),
+    };
+    expect(broken.tampered).not.toBe(good);
+    for (const [what, text] of Object.entries(broken)) {
+      writeFileSync(entry, text);
+      const r = loadFacilityCached(file, cache);
+      expect(r.hit, what).toBe(false);
+      expect(r.facility.config, what).toStrictEqual(fresh.config);
+      // Rebuilt: the next load is a hit again.
+      expect(loadFacilityCached(file, cache).hit, what).toBe(true);
+      expect(readFileSync(entry, 'utf8'), what).toBe(good);
+    }
+  });
+
+  it('a cache that cannot be written or read is left alone', () => {
+    const { file } = fixture('unwritable');
+    const notADir = join(scratch, 'a-file');
+    writeFileSync(notADir, 'x');
+    const r = loadFacilityCached(file, notADir);
+    expect(r.hit).toBe(false);
+    expect(r.facility.config).toStrictEqual(loadFacility(file).config);
+    expect(readFileSync(notADir, 'utf8')).toBe('x');
+  });
+
+  it('a facility with errors: the same error (file:line:col) as without the cache, and nothing cached', () => {
+    const { file, cache } = fixture('invalid');
+    writeFileSync(file, readFileSync(file, 'utf8').replace(/^energy: .*$/m, 'energy: lots'));
+    let plain = '';
+    try {
+      loadFacility(file);
+    } catch (e) {
+      plain = (e as Error).message;
+    }
+    expect(plain).toMatch(/facility\.yaml:\d+:\d+/);
+    expect(() => loadFacilityCached(file, cache)).toThrow(plain);
+    expect(() => loadFacilityCached(file, cache)).toThrow(plain);
+    expect(existsSync(cache) ? readdirSync(cache).filter((f) => f.startsWith('facility-')) : []).toHaveLength(0);
+  });
+
+  it('a facility whose lattice file was removed after caching reports it as the loader does', () => {
+    const { file, dir, cache } = fixture('lattice-gone');
+    loadFacilityCached(file, cache);
+    rmSync(join(dir, 'I04_source.mat'));
+    let plain = '';
+    try {
+      loadFacility(file);
+    } catch (e) {
+      plain = (e as Error).message;
+    }
+    expect(plain).toMatch(/lattice file not found/);
+    expect(() => loadFacilityCached(file, cache)).toThrow(plain);
+  });
+
+  it('the lattice: a hit gives the same data, a changed lattice file is a miss', () => {
+    const { dir, cache } = fixture('lattice');
+    const mat = join(dir, 'I04_source.mat');
+    const fresh = loadLattice(mat);
+    expect(loadLatticeCached(mat, loadLattice, cache).hit).toBe(false);
+    const hit = loadLatticeCached(mat, loadLattice, cache);
+    expect(hit.hit).toBe(true);
+    expect(hit.lattice).toStrictEqual(fresh);
+    // A lattice file of another content (JSON format, one quadrupole changed).
+    const json = join(dir, 'ring.atjson.json');
+    saveLattice(json, fresh);
+    expect(loadLatticeCached(json, loadLattice, cache).hit).toBe(false);
+    expect(loadLatticeCached(json, loadLattice, cache).hit).toBe(true);
+    const q = fresh.elements.findIndex((e) => e.Class === 'Quadrupole');
+    const changed = structuredClone(fresh);
+    const k = (changed.elements[q].PolynomB as number[])[1] * 1.01;
+    (changed.elements[q].PolynomB as number[])[1] = k;
+    if (changed.elements[q].K !== undefined) changed.elements[q].K = k;
+    saveLattice(json, changed);
+    const after = loadLatticeCached(json, loadLattice, cache);
+    expect(after.hit).toBe(false);
+    expect(after.lattice).toStrictEqual(loadLattice(json));
+    expect((after.lattice.elements[q].PolynomB as number[])[1]).toBe((changed.elements[q].PolynomB as number[])[1]);
+  });
+
+  it('the directory: MLAYER_CACHE_DIR, else XDG_CACHE_HOME/mlayer, else ~/.cache/mlayer; MLAYER_NO_CACHE=1 turns it off', () => {
+    expect(cacheDir({ MLAYER_CACHE_DIR: '/tmp/c', XDG_CACHE_HOME: '/x' })).toBe('/tmp/c');
+    expect(cacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/mlayer');
+    expect(cacheDir({ HOME: '/home/u' })).toMatch(/\.cache\/mlayer$/);
+    expect(cacheDir({ MLAYER_NO_CACHE: '1', MLAYER_CACHE_DIR: '/tmp/c' })).toBeUndefined();
+  });
+
+  it('mlayer --json get BPMx on the twin prints the same with no cache, a cold cache and a warm one', () => {
+    const cache = join(scratch, 'cli-cache');
+    const run = (env: Record<string, string>) => {
+      const r = spawnSync(process.execPath, [BIN, '--facility', DIAMOND, '--json', 'get', 'BPMx'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    const none = run({ MLAYER_NO_CACHE: '1' });
+    const cold = run({ MLAYER_CACHE_DIR: cache });
+    expect(readdirSync(cache).sort().map((f) => f.split('-')[0])).toEqual(['facility', 'lattice']);
+    const warm = run({ MLAYER_CACHE_DIR: cache });
+    expect(JSON.parse(none).values.length).toBeGreaterThan(100);
+    expect(cold).toBe(none);
+    expect(warm).toBe(none);
+  }, 300_000);
+});
