@@ -9,7 +9,8 @@ import { TwinControlSystem } from './twin-control-system.js';
  * Registers the 'twin' control-system type. The factory needs `extras.facility`
  * (the LoadedFacility, passed by createAccelerator) and uses `extras.conversions`
  * (the application's registry) and, when given, `extras.lattice` (a Lattice already
- * loaded) instead of the facility's lattice file.
+ * loaded) instead of the facility's lattice file, or `extras.loadLattice` (a loader of
+ * the lattice file used instead of the engine's, e.g. one that caches: the CLI's).
  */
 export function registerTwin(registry: ControlSystemRegistry): void {
   registry.register<TwinSettings>({
@@ -24,7 +25,8 @@ export function registerTwin(registry: ControlSystemRegistry): void {
       let lattice = context.extras.lattice as Lattice | undefined;
       if (!lattice) {
         if (!facility.config.lattice) throw new MlayerError(`${facility.file}: the twin needs a lattice (lattice.file)`);
-        lattice = loadLattice(facility.resolvePath(facility.config.lattice.file));
+        const load = (context.extras.loadLattice as ((file: string) => Lattice) | undefined) ?? loadLattice;
+        lattice = load(facility.resolvePath(facility.config.lattice.file));
       }
       const twin = new TwinControlSystem({ name: context.name, facility, conversions, lattice, settings });
       if (settings.errors) {

@@ -27,7 +27,8 @@ import { Random } from './random.js';
 import type { TwinSettings } from './settings.js';
 import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
 import { DEFAULT_TBT_BUNCH, bpmReading, checkBunch, trackKick, trackKickOn, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
-import { createTracker, type Tracker } from '@mlayer/engine/gpu';
+// The GPU backend (and its native WebGPU module) is loaded only when a kick is tracked on it.
+import type { Tracker } from '@mlayer/engine/gpu';
 
 export interface TwinOptions {
   readonly name: string;
@@ -65,7 +66,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private tuneCache: { version: number; dp: number; tunes: [number, number] } | undefined;
   private errors: AppliedErrors | undefined;
   private seed: number | undefined;
-  private readonly rf: { f0: number; alpha: number } | undefined;
+  /** The RF frequency of the design; its momentum compaction is computed when a frequency change is first read (momentumCompaction). */
+  private readonly rf: { f0: number; alpha?: number } | undefined;
   private lastTick = Date.now();
   private closed = false;
   // Turn-by-turn (turn-by-turn.ts): the bunch a kick excites, the last shot, its own random stream.
@@ -87,7 +89,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       const cav = this.designModel.find('class:RFCavity');
       const f0 = cav.length > 0 ? this.designModel.getParameter({ element: cav[0], field: 'Frequency' }) : Number.NaN;
       if (!Number.isFinite(f0) || f0 <= 0) throw new MlayerError(`${options.facility.file}: the twin needs an RF cavity with a Frequency in the lattice to simulate the RF family`);
-      this.rf = { f0, alpha: this.designModel.momentumCompaction() };
+      this.rf = { f0 };
     }
     this.initialiseSetpoints();
   }
@@ -281,7 +283,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private async tracker(backend: 'webgpu' | 'auto'): Promise<Tracker> {
     if (this.trackerCache?.version !== this.machine.version || this.trackerCache.machine !== this.machine) {
       await this.trackerCache?.tracker.close();
-      this.trackerCache = { machine: this.machine, version: this.machine.version, tracker: await createTracker(this.machine.lattice(), { backend }) };
+      this.trackerCache = { machine: this.machine, version: this.machine.version, tracker: await (await import('@mlayer/engine/gpu')).createTracker(this.machine.lattice(), { backend }) };
     }
     return this.trackerCache.tracker;
   }
@@ -385,6 +387,11 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     const rf = this.devices.actuators.find((a) => a.role === 'rf');
     if (!rf || !this.rf) return 0;
     const f = rf.conversion.toPhysics(rf.actual, this.conversionContext()) + (this.errors?.rfOffset ?? 0);
+    // At the design frequency the beam is on momentum whatever the momentum compaction: the
+    // optics it needs are computed only when the frequency is off (a read of the orbit at the
+    // design frequency does not pay for them). Same value as -(0)/(f0·alpha) up to the sign of 0.
+    if (f === this.rf.f0) return 0;
+    this.rf.alpha ??= this.designModel.momentumCompaction();
     return -(f - this.rf.f0) / (this.rf.f0 * this.rf.alpha);
   }
 

@@ -75,6 +75,24 @@ export interface TwinKicker {
   setpoint: number;
 }
 
+/** Elements of each FamName, in lattice order, per model (built once: a facility names thousands of devices). */
+const famNameIndex = new WeakMap<LatticeModel, Map<string, number[]>>();
+
+function elementsNamed(model: LatticeModel, name: string): readonly number[] {
+  let index = famNameIndex.get(model);
+  if (!index) {
+    index = new Map();
+    for (let i = 0; i < model.length; i++) {
+      const famName = model.element(i).famName;
+      const list = index.get(famName);
+      if (list) list.push(i);
+      else index.set(famName, [i]);
+    }
+    famNameIndex.set(model, index);
+  }
+  return index.get(name) ?? [];
+}
+
 /** Resolves a device's `element` (index, or FamName matched in order of occurrence). */
 export class ElementResolver {
   private readonly next = new Map<string, number>();
@@ -86,7 +104,8 @@ export class ElementResolver {
       if (element >= this.model.length) throw new Error(`${where}: element index ${element} is past the end of the lattice (${this.model.length} elements)`);
       return element;
     }
-    const all = this.model.find(`famname:^${element.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    // The elements whose FamName is exactly `element` (as find('famname:^NAME$') with NAME escaped).
+    const all = elementsNamed(this.model, element);
     if (all.length === 0) throw new Error(`${where}: no lattice element named '${element}'`);
     const k = this.next.get(element) ?? 0;
     this.next.set(element, k + 1);
