@@ -5,6 +5,9 @@
  *
  *   node bench/startup.mjs [runs]        (default 7 runs of each; build first: npx tsc -b)
  *
+ * MLAYER_BENCH_BIN=<path of a bin.js> measures another build of the CLI (an older one, to
+ * compare; one without the cache gives the same cold and warm rows).
+ *
  * Rows: bare node; `mlayer --help`; `mlayer --json get BPMx` on the demo facility's twin
  * with a cold cache (an empty cache directory each run), a warm cache, and no cache
  * (MLAYER_NO_CACHE=1). The runs are interleaved (one of each row per round) so that the
@@ -21,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const BIN = join(ROOT, 'packages/cli/dist/bin.js');
+const BIN = process.env.MLAYER_BENCH_BIN ?? join(ROOT, 'packages/cli/dist/bin.js');
 const FACILITY = join(ROOT, 'facilities/diamond-i04');
 const RUNS = Number(process.argv[2] ?? 7);
 if (!existsSync(BIN)) {
@@ -74,7 +77,7 @@ const median = (v) => {
 const stat = (row) => ({ wall: median(row.samples.map((s) => s.wall)), best: Math.min(...row.samples.map((s) => s.wall)), cpu: median(row.samples.map((s) => s.cpu)) });
 const bare = stat(rows[0]);
 
-console.log(`mlayer start-up: ${RUNS} runs of each, interleaved; node ${process.version}, ${cpus().length} CPUs; CPU time from ${TIME ? '/usr/bin/time' : 'process.cpuUsage() at exit'}`);
+console.log(`mlayer start-up (${BIN}): ${RUNS} runs of each, interleaved; node ${process.version}, ${cpus().length} CPUs; CPU time from ${TIME ? '/usr/bin/time' : 'process.cpuUsage() at exit'}`);
 console.log(`${'command'.padEnd(38)} ${'wall median'.padStart(12)} ${'wall best'.padStart(10)} ${'x bare'.padStart(7)} ${'CPU s'.padStart(7)} ${'x bare'.padStart(7)}`);
 for (const row of rows) {
   const s = stat(row);

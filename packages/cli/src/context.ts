@@ -2,6 +2,7 @@ import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccel
 import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
+import { MemoizedConversionRegistry } from './conversion-registry.js';
 import { loadFacilityCached, loadLatticeCached } from './facility-cache.js';
 
 /** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
@@ -33,7 +34,7 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
     process.stderr.write(`mlayer: facility ${facility.file}, mode '${mode}' (type ${cs.type})\n`);
     if (cs.type === 'epics') for (const line of (await import('@mlayer/adapters-epics')).describeEpicsSearch(cs.settings)) process.stderr.write(`mlayer: ${line}\n`);
   }
-  const conversions = new UnitConversionRegistry();
+  const conversions: UnitConversionRegistry = new MemoizedConversionRegistry();
   registerCalibration(conversions);
   // Model-based tools need the design model online too: the facility's lattice, loaded on first use
   // (the twin brings its own). The engine module is loaded here, the lattice only when the model is asked for.
