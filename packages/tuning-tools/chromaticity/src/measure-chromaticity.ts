@@ -7,9 +7,9 @@
  * directory, the scan is saved as an openPMD line scan (core data module).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { userInfo } from 'node:os';
-import { type Accelerator, type Family, isDigitalTwin, measure, sleep } from '@mlayer/core';
-import { MEASUREMENT_MODES, type MeasurementMode, type Provenance, type ScanDefinition, addAnalysis, runScan, sha256File } from '@mlayer/data';
+import { type Accelerator, type Family, measure, sleep } from '@mlayer/core';
+import { type Provenance, type ScanDefinition, addAnalysis, runScan } from '@mlayer/data';
+import { acceleratorProvenance, measurementAuthor } from '@mlayer/tuning-common';
 import { ChromaticityError } from './errors.js';
 import { type PolyFit, polyfit } from './fit.js';
 import { type TuneReader, tuneMonitorReader } from './tune-reader.js';
@@ -75,24 +75,8 @@ export function rfFamily(acc: Accelerator, name?: string): Family {
 
 /** Provenance of a scan on this accelerator (facility, lattice, mode, error seed, setpoints). */
 async function provenance(acc: Accelerator): Promise<Provenance> {
-  const cs = acc.facility.config.controlSystems[acc.mode];
-  const mode = cs?.type as MeasurementMode;
-  if (!MEASUREMENT_MODES.includes(mode)) throw new ChromaticityError(`${acc.facility.file}: control system '${acc.mode}' has type '${cs?.type}'; scan files know the modes ${MEASUREMENT_MODES.join(', ')}`);
-  const ref = acc.facility.config.lattice;
-  if (!ref) throw new ChromaticityError(`${acc.facility.file}: the facility names no lattice file; a saved scan needs its SHA-256`);
-  let errorSeed: number | undefined;
-  if (mode === 'twin') {
-    const settingsSeed = cs.settings.seed;
-    errorSeed = (isDigitalTwin(acc.controlSystem) ? acc.twin.errorSeed : undefined) ?? (typeof settingsSeed === 'number' ? settingsSeed : 1);
-  }
-  const snap = await acc.snapshot();
-  return {
-    facility: { name: acc.facility.config.name, configSha256: acc.facility.sha256 },
-    lattice: { sha256: sha256File(acc.facility.resolvePath(ref.file)), file: ref.file },
-    mode,
-    errorSeed,
-    setpoints: snap.families,
-  };
+  const { errorsApplied: _applied, ...p } = await acceleratorProvenance(acc, { what: 'scan', missingLattice: 'a saved scan needs its SHA-256', error: ChromaticityError });
+  return p;
 }
 
 const wrap = (d: number) => d - Math.round(d);
@@ -155,7 +139,7 @@ export async function measureChromaticity(acc: Accelerator, options: MeasureChro
       name: 'chromaticity',
       type: 'line',
       purpose: `chromaticity of ${acc.name} by an RF-frequency scan (${rf.name})`,
-      author: options.author ?? process.env.MLAYER_AUTHOR ?? userInfo().username,
+      author: measurementAuthor(options.author),
       parameters: [
         { name: 'rf_frequency', symbol: 'f_RF', unit: 'Hz', values: Array.from(frequencies), description: `${rf.name} ${rf.names[0]} setpoint` },
         { name: 'momentum_offset', symbol: 'delta', unit: '', values: Array.from(dp), description: 'momentum offset -(f - f0)/(f0 alpha_c)' },

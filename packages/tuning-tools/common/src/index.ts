@@ -17,3 +17,7 @@ export {
   chooseResponse,
 } from './family-pair-response.js';
 export { type FamilyPairStep, stepFamilyPair, type PairIteration, type PairIterationResult, iteratePair } from './pair-correction.js';
+export { type UnitInfo, unitInfo, ratioUnit, datasetUnit } from './units.js';
+export { type ProvenanceOptions, type AcceleratorProvenance, acceleratorProvenance, measurementAuthor } from './provenance.js';
+export { type DatasetWriter, writeResponseChecks, readResponseChecks } from './response-check-file.js';
+export { cachedSvd } from './svd-cache.js';

@@ -3,7 +3,7 @@
  * (and RF) changes that bring the orbit to the golden orbit.
  */
 import { OrbitError } from './errors.js';
-import { type CorrectionMethod, type Matrix, type Svd, matVec, norm, rms, solveSystem, svd } from '@mlayer/tuning-common';
+import { type CorrectionMethod, type Matrix, cachedSvd, matVec, norm, rms, solveSystem } from '@mlayer/tuning-common';
 import { type OrbitResponseMatrix, type PerPlane, type Plane, PLANES, block, blockName, checkOrm } from './orm.js';
 
 export interface CorrectionInput {
@@ -54,26 +54,6 @@ export interface CorrectionResult {
   /** Row indices left out (weight 0, NaN reading or matrix entry). */
   readonly excludedBpms: PerPlane<number[]>;
   readonly systems: readonly SystemInfo[];
-}
-
-/** SVDs of weighted systems already solved, per response matrix (correction iterations reuse them). */
-const svdCache = new WeakMap<OrbitResponseMatrix, Map<string, Svd>>();
-
-function cachedSvd(orm: OrbitResponseMatrix, key: string, a: Matrix): () => Svd {
-  return () => {
-    let m = svdCache.get(orm);
-    if (!m) {
-      m = new Map();
-      svdCache.set(orm, m);
-    }
-    let d = m.get(key);
-    if (!d) {
-      d = svd(a);
-      if (m.size > 16) m.clear();
-      m.set(key, d);
-    }
-    return d;
-  };
 }
 
 function planeVector(v: PerPlane<ArrayLike<number>> | undefined, plane: Plane, n: number, fill: number, what: string): Float64Array {

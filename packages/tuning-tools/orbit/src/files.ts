@@ -2,16 +2,14 @@
  * Orbit-tool results as measurement files (core data module): the response matrix,
  * orbits, dispersion and corrections, with units and device axes.
  */
-import { userInfo } from 'node:os';
-import { type Accelerator, type CheckSummary, type ColumnCheck, type DeviceId, type Snapshot, isDigitalTwin, summariseChecks } from '@mlayer/core';
-import { type AxisSpec, type DatasetRecord, MEASUREMENT_MODES, MeasurementFile, type MeasurementHeader, type MeasurementMode, readMeasurement, sha256File } from '@mlayer/data';
+import type { Accelerator, DeviceId, Snapshot } from '@mlayer/core';
+import { type AxisSpec, type DatasetRecord, MeasurementFile, type MeasurementHeader, readMeasurement } from '@mlayer/data';
+import { type Matrix, acceleratorProvenance, datasetUnit, measurementAuthor, ratioUnit, readResponseChecks, unitInfo, writeResponseChecks } from '@mlayer/tuning-common';
 import type { CorrectOrbitResult } from './correct-orbit.js';
 import { OrbitError } from './errors.js';
-import type { Matrix } from '@mlayer/tuning-common';
 import type { DispersionMeasurement } from './measure-dispersion.js';
 import type { OrbitReading } from './measure-orbit.js';
 import { type CorrectorAxis, type DeviceAxis, type OrbitResponseMatrix, type Plane, PLANES, type RfColumn, blockName, checkOrm } from './orm.js';
-import { type UnitInfo, ratioUnit, unitInfo } from './units.js';
 
 export const ORM_DATA_TYPE = 'orbit_response_matrix';
 export const ORBIT_DATA_TYPE = 'orbit';
@@ -29,35 +27,16 @@ export interface SaveOptions {
 
 /** The header of a measurement file for this accelerator (facility, lattice, mode, error seed, setpoints). */
 export async function measurementHeader(acc: Accelerator, dataType: string, setpoints: Snapshot | undefined, options: SaveOptions = {}): Promise<MeasurementHeader> {
-  const cs = acc.facility.config.controlSystems[acc.mode];
-  const mode = cs?.type as MeasurementMode;
-  if (!MEASUREMENT_MODES.includes(mode)) throw new OrbitError(`${acc.facility.file}: control system '${acc.mode}' has type '${cs?.type}'; measurement files know the modes ${MEASUREMENT_MODES.join(', ')}`);
-  let lattice = options.lattice;
-  if (!lattice) {
-    const ref = acc.facility.config.lattice;
-    if (!ref) throw new OrbitError(`${acc.facility.file}: the facility names no lattice file; pass options.lattice ({ sha256, file }) to save a measurement`);
-    lattice = { sha256: sha256File(acc.facility.resolvePath(ref.file)), file: ref.file };
-  }
-  const snap = setpoints ?? (await acc.snapshot());
-  let errorSeed: number | undefined;
+  const { errorsApplied, ...provenance } = await acceleratorProvenance(acc, {
+    setpoints,
+    lattice: options.lattice,
+    what: 'measurement',
+    missingLattice: 'pass options.lattice ({ sha256, file }) to save a measurement',
+    error: OrbitError,
+  });
   const attributes: Record<string, string | number | boolean> = { units: 'hardware' };
-  if (mode === 'twin') {
-    const tw = isDigitalTwin(acc.controlSystem) ? acc.twin : undefined;
-    const settingsSeed = cs.settings.seed;
-    errorSeed = tw?.errorSeed ?? (typeof settingsSeed === 'number' ? settingsSeed : 1);
-    attributes.errorsApplied = tw?.errorSeed !== undefined;
-  }
-  return {
-    dataType,
-    author: options.author ?? process.env.MLAYER_AUTHOR ?? userInfo().username,
-    description: options.description,
-    facility: { name: acc.facility.config.name, configSha256: acc.facility.sha256 },
-    lattice,
-    mode,
-    errorSeed,
-    setpoints: snap.families,
-    attributes,
-  };
+  if (provenance.mode === 'twin') attributes.errorsApplied = errorsApplied ?? false;
+  return { dataType, author: measurementAuthor(options.author), description: options.description, ...provenance, attributes };
 }
 
 const flat = (m: Matrix): Float64Array => {
@@ -70,47 +49,6 @@ const flat = (m: Matrix): Float64Array => {
 
 const axisOf = (label: string, a: DeviceAxis): AxisSpec => ({ label, devices: a.devices, names: a.names });
 
-function dsUnit(u: UnitInfo) {
-  return { unit: u.unit, unitSI: u.unitSI, unitDimension: u.unitDimension };
-}
-
-type ChecksWriter = { writeDataset: MeasurementFile['writeDataset'] };
-
-/** Every check of a response measurement under `checks/`: one entry per measurement of a column, in order. */
-function writeChecks(f: ChecksWriter, s: CheckSummary, unit: string): void {
-  const c = s.checks;
-  if (c.length === 0) return;
-  const attributes = { columns: c.map((x) => x.column), reasons: c.map((x) => x.reason ?? ''), columnsChecked: s.columns, retried: s.retried, flagged: s.flagged, flaggedColumns: s.flaggedColumns.length > 0 ? [...s.flaggedColumns] : [''] };
-  f.writeDataset('checks/passed', Int32Array.from(c, (x) => (x.passed ? 1 : 0)), { unit: '', dtype: 'int32', description: 'check of each measurement of a column passed (1) or failed (0); columns, reasons and counts in the attributes', attributes });
-  f.writeDataset('checks/attempt', Int32Array.from(c, (x) => x.attempt), { unit: '', dtype: 'int32', description: 'measurement number of the column (1: first, 2: first retry, ...)' });
-  f.writeDataset('checks/asymmetry', Float64Array.from(c, (x) => x.asymmetry), { ...dsUnit(unitInfo(unit)), description: 'rms of plus + minus - 2 base over the readings' });
-  f.writeDataset('checks/asymmetry_bound', Float64Array.from(c, (x) => x.asymmetryBound), { ...dsUnit(unitInfo(unit)), description: 'asymmetry allowed (noise and a fraction of the response)' });
-  f.writeDataset('checks/correlation', Float64Array.from(c, (x) => x.correlation ?? Number.NaN), { unit: '', description: 'correlation with the model column (NaN: no model)' });
-  f.writeDataset('checks/ratio', Float64Array.from(c, (x) => x.ratio ?? Number.NaN), { unit: '', description: 'least-squares ratio measured / model (NaN: no model)' });
-}
-
-/** The checks written by writeChecks, when the file has them. */
-function readChecks(datasets: readonly DatasetRecord[]): CheckSummary | undefined {
-  const get = (p: string) => datasets.find((d) => d.path === p);
-  const passed = get('checks/passed');
-  if (!passed) return undefined;
-  const num = (p: string) => Array.from((get(p)?.value ?? []) as ArrayLike<number>);
-  const columns = passed.attributes.columns as string[];
-  const reasons = passed.attributes.reasons as string[];
-  const [attempt, asym, bound, corr, ratio] = ['checks/attempt', 'checks/asymmetry', 'checks/asymmetry_bound', 'checks/correlation', 'checks/ratio'].map(num);
-  const checks: ColumnCheck[] = Array.from(passed.value as ArrayLike<number>, (ok, k) => ({
-    column: columns[k],
-    attempt: attempt[k],
-    asymmetry: asym[k],
-    asymmetryBound: bound[k],
-    correlation: Number.isNaN(corr[k]) ? undefined : corr[k],
-    ratio: Number.isNaN(ratio[k]) ? undefined : ratio[k],
-    passed: ok === 1,
-    reason: reasons[k] || undefined,
-  }));
-  return summariseChecks(checks);
-}
-
 /** Writes a response matrix as a measurement file; returns the path written. */
 export async function saveOrm(path: string, orm: OrbitResponseMatrix, acc: Accelerator, options: SaveOptions = {}): Promise<string> {
   checkOrm(orm);
@@ -120,7 +58,7 @@ export async function saveOrm(path: string, orm: OrbitResponseMatrix, acc: Accel
     for (const p of PLANES) {
       const c = orm.correctors[p];
       if (c) {
-        f.writeDataset(`kicks/${p}`, c.kicks, { ...dsUnit(unitInfo(c.unit)), axes: [axisOf(`corrector_${p}`, c)], description: `half-amplitude of the bipolar step of each ${p} corrector (0: model)`, attributes: { family: c.family } });
+        f.writeDataset(`kicks/${p}`, c.kicks, { ...datasetUnit(unitInfo(c.unit)), axes: [axisOf(`corrector_${p}`, c)], description: `half-amplitude of the bipolar step of each ${p} corrector (0: model)`, attributes: { family: c.family } });
       }
     }
     for (const obs of PLANES) {
@@ -131,7 +69,7 @@ export async function saveOrm(path: string, orm: OrbitResponseMatrix, acc: Accel
         const b = orm.bpms[obs]!;
         const c = orm.correctors[kick]!;
         const opts = {
-          ...dsUnit(ratioUnit(b.unit, c.unit)),
+          ...datasetUnit(ratioUnit(b.unit, c.unit)),
           shape: [b.devices.length, c.devices.length],
           axes: [axisOf(`bpm_${obs}`, b), axisOf(`corrector_${kick}`, c)],
           attributes: { bpmFamily: b.family, bpmUnit: b.unit, correctorFamily: c.family, correctorUnit: c.unit },
@@ -141,7 +79,7 @@ export async function saveOrm(path: string, orm: OrbitResponseMatrix, acc: Accel
         if (s) f.writeDataset(`std/${name}`, flat(s), { ...opts, description: `standard error of ${name}` });
       }
     }
-    if (orm.checks) writeChecks(f, orm.checks, orm.bpms.x?.unit ?? orm.bpms.y?.unit ?? '');
+    if (orm.checks) writeResponseChecks(f, orm.checks, orm.bpms.x?.unit ?? orm.bpms.y?.unit ?? '');
     if (orm.rf) {
       const rf = orm.rf;
       for (const p of PLANES) {
@@ -149,9 +87,9 @@ export async function saveOrm(path: string, orm: OrbitResponseMatrix, acc: Accel
         if (!col) continue;
         const b = orm.bpms[p]!;
         const attributes = { bpmFamily: b.family, bpmUnit: b.unit, rfFamily: rf.family, rfName: rf.name, rfUnit: rf.unit, rfStep: rf.step, rfDevice: Int32Array.from(rf.device) };
-        f.writeDataset(`rf/${p}`, col, { ...dsUnit(ratioUnit(b.unit, rf.unit)), axes: [axisOf(`bpm_${p}`, b)], description: `${p} orbit per RF step`, attributes });
+        f.writeDataset(`rf/${p}`, col, { ...datasetUnit(ratioUnit(b.unit, rf.unit)), axes: [axisOf(`bpm_${p}`, b)], description: `${p} orbit per RF step`, attributes });
         const s = p === 'x' ? orm.std?.rfx : orm.std?.rfy;
-        if (s) f.writeDataset(`std/rf_${p}`, s, { ...dsUnit(ratioUnit(b.unit, rf.unit)), axes: [axisOf(`bpm_${p}`, b)], description: `standard error of rf/${p}` });
+        if (s) f.writeDataset(`std/rf_${p}`, s, { ...datasetUnit(ratioUnit(b.unit, rf.unit)), axes: [axisOf(`bpm_${p}`, b)], description: `standard error of rf/${p}` });
       }
     }
   } catch (e) {
@@ -236,7 +174,7 @@ export async function loadOrm(path: string): Promise<OrbitResponseMatrix> {
     rf,
     std: { Rxx: stds.Rxx, Ryx: stds.Ryx, Rxy: stds.Rxy, Ryy: stds.Ryy, rfx: vec('std/rf_x'), rfy: vec('std/rf_y') },
     setpoints,
-    checks: readChecks(c.datasets),
+    checks: readResponseChecks(c.datasets),
   };
   checkOrm(orm, path);
   return orm;
@@ -251,8 +189,8 @@ export async function saveOrbit(path: string, orbit: OrbitReading, acc: Accelera
       const o = orbit[p];
       if (!o) continue;
       const axes = [axisOf(`bpm_${p}`, o)];
-      f.writeDataset(`${p}/mean`, o.values, { ...dsUnit(unitInfo(o.unit)), axes, description: `${p} orbit, mean of the finite readings`, attributes: { family: o.family } });
-      f.writeDataset(`${p}/std`, o.std, { ...dsUnit(unitInfo(o.unit)), axes, description: 'standard deviation of the readings' });
+      f.writeDataset(`${p}/mean`, o.values, { ...datasetUnit(unitInfo(o.unit)), axes, description: `${p} orbit, mean of the finite readings`, attributes: { family: o.family } });
+      f.writeDataset(`${p}/std`, o.std, { ...datasetUnit(unitInfo(o.unit)), axes, description: 'standard deviation of the readings' });
       f.writeDataset(`${p}/count`, o.count, { unit: '', dtype: 'int32', axes, description: 'number of finite readings' });
     }
   } catch (e) {
@@ -273,12 +211,12 @@ export async function saveDispersion(path: string, d: DispersionMeasurement, acc
       if (!x) continue;
       const axes = [axisOf(`bpm_${p}`, x)];
       const perRf = ratioUnit(x.unit, d.rf.unit);
-      f.writeDataset(`${p}/per_rf`, x.perRf, { ...dsUnit(perRf), axes, description: `${p} orbit change per RF change`, attributes: { family: x.family } });
-      f.writeDataset(`${p}/per_rf_std`, x.perRfStd, { ...dsUnit(perRf), axes, description: 'standard error' });
-      if (x.eta) f.writeDataset(`${p}/eta`, x.eta, { ...dsUnit(unitInfo(x.unit)), axes, description: `${p} dispersion per unit momentum deviation` });
-      if (x.etaStd) f.writeDataset(`${p}/eta_std`, x.etaStd, { ...dsUnit(unitInfo(x.unit)), axes, description: 'standard error' });
+      f.writeDataset(`${p}/per_rf`, x.perRf, { ...datasetUnit(perRf), axes, description: `${p} orbit change per RF change`, attributes: { family: x.family } });
+      f.writeDataset(`${p}/per_rf_std`, x.perRfStd, { ...datasetUnit(perRf), axes, description: 'standard error' });
+      if (x.eta) f.writeDataset(`${p}/eta`, x.eta, { ...datasetUnit(unitInfo(x.unit)), axes, description: `${p} dispersion per unit momentum deviation` });
+      if (x.etaStd) f.writeDataset(`${p}/eta_std`, x.etaStd, { ...datasetUnit(unitInfo(x.unit)), axes, description: 'standard error' });
     }
-    if (d.checks) writeChecks(f, d.checks, d.x?.unit ?? d.y?.unit ?? '');
+    if (d.checks) writeResponseChecks(f, d.checks, d.x?.unit ?? d.y?.unit ?? '');
   } catch (e) {
     f.abort();
     throw e;
@@ -295,13 +233,13 @@ export async function saveCorrection(path: string, r: CorrectOrbitResult, acc: A
     for (const p of r.planes) {
       for (const [tag, o] of [['initial', r.initial[p]], ['final', r.final[p]]] as const) {
         if (!o) continue;
-        f.writeDataset(`${p}/orbit_${tag}`, o.values, { ...dsUnit(unitInfo(o.unit)), axes: [axisOf(`bpm_${p}`, o)], description: `${p} orbit ${tag === 'initial' ? 'before' : 'after'} the correction` });
+        f.writeDataset(`${p}/orbit_${tag}`, o.values, { ...datasetUnit(unitInfo(o.unit)), axes: [axisOf(`bpm_${p}`, o)], description: `${p} orbit ${tag === 'initial' ? 'before' : 'after'} the correction` });
       }
       const rmsSteps = Float64Array.from([...r.steps.map((s) => s.rms[p] ?? Number.NaN), r.rmsFinal[p] ?? Number.NaN]);
       const bu = r.orm.bpms[p]?.unit ?? '';
-      f.writeDataset(`${p}/rms`, rmsSteps, { ...dsUnit(unitInfo(bu)), description: `rms ${p} orbit error before each step, then after the last` });
-      f.writeDataset(`${p}/rms_predicted`, Float64Array.from(r.steps, (s) => s.rmsPredicted[p] ?? Number.NaN), { ...dsUnit(unitInfo(bu)), description: `rms ${p} orbit error the matrix predicted after each step (as applied)` });
-      f.writeDataset(`${p}/rms_measured`, Float64Array.from(r.steps, (s) => s.rmsMeasured?.[p] ?? Number.NaN), { ...dsUnit(unitInfo(bu)), description: `rms ${p} orbit error measured after each step (NaN: not made; an undone step keeps what it gave)` });
+      f.writeDataset(`${p}/rms`, rmsSteps, { ...datasetUnit(unitInfo(bu)), description: `rms ${p} orbit error before each step, then after the last` });
+      f.writeDataset(`${p}/rms_predicted`, Float64Array.from(r.steps, (s) => s.rmsPredicted[p] ?? Number.NaN), { ...datasetUnit(unitInfo(bu)), description: `rms ${p} orbit error the matrix predicted after each step (as applied)` });
+      f.writeDataset(`${p}/rms_measured`, Float64Array.from(r.steps, (s) => s.rmsMeasured?.[p] ?? Number.NaN), { ...datasetUnit(unitInfo(bu)), description: `rms ${p} orbit error measured after each step (NaN: not made; an undone step keeps what it gave)` });
     }
     // Total setpoint change of every written device, per family.
     const byFamily = new Map<string, { devices: DeviceId[]; names: string[]; first: number[]; last: number[]; unit: string }>();
@@ -323,8 +261,8 @@ export async function saveCorrection(path: string, r: CorrectOrbitResult, acc: A
       }
     }
     for (const [family, g] of byFamily) {
-      f.writeDataset(`setpoints/${family}/before`, g.first, { ...dsUnit(unitInfo(g.unit)), axes: [{ label: `written_${family}`, devices: g.devices, names: g.names }], description: `${family} setpoints before the correction (devices written)` });
-      f.writeDataset(`setpoints/${family}/after`, g.last, { ...dsUnit(unitInfo(g.unit)), axes: [{ label: `written_${family}`, devices: g.devices, names: g.names }], description: `${family} setpoints after the correction` });
+      f.writeDataset(`setpoints/${family}/before`, g.first, { ...datasetUnit(unitInfo(g.unit)), axes: [{ label: `written_${family}`, devices: g.devices, names: g.names }], description: `${family} setpoints before the correction (devices written)` });
+      f.writeDataset(`setpoints/${family}/after`, g.last, { ...datasetUnit(unitInfo(g.unit)), axes: [{ label: `written_${family}`, devices: g.devices, names: g.names }], description: `${family} setpoints after the correction` });
     }
   } catch (e) {
     f.abort();

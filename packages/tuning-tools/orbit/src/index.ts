@@ -9,7 +9,7 @@ export { type ModelOrmOptions, elementIndices, modelOrm } from './model-orm.js';
 export { type CorrectOrbitOptions, type CorrectionStep, type StopReason, type CorrectionStatus, type CorrectOrbitResult, correctOrbit } from './correct-orbit.js';
 export { type BumpTarget, type BumpSolution, solveBump, type LocalBumpOptions, type LocalBumpResult, localBump } from './bump.js';
 export { ORM_DATA_TYPE, ORBIT_DATA_TYPE, DISPERSION_DATA_TYPE, CORRECTION_DATA_TYPE, type SaveOptions, measurementHeader, saveOrm, loadOrm, saveOrbit, saveDispersion, saveCorrection } from './files.js';
-export { type UnitInfo, unitInfo, ratioUnit } from './units.js';
+export { type UnitInfo, unitInfo, ratioUnit } from '@mlayer/tuning-common';
 // The orbit tool's API as before the shared code moved to @mlayer/tuning-common: linear algebra, solvers, limit planning.
 export {
   type Matrix,

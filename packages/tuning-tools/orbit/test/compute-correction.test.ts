@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeCorrection, unitInfo, ratioUnit, type OrbitResponseMatrix } from '../src/index.js';
+import { computeCorrection, type OrbitResponseMatrix } from '../src/index.js';
 import { thomxOrm } from './fixture.js';
 
 describe('computeCorrection (pure)', () => {
@@ -41,13 +41,5 @@ describe('computeCorrection (pure)', () => {
     expect(c.systems[0].columns).toBe(23);
     expect(() => computeCorrection({ orm, orbit: { x: orbit.slice(1) } })).toThrow(/orbit\.x: 23 values for 24 devices/);
     expect(() => computeCorrection({ orm, orbit: { x: orbit }, rf: true })).toThrow(/RF column/);
-  });
-
-  it('stores composite units with their SI factor and dimension', () => {
-    expect(unitInfo('m/A')).toMatchObject({ unitSI: 1, unitDimension: [1, 0, 0, -1, 0, 0, 0] });
-    expect(ratioUnit('mm', 'mrad')).toMatchObject({ unit: 'mm/mrad', unitSI: 1 });
-    expect(unitInfo('m^-3')).toMatchObject({ unitSI: 1, unitDimension: [-3, 0, 0, 0, 0, 0, 0] });
-    expect(ratioUnit('mm', 'Hz')).toMatchObject({ unitSI: 1e-3, unitDimension: [1, 0, 1, 0, 0, 0, 0] });
-    expect(() => unitInfo('furlong/A')).toThrow(/'furlong' is not a known unit/);
   });
 });

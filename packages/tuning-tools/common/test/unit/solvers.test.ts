@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedDataDir } from '@mlayer/core/testing';
-import { micado, solveSystem, svd, zeros, type Matrix } from '../../src/index.js';
+import { cachedSvd, micado, solveSystem, svd, zeros, type Matrix } from '../../src/index.js';
 
 const thomxOrm = () => JSON.parse(readFileSync(join(sharedDataDir(), 'lattices/thomx/thomx_orm.json'), 'utf8'));
 
@@ -100,5 +100,20 @@ describe('linear algebra', () => {
     expect(m.x[1]).toBeCloseTo(0.7, 12);
     expect(m.x[4]).toBeCloseTo(-1.3, 12);
     expect(m.x.filter((v) => v !== 0)).toHaveLength(2);
+  });
+});
+
+describe('SVD cache', () => {
+  it('decomposes once per owner and key, and the cached SVD solves as a fresh one', () => {
+    const a = randomMatrix(7, 4, 41);
+    const owner = {};
+    const first = cachedSvd(owner, 'k', a)();
+    expect(cachedSvd(owner, 'k', a)()).toBe(first);
+    expect(cachedSvd(owner, 'other', a)()).not.toBe(first);
+    expect(cachedSvd({}, 'k', a)()).not.toBe(first);
+    const b = Float64Array.from({ length: 7 }, rng(42));
+    const cached = solveSystem(a, b, { type: 'tikhonov', alpha: 0.1 }, cachedSvd(owner, 'k', a));
+    const fresh = solveSystem(a, b, { type: 'tikhonov', alpha: 0.1 });
+    cached.x.forEach((v, j) => expect(v).toBe(fresh.x[j]));
   });
 });
