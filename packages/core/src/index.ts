@@ -64,7 +64,9 @@ export { loadFacility, parseFacility, type LoadOptions } from './config/load-fac
 export type { LoadedFacility } from './config/loaded-facility.js';
 export { resolveFacilityPath } from './config/facility-path.js';
 export { facilityChannels, type FacilityChannel } from './config/facility-channels.js';
-export { createAccelerator, type AcceleratorOptions, Accelerator } from './accelerator/accelerator.js';
+export { createAccelerator, acceleratorContainer, type AcceleratorOptions, Accelerator } from './accelerator/accelerator.js';
+export { systemClock, type Clock } from './accelerator/clock.js';
+export { latticeModelProvider, type LatticeModelProvider } from './accelerator/lattice-model-provider.js';
 export {
   sleep,
   type Units,

@@ -1,7 +1,7 @@
 import { Container } from 'inversify';
 import type { ControlSystem } from '../control/control-system.js';
 import type { ControlSystemRegistry } from '../control/control-system-registry.js';
-import type { LoadedFacility } from '../config/load-facility.js';
+import type { LoadedFacility } from '../config/loaded-facility.js';
 import { MlayerError } from '../errors.js';
 import type { LatticeModel } from '../model/lattice-model.js';
 import { isDigitalTwin, type DigitalTwin } from '../model/digital-twin.js';
@@ -9,10 +9,12 @@ import { rigidity, type BeamState } from '../units/beam.js';
 import type { ConversionContext } from '../units/unit-conversion.js';
 import { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
 import { buildFamilyData } from './build-family-data.js';
+import { systemClock, type Clock } from './clock.js';
 import { ChannelAccess } from './channel-access.js';
 import { DeviceLock } from './device-lock.js';
 import { Family } from './family.js';
 import type { FamilyData } from './family-data.js';
+import { latticeModelProvider, type LatticeModelProvider } from './lattice-model-provider.js';
 import type { FamilySnapshot, Snapshot } from './snapshot.js';
 import { TOKENS } from './tokens.js';
 
@@ -30,6 +32,14 @@ export interface AcceleratorOptions {
   readonly extras?: Readonly<Record<string, unknown>>;
   /** Design model for model-based tools (the twin provides one); a function is called on first use. */
   readonly model?: LatticeModel | (() => LatticeModel);
+  /** The client clock (changes, measurement records, snapshots); default: the system clock. */
+  readonly clock?: Clock;
+  /**
+   * Called with the container once the default bindings are made and before anything
+   * is resolved: rebind there what a facility, a test or a user overrides (TOKENS:
+   * ControlSystems, Conversions, LatticeModelProvider, Clock).
+   */
+  readonly configure?: (container: Container) => void | Promise<void>;
 }
 
 /**
@@ -46,6 +56,9 @@ export class Accelerator {
     readonly access: ChannelAccess,
     private readonly familyData: Map<string, FamilyData>,
     readonly lock: DeviceLock,
+    /** The client clock (TOKENS.Clock). */
+    readonly clock: Clock,
+    private readonly modelProvider: LatticeModelProvider,
     /** The container the accelerator was built from; extensions resolve services from it. */
     readonly container: Container,
   ) {
@@ -64,9 +77,10 @@ export class Accelerator {
   get online(): boolean {
     return this.access.controlSystem.online;
   }
-  /** The design model, when one was provided (the twin provides it). */
+  /** The design model: the container's LatticeModelProvider, else the twin's own; undefined when there is none. */
   get model(): LatticeModel | undefined {
-    if (this.container.isBound(TOKENS.LatticeModel)) return this.container.get<LatticeModel>(TOKENS.LatticeModel);
+    const provided = this.modelProvider();
+    if (provided) return provided;
     const cs = this.access.controlSystem;
     return isDigitalTwin(cs) ? cs.designModel : undefined;
   }
@@ -119,7 +133,7 @@ export class Accelerator {
         units: fam.units('setpoint').hardware,
       };
     }
-    return { facility: this.name, mode: this.mode, date: new Date().toISOString(), families };
+    return { facility: this.name, mode: this.mode, date: new Date(this.clock.now()).toISOString(), families };
   }
 
   /**
@@ -151,47 +165,76 @@ export class Accelerator {
   }
 }
 
-/** Builds an accelerator through an inversify container: the mode picks the control system. */
-export async function createAccelerator(options: AcceleratorOptions): Promise<Accelerator> {
+/**
+ * The composition root: an inversify container with the accelerator's services
+ * bound (TOKENS). Nothing is built yet: the control system is created, and the
+ * families validated, when the Accelerator is resolved (`getAsync(TOKENS.Accelerator)`);
+ * until then any binding may be replaced (`rebindSync`).
+ */
+export function acceleratorContainer(options: AcceleratorOptions): Container {
   const { facility } = options;
   const csNames = Object.keys(facility.config.controlSystems);
   const mode = options.mode ?? facility.config.defaultMode ?? csNames[0];
-  const csConfig = facility.config.controlSystems[mode];
-  if (!csConfig) throw new MlayerError(`${facility.file}: unknown mode '${mode}'; the facility defines control systems ${csNames.join(', ')}`);
-  const conversions = options.conversions ?? new UnitConversionRegistry();
+  if (!facility.config.controlSystems[mode]) {
+    throw new MlayerError(`${facility.file}: unknown mode '${mode}'; the facility defines control systems ${csNames.join(', ')}`);
+  }
 
   const container = new Container();
+  // What a facility, a test or a user overrides.
+  container.bind(TOKENS.ControlSystems).toConstantValue(options.controlSystems);
+  container.bind(TOKENS.Conversions).toConstantValue(options.conversions ?? new UnitConversionRegistry());
+  container.bind(TOKENS.LatticeModelProvider).toConstantValue(latticeModelProvider(options.model));
+  container.bind(TOKENS.Clock).toConstantValue(options.clock ?? systemClock);
+  // The services built from them.
   container.bind(TOKENS.Facility).toConstantValue(facility);
   container.bind(TOKENS.Mode).toConstantValue(mode);
-  container.bind(TOKENS.Conversions).toConstantValue(conversions);
-  container.bind(TOKENS.DeviceLock).toConstantValue(new DeviceLock());
-  const model = options.model;
-  if (typeof model === 'function') container.bind(TOKENS.LatticeModel).toDynamicValue(() => model()).inSingletonScope();
-  else if (model) container.bind(TOKENS.LatticeModel).toConstantValue(model);
-  // Validate conversions and units before any connection is made.
-  container.bind(TOKENS.Families).toConstantValue(buildFamilyData(facility, mode, conversions));
-  const cs = await options.controlSystems.create(csConfig.type, csConfig.settings, {
-    name: mode,
-    file: facility.file,
-    resolvePath: facility.resolvePath,
-    extras: { facility, conversions, ...options.extras },
-    locate: (path) => facility.locate(path),
-  });
-  container.bind(TOKENS.ControlSystem).toConstantValue(cs);
-  container.bind(TOKENS.ChannelAccess).toDynamicValue((ctx) => new ChannelAccess(ctx.get<ControlSystem>(TOKENS.ControlSystem), options.allowWrites ?? false)).inSingletonScope();
+  container.bind(TOKENS.DeviceLock).toDynamicValue(() => new DeviceLock()).inSingletonScope();
+  container
+    .bind(TOKENS.Families)
+    .toDynamicValue((ctx) => buildFamilyData(ctx.get<LoadedFacility>(TOKENS.Facility), ctx.get<string>(TOKENS.Mode), ctx.get<UnitConversionRegistry>(TOKENS.Conversions)))
+    .inSingletonScope();
+  container
+    .bind(TOKENS.ControlSystem)
+    .toDynamicValue(async (ctx) => {
+      const f = ctx.get<LoadedFacility>(TOKENS.Facility);
+      const name = ctx.get<string>(TOKENS.Mode);
+      const cs = f.config.controlSystems[name];
+      return ctx.get<ControlSystemRegistry>(TOKENS.ControlSystems).create(cs.type, cs.settings, {
+        name,
+        file: f.file,
+        resolvePath: f.resolvePath,
+        extras: { facility: f, conversions: ctx.get<UnitConversionRegistry>(TOKENS.Conversions), ...options.extras },
+        locate: (path) => f.locate(path),
+      });
+    })
+    .inSingletonScope();
+  container
+    .bind(TOKENS.ChannelAccess)
+    .toDynamicValue(async (ctx) => new ChannelAccess(await ctx.getAsync<ControlSystem>(TOKENS.ControlSystem), options.allowWrites ?? false, ctx.get<Clock>(TOKENS.Clock)))
+    .inSingletonScope();
   container
     .bind(TOKENS.Accelerator)
-    .toDynamicValue(
-      (ctx) =>
-        new Accelerator(
-          ctx.get<LoadedFacility>(TOKENS.Facility),
-          ctx.get<string>(TOKENS.Mode),
-          ctx.get<ChannelAccess>(TOKENS.ChannelAccess),
-          ctx.get<Map<string, FamilyData>>(TOKENS.Families),
-          ctx.get<DeviceLock>(TOKENS.DeviceLock),
-          container,
-        ),
-    )
+    .toDynamicValue(async (ctx) => {
+      // Conversions and units are validated before any connection is made.
+      const families = ctx.get<Map<string, FamilyData>>(TOKENS.Families);
+      return new Accelerator(
+        ctx.get<LoadedFacility>(TOKENS.Facility),
+        ctx.get<string>(TOKENS.Mode),
+        await ctx.getAsync<ChannelAccess>(TOKENS.ChannelAccess),
+        families,
+        ctx.get<DeviceLock>(TOKENS.DeviceLock),
+        ctx.get<Clock>(TOKENS.Clock),
+        ctx.get<LatticeModelProvider>(TOKENS.LatticeModelProvider),
+        container,
+      );
+    })
     .inSingletonScope();
-  return container.get<Accelerator>(TOKENS.Accelerator);
+  return container;
+}
+
+/** Builds an accelerator through its inversify container (acceleratorContainer): the mode picks the control system. */
+export async function createAccelerator(options: AcceleratorOptions): Promise<Accelerator> {
+  const container = acceleratorContainer(options);
+  await options.configure?.(container);
+  return container.getAsync<Accelerator>(TOKENS.Accelerator);
 }

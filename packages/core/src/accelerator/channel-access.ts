@@ -2,6 +2,7 @@ import { type Observable, share, ReplaySubject, timer } from 'rxjs';
 import type { ChannelWrite, ControlSystem, ReadOptions, WriteOptions } from '../control/control-system.js';
 import type { Sample } from '../control/sample.js';
 import { WriteRejectedError, WritesNotAllowedError } from '../errors.js';
+import { systemClock, type Clock } from './clock.js';
 
 /**
  * The accelerator's single path to its control system: enforces the online-write
@@ -15,6 +16,8 @@ export class ChannelAccess {
   constructor(
     readonly controlSystem: ControlSystem,
     private readonly allowWrites: boolean,
+    /** The client clock that stamps changes (lastChange). */
+    readonly clock: Clock = systemClock,
   ) {}
 
   /**
@@ -27,7 +30,7 @@ export class ChannelAccess {
 
   /** Records that a change completed now (Family.set after its write and settle time). */
   noteChange(): void {
-    this.changed = Date.now() / 1000;
+    this.changed = this.clock.now() / 1000;
   }
 
   get writesAllowed(): boolean {

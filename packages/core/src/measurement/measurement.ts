@@ -345,7 +345,7 @@ export class Measurement {
   }
 
   private log(r: Omit<MeasurementRecord, 'time'>): void {
-    this.records.push({ time: Date.now() / 1000, ...r });
+    this.records.push({ time: this.acc.clock.now() / 1000, ...r });
   }
 }
 
