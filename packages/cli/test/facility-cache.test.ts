@@ -180,6 +180,33 @@ describe('compiled-facility cache', () => {
     expect((after.lattice.elements[q].PolynomB as number[])[1]).toBe((changed.elements[q].PolynomB as number[])[1]);
   });
 
+  it('numbers JSON cannot hold (NaN, Infinity, -0) come back as they were; data that would not is not cached', () => {
+    const cache = join(scratch, 'special-cache');
+    const file = join(scratch, 'special.json');
+    writeFileSync(file, '{}');
+    const data = { elements: [{ FamName: 'Q', PassMethod: 'StrMPoleSymplectic4Pass', Length: -0, K: Number.NaN, Limits: [Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY], Name: '\u0000NaN is a name' }], properties: { name: 'x', energy: 3e9 } };
+    const load = () => structuredClone(data);
+    expect(loadLatticeCached(file, load, cache).hit).toBe(false);
+    const hit = loadLatticeCached(file, load, cache);
+    expect(hit.hit).toBe(true);
+    const e = hit.lattice.elements[0];
+    expect(Object.is(e.Length, -0)).toBe(true);
+    expect(Number.isNaN(e.K)).toBe(true);
+    expect(e.Limits).toEqual([Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY]);
+    // A string that looks like a tag but is not one is kept as it is.
+    expect(e.Name).toBe('\u0000NaN is a name');
+    // Data of other kinds than plain JSON (a typed array) is not cached: loaded each time.
+    const other = join(scratch, 'typed.json');
+    writeFileSync(other, '{}');
+    const typed = () => ({ elements: [{ FamName: 'Q', PassMethod: 'DriftPass', R: new Float64Array([1, 2]) }], properties: {} });
+    expect(loadLatticeCached(other, typed, cache).hit).toBe(false);
+    expect(loadLatticeCached(other, typed, cache).hit).toBe(false);
+    // Nor a string equal to a tag (it would come back as a number).
+    const tagged = () => ({ elements: [{ FamName: '\u0000NaN', PassMethod: 'DriftPass' }], properties: {} });
+    expect(loadLatticeCached(other, tagged, cache).hit).toBe(false);
+    expect(loadLatticeCached(other, tagged, cache).lattice.elements[0].FamName).toBe('\u0000NaN');
+  });
+
   it('the directory: MLAYER_CACHE_DIR, else XDG_CACHE_HOME/mlayer, else ~/.cache/mlayer; MLAYER_NO_CACHE=1 turns it off', () => {
     expect(cacheDir({ MLAYER_CACHE_DIR: '/tmp/c', XDG_CACHE_HOME: '/x' })).toBe('/tmp/c');
     expect(cacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/mlayer');
