@@ -16,3 +16,4 @@ export { recordFields, generateDb } from './ioc/db-generator.js';
 export { epicsExecutable, ensureEpicsBase, type EnsureEpicsBaseOptions } from './ioc/epics-base.js';
 export { udpFree, findFreeIocPorts, loopbackEpicsEnv, iocPortsFrom, type IocPorts } from './ioc/ports.js';
 export { cleanStaleIocs, type SoftIocOptions, SoftIoc } from './ioc/soft-ioc.js';
+export { IocError } from './ioc/ioc-error.js';

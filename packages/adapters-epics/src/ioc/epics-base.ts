@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { arch } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IocError } from './ioc-error.js';
 
 /** EPICS host architecture of this machine (bin/<arch> in an EPICS base tree). */
 export function epicsHostArch(): string {
@@ -15,14 +16,14 @@ export function epicsHostArch(): string {
     case 'ia32':
       return 'linux-x86';
     default:
-      throw new Error(`EPICS: unsupported architecture ${arch()}`);
+      throw new IocError(`EPICS: unsupported architecture ${arch()}`);
   }
 }
 
 /** Path of an executable of an EPICS base tree; throws when it is missing. */
 export function epicsExecutable(epicsBase: string, name: string): string {
   const exe = join(epicsBase, 'bin', epicsHostArch(), name);
-  if (!existsSync(exe)) throw new Error(`EPICS base at ${epicsBase} has no ${name} (looked for ${exe})`);
+  if (!existsSync(exe)) throw new IocError(`EPICS base at ${epicsBase} has no ${name} (looked for ${exe})`);
   return exe;
 }
 
@@ -47,7 +48,7 @@ export async function ensureEpicsBase(options: EnsureEpicsBaseOptions = {}): Pro
   const fromEnv = process.env.EPICS_BASE;
   if (fromEnv && existsSync(join(fromEnv, 'bin', epicsHostArch(), 'softIoc'))) return fromEnv;
   const script = options.script ?? defaultEpicsBaseScript();
-  if (!existsSync(script)) throw new Error(`EPICS base build script not found: ${script}`);
+  if (!existsSync(script)) throw new IocError(`EPICS base build script not found: ${script}`);
   return new Promise((res, rej) => {
     const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

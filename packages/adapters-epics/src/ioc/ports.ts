@@ -1,5 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { createServer } from 'node:net';
+import { IocError } from './ioc-error.js';
 
 /** The ports one IOC (and its clients) use on the loopback interface. */
 export interface IocPorts {
@@ -48,7 +49,7 @@ export async function findFreeIocPorts(): Promise<IocPorts> {
     if (picked.includes(p)) continue;
     if (await portFree(p)) picked.push(p);
   }
-  if (picked.length < 4) throw new Error('could not find 4 free ports for an IOC in [20000, 60000)');
+  if (picked.length < 4) throw new IocError('could not find 4 free ports for an IOC in [20000, 60000)');
   const [ca, caRepeater, pva, pvaBroadcast] = picked;
   return { ca, caRepeater, pva, pvaBroadcast };
 }
@@ -102,11 +103,11 @@ export async function iocPortsFrom(env: NodeJS.ProcessEnv, given: Partial<IocPor
     if (name) chosen[key] = { port: Number(env[name]), from: name };
   }
   for (const [key, c] of Object.entries(chosen) as [keyof IocPorts, { port: number; from: string }][]) {
-    if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw new Error(`${c.from}: '${c.port}' is not a port number (1-65535)`);
-    if (key === 'ca' && !(await portFree(c.port))) throw new Error(`${c.from}=${c.port}: the port is in use (another IOC or CA server?); choose another with --port or EPICS_CAS_SERVER_PORT`);
+    if (!Number.isInteger(c.port) || c.port < 1 || c.port > 65535) throw new IocError(`${c.from}: '${c.port}' is not a port number (1-65535)`);
+    if (key === 'ca' && !(await portFree(c.port))) throw new IocError(`${c.from}=${c.port}: the port is in use (another IOC or CA server?); choose another with --port or EPICS_CAS_SERVER_PORT`);
   }
   const ports = Object.values(chosen).map((c) => c.port);
-  if (new Set(ports).size !== ports.length) throw new Error(`IOC ports must differ: ${Object.entries(chosen).map(([, c]) => `${c.from}=${c.port}`).join(', ')}`);
+  if (new Set(ports).size !== ports.length) throw new IocError(`IOC ports must differ: ${Object.entries(chosen).map(([, c]) => `${c.from}=${c.port}`).join(', ')}`);
   if (ports.length === 4) return { ca: chosen.ca!.port, caRepeater: chosen.caRepeater!.port, pva: chosen.pva!.port, pvaBroadcast: chosen.pvaBroadcast!.port };
   // The rest drawn at random, distinct from the chosen ones.
   let free = await findFreeIocPorts();

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { processAlive } from '@mlayer/core';
 import type { IocChannelDescription } from './channel-description.js';
 import { generateDb } from './db-generator.js';
+import { IocError } from './ioc-error.js';
 import { epicsExecutable } from './epics-base.js';
 import { findFreeIocPorts, loopbackEpicsEnv, udpFree, type IocPorts } from './ports.js';
 
@@ -163,7 +164,7 @@ export class SoftIoc {
     const parts: string[] = [];
     if (options.channels?.length) parts.push(generateDb(options.channels));
     if (options.dbText) parts.push(options.dbText);
-    if (!parts.length) throw new Error('SoftIoc: no channels and no database text to serve');
+    if (!parts.length) throw new IocError('SoftIoc: no channels and no database text to serve');
     writeFileSync(this.dbPath, parts.join('\n'));
   }
 
@@ -235,7 +236,7 @@ export class SoftIoc {
       if (child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, 50));
     }
-    throw new Error(`caRepeater did not bind UDP port ${this.ports.caRepeater}`);
+    throw new IocError(`caRepeater did not bind UDP port ${this.ports.caRepeater}`);
   }
 
   private record(chunk: string): void {
@@ -248,7 +249,7 @@ export class SoftIoc {
   }
 
   private async startIoc(): Promise<void> {
-    if (this.running) throw new Error(`IOC already running (pid ${this.pid})`);
+    if (this.running) throw new IocError(`IOC already running (pid ${this.pid})`);
     const exe = epicsExecutable(this.options.epicsBase, this.options.pva ? 'softIocPVA' : 'softIoc');
     // Not -S: the IOC shell reads the (open, idle) stdin pipe, and SIGTERM ends the IOC.
     const child = spawn(exe, ['-d', this.dbPath], { env: this.env(), stdio: ['pipe', 'pipe', 'pipe'], cwd: this.dir });
@@ -285,7 +286,7 @@ export class SoftIoc {
     });
     const deadline = Date.now() + 5000;
     while (!(await tcpListening(this.ports.ca))) {
-      if (Date.now() > deadline) throw new Error(`IOC does not accept CA connections on 127.0.0.1:${this.ports.ca}\n${this.log}`);
+      if (Date.now() > deadline) throw new IocError(`IOC does not accept CA connections on 127.0.0.1:${this.ports.ca}\n${this.log}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
@@ -295,7 +296,7 @@ export class SoftIoc {
     const child = this.ioc;
     if (!child || child.pid === undefined || !this.running) return;
     process.kill(child.pid, signal);
-    if (!(await waitExit(child, 3000))) throw new Error(`IOC pid ${child.pid} did not exit on ${signal}`);
+    if (!(await waitExit(child, 3000))) throw new IocError(`IOC pid ${child.pid} did not exit on ${signal}`);
   }
 
   /** Start the IOC again on the same ports with the same database. */

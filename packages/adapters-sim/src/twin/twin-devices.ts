@@ -1,5 +1,5 @@
 import type { FamilyConfig, LatticeModel, LoadedFacility, ParameterRef, UnitConversion, UnitConversionRegistry } from '@mlayer/core';
-import { ConfigError, identityConversion } from '@mlayer/core';
+import { ConfigError, MlayerError, identityConversion } from '@mlayer/core';
 
 /** What a family is to the twin. */
 export type TwinRole = 'bpm' | 'rf' | 'tune' | 'current' | 'magnet' | 'kicker' | 'static';
@@ -101,12 +101,12 @@ export class ElementResolver {
   resolve(element: string | number | undefined, where: string): number | undefined {
     if (element === undefined) return undefined;
     if (typeof element === 'number') {
-      if (element >= this.model.length) throw new Error(`${where}: element index ${element} is past the end of the lattice (${this.model.length} elements)`);
+      if (element >= this.model.length) throw new MlayerError(`${where}: element index ${element} is past the end of the lattice (${this.model.length} elements)`);
       return element;
     }
     // The elements whose FamName is exactly `element` (as find('famname:^NAME$') with NAME escaped).
     const all = elementsNamed(this.model, element);
-    if (all.length === 0) throw new Error(`${where}: no lattice element named '${element}'`);
+    if (all.length === 0) throw new MlayerError(`${where}: no lattice element named '${element}'`);
     const k = this.next.get(element) ?? 0;
     this.next.set(element, k + 1);
     // Devices naming the same element are matched in order; more devices than elements share the last.

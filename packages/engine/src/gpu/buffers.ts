@@ -1,4 +1,6 @@
 /** Small helpers around GPU buffers (usage constants as in the WebGPU specification). */
+import { GpuValidationError } from './errors.js';
+
 export const USAGE = { MAP_READ: 1, COPY_SRC: 4, COPY_DST: 8, UNIFORM: 64, STORAGE: 128 } as const;
 const MAP_MODE_READ = 1;
 
@@ -30,6 +32,6 @@ export async function withValidation<T>(device: GPUDevice, what: string, body: (
   device.pushErrorScope('validation');
   const result = body();
   const err = await device.popErrorScope();
-  if (err) throw new Error(`${what}: ${err.message}`);
+  if (err) throw new GpuValidationError(`${what}: ${err.message}`);
   return result;
 }

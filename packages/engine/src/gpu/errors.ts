@@ -21,3 +21,6 @@ export class GpuConfigurationMismatchError extends MlayerError {}
 
 /** A request beyond what the device can hold or dispatch (buffer sizes, particle counts). */
 export class GpuLimitError extends MlayerError {}
+
+/** WebGPU rejected a pipeline, buffer or dispatch (a validation error); the message names the operation and WebGPU's reason. */
+export class GpuValidationError extends MlayerError {}
