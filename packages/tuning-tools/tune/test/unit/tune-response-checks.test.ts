@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WeakStepError, type Accelerator, type ChannelWrite } from '@mlayer/core';
-import { measureTuneResponse } from '../src/index.js';
-import { twinAccelerator } from './twin-facility.js';
+import { measureTuneResponse } from '../../src/index.js';
+import { twinAccelerator } from '../twin-facility.js';
 
 const opened: Accelerator[] = [];
 afterEach(async () => {

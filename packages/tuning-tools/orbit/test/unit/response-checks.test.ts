@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WeakStepError, type Accelerator } from '@mlayer/core';
 import { readMeasurement } from '@mlayer/data';
-import { loadOrm, measureDispersion, measureOrm, saveOrm } from '../src/index.js';
-import { thomxTwin } from './fixture.js';
+import { loadOrm, measureDispersion, measureOrm, saveOrm } from '../../src/index.js';
+import { thomxTwin } from '../fixture.js';
 
 const open: Accelerator[] = [];
 afterEach(async () => {

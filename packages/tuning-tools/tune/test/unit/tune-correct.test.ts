@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Accelerator } from '@mlayer/core';
 import { OutOfLimitsError } from '@mlayer/core';
-import { TuneError, measureTuneResponse, modelTuneResponse, setTunes, stepTunes } from '../src/index.js';
-import { diamondTwin, twinAccelerator } from './twin-facility.js';
+import { TuneError, measureTuneResponse, modelTuneResponse, setTunes, stepTunes } from '../../src/index.js';
+import { diamondTwin, twinAccelerator } from '../twin-facility.js';
 
 const opened: Accelerator[] = [];
 afterEach(async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, type Accelerator } from '@mlayer/core';
 import { checkScan, readManifest } from '@mlayer/data';
-import { ChromaticityError, measureChromaticity, modelChromaticityResponse, setChromaticity, stepChromaticity } from '../src/index.js';
-import { diamondTwin, twinAccelerator } from '../../tune/test/twin-facility.js';
+import { ChromaticityError, measureChromaticity, modelChromaticityResponse, setChromaticity, stepChromaticity } from '../../src/index.js';
+import { diamondTwin, twinAccelerator } from '../../../tune/test/twin-facility.js';
 
 const opened: Accelerator[] = [];
 afterEach(async () => {

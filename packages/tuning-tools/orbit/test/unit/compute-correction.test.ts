@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeCorrection, type OrbitResponseMatrix } from '../src/index.js';
-import { thomxOrm } from './fixture.js';
+import { computeCorrection, type OrbitResponseMatrix } from '../../src/index.js';
+import { thomxOrm } from '../fixture.js';
 
 describe('computeCorrection (pure)', () => {
   const R: number[][] = thomxOrm()['Rxx_h1e-7'];

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Accelerator } from '@mlayer/core';
 import { Random } from '@mlayer/adapters-sim';
-import { findPeak, frequencyUncertainty, measureTunes, tuneMethod } from '../src/index.js';
-import { diamondTwin, twinAccelerator } from './twin-facility.js';
+import { findPeak, frequencyUncertainty, measureTunes, tuneMethod } from '../../src/index.js';
+import { diamondTwin, twinAccelerator } from '../twin-facility.js';
 
 const opened: Accelerator[] = [];
 afterEach(async () => {

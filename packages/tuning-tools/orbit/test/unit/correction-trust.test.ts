@@ -5,8 +5,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Accelerator } from '@mlayer/core';
-import { correctOrbit, modelOrm, type OrbitResponseMatrix } from '../src/index.js';
-import { rmsOf, thomxRef, thomxTwin } from './fixture.js';
+import { correctOrbit, modelOrm, type OrbitResponseMatrix } from '../../src/index.js';
+import { rmsOf, thomxRef, thomxTwin } from '../fixture.js';
 
 const open: Accelerator[] = [];
 afterEach(async () => {

@@ -5,8 +5,8 @@
  * motion; readSteadyOrbit reads again until the orbit holds still.
  */
 import { describe, expect, it } from 'vitest';
-import { orbitMotion, readSteadyOrbit } from '../src/orm-checks.js';
-import type { OrbitReading, PlaneOrbit } from '../src/measure-orbit.js';
+import { orbitMotion, readSteadyOrbit } from '../../src/orm-checks.js';
+import type { OrbitReading, PlaneOrbit } from '../../src/measure-orbit.js';
 
 /** Seeded normal deviates (Box–Muller over a small LCG). */
 function normals(seed: number): () => number {

@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { ControlSystemRegistry, StaleReadingError, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator } from '@mlayer/core';
 import { type MemoryControlSystem, registerMemory } from '@mlayer/core/testing';
-import { correctOrbit, measureOrm, type OrbitResponseMatrix } from '../src/index.js';
+import { correctOrbit, measureOrm, type OrbitResponseMatrix } from '../../src/index.js';
 
 const NB = 6;
 const NC = 4;

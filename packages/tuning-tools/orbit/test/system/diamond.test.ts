@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { registerTwin, type TwinControlSystem } from '@mlayer/adapters-sim';
-import { correctOrbit, measureOrm, svd } from '../src/index.js';
-import { SHARED, maxAbs, rmsOf } from './fixture.js';
+import { correctOrbit, measureOrm, svd } from '../../src/index.js';
+import { SHARED, maxAbs, rmsOf } from '../fixture.js';
 
-const FACILITY = join(__dirname, '../../../../facilities/diamond-i04/facility.yaml');
+const FACILITY = join(__dirname, '../../../../../facilities/diamond-i04/facility.yaml');
 const REF = join(SHARED, 'facilities/diamond-i04/diamond_i04_orm.json');
 
 /** The part of r in the span of the first `modes` left singular vectors of R (the modes an SVD correction with `modes` singular values acts on). */

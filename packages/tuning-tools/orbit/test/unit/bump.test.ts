@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Accelerator } from '@mlayer/core';
-import { CorrectorLimitError, localBump, measureOrm, solveBump, zeros } from '../src/index.js';
-import { thomxOrm, thomxRef, thomxTwin, type FixtureOptions } from './fixture.js';
+import { CorrectorLimitError, localBump, measureOrm, solveBump, zeros } from '../../src/index.js';
+import { thomxOrm, thomxRef, thomxTwin, type FixtureOptions } from '../fixture.js';
 
 const open: Accelerator[] = [];
 afterEach(async () => {

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, type Accelerator, type MeasurementProgress } from '@mlayer/core';
 import { readMeasurement } from '@mlayer/data';
-import { loadOrm, measureDispersion, measureOrbit, measureOrm, modelOrm, saveDispersion, saveOrbit, saveOrm } from '../src/index.js';
-import { CM_GAIN, abortTimerAt, maxAbs, thomxOrm, thomxRef, thomxTwin } from './fixture.js';
+import { loadOrm, measureDispersion, measureOrbit, measureOrm, modelOrm, saveDispersion, saveOrbit, saveOrm } from '../../src/index.js';
+import { CM_GAIN, abortTimerAt, maxAbs, thomxOrm, thomxRef, thomxTwin } from '../fixture.js';
 
 const open: Accelerator[] = [];
 afterEach(async () => {

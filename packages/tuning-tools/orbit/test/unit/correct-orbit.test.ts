@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AbortedError, type Accelerator } from '@mlayer/core';
 import { readMeasurement } from '@mlayer/data';
-import { CorrectorLimitError, correctOrbit, measureOrbit, measureOrm, saveCorrection, svd, type OrbitResponseMatrix } from '../src/index.js';
-import { abortTimerAt, rmsOf, thomxRef, thomxTwin, type FixtureOptions } from './fixture.js';
+import { CorrectorLimitError, correctOrbit, measureOrbit, measureOrm, saveCorrection, svd, type OrbitResponseMatrix } from '../../src/index.js';
+import { abortTimerAt, rmsOf, thomxRef, thomxTwin, type FixtureOptions } from '../fixture.js';
 
 const open: Accelerator[] = [];
 afterEach(async () => {
