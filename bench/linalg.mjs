@@ -5,7 +5,7 @@
 //   - ml-matrix's SingularValueDecomposition (Golub-Kahan-Reinsch), raw,
 //   - @mlayer/tuning-common's svd (ml-matrix plus the conversion to the tools' row arrays).
 // Build first: npx tsc -b packages/tuning-tools/orbit packages/adapters-sim packages/calibration ; then: node bench/linalg.mjs [repeats=3]
-// Prints the median time of each, the largest difference of the singular values between the Jacobi SVD
+// Prints the median time of each (after one untimed warm-up run), the largest difference of the singular values between the Jacobi SVD
 // and ml-matrix (absolute and relative to the largest), and the reconstruction error max|U S Vᵀ − A| of each.
 import { resolve } from 'node:path';
 import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility } from '@mlayer/core';
@@ -19,7 +19,7 @@ const repeats = Number(process.argv[2] ?? 3);
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 function time(fn) {
   const t = [];
-  let out;
+  let out = fn(); // warm-up (JIT), not timed
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
     out = fn();

@@ -34,7 +34,7 @@ const tw = acc.controlSystem;
 const mo = await time(() => modelOrm(acc, { model: tw.designModel, rf: true }));
 console.log(`modelOrm (173 BPMs x 172 H + 172 V correctors, RF): ${mo.ms.toFixed(1)} ms (median of ${repeats})`);
 const s = await time(() => svd(mo.out.Rxx));
-console.log(`svd 173x172 (one-sided Jacobi): ${s.ms.toFixed(1)} ms; condition number ${(s.out.s[0] / s.out.s[s.out.s.length - 1]).toExponential(3)}`);
+console.log(`svd 173x172 (ml-matrix): ${s.ms.toFixed(1)} ms; condition number ${(s.out.s[0] / s.out.s[s.out.s.length - 1]).toExponential(3)}`);
 
 const hstr = acc.family('HSTR');
 const some = hstr.devices(hstr.deviceList.slice(0, 10));
