@@ -29,7 +29,7 @@ describe('response measurement checks (ThomX twin, 1 µm BPM noise)', () => {
     const run = measureOrm(acc, { kick: 1e-5, units: 'hardware', planes: 'x', observe: 'x' });
     await expect(run).rejects.toBeInstanceOf(WeakStepError);
     await expect(run).rejects.toThrow(/^HCM E\d+: the step is refused, its expected signal-to-noise ratio is 0\.0\d+ \(< 3\): a step of ±0\.00001 A should change the readings by .* m rms \(model\), against a noise of .* m .*; nothing was written$/);
-    const err = await run.catch((e: WeakStepError) => e);
+    const err = (await run.catch((e: unknown) => e)) as WeakStepError;
     expect(err.snr).toBeLessThan(0.1);
     expect(writes).toEqual([]);
     // The same number in physics units (1e-5 rad = 0.1 A) stands far out of the noise.
