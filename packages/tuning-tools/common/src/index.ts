@@ -1,6 +1,6 @@
 // Code shared by the tuning tools (they depend on core, this package and data only).
 export { TuningError, CorrectorLimitError, type LimitViolation } from './errors.js';
-export { type Matrix, zeros, shapeOf, transpose, matVec, dot, norm, rms, type Svd, svd, svdSolve, lstsq } from './linalg.js';
+export { type Matrix, zeros, shapeOf, transpose, matVec, dot, norm, rms, type Svd, svd, svdSolve, lstsq, pseudoInverse } from './linalg.js';
 export { type CorrectionMethod, type SolveResult, solveSystem, micado } from './solvers.js';
 export { type LimitPolicy, type StepRequest, type PlannedWrite, type StepPlan, planStep } from './limits.js';
 export { modelFamilyResponse, solveTwoRows, type TwoRowSolution } from './family-model.js';

@@ -4,7 +4,7 @@
  * come from ml-matrix; the small helpers (products, norms) stay here, on the
  * arrays the tools hold.
  */
-import { Matrix as MlMatrix, SingularValueDecomposition } from 'ml-matrix';
+import { Matrix as MlMatrix, SingularValueDecomposition, pseudoInverse as mlPseudoInverse } from 'ml-matrix';
 import { TuningError } from './errors.js';
 
 export type Matrix = Float64Array[];
@@ -71,6 +71,14 @@ export interface Svd {
   readonly v: Float64Array[];
 }
 
+/** Shape of a matrix whose rows have one length and whose entries are finite (else an error naming the entry). */
+function checkEntries(a: Matrix, what: string): [number, number] {
+  const [m, n] = shapeOf(a);
+  for (const row of a) if (row.length !== n) throw new TuningError(`${what}: rows of different lengths (${n} and ${row.length})`);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (!Number.isFinite(a[i][j])) throw new TuningError(`${what}: entry [${i}][${j}] is ${a[i][j]}`);
+  return [m, n];
+}
+
 /**
  * Singular value decomposition by ml-matrix (Golub–Kahan–Reinsch bidiagonalisation
  * with implicit-shift QR, as LAPACK's dgesvd and JAMA): singular values accurate to
@@ -78,9 +86,7 @@ export interface Svd {
  * its transpose.
  */
 export function svd(a: Matrix): Svd {
-  const [m, n] = shapeOf(a);
-  for (const row of a) if (row.length !== n) throw new TuningError(`svd: rows of different lengths (${n} and ${row.length})`);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) if (!Number.isFinite(a[i][j])) throw new TuningError(`svd: entry [${i}][${j}] is ${a[i][j]}`);
+  const [m, n] = checkEntries(a, 'svd');
   if (m === 0 || n === 0) return { m, n, s: new Float64Array(0), u: [], v: [] };
   const d = new SingularValueDecomposition(new MlMatrix(a), { autoTranspose: true });
   const k = Math.min(m, n);
@@ -113,4 +119,17 @@ export function lstsq(a: Matrix, b: ArrayLike<number>, rcond = 1e-12): Float64Ar
   const d = svd(a);
   const smax = d.s.length > 0 ? d.s[0] : 0;
   return svdSolve(d, b, (s) => (s > rcond * smax ? 1 : 0));
+}
+
+/**
+ * Moore–Penrose pseudo-inverse A⁺ (n×m) by ml-matrix: singular values at or below
+ * rcond·s_max are dropped (default rcond: max(m, n)·ε, as LAPACK and numpy).
+ */
+export function pseudoInverse(a: Matrix, rcond?: number): Matrix {
+  const [m, n] = checkEntries(a, 'pseudoInverse');
+  if (m === 0 || n === 0) return zeros(n, m);
+  if (rcond !== undefined && !(rcond >= 0 && Number.isFinite(rcond))) throw new TuningError(`pseudoInverse: rcond must be a finite number >= 0 (got ${rcond})`);
+  // ml-matrix drops s <= threshold · max(m, n) · s_max.
+  const p = mlPseudoInverse(new MlMatrix(a), rcond === undefined ? Number.EPSILON : rcond / Math.max(m, n));
+  return Array.from({ length: n }, (_r, i) => Float64Array.from(p.getRow(i)));
 }

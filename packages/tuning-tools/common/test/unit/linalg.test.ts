@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TuningError, lstsq, matVec, solveTwoRows, svd, svdSolve, transpose, zeros, type Matrix } from '../../src/index.js';
+import { TuningError, lstsq, matVec, pseudoInverse, solveTwoRows, svd, svdSolve, transpose, zeros, type Matrix } from '../../src/index.js';
 
 /** Deterministic pseudo-random numbers in [-0.5, 0.5). */
 function rng(seed: number): () => number {
@@ -90,5 +90,36 @@ describe('two-row systems (tunes, chromaticities)', () => {
     expect(reached).toBeCloseTo(1, 13);
     expect(() => solveTwoRows([new Float64Array(3), new Float64Array(3)], [1, 1])).toThrow(/response matrix is zero/);
     expect(() => solveTwoRows([new Float64Array(3), new Float64Array(2)], [1, 1])).toThrow(/differ in length \(3, 2\)/);
+  });
+});
+
+describe('pseudo-inverse', () => {
+  it('meets the Moore–Penrose conditions on a rank-deficient matrix and solves as least squares of minimum norm', () => {
+    const a = randomMatrix(9, 6, 51);
+    for (const row of a) row[4] = row[1] - 3 * row[2]; // rank 5
+    const p = pseudoInverse(a);
+    expect([p.length, p[0].length]).toEqual([6, 9]);
+    const mul = (x: Matrix, y: Matrix): Matrix => x.map((row) => Float64Array.from(y[0], (_v, j) => row.reduce((s, v, k) => s + v * y[k][j], 0)));
+    const close = (x: Matrix, y: Matrix) => x.forEach((row, i) => row.forEach((v, j) => expect(Math.abs(v - y[i][j])).toBeLessThan(1e-12)));
+    close(mul(mul(a, p), a), a);
+    close(mul(mul(p, a), p), p);
+    // A A⁺ and A⁺ A are symmetric.
+    const ap = mul(a, p);
+    close(ap, transpose(ap));
+    const pa = mul(p, a);
+    close(pa, transpose(pa));
+    const b = Float64Array.from({ length: 9 }, rng(52));
+    const x = matVec(p, b);
+    lstsq(a, b).forEach((v, j) => expect(x[j]).toBeCloseTo(v, 12));
+  });
+
+  it('rcond drops the small singular values; an empty matrix gives the empty transpose; a NaN is named', () => {
+    const a = [Float64Array.of(1, 0), Float64Array.of(0, 1e-8)];
+    expect(pseudoInverse(a)[1][1]).toBeCloseTo(1e8, 0);
+    expect(pseudoInverse(a, 1e-6)[1][1]).toBe(0);
+    expect(pseudoInverse(a, 1e-6)[0][0]).toBeCloseTo(1, 15);
+    expect(pseudoInverse(zeros(0, 3))).toHaveLength(0);
+    expect(() => pseudoInverse([Float64Array.of(1, Number.POSITIVE_INFINITY)])).toThrow(/pseudoInverse: entry \[0\]\[1\] is Infinity/);
+    expect(() => pseudoInverse(a, -1)).toThrow(/rcond must be a finite number >= 0/);
   });
 });
