@@ -1,8 +1,9 @@
 /**
- * The CLI's conversion registry (src/conversion-registry.ts) validates each spec once:
- * the conversions it builds for the demo facility convert as core's registry's do, a
- * spec is validated once however many devices use it, and a bad spec fails each time
- * with the same error as with core's registry.
+ * The CLI's conversion registry (src/conversion-registry.ts) validates each spec once
+ * and builds a conversion without history once: the conversions it builds for the demo
+ * facility convert as core's registry's do, a spec is validated once however many
+ * devices use it, a history-dependent (hysteresis) conversion is still one instance per
+ * device with its own state, and a bad spec fails each time with core's error.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
@@ -47,6 +48,28 @@ describe('MemoizedConversionRegistry', () => {
     // core's registry validated on every build, the memoized one once per spec.
     expect(validate.mock.calls.length).toBe(builds + ids.length);
     validate.mockRestore();
+  });
+
+  it('a conversion without history is one instance; a hysteresis conversion is one per call, each with its own state', () => {
+    const memo = new MemoizedConversionRegistry();
+    registerCalibration(memo);
+    const id = Object.keys(facility.config.unitConversions)[0];
+    const spec = facility.config.unitConversions[id];
+    const a = memo.create(spec, context(id));
+    expect(a.commit).toBeUndefined();
+    expect(memo.create(spec, context(id))).toBe(a);
+    const table = { type: 'table', interpolation: 'linear', hardware: [0, 100, 200], hardwareUnits: 'A', physicsUnits: 'T' };
+    const hyst = { type: 'hysteresis', hardwareUnits: 'A', physicsUnits: 'T', up: { ...table, physics: [0, 1.9, 3.4] }, down: { ...table, physics: [0, 2.1, 3.4] }, standardisation: { min: 0, max: 200, cycles: 1 }, threshold: 5 };
+    const q1 = memo.create(hyst, context('QH'));
+    const q2 = memo.create(hyst, context('QH'));
+    expect(q1).not.toBe(q2);
+    expect(q1.commit).toBeTypeOf('function');
+    // Magnet 1 comes down from the top of the loop, magnet 2 goes up from 0: different branches at 100 A.
+    q1.commit!(200);
+    q1.commit!(100);
+    q2.commit!(0);
+    q2.commit!(100);
+    expect(q1.toPhysics(100, ctx)).not.toBe(q2.toPhysics(100, ctx));
   });
 
   it('a bad spec fails every time with the error of core registry', () => {
