@@ -4,7 +4,8 @@
  * tune monitors of the facility (element class Tune, one device per plane),
  * averaged over a few readings.
  */
-import { type Accelerator, type Family, measure } from '@mlayer/core';
+import type { Accelerator, Family } from '@mlayer/core';
+import { readTuneMonitors } from '@mlayer/tuning-common';
 import { ChromaticityError } from './errors.js';
 
 export interface TuneReading {
@@ -38,14 +39,6 @@ export function tuneMonitorReader(samples = 5): TuneReader {
   if (!Number.isInteger(samples) || samples < 1) throw new ChromaticityError(`samples must be a positive integer (got ${samples})`);
   return async (acc, signal) => {
     const fams = [monitorOf(acc, 'x'), monitorOf(acc, 'y')];
-    return measure(acc, { name: 'tune (tune monitors)', drives: [], signal }, async (ctx) => {
-      const r = await Promise.all(fams.map((f) => ctx.average(f, samples, { units: 'physics' })));
-      const q = r.map((x, k) => {
-        if (x.count[0] === 0) throw new ChromaticityError(`${fams[k].name} ${fams[k].names[0]}: no valid reading in ${samples}`);
-        return x.mean[0] - Math.floor(x.mean[0]);
-      });
-      const res = r.map((x) => (3 * x.std[0]) / Math.sqrt(x.count[0]));
-      return { tunes: [q[0], q[1]] as const, resolution: [res[0], res[1]] as const };
-    });
+    return readTuneMonitors(acc, [fams[0], fams[1]], { samples, signal, error: ChromaticityError });
   };
 }

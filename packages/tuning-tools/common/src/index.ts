@@ -21,3 +21,4 @@ export { type UnitInfo, unitInfo, ratioUnit, datasetUnit } from './units.js';
 export { type ProvenanceOptions, type AcceleratorProvenance, acceleratorProvenance, measurementAuthor } from './provenance.js';
 export { type DatasetWriter, writeResponseChecks, readResponseChecks } from './response-check-file.js';
 export { cachedSvd } from './svd-cache.js';
+export { type TuneMonitorOptions, type TuneMonitorReading, readTuneMonitors } from './tune-monitors.js';

@@ -3,6 +3,7 @@
  * them, otherwise from turn-by-turn BPM data after a kick.
  */
 import { type Accelerator, type Family, measure } from '@mlayer/core';
+import { readTuneMonitors } from '@mlayer/tuning-common';
 import { TuneError } from './errors.js';
 import { type HalfSide, type PlaneTune, analysePlane } from './tbt-analysis.js';
 import { PLANES, type PlaneName, kickers as findKickers, tuneMonitors, turnByTurnFamilies } from './tune-sources.js';
@@ -69,15 +70,8 @@ async function fromMonitors(acc: Accelerator, options: MeasureTuneOptions): Prom
     if (!f) throw new TuneError(`${acc.facility.file}: no tune monitor for plane ${p}`);
     return f;
   });
-  return measure(acc, { name: 'tune (tune monitors)', drives: [], signal: options.signal }, async (ctx) => {
-    const res = await Promise.all(fams.map((f) => ctx.average(f, n, { interval: options.interval, units: 'physics' })));
-    const tunes = res.map((r, k) => {
-      if (r.count[0] === 0) throw new TuneError(`${fams[k].name} ${fams[k].names[0]}: no valid reading in ${n}`);
-      return frac(r.mean[0]);
-    });
-    const resolution = res.map((r) => (3 * r.std[0]) / Math.sqrt(r.count[0]));
-    return { tunes: [tunes[0], tunes[1]] as const, resolution: [resolution[0], resolution[1]] as const, method: 'monitor' as const, samples: n };
-  });
+  const r = await readTuneMonitors(acc, [fams[0], fams[1]], { samples: n, interval: options.interval, signal: options.signal, error: TuneError });
+  return { ...r, method: 'monitor' as const, samples: n };
 }
 
 /** Model fractional tunes (sides of the half integer, default kicks). */
