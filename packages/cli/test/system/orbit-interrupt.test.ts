@@ -15,7 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadOrm } from '@mlayer/orbit';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const REPO = resolve(here, '..', '..', '..');
+const REPO = resolve(here, '..', '..', '..', '..');
 const VITE_NODE = join(dirname(createRequire(import.meta.url).resolve('vite-node/package.json')), 'vite-node.mjs');
 const DIAMOND = join(REPO, 'facilities', 'diamond-i04');
 const TOTAL = 344; // HSTR + VSTR of the demo facility

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './in-process-cli.js';
-import { twinFacilityFile } from '../../tuning-tools/tune/test/twin-facility.js';
+import { runCli } from '../in-process-cli.js';
+import { twinFacilityFile } from '../../../tuning-tools/tune/test/twin-facility.js';
 
 /** The CLI's stdout; a non-zero exit status throws with what it printed on stderr. */
 async function run(args: string[]): Promise<string> {

@@ -15,9 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIELD_NAMES, loadFacility, type LoadedFacility } from '@mlayer/core';
 import { loadLattice, saveLattice } from '@mlayer/engine';
-import { CACHE_VERSION, cacheDir, entryPath, loadFacilityCached, loadLatticeCached } from '../src/facility-cache.js';
+import { CACHE_VERSION, cacheDir, entryPath, loadFacilityCached, loadLatticeCached } from '../../src/facility-cache.js';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIAMOND = join(REPO, 'facilities/diamond-i04');
 const BIN = join(REPO, 'packages/cli/dist/bin.js');
 

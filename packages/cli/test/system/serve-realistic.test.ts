@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Accelerator, Family } from '@mlayer/core';
 import { correctOrbit, measureOrm, type OrbitResponseMatrix } from '@mlayer/orbit';
 import { expandErrorGroups } from '@mlayer/adapters-sim';
-import { openEpicsMode } from './serve-epics-fixture.js';
-import { openMode } from './serve-fixture.js';
-import { DEMO_ERRORS, DIAMOND, checkBuilt, cpuHog, spawnMlayer, straysAfter, type ServeProcess } from './serve-process.js';
+import { openEpicsMode } from '../serve-epics-fixture.js';
+import { openMode } from '../serve-fixture.js';
+import { DEMO_ERRORS, DIAMOND, checkBuilt, cpuHog, spawnMlayer, straysAfter, type ServeProcess } from '../serve-process.js';
 
 // The demo facility (Diamond I04 with the demo error set, seed 1) served by `mlayer serve`
 // as its own process with a real machine's timing: BPMs published at 10 Hz, each the

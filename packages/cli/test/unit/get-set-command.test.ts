@@ -3,9 +3,9 @@ import { describe, expect, it, vi } from 'vitest';
 import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type ChannelWrite } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { TwinControlSystem, registerTwin } from '@mlayer/adapters-sim';
-import { main } from '../src/program.js';
+import { main } from '../../src/program.js';
 
-const DIAMOND = fileURLToPath(new URL('../../../facilities/diamond-i04', import.meta.url));
+const DIAMOND = fileURLToPath(new URL('../../../../facilities/diamond-i04', import.meta.url));
 
 /** Runs the CLI in-process; `writes` are the channel writes the twin received (passed on unchanged). */
 async function run(args: string[]): Promise<{ code: number; out: string; err: string; writes: ChannelWrite[] }> {

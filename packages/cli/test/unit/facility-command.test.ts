@@ -6,7 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
 import { loadFacility } from '@mlayer/core';
 import { PytacImportError } from '@mlayer/facility-tools';
-import { registerFacilityCommands } from '../src/commands/facility.js';
+import { registerFacilityCommands } from '../../src/commands/facility.js';
 import { sharedDataDir } from '@mlayer/core/testing';
 
 const DIAMOND = join(sharedDataDir(), 'facilities/diamond-i04');

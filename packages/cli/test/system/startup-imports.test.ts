@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const REPO = fileURLToPath(new URL('../../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = join(REPO, 'packages/cli/dist/bin.js');
-const RECORDER = fileURLToPath(new URL('./record-imports.mjs', import.meta.url));
+const RECORDER = fileURLToPath(new URL('../record-imports.mjs', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'mlayer-imports-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -15,12 +15,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EpicsControlSystem, SoftIoc, ensureEpicsBase, type IocChannelDescription, type IocPorts } from '@mlayer/adapters-epics';
 import { MeasurementFile, runScan, sha256Of, type ScanDefinition } from '@mlayer/data';
-import { checkBuilt } from './serve-process.js';
+import { checkBuilt } from '../serve-process.js';
 
 /** The CLI under test: the built dist (MLAYER_HOSTILE_BIN runs the rows against another build, e.g. an older commit's). */
-const BIN = process.env.MLAYER_HOSTILE_BIN ?? fileURLToPath(new URL('../dist/bin.js', import.meta.url));
-const DIAMOND = fileURLToPath(new URL('../../../facilities/diamond-i04', import.meta.url));
-const DEMO_ERRORS = fileURLToPath(new URL('../../../examples/demo-errors.yaml', import.meta.url));
+const BIN = process.env.MLAYER_HOSTILE_BIN ?? fileURLToPath(new URL('../../dist/bin.js', import.meta.url));
+const DIAMOND = fileURLToPath(new URL('../../../../facilities/diamond-i04', import.meta.url));
+const DEMO_ERRORS = fileURLToPath(new URL('../../../../examples/demo-errors.yaml', import.meta.url));
 
 /** What the rows share: the IOC's ports and the files made for them. */
 interface Ctx {

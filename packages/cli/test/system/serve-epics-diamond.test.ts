@@ -7,16 +7,16 @@ import type { Accelerator } from '@mlayer/core';
 import { correctOrbit } from '@mlayer/orbit';
 import { expandErrorGroups } from '@mlayer/adapters-sim';
 import { serveEpics, type ServedEpics } from '@mlayer/virtual-accelerator';
-import { SHARED } from './serve-fixture.js';
-import { PYTHON, eventually, openEpicsMode, pyepics } from './serve-epics-fixture.js';
+import { SHARED } from '../serve-fixture.js';
+import { PYTHON, eventually, openEpicsMode, pyepics } from '../serve-epics-fixture.js';
 
 // Smoke test on the demo facility: Diamond I04 with its real EPICS PV names (about
 // 3900 PVs in one softIoc), the twin without errors; pyepics reads PVs by their
 // Diamond names, and a steerer kicked through `--mode epics` moves the orbit as
 // pyAT's response matrix says (shared/facilities/diamond-i04/diamond_i04_orm.json).
 
-const FACILITY = join(__dirname, '../../../facilities/diamond-i04/facility.yaml');
-const ERRORS = join(__dirname, '../../../examples/demo-errors.yaml');
+const FACILITY = join(__dirname, '../../../../facilities/diamond-i04/facility.yaml');
+const ERRORS = join(__dirname, '../../../../examples/demo-errors.yaml');
 const dir = mkdtempSync(join(tmpdir(), 'mlayer-serve-epics-diamond-'));
 let served: ServedEpics;
 let live: Accelerator;

@@ -8,12 +8,12 @@ import { MemoryControlSystem } from '@mlayer/core/testing';
 import { generateDb } from '@mlayer/adapters-epics';
 import { DEFAULT_PRECISION, epicsDescriptions, epicsNaming, settleRecords } from '@mlayer/virtual-accelerator';
 import { ThrottledMonitors } from '@mlayer/virtual-accelerator';
-import { CM_LIMITS, epicsFacilityFile } from './serve-epics-fixture.js';
+import { CM_LIMITS, epicsFacilityFile } from '../serve-epics-fixture.js';
 
 // The records `mlayer serve --protocol epics` generates from a facility (no IOC here;
 // serve-epics.test.ts serves them from a real softIoc), and the per-device rate limit.
 
-const DIAMOND = join(__dirname, '../../../facilities/diamond-i04/facility.yaml');
+const DIAMOND = join(__dirname, '../../../../facilities/diamond-i04/facility.yaml');
 
 /** The ThomX test facility with `edit` applied to its document. */
 function edited(edit: (doc: { controlSystems: Record<string, unknown>; families: Record<string, { fields: Record<string, { channels: Record<string, string> }> }> }) => void) {

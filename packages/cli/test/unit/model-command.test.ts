@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { sharedDataDir } from '@mlayer/core/testing';
-import { main } from '../src/program.js';
+import { main } from '../../src/program.js';
 
 const THOMX = join(sharedDataDir(), 'lattices/thomx');
 

@@ -2,10 +2,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { createDataProgram } from '../src/commands/data.js';
+import { createDataProgram } from '../../src/commands/data.js';
 import { MeasurementFile, runScan, sha256Of } from '@mlayer/data';
-import { cleanupTempDirs, tempDir } from '../../data/test/fixtures/data-tools.js';
-import { tmciDefinition, tmciPointFn } from '../../data/test/fixtures/scan-fixture.js';
+import { cleanupTempDirs, tempDir } from '../../../data/test/fixtures/data-tools.js';
+import { tmciDefinition, tmciPointFn } from '../../../data/test/fixtures/scan-fixture.js';
 
 afterAll(cleanupTempDirs);
 

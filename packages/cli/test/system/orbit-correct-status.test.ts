@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { runCli as run } from './in-process-cli.js';
-import { BIN, checkBuilt } from './serve-process.js';
-import { thomxFacilityFile } from '../../tuning-tools/orbit/test/fixture.js';
+import { runCli as run } from '../in-process-cli.js';
+import { BIN, checkBuilt } from '../serve-process.js';
+import { thomxFacilityFile } from '../../../tuning-tools/orbit/test/fixture.js';
 
 function facility(): string {
   const dir = mkdtempSync(join(tmpdir(), 'mlayer-cli-correct-'));

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { DisconnectedError, loadFacility, type Accelerator } from '@mlayer/core';
 import { DEBIAN_PYTHON, runToCompletion } from '@mlayer/adapters-tango/testing';
 import { correctOrbit, loadOrm, measureOrm, type OrbitResponseMatrix } from '@mlayer/orbit';
-import { ormDeviation } from './orm-check.js';
+import { ormDeviation } from '../orm-check.js';
 import { serveTango, type ServedTango } from '@mlayer/virtual-accelerator';
 import { tangoEnv } from '@mlayer/virtual-accelerator';
-import { main } from '../src/program.js';
-import { runCli as cli } from './in-process-cli.js';
-import { BPM_NOISE, CM_GAIN, bpmElements, corElements, declaredTangoFacilityFile, errorFile, openMode, servedFacilityFile, thomxOrm } from './serve-fixture.js';
+import { main } from '../../src/program.js';
+import { runCli as cli } from '../in-process-cli.js';
+import { BPM_NOISE, CM_GAIN, bpmElements, corElements, declaredTangoFacilityFile, errorFile, openMode, servedFacilityFile, thomxOrm } from '../serve-fixture.js';
 
 // The twin of a ThomX facility served over TANGO by `mlayer serve` (private TANGO
 // system, MlayerVirtual.py devices, core's bridge); the orbit tool runs against it

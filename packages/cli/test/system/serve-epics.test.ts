@@ -5,12 +5,12 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadFacility, type Accelerator } from '@mlayer/core';
 import { correctOrbit, loadOrm, measureOrm, type OrbitResponseMatrix } from '@mlayer/orbit';
-import { ormDeviation } from './orm-check.js';
+import { ormDeviation } from '../orm-check.js';
 import { serveEpics, type ServedEpics } from '@mlayer/virtual-accelerator';
-import { main } from '../src/program.js';
-import { runCli as cli } from './in-process-cli.js';
-import { BPM_NOISE, CM_GAIN, bpmElements, corElements, errorFile, thomxOrm } from './serve-fixture.js';
-import { CM_LIMITS, PYTHON, epicsFacilityFile, eventually, openEpicsMode, pyepics } from './serve-epics-fixture.js';
+import { main } from '../../src/program.js';
+import { runCli as cli } from '../in-process-cli.js';
+import { BPM_NOISE, CM_GAIN, bpmElements, corElements, errorFile, thomxOrm } from '../serve-fixture.js';
+import { CM_LIMITS, PYTHON, epicsFacilityFile, eventually, openEpicsMode, pyepics } from '../serve-epics-fixture.js';
 
 // The twin of a ThomX facility served over EPICS by `mlayer serve --protocol epics`
 // (a real softIoc on loopback, core's bridge over Channel Access); pyepics (Debian's

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreeIocPorts } from '@mlayer/adapters-epics';
 import { serveEpics } from '@mlayer/virtual-accelerator';
-import { epicsFacilityFile, pyepics } from './serve-epics-fixture.js';
-import { openMode } from './serve-fixture.js';
-import { DIAMOND, checkBuilt, processesTagged, spawnMlayer, straysAfter } from './serve-process.js';
+import { epicsFacilityFile, pyepics } from '../serve-epics-fixture.js';
+import { openMode } from '../serve-fixture.js';
+import { DIAMOND, checkBuilt, processesTagged, spawnMlayer, straysAfter } from '../serve-process.js';
 
 // `mlayer serve` starts and stops reliably: 20 starts and stops in a row (a small
 // facility, realistic timing on) raise no unhandled rejection and leave no IOC; the

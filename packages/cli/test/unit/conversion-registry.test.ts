@@ -9,9 +9,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
 import { UnitConversionRegistry, loadFacility, rigidity, type ConversionBuildContext } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
-import { MemoizedConversionRegistry } from '../src/conversion-registry.js';
+import { MemoizedConversionRegistry } from '../../src/conversion-registry.js';
 
-const FACILITY = fileURLToPath(new URL('../../../facilities/diamond-i04/facility.yaml', import.meta.url));
+const FACILITY = fileURLToPath(new URL('../../../../facilities/diamond-i04/facility.yaml', import.meta.url));
 
 describe('MemoizedConversionRegistry', () => {
   const facility = loadFacility(FACILITY);
