@@ -4,10 +4,13 @@
  * group's families. Messages do not name the file: callers say where it came from.
  */
 import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { createRequire } from 'node:module';
 import { type FacilityConfig, MlayerError } from '@mlayer/core';
 import { expandErrorGroups } from './error-groups.js';
 import { ErrorSpecSchema } from './error-spec.js';
+
+// yaml is required when an error set is read (a CommonJS package): the twin without one never loads it.
+const require = createRequire(import.meta.url);
 
 export function readErrorSet(file: string, config: FacilityConfig): unknown {
   let text: string;
@@ -18,7 +21,7 @@ export function readErrorSet(file: string, config: FacilityConfig): unknown {
   }
   let doc: unknown;
   try {
-    doc = parse(text);
+    doc = (require('yaml') as typeof import('yaml')).parse(text);
   } catch (e) {
     throw new MlayerError(`not a valid YAML or JSON error set: ${(e as Error).message.split('\n')[0]}`);
   }

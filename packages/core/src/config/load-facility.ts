@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { FacilitySchema, FIELD_NAMES, type FacilityConfig, type FieldName } from './schema.js';
 import { TemplateSyntaxError, channelName, hasNoChannelNames, namingSystem, parseTemplate } from './channels.js';
-import jsyaml from 'js-yaml';
 import { buildFamilyData } from '../accelerator/build-family-data.js';
 import type { LoadedFacility } from './loaded-facility.js';
 import type { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
@@ -13,6 +13,11 @@ import { formatPath, parseSource, valueAt, type SourceDocument } from './source-
 import { lookupUnit } from '../units/unit-dimensions.js';
 
 export type { LoadedFacility } from './loaded-facility.js';
+
+// js-yaml is required on first use (its CommonJS build): a command that takes its facility from a cache never loads it.
+const require = createRequire(import.meta.url);
+let jsyamlModule: typeof import('js-yaml') | undefined;
+const jsyaml = (): typeof import('js-yaml') => (jsyamlModule ??= require('js-yaml') as typeof import('js-yaml'));
 
 const FORMATS: Record<string, 'yaml' | 'json'> = { '.yaml': 'yaml', '.yml': 'yaml', '.json': 'json' };
 
@@ -52,7 +57,7 @@ export function parseFacility(text: string, file: string, format: 'yaml' | 'json
   // Fast path: js-yaml (JSON is YAML); the position-keeping parser runs only to report problems.
   let data: unknown;
   try {
-    data = format === 'json' ? JSON.parse(text) : jsyaml.load(text, { filename: file });
+    data = format === 'json' ? JSON.parse(text) : jsyaml().load(text, { filename: file });
   } catch {
     data = undefined;
   }

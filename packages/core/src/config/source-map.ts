@@ -1,4 +1,11 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, Node } from 'yaml';
+
+// yaml is required on first use (a CommonJS package: an ES import would also run the CommonJS lexer over it);
+// a facility that parses and validates cleanly, or comes from a cache, never needs positions.
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlModule ??= require('yaml') as typeof import('yaml'));
 
 /** A parsed YAML or JSON document that can tell the line and column of any path in it. */
 export interface SourceDocument {
@@ -14,6 +21,7 @@ export interface SourceSyntaxError {
 
 /** Parses YAML (JSON is a subset) keeping positions; returns syntax errors instead of throwing. */
 export function parseSource(text: string): { doc?: SourceDocument; errors: SourceSyntaxError[] } {
+  const { isMap, isSeq, LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const yamlDoc: Document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (yamlDoc.errors.length > 0) {
