@@ -89,18 +89,52 @@ export function columnIndex(table: CsvTable, column: string | number): number {
   return i;
 }
 
-/** Rows matching every `column = value` of `where` (numbers compare numerically). */
+/** Rows of one column's cells: by the cell's text, and by its number (cells that are numbers). */
+interface ColumnIndex {
+  readonly byText: Map<string, number[]>;
+  readonly byNumber: Map<number, number[]>;
+}
+
+/** Per table, per column: its index, built on the first lookup (a facility looks up hundreds of curves in one table). */
+const indexes = new WeakMap<CsvTable, Map<number, ColumnIndex>>();
+
+function columnRows(table: CsvTable, column: number): ColumnIndex {
+  let byColumn = indexes.get(table);
+  if (!byColumn) {
+    byColumn = new Map();
+    indexes.set(table, byColumn);
+  }
+  let index = byColumn.get(column);
+  if (!index) {
+    index = { byText: new Map(), byNumber: new Map() };
+    const push = <K>(map: Map<K, number[]>, key: K, r: number): void => {
+      const rows = map.get(key);
+      if (rows) rows.push(r);
+      else map.set(key, [r]);
+    };
+    table.rows.forEach((row, r) => {
+      const cell = row[column];
+      push(index!.byText, cell, r);
+      const v = cell === '' ? NaN : Number(cell);
+      // NaN equals nothing (and a Map would match it with itself); +0 and -0 are one key, as they are equal.
+      if (!Number.isNaN(v)) push(index!.byNumber, v, r);
+    });
+    byColumn.set(column, index);
+  }
+  return index;
+}
+
+/** Rows matching every `column = value` of `where` (numbers compare numerically), in file order. */
 export function selectRows(table: CsvTable, where: Readonly<Record<string, string | number>> | undefined): number[] {
-  const tests = Object.entries(where ?? {}).map(([col, value]) => {
-    const i = columnIndex(table, col);
-    return (row: readonly string[]) =>
-      typeof value === 'number' ? row[i] !== '' && Number(row[i]) === value : row[i] === String(value).trim();
-  });
-  const out: number[] = [];
-  table.rows.forEach((row, r) => {
-    if (tests.every((t) => t(row))) out.push(r);
-  });
-  return out;
+  const conditions = Object.entries(where ?? {}).map(([col, value]) => ({ column: columnIndex(table, col), value }));
+  if (conditions.length === 0) return table.rows.map((_row, r) => r);
+  const matches = (row: readonly string[], { column, value }: { column: number; value: string | number }): boolean =>
+    typeof value === 'number' ? row[column] !== '' && Number(row[column]) === value : row[column] === String(value).trim();
+  // The first condition's rows from its column's index, then the other conditions on those rows only.
+  const [first, ...rest] = conditions;
+  const index = columnRows(table, first.column);
+  const candidates = (typeof first.value === 'number' ? index.byNumber.get(first.value) : index.byText.get(String(first.value).trim())) ?? [];
+  return rest.length === 0 ? [...candidates] : candidates.filter((r) => rest.every((c) => matches(table.rows[r], c)));
 }
 
 /** Numeric cell; throws naming file, line and column when it is not a number. */
