@@ -1,4 +1,4 @@
-import { Observable, Subject } from 'rxjs';
+import { Observable, Subject } from '@mlayer/core/rx';
 import {
   DisconnectedError,
   MlayerError,

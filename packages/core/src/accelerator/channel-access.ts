@@ -1,4 +1,4 @@
-import { type Observable, share, ReplaySubject, timer } from 'rxjs';
+import { type Observable, share, ReplaySubject, timer } from '../rx.js';
 import type { ChannelWrite, ControlSystem, ReadOptions, WriteOptions } from '../control/control-system.js';
 import type { Sample } from '../control/sample.js';
 import { WriteRejectedError, WritesNotAllowedError } from '../errors.js';

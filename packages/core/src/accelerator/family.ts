@@ -1,4 +1,4 @@
-import { auditTime, combineLatest, map, type Observable, throttleTime, asyncScheduler } from 'rxjs';
+import { auditTime, combineLatest, map, type Observable, throttleTime, asyncScheduler } from '../rx.js';
 import type { Sample } from '../control/sample.js';
 import type { FamilyConfig, FieldName } from '../config/schema.js';
 import { resolveSettling, type FamilySettling } from '../config/settling-defaults.js';

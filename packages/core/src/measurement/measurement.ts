@@ -1,4 +1,4 @@
-import { Subject, type Observable } from 'rxjs';
+import { Subject, type Observable } from '../rx.js';
 import type { Accelerator } from '../accelerator/accelerator.js';
 import { sleep, type Family, type Units } from '../accelerator/family.js';
 import type { FieldName } from '../config/schema.js';
