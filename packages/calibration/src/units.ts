@@ -37,8 +37,28 @@ export class UnitSyntaxError extends MlayerError {
   }
 }
 
+/**
+ * Dimensions of each unit string read so far: a facility names a few unit strings
+ * thousands of times (each conversion checks its units when built). Only strings that
+ * parse are kept; callers get their own copy.
+ */
+const known = new Map<string, Dimensions>();
+
+function dimensionsOf(text: string): Dimensions {
+  let d = known.get(text);
+  if (d === undefined) {
+    d = parse(text);
+    known.set(text, d);
+  }
+  return d;
+}
+
 /** Parses a unit string into symbol → exponent (zero exponents dropped). */
 export function parseUnits(text: string): Dimensions {
+  return new Map(dimensionsOf(text));
+}
+
+function parse(text: string): Dimensions {
   let s = text.trim();
   s = s.replace(/([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)/g, (m) => '^' + [...m].map((c) => SUPERSCRIPTS[c]).join(''));
   s = s.replace(/[·*⋅×]/g, ' ');
@@ -63,8 +83,8 @@ export function parseUnits(text: string): Dimensions {
 
 /** True when the two unit strings have the same dimensions. */
 export function sameUnits(a: string, b: string): boolean {
-  const da = parseUnits(a);
-  const db = parseUnits(b);
+  const da = dimensionsOf(a);
+  const db = dimensionsOf(b);
   if (da.size !== db.size) return false;
   for (const [k, v] of da) if (db.get(k) !== v) return false;
   return true;
