@@ -4,7 +4,14 @@
  * (more rows than columns, min |A x − b|) and minimum norm (more columns than
  * rows: with Aᵀ = Q R, x = Q (Rᵀ)⁻¹ b is the solution of A x = b of least |x|).
  */
-import { LuDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
+import { createRequire } from 'node:module';
+import type { LuDecomposition, Matrix, QrDecomposition } from 'ml-matrix';
+
+// ml-matrix is required when the first solver is built (its CommonJS build): a facility
+// without combined-function magnets, or a command that does not build conversions, never loads it.
+const require = createRequire(import.meta.url);
+let mlMatrix: typeof import('ml-matrix') | undefined;
+const ml = (): typeof import('ml-matrix') => (mlMatrix ??= require('ml-matrix') as typeof import('ml-matrix'));
 
 /** Solver of A x = b for a fixed r×c matrix A: exact (square), least squares (r > c) or minimum norm (r < c). */
 export class LinearSolver {
@@ -18,6 +25,7 @@ export class LinearSolver {
   constructor(a: readonly (readonly number[])[]) {
     this.rows = a.length;
     this.cols = a[0].length;
+    const { LuDecomposition, Matrix, QrDecomposition } = ml();
     const m = new Matrix(a.map((row) => [...row]));
     const transposed = this.rows < this.cols;
     this.qr = new QrDecomposition(transposed ? m.transpose() : m);
@@ -29,7 +37,7 @@ export class LinearSolver {
   }
 
   solve(b: ArrayLike<number>): Float64Array {
-    const rhs = Matrix.columnVector(Array.from(b));
+    const rhs = ml().Matrix.columnVector(Array.from(b));
     if (!this.minNorm) return Float64Array.from(this.qr.solve(rhs).getColumn(0));
     return Float64Array.from(this.minNorm.q.mmul(this.minNorm.rt.solve(rhs)).getColumn(0));
   }
