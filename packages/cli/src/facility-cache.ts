@@ -13,9 +13,12 @@
  * - `lattice-<sha256 of the path>.json`: the lattice (AT elements, plain data), for the
  *   SHA-256 of the lattice file's bytes; only for the single-file formats (.mat, .json).
  *
- * A changed file has another hash: the entry is rebuilt. An entry is trusted only when
- * its format and version, the path and the hash it was written for, and the SHA-256 of
- * its payload all match, and the payload has the expected shape; anything else (a
+ * A changed file has another hash: the entry is rebuilt. So does changed code: each
+ * entry records the SHA-256 of the built code that produced it (core's config folder
+ * for a facility, the engine's lattice readers for a lattice), so an mlayer updated or
+ * rebuilt in place never serves what an older loader compiled. An entry is trusted only
+ * when its format and version, the path and the hash it was written for, the code
+ * fingerprint, and the SHA-256 of its payload all match, and the payload has the expected shape; anything else (a
  * truncated file, garbage, another version) is a miss and is rebuilt. Entries are
  * written to a temporary file and renamed (a reader never sees half an entry); a cache
  * that cannot be written is left alone. Errors of the loader are not cached: an invalid
@@ -29,9 +32,10 @@
  * MLAYER_NO_CACHE=1 turns the cache off.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { FIELD_NAMES, loadFacility, type FacilityConfig, type FieldName, type LoadedFacility } from '@mlayer/core';
 
 /** Bumped whenever what an entry holds, or what the loader produces, changes meaning. */
@@ -52,6 +56,38 @@ const sha256 = (data: string | Uint8Array): string => createHash('sha256').updat
 /** Where a file's entry of one kind lives. */
 export function entryPath(dir: string, kind: 'facility' | 'lattice', file: string): string {
   return join(dir, `${kind}-${sha256(resolve(file)).slice(0, 32)}.json`);
+}
+
+// ---- code fingerprint ----------------------------------------------------
+
+const fingerprints = new Map<string, string | undefined>();
+
+/**
+ * SHA-256 of the built JavaScript of a workspace package's folder (`dist/<folder>`),
+ * found through node_modules above this module; undefined when it cannot be read (then
+ * nothing is cached). Computed once per process.
+ */
+export function codeFingerprint(pkg: string, folder: string): string | undefined {
+  const key = `${pkg}/${folder}`;
+  if (fingerprints.has(key)) return fingerprints.get(key);
+  let result: string | undefined;
+  for (let d = dirname(fileURLToPath(import.meta.url)); ; d = dirname(d)) {
+    const candidate = join(d, 'node_modules', pkg, 'dist', folder);
+    if (existsSync(candidate)) {
+      try {
+        const dir = realpathSync(candidate);
+        const h = createHash('sha256');
+        for (const f of readdirSync(dir).filter((n) => n.endsWith('.js')).sort()) h.update(f).update('\u0000').update(readFileSync(join(dir, f)));
+        result = h.digest('hex');
+      } catch {
+        result = undefined;
+      }
+      break;
+    }
+    if (dirname(d) === d) break;
+  }
+  fingerprints.set(key, result);
+  return result;
 }
 
 // ---- encoding ------------------------------------------------------------
@@ -115,11 +151,13 @@ interface Header {
   readonly file: string;
   /** SHA-256 of the source file's bytes. */
   readonly sha256: string;
+  /** Fingerprint of the code that compiled the payload (codeFingerprint). */
+  readonly code: string;
   /** SHA-256 of the payload text. */
   readonly payload: string;
 }
 
-function readEntry(path: string, format: string, file: string, hash: string): unknown {
+function readEntry(path: string, format: string, file: string, hash: string, code: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -135,7 +173,7 @@ function readEntry(path: string, format: string, file: string, hash: string): un
     return undefined;
   }
   if (header === null || typeof header !== 'object') return undefined;
-  if (header.format !== format || header.version !== CACHE_VERSION || header.file !== file || header.sha256 !== hash) return undefined;
+  if (header.format !== format || header.version !== CACHE_VERSION || header.file !== file || header.sha256 !== hash || header.code !== code) return undefined;
   const payload = text.slice(nl + 1);
   if (header.payload !== sha256(payload)) return undefined;
   try {
@@ -198,7 +236,8 @@ export interface CachedFacility {
  */
 export function loadFacilityCached(file: string, dir: string | undefined = cacheDir()): CachedFacility {
   const abs = resolve(file);
-  if (dir === undefined) return { facility: loadFacility(abs), hit: false };
+  const code = dir === undefined ? undefined : codeFingerprint('@mlayer/core', 'config');
+  if (dir === undefined || code === undefined) return { facility: loadFacility(abs), hit: false };
   let bytes: Buffer;
   try {
     bytes = readFileSync(abs);
@@ -207,7 +246,7 @@ export function loadFacilityCached(file: string, dir: string | undefined = cache
   }
   const hash = sha256(bytes);
   const path = entryPath(dir, 'facility', abs);
-  const payload = readEntry(path, FORMAT, abs, hash);
+  const payload = readEntry(path, FORMAT, abs, hash, code);
   if (isFacilityPayload(payload)) {
     const facility = fromPayload(abs, hash, payload);
     // The loader checks that the lattice file exists: so does a hit (else the loader reports it).
@@ -217,7 +256,7 @@ export function loadFacilityCached(file: string, dir: string | undefined = cache
   const facility = loadFacility(abs);
   if (facility.sha256 === hash) {
     const text = payloadOf(toPayload(facility));
-    if (text !== undefined) writeEntry(path, { format: FORMAT, version: CACHE_VERSION, file: abs, sha256: hash }, text);
+    if (text !== undefined) writeEntry(path, { format: FORMAT, version: CACHE_VERSION, file: abs, sha256: hash, code }, text);
   }
   return { facility, hit: false };
 }
@@ -265,7 +304,8 @@ const SINGLE_FILE_LATTICES = ['.mat', '.json'];
  */
 export function loadLatticeCached<T>(file: string, load: (file: string) => T, dir: string | undefined = cacheDir()): { lattice: T; hit: boolean } {
   const abs = resolve(file);
-  if (dir === undefined || !SINGLE_FILE_LATTICES.includes(extname(abs).toLowerCase())) return { lattice: load(abs), hit: false };
+  const code = dir === undefined ? undefined : codeFingerprint('@mlayer/engine', 'io');
+  if (dir === undefined || code === undefined || !SINGLE_FILE_LATTICES.includes(extname(abs).toLowerCase())) return { lattice: load(abs), hit: false };
   let hash: string;
   try {
     hash = sha256(readFileSync(abs));
@@ -273,12 +313,12 @@ export function loadLatticeCached<T>(file: string, load: (file: string) => T, di
     return { lattice: load(abs), hit: false };
   }
   const path = entryPath(dir, 'lattice', abs);
-  const payload = readEntry(path, LATTICE_FORMAT, abs, hash);
+  const payload = readEntry(path, LATTICE_FORMAT, abs, hash, code);
   if (isRecord(payload) && Array.isArray(payload.elements) && isRecord(payload.properties) && payload.elements.every((e) => isRecord(e) && typeof e.FamName === 'string' && typeof e.PassMethod === 'string')) {
     return { lattice: payload as T, hit: true };
   }
   const lattice = load(abs);
   const text = payloadOf(lattice);
-  if (text !== undefined) writeEntry(path, { format: LATTICE_FORMAT, version: CACHE_VERSION, file: abs, sha256: hash }, text);
+  if (text !== undefined) writeEntry(path, { format: LATTICE_FORMAT, version: CACHE_VERSION, file: abs, sha256: hash, code }, text);
   return { lattice, hit: false };
 }

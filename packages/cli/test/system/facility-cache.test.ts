@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIELD_NAMES, loadFacility, type LoadedFacility } from '@mlayer/core';
 import { loadLattice, saveLattice } from '@mlayer/engine';
-import { CACHE_VERSION, cacheDir, entryPath, loadFacilityCached, loadLatticeCached } from '../../src/facility-cache.js';
+import { CACHE_VERSION, cacheDir, codeFingerprint, entryPath, loadFacilityCached, loadLatticeCached } from '../../src/facility-cache.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIAMOND = join(REPO, 'facilities/diamond-i04');
@@ -98,6 +98,8 @@ describe('compiled-facility cache', () => {
       tampered: `${good.slice(0, nl)}\n${payload.replace(/"energy":([0-9.e+]+)/, (_m, v: string) => `"energy":${Number(v) * 2}`)}`,
       'another version': `${JSON.stringify({ ...header, version: CACHE_VERSION + 1 })}\n${payload}`,
       'another file': `${JSON.stringify({ ...header, file: '/elsewhere/facility.yaml' })}\n${payload}`,
+      // Compiled by other code (core's config loader changed since): never served.
+      'other code': `${JSON.stringify({ ...header, code: '0'.repeat(64) })}\n${payload}`,
       // Well-formed and matching, but not the shape of a facility.
       'wrong shape': (() => {
         const p = JSON.stringify({ config: { name: 'x' }, channels: {} });
@@ -105,6 +107,9 @@ describe('compiled-facility cache', () => {
       })(),
     };
     expect(broken.tampered).not.toBe(good);
+    // The entry names the code that compiled it: the SHA-256 of core's built config folder.
+    expect(header.code).toBe(codeFingerprint('@mlayer/core', 'config'));
+    expect(header.code).toMatch(/^[0-9a-f]{64}$/);
     for (const [what, text] of Object.entries(broken)) {
       writeFileSync(entry, text);
       const r = loadFacilityCached(file, cache);

@@ -3,7 +3,7 @@
  * response in the measurement's units, the BPM noise of a starting reading, and
  * the expected signal-to-noise ratio of a step (refused before anything moves).
  */
-import { type Accelerator, type Family, type LatticeModel, type ResponseCheckOptions, type Units, WeakStepError, responseCheckOptions } from '@mlayer/core';
+import { type Accelerator, type Family, type LatticeModel, type ResponseCheckOptions, type Units, WeakStepError, responseCheckOptions, sleep } from '@mlayer/core';
 import { OrbitError } from './errors.js';
 import type { Matrix } from '@mlayer/tuning-common';
 import type { OrbitReading, PlaneOrbit } from './measure-orbit.js';
@@ -141,13 +141,7 @@ export async function readSteadyOrbit(
       return base;
     }
     warn(`the orbit moved while its noise was read (${what}): reading it again`);
-    await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(resolve, (opts.waitMs ?? 250) * attempt);
-      opts.signal?.addEventListener('abort', () => {
-        clearTimeout(t);
-        reject(opts.signal!.reason);
-      }, { once: true });
-    });
+    await sleep((opts.waitMs ?? 250) * attempt, opts.signal);
   }
 }
 
