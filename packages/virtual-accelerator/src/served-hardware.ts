@@ -26,8 +26,8 @@ export interface ServedHardwareOptions {
 
 interface Published {
   readonly subject: Subject<Sample>;
-  /** Twin readings since the last publication: when each read began (ms) and its value. */
-  window: { t: number; v: number }[];
+  sum: number;
+  count: number;
   last: Sample | undefined;
 }
 
@@ -47,11 +47,7 @@ interface Ramp {
 /**
  * The twin seen through realistic hardware, the source of `mlayer serve`'s
  * bridge: BPM readings are published at their rate, each the mean of
- * `bpmSamples` twin readings spread over the period (a 10 Hz BPM average),
- * stamped with the time of its newest reading and averaging only the readings of
- * the period before that stamp (a late clock on a busy machine publishes fewer
- * readings, never older ones: a client that waits for a stamp one period after
- * its change gets no reading from before it);
+ * `bpmSamples` twin readings spread over the period (a 10 Hz BPM average);
  * set points reach the twin after a random latency (in the order written) and
  * ramp there at their supply's rate, so readbacks and the orbit move while
  * ramping; publication can be stopped to show clients stale data. Other
@@ -90,7 +86,7 @@ export class ServedHardware implements ControlSystem {
     for (const c of channels) {
       this.byChannel.set(c.channel, c);
       if (c.bpmRate !== undefined) {
-        this.published.set(c.channel, { subject: new Subject<Sample>(), window: [], last: undefined });
+        this.published.set(c.channel, { subject: new Subject<Sample>(), sum: 0, count: 0, last: undefined });
         let g = byRate.get(c.bpmRate);
         if (!g) byRate.set(c.bpmRate, (g = { rate: c.bpmRate, channels: [], next: 0 }));
         g.channels.push(c.channel);
@@ -264,30 +260,27 @@ export class ServedHardware implements ControlSystem {
     // Sample every BPM, then publish the groups whose period is over.
     const bpm = [...this.published.keys()];
     if (bpm.length === 0) return;
-    const tRead = Date.now();
     const samples = await this.inner.read(bpm);
     if (this.closed) return;
     bpm.forEach((c, i) => {
       const v = samples[i].value;
       if (typeof v !== 'number' || !Number.isFinite(v)) return;
-      this.published.get(c)!.window.push({ t: tRead, v });
+      const p = this.published.get(c)!;
+      p.sum += v;
+      p.count++;
     });
     const t = Date.now();
     for (const g of this.groups) {
       if (t < g.next) continue;
-      const period = 1000 / g.rate;
       // A late clock (a busy machine) publishes once and catches up with the period grid.
-      g.next += period * Math.max(1, Math.ceil((t - g.next) / period));
+      g.next += 1000 / g.rate * Math.max(1, Math.ceil((t - g.next) / (1000 / g.rate)));
       for (const c of g.channels) {
         const p = this.published.get(c)!;
-        const window = p.window;
-        p.window = [];
+        const value: ChannelValue = p.count > 0 ? p.sum / p.count : Number.NaN;
+        p.sum = 0;
+        p.count = 0;
         if (this.paused.has(this.byChannel.get(c)!.family)) continue;
-        // The readings of one period up to the newest (all of them when the clock kept time).
-        const newest = window.length > 0 ? window[window.length - 1].t : t;
-        const used = window.filter((e) => e.t > newest - period);
-        const value: ChannelValue = used.length > 0 ? used.reduce((a, e) => a + e.v, 0) / used.length : Number.NaN;
-        p.last = makeSample(value, newest / 1000);
+        p.last = makeSample(value, t / 1000);
         p.subject.next(p.last);
       }
     }

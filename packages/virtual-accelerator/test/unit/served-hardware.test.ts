@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Sample } from '@mlayer/core';
 import { MemoryControlSystem } from '@mlayer/core/testing';
-import { ServedHardware } from '../../src/index.js';
+import { ServedHardware } from '@mlayer/virtual-accelerator';
 
 // The hardware behaviour mlayer serve puts between the twin and the served system
 // (an in-memory system stands for the twin here; the served twin itself is tested in
@@ -35,7 +35,7 @@ class CountingTwin extends MemoryControlSystem {
 }
 
 describe('ServedHardware', () => {
-  it('each published BPM value is the mean of a run of consecutive readings up to the newest, none counted twice', async () => {
+  it('each published BPM value is the mean of all the readings taken since the previous publication, none lost or counted twice', async () => {
     const twin = new CountingTwin('twin').define('BPM:X', 0);
     hw = await new ServedHardware(twin, [{ channel: 'BPM:X', family: 'BPMx', bpmRate: 20 }], { bpmSamples: 4 }).start();
     const seen: number[] = [];
@@ -43,73 +43,20 @@ describe('ServedHardware', () => {
     await until('five publications', () => seen.length >= 6);
     sub.unsubscribe();
     // seen[0] is the reading of start() (1); the clock's readings 2, 3, ... split into runs, one per publication:
-    // each published value is the mean of k^2 over one run a..b; the next run starts after b (on a busy
-    // machine a late clock drops readings older than one period, see the next test).
+    // each published value is the mean of k^2 over one run a..b, and the next run starts at b + 1.
     expect(seen[0]).toBe(1);
     let end = 1;
     let runs = 0;
     for (const m of seen.slice(1)) {
-      let found = false;
-      for (let a = end + 1; a <= end + 40 && !found; a++) {
-        let sum = 0;
-        for (let b = a; b < a + 20; b++) {
-          sum += b * b;
-          if (Math.abs(sum / (b - a + 1) - m) < 1e-9 * m) {
-            end = b;
-            found = true;
-            break;
-          }
-        }
-      }
-      expect(found, `published ${m}: no run of readings after ${end} has this mean`).toBe(true);
+      const a = end + 1;
+      let sum = 0;
+      let b = a - 1;
+      while (b < a + 20 && !(Math.abs(sum / (b - a + 1) - m) < 1e-9 * m)) sum += ++b * b;
+      expect(Math.abs(sum / (b - a + 1) - m), `published ${m}: no run of readings from ${a} has this mean`).toBeLessThan(1e-9 * m);
+      end = b;
       runs++;
     }
     expect(runs).toBeGreaterThan(1);
-  });
-
-  it('a late clock (a twin read blocked for 4 periods): every published value averages readings begun within one period before its stamp', async () => {
-    // The twin reads 1, 4, 9, ... and notes when each read began; its 6th read returns 200 ms late (4 periods of a 20 Hz BPM).
-    class SlowOnce extends CountingTwin {
-      readonly began: number[] = [0];
-      override async read(channels: readonly string[]): Promise<Sample[]> {
-        if (channels.includes('BPM:X')) this.began.push(Date.now());
-        const r = await super.read(channels);
-        if (this.reads === 6) await sleep(200);
-        return r;
-      }
-    }
-    const twin = new SlowOnce('twin').define('BPM:X', 0);
-    hw = await new ServedHardware(twin, [{ channel: 'BPM:X', family: 'BPMx', bpmRate: 20 }], { bpmSamples: 5 }).start();
-    const seen: Sample[] = [];
-    const sub = hw.monitor('BPM:X').subscribe((s) => seen.push(s));
-    await until('the clock past the slow read', () => twin.reads >= 14 && seen.length >= 4);
-    sub.unsubscribe();
-    // Each value is the mean of k^2 over a run a..b of reads; its stamp is no earlier than read b began and
-    // at most one period (50 ms) after read a began: a client waiting for a stamp one period after its
-    // change never gets a reading begun before the change.
-    let checked = 0;
-    for (const smp of seen.slice(1)) {
-      const m = smp.value as number;
-      let run: [number, number] | undefined;
-      for (let a = 2; a <= twin.reads && !run; a++) {
-        let sum = 0;
-        for (let b = a; b <= twin.reads; b++) {
-          sum += b * b;
-          if (Math.abs(sum / (b - a + 1) - m) < 1e-9 * m) {
-            run = [a, b];
-            break;
-          }
-        }
-      }
-      expect(run, `published ${m}: no run of reads has this mean`).toBeDefined();
-      const [a, b] = run!;
-      const stamp = smp.timestamp * 1000;
-      expect(stamp, `value of reads ${a}..${b}`).toBeGreaterThanOrEqual(twin.began[b] - 2);
-      expect(stamp - twin.began[a], `value of reads ${a}..${b}: stamped ${(stamp - twin.began[a]).toFixed(0)} ms after its first read began`).toBeLessThan(52);
-      checked++;
-    }
-    expect(checked).toBeGreaterThanOrEqual(3);
-    for (let i = 2; i < seen.length; i++) expect(seen[i].timestamp).toBeGreaterThan(seen[i - 1].timestamp);
   });
 
   it('publishes each BPM value as the mean of the readings of its period: a change shows as an intermediate average, then the new value', async () => {
@@ -130,7 +77,7 @@ describe('ServedHardware', () => {
     expect(between.length).toBeLessThanOrEqual(2);
     // An average of n readings of 0 and 1 is k/n with n <= 5 readings per period.
     for (const v of between) expect([2, 3, 4, 5].some((n) => Math.abs(v * n - Math.round(v * n)) < 1e-12)).toBe(true);
-    // Stamps (the newest reading of each value) increase.
+    // Stamps are publication times, increasing.
     for (let i = 2; i < seen.length; i++) expect(seen[i].timestamp).toBeGreaterThan(seen[i - 1].timestamp);
   });
 
