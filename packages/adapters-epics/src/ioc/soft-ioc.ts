@@ -225,18 +225,31 @@ export class SoftIoc {
     return { ...env, ...loopbackEpicsEnv(this.ports) };
   }
 
+  /**
+   * Starts a caRepeater on the IOC's repeater port unless one already listens there. A repeater that
+   * exits at once (another process took the port between the check and its bind, or a loaded machine)
+   * is tried again; the error names the port and what the repeater printed.
+   */
   private async startRepeater(): Promise<void> {
-    if (!(await udpFree(this.ports.caRepeater))) return;
-    const child = spawn(epicsExecutable(this.options.epicsBase, 'caRepeater'), [], { env: this.env(), stdio: 'ignore' });
-    track(child);
-    this.repeater = child;
-    const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
+    const said: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
       if (!(await udpFree(this.ports.caRepeater))) return;
-      if (child.exitCode !== null) break;
-      await new Promise((r) => setTimeout(r, 50));
+      const child = spawn(epicsExecutable(this.options.epicsBase, 'caRepeater'), [], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      track(child);
+      const keep = (b: Buffer) => said.length < 20 && said.push(...b.toString().split('\n').filter((l) => l.trim()).slice(0, 5));
+      child.stdout?.on('data', keep);
+      child.stderr?.on('data', keep);
+      this.repeater = child;
+      const deadline = Date.now() + 10000;
+      while (Date.now() < deadline) {
+        if (!(await udpFree(this.ports.caRepeater))) return;
+        if (child.exitCode !== null || child.signalCode !== null) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      this.repeater = undefined;
     }
-    throw new IocError(`caRepeater did not bind UDP port ${this.ports.caRepeater}`);
+    throw new IocError(`caRepeater did not bind UDP port ${this.ports.caRepeater} (3 tries)${said.length ? `; it printed: ${said.slice(0, 6).join(' | ')}` : ''}`);
   }
 
   private record(chunk: string): void {
