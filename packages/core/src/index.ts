@@ -64,6 +64,9 @@ export { loadFacility, parseFacility, type LoadOptions } from './config/load-fac
 export type { LoadedFacility } from './config/loaded-facility.js';
 export { resolveFacilityPath } from './config/facility-path.js';
 export { facilityChannels, type FacilityChannel } from './config/facility-channels.js';
+export { ToolsSchema, type ToolsConfig } from './config/tools-schema.js';
+export { facilityTools, type FacilityTools } from './config/facility-tools.js';
+export { readBpmReference, type BpmReference } from './config/bpm-reference.js';
 export { createAccelerator, acceleratorContainer, type AcceleratorOptions, Accelerator } from './accelerator/accelerator.js';
 export { systemClock, type Clock } from './accelerator/clock.js';
 export { latticeModelProvider, type LatticeModelProvider } from './accelerator/lattice-model-provider.js';
@@ -79,7 +82,10 @@ export {
 } from './accelerator/family.js';
 export { ChannelAccess } from './accelerator/channel-access.js';
 export { DeviceLock } from './accelerator/device-lock.js';
-export { type Snapshot, type FamilySnapshot } from './accelerator/snapshot.js';
+export { type Snapshot, type FamilySnapshot, type SetpointChange, type SnapshotDiff, diffSnapshots } from './accelerator/snapshot.js';
+export { planRestore, executeRestore, type RestoreTarget, type RestoreOptions, type RestorePlan } from './accelerator/restore-plan.js';
+export { resolveFamilyName, groupNames, UnknownFamilyError, type NamedFamily } from './accelerator/family-names.js';
+export { editDistance, suggestNames, didYouMean } from './accelerator/name-suggestions.js';
 export { TOKENS } from './accelerator/tokens.js';
 export { sameUnits } from './accelerator/build-family-data.js';
 export {

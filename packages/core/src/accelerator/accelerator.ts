@@ -12,10 +12,12 @@ import { buildFamilyData } from './build-family-data.js';
 import { systemClock, type Clock } from './clock.js';
 import { ChannelAccess } from './channel-access.js';
 import { DeviceLock } from './device-lock.js';
+import { resolveFamilyName } from './family-names.js';
 import { Family } from './family.js';
 import type { FamilyData } from './family-data.js';
 import { latticeModelProvider, type LatticeModelProvider } from './lattice-model-provider.js';
 import type { FamilySnapshot, Snapshot } from './snapshot.js';
+import { executeRestore, planRestore, type RestoreOptions, type RestorePlan } from './restore-plan.js';
 import { TOKENS } from './tokens.js';
 
 export interface AcceleratorOptions {
@@ -108,8 +110,12 @@ export class Accelerator {
     return [...this.familyHandles.keys()];
   }
 
+  /**
+   * A family by its name, or by a group (memberOf, MML's HCM, VCM, ...) of exactly one
+   * family; a group of several families or an unknown name (with suggestions) is an error.
+   */
   family(name: string): Family {
-    const f = this.familyHandles.get(name);
+    const f = this.familyHandles.get(name) ?? this.familyHandles.get(resolveFamilyName(name, [...this.familyHandles.values()]));
     if (!f) throw new MlayerError(`unknown family '${name}'; families: ${this.familyNames().join(', ')}`);
     return f;
   }
@@ -133,31 +139,25 @@ export class Accelerator {
         units: fam.units('setpoint').hardware,
       };
     }
-    return { facility: this.name, mode: this.mode, date: new Date(this.clock.now()).toISOString(), families };
+    return { facility: this.name, facilitySha256: this.facility.sha256, mode: this.mode, date: new Date(this.clock.now()).toISOString(), families };
   }
 
   /**
-   * Writes a snapshot back (MML setmachineconfig): only setpoints that differ are
-   * written; every value is checked against the limits before anything is written.
+   * Checks a snapshot against this accelerator (facility and its SHA-256, families, devices,
+   * units, limits) and reads what a restore would change; throws, writing nothing, on anything wrong.
    */
-  async restore(snapshot: Snapshot, options: { wait?: boolean; signal?: AbortSignal } = {}): Promise<void> {
-    const plan: { fam: Family; values: Float64Array }[] = [];
-    for (const [name, s] of Object.entries(snapshot.families)) {
-      const fam = this.family(name).devices(s.devices);
-      const current = await fam.get({ field: 'setpoint', signal: options.signal });
-      const changed = s.values.some((v, i) => v !== current[i]);
-      if (changed) plan.push({ fam, values: Float64Array.from(s.values) });
-    }
-    // Check every family before writing any (limits, finite values).
-    for (const { fam, values } of plan) fam.toHardware(values);
-    for (const { fam, values } of plan) {
-      const d = fam.limits;
-      values.forEach((v, i) => {
-        const l = d[i];
-        if (l && (v < l[0] || v > l[1])) throw new MlayerError(`restore: ${fam.name} ${fam.names[i]} value ${v} is outside [${l[0]}, ${l[1]}]; nothing was written`);
-      });
-    }
-    for (const { fam, values } of plan) await fam.set(values, { wait: options.wait, signal: options.signal });
+  planRestore(snapshot: Snapshot, options: RestoreOptions = {}): Promise<RestorePlan> {
+    return planRestore(this, snapshot, options);
+  }
+
+  /**
+   * Writes a snapshot back (MML setmachineconfig): everything is checked first (planRestore),
+   * then only setpoints that differ are written. Returns what was written.
+   */
+  async restore(snapshot: Snapshot, options: RestoreOptions & { wait?: boolean } = {}): Promise<RestorePlan> {
+    const plan = await planRestore(this, snapshot, options);
+    await executeRestore(this, plan, options);
+    return plan;
   }
 
   async close(): Promise<void> {

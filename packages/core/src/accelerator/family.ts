@@ -8,6 +8,7 @@ import { MlayerError, OutOfLimitsError, WriteRejectedError } from '../errors.js'
 import type { ConversionContext } from '../units/unit-conversion.js';
 import type { ChannelAccess } from './channel-access.js';
 import type { DeviceData, FamilyData } from './family-data.js';
+import { didYouMean } from './name-suggestions.js';
 
 export type Units = 'hardware' | 'physics';
 export type DeviceId = readonly [number, number];
@@ -142,7 +143,7 @@ export class Family {
     for (const n of names) {
       if (typeof n === 'string') {
         const i = this.indices.find((k) => this.data.devices[k].name === n);
-        if (i === undefined) throw new UnknownDeviceError(`${this.name}: no device named '${n}'`);
+        if (i === undefined) throw new UnknownDeviceError(`${this.name}: no device named '${n}'${didYouMean(n, this.names)}`);
         idx.push(i);
       } else {
         const found = this.indices.filter((k) => n.test(this.data.devices[k].name));
