@@ -18,6 +18,7 @@ export {
   type Provenance,
   type ProvenanceRead,
 } from './measurement-file.js';
+export { MACHINE_CONFIG_DATA_TYPE, writeMachineConfig, readMachineConfig, type MachineConfigHeader, type MachineConfigRead } from './machine-config.js';
 export {
   planScan,
   pointFileName,
