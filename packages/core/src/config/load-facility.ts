@@ -11,6 +11,7 @@ import type { LoadedFacility } from './loaded-facility.js';
 import type { UnitConversionRegistry } from '../units/unit-conversion-registry.js';
 import { formatPath, parseSource, valueAt, type SourceDocument } from './source-map.js';
 import { lookupUnit } from '../units/unit-dimensions.js';
+import { checkToolsReferences } from './check-tools.js';
 
 export type { LoadedFacility } from './loaded-facility.js';
 
@@ -94,6 +95,7 @@ export function parseFacility(text: string, file: string, format: 'yaml' | 'json
     issues.push({ file, path: formatPath(path), value, expected, line: pos?.line, column: pos?.column });
   };
   checkReferences(config, add, resolvePath);
+  checkToolsReferences(config, add, resolvePath);
 
   const badTemplates = checkTemplates(config, add);
 

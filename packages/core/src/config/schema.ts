@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ToolsSchema } from './tools-schema.js';
 
 /**
  * The facility configuration: one strict schema per object (a misspelt key is an
@@ -150,6 +151,7 @@ export const FacilitySchema = z
     families: z
       .record(identifier, FamilySchema)
       .refine((m) => Object.keys(m).length > 0, { message: 'at least one family is required' }),
+    tools: ToolsSchema.optional(),
     credits: z.string().optional(),
   })
   .strict();
