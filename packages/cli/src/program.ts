@@ -8,6 +8,8 @@ import { registerTuneCommands } from './commands/tune.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerOrbitCommands } from './commands/orbit.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerConfigCommands } from './commands/config.js';
+import { registerFamiliesCommands } from './commands/families.js';
 
 export const VERSION = '0.1.0';
 
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerOrbitCommands(program);
   registerServeCommand(program);
+  registerConfigCommands(program);
+  registerFamiliesCommands(program);
   return program;
 }
 

@@ -23,6 +23,7 @@ import { createLatticeModel, type EngineLatticeModel } from '@mlayer/engine';
 import type { Lattice } from '@mlayer/engine';
 import { applyErrorSpec, type AppliedErrors } from './error-model.js';
 import { ErrorSpecSchema } from './error-spec.js';
+import { expandErrorGroups } from './error-groups.js';
 import { Random } from './random.js';
 import type { TwinSettings } from './settings.js';
 import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
@@ -214,6 +215,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
 
   // ---- DigitalTwin --------------------------------------------------------
 
+  /** Applies an error set keyed by families or groups (MML MemberOf: QUAD stands for each of its families), as error-set files are. */
   applyErrors(spec: unknown, seed: number): void {
     const parsed = ErrorSpecSchema.safeParse(spec);
     if (!parsed.success) {
@@ -221,7 +223,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       throw new MlayerError(parsed.error.issues.map((i) => `error specification: ${i.path.join('.') || '(root)'}: ${i.message}`).join('\n'));
     }
     const lattice = this.designModel.lattice();
-    this.errors = applyErrorSpec(parsed.data, seed, lattice, this.devices, this.rf?.f0);
+    const expanded = ErrorSpecSchema.parse(expandErrorGroups(this.facility.config, parsed.data));
+    this.errors = applyErrorSpec(expanded, seed, lattice, this.devices, this.rf?.f0);
     this.seed = seed;
     this.rebuildMachine(lattice);
   }
