@@ -51,6 +51,7 @@ export {
   type DispersionResponse,
 } from './physics/response.js';
 export { sPositions, latticeLength } from './physics/propagate.js';
+export { orbitResponseJacobian, type ClosedOrbitType, type JacobianInput, type OrbitResponseJacobianResult } from './physics/orm-jacobian.js';
 export { createLatticeModel, type EngineLatticeModel } from './model/lattice-model.js';
 export { selectElements, SelectorError } from './model/selectors.js';
 export { LatticeFormatRegistry, type LatticeFormat, type LatticeFormatInfo } from './io/registry.js';

@@ -46,6 +46,31 @@ export interface ModelOptions {
   readonly dp?: number;
 }
 
+/**
+ * MML's ClosedOrbitType. 'fixed-momentum': a corrector kick leaves the momentum
+ * unchanged (the 4D closed orbit at the given dp; what the engine's
+ * orbitResponse computed before this option existed, and still its default).
+ * 'fixed-path-length': the RF frequency, hence the path length, is fixed, so a
+ * kick that lengthens the orbit lowers the momentum: the response gains the
+ * dispersion term -eta_i * dC_j / (alpha_c L) (see the engine's physics/response.ts).
+ */
+export type ClosedOrbitType = 'fixed-path-length' | 'fixed-momentum';
+
+export interface OrbitResponseOptions extends ModelOptions {
+  /** Default 'fixed-momentum'. */
+  readonly orbitType?: ClosedOrbitType;
+}
+
+export interface JacobianOptions extends ModelOptions {
+  /** Also the derivative of the dispersion at the BPMs (the RF column): d(eta)/dp per parameter. */
+  readonly dispersion?: boolean;
+  /**
+   * MML ClosedOrbitType: whether a corrector kick changes the momentum at fixed RF
+   * (path length fixed) or not. Default 'fixed-momentum' (what orbitResponse computes by default).
+   */
+  readonly orbitType?: ClosedOrbitType;
+}
+
 /** Orbit response matrices, rows = BPMs, columns = correctors, in m/rad. */
 export interface OrbitResponse {
   readonly bpms: readonly number[];
@@ -54,6 +79,14 @@ export interface OrbitResponse {
   readonly Rxy: Float64Array[];
   readonly Ryx: Float64Array[];
   readonly Ryy: Float64Array[];
+}
+
+/** d(ORM)/d(parameter) for many parameter groups at once (the LOCO Jacobian). */
+export interface OrbitResponseJacobian {
+  /** One entry per parameter group, blocks as in OrbitResponse (m/rad per unit of the parameter). */
+  readonly orm: OrbitResponse[];
+  /** When asked: per group, [dDx, dDy] at the BPMs (m per unit parameter; D in m). */
+  readonly dispersion?: (readonly [Float64Array, Float64Array])[];
 }
 
 /** A change of an element parameter: field name as AT spells it, optional index into an array field. */
@@ -95,7 +128,7 @@ export interface LatticeModel {
   optics(refpts: ElementSelector, options?: ModelOptions): OpticsAt[];
   /** 4D closed orbit [x, px, y, py] at the entrance of the selected elements. */
   closedOrbit(refpts: ElementSelector, options?: ModelOptions): Float64Array[];
-  orbitResponse(bpms: ElementSelector, correctors: ElementSelector, options?: ModelOptions): OrbitResponse;
+  orbitResponse(bpms: ElementSelector, correctors: ElementSelector, options?: OrbitResponseOptions): OrbitResponse;
   /** Dispersion [Dx, Dy] at the selected elements (m). */
   dispersion(refpts: ElementSelector, options?: ModelOptions): Float64Array[];
   /** d(qx, qy)/d(parameter) for each parameter group (a group changes together, e.g. a family). */
@@ -104,6 +137,17 @@ export interface LatticeModel {
   chromaticityResponse(groups: readonly (readonly ParameterRef[])[], options?: ModelOptions): Float64Array[];
   /** d(ORM)/d(parameter) for one parameter group, blocks as in OrbitResponse. */
   orbitResponseDerivative(bpms: ElementSelector, correctors: ElementSelector, group: readonly ParameterRef[], options?: ModelOptions): OrbitResponse;
+  /**
+   * d(ORM)/d(parameter) for every group (a group's parameters move together, e.g.
+   * the quadrupoles on one power supply), and optionally d(dispersion)/d(parameter)
+   * at the BPMs: the LOCO Jacobian in one pass.
+   */
+  orbitResponseJacobian(
+    bpms: ElementSelector,
+    correctors: ElementSelector,
+    groups: readonly (readonly ParameterRef[])[],
+    options?: JacobianOptions,
+  ): OrbitResponseJacobian;
   /** An independent copy (the design model stays untouched when the copy is errored). */
   clone(): LatticeModel;
 }

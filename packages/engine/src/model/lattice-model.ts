@@ -10,10 +10,13 @@ import { MlayerError } from '@mlayer/core';
 import type {
   ElementInfo,
   ElementSelector,
+  JacobianOptions,
   LatticeModel,
   ModelOptions,
   OpticsAt,
   OrbitResponse,
+  OrbitResponseJacobian,
+  OrbitResponseOptions,
   ParameterRef,
   Tunes,
 } from '@mlayer/core';
@@ -26,6 +29,8 @@ import { cellChromaticity, ringOptics, type OpticsTable } from '../physics/linea
 import { getMcf } from '../physics/mcf.js';
 import { readParameter, writeParameter } from '../physics/parameters.js';
 import { sPositions } from '../physics/propagate.js';
+import { addFixedPathLengthTerm, kickPathLengths, pathLengthSlope } from '../physics/fixed-path-length.js';
+import { orbitResponseJacobian } from '../physics/orm-jacobian.js';
 import {
   OrbitGreen,
   chromaticityResponse,
@@ -56,6 +61,8 @@ interface DpCache {
   optics?: { tunes: [number, number]; table: OpticsTable };
   chromState?: LinearState;
   green?: OrbitGreen;
+  /** Momentum compaction at this dp (fixed-path-length responses). */
+  mcf?: number;
   sources: Map<number, Source>;
 }
 
@@ -260,7 +267,8 @@ class Model implements EngineLatticeModel {
     return selectElements(this.data.elements, correctors, false);
   }
 
-  orbitResponse(bpms: ElementSelector, correctors: ElementSelector, options?: ModelOptions): OrbitResponse {
+  orbitResponse(bpms: ElementSelector, correctors: ElementSelector, options?: OrbitResponseOptions): OrbitResponse {
+    const orbitType = checkOrbitType(options?.orbitType);
     const b = this.find(bpms);
     const c = this.correctorList(correctors);
     const st = this.state(options);
@@ -281,7 +289,49 @@ class Model implements EngineLatticeModel {
         Ryy[i][j] = ms[o + 8] * yy[0] + ms[o + 9] * yy[1] + ms[o + 10] * yy[2] + ms[o + 11] * yy[3];
       }
     }
+    if (orbitType === 'fixed-path-length') {
+      const d = st.dispersion!;
+      const { cx, cy } = kickPathLengths(st, src);
+      addFixedPathLengthTerm(
+        { Rxx, Rxy, Ryx, Ryy },
+        b.map((p) => d[4 * p]),
+        b.map((p) => d[4 * p + 2]),
+        cx,
+        cy,
+        this.pathLengthSlope(options),
+      );
+    }
     return { bpms: b, correctors: c, Rxx, Rxy, Ryx, Ryy };
+  }
+
+  /** alpha_c L at dp of the lattice as given (a cell closed on itself for a periodic lattice). */
+  private pathLengthSlope(options?: ModelOptions): number {
+    const dp = options?.dp ?? 0;
+    if (dp === 0) return pathLengthSlope(this.momentumCompaction(), this.circumference);
+    const c = this.dpCache(options);
+    c.mcf ??= getMcf(this.current, { dp });
+    return pathLengthSlope(c.mcf, this.circumference);
+  }
+
+  orbitResponseJacobian(
+    bpms: ElementSelector,
+    correctors: ElementSelector,
+    groups: readonly (readonly ParameterRef[])[],
+    options?: JacobianOptions,
+  ): OrbitResponseJacobian {
+    const orbitType = checkOrbitType(options?.orbitType);
+    groups.forEach((g) => g.forEach((r) => this.checkRef(r)));
+    const b = this.find(bpms);
+    const c = this.correctorList(correctors);
+    const r = orbitResponseJacobian(b, c, groups, {
+      green: this.green(options),
+      sources: this.sources(c, options),
+      dispersion: !!options?.dispersion,
+      orbitType,
+      pathLengthSlope: orbitType === 'fixed-path-length' ? this.pathLengthSlope(options) : undefined,
+    });
+    const orm = r.orm.map((m) => ({ bpms: b, correctors: c, Rxx: m.Rxx, Rxy: m.Rxy, Ryx: m.Ryx, Ryy: m.Ryy }));
+    return r.dispersion ? { orm, dispersion: r.dispersion } : { orm };
   }
 
   tuneResponse(groups: readonly (readonly ParameterRef[])[], options?: ModelOptions): Float64Array[] {
@@ -313,6 +363,12 @@ class Model implements EngineLatticeModel {
   clone(): EngineLatticeModel {
     return new Model(this.data);
   }
+}
+
+function checkOrbitType(t: unknown): 'fixed-momentum' | 'fixed-path-length' {
+  if (t === undefined || t === 'fixed-momentum') return 'fixed-momentum';
+  if (t === 'fixed-path-length') return t;
+  throw new MlayerError(`model option orbitType '${String(t)}' is not 'fixed-momentum' or 'fixed-path-length'`);
 }
 
 function rows(n: number, m: number): Float64Array[] {

@@ -63,3 +63,11 @@ export {
   type DispersionResponse,
 } from './response.js';
 export { sPositions, latticeLength } from './propagate.js';
+export { addFixedPathLengthTerm, kickPathLengths, pathLengthOfKick, pathLengthSlope } from './fixed-path-length.js';
+export {
+  orbitResponseJacobian,
+  dispersionSource,
+  type ClosedOrbitType,
+  type JacobianInput,
+  type OrbitResponseJacobianResult,
+} from './orm-jacobian.js';
