@@ -39,7 +39,7 @@ import { fileURLToPath } from 'node:url';
 import { FIELD_NAMES, loadFacility, type FacilityConfig, type FieldName, type LoadedFacility } from '@mlayer/core';
 
 /** Bumped whenever what an entry holds, or what the loader produces, changes meaning. */
-export const CACHE_VERSION = 1;
+export const CACHE_VERSION = 2;
 const FORMAT = 'mlayer-compiled-facility';
 const LATTICE_FORMAT = 'mlayer-compiled-lattice';
 
@@ -204,23 +204,45 @@ function writeEntry(path: string, header: Omit<Header, 'payload'>, payload: stri
 
 interface FacilityPayload {
   readonly config: FacilityConfig;
-  /** Channel of each device field per control system: `family\0device\0field\0cs` -> channel. */
-  readonly channels: Record<string, string>;
+  /**
+   * Channel of each device field per control system: family -> control system -> field ->
+   * one entry per device (null: no channel). Nested, not keyed by joined strings: JSON
+   * writes the NUL of such keys as \u0000, which sent every hit through the slow reviver.
+   */
+  readonly channels: ChannelTable;
 }
 
-const channelKey = (family: string, device: number, field: FieldName, cs: string): string => `${family}\u0000${device}\u0000${field}\u0000${cs}`;
+type ChannelTable = Record<string, Record<string, Partial<Record<FieldName, (string | null)[]>>>>;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
 
+/** The table's entry of a key, own properties only (a family may be named like an Object.prototype member). */
+const own = <T>(r: Record<string, T> | undefined, k: string): T | undefined => (r !== undefined && Object.prototype.hasOwnProperty.call(r, k) ? r[k] : undefined);
+
+/** The shape a channel table must have: records of records of arrays of strings or nulls. */
+function isChannelTable(v: unknown): v is ChannelTable {
+  if (!isRecord(v)) return false;
+  for (const byCs of Object.values(v)) {
+    if (!isRecord(byCs)) return false;
+    for (const byField of Object.values(byCs)) {
+      if (!isRecord(byField)) return false;
+      for (const list of Object.values(byField)) {
+        if (!Array.isArray(list) || !list.every((ch) => ch === null || typeof ch === 'string')) return false;
+      }
+    }
+  }
+  return true;
+}
+
 /** The shape a payload must have to be used (the rest was validated before it was written). */
 function isFacilityPayload(v: unknown): v is FacilityPayload {
-  if (!isRecord(v) || !isRecord(v.config) || !isRecord(v.channels)) return false;
+  if (!isRecord(v) || !isRecord(v.config)) return false;
   const c = v.config;
   if (typeof c.name !== 'string' || typeof c.energy !== 'number' || !isRecord(c.controlSystems) || !isRecord(c.families) || !isRecord(c.unitConversions)) return false;
   for (const fam of Object.values(c.families)) {
     if (!isRecord(fam) || !Array.isArray(fam.devices) || !isRecord(fam.fields)) return false;
   }
-  return Object.values(v.channels).every((ch) => typeof ch === 'string');
+  return isChannelTable(v.channels);
 }
 
 /** What the cache gave for a facility file: the facility and whether it came from the cache. */
@@ -263,24 +285,25 @@ export function loadFacilityCached(file: string, dir: string | undefined = cache
 
 function toPayload(facility: LoadedFacility): FacilityPayload {
   const { config } = facility;
-  const channels: Record<string, string> = {};
+  const channels: ChannelTable = {};
   for (const [family, fam] of Object.entries(config.families)) {
-    fam.devices.forEach((_d, di) => {
+    const byCs: Record<string, Partial<Record<FieldName, (string | null)[]>>> = {};
+    for (const cs of Object.keys(config.controlSystems)) {
+      const byField: Partial<Record<FieldName, (string | null)[]>> = {};
       for (const field of FIELD_NAMES) {
         if (!fam.fields[field]) continue;
-        for (const cs of Object.keys(config.controlSystems)) {
-          const ch = facility.channel(family, di, field, cs);
-          if (ch !== undefined) channels[channelKey(family, di, field, cs)] = ch;
-        }
+        byField[field] = fam.devices.map((_d, di) => facility.channel(family, di, field, cs) ?? null);
       }
-    });
+      byCs[cs] = byField;
+    }
+    channels[family] = byCs;
   }
   return { config, channels };
 }
 
 function fromPayload(file: string, hash: string, payload: FacilityPayload): LoadedFacility {
   const base = dirname(file);
-  const channels = new Map(Object.entries(payload.channels));
+  const { channels } = payload;
   // Positions in the file are wanted only for messages of later checks: the file is parsed then.
   let loaded: LoadedFacility | undefined;
   return {
@@ -288,7 +311,10 @@ function fromPayload(file: string, hash: string, payload: FacilityPayload): Load
     file,
     sha256: hash,
     resolvePath: (rel) => (isAbsolute(rel) ? rel : resolve(base, rel)),
-    channel: (family, device, field, cs) => channels.get(channelKey(family, device, field, cs)),
+    channel: (family, device, field, cs) => {
+      const list = own(own(own(channels, family), cs), field);
+      return list !== undefined && Number.isInteger(device) && device >= 0 && device < list.length ? (list[device] ?? undefined) : undefined;
+    },
     locate: (path) => (loaded ??= loadFacility(file)).locate(path),
   };
 }
