@@ -67,6 +67,8 @@ export async function configRestore(file: string, o: { dryRun?: boolean; allowFa
   const saved = await readMachineConfig(file);
   const { acc } = await openAccelerator(g);
   try {
+    // Online without --yes: refused before any channel is read (a dry run reads and writes nothing).
+    if (!o.dryRun) refuseOnlineWrites(acc, g, 'config restore');
     const plan = await acc.planRestore(saved.snapshot, { source: file, allowFacilityChange: o.allowFacilityChange });
     const what = saved.dataType === 'machine_configuration' ? 'configuration' : `setpoints recorded with the ${saved.dataType} measurement`;
     if (g.json && (o.dryRun || plan.changes.length === 0)) {
@@ -84,7 +86,6 @@ export async function configRestore(file: string, o: { dryRun?: boolean; allowFa
       process.stdout.write(changesTable(plan.changes, 'present', 'target'));
       if (o.dryRun) return;
     }
-    refuseOnlineWrites(acc, g, 'config restore');
     await executeRestore(acc, plan, { wait: true });
     if (g.json) process.stdout.write(`${JSON.stringify({ file, dataType: saved.dataType, date: saved.date, dryRun: false, written: true, changes: plan.changes, unchanged: plan.unchanged, notInFile: plan.notInSnapshot })}\n`);
     else process.stdout.write(`restored ${plan.changes.length} setpoint(s) of ${new Set(plan.changes.map((c) => c.family)).size} families from ${file}\n`);

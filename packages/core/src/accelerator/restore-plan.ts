@@ -1,8 +1,8 @@
 /**
  * Restoring a machine configuration (MML setmachineconfig), checked in full
  * before anything is written: the facility it was taken on, every family and
- * device of it, units, finite values and limits; then only the setpoints that
- * differ from the machine's are written.
+ * device of it, units, finite values, and the limits of every setpoint that differs
+ * from the machine's; then only those are written.
  */
 import { MlayerError, OutOfLimitsError } from '../errors.js';
 import { sameUnits } from './build-family-data.js';
@@ -66,8 +66,6 @@ export async function planRestore(acc: RestoreTarget, snapshot: Snapshot, option
       if (k === undefined) throw new MlayerError(`${what} is not in the facility${didYouMean(s.names[i], whole.names)}; nothing was written`);
       if (whole.names[k] !== s.names[i]) throw new MlayerError(`${what}: the facility names that device '${whole.names[k]}'; nothing was written`);
       if (!Number.isFinite(s.values[i])) throw new MlayerError(`${what}: the value is not finite; nothing was written`);
-      const l = whole.limits[k];
-      if (l && (s.values[i] < l[0] || s.values[i] > l[1])) throw new OutOfLimitsError(`${src}: ${name} ${s.names[i]} [${d[0]}, ${d[1]}]`, s.values[i], l);
     });
     selections.push({ fam: whole.devices(s.devices), values: s.values });
   }
@@ -76,9 +74,16 @@ export async function planRestore(acc: RestoreTarget, snapshot: Snapshot, option
   for (const { fam, values } of selections) {
     const now = await fam.get({ field: 'setpoint', signal: options.signal });
     const units = fam.units('setpoint').hardware;
+    const limits = fam.limits;
     fam.deviceList.forEach((d, i) => {
-      if (now[i] === values[i]) unchanged++;
-      else changes.push({ family: fam.name, device: d, name: fam.names[i], old: now[i], new: values[i], change: values[i] - now[i], units });
+      if (now[i] === values[i]) {
+        unchanged++;
+        return;
+      }
+      // Only what would be written is checked against the limits (a setpoint left as it is is not set).
+      const l = limits[i];
+      if (l && (values[i] < l[0] || values[i] > l[1])) throw new OutOfLimitsError(`${src}: ${fam.name} ${fam.names[i]} [${d[0]}, ${d[1]}]`, values[i], l);
+      changes.push({ family: fam.name, device: d, name: fam.names[i], old: now[i], new: values[i], change: values[i] - now[i], units });
     });
   }
   const notInSnapshot = known.filter((n) => !(n in snapshot.families) && acc.family(n).fields.includes('setpoint'));
