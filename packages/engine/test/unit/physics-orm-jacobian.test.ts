@@ -1,0 +1,143 @@
+/**
+ * The LOCO Jacobian (LatticeModel.orbitResponseJacobian): against pyAT's
+ * d(ORM)/dK references, and against central differences of the engine's own
+ * orbitResponse and dispersion (both closed-orbit types); the fixed-path-length
+ * ORM itself against closed orbits searched at fixed path length by tracking.
+ */
+import { describe, expect, it } from 'vitest';
+import type { OrbitResponse, ParameterRef } from '@mlayer/core';
+import { createLatticeModel, type EngineLatticeModel } from '../../src/model/lattice-model.js';
+import { propagateOrbit, solveOrbits4 } from '../../src/physics/orbit.js';
+import { setParticle, trackSegment } from '../../src/physics/propagate.js';
+import { LATTICES, available, loadJson, loadLattice, maxAbs, maxAbsDiff } from '../physics-fixtures.js';
+
+const BLOCKS = ['Rxx', 'Rxy', 'Ryx', 'Ryy'] as const;
+
+/** max |a - b| / max |b| over the four blocks together. */
+function relErr(a: OrbitResponse, b: OrbitResponse): number {
+  let d = 0, m = 0;
+  for (const k of BLOCKS) {
+    d = Math.max(d, maxAbsDiff(a[k], b[k]));
+    m = Math.max(m, maxAbs(b[k]));
+  }
+  return d / m;
+}
+
+describe.each(LATTICES.filter(available))('$name Jacobian vs pyAT dORM/dK', (l) => {
+  it('one quadrupole, both planes, to 1e-5 of the largest entry', () => {
+    const dk = loadJson(l, 'dorm_dk');
+    const m = createLatticeModel(loadLattice(l));
+    const J = m.orbitResponseJacobian(dk.bpm_index, dk.corrector_index, [[{ element: dk.quad_index, field: 'PolynomB', index: 1 }]]);
+    expect(J.orm).toHaveLength(1);
+    expect(maxAbsDiff(J.orm[0].Rxx, dk.dRxx_dK) / maxAbs(dk.dRxx_dK)).toBeLessThan(1e-5);
+    expect(maxAbsDiff(J.orm[0].Ryy, dk.dRyy_dK) / maxAbs(dk.dRyy_dK)).toBeLessThan(1e-5);
+  });
+});
+
+/**
+ * 5-point central difference f'(0) = [8(f(h) - f(-h)) - (f(2h) - f(-2h))] / (12 h):
+ * truncation O(h^4), so h can be large enough (1e-3 m^-2) that the rounding of the
+ * ORM (~1e-15 relative on a centred orbit) stays far below 1e-6 of the derivative.
+ */
+function centralDiff<T>(model: EngineLatticeModel, group: readonly ParameterRef[], h: number, f: (m: EngineLatticeModel) => T, combine: (a: T[], w: number[]) => T): T {
+  const base = group.map((r) => model.getParameter(r));
+  const at = (x: number): T => {
+    group.forEach((r, i) => model.setParameter(r, base[i] + x));
+    const v = f(model);
+    group.forEach((r, i) => model.setParameter(r, base[i]));
+    return v;
+  };
+  const vals = [at(2 * h), at(h), at(-h), at(-2 * h)];
+  return combine(vals, [-1 / (12 * h), 8 / (12 * h), -8 / (12 * h), 1 / (12 * h)]);
+}
+
+function combineOrm(a: OrbitResponse[], w: number[]): OrbitResponse {
+  const out = { ...a[0] } as { -readonly [K in keyof OrbitResponse]: OrbitResponse[K] };
+  for (const k of BLOCKS) out[k] = a[0][k].map((_, i) => a[0][k][i].map((_, j) => a.reduce((s, x, n) => s + w[n] * x[k][i][j], 0)));
+  return out;
+}
+
+function combineDisp(a: Float64Array[][], w: number[]): Float64Array[] {
+  return [0, 1].map((p) => a[0][p].map((_, i) => a.reduce((s, x, n) => s + w[n] * x[p][i], 0)));
+}
+
+describe('Jacobian vs central differences of the engine (hmba cell)', () => {
+  const l = LATTICES.find((x) => x.name === 'hmba' && available(x));
+  it.skipIf(!l)('normal, skew, family and combined-function groups; both orbit types; dispersion', () => {
+    const model = createLatticeModel(loadLattice(l!));
+    const bpms = model.find('class:Monitor');
+    const correctors = model.find('class:Sextupole');
+    const quads = model.find('class:Quadrupole');
+    const bends = model.find('pass:BndMPoleSymplectic4Pass').filter((i) => model.getParameter({ element: i, field: 'PolynomB', index: 1 }) !== 0);
+    expect(bends.length).toBeGreaterThan(0);
+    // a multi-element group: the QF4 quadrupoles (one power supply)
+    const family = model.find('famname:QF4.');
+    expect(family.length).toBe(4);
+    const groups: ParameterRef[][] = [
+      [{ element: quads[2], field: 'PolynomB', index: 1 }],
+      family.map((e) => ({ element: e, field: 'PolynomB', index: 1 })),
+      [{ element: bends[0], field: 'PolynomB', index: 1 }],
+      [{ element: quads[3], field: 'PolynomA', index: 1 }],
+      [{ element: bends[1], field: 'PolynomA', index: 1 }],
+    ];
+    const h = 1e-3;
+    const Jm = model.orbitResponseJacobian(bpms, correctors, groups, { dispersion: true });
+    const Jp = model.orbitResponseJacobian(bpms, correctors, groups, { orbitType: 'fixed-path-length' });
+    // the orbit types differ (the dispersion term matters at these correctors)
+    expect(relErr(Jp.orm[0], Jm.orm[0])).toBeGreaterThan(1e-3);
+    expect(Jp.dispersion).toBeUndefined();
+    for (const orbitType of ['fixed-momentum', 'fixed-path-length'] as const) {
+      const J = model.orbitResponseJacobian(bpms, correctors, groups, { orbitType, dispersion: true });
+      groups.forEach((g, n) => {
+        const fd = centralDiff(model, g, h, (m) => m.orbitResponse(bpms, correctors, { orbitType }), combineOrm);
+        const err = relErr(J.orm[n], fd);
+        expect(err, `${orbitType} group ${n}: ${err}`).toBeLessThan(1e-6);
+        const fdD = centralDiff(model, g, h, (m) => { const d = m.dispersion(bpms); return [Float64Array.from(d, (v) => v[0]), Float64Array.from(d, (v) => v[1])]; }, combineDisp);
+        const [dDx, dDy] = J.dispersion![n];
+        const errD = Math.max(maxAbsDiff(dDx, fdD[0]), maxAbsDiff(dDy, fdD[1])) / Math.max(maxAbs(fdD[0]), maxAbs(fdD[1]));
+        expect(errD, `dispersion group ${n}: ${errD}`).toBeLessThan(1e-6);
+      });
+    }
+  });
+});
+
+describe('fixed-path-length ORM', () => {
+  const l = LATTICES.find((x) => x.name === 'dba' && available(x));
+  it.skipIf(!l)('equals closed orbits found at the unkicked path length by tracking', () => {
+    const model = createLatticeModel(loadLattice(l!));
+    const bpms = model.find('class:Quadrupole');
+    const correctors = model.find('class:Sextupole').slice(0, 3);
+    const R = model.orbitResponse(bpms, correctors, { orbitType: 'fixed-path-length' });
+    const R0 = model.orbitResponse(bpms, correctors);
+    const theta = 1e-6;
+    const pathLength = (m: EngineLatticeModel, dp: number): { ct: number; x: number[]; y: number[] } => {
+      const c = m.compiled();
+      const [o] = solveOrbits4(c, [dp]);
+      const p = new Float64Array(6);
+      setParticle(p, 1, 0, o.orbit);
+      expect(trackSegment(c, p, 1, 0, c.elements.length)).toBe(true);
+      const at = propagateOrbit(c, o.orbit, bpms);
+      return { ct: p[5], x: at.map((v) => v[0]), y: at.map((v) => v[2]) };
+    };
+    const C0 = pathLength(model, 0).ct;
+    correctors.forEach((c, j) => {
+      const orbitAt = (t: number): number[] => {
+        model.setParameter({ element: c, field: 'KickAngle', index: 0 }, t);
+        const a = pathLength(model, 0);
+        const ds = 1e-6;
+        const slope = (pathLength(model, ds).ct - pathLength(model, -ds).ct) / (2 * ds);
+        const dp = -(a.ct - C0) / slope;
+        const x = pathLength(model, dp).x;
+        model.setParameter({ element: c, field: 'KickAngle', index: 0 }, 0);
+        return x;
+      };
+      const up = orbitAt(theta), dn = orbitAt(-theta);
+      const col = up.map((v, i) => (v - dn[i]) / (2 * theta));
+      const mx = maxAbs(col);
+      const got = R.Rxx.map((r) => r[j]);
+      expect(maxAbsDiff(got, col) / mx).toBeLessThan(1e-5);
+      // and the term is not negligible: the fixed-momentum column differs
+      expect(maxAbsDiff(R0.Rxx.map((r) => r[j]), col) / mx).toBeGreaterThan(1e-3);
+    });
+  });
+});
