@@ -50,13 +50,18 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
   }
 }
 
-/** Writes `<base>.svg` and `<base>.png` for a chart; returns the two paths. */
-export async function writeChart(base: string, series: readonly Series[], options: ChartOptions): Promise<{ svg: string; png: string }> {
-  const svg = await renderSvg(chartSpec(series, options));
+/** Writes `<base>.svg` and `<base>.png` of a vega-lite spec; returns the two paths. */
+export async function writeSpec(base: string, spec: TopLevelSpec): Promise<{ svg: string; png: string }> {
+  const svg = await renderSvg(spec);
   const svgPath = `${base}.svg`;
   const pngPath = `${base}.png`;
   writeFileSync(svgPath, svg);
   const png = new Resvg(svg, { background: 'white', fitTo: { mode: 'zoom', value: 2 }, font: { loadSystemFonts: true } }).render().asPng();
   writeFileSync(pngPath, png);
   return { svg: svgPath, png: pngPath };
+}
+
+/** Writes `<base>.svg` and `<base>.png` for a chart; returns the two paths. */
+export async function writeChart(base: string, series: readonly Series[], options: ChartOptions): Promise<{ svg: string; png: string }> {
+  return writeSpec(base, chartSpec(series, options));
 }

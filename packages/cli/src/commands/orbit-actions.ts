@@ -19,6 +19,9 @@ import {
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import { parseInteger, parseNumber, settleOf } from '../cli-values.js';
 import { orbitPlots, reportCorrection } from './orbit-report.js';
+import { dispersionPlots, dispersionText } from './dispersion-report.js';
+import { toJson } from '../format/json.js';
+import { formatQuantity } from '../format/units.js';
 import type { GlobalOptions } from '../global-options.js';
 import { type Interrupt, interruptSignal, progressBar } from '../progress.js';
 
@@ -109,10 +112,13 @@ export async function orbitShow(o: OrbitCliOptions, cmd: Command): Promise<void>
     const r = await measureOrbit(acc, { units: unitsOf(o), average: num(o.average, '--average'), signal });
     mkdirSync(o.out, { recursive: true });
     const files = [await saveOrbit(join(o.out, 'orbit.h5'), r, acc, { overwrite: true })];
-    if (o.plots) files.push(...(await orbitPlots(join(o.out, 'orbit'), 'Orbit', [{ name: 'orbit', reading: r }])));
-    const out = { mode: acc.mode, x: r.x && { rms: rmsOf(r.x.values), unit: r.x.unit, names: r.x.names, values: Array.from(r.x.values) }, y: r.y && { rms: rmsOf(r.y.values), unit: r.y.unit, names: r.y.names, values: Array.from(r.y.values) }, files };
-    if (g.json) process.stdout.write(`${JSON.stringify(out)}\n`);
-    else for (const p of ['x', 'y'] as const) if (r[p]) process.stdout.write(`${r[p]!.family}: ${r[p]!.values.length} BPMs, rms ${rmsOf(r[p]!.values).toExponential(3)} ${r[p]!.unit}\n`);
+    if (o.plots) files.push(...(await orbitPlots(acc, join(o.out, 'orbit'), 'Orbit', [{ name: 'orbit', reading: r }])));
+    const out = { mode: acc.mode, x: r.x && { rms: rmsOf(r.x.values), unit: r.x.unit, names: r.x.names, values: r.x.values }, y: r.y && { rms: rmsOf(r.y.values), unit: r.y.unit, names: r.y.names, values: r.y.values }, files };
+    if (g.json) process.stdout.write(`${toJson(out)}\n`);
+    else {
+      for (const p of ['x', 'y'] as const) if (r[p]) process.stdout.write(`${r[p]!.family}: ${r[p]!.values.length} BPMs, rms ${formatQuantity(rmsOf(r[p]!.values), r[p]!.unit)}, max |${p}| ${formatQuantity(Math.max(...Array.from(r[p]!.values, Math.abs).filter(Number.isFinite)), r[p]!.unit)}\n`);
+      if (files.length > 1) process.stdout.write(`files: ${files.join(', ')}\n`);
+    }
   });
 }
 
@@ -147,7 +153,7 @@ export async function orbitMeasureOrm(o: OrbitCliOptions & { kick: string; rfSte
       // Once saved, the hold stays until the command ends: nothing is left to abort.
       await new Promise((r) => setImmediate(r));
     }
-    if (g.json) process.stdout.write(`${JSON.stringify({ file, units, checks: checksJson(checks), warnings })}\n`);
+    if (g.json) process.stdout.write(`${toJson({ file, units, checks: checksJson(checks), warnings })}\n`);
     else {
       process.stdout.write(`response matrix written to ${file}\n`);
       if (checks) process.stdout.write(`${describeChecks(checks)}\n`);
@@ -162,9 +168,12 @@ export async function orbitMeasureDispersion(o: OrbitCliOptions & { step: string
     const d = await measureDispersion(acc, { step: num(o.step, '--step'), units: unitsOf(o), average: num(o.average, '--average'), momentumCompaction: acc.model?.momentumCompaction(), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
     mkdirSync(o.out, { recursive: true });
     const file = await saveDispersion(join(o.out, 'dispersion.h5'), d, acc, { overwrite: true });
-    if (g.json) process.stdout.write(`${JSON.stringify({ file, checks: checksJson(d.checks), warnings: d.warnings ?? [] })}\n`);
+    const text = dispersionText(acc, d);
+    const files = [file, ...(o.plots ? await dispersionPlots(acc, join(o.out, 'dispersion'), d) : [])];
+    if (g.json) process.stdout.write(`${toJson({ file, files, ...text.json, checks: checksJson(d.checks), warnings: d.warnings ?? [] })}\n`);
     else {
-      process.stdout.write(`dispersion written to ${file}\n`);
+      process.stdout.write(text.lines);
+      process.stdout.write(`dispersion written to ${file}${files.length > 1 ? `; plots: ${files.slice(1).join(', ')}` : ''}\n`);
       if (d.checks) process.stdout.write(`${describeChecks(d.checks)}\n`);
     }
   });
@@ -177,9 +186,10 @@ export async function orbitCorrect(o: OrbitCliOptions & { orm: string; sv?: stri
     const dryRun = o.dryRun;
     const orm: OrbitResponseMatrix | 'model' = o.orm === 'model' ? 'model' : await loadOrm(o.orm);
     const r = await correctOrbit(acc, { orm, method: method(o, correctorCount(acc, orm, o.rf)), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
-    if (dryRun && !g.json) for (const w of r.steps[0]?.writes ?? []) process.stdout.write(`would set ${JSON.stringify(w)}\n`);
-    const summary = await reportCorrection(acc, r, o.out, o.plots, !!g.json);
-    if (g.json) process.stdout.write(`${JSON.stringify({ ...summary, warnings: r.warnings })}\n`);
+    // The correction works in the units of its response matrix; --units, when given, is the unit of the setpoints printed.
+    const shown = cmd.getOptionValueSource('units') === 'cli' ? unitsOf(o) : undefined;
+    const summary = await reportCorrection(acc, r, o.out, o.plots, !!g.json, 'correction', shown);
+    if (g.json) process.stdout.write(`${toJson({ ...summary, warnings: r.warnings })}\n`);
     // Not a success: a correction that did not improve the orbit, or had to undo a step.
     if (r.status === 'no improvement') process.exitCode = 2;
     if (r.status === 'diverged') process.exitCode = 3;
@@ -203,8 +213,8 @@ export async function orbitBump(o: OrbitCliOptions & { plane: string; bpm: strin
       signal,
       onProgress,
     });
-    const out = { correctors: r.correctors, deltas: Array.from(r.deltas), predicted: { reached: Array.from(r.predicted.reached), leakage: r.predicted.leakage }, measured: r.measured && { reached: Array.from(r.measured.reached), leakage: r.measured.leakage } };
-    if (g.json) process.stdout.write(`${JSON.stringify(out)}\n`);
+    const out = { correctors: r.correctors, deltas: r.deltas, predicted: { reached: r.predicted.reached, leakage: r.predicted.leakage }, measured: r.measured && { reached: r.measured.reached, leakage: r.measured.leakage } };
+    if (g.json) process.stdout.write(`${toJson(out)}\n`);
     else {
       process.stdout.write(`bump at ${o.bpm} (${o.plane}) with ${r.correctors.join(', ')}\n`);
       r.correctors.forEach((c, i) => process.stdout.write(`  ${c}: ${r.deltas[i].toExponential(4)}\n`));
