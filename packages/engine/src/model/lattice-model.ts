@@ -24,11 +24,13 @@ import type { Lattice } from '../lattice.js';
 import { compileLattice } from '../tracking/index.js';
 import type { CompiledElement, CompiledLattice } from '../tracking/index.js';
 import { compileElementAs } from '../physics/element-maps.js';
+import { ClosedOrbitError } from '../physics/errors.js';
 import { computeLinearState, type LinearState } from '../physics/linear-state.js';
+import { solveOrbits4 } from '../physics/orbit.js';
 import { cellChromaticity, ringOptics, type OpticsTable } from '../physics/linear.js';
 import { getMcf } from '../physics/mcf.js';
 import { readParameter, writeParameter } from '../physics/parameters.js';
-import { sPositions } from '../physics/propagate.js';
+import { sPositions, trackObserved } from '../physics/propagate.js';
 import { addFixedPathLengthTerm, kickPathLengths, pathLengthSlope } from '../physics/fixed-path-length.js';
 import { orbitResponseJacobian } from '../physics/orm-jacobian.js';
 import {
@@ -58,6 +60,8 @@ const MAX_CACHED_DP = 8;
 
 interface DpCache {
   state?: LinearState;
+  /** Closed orbit (6 per position 0..N) alone, when it was asked for before the linear state. */
+  orbits?: Float64Array;
   optics?: { tunes: [number, number]; table: OpticsTable };
   chromState?: LinearState;
   green?: OrbitGreen;
@@ -75,8 +79,23 @@ class Model implements EngineLatticeModel {
   private cacheVersion = 0;
   private readonly cache = new Map<number, DpCache>();
   private mcf?: number;
+  /**
+   * Elements this model may change in place (1), or shares with a clone (0) and copies
+   * before its first write (copy on write); undefined: all its own (never cloned).
+   */
+  private owned?: Uint8Array;
 
-  constructor(lattice: Lattice) {
+  constructor(lattice: Lattice, from?: Model) {
+    if (from) {
+      // A clone: the same compiled elements and element data, each copied when either model first writes it.
+      this.data = { ...from.data, elements: from.data.elements.slice(), properties: structuredClone(from.data.properties) };
+      this.elements = from.elements.slice();
+      this.current = { lattice: this.data, elements: this.elements.slice(), ring: from.current.ring };
+      this.s = from.s;
+      this.owned = new Uint8Array(this.data.elements.length);
+      from.owned = new Uint8Array(this.data.elements.length);
+      return;
+    }
     if (!lattice || !Array.isArray(lattice.elements) || !lattice.properties) {
       throw new MlayerError('createLatticeModel: expected a Lattice {elements, properties}');
     }
@@ -144,6 +163,10 @@ class Model implements EngineLatticeModel {
 
   setParameter(ref: ParameterRef, value: number): void {
     this.checkRef(ref);
+    if (this.owned && !this.owned[ref.element]) {
+      this.data.elements[ref.element] = structuredClone(this.data.elements[ref.element]);
+      this.owned[ref.element] = 1;
+    }
     const el = this.data.elements[ref.element];
     const backup = structuredClone(el);
     writeParameter(el, ref, value);
@@ -253,8 +276,31 @@ class Model implements EngineLatticeModel {
 
   closedOrbit(refpts: ElementSelector, options?: ModelOptions): Float64Array[] {
     const idx = this.find(refpts);
-    const o = this.state(options).orbits;
+    const o = this.orbits(options);
     return idx.map((p) => o.slice(6 * p, 6 * p + 4));
+  }
+
+  /**
+   * The closed orbit at every position: the linear state's when it is there, else the
+   * Newton search of the state and one particle tracked (the state's orbit particle, the
+   * same numbers) without the transfer matrices and dispersion a reading of the orbit
+   * does not need.
+   */
+  private orbits(options?: ModelOptions): Float64Array {
+    const c = this.dpCache(options);
+    if (c.state) return c.state.orbits;
+    if (!c.orbits) {
+      const dp = options?.dp ?? 0;
+      const [{ orbit }] = solveOrbits4(this.current, [dp]);
+      const n = this.current.elements.length;
+      const orbits = new Float64Array(6 * (n + 1));
+      const coords = Float64Array.from(orbit);
+      const all = Array.from({ length: n + 1 }, (_, i) => i);
+      const ok = trackObserved(this.current, coords, 1, all, (p, co) => orbits.set(co, 6 * p));
+      if (!ok) throw new ClosedOrbitError(dp, 'particle lost while propagating the closed orbit');
+      c.orbits = orbits;
+    }
+    return c.orbits;
   }
 
   dispersion(refpts: ElementSelector, options?: ModelOptions): Float64Array[] {
@@ -361,7 +407,7 @@ class Model implements EngineLatticeModel {
   }
 
   clone(): EngineLatticeModel {
-    return new Model(this.data);
+    return new Model(this.data, this);
   }
 }
 

@@ -123,6 +123,51 @@ describe.runIf(available(hmba))('LatticeModel on hmba (one cell, periodicity 32)
     expect(m.getParameter({ element: dk.quad_index, field: 'K' })).toBe(dk.quad_K);
   });
 
+  it('the closed orbit asked for alone is the linear state\'s, bit for bit, with and without kicks and off momentum', () => {
+    const bpms = ref.optics_at_bpms.index as number[];
+    const kicks = ref.closed_orbit_3_kicks.kicked_corrector_index as number[];
+    const kicked = (m: LatticeModel): LatticeModel => {
+      for (const i of kicks) m.setParameter({ element: i, field: 'KickAngle', index: 0 }, 10e-6);
+      return m;
+    };
+    for (const dp of [0, 1e-3]) {
+      // Alone first (no transfer matrices), then from the optics (the linear state) of another model.
+      const alone = kicked(createLatticeModel(lattice)).closedOrbit(bpms, { dp });
+      const withState = kicked(createLatticeModel(lattice));
+      const optics = withState.optics(bpms, { dp });
+      expect(alone.map((o) => Array.from(o))).toStrictEqual(optics.map((o) => [...o.closedOrbit]));
+      expect(withState.closedOrbit(bpms, { dp })).toStrictEqual(alone);
+      expect(maxAbs(alone)).toBeGreaterThan(0);
+    }
+  });
+
+  it('clone() shares the elements until either model writes one (copy on write, both ways)', () => {
+    const m = createLatticeModel(lattice);
+    const c = m.clone();
+    const q0 = m.tunes();
+    const k = { element: dk.quad_index, field: 'K' };
+    // The original written after the clone: the clone keeps the design value.
+    m.setParameter(k, dk.quad_K * 1.002);
+    expect(c.getParameter(k)).toBe(dk.quad_K);
+    expect(c.tunes()).toStrictEqual(q0);
+    expect(m.tunes().qx).not.toBe(q0.qx);
+    // A clone of a clone, written: neither the first clone nor the original follow.
+    const cc = c.clone();
+    cc.setParameter({ element: dk.quad_index, field: 'PolynomB', index: 1 }, dk.quad_K * 0.999);
+    expect(c.getParameter(k)).toBe(dk.quad_K);
+    expect(m.getParameter(k)).toBe(dk.quad_K * 1.002);
+    expect(cc.getParameter(k)).toBe(dk.quad_K * 0.999);
+    // Lattice data handed out are copies either way.
+    expect(c.lattice().elements[dk.quad_index].K).toBe(dk.quad_K);
+    expect(m.lattice().elements[dk.quad_index].K).toBe(dk.quad_K * 1.002);
+    // A rejected write leaves a shared element as it was, in both models.
+    const d = createLatticeModel(lattice);
+    const e = d.clone();
+    expect(() => e.setParameter(k, Number.NaN)).toThrow(/not a finite number/);
+    expect(e.getParameter(k)).toBe(dk.quad_K);
+    expect(d.getParameter(k)).toBe(dk.quad_K);
+  });
+
   it('names the element and field in parameter errors', () => {
     const m = createLatticeModel(lattice);
     expect(() => m.getParameter({ element: dk.quad_index, field: 'Voltage' })).toThrow(/QF1A.*Voltage/);
