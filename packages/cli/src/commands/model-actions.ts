@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
+import { modelDefaults, familyElements } from './model-defaults.js';
 import { createLatticeModel, loadLattice, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
 
 export interface ModelOptions {
-  lattice: string;
-  bpms: string;
-  correctors: string;
+  lattice?: string;
+  bpms?: string;
+  correctors?: string;
   kick: string[];
   dk: string[];
   dp: string;
@@ -51,13 +52,18 @@ const rows = (m: Float64Array[]) => m.map((r) => Array.from(r));
 /** `mlayer model optics|orbit|orm|track --lattice FILE ...`: the engine on a lattice file. */
 export async function modelAction(what: 'optics' | 'orbit' | 'orm' | 'track', o: ModelOptions, cmd: Command): Promise<void> {
   const json = o.json || cmd.optsWithGlobals<{ json?: boolean }>().json;
-  const lattice = loadLattice(o.lattice);
+  // Without --lattice: the facility's lattice, BPMs and correctors (model-defaults.ts).
+  const fromFacility = o.lattice === undefined ? modelDefaults(cmd.optsWithGlobals<{ facility?: string }>().facility) : undefined;
+  const latticeFile = o.lattice ?? fromFacility!.lattice;
+  const lattice = loadLattice(latticeFile);
   const m = createLatticeModel(lattice);
   applyChanges(m, o);
   const dp = Number(o.dp);
   if (!Number.isFinite(dp)) throw new MlayerError(`--dp '${o.dp}' is not a number`);
-  const bpms = m.find(parseSelector(o.bpms));
-  const out: Record<string, unknown> = { lattice: o.lattice, elements: m.length, circumference: m.circumference, periodicity: m.periodicity, dp };
+  const select = (given: string | undefined, families: readonly string[] | undefined, plain: string): number[] =>
+    given !== undefined ? m.find(parseSelector(given)) : families ? familyElements(fromFacility!.facility.config, families, m) : m.find(plain);
+  const bpms = select(o.bpms, fromFacility?.bpmFamilies, 'class:Monitor');
+  const out: Record<string, unknown> = { lattice: latticeFile, ...(fromFacility ? { facility: fromFacility.facility.file, bpmFamilies: o.bpms === undefined ? fromFacility.bpmFamilies : undefined } : {}), elements: m.length, circumference: m.circumference, periodicity: m.periodicity, dp };
   if (what === 'track') {
     const turns = Number(o.turns);
     const initial = (o.particle.length > 0 ? o.particle : ['0.001,0,0.001,0,0,0']).map((p) => numbers(p, 6, '--particle'));
@@ -75,7 +81,7 @@ export async function modelAction(what: 'optics' | 'orbit' | 'orm' | 'track', o:
     out.bpms = optics.map((b) => ({ index: b.index, name: m.element(b.index).famName, s: b.s, beta: b.beta, alpha: b.alpha, mu: b.mu, dispersion: b.dispersion }));
     out.closedOrbit = optics.map((b) => b.closedOrbit);
     if (what === 'orm') {
-      const cors = m.find(parseSelector(o.correctors));
+      const cors = select(o.correctors, fromFacility?.correctorFamilies, 'pass:CorrectorPass');
       const r = m.orbitResponse(bpms, cors, { dp });
       Object.assign(out, { correctors: cors, Rxx: rows(r.Rxx), Ryy: rows(r.Ryy), Rxy: rows(r.Rxy), Ryx: rows(r.Ryx) });
     }
@@ -85,7 +91,7 @@ export async function modelAction(what: 'optics' | 'orbit' | 'orm' | 'track', o:
     return;
   }
   const say = (s: string) => process.stdout.write(`${s}\n`);
-  say(`${o.lattice}: ${m.length} elements, circumference ${m.circumference.toFixed(6)} m, periodicity ${m.periodicity}, dp ${dp}`);
+  say(`${latticeFile}: ${m.length} elements, circumference ${m.circumference.toFixed(6)} m, periodicity ${m.periodicity}, dp ${dp}`);
   if (what === 'track') {
     (out.final as number[][]).forEach((r, i) => say(`particle ${i}: ${r.map((v) => v.toExponential(6)).join(' ')}${(out.lostTurn as (number | null)[])[i] !== null ? ` LOST at turn ${(out.lostTurn as number[])[i]} element ${(out.lostElement as number[])[i]}` : ''}`));
     return;

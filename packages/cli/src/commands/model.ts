@@ -3,14 +3,14 @@ import type { ModelOptions } from './model-actions.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
-/** `mlayer model optics|orbit|orm|track --lattice FILE ...`: the engine on a lattice file (model-actions.ts, loaded when run). */
+/** `mlayer model optics|orbit|orm|track [--lattice FILE] ...`: the engine on a lattice file (model-actions.ts, loaded when run). */
 export function registerModelCommands(program: Command): void {
   const model = program.command('model').description('model quantities of a lattice file (4D at fixed momentum, RF cavities as identity)');
   const common = (c: Command) =>
     c
-      .requiredOption('-l, --lattice <file>', 'lattice file (.m, .mat, .atjson.json)')
-      .option('--bpms <selector>', "BPMs: 'class:Monitor', 'pass:...', 'famname:REGEX' or indices", 'class:Monitor')
-      .option('--correctors <selector>', 'correctors (same selector forms)', 'pass:CorrectorPass')
+      .option('-l, --lattice <file>', "lattice file (.m, .mat, .atjson.json); default: the facility's (tools.model.lattice, else lattice.file)")
+      .option('--bpms <selector>', "BPMs: 'class:Monitor', 'pass:...', 'famname:REGEX' or indices; default: the elements of the facility's BPM families (tools.model.bpms), with --lattice 'class:Monitor'")
+      .option('--correctors <selector>', "correctors (same selector forms); default: the elements of the facility's corrector families (tools.model.correctors), with --lattice 'pass:CorrectorPass'")
       .option('--kick <INDEX:THX,THY>', 'KickAngle on an element (repeatable)', collect, [])
       .option('--dk <INDEX:DK>', 'add DK to the quadrupole strength of an element (repeatable)', collect, [])
       .option('--dp <dp>', 'momentum offset', '0')

@@ -1,15 +1,13 @@
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { MlayerError, describeChecks, type Accelerator, type CheckSummary, type MeasurementProgress, type Units } from '@mlayer/core';
 import {
   correctOrbit,
-  loadOrm,
   localBump,
   measureDispersion,
   resolveOrbitFamilies,
   measureOrbit,
   measureOrm,
+  modelOrm,
   saveDispersion,
   saveOrbit,
   saveOrm,
@@ -23,12 +21,15 @@ import { dispersionPlots, dispersionText } from './dispersion-report.js';
 import { toJson } from '../format/json.js';
 import { formatQuantity } from '../format/units.js';
 import type { GlobalOptions } from '../global-options.js';
+import { dispersionStep, freshTarget, ormKicks, ormOf, targetOf } from './orbit-defaults.js';
+import { orbitTarget } from '../orbit-target.js';
 import { type Interrupt, interruptSignal, progressBar } from '../progress.js';
 
 export interface OrbitCliOptions {
   units: string;
   average: string;
-  out: string;
+  out?: string;
+  force: boolean;
   plots: boolean;
 }
 
@@ -110,9 +111,9 @@ function correctorCount(acc: Accelerator, orm: OrbitResponseMatrix | 'model', rf
 export async function orbitShow(o: OrbitCliOptions, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, { signal, g }) => {
     const r = await measureOrbit(acc, { units: unitsOf(o), average: num(o.average, '--average'), signal });
-    mkdirSync(o.out, { recursive: true });
-    const files = [await saveOrbit(join(o.out, 'orbit.h5'), r, acc, { overwrite: true })];
-    if (o.plots) files.push(...(await orbitPlots(acc, join(o.out, 'orbit'), 'Orbit', [{ name: 'orbit', reading: r }])));
+    const t = freshTarget(acc, 'orbit', targetOf(acc, 'orbit', o));
+    const files = [await saveOrbit(t.file, r, acc, { overwrite: t.overwrite })];
+    if (o.plots) files.push(...(await orbitPlots(acc, t.base, 'Orbit', [{ name: 'orbit', reading: r }])));
     const out = { mode: acc.mode, x: r.x && { rms: rmsOf(r.x.values), unit: r.x.unit, names: r.x.names, values: r.x.values }, y: r.y && { rms: rmsOf(r.y.values), unit: r.y.unit, names: r.y.names, values: r.y.values }, files };
     if (g.json) process.stdout.write(`${toJson(out)}\n`);
     else {
@@ -123,9 +124,11 @@ export async function orbitShow(o: OrbitCliOptions, cmd: Command): Promise<void>
 }
 
 /** `mlayer orbit measure-orm`. */
-export async function orbitMeasureOrm(o: OrbitCliOptions & { kick: string; rfStep?: string; settle: string }, cmd: Command): Promise<void> {
+export async function orbitMeasureOrm(o: OrbitCliOptions & { kick?: string; rfStep?: string; settle: string }, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, { signal, onProgress, g, interrupt }) => {
     refuseOnlineWrites(acc, g, 'orbit measure-orm', 'the measurement steps every corrector');
+    const target = targetOf(acc, 'orm', o);
+    const kicks = await ormKicks(acc, o.kick, unitsOf(o), cmd);
     // Once the last column is measured, Ctrl-C no longer throws the matrix away: it is written first.
     let release: (() => void) | undefined;
     const keep = (p: MeasurementProgress) => {
@@ -137,9 +140,9 @@ export async function orbitMeasureOrm(o: OrbitCliOptions & { kick: string; rfSte
     let checks: CheckSummary | undefined;
     let warnings: readonly string[] = [];
     try {
-      const orm = await measureOrm(acc, { kick: num(o.kick, '--kick'), units: unitsOf(o), average: num(o.average, '--average'), rf: o.rfStep ? { step: num(o.rfStep, '--rf-step') } : undefined, settle: settleOf(o), signal, onProgress: keep, onWarning: g.json ? undefined : warn });
-      mkdirSync(o.out, { recursive: true });
-      file = await saveOrm(join(o.out, 'orm.h5'), orm, acc, { overwrite: true });
+      const orm = await measureOrm(acc, { kick: kicks, units: unitsOf(o), average: num(o.average, '--average'), rf: o.rfStep ? { step: num(o.rfStep, '--rf-step') } : undefined, settle: settleOf(o), signal, onProgress: keep, onWarning: g.json ? undefined : warn });
+      const t = freshTarget(acc, 'orm', target);
+      file = await saveOrm(t.file, orm, acc, { overwrite: t.overwrite });
       units = orm.units;
       checks = orm.checks;
       warnings = orm.warnings ?? [];
@@ -162,14 +165,15 @@ export async function orbitMeasureOrm(o: OrbitCliOptions & { kick: string; rfSte
 }
 
 /** `mlayer orbit measure-dispersion`. */
-export async function orbitMeasureDispersion(o: OrbitCliOptions & { step: string; settle: string }, cmd: Command): Promise<void> {
+export async function orbitMeasureDispersion(o: OrbitCliOptions & { step?: string; settle: string }, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
     refuseOnlineWrites(acc, g, 'orbit measure-dispersion', 'the measurement steps the RF frequency');
-    const d = await measureDispersion(acc, { step: num(o.step, '--step'), units: unitsOf(o), average: num(o.average, '--average'), momentumCompaction: acc.model?.momentumCompaction(), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
-    mkdirSync(o.out, { recursive: true });
-    const file = await saveDispersion(join(o.out, 'dispersion.h5'), d, acc, { overwrite: true });
+    const target = targetOf(acc, 'dispersion', o);
+    const d = await measureDispersion(acc, { step: await dispersionStep(acc, o.step, unitsOf(o)), units: unitsOf(o), average: num(o.average, '--average'), momentumCompaction: acc.model?.momentumCompaction(), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
+    const t = freshTarget(acc, 'dispersion', target);
+    const file = await saveDispersion(t.file, d, acc, { overwrite: t.overwrite });
     const text = dispersionText(acc, d);
-    const files = [file, ...(o.plots ? await dispersionPlots(acc, join(o.out, 'dispersion'), d) : [])];
+    const files = [file, ...(o.plots ? await dispersionPlots(acc, t.base, d) : [])];
     if (g.json) process.stdout.write(`${toJson({ file, files, ...text.json, checks: checksJson(d.checks), warnings: d.warnings ?? [] })}\n`);
     else {
       process.stdout.write(text.lines);
@@ -180,15 +184,18 @@ export async function orbitMeasureDispersion(o: OrbitCliOptions & { step: string
 }
 
 /** `mlayer orbit correct` (exit status 2: no improvement, 3: diverged). */
-export async function orbitCorrect(o: OrbitCliOptions & { orm: string; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean; gain?: string; settle: string }, cmd: Command): Promise<void> {
+export async function orbitCorrect(o: OrbitCliOptions & { orm?: string; target?: string; offsets: boolean; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean; gain?: string; settle: string }, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
     if (!o.dryRun) refuseOnlineWrites(acc, g, 'orbit correct');
     const dryRun = o.dryRun;
-    const orm: OrbitResponseMatrix | 'model' = o.orm === 'model' ? 'model' : await loadOrm(o.orm);
-    const r = await correctOrbit(acc, { orm, method: method(o, correctorCount(acc, orm, o.rf)), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
+    const given = await ormOf(acc, o.orm);
+    const orm: OrbitResponseMatrix = given === 'model' ? await modelOrm(acc, { rf: o.rf }) : given;
+    const out = freshTarget(acc, 'correction', targetOf(acc, 'correction', o));
+    const goal = orbitTarget(acc, orm, o.target, o.offsets);
+    const r = await correctOrbit(acc, { orm, golden: goal.golden, offsets: goal.offsets, method: method(o, correctorCount(acc, orm, o.rf)), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
     // The correction works in the units of its response matrix; --units, when given, is the unit of the setpoints printed.
     const shown = cmd.getOptionValueSource('units') === 'cli' ? unitsOf(o) : undefined;
-    const summary = await reportCorrection(acc, r, o.out, o.plots, !!g.json, 'correction', shown);
+    const summary = await reportCorrection(acc, r, out.dir, o.plots, !!g.json, out.tag, shown);
     if (g.json) process.stdout.write(`${toJson({ ...summary, warnings: r.warnings })}\n`);
     // Not a success: a correction that did not improve the orbit, or had to undo a step.
     if (r.status === 'no improvement') process.exitCode = 2;
@@ -197,12 +204,12 @@ export async function orbitCorrect(o: OrbitCliOptions & { orm: string; sv?: stri
 }
 
 /** `mlayer orbit bump`. */
-export async function orbitBump(o: OrbitCliOptions & { plane: string; bpm: string; position: string; angle?: string; correctors: string; orm: string; dryRun: boolean; settle: string }, cmd: Command): Promise<void> {
+export async function orbitBump(o: OrbitCliOptions & { plane: string; bpm: string; position: string; angle?: string; correctors: string; orm?: string; dryRun: boolean; settle: string }, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, { signal, onProgress, g }) => {
     if (o.plane !== 'x' && o.plane !== 'y') throw new MlayerError(`--plane must be x or y (got '${o.plane}')`);
     if (!o.dryRun) refuseOnlineWrites(acc, g, 'orbit bump');
     const r = await localBump(acc, {
-      orm: o.orm === 'model' ? 'model' : await loadOrm(o.orm),
+      orm: await ormOf(acc, o.orm),
       plane: o.plane,
       bpm: o.bpm,
       position: num(o.position, '--position'),

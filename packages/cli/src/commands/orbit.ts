@@ -9,24 +9,27 @@ export function registerOrbitCommands(program: Command): void {
     c
       .option('-u, --units <units>', 'physics or hardware', 'hardware')
       .option('-a, --average <n>', 'readings averaged per point', '1')
-      .option('-o, --out <dir>', 'directory for measurement files and plots', 'out')
+      .option('-o, --out <dir|file.h5>', "folder of the measurement files and plots, each named by kind and UTC time (default: the facility's tools.dataDir, else ./out); a name ending in .h5 is the file itself")
+      .option('--force', 'replace the file -o names when it exists (a measurement is never written over another otherwise)', false)
       .option('--no-plots', 'do not write SVG/PNG plots');
 
   common(orbit.command('show').description('read the orbit (averaged; disabled BPMs and NaN readings excluded)')).action(async (o: OrbitCliOptions, cmd: Command) => (await import('./orbit-actions.js')).orbitShow(o, cmd));
 
   common(orbit.command('measure-orm').description('measure the orbit response matrix (MML measbpmresp: bipolar steps, both planes)'))
-    .requiredOption('-k, --kick <value>', 'half-amplitude of the step per corrector (in --units)')
-    .option('--rf-step <hz>', 'also measure the RF column with this half-amplitude (RF units)')
+    .option('-k, --kick <value>', "half-amplitude of the step per corrector with its unit (10urad, 0.05A; a bare number only with -u); default: the facility's tools.orbit.ormStep per corrector family (physics units)")
+    .option('--rf-step <hz>', 'also measure the RF column with this half-amplitude (RF units; a unit may be given: 100Hz)')
     .option('--settle <ms>', SETTLE_HELP, '0')
-    .action(async (o: OrbitCliOptions & { kick: string; rfStep?: string; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitMeasureOrm(o, cmd));
+    .action(async (o: OrbitCliOptions & { kick?: string; rfStep?: string; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitMeasureOrm(o, cmd));
 
   common(orbit.command('measure-dispersion').description('measure the dispersion with an RF step'))
-    .requiredOption('-s, --step <hz>', 'half-amplitude of the RF step (RF units)')
+    .option('-s, --step <hz>', "half-amplitude of the RF step (in --units, or with its unit: 100Hz); default: the facility's tools.orbit.dispersionStep (physics units)")
     .option('--settle <ms>', SETTLE_HELP, '0')
-    .action(async (o: OrbitCliOptions & { step: string; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitMeasureDispersion(o, cmd));
+    .action(async (o: OrbitCliOptions & { step?: string; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitMeasureDispersion(o, cmd));
 
   common(orbit.command('correct').description('correct the orbit (SVD, Tikhonov or MICADO), iterating until converged'))
-    .option('--orm <file|model>', "response matrix: a measurement file, or 'model'", 'model')
+    .option('--orm <file|model>', "response matrix: a measurement file, or 'model' (default: the facility's tools.orbit.responseMatrix, else the model)")
+    .option('--target <zero|golden|file>', "orbit to steer to: zero, golden (the facility's tools.orbit.golden) or a file in the golden-orbit format (default: golden when the facility has one, else zero)")
+    .option('--no-offsets', "do not subtract the facility's BPM offsets (tools.orbit.offsets) from the readings")
     .option('--sv <n>', 'number of singular values kept')
     .option('--threshold <r>', 'keep singular values above r x the largest (default 1e-3)')
     .option('--tikhonov <alpha>', 'Tikhonov regularisation instead of a cut')
@@ -38,7 +41,7 @@ export function registerOrbitCommands(program: Command): void {
     .option('--gain <g>', 'fraction of each computed step applied: one for both planes, or gx,gy (default 1)')
     .option('--settle <ms>', SETTLE_HELP, '0')
     .addHelpText('after', '\nExit status: 0 converged or improved, 2 no improvement, 3 diverged (the step that made the orbit worse was undone).')
-    .action(async (o: OrbitCliOptions & { orm: string; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean; gain?: string; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitCorrect(o, cmd));
+    .action(async (o: OrbitCliOptions & { orm?: string; target?: string; offsets: boolean; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean; gain?: string; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitCorrect(o, cmd));
 
   common(orbit.command('bump').description('closed local bump at a BPM (3 or more correctors)'))
     .requiredOption('-p, --plane <plane>', 'x or y')
@@ -46,8 +49,8 @@ export function registerOrbitCommands(program: Command): void {
     .requiredOption('--position <value>', 'orbit change at the BPM (BPM units)')
     .option('--angle <value>', 'angle between the BPM and the next one (needs 4 correctors)')
     .option('-c, --correctors <n>', 'number of correctors', '3')
-    .option('--orm <file|model>', "response matrix: a measurement file, or 'model'", 'model')
+    .option('--orm <file|model>', "response matrix: a measurement file, or 'model' (default: the facility's tools.orbit.responseMatrix, else the model)")
     .option('--dry-run', 'compute only', false)
     .option('--settle <ms>', SETTLE_HELP, '0')
-    .action(async (o: OrbitCliOptions & { plane: string; bpm: string; position: string; angle?: string; correctors: string; orm: string; dryRun: boolean; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitBump(o, cmd));
+    .action(async (o: OrbitCliOptions & { plane: string; bpm: string; position: string; angle?: string; correctors: string; orm?: string; dryRun: boolean; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitBump(o, cmd));
 }

@@ -1,0 +1,77 @@
+/**
+ * Where a command writes a measurement: files named by kind and UTC time
+ * (`orm-20261205T174012Z.h5`) in the facility's data folder or the folder of `-o`,
+ * never over an existing file; `-o` naming a file (`-o scan.h5`) writes that file,
+ * and replaces it only with `--force`. Plots go alongside, named after the file
+ * (`orm-20261205T174012Z-x.svg`).
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { MlayerError, facilityTools, type LoadedFacility } from '@mlayer/core';
+
+/** UTC time to the second, as `20261205T174012Z` (sorts in time order, no ':' for any file system). */
+export function timeStamp(d: Date = new Date()): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
+}
+
+export interface MeasurementTarget {
+  /** The file to write. */
+  readonly file: string;
+  /** The file without its extension: plots are `<base>-x.svg`, ... */
+  readonly base: string;
+  /** The folder of the file (created). */
+  readonly dir: string;
+  /** The file name without folder and extension (`orm-20261205T174012Z`). */
+  readonly tag: string;
+  /** True only when `--force` replaces an existing file named by `-o`. */
+  readonly overwrite: boolean;
+}
+
+export interface TargetOptions {
+  /** `-o`: a folder, or a file name with the measurement's extension. */
+  readonly out?: string;
+  readonly force?: boolean;
+  /** Data folder when there is no `-o` (the facility's tools.dataDir, else ./out). */
+  readonly dataDir: string;
+  /** Extension of the file, with its dot (default '.h5'). */
+  readonly ext?: string;
+  readonly now?: Date;
+}
+
+/** The folder a command writes to without `-o`: the facility's data folder (tools.dataDir), else ./out. */
+export function dataDirOf(facility: LoadedFacility): string {
+  return facilityTools(facility).dataDir;
+}
+
+/**
+ * The file a measurement of `kind` goes to. A name taken already (two runs in one second)
+ * gets `-2`, `-3`, ...; an existing file named by `-o` is refused unless `force`.
+ */
+export function measurementTarget(kind: string, o: TargetOptions): MeasurementTarget {
+  const ext = o.ext ?? '.h5';
+  if (o.out !== undefined && extname(o.out).toLowerCase() === ext && !(existsSync(o.out) && statSync(o.out).isDirectory())) {
+    const file = resolve(o.out);
+    if (existsSync(file) && !o.force) throw new MlayerError(`${file} exists: a measurement is never written over another; give another name, a folder, or --force to replace it (nothing was measured)`);
+    mkdirSync(dirname(file), { recursive: true });
+    return { file, base: file.slice(0, -ext.length), dir: dirname(file), tag: basename(file, ext), overwrite: existsSync(file) };
+  }
+  const dir = resolve(o.out ?? o.dataDir);
+  mkdirSync(dir, { recursive: true });
+  const stamp = `${kind}-${timeStamp(o.now)}`;
+  for (let k = 1; ; k++) {
+    const tag = k === 1 ? stamp : `${stamp}-${k}`;
+    const file = join(dir, `${tag}${ext}`);
+    if (!existsSync(file)) return { file, base: join(dir, tag), dir, tag, overwrite: false };
+  }
+}
+
+/** A folder of its own for a measurement that writes several files (a chromaticity scan): `<kind>-<time>`, never one that exists. */
+export function measurementDir(kind: string, o: TargetOptions): string {
+  const root = resolve(o.out ?? o.dataDir);
+  mkdirSync(root, { recursive: true });
+  const stamp = `${kind}-${timeStamp(o.now)}`;
+  for (let k = 1; ; k++) {
+    const dir = join(root, k === 1 ? stamp : `${stamp}-${k}`);
+    if (!existsSync(dir)) return dir;
+  }
+}
