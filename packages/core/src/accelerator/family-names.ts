@@ -35,5 +35,7 @@ export function resolveFamilyName(name: string, families: readonly NamedFamily[]
   }
   const names = families.map((f) => f.name);
   const groups = groupNames(families);
-  throw new UnknownFamilyError(`unknown family '${name}'${didYouMean(name, [...names, ...groups])}; families: ${names.join(', ')}; groups: ${groups.join(', ')}`);
+  // With a suggestion the message stays one short line; without, it lists what there is.
+  const hint = didYouMean(name, [...names, ...groups]);
+  throw new UnknownFamilyError(`unknown family '${name}'${hint || `; families: ${names.join(', ')}; groups: ${groups.join(', ') || 'none'}`}`);
 }
