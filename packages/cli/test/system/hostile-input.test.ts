@@ -239,7 +239,7 @@ const CASES: Case[] = [
       mkdirSync(join(c.dir, 'orbit-out'), { recursive: true });
       writeFileSync(join(c.dir, 'orbit-out', `.orbit.h5.tmp-${c.deadPid}-0badc0de`), 'half a file');
     },
-    args: (c) => ['--facility', DIAMOND, 'orbit', 'show', '--no-plots', '-o', join(c.dir, 'orbit-out')],
+    args: (c) => ['--facility', DIAMOND, 'orbit', 'show', '--no-plots', '-o', join(c.dir, 'orbit-out', 'orbit.h5')],
     code: 0,
     message: '',
     stdout: /BPMx: \d+ BPMs, rms/,

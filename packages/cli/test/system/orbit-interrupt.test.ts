@@ -35,7 +35,7 @@ interface Cli {
 }
 
 function startMeasureOrm(out: string): Cli {
-  const args = ['--facility', DIAMOND, 'orbit', 'measure-orm', '--kick', '0.01', '--settle', '0', '-o', out, '--no-plots'];
+  const args = ['--facility', DIAMOND, 'orbit', 'measure-orm', '--kick', '0.01A', '--settle', '0', '-o', join(out, 'orm.h5'), '--no-plots'];
   const child = spawn(process.execPath, [VITE_NODE, '--config', join(REPO, 'vitest.config.ts'), join(REPO, 'packages/cli/src/bin.ts'), '--', ...args], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'pipe'],

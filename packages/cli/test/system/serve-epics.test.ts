@@ -172,7 +172,7 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
     await settledOn('VCM', new Float64Array(n));
     const out = join(dir, 'cli');
     const t0 = Date.now();
-    const m = await cli(['--facility', served.overlay, '--mode', 'epics', '--yes', '--json', 'orbit', 'measure-orm', '--kick', '0.2', '-o', out, '--no-plots']);
+    const m = await cli(['--facility', served.overlay, '--mode', 'epics', '--yes', '--json', 'orbit', 'measure-orm', '--kick', '0.2A', '-o', join(out, 'orm.h5'), '--no-plots']);
     const tMeasure = Date.now() - t0;
     expect(m.code, m.stderr).toBe(0);
     const orm = await loadOrm(join(out, 'orm.h5'));
@@ -230,7 +230,7 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after, 'clamped': clamped
     await live.family('VCM').set(zeros, { wait: true });
     await settledOn('HCM', zeros);
     await settledOn('VCM', zeros);
-    const run = cli(['--facility', served.overlay, '--mode', 'epics', '--yes', 'orbit', 'measure-orm', '--kick', '0.2', '-o', join(dir, 'ctrl-c'), '--no-plots']);
+    const run = cli(['--facility', served.overlay, '--mode', 'epics', '--yes', 'orbit', 'measure-orm', '--kick', '0.2A', '-o', join(dir, 'ctrl-c'), '--no-plots']);
     // Wait until the measurement has moved a corrector, then press Ctrl-C.
     const deadline = Date.now() + 20_000;
     for (;;) {

@@ -157,7 +157,7 @@ print(json.dumps({'v0': v0, 'before': before, 'after': after}))`)) as { v0: numb
   it('mlayer --mode tango orbit measure-orm and orbit correct work against the virtual accelerator', async () => {
     const out = join(dir, 'cli');
     const t0 = Date.now();
-    const m = await cli(['--facility', served.overlay, '--mode', 'tango', '--yes', '--json', 'orbit', 'measure-orm', '--kick', '0.2', '-o', out, '--no-plots']);
+    const m = await cli(['--facility', served.overlay, '--mode', 'tango', '--yes', '--json', 'orbit', 'measure-orm', '--kick', '0.2A', '-o', join(out, 'orm.h5'), '--no-plots']);
     const tMeasure = Date.now() - t0;
     expect(m.code, m.stderr).toBe(0);
     const orm = await loadOrm(join(out, 'orm.h5'));
