@@ -3,6 +3,8 @@ import { MlayerError, type Accelerator } from '@mlayer/core';
 import { measureTunes, setTunes, type MeasureTuneOptions, type TuneMethod } from '@mlayer/tune';
 import { measureChromaticity, setChromaticity, type TuneReader } from '@mlayer/chromaticity';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
+import { knobFamilies } from './knob-families.js';
+import { dataDirOf, measurementDir } from '../measurement-files.js';
 import { parseNumber, settleOf } from '../cli-values.js';
 import { writeChart } from '../plots.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -16,11 +18,6 @@ export interface TuneCliOptions {
 const frac = (q: number) => q - Math.floor(q);
 
 const num = (text: string, what: string): number => parseNumber(text, what);
-
-function families(text: string | undefined, what: string): string[] {
-  if (!text) throw new MlayerError(`give the ${what} families with --families A,B (two or more)`);
-  return text.split(',').map((s) => s.trim()).filter(Boolean);
-}
 
 function tuneOptions(o: TuneCliOptions): MeasureTuneOptions {
   const method = o.method as TuneMethod;
@@ -88,7 +85,7 @@ export async function tuneSet(qx: string, qy: string, o: TuneCliOptions & { fami
   await withAccelerator(cmd, async (acc, g) => {
     refuseOnlineWrites(acc, g, 'tune set', 'it steps quadrupole families');
     const target: [number, number] = [num(qx, 'QX'), num(qy, 'QY')];
-    const r = await setTunes(acc, target, { families: families(o.families, 'quadrupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o), settle: settleOf(o), onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
+    const r = await setTunes(acc, target, { families: knobFamilies(acc, o.families, 'tune'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o), settle: settleOf(o), onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
     if (g.json) out(JSON.stringify({ target, tunes: r.tunes, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: Array.from(s.deltas) })) }));
     else out(`${r.converged ? 'converged' : 'not converged'} after ${r.steps.length} step(s): qx ${r.tunes[0].toFixed(6)}  qy ${r.tunes[1].toFixed(6)} (target ${target[0]}, ${target[1]})`);
   });
@@ -98,7 +95,7 @@ export async function tuneSet(qx: string, qy: string, o: TuneCliOptions & { fami
 export async function chromMeasure(o: TuneCliOptions & { points: string; range: string; order: string; settle: string; dir?: string }, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, g) => {
     refuseOnlineWrites(acc, g, 'chrom measure', 'the measurement scans the RF frequency');
-    const m = await measureChromaticity(acc, { ...scanOptions(o), dir: o.dir });
+    const m = await measureChromaticity(acc, { ...scanOptions(o), dir: o.dir ?? measurementDir('chrom', { dataDir: dataDirOf(acc.facility) }) });
     let files: { svg: string; png: string } | undefined;
     if (o.plot) {
       const df = Array.from(m.frequencies, (f) => f - m.f0);
@@ -119,7 +116,7 @@ export async function chromSet(xix: string, xiy: string, o: TuneCliOptions & { p
     refuseOnlineWrites(acc, g, 'chrom set', 'it steps sextupole families and scans the RF frequency');
     const target: [number, number] = [num(xix, 'XIX'), num(xiy, 'XIY')];
     const scan = scanOptions(o);
-    const r = await setChromaticity(acc, target, { families: families(o.families, 'sextupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scan, settle: scan.settle, onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
+    const r = await setChromaticity(acc, target, { families: knobFamilies(acc, o.families, 'chromaticity'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scan, settle: scan.settle, onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
     if (g.json) out(JSON.stringify({ target, chromaticity: r.chromaticity, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: Array.from(s.deltas) })) }));
     else out(`${r.converged ? 'converged' : 'not converged'} after ${r.steps.length} step(s): ξx ${r.chromaticity[0].toFixed(4)}  ξy ${r.chromaticity[1].toFixed(4)} (target ${target[0]}, ${target[1]})`);
   });

@@ -20,7 +20,7 @@ export function registerTuneCommands(program: Command): void {
     .action(async (o: TuneCliOptions, cmd: Command) => (await import('./tune-actions.js')).tuneMeasure(o, cmd));
 
   measureOpts(tune.command('set <qx> <qy>').description('set the fractional tunes with quadrupole families (MML settune): measure, step, up to --iterations times'))
-    .option('--families <list>', 'quadrupole families, comma-separated (two or more)')
+    .option('--families <list>', "quadrupole families, comma-separated (two or more); default: the facility's tools.tune.families")
     .option('--iterations <n>', 'most correction steps', '3')
     .option('--tolerance <dq>', 'stop when both tunes are this close', '1e-4')
     .option('--settle <ms>', SETTLE_HELP, '0')
@@ -35,12 +35,12 @@ export function registerTuneCommands(program: Command): void {
       .option('--settle <ms>', SETTLE_HELP, '0');
 
   chromOpts(chrom.command('measure').description('measure the chromaticities (MML measchro); --dir saves the scan, --plot writes tune vs RF as SVG and PNG'))
-    .option('--dir <dir>', 'save the scan into this new directory (openPMD line scan)')
+    .option('--dir <dir>', "save the scan into this new directory (openPMD line scan); default: chrom-<UTC time> in the facility's data folder (tools.dataDir, else ./out)")
     .option('--plot <base>', 'write <base>.svg and <base>.png (tunes against the RF frequency)')
     .action(async (o: TuneCliOptions & { points: string; range: string; order: string; settle: string; dir?: string }, cmd: Command) => (await import('./tune-actions.js')).chromMeasure(o, cmd));
 
   chromOpts(chrom.command('set <xix> <xiy>').description('set the chromaticities with sextupole families (MML setchro)'))
-    .option('--families <list>', 'sextupole families, comma-separated (two or more)')
+    .option('--families <list>', "sextupole families, comma-separated (two or more); default: the facility's tools.chromaticity.families")
     .option('--iterations <n>', 'most correction steps', '3')
     .option('--tolerance <dxi>', 'stop when both chromaticities are this close', '0.05')
     .action(async (xix: string, xiy: string, o: TuneCliOptions & { points: string; range: string; order: string; settle: string; families?: string; iterations: string; tolerance: string }, cmd: Command) => (await import('./tune-actions.js')).chromSet(xix, xiy, o, cmd));
