@@ -94,7 +94,15 @@ export async function planRestore(acc: RestoreTarget, snapshot: Snapshot, option
 export async function executeRestore(acc: RestoreTarget, plan: RestorePlan, options: { wait?: boolean; signal?: AbortSignal } = {}): Promise<void> {
   const byFamily = new Map<string, SetpointChange[]>();
   for (const c of plan.changes) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), c]);
+  const done: string[] = [];
   for (const [name, cs] of byFamily) {
-    await acc.family(name).devices(cs.map((c) => c.device)).set(cs.map((c) => c.new), { wait: options.wait, signal: options.signal });
+    try {
+      await acc.family(name).devices(cs.map((c) => c.device)).set(cs.map((c) => c.new), { wait: options.wait, signal: options.signal });
+    } catch (e) {
+      // Say what is already restored: the machine is between the two configurations.
+      if (done.length === 0) throw e;
+      throw new MlayerError(`restore stopped at family ${name}: ${(e as Error).message}; already restored: ${done.join(', ')}`, { cause: e });
+    }
+    done.push(name);
   }
 }

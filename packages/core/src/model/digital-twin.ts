@@ -14,7 +14,7 @@ export interface DigitalTwin {
   readonly machineModel: LatticeModel;
   /** Seed of the error set applied last (undefined when none). */
   readonly errorSeed: number | undefined;
-  /** Applies an error specification (validated by the twin) with a seed; reproducible. */
+  /** Applies an error specification (validated by the twin; magnets and BPMs keyed by family or group, as error-set files) with a seed; reproducible. */
   applyErrors(spec: unknown, seed: number): void;
   /** Removes every error (back to the design lattice with the present setpoints). */
   clearErrors(): void;
