@@ -18,11 +18,13 @@ export async function shellAction(o: ShellCliOptions, cmd: Command): Promise<voi
   const t0 = performance.now();
   const seed = parseInteger(o.seed, '--seed');
   const target = await openLocalTarget({ ...g, errors: o.errors, seed });
+  // History: $MLAYER_SHELL_HISTORY (empty: none), else shell-history in the cache folder.
   const dir = cacheDir();
+  const history = process.env.MLAYER_SHELL_HISTORY ?? (dir ? join(dir, 'shell-history') : '');
   await startShell(target, {
     input: process.stdin,
     output: process.stdout,
-    historyFile: dir ? join(dir, 'shell-history') : undefined,
+    historyFile: history || undefined,
     vocabulary: (signal) => shellVocabulary(target.acc, g, signal),
     banner: `mlayer shell: ${target.description}; loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s. help() lists the functions, Tab completes, Ctrl-D ends.`,
   });

@@ -31,6 +31,7 @@ type DeviceId = readonly [number, number];
 
 const describe = (v: unknown): string => {
   if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'number' || v === undefined) return String(v);
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
@@ -220,7 +221,9 @@ export function shellVocabulary(acc: Accelerator, options: GlobalOptions, signal
     return makeReading(v, { family: fam.name, field: 'setpoint limit', units: fam.units('setpoint').hardware, devices: fam.deviceList, names: fam.names });
   };
 
-  return { functions, help: HELP };
+  // Every function answers with a promise, failures included (an argument refused before any I/O rejects too).
+  const asyncFunctions = Object.fromEntries(Object.entries(functions).map(([k, f]) => [k, Object.defineProperty(async (...args: unknown[]) => f(...args), 'name', { value: k })]));
+  return { functions: asyncFunctions, help: HELP };
 }
 
 /** The functions whose first argument is a family (completion offers family names there). */
