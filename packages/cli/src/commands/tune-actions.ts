@@ -3,10 +3,13 @@ import { MlayerError, type Accelerator } from '@mlayer/core';
 import { measureTunes, setTunes, type MeasureTuneOptions, type TuneMethod } from '@mlayer/tune';
 import { measureChromaticity, setChromaticity, type TuneReader } from '@mlayer/chromaticity';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
-import { knobFamilies } from './knob-families.js';
-import { dataDirOf, measurementDir } from '../measurement-files.js';
 import { parseNumber, settleOf } from '../cli-values.js';
-import { writeChart } from '../plots.js';
+import { writeChart, writeSpec } from '../plots.js';
+import { chromFitSpec } from '../plots/chromaticity-fit.js';
+import { knobMoves, knobTable } from '../format/knob-moves.js';
+import { toJson } from '../format/json.js';
+import { formatQuantity } from '../format/units.js';
+import { plotSubtitle } from './orbit-report.js';
 import type { GlobalOptions } from '../global-options.js';
 
 export interface TuneCliOptions {
@@ -18,6 +21,11 @@ export interface TuneCliOptions {
 const frac = (q: number) => q - Math.floor(q);
 
 const num = (text: string, what: string): number => parseNumber(text, what);
+
+function families(text: string | undefined, what: string): string[] {
+  if (!text) throw new MlayerError(`give the ${what} families with --families A,B (two or more)`);
+  return text.split(',').map((s) => s.trim()).filter(Boolean);
+}
 
 function tuneOptions(o: TuneCliOptions): MeasureTuneOptions {
   const method = o.method as TuneMethod;
@@ -72,7 +80,7 @@ export async function tuneMeasure(o: TuneCliOptions, cmd: Command): Promise<void
       const series = (['x', 'y'] as const).map((p) => ({ name: `${p} (q${p} = ${m.planes![p].tune.toFixed(5)})`, x: m.planes![p].spectrum.frequency, y: m.planes![p].spectrum.amplitude }));
       files = await writeChart(o.plot, series, { title: `${acc.name}: turn-by-turn spectra (Hanning window)`, xLabel: 'folded tune', yLabel: 'amplitude (m)', logY: true });
     }
-    if (g.json) out(JSON.stringify({ tunes: m.tunes, resolution: m.resolution, method: m.method, kicks: m.kicks ?? null, plot: files ?? null }));
+    if (g.json) out(toJson({ tunes: m.tunes, resolution: m.resolution, method: m.method, kicks: m.kicks ?? null, plot: files ?? null }));
     else {
       out(`qx ${m.tunes[0].toFixed(6)} ± ${m.resolution[0].toExponential(1)}  qy ${m.tunes[1].toFixed(6)} ± ${m.resolution[1].toExponential(1)}  (${m.method}; ± is the resolution, 3 standard errors)`);
       if (files) out(`plots: ${files.svg} ${files.png}`);
@@ -85,9 +93,14 @@ export async function tuneSet(qx: string, qy: string, o: TuneCliOptions & { fami
   await withAccelerator(cmd, async (acc, g) => {
     refuseOnlineWrites(acc, g, 'tune set', 'it steps quadrupole families');
     const target: [number, number] = [num(qx, 'QX'), num(qy, 'QY')];
-    const r = await setTunes(acc, target, { families: knobFamilies(acc, o.families, 'tune'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o), settle: settleOf(o), onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
-    if (g.json) out(JSON.stringify({ target, tunes: r.tunes, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: Array.from(s.deltas) })) }));
-    else out(`${r.converged ? 'converged' : 'not converged'} after ${r.steps.length} step(s): qx ${r.tunes[0].toFixed(6)}  qy ${r.tunes[1].toFixed(6)} (target ${target[0]}, ${target[1]})`);
+    const r = await setTunes(acc, target, { families: families(o.families, 'quadrupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o), settle: settleOf(o), onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
+    const moves = await knobMoves(acc, r.steps);
+    if (g.json) out(toJson({ target, tunes: r.tunes, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: s.deltas })), moves }));
+    else {
+      const before = r.history[0]?.tunes;
+      out(`${r.converged ? 'converged' : 'not converged'} after ${r.steps.length} step(s): qx ${before ? `${before[0].toFixed(6)} -> ` : ''}${r.tunes[0].toFixed(6)}  qy ${before ? `${before[1].toFixed(6)} -> ` : ''}${r.tunes[1].toFixed(6)} (target ${target[0]}, ${target[1]})`);
+      process.stdout.write(knobTable(moves));
+    }
   });
 }
 
@@ -95,15 +108,15 @@ export async function tuneSet(qx: string, qy: string, o: TuneCliOptions & { fami
 export async function chromMeasure(o: TuneCliOptions & { points: string; range: string; order: string; settle: string; dir?: string }, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, g) => {
     refuseOnlineWrites(acc, g, 'chrom measure', 'the measurement scans the RF frequency');
-    const m = await measureChromaticity(acc, { ...scanOptions(o), dir: o.dir ?? measurementDir('chrom', { dataDir: dataDirOf(acc.facility) }) });
+    const m = await measureChromaticity(acc, { ...scanOptions(o), dir: o.dir });
     let files: { svg: string; png: string } | undefined;
     if (o.plot) {
-      const df = Array.from(m.frequencies, (f) => f - m.f0);
-      files = await writeChart(o.plot, [{ name: 'qx', x: df, y: m.tunes.x }, { name: 'qy', x: df, y: m.tunes.y }], { title: `${acc.name}: tunes against the RF frequency (ξx = ${m.chromaticity[0].toFixed(3)}, ξy = ${m.chromaticity[1].toFixed(3)})`, xLabel: `f - f0 (Hz), f0 = ${m.f0} Hz`, yLabel: 'fractional tune', mark: 'point' });
+      const planes = (['x', 'y'] as const).map((p, k) => ({ plane: p, tunes: m.tunes[p], coefficients: m.fits[p].coefficients, xiError: m.uncertainty[k] }));
+      files = await writeSpec(o.plot, chromFitSpec({ title: `Chromaticity: tunes against δ, ${m.order === 1 ? 'linear' : 'quadratic'} fit (RF ${formatQuantity(m.f0, 'Hz')}, α = ${m.momentumCompaction.toExponential(3)})`, subtitle: plotSubtitle(acc), dp: m.dp, planes }));
     }
-    if (g.json) out(JSON.stringify({ chromaticity: m.chromaticity, uncertainty: m.uncertainty, order: m.order, f0: m.f0, momentumCompaction: m.momentumCompaction, dir: m.dir ?? null, plot: files ?? null }));
+    if (g.json) out(toJson({ chromaticity: m.chromaticity, uncertainty: m.uncertainty, order: m.order, f0: m.f0, momentumCompaction: m.momentumCompaction, dp: m.dp, tunes: m.tunes, dir: m.dir ?? null, plot: files ?? null }));
     else {
-      out(`ξx ${m.chromaticity[0].toFixed(4)} ± ${m.uncertainty[0].toFixed(4)}  ξy ${m.chromaticity[1].toFixed(4)} ± ${m.uncertainty[1].toFixed(4)}  (${m.order === 1 ? 'linear' : 'quadratic'} fit, ${m.dp.length} points; RF restored to ${m.f0} Hz)`);
+      out(`ξx ${m.chromaticity[0].toFixed(4)} ± ${m.uncertainty[0].toFixed(4)}  ξy ${m.chromaticity[1].toFixed(4)} ± ${m.uncertainty[1].toFixed(4)}  (${m.order === 1 ? 'linear' : 'quadratic'} fit, ${m.dp.length} points; RF restored to ${formatQuantity(m.f0, 'Hz')})`);
       if (m.dir) out(`scan: ${m.dir}`);
       if (files) out(`plots: ${files.svg} ${files.png}`);
     }
@@ -116,8 +129,13 @@ export async function chromSet(xix: string, xiy: string, o: TuneCliOptions & { p
     refuseOnlineWrites(acc, g, 'chrom set', 'it steps sextupole families and scans the RF frequency');
     const target: [number, number] = [num(xix, 'XIX'), num(xiy, 'XIY')];
     const scan = scanOptions(o);
-    const r = await setChromaticity(acc, target, { families: knobFamilies(acc, o.families, 'chromaticity'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scan, settle: scan.settle, onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
-    if (g.json) out(JSON.stringify({ target, chromaticity: r.chromaticity, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: Array.from(s.deltas) })) }));
-    else out(`${r.converged ? 'converged' : 'not converged'} after ${r.steps.length} step(s): ξx ${r.chromaticity[0].toFixed(4)}  ξy ${r.chromaticity[1].toFixed(4)} (target ${target[0]}, ${target[1]})`);
+    const r = await setChromaticity(acc, target, { families: families(o.families, 'sextupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scan, settle: scan.settle, onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
+    const moves = await knobMoves(acc, r.steps);
+    if (g.json) out(toJson({ target, chromaticity: r.chromaticity, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: s.deltas })), moves }));
+    else {
+      const before = r.history[0]?.chromaticity;
+      out(`${r.converged ? 'converged' : 'not converged'} after ${r.steps.length} step(s): ξx ${before ? `${before[0].toFixed(4)} -> ` : ''}${r.chromaticity[0].toFixed(4)}  ξy ${before ? `${before[1].toFixed(4)} -> ` : ''}${r.chromaticity[1].toFixed(4)} (target ${target[0]}, ${target[1]})`);
+      process.stdout.write(knobTable(moves));
+    }
   });
 }
