@@ -15,6 +15,7 @@
  *   packages/tuning-tools/<tool>     core, tuning-common, data (orbit, tune, chromaticity; loco, bba,
  *                                    commissioning next): never an adapter, the engine, the virtual
  *                                    accelerator or the CLI; of npm packages only numeric libraries
+ *                                    (and zod, yaml for reading interchange files)
  *   packages/virtual-accelerator     core, the adapters, calibration
  *   packages/cli                     anything
  *
@@ -46,8 +47,11 @@ const TABLE = [
   ['virtual-accelerator', ['core', 'adapters-sim', 'adapters-epics', 'adapters-tango', 'calibration']],
 ];
 
-/** npm packages the tools may use besides our own: numeric libraries. */
-const TOOL_NPM = ['ml-[a-z0-9-]+', 'mathjs', 'rxjs'];
+/**
+ * npm packages the tools may use besides our own: numeric libraries; and zod and
+ * yaml (core's own) for the checked reading of interchange files (loco's ORM.json, FIT.yaml).
+ */
+const TOOL_NPM = ['ml-[a-z0-9-]+', 'mathjs', 'rxjs', 'zod', 'yaml'];
 /** npm packages core may use (the table, plus the YAML parser its config loader reads with). */
 const CORE_NPM = ['rxjs', 'inversify', 'zod', 'yaml', 'js-yaml', 'reflect-metadata'];
 
