@@ -33,7 +33,8 @@ import { matrixAt, type LinearState } from './linear-state.js';
 import { copyElement, readParameter, writeParameter, type ElementParameter } from './parameters.js';
 import { parameterStep } from './element-maps.js';
 import { setParticle, trackSegment } from './propagate.js';
-import { OrbitGreen, orbitResponseDerivative, type correctorSources, type OrbitResponseMatrices } from './response.js';
+import { addCorrectorParameterTerm, matrixDerivative, OrbitGreen, type correctorSources, type OrbitResponseMatrices } from './response.js';
+import { inv4, mul4, sub4, type Mat4 } from './mat4.js';
 import { ElementUsageError } from './errors.js';
 
 export type ClosedOrbitType = 'fixed-path-length' | 'fixed-momentum';
@@ -105,9 +106,25 @@ export function dispersionSource(state: LinearState, e: number, refs: readonly E
   return { s: d.subarray(0, 4), t: d[4] };
 }
 
+/** Rows of a group's four blocks as views of one buffer (one allocation per group). */
+function blockViews(nb: number, nc: number): OrbitResponseMatrices & { readonly buffer: Float64Array } {
+  const buffer = new Float64Array(4 * nb * nc);
+  const rows = (k: number) => Array.from({ length: nb }, (_, i) => buffer.subarray((k * nb + i) * nc, (k * nb + i + 1) * nc));
+  return { bpms: [], correctors: [], Rxx: rows(0), Rxy: rows(1), Ryx: rows(2), Ryy: rows(3), buffer };
+}
+
 /**
  * d(ORM)/d(group) for every group, and optionally d(Dx, Dy)/d(group) at the BPMs,
  * for the fixed-momentum or fixed-path-length response.
+ *
+ * Cost: shared by all groups, the corrector sources (one per corrector and
+ * plane, as for the ORM itself). Per element of a group: its matrix derivative
+ * (closed form for linear quadrupoles and bends, else 4 x 8 particles through
+ * that element), a 4x4 secondary-source matrix, 8 nc source vectors and the
+ * rank-4 update of the four blocks, 16 nb nc multiply-adds: the whole Jacobian
+ * is O(P (nb nc + nc + nb)) for P parameter elements, against O(P (N + nc N_c + nb nc))
+ * for finite differences (a closed orbit, N element matrices and every
+ * corrector source again per parameter).
  */
 export function orbitResponseJacobian(
   bpms: readonly number[],
@@ -118,6 +135,9 @@ export function orbitResponseJacobian(
   const { green, sources } = input;
   const st = green.state;
   const compiled = st.compiled;
+  const N = compiled.elements.length;
+  for (const b of bpms) if (!Number.isInteger(b) || b < 0 || b > N) throw new RangeError(`BPM index ${b} is outside 0..${N}`);
+  if (sources.length !== correctors.length) throw new MlayerError(`orbit response Jacobian: ${sources.length} corrector sources for ${correctors.length} correctors`);
   const orbitType = input.orbitType ?? 'fixed-momentum';
   if (orbitType !== 'fixed-momentum' && orbitType !== 'fixed-path-length') {
     throw new MlayerError(`orbit response Jacobian: orbitType '${String(orbitType)}' is not 'fixed-momentum' or 'fixed-path-length'`);
@@ -125,76 +145,155 @@ export function orbitResponseJacobian(
   const fpl = orbitType === 'fixed-path-length';
   const needEta = fpl || !!input.dispersion;
   if (needEta && !st.dispersion) throw new MlayerError('orbit response Jacobian: the linear state has no dispersion');
-  const A = fpl ? input.pathLengthSlope : undefined;
+  const A = input.pathLengthSlope;
   if (fpl && (A === undefined || !Number.isFinite(A) || A === 0)) {
     throw new MlayerError(`orbit response Jacobian: fixed-path-length needs a finite non-zero alpha_c L, got ${A}`);
   }
+  const byElement = groups.map((g) => {
+    const m = groupByElement(g);
+    for (const [e, refs] of m) {
+      if (!Number.isInteger(e) || e < 0 || e >= N) throw new RangeError(`parameter element index ${e} is outside 0..${N - 1}`);
+      for (const r of refs) readParameter(compiled.elements[e].element, r); // validates the field
+    }
+    return m;
+  });
   const nb = bpms.length, nc = correctors.length;
+  const ms = st.ms;
   const eta = st.dispersion;
   const Dx = eta ? Float64Array.from(bpms, (b) => eta[4 * b]) : undefined;
   const Dy = eta ? Float64Array.from(bpms, (b) => eta[4 * b + 2]) : undefined;
   const kicks = fpl ? kickPathLengths(st, sources) : undefined;
-  // kick vectors v_j (x and y) for d(c_j)
-  const vx: Float64Array[] = [], vy: Float64Array[] = [];
-  if (fpl) {
-    for (const s of sources) {
+  const cset = new Set(correctors);
+
+  // Corrector sources as structure of arrays: for plane q (0 x, 1 y) and component k,
+  // SA[q][k][j] = after, SB[q][k][j] = before of corrector j.
+  const SA = [0, 1].map((q) => [0, 1, 2, 3].map((k) => Float64Array.from(sources, (s) => (q === 0 ? s.sx : s.sy).after[k])));
+  const SB = [0, 1].map((q) => [0, 1, 2, 3].map((k) => Float64Array.from(sources, (s) => (q === 0 ? s.sx : s.sy).before[k])));
+  const px = Int32Array.from(sources, (s) => s.px);
+  // kick vectors v_j = M_p (after - before), for d(c_j)
+  const V = [0, 1].map((q) =>
+    sources.map((s, j) => {
       const m = matrixAt(st, s.px);
-      for (const [src, out] of [
-        [s.sx, vx],
-        [s.sy, vy],
-      ] as const) {
-        const v = new Float64Array(4);
-        for (let i = 0; i < 4; i++) {
-          let a = 0;
-          for (let k = 0; k < 4; k++) a += m[4 * i + k] * (src.after[k] - src.before[k]);
-          v[i] = a;
-        }
-        out.push(v);
+      const v = new Float64Array(4);
+      for (let i = 0; i < 4; i++) {
+        let a = 0;
+        for (let k = 0; k < 4; k++) a += m[4 * i + k] * (SA[q][k][j] - SB[q][k][j]);
+        v[i] = a;
       }
+      return v;
+    }),
+  );
+  // BPM rows of the transfer matrices
+  const MX = bpms.map((b) => ms.subarray(16 * b, 16 * b + 4));
+  const MY = bpms.map((b) => ms.subarray(16 * b + 8, 16 * b + 12));
+
+  // per-element scratch: secondary source y_j = (K y_src) for both planes, SoA
+  const Y = [0, 1].map(() => [0, 1, 2, 3].map(() => new Float64Array(nc)));
+  const exitInvCache = new Map<number, Mat4>();
+  const exitInv = (p: number): Mat4 => {
+    let m = exitInvCache.get(p);
+    if (!m) {
+      const i = inv4(matrixAt(st, p));
+      if (!i) throw new MlayerError(`orbit response Jacobian: singular transfer matrix at position ${p}`);
+      m = i;
+      exitInvCache.set(p, m);
     }
-  }
+    return m;
+  };
+
   const orm: OrbitResponseMatrices[] = [];
   const disp: [Float64Array, Float64Array][] = [];
   const z = new Float64Array(4);
-  for (const group of groups) {
-    const R = orbitResponseDerivative(compiled, bpms, correctors, group, { green, sources, step: input.step });
-    if (needEta) {
-      const dDx = new Float64Array(nb), dDy = new Float64Array(nb);
-      const dc = { x: new Float64Array(nc), y: new Float64Array(nc) };
-      let dA = 0;
-      for (const [e, refs] of groupByElement(group)) {
+  const rX = new Float64Array(4), rY = new Float64Array(4);
+  for (let g = 0; g < groups.length; g++) {
+    const R = blockViews(nb, nc);
+    const dDx = needEta ? new Float64Array(nb) : undefined;
+    const dDy = needEta ? new Float64Array(nb) : undefined;
+    const dcx = fpl ? new Float64Array(nc) : undefined;
+    const dcy = fpl ? new Float64Array(nc) : undefined;
+    let dA = 0;
+    for (const [e, refs] of byElement[g]) {
+      const orbitIn = st.orbits.subarray(6 * e, 6 * e + 6);
+      const D = matrixDerivative(compiled, e, refs, orbitIn, input.step);
+      // P = M_{e+1}^-1 dM_e M_e; the secondary source of corrector j is P y_j with
+      // y_j its orbit at the entrance of e (in start coordinates): `after` when the
+      // corrector is upstream (e >= p_j), else `before`.
+      const P = mul4(exitInv(e + 1), mul4(D, matrixAt(st, e)));
+      const KA = mul4(green.W, P);
+      const KB = sub4(KA, P);
+      for (let q = 0; q < 2; q++) {
+        const Yq = Y[q];
+        const a = SA[q], b = SB[q];
+        for (let j = 0; j < nc; j++) {
+          const src = e >= px[j] ? a : b;
+          const y0 = src[0][j], y1 = src[1][j], y2 = src[2][j], y3 = src[3][j];
+          // the unit P is applied here; W or W - I per BPM below (K = W P or W P - P)
+          Yq[0][j] = y0;
+          Yq[1][j] = y1;
+          Yq[2][j] = y2;
+          Yq[3][j] = y3;
+        }
+      }
+      const [x0, x1, x2, x3] = Y[0];
+      const [w0, w1, w2, w3] = Y[1];
+      for (let i = 0; i < nb; i++) {
+        const K = bpms[i] >= e + 1 ? KA : KB;
+        // rows of M_b K for x and y
+        const mx = MX[i], my = MY[i];
+        for (let k = 0; k < 4; k++) {
+          rX[k] = mx[0] * K[k] + mx[1] * K[4 + k] + mx[2] * K[8 + k] + mx[3] * K[12 + k];
+          rY[k] = my[0] * K[k] + my[1] * K[4 + k] + my[2] * K[8 + k] + my[3] * K[12 + k];
+        }
+        const a0 = rX[0], a1 = rX[1], a2 = rX[2], a3 = rX[3];
+        const b0 = rY[0], b1 = rY[1], b2 = rY[2], b3 = rY[3];
+        const rxx = R.Rxx[i], ryx = R.Ryx[i], rxy = R.Rxy[i], ryy = R.Ryy[i];
+        for (let j = 0; j < nc; j++) {
+          const u0 = x0[j], u1 = x1[j], u2 = x2[j], u3 = x3[j];
+          const v0 = w0[j], v1 = w1[j], v2 = w2[j], v3 = w3[j];
+          rxx[j] += a0 * u0 + a1 * u1 + a2 * u2 + a3 * u3;
+          ryx[j] += b0 * u0 + b1 * u1 + b2 * u2 + b3 * u3;
+          rxy[j] += a0 * v0 + a1 * v1 + a2 * v2 + a3 * v3;
+          ryy[j] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
+        }
+      }
+      if (cset.has(e)) addCorrectorParameterTerm(green, bpms, correctors, e, refs, input.step, R);
+      if (needEta) {
         const { s, t } = dispersionSource(st, e, refs, input.step);
         const src = green.source(e + 1, s);
         for (let i = 0; i < nb; i++) {
           green.orbitAt(bpms[i], e + 1, src, z);
-          dDx[i] += z[0];
-          dDy[i] += z[2];
+          dDx![i] += z[0];
+          dDy![i] += z[2];
         }
         if (fpl) {
           dA += pathLengthOfKick(eta!.subarray(4 * (e + 1), 4 * (e + 1) + 4), s) + t;
           for (let j = 0; j < nc; j++) {
-            green.orbitAt(sources[j].px, e + 1, src, z);
-            dc.x[j] += pathLengthOfKick(z, vx[j]);
-            dc.y[j] += pathLengthOfKick(z, vy[j]);
+            green.orbitAt(px[j], e + 1, src, z);
+            dcx![j] += pathLengthOfKick(z, V[0][j]);
+            dcy![j] += pathLengthOfKick(z, V[1][j]);
           }
         }
       }
-      if (fpl) {
-        const a = A!;
-        const { cx, cy } = kicks!;
-        for (let i = 0; i < nb; i++) {
-          const rxx = R.Rxx[i], rxy = R.Rxy[i], ryx = R.Ryx[i], ryy = R.Ryy[i];
-          for (let j = 0; j < nc; j++) {
-            rxx[j] += -(dDx[i] * cx[j] + Dx![i] * dc.x[j]) / a + (Dx![i] * cx[j] * dA) / (a * a);
-            ryx[j] += -(dDy[i] * cx[j] + Dy![i] * dc.x[j]) / a + (Dy![i] * cx[j] * dA) / (a * a);
-            rxy[j] += -(dDx[i] * cy[j] + Dx![i] * dc.y[j]) / a + (Dx![i] * cy[j] * dA) / (a * a);
-            ryy[j] += -(dDy[i] * cy[j] + Dy![i] * dc.y[j]) / a + (Dy![i] * cy[j] * dA) / (a * a);
-          }
-        }
-      }
-      if (input.dispersion) disp.push([dDx, dDy]);
     }
-    orm.push(R);
+    if (fpl) {
+      // dR^F = dR + u_i c_j + eta_i w_j, u = -d(eta)/A, w_j = -(d(c_j) - c_j dA / A) / A
+      const a = A!;
+      const { cx, cy } = kicks!;
+      const wx = Float64Array.from(cx, (c, j) => -(dcx![j] - (c * dA) / a) / a);
+      const wy = Float64Array.from(cy, (c, j) => -(dcy![j] - (c * dA) / a) / a);
+      for (let i = 0; i < nb; i++) {
+        const ux = -dDx![i] / a, uy = -dDy![i] / a, ex = Dx![i], ey = Dy![i];
+        const rxx = R.Rxx[i], ryx = R.Ryx[i], rxy = R.Rxy[i], ryy = R.Ryy[i];
+        for (let j = 0; j < nc; j++) {
+          rxx[j] += ux * cx[j] + ex * wx[j];
+          ryx[j] += uy * cx[j] + ey * wx[j];
+          rxy[j] += ux * cy[j] + ex * wy[j];
+          ryy[j] += uy * cy[j] + ey * wy[j];
+        }
+      }
+    }
+    orm.push({ bpms: [...bpms], correctors: [...correctors], Rxx: R.Rxx, Rxy: R.Rxy, Ryx: R.Ryx, Ryy: R.Ryy });
+    if (input.dispersion) disp.push([dDx!, dDy!]);
   }
   return input.dispersion ? { orm, dispersion: disp } : { orm };
 }

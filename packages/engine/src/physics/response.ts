@@ -26,6 +26,7 @@ import {
   parameterStep,
   replaceElement,
 } from './element-maps.js';
+import { analyticMatrixDerivative } from './element-derivatives.js';
 import { identity4, inv4, lu4, luSolve4, mul4, mulVec4, sub4, type Lu4, type Mat4, type Vec4 } from './mat4.js';
 import { computeLinearState, matrixAt, oneTurn, type LinearState } from './linear-state.js';
 import { copyElement, readParameter, writeParameter, type ElementParameter } from './parameters.js';
@@ -213,7 +214,7 @@ export function orbitResponseDerivative(
   const dRxx = zeros(nb, nc), dRxy = zeros(nb, nc), dRyx = zeros(nb, nc), dRyy = zeros(nb, nc);
   for (const [e, refs] of byElement(compiled, group)) {
     const orbitIn = st.orbits.subarray(6 * e, 6 * e + 6);
-    const D = elementMatrixDerivative(compiled, e, refs, orbitIn, options.step);
+    const D = matrixDerivative(compiled, e, refs, orbitIn, options.step);
     // The source dM_e z_e at position e+1, with z_e the orbit at the entrance of
     // e due to each corrector: after = W P y, before = (W - I) P y, P = M_{e+1}^-1 dM_e M_e.
     const exitInv = inv4(matrixAt(st, e + 1));
@@ -253,32 +254,55 @@ export function orbitResponseDerivative(
       }
     }
     // A parameter of a corrector element also changes that corrector's kick.
-    if (correctors.includes(e)) {
-      const base = compiled.elements[e].element;
-      const h = options.step ?? Math.max(...refs.map((r) => parameterStep(readParameter(base, r))));
-      const shiftedLattice = (sign: number) => {
-        const el = copyElement(base);
-        for (const r of refs) writeParameter(el, r, readParameter(el, r) + sign * h);
-        return replaceElement(compiled, e, el);
-      };
-      const up = shiftedLattice(1), dn = shiftedLattice(-1);
-      correctors.forEach((c, j) => {
-        if (c !== e) return;
-        for (const [plane, bx, by] of [
-          [0, dRxx, dRyx],
-          [1, dRxy, dRyy],
-        ] as const) {
-          const ka = [{ element: e, field: 'KickAngle', index: plane }];
-          const vUp = elementKickDerivative(up, e, ka, orbitIn, KICK_STEP);
-          const vDn = elementKickDerivative(dn, e, ka, orbitIn, KICK_STEP);
-          const dv = new Float64Array(4);
-          for (let k = 0; k < 4; k++) dv[k] = (vUp[k] - vDn[k]) / (2 * h);
-          addColumn(st, bpms, c + 1, green.source(c + 1, dv), j, bx, by);
-        }
-      });
-    }
+    if (correctors.includes(e)) addCorrectorParameterTerm(green, bpms, correctors, e, refs, options.step, { Rxx: dRxx, Rxy: dRxy, Ryx: dRyx, Ryy: dRyy });
   }
   return { bpms: [...bpms], correctors: [...correctors], Rxx: dRxx, Rxy: dRxy, Ryx: dRyx, Ryy: dRyy };
+}
+
+/**
+ * A parameter of a corrector element also changes that corrector's own kick v:
+ * adds the response to d(v)/d(parameter) (central difference of the kick
+ * derivative over the element) into that corrector's columns.
+ */
+export function addCorrectorParameterTerm(
+  green: OrbitGreen,
+  bpms: readonly number[],
+  correctors: readonly number[],
+  e: number,
+  refs: readonly ElementParameter[],
+  step: number | undefined,
+  R: { readonly Rxx: Float64Array[]; readonly Rxy: Float64Array[]; readonly Ryx: Float64Array[]; readonly Ryy: Float64Array[] },
+): void {
+  const st = green.state;
+  const compiled = st.compiled;
+  const orbitIn = st.orbits.subarray(6 * e, 6 * e + 6);
+  const base = compiled.elements[e].element;
+  const h = step ?? Math.max(...refs.map((r) => parameterStep(readParameter(base, r))));
+  const shiftedLattice = (sign: number) => {
+    const el = copyElement(base);
+    for (const r of refs) writeParameter(el, r, readParameter(el, r) + sign * h);
+    return replaceElement(compiled, e, el);
+  };
+  const up = shiftedLattice(1), dn = shiftedLattice(-1);
+  correctors.forEach((c, j) => {
+    if (c !== e) return;
+    for (const [plane, bx, by] of [
+      [0, R.Rxx, R.Ryx],
+      [1, R.Rxy, R.Ryy],
+    ] as const) {
+      const ka = [{ element: e, field: 'KickAngle', index: plane }];
+      const vUp = elementKickDerivative(up, e, ka, orbitIn, KICK_STEP);
+      const vDn = elementKickDerivative(dn, e, ka, orbitIn, KICK_STEP);
+      const dv = new Float64Array(4);
+      for (let k = 0; k < 4; k++) dv[k] = (vUp[k] - vDn[k]) / (2 * h);
+      addColumn(st, bpms, c + 1, green.source(c + 1, dv), j, bx, by);
+    }
+  });
+}
+
+/** d(element matrix)/d(group on that element): closed form for linear thick quadrupoles and bends, else central differences. */
+export function matrixDerivative(compiled: CompiledLattice, e: number, refs: readonly ElementParameter[], orbitIn: ArrayLike<number>, step?: number): Mat4 {
+  return analyticMatrixDerivative(compiled, e, refs, orbitIn) ?? elementMatrixDerivative(compiled, e, refs, orbitIn, step);
 }
 
 function periodicityOf(compiled: CompiledLattice): number {

@@ -3,3 +3,4 @@
  */
 export { compileLattice, trackRange } from '../tracking/index.js';
 export type { CompiledLattice, CompiledElement } from '../tracking/index.js';
+export { applyBendEdge, type BendEdge } from '../tracking/fringe.js';

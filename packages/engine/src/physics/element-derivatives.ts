@@ -1,0 +1,167 @@
+/**
+ * Closed-form d(element matrix)/dK for thick quadrupoles and combined-function
+ * bends (StrMPoleSymplectic4Pass, BndMPoleSymplectic4Pass), K = PolynomB[1]
+ * (normal) or PolynomA[1] (skew): the exact derivative of the engine's own
+ * integrator, not of an idealised thick-lens map.
+ *
+ * The body is NumIntSteps slices of drift(L1) kick(K1) drift(L2) kick(K2)
+ * drift(L2) kick(K1) drift(L1) (Forest-Ruth). At fixed delta the drift is
+ * linear, x += L/(1+delta) px, and when the element has no multipole above
+ * the quadrupole the kick is affine in (x, y):
+ *     px -= k (B1 x - A1 y + B0 - (delta - h x) h),   py += k (A1 x + B1 y + A0)
+ * (h = 1/rho, 0 for a straight element). The 4x4 matrix of the body is then
+ * independent of the orbit, and with F_s the factors in order,
+ *     d(Body) = sum_s F_n ... F_{s+1} dF_s F_{s-1} ... F_1,
+ * dF_s non-zero only for kicks: dB1 gives d(dpx/dx) = -k, d(dpy/dy) = +k and
+ * dA1 gives d(dpx/dy) = d(dpy/dx) = +k. It is accumulated forward with the
+ * pair (M, dM) <- (F M, F dM + dF M). The bend edges (fringe models 0-2: px +=
+ * fx x, py -= fy(delta) y) and a misalignment frame (T1/T2 shifts, R1/R2 with
+ * an untouched longitudinal block) are linear maps around the body:
+ *     dM = R2 E_exit d(Body) E_entrance R1.
+ * Anything else (higher multipoles, whose kick depends on the orbit inside the
+ * element, quadrupole fringes, which depend on B1 nonlinearly, edge model 3, a
+ * frame mixing transverse and longitudinal coordinates, other pass methods or
+ * fields) returns undefined: the caller falls back to central differences over
+ * the element (element-maps.ts).
+ */
+import type { AtElement } from '../lattice.js';
+import type { Mat4 } from './mat4.js';
+import { readParameter, type ElementParameter } from './parameters.js';
+import { applyBendEdge, type BendEdge, type CompiledLattice } from './tracking-api.js';
+
+interface LinearBodyParams {
+  readonly A: Float64Array;
+  readonly B: Float64Array;
+  readonly maxOrder: number;
+  readonly steps: number;
+  readonly L1: number;
+  readonly L2: number;
+  readonly K1: number;
+  readonly K2: number;
+  readonly irho?: number;
+  readonly edgeEntrance?: BendEdge;
+  readonly edgeExit?: BendEdge;
+  readonly fringe: { readonly entrance: boolean; readonly exit: boolean };
+  readonly frame?: { readonly T1?: Float64Array; readonly R1?: Float64Array; readonly T2?: Float64Array; readonly R2?: Float64Array };
+}
+
+const METHODS = new Set(['StrMPoleSymplectic4Pass', 'BndMPoleSymplectic4Pass']);
+
+/** 'B' for PolynomB[1] / K, 'A' for PolynomA[1], else undefined. */
+function gradientKind(ref: ElementParameter): 'A' | 'B' | undefined {
+  if (ref.field === 'K' && ref.index === undefined) return 'B';
+  if (ref.field === 'PolynomB' && ref.index === 1) return 'B';
+  if (ref.field === 'PolynomA' && ref.index === 1) return 'A';
+  return undefined;
+}
+
+function transverseBlockOnly(R: Float64Array | undefined): boolean {
+  if (!R) return true;
+  // rows 4, 5 (delta, ct) must be the identity rows: the body sees the same delta
+  for (let k = 0; k < 6; k++) {
+    if (R[24 + k] !== (k === 4 ? 1 : 0)) return false;
+    if (R[30 + k] !== (k === 5 ? 1 : 0)) return false;
+  }
+  return true;
+}
+
+function sub44(R: Float64Array): Mat4 {
+  const m = new Float64Array(16);
+  for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) m[4 * i + j] = R[6 * i + j];
+  return m;
+}
+
+/** out = a * b (4x4, row-major); out may not alias a or b. */
+function mul(a: Mat4, b: Mat4, out: Mat4): Mat4 {
+  for (let i = 0; i < 4; i++) {
+    const a0 = a[4 * i], a1 = a[4 * i + 1], a2 = a[4 * i + 2], a3 = a[4 * i + 3];
+    for (let j = 0; j < 4; j++) out[4 * i + j] = a0 * b[j] + a1 * b[4 + j] + a2 * b[8 + j] + a3 * b[12 + j];
+  }
+  return out;
+}
+
+/** Edge matrix (4x4) at momentum deviation d: px += fx x, py -= fy y (fringe models 0..2). */
+function edgeMatrix(edge: BendEdge, d: number, entrance: boolean): Mat4 {
+  const r = new Float64Array(6);
+  r[0] = 1;
+  r[4] = d;
+  applyBendEdge(r, edge, entrance);
+  const fx = r[1];
+  r.fill(0);
+  r[2] = 1;
+  r[4] = d;
+  applyBendEdge(r, edge, entrance);
+  const mfy = r[3];
+  return Float64Array.of(1, 0, 0, 0, fx, 1, 0, 0, 0, 0, 1, 0, 0, 0, mfy, 1);
+}
+
+/**
+ * The closed-form derivative, or undefined when the element is not a linear
+ * thick quadrupole / combined-function bend or a ref is not a gradient.
+ */
+export function analyticMatrixDerivative(compiled: CompiledLattice, index: number, refs: readonly ElementParameter[], orbitIn: ArrayLike<number>): Mat4 | undefined {
+  const ce = compiled.elements[index];
+  if (!METHODS.has(ce.method.name)) return undefined;
+  const el: AtElement = ce.element;
+  let dB = 0, dA = 0;
+  for (const r of refs) {
+    const k = gradientKind(r);
+    if (!k) return undefined;
+    readParameter(el, r); // validates the field
+    if (k === 'B') dB += 1;
+    else dA += 1;
+  }
+  const p = ce.params as LinearBodyParams;
+  if (p.fringe.entrance || p.fringe.exit) return undefined;
+  if (Number(el.FringeQuadEntrance ?? 0) !== 0 || Number(el.FringeQuadExit ?? 0) !== 0) return undefined;
+  for (let k = 2; k < p.B.length; k++) if (p.B[k] !== 0 || p.A[k] !== 0) return undefined;
+  if (p.edgeEntrance?.method === 3 || p.edgeExit?.method === 3) return undefined;
+  const frame = p.frame;
+  if (frame && (!transverseBlockOnly(frame.R1) || !transverseBlockOnly(frame.R2))) return undefined;
+  const d = orbitIn[4] + (frame?.T1 ? frame.T1[4] : 0);
+  const h = p.irho ?? 0;
+  const B1 = p.B[1], A1 = p.A[1];
+  const pNorm = 1 / (1 + d);
+  // forward accumulation of (M, dM) through the slices
+  const M = Float64Array.of(1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1);
+  const dM = new Float64Array(16);
+  const drift = (L: number) => {
+    const nl = L * pNorm;
+    // x += nl px, y += nl py: row 0 += nl row 1, row 2 += nl row 3
+    for (let j = 0; j < 4; j++) {
+      M[j] += nl * M[4 + j];
+      M[8 + j] += nl * M[12 + j];
+      dM[j] += nl * dM[4 + j];
+      dM[8 + j] += nl * dM[12 + j];
+    }
+  };
+  const kick = (k: number) => {
+    // px += -k (B1 + h^2) x + k A1 y ; py += k A1 x + k B1 y
+    const pxx = -k * (B1 + h * h), pxy = k * A1, pyx = k * A1, pyy = k * B1;
+    // derivative of the kick rows with the group's parameters
+    const dpxx = -k * dB, dpxy = k * dA, dpyx = k * dA, dpyy = k * dB;
+    for (let j = 0; j < 4; j++) {
+      const x = M[j], y = M[8 + j], dx = dM[j], dy = dM[8 + j];
+      dM[4 + j] += pxx * dx + pxy * dy + dpxx * x + dpxy * y;
+      dM[12 + j] += pyx * dx + pyy * dy + dpyx * x + dpyy * y;
+      M[4 + j] += pxx * x + pxy * y;
+      M[12 + j] += pyx * x + pyy * y;
+    }
+  };
+  for (let s = 0; s < p.steps; s++) {
+    drift(p.L1);
+    kick(p.K1);
+    drift(p.L2);
+    kick(p.K2);
+    drift(p.L2);
+    kick(p.K1);
+    drift(p.L1);
+  }
+  // dM = R2 E_exit dBody E_entrance R1
+  let out: Mat4 = dM;
+  if (p.edgeEntrance) out = mul(out, edgeMatrix(p.edgeEntrance, d, true), new Float64Array(16));
+  if (frame?.R1) out = mul(out, sub44(frame.R1), new Float64Array(16));
+  if (p.edgeExit) out = mul(edgeMatrix(p.edgeExit, d, false), out, new Float64Array(16));
+  if (frame?.R2) out = mul(sub44(frame.R2), out, new Float64Array(16));
+  return out;
+}
