@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { TwinControlSystem } from '@mlayer/adapters-sim';
 import { loadAccelerator } from '../../src/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -41,7 +42,7 @@ describe('the accelerator from a script (loadAccelerator, groups, the twin API)'
       acc.twin.applyErrors(parse(readFileSync(join(ROOT, 'examples/demo-errors.yaml'), 'utf8')), 3);
       const quads = Object.entries(acc.facility.config.families).filter(([, f]) => f.memberOf.includes('QUAD')).map(([n]) => n);
       expect(quads.length).toBe(16);
-      const applied = acc.twin.appliedErrors!;
+      const applied = (acc.twin as TwinControlSystem).appliedErrors!;
       expect(Object.keys(applied.magnets).sort()).toEqual([...quads].sort());
       // 30 µm rms misalignments give an orbit of order 1 mm rms (the demo's figure).
       const x = await acc.family('BPMx').get({ units: 'physics' });
