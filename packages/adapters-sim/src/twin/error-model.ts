@@ -1,4 +1,4 @@
-import { MlayerError } from '@mlayer/core';
+import { MlayerError, didYouMean } from '@mlayer/core';
 import type { Lattice } from '@mlayer/engine';
 import type { Distribution, ErrorSpec } from './error-spec.js';
 import { Random, deriveSeed } from './random.js';
@@ -35,7 +35,7 @@ export function applyErrorSpec(spec: ErrorSpec, seed: number, lattice: Lattice, 
   }
   for (const [family, e] of Object.entries(spec.magnets)) {
     const group = devices.byFamily.get(family);
-    if (!group) throw new MlayerError(`error specification: magnets.${family}: no such family (families: ${[...devices.byFamily.keys()].join(', ')})`);
+    if (!group) throw new MlayerError(`error specification: magnets.${family}: no such family or group${didYouMean(family, devices.byFamily.keys())} (families: ${[...devices.byFamily.keys()].join(', ')})`);
     const acts = group.actuators.filter((a) => a.role === 'magnet');
     if (acts.length === 0) throw new MlayerError(`error specification: magnets.${family}: the family has no magnets bound to the lattice`);
     const n = acts.length;
@@ -53,7 +53,7 @@ export function applyErrorSpec(spec: ErrorSpec, seed: number, lattice: Lattice, 
   }
   for (const [family, e] of Object.entries(spec.bpms)) {
     const group = devices.byFamily.get(family);
-    if (!group || group.bpms.length === 0) throw new MlayerError(`error specification: bpms.${family}: no BPM family of that name`);
+    if (!group || group.bpms.length === 0) throw new MlayerError(`error specification: bpms.${family}: no BPM family of that name${didYouMean(family, [...devices.byFamily].filter(([, g]) => g.bpms.length > 0).map(([n]) => n))}`);
     const plane = family.toLowerCase().endsWith('y') ? 1 : 0;
     const n = group.bpms.length;
     const r = (q: string) => new Random(deriveSeed(seed, `${family}/${q}`));
