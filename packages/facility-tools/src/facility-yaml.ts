@@ -46,6 +46,14 @@ export function facilityYaml(built: BuiltFacility, header: string): string {
       if (c) (pair.key as { commentBefore?: string }).commentBefore = ` ${c}`;
     }
   }
+  const tools = doc.get('tools', true);
+  if (isMap(tools)) {
+    (tools as unknown as { commentBefore?: string }).commentBefore = ' Defaults of the tools (mlayer orbit/tune/chrom/model without the option); see README.md.';
+    for (const section of tools.items) {
+      if (!isMap(section.value)) continue;
+      for (const item of section.value.items) if (isMap(item.value) || isSeq(item.value)) item.value.flow = true;
+    }
+  }
   for (const k of ['lattice']) {
     const n = doc.get(k, true);
     if (isMap(n)) n.flow = true;

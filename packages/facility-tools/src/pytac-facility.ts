@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type FamilyConfig, resolveSettling } from '@mlayer/core';
+import { type FamilyConfig, type ToolsConfig, resolveSettling } from '@mlayer/core';
 import { assignDeviceIds, elementSectors, uniqueDeviceNames } from './device-ids.js';
 import { PytacImportError } from './errors.js';
 import { buildConversions, type ConversionSpec, type FieldUnits } from './pytac-conversions.js';
@@ -57,6 +57,8 @@ export interface FacilityOut {
   controlSystems: Record<string, { type: string; channelNames?: string; description: string }>;
   defaultMode: string;
   credits?: string;
+  /** Defaults of the tools (written by import-pytac.ts: pytac-tools.ts). */
+  tools?: ToolsConfig;
   unitConversions: Record<string, ConversionSpec>;
   families: Record<string, FamilyOut>;
 }

@@ -9,6 +9,7 @@ export interface ImportPytacCliOptions {
   description?: string;
   provenance?: string;
   credits?: string;
+  tools?: string;
 }
 
 /** `mlayer facility import-pytac DIR --lattice FILE -o DIR`. */
@@ -31,6 +32,7 @@ export function importPytacAction(dir: string, opts: ImportPytacCliOptions, cmd:
     description: opts.description,
     provenance,
     credits: opts.credits,
+    toolsFile: opts.tools,
   });
   if (globals.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

@@ -14,5 +14,6 @@ export function registerFacilityCommands(program: Command): void {
     .option('--description <text>', 'description of the facility')
     .option('--provenance <file>', 'Markdown file with the provenance and licence of the data (goes into README.md)')
     .option('--credits <text>', 'credits line of the facility file')
+    .option('--tools <file>', "hand-written tools section (YAML: knob families, RF step, golden orbit, ...) merged over the importer's defaults; its paths are relative to the output folder")
     .action(async (dir: string, opts: ImportPytacCliOptions, cmd: Command) => (await import('./facility-actions.js')).importPytacAction(dir, opts, cmd));
 }

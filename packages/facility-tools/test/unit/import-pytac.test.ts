@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { facilityChannels, loadFacility, sameUnits, UnitConversionRegistry, type FieldName, type LoadedFacility } from '@mlayer/core';
+import { facilityChannels, loadFacility, readBpmReference, sameUnits, UnitConversionRegistry, type FieldName, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { importPytac, type ImportPytacResult } from '@mlayer/facility-tools';
 import { csvRows, DIAMOND_DIR, electronBrho, LATTICE, PACKAGE_DIR, PYTAC_DIR, relErr, tempDir } from '../helpers.js';
@@ -308,8 +308,9 @@ describe('pytac import of Diamond I04', () => {
       outDir: out,
       name: 'diamond-i04',
       provenance: readFileSync(join(PACKAGE_DIR, 'PROVENANCE.md'), 'utf8'),
+      toolsFile: join(PACKAGE_DIR, 'tools.yaml'),
     });
-    for (const f of ['facility.yaml', 'README.md', 'package.json']) {
+    for (const f of ['facility.yaml', 'README.md', 'package.json', 'golden-orbit.yaml']) {
       expect(readFileSync(join(PACKAGE_DIR, f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
     }
     expect(readFileSync(join(PACKAGE_DIR, 'I04_source.mat')).equals(readFileSync(LATTICE))).toBe(true);
@@ -326,5 +327,39 @@ describe('pytac import of Diamond I04', () => {
     expect(readme).toMatch(/DiamondLightSource\/atip.*18acf16d66ab69ffc7679dcb59d80214bc3783d2/);
     // and the committed file loads
     expect(loadFacility(join(PACKAGE_DIR, 'facility.yaml')).config.name).toBe('diamond-i04');
+  });
+});
+
+describe('the tools section of an imported facility', () => {
+  it('states the ORM step of the rad corrector families, the model families and a golden orbit of zeros it never writes over', () => {
+    const t = facility.config.tools!;
+    expect(t.orbit?.ormStep).toEqual({ HSTR: 1e-5, VSTR: 1e-5, HTRIM: 1e-5, VTRIM: 1e-5 });
+    expect(t.model).toEqual({ bpms: ['BPMx', 'BPMy'], correctors: ['HSTR', 'VSTR'] });
+    expect(t.tune).toBeUndefined();
+    const golden = readBpmReference(facility.resolvePath(t.orbit!.golden!), facility.config, 'golden orbit');
+    expect(golden.unit).toBe('mm');
+    expect(golden.families.get('BPMx')!.size).toBe(173);
+    expect([...golden.families.get('BPMy')!.values()].every((v) => v === 0)).toBe(true);
+    // The golden orbit is the machine's data: a second import keeps an edited one.
+    const file = facility.resolvePath(t.orbit!.golden!);
+    writeFileSync(file, 'unit: mm\nfamilies: { BPMx: { SR01C-DI-EBPM-01: 0.25 } }\n');
+    importPytac({ pytacDir: PYTAC_DIR, latticeFile: LATTICE, outDir: result.outDir, name: 'diamond-i04' });
+    expect(readFileSync(file, 'utf8')).toBe('unit: mm\nfamilies: { BPMx: { SR01C-DI-EBPM-01: 0.25 } }\n');
+  });
+
+  it('merges a hand-written tools file; a bad one names the file, line, field and value', () => {
+    const dir = tempDir('tools');
+    const good = join(dir, 'tools.yaml');
+    writeFileSync(good, 'orbit:\n  dispersionStep: 40\n  ormStep: { HSTR: 2.0e-5 }\ntune: { families: [Q2B, Q2AB] }\n');
+    const out = tempDir('diamond-tools');
+    const r = importPytac({ pytacDir: PYTAC_DIR, latticeFile: LATTICE, outDir: out, name: 'diamond-i04', toolsFile: good });
+    const t = loadFacility(r.facilityFile).config.tools!;
+    expect(t.orbit).toEqual({ ormStep: { HSTR: 2e-5 }, dispersionStep: 40, golden: 'golden-orbit.yaml' });
+    expect(t.tune?.families).toEqual(['Q2B', 'Q2AB']);
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'orbit:\n  dispersionStep: -40\n');
+    expect(() => importPytac({ pytacDir: PYTAC_DIR, latticeFile: LATTICE, outDir: out, name: 'diamond-i04', toolsFile: bad })).toThrow(`${bad}:2: tools.orbit.dispersionStep: expected a finite number > 0 (got -40)`);
+    writeFileSync(bad, 'orbit:\n  dispersionstep: 40\n');
+    expect(() => importPytac({ pytacDir: PYTAC_DIR, latticeFile: LATTICE, outDir: out, name: 'diamond-i04', toolsFile: bad })).toThrow(/bad\.yaml:2: tools\.orbit\.dispersionstep: Unrecognized key/);
   });
 });
