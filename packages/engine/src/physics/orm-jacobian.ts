@@ -19,12 +19,12 @@
  * Fixed path length (see fixed-path-length.ts): R^F_ij = R_ij - eta_i c_j / A,
  * c_j = eta_pj^T J v_j, A = alpha_c L. Its derivative is
  *     dR^F_ij = dR_ij - (d(eta_i) c_j + eta_i d(c_j)) / A + eta_i c_j dA / A^2,
- *     d(c_j)  = d(eta_pj)^T J v_j,
+ *     d(c_j)  = d(eta_pj)^T J v_j (+ eta_pj^T J d(v_j), see below),
  *     dA      = sum_e [ eta_{e+1}^T J s_e + t_e ],   t_e = d^2 ct_e / d(eps) dK,
  * the second from dC/dK = eta_{e+1}^T J S_e + d(ct_e)/dK (S_e the kick of the
  * change, zero on a centred orbit) differentiated along the dispersive
  * direction. A corrector element that is also a parameter changes its own kick
- * v_j: that term is included in dR (response.ts) but not in d(c_j).
+ * v_j (response.ts, addCorrectorParameterTerm): d(c_j) gains eta_pj^T J d(v_j).
  */
 import { MlayerError } from '@mlayer/core';
 import { kickPathLengths, pathLengthOfKick } from './fixed-path-length.js';
@@ -256,7 +256,17 @@ export function orbitResponseJacobian(
           ryy[j] += b0 * v0 + b1 * v1 + b2 * v2 + b3 * v3;
         }
       }
-      if (cset.has(e)) addCorrectorParameterTerm(green, bpms, correctors, e, refs, input.step, R);
+      if (cset.has(e)) {
+        const [dvx, dvy] = addCorrectorParameterTerm(green, bpms, correctors, e, refs, input.step, R);
+        if (fpl) {
+          const etaP = eta!.subarray(4 * (e + 1), 4 * (e + 1) + 4);
+          correctors.forEach((c, j) => {
+            if (c !== e) return;
+            dcx![j] += pathLengthOfKick(etaP, dvx);
+            dcy![j] += pathLengthOfKick(etaP, dvy);
+          });
+        }
+      }
       if (needEta) {
         const { s, t } = dispersionSource(st, e, refs, input.step);
         const src = green.source(e + 1, s);

@@ -260,9 +260,33 @@ export function orbitResponseDerivative(
 }
 
 /**
+ * d(v)/d(parameter) of a corrector element's own kick vectors (x and y planes):
+ * central difference, over the parameter, of the kick derivative over the element.
+ */
+export function correctorKickDerivative(green: OrbitGreen, e: number, refs: readonly ElementParameter[], step: number | undefined): [Vec4, Vec4] {
+  const compiled = green.state.compiled;
+  const orbitIn = green.state.orbits.subarray(6 * e, 6 * e + 6);
+  const base = compiled.elements[e].element;
+  const h = step ?? Math.max(...refs.map((r) => parameterStep(readParameter(base, r))));
+  const shiftedLattice = (sign: number) => {
+    const el = copyElement(base);
+    for (const r of refs) writeParameter(el, r, readParameter(el, r) + sign * h);
+    return replaceElement(compiled, e, el);
+  };
+  const up = shiftedLattice(1), dn = shiftedLattice(-1);
+  return [0, 1].map((plane) => {
+    const ka = [{ element: e, field: 'KickAngle', index: plane }];
+    const vUp = elementKickDerivative(up, e, ka, orbitIn, KICK_STEP);
+    const vDn = elementKickDerivative(dn, e, ka, orbitIn, KICK_STEP);
+    const dv = new Float64Array(4);
+    for (let k = 0; k < 4; k++) dv[k] = (vUp[k] - vDn[k]) / (2 * h);
+    return dv;
+  }) as [Vec4, Vec4];
+}
+
+/**
  * A parameter of a corrector element also changes that corrector's own kick v:
- * adds the response to d(v)/d(parameter) (central difference of the kick
- * derivative over the element) into that corrector's columns.
+ * adds the response to d(v)/d(parameter) into that corrector's columns; returns d(v).
  */
 export function addCorrectorParameterTerm(
   green: OrbitGreen,
@@ -272,32 +296,14 @@ export function addCorrectorParameterTerm(
   refs: readonly ElementParameter[],
   step: number | undefined,
   R: { readonly Rxx: Float64Array[]; readonly Rxy: Float64Array[]; readonly Ryx: Float64Array[]; readonly Ryy: Float64Array[] },
-): void {
-  const st = green.state;
-  const compiled = st.compiled;
-  const orbitIn = st.orbits.subarray(6 * e, 6 * e + 6);
-  const base = compiled.elements[e].element;
-  const h = step ?? Math.max(...refs.map((r) => parameterStep(readParameter(base, r))));
-  const shiftedLattice = (sign: number) => {
-    const el = copyElement(base);
-    for (const r of refs) writeParameter(el, r, readParameter(el, r) + sign * h);
-    return replaceElement(compiled, e, el);
-  };
-  const up = shiftedLattice(1), dn = shiftedLattice(-1);
+): [Vec4, Vec4] {
+  const dv = correctorKickDerivative(green, e, refs, step);
   correctors.forEach((c, j) => {
     if (c !== e) return;
-    for (const [plane, bx, by] of [
-      [0, R.Rxx, R.Ryx],
-      [1, R.Rxy, R.Ryy],
-    ] as const) {
-      const ka = [{ element: e, field: 'KickAngle', index: plane }];
-      const vUp = elementKickDerivative(up, e, ka, orbitIn, KICK_STEP);
-      const vDn = elementKickDerivative(dn, e, ka, orbitIn, KICK_STEP);
-      const dv = new Float64Array(4);
-      for (let k = 0; k < 4; k++) dv[k] = (vUp[k] - vDn[k]) / (2 * h);
-      addColumn(st, bpms, c + 1, green.source(c + 1, dv), j, bx, by);
-    }
+    addColumn(green.state, bpms, c + 1, green.source(c + 1, dv[0]), j, R.Rxx, R.Ryx);
+    addColumn(green.state, bpms, c + 1, green.source(c + 1, dv[1]), j, R.Rxy, R.Ryy);
   });
+  return dv;
 }
 
 /** d(element matrix)/d(group on that element): closed form for linear thick quadrupoles and bends, else central differences. */

@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { OrbitResponse, ParameterRef } from '@mlayer/core';
 import { createLatticeModel, type EngineLatticeModel } from '../../src/model/lattice-model.js';
+import { analyticMatrixDerivative } from '../../src/physics/element-derivatives.js';
+import { elementMatrixDerivative } from '../../src/physics/element-maps.js';
 import { propagateOrbit, solveOrbits4 } from '../../src/physics/orbit.js';
 import { setParticle, trackSegment } from '../../src/physics/propagate.js';
 import { LATTICES, available, loadJson, loadLattice, maxAbs, maxAbsDiff } from '../physics-fixtures.js';
@@ -61,43 +63,115 @@ function combineDisp(a: Float64Array[][], w: number[]): Float64Array[] {
   return [0, 1].map((p) => a[0][p].map((_, i) => a.reduce((s, x, n) => s + w[n] * x[p][i], 0)));
 }
 
-describe('Jacobian vs central differences of the engine (hmba cell)', () => {
-  const l = LATTICES.find((x) => x.name === 'hmba' && available(x));
-  it.skipIf(!l)('normal, skew, family and combined-function groups; both orbit types; dispersion', () => {
-    const model = createLatticeModel(loadLattice(l!));
+/** Checks the Jacobian of every group against 5-point central differences of orbitResponse and dispersion. */
+function checkAgainstCentralDifferences(model: EngineLatticeModel, bpms: number[], correctors: number[], groups: ParameterRef[][], h: number): void {
+  const Jm = model.orbitResponseJacobian(bpms, correctors, groups, { dispersion: true });
+  const Jp = model.orbitResponseJacobian(bpms, correctors, groups, { orbitType: 'fixed-path-length' });
+  // the orbit types differ (the dispersion term matters at these correctors)
+  expect(relErr(Jp.orm[0], Jm.orm[0])).toBeGreaterThan(1e-3);
+  expect(Jp.dispersion).toBeUndefined();
+  for (const orbitType of ['fixed-momentum', 'fixed-path-length'] as const) {
+    const J = orbitType === 'fixed-momentum' ? Jm : model.orbitResponseJacobian(bpms, correctors, groups, { orbitType, dispersion: true });
+    groups.forEach((g, n) => {
+      const fd = centralDiff(model, g, h, (m) => m.orbitResponse(bpms, correctors, { orbitType }), combineOrm);
+      const err = relErr(J.orm[n], fd);
+      expect(err, `${orbitType} group ${n}: ${err}`).toBeLessThan(1e-6);
+      if (orbitType === 'fixed-momentum') {
+        const fdD = centralDiff(model, g, h, (m) => { const d = m.dispersion(bpms); return [Float64Array.from(d, (v) => v[0]), Float64Array.from(d, (v) => v[1])]; }, combineDisp);
+        const [dDx, dDy] = J.dispersion![n];
+        const errD = Math.max(maxAbsDiff(dDx, fdD[0]), maxAbsDiff(dDy, fdD[1])) / Math.max(maxAbs(fdD[0]), maxAbs(fdD[1]));
+        expect(errD, `dispersion group ${n}: ${errD}`).toBeLessThan(1e-6);
+      }
+    });
+  }
+}
+
+describe('Jacobian vs central differences of the engine', () => {
+  const hmba = LATTICES.find((x) => x.name === 'hmba' && available(x));
+  it.skipIf(!hmba)('hmba cell: normal, skew, 4-element family, combined-function bend, skew coil of a corrector sextupole', () => {
+    const model = createLatticeModel(loadLattice(hmba!));
     const bpms = model.find('class:Monitor');
     const correctors = model.find('class:Sextupole');
     const quads = model.find('class:Quadrupole');
     const bends = model.find('pass:BndMPoleSymplectic4Pass').filter((i) => model.getParameter({ element: i, field: 'PolynomB', index: 1 }) !== 0);
-    expect(bends.length).toBeGreaterThan(0);
+    expect(bends.length).toBeGreaterThan(1);
     // a multi-element group: the QF4 quadrupoles (one power supply)
     const family = model.find('famname:QF4.');
     expect(family.length).toBe(4);
-    const groups: ParameterRef[][] = [
+    checkAgainstCentralDifferences(model, bpms, correctors, [
       [{ element: quads[2], field: 'PolynomB', index: 1 }],
       family.map((e) => ({ element: e, field: 'PolynomB', index: 1 })),
       [{ element: bends[0], field: 'PolynomB', index: 1 }],
       [{ element: quads[3], field: 'PolynomA', index: 1 }],
       [{ element: bends[1], field: 'PolynomA', index: 1 }],
-    ];
-    const h = 1e-3;
-    const Jm = model.orbitResponseJacobian(bpms, correctors, groups, { dispersion: true });
-    const Jp = model.orbitResponseJacobian(bpms, correctors, groups, { orbitType: 'fixed-path-length' });
-    // the orbit types differ (the dispersion term matters at these correctors)
-    expect(relErr(Jp.orm[0], Jm.orm[0])).toBeGreaterThan(1e-3);
-    expect(Jp.dispersion).toBeUndefined();
-    for (const orbitType of ['fixed-momentum', 'fixed-path-length'] as const) {
-      const J = model.orbitResponseJacobian(bpms, correctors, groups, { orbitType, dispersion: true });
-      groups.forEach((g, n) => {
-        const fd = centralDiff(model, g, h, (m) => m.orbitResponse(bpms, correctors, { orbitType }), combineOrm);
-        const err = relErr(J.orm[n], fd);
-        expect(err, `${orbitType} group ${n}: ${err}`).toBeLessThan(1e-6);
-        const fdD = centralDiff(model, g, h, (m) => { const d = m.dispersion(bpms); return [Float64Array.from(d, (v) => v[0]), Float64Array.from(d, (v) => v[1])]; }, combineDisp);
-        const [dDx, dDy] = J.dispersion![n];
-        const errD = Math.max(maxAbsDiff(dDx, fdD[0]), maxAbsDiff(dDy, fdD[1])) / Math.max(maxAbs(fdD[0]), maxAbs(fdD[1]));
-        expect(errD, `dispersion group ${n}: ${errD}`).toBeLessThan(1e-6);
-      });
+      // a parameter of a corrector element also changes that corrector's own kick
+      [{ element: correctors[1], field: 'PolynomA', index: 1 }],
+    ], 1e-3);
+  });
+
+  const thomx = LATTICES.find((x) => x.name === 'thomx' && available(x));
+  it.skipIf(!thomx)('thomx: closed-form derivatives of quadrupoles and framed combined-function bends', () => {
+    const model = createLatticeModel(loadLattice(thomx!));
+    const bpms = model.find('class:Monitor');
+    const correctors = model.find('class:Corrector');
+    const quads = model.find('class:Quadrupole');
+    const bends = model.find('pass:BndMPoleSymplectic4Pass');
+    const c = model.compiled();
+    for (const e of [quads[0], bends[0]]) {
+      expect(analyticMatrixDerivative(c, e, [{ element: e, field: 'PolynomB', index: 1 }], model.closedOrbit([e])[0])).toBeDefined();
     }
+    checkAgainstCentralDifferences(model, bpms, correctors, [
+      [{ element: quads[0], field: 'PolynomB', index: 1 }],
+      [{ element: bends[0], field: 'PolynomB', index: 1 }],
+      [{ element: quads[1], field: 'PolynomA', index: 1 }],
+      [{ element: bends[1], field: 'PolynomA', index: 1 }],
+    ], 1e-3);
+  });
+});
+
+describe('closed-form element matrix derivatives', () => {
+  const cases = ['thomx', 'diamond_i04', 'hmba']
+    .map((n) => LATTICES.find((x) => x.name === n && available(x)))
+    .filter((x) => x !== undefined);
+  it.each(cases)('$name: equal to central differences over the element, or not used', (l) => {
+    const lattice = loadLattice(l);
+    // one quadrupole rolled by R1/R2 (a rotation of x, y), to cover the frame
+    const q = lattice.elements.findIndex((e) => e.PassMethod === 'StrMPoleSymplectic4Pass' && (e.PolynomB as number[])[1] !== 0 && !e.FringeQuadEntrance);
+    if (q >= 0) {
+      const t = 0.02;
+      const rot = (a: number) => [[Math.cos(a), 0, Math.sin(a), 0, 0, 0], [0, Math.cos(a), 0, Math.sin(a), 0, 0], [-Math.sin(a), 0, Math.cos(a), 0, 0, 0], [0, -Math.sin(a), 0, Math.cos(a), 0, 0], [0, 0, 0, 0, 1, 0], [0, 0, 0, 0, 0, 1]];
+      lattice.elements[q] = { ...lattice.elements[q], R1: rot(t), R2: rot(-t) };
+    }
+    const model = createLatticeModel(lattice);
+    const c = model.compiled();
+    let analytic = 0, fallback = 0, worst = 0;
+    for (let e = 0; e < c.elements.length; e++) {
+      const el = c.elements[e].element;
+      if (!/MPoleSymplectic4/.test(el.PassMethod) || !(el.Length > 0)) continue;
+      const orbit = model.closedOrbit([e])[0];
+      const o6 = [orbit[0], orbit[1], orbit[2], orbit[3], 0, 0];
+      for (const ref of [{ element: e, field: 'PolynomB', index: 1 }, { element: e, field: 'PolynomA', index: 1 }]) {
+        const a = analyticMatrixDerivative(c, e, [ref], o6);
+        if (!a) {
+          fallback++;
+          continue;
+        }
+        analytic++;
+        const d = elementMatrixDerivative(c, e, [ref], o6);
+        worst = Math.max(worst, maxAbsDiff(a, d) / maxAbs(d));
+      }
+    }
+    expect(worst).toBeLessThan(1e-8);
+    if (l.name === 'hmba') {
+      // quadrupole fringes (FringeQuadEntrance) and sextupole components: central differences
+      expect(fallback).toBeGreaterThan(0);
+    } else {
+      expect(analytic).toBeGreaterThan(20);
+    }
+    if (q >= 0 && l.name !== 'hmba') expect(analyticMatrixDerivative(c, q, [{ element: q, field: 'PolynomA', index: 1 }], [0, 0, 0, 0, 0, 0])).toBeDefined();
+    // a sextupole is never done in closed form
+    const sx = c.elements.findIndex((x) => x.element.PassMethod === 'StrMPoleSymplectic4Pass' && ((x.element.PolynomB as number[])[2] ?? 0) !== 0);
+    expect(analyticMatrixDerivative(c, sx, [{ element: sx, field: 'PolynomB', index: 1 }], [0, 0, 0, 0, 0, 0])).toBeUndefined();
   });
 });
 
