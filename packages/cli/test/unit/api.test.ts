@@ -43,7 +43,7 @@ describe('the accelerator from a script (loadAccelerator, groups, the twin API)'
       const quads = Object.entries(acc.facility.config.families).filter(([, f]) => f.memberOf.includes('QUAD')).map(([n]) => n);
       expect(quads.length).toBe(16);
       const applied = (acc.twin as TwinControlSystem).appliedErrors!;
-      expect(() => acc.twin.applyErrors({ magnets: { Q1DD: { dx: 1e-6 } } }, 3)).toThrow(/magnets\.Q1DD: no such family or group \(did you mean 'Q1D'\?\)/);
+      expect(() => acc.twin.applyErrors({ magnets: { Q1DD: { dx: 1e-6 } } }, 3)).toThrow(/magnets\.Q1DD: no such family or group \(did you mean 'Q1D' or 'Q1AD'\?\)/);
       expect(Object.keys(applied.magnets).sort()).toEqual([...quads].sort());
       // 30 µm rms misalignments give an orbit of order 1 mm rms (the demo's figure).
       const x = await acc.family('BPMx').get({ units: 'physics' });
