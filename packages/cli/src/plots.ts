@@ -35,7 +35,7 @@ export function chartSpec(series: readonly Series[], o: ChartOptions): TopLevelS
     encoding: {
       x: { field: 'x', type: 'quantitative', title: o.xLabel },
       y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: o.logY ? { type: 'log' } : { zero: false } },
-      color: { field: 'series', type: 'nominal', title: null },
+      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 360 } },
     },
   };
 }

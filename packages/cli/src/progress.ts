@@ -75,7 +75,8 @@ function progressLines(stream: NodeJS.WritableStream, every: number, now: () => 
       const bucket = Math.floor(percent / every);
       if (bucket <= lastBucket) return;
       lastBucket = bucket;
-      const remaining = p.step > 0 ? (elapsed * (p.total - p.step)) / p.step : Number.NaN;
+      // No estimate before time has passed (the clock starts at the first report it sees).
+      const remaining = p.step > 0 && elapsed > 0 ? (elapsed * (p.total - p.step)) / p.step : Number.NaN;
       const rest = p.step >= p.total ? 'done' : `remaining ~${formatDuration(remaining)}`;
       stream.write(`${p.name}: ${Math.floor(percent)} % (${p.step}/${p.total}), elapsed ${formatDuration(elapsed)}, ${rest}${message}\n`);
     },

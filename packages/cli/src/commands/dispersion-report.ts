@@ -3,7 +3,7 @@ import type { DispersionMeasurement, PlaneDispersion } from '@mlayer/orbit';
 import { writeSpec, writeChart } from '../plots.js';
 import { alongSSpec, type SSeries } from '../plots/along-s.js';
 import { deviceS } from '../plots/lattice-strip.js';
-import { displayUnit, formatQuantity, parseUnit } from '../format/units.js';
+import { displayUnit, formatQuantity, formatter, parseUnit } from '../format/units.js';
 import { formatTable } from '../format/table.js';
 import { plotSubtitle, stripOf } from './orbit-report.js';
 
@@ -42,6 +42,20 @@ function modelEta(acc: Accelerator, pd: PlaneDispersion, plane: 'x' | 'y'): Floa
   }
 }
 
+/** The model's dispersion at the entrance of every element (BPM unit), for the line under the measured points. */
+function modelLine(acc: Accelerator, pd: PlaneDispersion, plane: 'x' | 'y'): { s: number[]; eta: number[] } | undefined {
+  const model = acc.model;
+  const unit = parseUnit(pd.unit);
+  if (!model || unit?.base !== 'm') return undefined;
+  const all = Array.from({ length: model.length }, (_v, i) => i);
+  try {
+    const d = model.dispersion(all);
+    return { s: all.map((i) => model.element(i).s), eta: d.map((v) => v[plane === 'x' ? 0 : 1] / unit.factor) };
+  } catch {
+    return undefined;
+  }
+}
+
 /** The result of measure-dispersion as text (rms and max per plane, the model beside it) and as JSON fields. */
 export function dispersionText(acc: Accelerator, d: DispersionMeasurement): { lines: string; json: Record<string, unknown> } {
   const rows: string[][] = [];
@@ -53,7 +67,10 @@ export function dispersionText(acc: Accelerator, d: DispersionMeasurement): { li
     const st = stats(q.values);
     const model = pd.eta ? modelEta(acc, pd, p) : undefined;
     const diff = model ? stats(q.values.map((v, i) => v - model[i])) : undefined;
-    rows.push([`${q.label}${p}`, `${pd.family} (${pd.names.length})`, formatQuantity(st.rms, q.unit), formatQuantity(st.max, q.unit), st.at >= 0 ? pd.names[st.at] : '-', model ? formatQuantity(stats(model).rms, q.unit) : '-', diff ? formatQuantity(diff.rms, q.unit) : '-']);
+    // One unit for the row, chosen by its largest value (a zero model rms reads 0.000 mm beside 15.43 mm).
+    const modelRms = model ? stats(model).rms : Number.NaN;
+    const f = formatter(q.unit, [st.rms, st.max, modelRms, diff?.rms ?? Number.NaN]);
+    rows.push([`${q.label}${p}`, `${pd.family} (${pd.names.length})`, f.format(st.rms), f.format(st.max), st.at >= 0 ? pd.names[st.at] : '-', model ? f.format(modelRms) : '-', diff ? f.format(diff.rms) : '-']);
     json[p] = { family: pd.family, unit: q.unit, quantity: pd.eta ? 'eta' : 'perRf', rms: st.rms, max: st.max, maxAt: st.at >= 0 ? pd.names[st.at] : null, names: pd.names, values: q.values, std: pd.eta ? pd.etaStd : pd.perRfStd, model: model ?? null };
   }
   const f0 = formatQuantity(d.rf.frequency, d.rf.unit);
@@ -79,7 +96,8 @@ export async function dispersionPlots(acc: Accelerator, base: string, d: Dispers
     const measured = { name: `measured (rms ${rms(q.values)})`, y: Array.from(q.values, (v) => v * unit.factor) };
     if (at) {
       const series: SSeries[] = [{ ...measured, s: at.s, mark: model ? 'point' : 'line' }];
-      if (model) series.unshift({ name: `model (rms ${rms(model)})`, s: at.s, y: Array.from(model, (v) => v * unit.factor) });
+      const line = model ? modelLine(acc, pd, p) : undefined;
+      if (model && line) series.unshift({ name: `model (rms ${rms(model)} at the BPMs)`, plain: true, s: line.s, y: Array.from(line.eta, (v) => v * unit.factor) });
       const out = await writeSpec(`${base}-${p}`, alongSSpec(series, { title, subtitle: plotSubtitle(acc, date), yLabel, strip: stripOf(acc, at.elements) }));
       files.push(out.svg, out.png);
     } else {

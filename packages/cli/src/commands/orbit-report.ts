@@ -91,7 +91,7 @@ async function correctorPlots(acc: Accelerator, base: string, r: CorrectOrbitRes
     const title = `Corrector changes, ${p} (${axis.family}, ${axis.names.length} correctors)${r.dryRun ? ', dry run' : ''}`;
     const y = Array.from(total, (v) => v * unit.factor);
     const out = at
-      ? await writeSpec(`${base}-${p}`, alongSSpec([{ name, s: at.s, y }], { title, subtitle: plotSubtitle(acc, date), yLabel: `change (${unit.unit})`, strip: stripOf(acc, []) }))
+      ? await writeSpec(`${base}-${p}`, alongSSpec([{ name, s: at.s, y, mark: 'stem' }], { title, subtitle: plotSubtitle(acc, date), yLabel: `change (${unit.unit})`, strip: stripOf(acc, []) }))
       : await writeChart(`${base}-${p}`, [{ name, x: Array.from(total, (_v, j) => j + 1), y }], { title: `${title}, ${plotSubtitle(acc, date)}`, xLabel: 'corrector number', yLabel: `change (${unit.unit})`, mark: 'bar' });
     files.push(out.svg, out.png);
   }

@@ -10,8 +10,10 @@ export interface SSeries {
   readonly name: string;
   readonly s: ArrayLike<number>;
   readonly y: ArrayLike<number>;
-  /** 'line' (with points, default) or 'point' (no line: a model drawn under measured points is a line). */
-  readonly mark?: 'line' | 'point';
+  /** 'line' (with points, default), 'point' (no line), or 'stem' (a bar from zero to each value: corrector changes). */
+  readonly mark?: 'line' | 'point' | 'stem';
+  /** A line through the values without a dot at each (a model sampled at every element). */
+  readonly plain?: boolean;
 }
 
 export interface AlongSOptions {
@@ -78,10 +80,18 @@ export function alongSSpec(series: readonly SSeries[], o: AlongSOptions): TopLev
     y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: { zero: false } },
     color: { field: 'series', type: 'nominal', title: null, scale: { domain: names }, legend: { orient: 'right', labelLimit: 320 } },
   };
-  const lines = series.filter((s) => (s.mark ?? 'line') === 'line').map((s) => s.name);
+  const lines = series.filter((s) => (s.mark ?? 'line') === 'line' && !s.plain).map((s) => s.name);
+  const plain = series.filter((s) => (s.mark ?? 'line') === 'line' && s.plain).map((s) => s.name);
   const points = series.filter((s) => s.mark === 'point').map((s) => s.name);
   const layers: Record<string, unknown>[] = [];
   if (lines.length > 0) layers.push({ transform: [{ filter: { field: 'series', oneOf: lines } }], mark: { type: 'line', point: { size: 12 }, strokeWidth: 1.2 }, encoding });
+  if (plain.length > 0) layers.push({ transform: [{ filter: { field: 'series', oneOf: plain } }], mark: { type: 'line', strokeWidth: 1.2 }, encoding });
+  const stems = series.filter((s) => s.mark === 'stem').map((s) => s.name);
+  if (stems.length > 0) {
+    const only = { filter: { field: 'series', oneOf: stems } };
+    layers.push({ transform: [only], mark: { type: 'rule', strokeWidth: 2 }, encoding: { ...encoding, y2: { datum: 0 } } });
+    layers.push({ transform: [only], mark: { type: 'point', filled: true, size: 20 }, encoding });
+  }
   if (points.length > 0) layers.push({ transform: [{ filter: { field: 'series', oneOf: points } }], mark: { type: 'point', filled: true, size: 18 }, encoding });
   const main = { width, height: o.height ?? 260, data: { values }, layer: layers };
   const title = { text: o.title, subtitle: o.subtitle, anchor: 'start' as const };
