@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeChecks } from '@mlayer/core';
 import { correctOrbit, measureOrbit, measureOrm, saveOrm, type OrbitReading } from '@mlayer/orbit';
@@ -8,12 +7,14 @@ import { openAccelerator } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { interruptSignal, progressBar } from '../progress.js';
 import { reportCorrection } from './orbit-report.js';
+import { freshTarget, ormKicks } from './orbit-defaults.js';
+import { dataDirOf, measurementTarget } from '../measurement-files.js';
 
 export interface DemoOptions {
   seed: string;
   errors: string;
-  kick: string;
-  out: string;
+  kick?: string;
+  out?: string;
   plots: boolean;
 }
 
@@ -42,17 +43,21 @@ export async function demoAction(o: DemoOptions, cmd: Command): Promise<void> {
     const before: OrbitReading = await measureOrbit(acc, { units: 'physics', average: 4, signal: interrupt.signal });
     const t1 = trueRms();
     say(`orbit before: BPM reading rms x ${mm(before.x!.values)} mm, y ${mm(before.y!.values)} mm; true orbit rms x ${(t1.x * 1e3).toFixed(3)} mm, y ${(t1.y * 1e3).toFixed(3)} mm`);
+    // Files by kind and time in -o, else the facility's data folder/demo; never written over.
+    const dir = o.out ?? join(dataDirOf(facility), 'demo');
+    const ormTarget = measurementTarget('orm', { out: dir, dataDir: dir });
+    // --kick in rad (a unit may be named), else the facility's step per corrector family.
+    const kicks = await ormKicks(acc, o.kick === undefined || /[a-zµ]\s*$/i.test(o.kick) ? o.kick : `${o.kick}rad`, 'physics', cmd);
     const tOrm = Date.now();
-    const orm = await measureOrm(acc, { kick: Number(o.kick), units: 'physics', average: 1, signal: interrupt.signal, onProgress: bar.onProgress });
+    const orm = await measureOrm(acc, { kick: kicks, units: 'physics', average: 1, signal: interrupt.signal, onProgress: bar.onProgress });
     bar.stop();
-    mkdirSync(o.out, { recursive: true });
-    const ormFile = await saveOrm(join(o.out, 'orm.h5'), orm, acc, { overwrite: true });
+    const ormFile = await saveOrm(freshTarget(acc, 'orm', ormTarget).file, orm, acc);
     say(`response matrix measured through the orbit tool in ${((Date.now() - tOrm) / 1000).toFixed(1)} s: ${ormFile}`);
     if (orm.checks) say(describeChecks(orm.checks));
     for (const w of orm.warnings ?? []) say(`warning: ${w}`);
     const result = await correctOrbit(acc, { orm, method: { type: 'svd', threshold: 1e-3 }, iterations: 5, average: 4, signal: interrupt.signal });
     const t2 = trueRms();
-    const summary = await reportCorrection(acc, result, o.out, o.plots, !!g.json, 'demo-correction');
+    const summary = await reportCorrection(acc, result, dir, o.plots, !!g.json, measurementTarget('demo-correction', { out: dir, dataDir: dir }).tag);
     say(`true orbit rms after: x ${(t2.x * 1e3).toFixed(4)} mm, y ${(t2.y * 1e3).toFixed(4)} mm (BPM offsets of the error set remain in the readings)`);
     say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (g.json) process.stdout.write(`${JSON.stringify({ ...summary, seed, trueRmsBefore: t1, trueRmsAfter: t2, ormFile })}\n`);

@@ -16,8 +16,8 @@ export function registerDemoCommand(program: Command): void {
     .description('the demo: orbit correction on the digital twin of the demo facility with seeded errors')
     .option('-s, --seed <n>', 'error seed', '1')
     .option('-e, --errors <file>', 'error set (YAML)', DEFAULT_ERRORS)
-    .option('-k, --kick <rad>', 'ORM step per corrector (rad)', '1e-5')
-    .option('-o, --out <dir>', 'output directory', 'out/demo')
+    .option('-k, --kick <rad>', "ORM step per corrector in rad, or with its unit (10urad); default: the facility's tools.orbit.ormStep")
+    .option('-o, --out <dir>', "output folder (default: demo/ in the facility's data folder, ./out/demo for the demo facility); files are named by kind and UTC time, never written over")
     .option('--no-plots', 'do not write plots')
     .action(async (o: DemoOptions, cmd: Command) => (await import('./demo-actions.js')).demoAction(o, cmd));
 }
