@@ -91,6 +91,9 @@ export interface LocoFitOptions {
   readonly onNote?: (note: string) => void;
 }
 
+/** Pass methods that integrate PolynomA/PolynomB (AT's multipole, bend and thin-multipole passes). */
+const MULTIPOLE_PASS = /MPole|Multipole/;
+
 /** Most λ trials per Levenberg-Marquardt iteration. */
 const MAX_TRIALS = 10;
 
@@ -128,6 +131,10 @@ function buildLayout(model: LatticeModel, orm: LocoOrm, spec: FitSpec): { layout
         const where = `fit.${kind}[${i}].elements[${k}]`;
         if (e >= n) throw new LocoFileError(spec.file, where, `is outside the lattice (0..${n - 1})`, e);
         const ref = { element: e, field, index: 1 };
+        const info = model.element(e);
+        if (!MULTIPOLE_PASS.test(info.passMethod)) {
+          throw new LocoFileError(spec.file, where, `element ${e} (${info.famName}, ${info.passMethod}) is not a magnet whose ${field}[1] acts on the beam`, e);
+        }
         try {
           values.push(model.getParameter(ref));
         } catch (err) {
@@ -369,7 +376,7 @@ export function locoFit(design: LatticeModel, orm: LocoOrm, spec: FitSpec, optio
     for (const k of dec.empty) {
       if (reportedEmpty.has(k)) continue;
       reportedEmpty.add(k);
-      note(`parameter ${labelOf(params[k])}: no fitted datum depends on it (block not fitted or all missing): left at ${valueOf(params[k], state)}`);
+      note(`parameter ${labelOf(params[k])}: no fitted datum depends on it (at the start model; e.g. a coupling without the coupling blocks): left at ${valueOf(params[k], state)}`);
     }
     const cut = dec.p - dec.kept - dec.empty.length;
     if (cut > 0 && cut !== reportedCut) {
