@@ -1,9 +1,9 @@
-import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccelerator, type Accelerator, type LoadedFacility } from '@mlayer/core';
+import { ControlSystemRegistry, MlayerError, createAccelerator, type Accelerator, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
 import { MemoizedConversionRegistry } from './conversion-registry.js';
-import { loadFacilityCached, loadLatticeCached } from './facility-cache.js';
+import { loadFacilityCached, loadLatticeCached, validatedSpecsCached } from './facility-cache.js';
 
 /** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
 async function registerAdapter(type: string, registry: ControlSystemRegistry): Promise<void> {
@@ -34,8 +34,11 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
     process.stderr.write(`mlayer: facility ${facility.file}, mode '${mode}' (type ${cs.type})\n`);
     if (cs.type === 'epics') for (const line of (await import('@mlayer/adapters-epics')).describeEpicsSearch(cs.settings)) process.stderr.write(`mlayer: ${line}\n`);
   }
-  const conversions: UnitConversionRegistry = new MemoizedConversionRegistry();
+  const conversions = new MemoizedConversionRegistry();
   registerCalibration(conversions);
+  // The specs validated once per facility file and calibration code (the cache's), so that a warm start checks none again.
+  const specs = validatedSpecsCached(facility, (raw, id) => conversions.validate(raw, { file: facility.file, resolvePath: facility.resolvePath, id }, `unitConversions.${id}`));
+  if (specs) conversions.adoptValidated(facility, specs);
   // Model-based tools need the design model online too: the facility's lattice, loaded on first use
   // (the twin brings its own). The engine module is loaded here, the lattice only when the model is asked for.
   const latticeFile = facility.config.lattice?.file;

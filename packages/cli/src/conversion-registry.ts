@@ -1,4 +1,4 @@
-import { UnitConversionRegistry, type ConversionBuildContext, type UnitConversion } from '@mlayer/core';
+import { UnitConversionRegistry, type ConversionBuildContext, type LoadedFacility, type UnitConversion } from '@mlayer/core';
 
 /**
  * The conversion registry of the CLI: as core's, but a spec is validated against its
@@ -34,6 +34,27 @@ export class MemoizedConversionRegistry extends UnitConversionRegistry {
     const spec = super.validate(raw, context, path);
     byKey.set(key, spec);
     return spec;
+  }
+
+  /**
+   * Takes validated specs of a facility's conversions (by id, as `validate` returned them
+   * for that facility's spec objects: the compiled-facility cache's) so that building them
+   * validates nothing again. A spec that is not a record of the raw spec's type is ignored.
+   */
+  adoptValidated(facility: Pick<LoadedFacility, 'file' | 'config'>, specs: Readonly<Record<string, unknown>>): void {
+    const raws = facility.config.unitConversions;
+    for (const [id, spec] of Object.entries(specs)) {
+      if (!Object.prototype.hasOwnProperty.call(raws, id)) continue;
+      const raw = raws[id] as unknown;
+      if (raw === null || typeof raw !== 'object' || spec === null || typeof spec !== 'object') continue;
+      if ((spec as { type?: unknown }).type !== (raw as { type?: unknown }).type) continue;
+      let byKey = this.validated.get(raw);
+      if (!byKey) {
+        byKey = new Map();
+        this.validated.set(raw, byKey);
+      }
+      byKey.set(`${facility.file}\u0000${id}\u0000unitConversions.${id}`, spec);
+    }
   }
 
   override create(raw: unknown, context: ConversionBuildContext, path = `unitConversions.${context.id}`): UnitConversion {

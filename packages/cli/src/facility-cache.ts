@@ -12,6 +12,10 @@
  *   so that hash is the whole key.
  * - `lattice-<sha256 of the path>.json`: the lattice (AT elements, plain data), for the
  *   SHA-256 of the lattice file's bytes; only for the single-file formats (.mat, .json).
+ * - `conversions-<sha256 of the path>.json`: the facility's unit-conversion specs as
+ *   validation returns them (checked against their type's schema, defaults filled in),
+ *   for the SHA-256 of the facility file's bytes and the code of the calibration
+ *   package and core's conversion registry: a warm start checks no spec again.
  *
  * A changed file has another hash: the entry is rebuilt. So does changed code: each
  * entry records the SHA-256 of the built code that produced it (core's config folder
@@ -54,7 +58,7 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** Where a file's entry of one kind lives. */
-export function entryPath(dir: string, kind: 'facility' | 'lattice', file: string): string {
+export function entryPath(dir: string, kind: 'facility' | 'lattice' | 'conversions', file: string): string {
   return join(dir, `${kind}-${sha256(resolve(file)).slice(0, 32)}.json`);
 }
 
@@ -317,6 +321,61 @@ function fromPayload(file: string, hash: string, payload: FacilityPayload): Load
     },
     locate: (path) => (loaded ??= loadFacility(file)).locate(path),
   };
+}
+
+// ---- conversion specs ----------------------------------------------------
+
+const SPECS_FORMAT = 'mlayer-validated-conversions';
+
+/** The code a validated spec depends on: the schemas of the calibration package and core's conversion registry. */
+function specsFingerprint(): string | undefined {
+  const calibration = codeFingerprint('@mlayer/calibration', '.');
+  const units = codeFingerprint('@mlayer/core', 'units');
+  return calibration === undefined || units === undefined ? undefined : sha256(`${calibration}\u0000${units}`);
+}
+
+/**
+ * The unit-conversion specs of a facility as `validate(raw, id)` returns them (core's
+ * registry: the spec checked against its type's schema, defaults filled in), by id, from
+ * the cache when an entry for the facility file's present bytes and the present
+ * calibration code is there; else validated here and written to the cache. A spec that
+ * fails validation is left out (whoever builds it validates it again and reports the
+ * error as without the cache). Only a facility read from a file with a known SHA-256 is
+ * cached; undefined when the cache is off or cannot be used.
+ */
+export function validatedSpecsCached(
+  facility: LoadedFacility,
+  validate: (raw: unknown, id: string) => unknown,
+  dir: string | undefined = cacheDir(),
+): Record<string, unknown> | undefined {
+  const code = dir === undefined ? undefined : specsFingerprint();
+  if (dir === undefined || code === undefined || !/^[0-9a-f]{64}$/.test(facility.sha256)) return undefined;
+  const abs = resolve(facility.file);
+  const raw = facility.config.unitConversions;
+  const path = entryPath(dir, 'conversions', abs);
+  const payload = readEntry(path, SPECS_FORMAT, abs, facility.sha256, code);
+  if (isSpecs(payload, raw)) return payload;
+  const specs: Record<string, unknown> = {};
+  for (const [id, spec] of Object.entries(raw)) {
+    try {
+      specs[id] = validate(spec, id);
+    } catch {
+      /* reported where the spec is built */
+    }
+  }
+  const text = payloadOf(specs);
+  if (text !== undefined) writeEntry(path, { format: SPECS_FORMAT, version: CACHE_VERSION, file: abs, sha256: facility.sha256, code }, text);
+  return specs;
+}
+
+/** Validated specs of the facility's conversions: ids it names, each of the type it has there. */
+function isSpecs(v: unknown, raw: Record<string, unknown>): v is Record<string, unknown> {
+  if (!isRecord(v)) return false;
+  for (const [id, spec] of Object.entries(v)) {
+    const source = own(raw, id);
+    if (!isRecord(spec) || !isRecord(source) || typeof spec.type !== 'string' || spec.type !== source.type) return false;
+  }
+  return true;
 }
 
 // ---- lattice -------------------------------------------------------------

@@ -4,7 +4,8 @@
  * file is a miss, a corrupt, truncated, tampered or foreign entry is never used (the
  * facility is loaded from its file and the entry rewritten), a facility with errors is
  * reported as without the cache and not cached, and the CLI's `get BPMx` on the twin
- * prints the same values with a cold cache, a warm cache and no cache.
+ * prints the same values with a cold cache, a warm cache and no cache. The validated
+ * conversion specs kept beside the facility follow its bytes and are rebuilt when broken.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,9 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { FIELD_NAMES, loadFacility, type LoadedFacility } from '@mlayer/core';
+import { FIELD_NAMES, UnitConversionRegistry, loadFacility, type LoadedFacility } from '@mlayer/core';
+import { registerCalibration } from '@mlayer/calibration';
 import { loadLattice, saveLattice } from '@mlayer/engine';
-import { CACHE_VERSION, cacheDir, codeFingerprint, entryPath, loadFacilityCached, loadLatticeCached } from '../../src/facility-cache.js';
+import { CACHE_VERSION, cacheDir, codeFingerprint, entryPath, loadFacilityCached, loadLatticeCached, validatedSpecsCached } from '../../src/facility-cache.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIAMOND = join(REPO, 'facilities/diamond-i04');
@@ -212,6 +214,81 @@ describe('compiled-facility cache', () => {
     expect(loadLatticeCached(other, tagged, cache).lattice.elements[0].FamName).toBe('\u0000NaN');
   });
 
+  it('validated conversion specs: a hit gives what validation gives; a changed file is a miss; a corrupt or foreign entry is rebuilt; invalid specs are left out', () => {
+    const { file, cache } = fixture('specs');
+    const registry = new UnitConversionRegistry();
+    registerCalibration(registry);
+    const validator = (f: LoadedFacility) => {
+      const calls: string[] = [];
+      const validate = (raw: unknown, id: string) => {
+        calls.push(id);
+        return registry.validate(raw, { file: f.file, resolvePath: f.resolvePath, id }, `unitConversions.${id}`);
+      };
+      return { calls, validate };
+    };
+    const facility = loadFacility(file);
+    const ids = Object.keys(facility.config.unitConversions);
+    const fresh = validator(facility);
+    const first = validatedSpecsCached(facility, fresh.validate, cache);
+    expect(fresh.calls).toEqual(ids);
+    const entry = entryPath(cache, 'conversions', file);
+    expect(existsSync(entry)).toBe(true);
+    const again = validator(facility);
+    const hit = validatedSpecsCached(facility, again.validate, cache);
+    expect(again.calls).toEqual([]);
+    expect(hit).toStrictEqual(first);
+    // What validation gives: defaults filled in (a table's interpolation), the same as core's registry.
+    for (const id of ids) expect(hit![id], id).toStrictEqual(registry.validate(facility.config.unitConversions[id], { file, resolvePath: facility.resolvePath, id }, `unitConversions.${id}`));
+    // Broken entries: never used, rebuilt (validated again, the same entry written).
+    const good = readFileSync(entry, 'utf8');
+    const nl = good.indexOf('\n');
+    const header = JSON.parse(good.slice(0, nl)) as Record<string, unknown>;
+    const payload = JSON.parse(good.slice(nl + 1)) as Record<string, Record<string, unknown>>;
+    const withPayload = (p: unknown) => {
+      const text = JSON.stringify(p);
+      return `${JSON.stringify({ ...header, payload: createHash('sha256').update(text).digest('hex') })}\n${text}`;
+    };
+    const broken: Record<string, string> = {
+      garbage: 'not an entry',
+      truncated: good.slice(0, Math.floor(good.length / 2)),
+      tampered: good.replace('"pchip"', '"linear"'),
+      'other code': `${JSON.stringify({ ...header, code: '0'.repeat(64) })}\n${good.slice(nl + 1)}`,
+      'another facility version': `${JSON.stringify({ ...header, sha256: '1'.repeat(64) })}\n${good.slice(nl + 1)}`,
+      // Well-formed, hashed, but a spec of another type than the facility's, or an id it does not name.
+      'another type': withPayload({ ...payload, [ids[0]]: { ...payload[ids[0]], type: 'identity' } }),
+      'unknown id': withPayload({ ...payload, 'no-such-conversion': { type: 'linear' } }),
+    };
+    expect(broken.tampered).not.toBe(good);
+    for (const [what, text] of Object.entries(broken)) {
+      writeFileSync(entry, text);
+      const v = validator(facility);
+      expect(validatedSpecsCached(facility, v.validate, cache), what).toStrictEqual(first);
+      expect(v.calls, what).toEqual(ids);
+      expect(readFileSync(entry, 'utf8'), what).toBe(good);
+    }
+    // A changed facility file (one spec made invalid): a miss; the invalid spec is left out (its builder reports it).
+    const bad = ids[0];
+    writeFileSync(file, readFileSync(file, 'utf8').replace(new RegExp(`^(  ${bad}: \\{ type: )(\\w+)`, 'm'), '$1nonsense'));
+    const changed = loadFacility(file);
+    expect((changed.config.unitConversions[bad] as { type: string }).type).toBe('nonsense');
+    const v = validator(changed);
+    const specs = validatedSpecsCached(changed, v.validate, cache)!;
+    expect(v.calls).toEqual(ids);
+    expect(Object.keys(specs)).toEqual(ids.slice(1));
+    expect(validatedSpecsCached(changed, validator(changed).validate, cache)).toStrictEqual(specs);
+    // No cache (MLAYER_NO_CACHE=1): nothing validated here.
+    const before = process.env.MLAYER_NO_CACHE;
+    process.env.MLAYER_NO_CACHE = '1';
+    try {
+      const off = validator(changed);
+      expect(validatedSpecsCached(changed, off.validate)).toBeUndefined();
+      expect(off.calls).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.MLAYER_NO_CACHE;
+      else process.env.MLAYER_NO_CACHE = before;
+    }
+  });
+
   it('the directory: MLAYER_CACHE_DIR, else XDG_CACHE_HOME/mlayer, else ~/.cache/mlayer; MLAYER_NO_CACHE=1 turns it off', () => {
     expect(cacheDir({ MLAYER_CACHE_DIR: '/tmp/c', XDG_CACHE_HOME: '/x' })).toBe('/tmp/c');
     expect(cacheDir({ XDG_CACHE_HOME: '/x' })).toBe('/x/mlayer');
@@ -228,7 +305,7 @@ describe('compiled-facility cache', () => {
     };
     const none = run({ MLAYER_NO_CACHE: '1' });
     const cold = run({ MLAYER_CACHE_DIR: cache });
-    expect(readdirSync(cache).sort().map((f) => f.split('-')[0])).toEqual(['facility', 'lattice']);
+    expect(readdirSync(cache).sort().map((f) => f.split('-')[0])).toEqual(['conversions', 'facility', 'lattice']);
     const warm = run({ MLAYER_CACHE_DIR: cache });
     expect(JSON.parse(none).values.length).toBeGreaterThan(100);
     expect(cold).toBe(none);

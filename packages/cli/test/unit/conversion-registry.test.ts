@@ -88,4 +88,40 @@ describe('MemoizedConversionRegistry', () => {
     expect(() => memo.create(bad, context('broken'))).toThrow(message);
     expect(() => memo.create(bad, context('broken'))).toThrow(message);
   });
+
+  it('adopted validated specs (the cache\'s) are built without validating again, converting as before; others are ignored', () => {
+    const plain = new UnitConversionRegistry();
+    registerCalibration(plain);
+    const ids = Object.keys(facility.config.unitConversions);
+    const specs: Record<string, unknown> = {};
+    for (const id of ids) specs[id] = JSON.parse(JSON.stringify(plain.validate(facility.config.unitConversions[id], context(id), `unitConversions.${id}`)));
+    // Ignored: an id the facility does not name, a spec of another type than the raw one.
+    const [first, second] = ids;
+    const otherType = { ...(specs[second] as object), type: 'linear' };
+    const memo = new MemoizedConversionRegistry();
+    registerCalibration(memo);
+    memo.adoptValidated(facility, { ...specs, [second]: otherType, 'no-such-id': { type: 'linear' } });
+    const validate = vi.spyOn(UnitConversionRegistry.prototype, 'validate');
+    for (const id of ids) {
+      const spec = facility.config.unitConversions[id];
+      const a = plain.create(spec, context(id));
+      const b = memo.create(spec, context(id));
+      for (const hw of [0.5, 40, 120]) {
+        const value = (c: typeof a) => {
+          try {
+            return c.toPhysics(hw, ctx);
+          } catch (e) {
+            return (e as Error).message;
+          }
+        };
+        expect(value(b), id).toBe(value(a));
+      }
+    }
+    // core's registry validated every build; the memoized one only the spec whose adopted one was ignored.
+    const memoCalls = validate.mock.calls.filter((_c, i) => validate.mock.contexts[i] === memo);
+    expect(memoCalls.map((c) => (c[1] as ConversionBuildContext).id)).toEqual([second]);
+    expect(validate.mock.calls.length - memoCalls.length).toBe(ids.length);
+    validate.mockRestore();
+    expect(first).not.toBe(second);
+  });
 });
