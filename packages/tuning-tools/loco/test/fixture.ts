@@ -45,6 +45,12 @@ export interface SyntheticOptions {
   readonly kick: number;
   readonly bpmGains: { readonly x: readonly number[]; readonly y: readonly number[] };
   readonly correctorGains: { readonly x: readonly number[]; readonly y: readonly number[] };
+  /** BPM couplings: the share of the other plane's orbit in a reading (default 0). */
+  readonly bpmCouplings?: { readonly x: readonly number[]; readonly y: readonly number[] };
+  /** Corrector couplings: the share of a corrector's kick in the other plane (default 0). */
+  readonly correctorCouplings?: { readonly x: readonly number[]; readonly y: readonly number[] };
+  /** The RF step actually made, when it differs from the one written in the file (default: the same). */
+  readonly trueRfStep?: number;
   /** 1σ BPM noise added to every entry (m). */
   readonly noise: number;
   readonly normal: () => number;
@@ -58,21 +64,30 @@ export function syntheticOrm(truth: LatticeModel, o: SyntheticOptions): Record<s
   const r = truth.orbitResponse(o.bpms, o.correctors, { orbitType: o.orbitType ?? 'fixed-path-length' });
   const nb = o.bpms.length;
   const nc = o.correctors.length;
-  const block = (m: Float64Array[], a: 'x' | 'y', b: 'x' | 'y') =>
-    Array.from({ length: nb }, (_v, i) => Array.from({ length: nc }, (_w, j) => o.bpmGains[a][i] * m[i][j] * o.kick * o.correctorGains[b][j] + o.noise * o.normal()));
+  const zero = { x: new Array(nb).fill(0), y: new Array(nb).fill(0) };
+  const bc = o.bpmCouplings ?? zero;
+  const cc = o.correctorCouplings ?? { x: new Array(nc).fill(0), y: new Array(nc).fill(0) };
+  // Orbit (plane a) at BPM i for corrector j of plane b: its kick plus the coupled share in the other plane.
+  const R = { xx: r.Rxx, xy: r.Rxy, yx: r.Ryx, yy: r.Ryy } as Record<string, Float64Array[]>;
+  const other = (p: 'x' | 'y') => (p === 'x' ? 'y' : 'x');
+  const orbit = (a: 'x' | 'y', b: 'x' | 'y', i: number, j: number) => o.kick * o.correctorGains[b][j] * (R[`${a}${b}`][i][j] + cc[b][j] * R[`${a}${other(b)}`][i][j]);
+  const block = (a: 'x' | 'y', b: 'x' | 'y') =>
+    Array.from({ length: nb }, (_v, i) =>
+      Array.from({ length: nc }, (_w, j) => o.bpmGains[a][i] * orbit(a, b, i, j) + bc[a][i] * orbit(other(a), b, i, j) + o.noise * o.normal()),
+    );
   const names = (p: string, els: readonly number[]) => els.map((e, i) => ({ name: `${p}${i + 1}`, element: e }));
   const out: Record<string, unknown> = {
     bpms: names('BPM', o.bpms),
     correctors: { x: names('HC', o.correctors).map((c) => ({ ...c, kick: o.kick })), y: names('VC', o.correctors).map((c) => ({ ...c, kick: o.kick })) },
-    orm: { xx: block(r.Rxx, 'x', 'x'), xy: block(r.Rxy, 'x', 'y'), yx: block(r.Ryx, 'y', 'x'), yy: block(r.Ryy, 'y', 'y') },
+    orm: { xx: block('x', 'x'), xy: block('x', 'y'), yx: block('y', 'x'), yy: block('y', 'y') },
     noise: { x: new Array(nb).fill(o.noise), y: new Array(nb).fill(o.noise) },
   };
   if (o.rf) {
-    const delta = -o.rf.step / (truth.momentumCompaction() * o.rf.frequency);
+    const delta = -(o.trueRfStep ?? o.rf.step) / (truth.momentumCompaction() * o.rf.frequency);
     const d = truth.dispersion(o.bpms);
     out.dispersion = {
-      x: d.map((v, i) => o.bpmGains.x[i] * v[0] * delta + o.noise * o.normal()),
-      y: d.map((v, i) => o.bpmGains.y[i] * v[1] * delta + o.noise * o.normal()),
+      x: d.map((v, i) => (o.bpmGains.x[i] * v[0] + bc.x[i] * v[1]) * delta + o.noise * o.normal()),
+      y: d.map((v, i) => (o.bpmGains.y[i] * v[1] + bc.y[i] * v[0]) * delta + o.noise * o.normal()),
       rfStep: o.rf.step,
     };
   }
