@@ -5,7 +5,8 @@
  * quantity with its units; errors as one line (no stack); anything else as Node prints it.
  */
 import { inspect, types } from 'node:util';
-import { Quantity, Reading, WriteReport } from './reading.js';
+import type { Snapshot } from '@mlayer/core';
+import { Quantity, Reading, RestoreReport, WriteReport } from './reading.js';
 
 /** Six significant digits, trailing zeros dropped: what a physicist reads and what a test parses back. */
 export function formatNumber(v: number): string {
@@ -53,6 +54,21 @@ function formatWrite(w: WriteReport): string {
   return [`${w.family}: ${w.names.length} setpoint${w.names.length === 1 ? '' : 's'} written`, ...shown, ...more].join('\n');
 }
 
+function formatRestore(r: RestoreReport): string {
+  const shown = r.changes.slice(0, TABLE_MAX).map((c) => `  ${c.family} ${c.name}  ${formatPrecise(c.old)} -> ${formatPrecise(c.new)} ${c.units}`);
+  const more = r.changes.length > TABLE_MAX ? [`  ... and ${r.changes.length - TABLE_MAX} more`] : [];
+  return [`${r.source}: ${r.changes.length} setpoint${r.changes.length === 1 ? '' : 's'} written, ${r.unchanged} already there`, ...shown, ...more].join('\n');
+}
+
+const isSnapshot = (v: unknown): v is Snapshot => typeof v === 'object' && v !== null && typeof (v as Snapshot).date === 'string' && typeof (v as Snapshot).mode === 'string' && typeof (v as Snapshot).families === 'object';
+
+/** A configuration is thousands of numbers: its summary (the object itself is there to index). */
+function formatSnapshot(s: Snapshot): string {
+  const fams = Object.entries(s.families);
+  const n = fams.reduce((k, [, f]) => k + f.values.length, 0);
+  return `machine configuration of ${s.facility}, mode ${s.mode}, ${s.date}: ${n} setpoints of ${fams.length} families (${fams.map(([name]) => name).join(', ')})`;
+}
+
 /** The REPL's writer. */
 export function formatResult(value: unknown, width: number): string {
   if (types.isNativeError(value) || value instanceof Error) {
@@ -61,6 +77,8 @@ export function formatResult(value: unknown, width: number): string {
   }
   if (value instanceof Reading) return formatReading(value, width);
   if (value instanceof WriteReport) return formatWrite(value);
+  if (value instanceof RestoreReport) return formatRestore(value);
+  if (isSnapshot(value)) return formatSnapshot(value);
   if (value instanceof Quantity) return `${formatPrecise(value.value)} ${value.units}  (${value.what})`;
   return inspect(value, { colors: false, depth: 4, breakLength: width, maxArrayLength: 400 });
 }

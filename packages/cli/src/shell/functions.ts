@@ -11,7 +11,7 @@ import { resolveOrbitFamilies } from '@mlayer/orbit';
 import { measureTunes, stepTunes } from '@mlayer/tune';
 import { refuseOnlineWrites } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
-import { Quantity, type Reading, WriteReport, makeReading } from './reading.js';
+import { Quantity, type Reading, RestoreReport, WriteReport, makeReading } from './reading.js';
 
 /** One function of the shell: how it is called and what it does (help()). */
 export interface ShellFunctionHelp {
@@ -186,7 +186,7 @@ export function shellVocabulary(acc: Accelerator, options: GlobalOptions, signal
       } else if (config && typeof config === 'object' && 'families' in config) snapshot = config as Snapshot;
       else throw new MlayerError(`setmachineconfig: give what getmachineconfig() returned or a machine-configuration file (got ${describe(config)}); nothing was written`);
       const plan = await acc.restore(snapshot, { wait: true, source, signal: signal() });
-      return { restored: plan.changes.length, unchanged: plan.unchanged, changes: plan.changes.map((c) => `${c.family} ${c.name}: ${c.old} -> ${c.new} ${c.units}`) };
+      return new RestoreReport(source, plan.changes, plan.unchanged);
     },
     family2dev: async (name, all) => {
       const fam = familyArg('family2dev', acc, name);

@@ -50,3 +50,12 @@ export class WriteReport {
     readonly units: string,
   ) {}
 }
+
+/** What setmachineconfig wrote: the changed setpoints (old -> new). */
+export class RestoreReport {
+  constructor(
+    readonly source: string,
+    readonly changes: readonly { readonly family: string; readonly name: string; readonly old: number; readonly new: number; readonly units: string }[],
+    readonly unchanged: number,
+  ) {}
+}

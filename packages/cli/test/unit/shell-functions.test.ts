@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ControlSystemRegistry, createAccelerator, parseFacility, type Accelerator } from '@mlayer/core';
 import { type MemoryControlSystem, registerMemory } from '@mlayer/core/testing';
 import { shellVocabulary } from '../../src/shell/functions.js';
-import { Reading, WriteReport } from '../../src/shell/reading.js';
+import { Reading, type RestoreReport, WriteReport } from '../../src/shell/reading.js';
 
 const RING = `
 name: shell-ring
@@ -94,8 +94,8 @@ describe('shell functions (MML vocabulary)', () => {
     await fn.setsp('HCM', [0.5, 0.25]);
     const cfg = await fn.getmachineconfig();
     await fn.setsp('HCM', [3, -1]);
-    const r = (await fn.setmachineconfig(cfg)) as { restored: number };
-    expect(r.restored).toBe(2);
+    const r = (await fn.setmachineconfig(cfg)) as RestoreReport;
+    expect(r.changes.map((c) => [c.name, c.old, c.new])).toEqual([['HCM1', 3, 0.5], ['HCM2', -1, 0.25]]);
     expect([...((await fn.getsp('HCM')) as Reading)]).toEqual([0.5, 0.25]);
     await expect(fn.setmachineconfig(42)).rejects.toThrow(/setmachineconfig: give what getmachineconfig\(\) returned/);
     await acc.close();
