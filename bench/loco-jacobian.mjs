@@ -99,4 +99,6 @@ console.log(`  analytic, fixed momentum:                          ${f(jm.cpu)} /
 console.log(`  analytic, fixed path length + d(dispersion)/dK:    ${f(jp.cpu)} / ${f(jp.ms)}   (median of ${repeats})`);
 console.log(`  finite differences (central, h = ${h}), extrapolated: ${f(fdTotalCpu)} / ${f(fdTotal)}   (${perColumnCpu.toFixed(0)} / ${perColumn.toFixed(0)} ms per column, measured on ${pick.length} columns)`);
 console.log(`  speed-up, fixed momentum: ${(fdTotalCpu / jm.cpu).toFixed(1)}x CPU, ${(fdTotal / jm.ms).toFixed(1)}x wall`);
-console.log(`  analytic vs finite-difference columns: max |diff| / max |entry| = ${worst.toExponential(2)} (the h^2 truncation of the differences)`);
+console.log(`  analytic vs finite-difference columns: max |diff| / max |entry| = ${worst.toExponential(2)}`);
+console.log(`  (the O(h^2) truncation of the central differences: on one column it is 9.9e-5, 9.9e-7, 9.8e-9 for h = 1e-3, 1e-4, 1e-5,`);
+console.log(`   and a 5-point difference at h = 1e-4 agrees with the analytic column to 1e-10)`);

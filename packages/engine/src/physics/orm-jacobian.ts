@@ -28,10 +28,9 @@
  */
 import { MlayerError } from '@mlayer/core';
 import { kickPathLengths, pathLengthOfKick } from './fixed-path-length.js';
-import { singleElementLattice } from './element-maps.js';
+import { parameterStep, singleElementLattice } from './element-maps.js';
 import { matrixAt, type LinearState } from './linear-state.js';
 import { copyElement, readParameter, writeParameter, type ElementParameter } from './parameters.js';
-import { parameterStep } from './element-maps.js';
 import { setParticle, trackSegment } from './propagate.js';
 import { addCorrectorParameterTerm, matrixDerivative, OrbitGreen, type correctorSources, type OrbitResponseMatrices } from './response.js';
 import { inv4, mul4, sub4, type Mat4 } from './mat4.js';
@@ -121,10 +120,11 @@ function blockViews(nb: number, nc: number): OrbitResponseMatrices & { readonly 
  * plane, as for the ORM itself). Per element of a group: its matrix derivative
  * (closed form for linear quadrupoles and bends, else 4 x 8 particles through
  * that element), a 4x4 secondary-source matrix, 8 nc source vectors and the
- * rank-4 update of the four blocks, 16 nb nc multiply-adds: the whole Jacobian
- * is O(P (nb nc + nc + nb)) for P parameter elements, against O(P (N + nc N_c + nb nc))
- * for finite differences (a closed orbit, N element matrices and every
- * corrector source again per parameter).
+ * rank-4 update of the four blocks, 16 nb nc multiply-adds. The whole Jacobian
+ * is O(P nb nc) for P parameter elements; finite differences cost, per
+ * parameter, a new closed orbit and N element matrices (N elements), every
+ * corrector source again and the ORM itself: O(P (N + nc + nb nc)) with a much
+ * larger constant (bench/loco-jacobian.mjs).
  */
 export function orbitResponseJacobian(
   bpms: readonly number[],
@@ -187,7 +187,7 @@ export function orbitResponseJacobian(
   const MX = bpms.map((b) => ms.subarray(16 * b, 16 * b + 4));
   const MY = bpms.map((b) => ms.subarray(16 * b + 8, 16 * b + 12));
 
-  // per-element scratch: secondary source y_j = (K y_src) for both planes, SoA
+  // per-element scratch: the orbit y_j each corrector makes at the parameter element, both planes, SoA
   const Y = [0, 1].map(() => [0, 1, 2, 3].map(() => new Float64Array(nc)));
   const exitInvCache = new Map<number, Mat4>();
   const exitInv = (p: number): Mat4 => {
@@ -221,17 +221,16 @@ export function orbitResponseJacobian(
       const P = mul4(exitInv(e + 1), mul4(D, matrixAt(st, e)));
       const KA = mul4(green.W, P);
       const KB = sub4(KA, P);
+      // y_j, the orbit of corrector j at the entrance of e (start coordinates), x and y planes
       for (let q = 0; q < 2; q++) {
         const Yq = Y[q];
         const a = SA[q], b = SB[q];
         for (let j = 0; j < nc; j++) {
           const src = e >= px[j] ? a : b;
-          const y0 = src[0][j], y1 = src[1][j], y2 = src[2][j], y3 = src[3][j];
-          // the unit P is applied here; W or W - I per BPM below (K = W P or W P - P)
-          Yq[0][j] = y0;
-          Yq[1][j] = y1;
-          Yq[2][j] = y2;
-          Yq[3][j] = y3;
+          Yq[0][j] = src[0][j];
+          Yq[1][j] = src[1][j];
+          Yq[2][j] = src[2][j];
+          Yq[3][j] = src[3][j];
         }
       }
       const [x0, x1, x2, x3] = Y[0];

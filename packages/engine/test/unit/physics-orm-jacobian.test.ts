@@ -41,7 +41,7 @@ describe.each(LATTICES.filter(available))('$name Jacobian vs pyAT dORM/dK', (l) 
  * truncation O(h^4), so h can be large enough (1e-3 m^-2) that the rounding of the
  * ORM (~1e-15 relative on a centred orbit) stays far below 1e-6 of the derivative.
  */
-function centralDiff<T>(model: EngineLatticeModel, group: readonly ParameterRef[], h: number, f: (m: EngineLatticeModel) => T, combine: (a: T[], w: number[]) => T): T {
+function centralDiff<T>(model: EngineLatticeModel, group: readonly ParameterRef[], h: number, f: (m: EngineLatticeModel) => T): { values: T[]; weights: number[] } {
   const base = group.map((r) => model.getParameter(r));
   const at = (x: number): T => {
     group.forEach((r, i) => model.setParameter(r, base[i] + x));
@@ -49,8 +49,7 @@ function centralDiff<T>(model: EngineLatticeModel, group: readonly ParameterRef[
     group.forEach((r, i) => model.setParameter(r, base[i]));
     return v;
   };
-  const vals = [at(2 * h), at(h), at(-h), at(-2 * h)];
-  return combine(vals, [-1 / (12 * h), 8 / (12 * h), -8 / (12 * h), 1 / (12 * h)]);
+  return { values: [at(2 * h), at(h), at(-h), at(-2 * h)], weights: [-1 / (12 * h), 8 / (12 * h), -8 / (12 * h), 1 / (12 * h)] };
 }
 
 function combineOrm(a: OrbitResponse[], w: number[]): OrbitResponse {
@@ -73,11 +72,16 @@ function checkAgainstCentralDifferences(model: EngineLatticeModel, bpms: number[
   for (const orbitType of ['fixed-momentum', 'fixed-path-length'] as const) {
     const J = orbitType === 'fixed-momentum' ? Jm : model.orbitResponseJacobian(bpms, correctors, groups, { orbitType, dispersion: true });
     groups.forEach((g, n) => {
-      const fd = centralDiff(model, g, h, (m) => m.orbitResponse(bpms, correctors, { orbitType }), combineOrm);
+      const fm = orbitType === 'fixed-momentum';
+      const { values, weights } = centralDiff(model, g, h, (m) => {
+        const d = fm ? m.dispersion(bpms) : [];
+        return { R: m.orbitResponse(bpms, correctors, { orbitType }), D: [Float64Array.from(d, (v) => v[0]), Float64Array.from(d, (v) => v[1])] };
+      });
+      const fd = combineOrm(values.map((v) => v.R), weights);
       const err = relErr(J.orm[n], fd);
       expect(err, `${orbitType} group ${n}: ${err}`).toBeLessThan(1e-6);
-      if (orbitType === 'fixed-momentum') {
-        const fdD = centralDiff(model, g, h, (m) => { const d = m.dispersion(bpms); return [Float64Array.from(d, (v) => v[0]), Float64Array.from(d, (v) => v[1])]; }, combineDisp);
+      if (fm) {
+        const fdD = combineDisp(values.map((v) => v.D), weights);
         const [dDx, dDy] = J.dispersion![n];
         const errD = Math.max(maxAbsDiff(dDx, fdD[0]), maxAbsDiff(dDy, fdD[1])) / Math.max(maxAbs(fdD[0]), maxAbs(fdD[1]));
         expect(errD, `dispersion group ${n}: ${errD}`).toBeLessThan(1e-6);
@@ -213,5 +217,20 @@ describe('fixed-path-length ORM', () => {
       // and the term is not negligible: the fixed-momentum column differs
       expect(maxAbsDiff(R0.Rxx.map((r) => r[j]), col) / mx).toBeGreaterThan(1e-3);
     });
+  });
+});
+
+describe('Jacobian input errors', () => {
+  const l = LATTICES.find((x) => x.name === 'dba' && available(x));
+  it.skipIf(!l)('name the bad value', () => {
+    const model = createLatticeModel(loadLattice(l!));
+    const q = model.find('class:Quadrupole')[0];
+    const g = [[{ element: q, field: 'PolynomB', index: 1 }]];
+    const bad = { orbitType: 'fixed-rf' } as unknown as { orbitType: 'fixed-momentum' };
+    expect(() => model.orbitResponseJacobian('class:Quadrupole', 'class:Sextupole', g, bad)).toThrow(/orbitType 'fixed-rf'/);
+    expect(() => model.orbitResponse('class:Quadrupole', 'class:Sextupole', bad)).toThrow(/orbitType 'fixed-rf'/);
+    expect(() => model.orbitResponseJacobian('class:Quadrupole', 'class:Sextupole', [[]])).toThrow(/group is empty/);
+    expect(() => model.orbitResponseJacobian('class:Quadrupole', 'class:Sextupole', [[{ element: 99999, field: 'K' }]])).toThrow(/99999/);
+    expect(() => model.orbitResponseJacobian('class:Quadrupole', 'class:Sextupole', [[{ element: q, field: 'Nope' }]])).toThrow(/Nope/);
   });
 });
