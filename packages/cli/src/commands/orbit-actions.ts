@@ -20,6 +20,7 @@ import { orbitPlots, reportCorrection } from './orbit-report.js';
 import { dispersionPlots, dispersionText } from './dispersion-report.js';
 import { toJson } from '../format/json.js';
 import { formatQuantity } from '../format/units.js';
+import { writesTable } from '../format/correction-table.js';
 import type { GlobalOptions } from '../global-options.js';
 import { dispersionStep, freshTarget, ormKicks, ormOf, targetOf } from './orbit-defaults.js';
 import { orbitTarget } from '../orbit-target.js';
@@ -223,9 +224,13 @@ export async function orbitBump(o: OrbitCliOptions & { plane: string; bpm: strin
     const out = { correctors: r.correctors, deltas: r.deltas, predicted: { reached: r.predicted.reached, leakage: r.predicted.leakage }, measured: r.measured && { reached: r.measured.reached, leakage: r.measured.leakage } };
     if (g.json) process.stdout.write(`${toJson(out)}\n`);
     else {
-      process.stdout.write(`bump at ${o.bpm} (${o.plane}) with ${r.correctors.join(', ')}\n`);
-      r.correctors.forEach((c, i) => process.stdout.write(`  ${c}: ${r.deltas[i].toExponential(4)}\n`));
-      process.stdout.write(`predicted leakage (rms outside): ${r.predicted.leakage.toExponential(3)}${r.measured ? `, measured: ${r.measured.leakage.toExponential(3)}, reached ${Array.from(r.measured.reached, (v) => v.toExponential(3)).join(' ')}` : ''}\n`);
+      // The orbit in the units of the matrix's BPM family; the correctors as a table (present, target, change).
+      const bpmUnit = resolveOrbitFamilies(acc, {}, [o.plane], { bpms: true }).bpms[o.plane]!.units()[r.units];
+      const q = (v: number) => formatQuantity(v, bpmUnit);
+      process.stdout.write(`bump at ${o.bpm} (${o.plane}) with ${r.correctors.join(', ')}${o.dryRun ? ' (dry run, nothing written)' : ''}\n`);
+      process.stdout.write(writesTable(acc, r.writes, r.units));
+      process.stdout.write(`target ${r.targets.map((t) => `${t.bpm} ${q(t.value)}`).join(', ')}; predicted ${Array.from(r.predicted.reached, q).join(', ')}, leakage (rms outside) ${q(r.predicted.leakage)}\n`);
+      if (r.measured) process.stdout.write(`measured ${Array.from(r.measured.reached, q).join(', ')}, leakage ${q(r.measured.leakage)}\n`);
     }
   });
 }

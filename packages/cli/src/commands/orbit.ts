@@ -40,7 +40,7 @@ export function registerOrbitCommands(program: Command): void {
     .option('--dry-run', 'show what would be set, write nothing', false)
     .option('--gain <g>', 'fraction of each computed step applied: one for both planes, or gx,gy (default 1)')
     .option('--settle <ms>', SETTLE_HELP, '0')
-    .addHelpText('after', '\nExit status: 0 converged or improved, 2 no improvement, 3 diverged (the step that made the orbit worse was undone).')
+    .addHelpText('after', '\nThe correction works in the units of its response matrix (the model\'s: physics); --units, when given, is the unit of the setpoints printed (the dry-run table).\nExit status: 0 converged or improved, 2 no improvement, 3 diverged (the step that made the orbit worse was undone).')
     .action(async (o: OrbitCliOptions & { orm?: string; target?: string; offsets: boolean; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean; gain?: string; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitCorrect(o, cmd));
 
   common(orbit.command('bump').description('closed local bump at a BPM (3 or more correctors)'))

@@ -123,7 +123,10 @@ export function formatter(unit: string, values: ArrayLike<number>, options: Form
     const inDisplay = (resolution / parsed.factor) * d.factor;
     decimals = Math.max(0, Math.ceil(-Math.log10(inDisplay) - 1e-9));
   } else decimals = decimalsFor(m, options.significant ?? 4);
-  const number = (v: number): string => (Number.isFinite(v) ? (v * d.factor).toFixed(decimals) : String(v));
+  // Below the smallest prefix (6e-20 m is 6e-11 nm): exponent form in that unit.
+  const tiny = resolution === undefined && m > 0 && m < 1e-3;
+  const sig = options.significant ?? 4;
+  const number = (v: number): string => (!Number.isFinite(v) ? String(v) : tiny ? (v * d.factor).toExponential(sig - 1) : (v * d.factor).toFixed(decimals));
   return { ...d, decimals, number, format: (v) => `${number(v)} ${d.unit}` };
 }
 

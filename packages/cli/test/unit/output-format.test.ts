@@ -28,6 +28,8 @@ describe('units chosen for the magnitude', () => {
     expect(formatQuantity(-3.0446374, 'm^-2')).toBe('-3.045 m^-2');
     expect(formatQuantity(2.5e-8, 'm^-2')).toBe('2.500e-8 m^-2');
     expect(formatQuantity(0, 'm')).toBe('0.000 m');
+    // Below the smallest prefix: exponent form in it.
+    expect(formatQuantity(6.33e-20, 'm')).toBe('6.330e-11 nm');
   });
 
   it('one unit for a whole column, chosen by its largest value; a change in the unit of each side', () => {
