@@ -109,4 +109,22 @@ describe('orbit measure-dispersion and correct with the facility defaults', () =
     const zero = await runCli(['-f', f, '--json', 'orbit', 'correct', '-u', 'physics', '--target', 'zero', '--no-plots']);
     expect(JSON.parse(zero.stdout).rmsInitial.x).toBe(0);
   });
+
+  it('correct subtracts the facility BPM offsets (reading - offset - target) unless --no-offsets', async () => {
+    const names = (thomxRef().optics_at_bpms.index as number[]).map((e) => `E${e}`);
+    const offsets = stringify({ unit: 'um', families: { BPMy: Object.fromEntries(names.map((n) => [n, 50])) } });
+    const f = facility({ dataDir: 'data', orbit: { offsets: 'offsets.yaml' } }, {}, { 'offsets.yaml': offsets });
+    const dry = await runCli(['-f', f, '--json', 'orbit', 'correct', '-u', 'physics', '--dry-run', '--no-plots']);
+    expect(dry.code, dry.stderr).toBe(0);
+    // The twin's orbit is zero: the error is the offsets, 50 um in y.
+    const s = JSON.parse(dry.stdout) as { rmsInitial: { x: number; y: number } };
+    expect(s.rmsInitial.x).toBe(0);
+    expect(s.rmsInitial.y).toBeCloseTo(50e-6, 15);
+    const off = await runCli(['-f', f, '--json', 'orbit', 'correct', '-u', 'physics', '--dry-run', '--no-offsets', '--no-plots']);
+    expect(JSON.parse(off.stdout).rmsInitial.y).toBe(0);
+    const bad = facility({ orbit: { offsets: 'offsets.yaml' } }, {}, { 'offsets.yaml': 'unit: um\nfamilies:\n  BPMy: { E999: 1 }\n' });
+    const r = await runCli(['-f', bad, 'orbit', 'correct', '--dry-run', '--no-plots']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/offsets\.yaml:3:11: families\.BPMy\.E999: no device of BPMy has this name \(got "E999"\)/);
+  });
 });
