@@ -127,7 +127,8 @@ export async function startShell(target: ShellTarget, options: StartShellOptions
     release?.();
     displayPrompt(preserveCursor);
   };
-  server.on('SIGINT', () => running?.abort(new Error('interrupted (Ctrl-C)')));
+  // Before the REPL's own handler, which shows the prompt again (and so ends the evaluation's turn).
+  server.prependListener('SIGINT', () => running?.abort(new Error('interrupted (Ctrl-C)')));
 
   const source = completionSource(target, vocabulary);
   const replComplete = server.completer as (line: string, cb: (err: Error | null, r?: [string[], string]) => void) => void;
