@@ -29,6 +29,9 @@ export interface ShellVocabulary {
 
 type DeviceId = readonly [number, number];
 
+/** What the refusal of an online write suggests. */
+const ONLINE = 'start mlayer shell with --yes to allow them';
+
 const describe = (v: unknown): string => {
   if (typeof v === 'string') return `'${v}'`;
   if (typeof v === 'number' || v === undefined) return String(v);
@@ -102,7 +105,7 @@ export function shellVocabulary(acc: Accelerator, options: GlobalOptions, signal
   const read = (fn: string, name: unknown, field: 'setpoint' | 'readback' | 'monitor' | undefined, rest: readonly unknown[]): Promise<Reading> => readFamily(fn, familyArg(fn, acc, name), field, rest);
 
   const write = async (fn: string, fam: Family, units: Units, target: (before: Float64Array) => number[]): Promise<WriteReport> => {
-    refuseOnlineWrites(acc, options, fn);
+    refuseOnlineWrites(acc, options, fn, ONLINE);
     const before = await fam.get({ field: 'setpoint', units, signal: signal() });
     const values = target(before);
     await fam.set(values, { units, wait: true, signal: signal() });
@@ -148,7 +151,7 @@ export function shellVocabulary(acc: Accelerator, options: GlobalOptions, signal
       return makeReading(m.tunes, { family: 'tune', field: m.method, units: '', devices: [], names: ['qx', 'qy'] });
     },
     steptune: async (dq, families) => {
-      refuseOnlineWrites(acc, options, 'steptune');
+      refuseOnlineWrites(acc, options, 'steptune', ONLINE);
       if (!Array.isArray(dq) || dq.length !== 2 || !dq.every((x) => typeof x === 'number' && Number.isFinite(x))) throw new MlayerError(`steptune: the tune change is [dqx, dqy] (got ${describe(dq)}); nothing was written`);
       const fams = families === undefined ? facilityTools(acc.facility).tuneFamilies : Array.isArray(families) ? (families as unknown[]).map(String) : undefined;
       if (!fams) throw new MlayerError(`steptune: ${families === undefined ? `${acc.facility.file} names no tune knob families (tools.tune.families): give them, steptune([dqx, dqy], ['QF', 'QD'])` : `the families are a list of names (got ${describe(families)})`}; nothing was written`);
@@ -176,7 +179,7 @@ export function shellVocabulary(acc: Accelerator, options: GlobalOptions, signal
     },
     getmachineconfig: async () => acc.snapshot({ signal: signal() }),
     setmachineconfig: async (config) => {
-      refuseOnlineWrites(acc, options, 'setmachineconfig');
+      refuseOnlineWrites(acc, options, 'setmachineconfig', ONLINE);
       let snapshot: Snapshot;
       let source = 'configuration';
       if (typeof config === 'string') {

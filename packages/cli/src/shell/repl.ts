@@ -45,7 +45,7 @@ function completionSource(target: ShellTarget, vocabulary: ShellVocabulary): Com
   });
   const names = [...families, ...groups].sort();
   return {
-    functions: Object.keys(vocabulary.functions),
+    functions: [...Object.keys(vocabulary.functions), 'help'],
     familyFunctions: FAMILY_FUNCTIONS,
     families: () => names,
     devices: (family) => {

@@ -67,7 +67,7 @@ describe('shell functions (MML vocabulary)', () => {
   it('online: every write refuses without --yes and writes nothing', async () => {
     const { acc, cs, fn } = await open('online', false);
     for (const call of [() => fn.setsp('HCM', 1), () => fn.stepsp('HCM', 1, [1, 1]), () => fn.steptune([0.01, 0]), async () => fn.setmachineconfig(await acc.snapshot())]) {
-      await expect(call()).rejects.toThrow(/mode 'online' is an online control system and writes need --yes/);
+      await expect(call()).rejects.toThrow(/mode 'online' is an online control system and writes need --yes \(start mlayer shell with --yes to allow them\); nothing was written/);
     }
     expect(cs.writes).toEqual([]);
     await acc.close();
