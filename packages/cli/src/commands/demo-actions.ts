@@ -7,6 +7,8 @@ import { openAccelerator } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { interruptSignal, progressBar } from '../progress.js';
 import { reportCorrection } from './orbit-report.js';
+import { formatQuantity } from '../format/units.js';
+import { toJson } from '../format/json.js';
 import { freshTarget, ormKicks } from './orbit-defaults.js';
 import { dataDirOf, measurementTarget } from '../measurement-files.js';
 
@@ -42,7 +44,7 @@ export async function demoAction(o: DemoOptions, cmd: Command): Promise<void> {
     };
     const before: OrbitReading = await measureOrbit(acc, { units: 'physics', average: 4, signal: interrupt.signal });
     const t1 = trueRms();
-    say(`orbit before: BPM reading rms x ${mm(before.x!.values)} mm, y ${mm(before.y!.values)} mm; true orbit rms x ${(t1.x * 1e3).toFixed(3)} mm, y ${(t1.y * 1e3).toFixed(3)} mm`);
+    say(`orbit before: BPM reading rms x ${formatQuantity(rms(before.x!.values), before.x!.unit)}, y ${formatQuantity(rms(before.y!.values), before.y!.unit)}; true orbit rms x ${formatQuantity(t1.x, 'm')}, y ${formatQuantity(t1.y, 'm')}`);
     // Files by kind and time in -o, else the facility's data folder/demo; never written over.
     const dir = o.out ?? join(dataDirOf(facility), 'demo');
     const ormTarget = measurementTarget('orm', { out: dir, dataDir: dir });
@@ -58,9 +60,9 @@ export async function demoAction(o: DemoOptions, cmd: Command): Promise<void> {
     const result = await correctOrbit(acc, { orm, method: { type: 'svd', threshold: 1e-3 }, iterations: 5, average: 4, signal: interrupt.signal });
     const t2 = trueRms();
     const summary = await reportCorrection(acc, result, dir, o.plots, !!g.json, measurementTarget('demo-correction', { out: dir, dataDir: dir }).tag);
-    say(`true orbit rms after: x ${(t2.x * 1e3).toFixed(4)} mm, y ${(t2.y * 1e3).toFixed(4)} mm (BPM offsets of the error set remain in the readings)`);
+    say(`true orbit rms after: x ${formatQuantity(t2.x, 'm')}, y ${formatQuantity(t2.y, 'm')} (BPM offsets of the error set remain in the readings)`);
     say(`done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    if (g.json) process.stdout.write(`${JSON.stringify({ ...summary, seed, trueRmsBefore: t1, trueRmsAfter: t2, ormFile })}\n`);
+    if (g.json) process.stdout.write(`${toJson({ ...summary, seed, trueRmsBefore: t1, trueRmsAfter: t2, ormFile })}\n`);
   } finally {
     bar.stop();
     interrupt.dispose();
@@ -68,9 +70,10 @@ export async function demoAction(o: DemoOptions, cmd: Command): Promise<void> {
   }
 }
 
-function mm(v: ArrayLike<number>): string {
+/** rms of the finite values. */
+function rms(v: ArrayLike<number>): number {
   let s = 0;
   let n = 0;
   for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) (s += v[i] * v[i]), n++;
-  return (Math.sqrt(s / n) * 1e3).toFixed(4);
+  return Math.sqrt(s / n);
 }
