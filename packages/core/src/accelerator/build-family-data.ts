@@ -70,6 +70,17 @@ function issue(issues: ConfigIssue[], facility: LoadedFacility, path: PropertyKe
 
 /** Unit strings are equal when they match after removing spaces and normalising '·', '*', '^'. */
 export function sameUnits(a: string, b: string): boolean {
-  const norm = (s: string) => s.replace(/\s+/g, '').replace(/[·*]/g, '.').replace(/\^/g, '');
-  return norm(a) === norm(b);
+  return a === b || normalUnits(a) === normalUnits(b);
+}
+
+/** Normal forms of the unit strings seen (a facility names a few, thousands of times). */
+const normalForms = new Map<string, string>();
+
+function normalUnits(s: string): string {
+  let n = normalForms.get(s);
+  if (n === undefined) {
+    n = s.replace(/\s+/g, '').replace(/[·*]/g, '.').replace(/\^/g, '');
+    if (normalForms.size < 10_000) normalForms.set(s, n);
+  }
+  return n;
 }
