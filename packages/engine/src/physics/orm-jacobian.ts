@@ -183,6 +183,8 @@ export function orbitResponseJacobian(
       return v;
     }),
   );
+  // Every x-plane source has zero (y, py) and every y-plane source zero (x, px): an uncoupled ring
+  const planePure = [0, 1, 2, 3].every((k) => (k < 2 ? SA[1][k].every((v) => v === 0) && SB[1][k].every((v) => v === 0) : SA[0][k].every((v) => v === 0) && SB[0][k].every((v) => v === 0)));
   // BPM rows of the transfer matrices
   const MX = bpms.map((b) => ms.subarray(16 * b, 16 * b + 4));
   const MY = bpms.map((b) => ms.subarray(16 * b + 8, 16 * b + 12));
@@ -246,6 +248,15 @@ export function orbitResponseJacobian(
         const a0 = rX[0], a1 = rX[1], a2 = rX[2], a3 = rX[3];
         const b0 = rY[0], b1 = rY[1], b2 = rY[2], b3 = rY[3];
         const rxx = R.Rxx[i], ryx = R.Ryx[i], rxy = R.Rxy[i], ryy = R.Ryy[i];
+        if (planePure && a2 === 0 && a3 === 0 && b0 === 0 && b1 === 0) {
+          // uncoupled: x rows see only the x sources' (x, px), y rows the y sources' (y, py);
+          // the cross-plane blocks get exact zeros (4 multiply-adds instead of 16)
+          for (let j = 0; j < nc; j++) {
+            rxx[j] += a0 * x0[j] + a1 * x1[j];
+            ryy[j] += b2 * w2[j] + b3 * w3[j];
+          }
+          continue;
+        }
         for (let j = 0; j < nc; j++) {
           const u0 = x0[j], u1 = x1[j], u2 = x2[j], u3 = x3[j];
           const v0 = w0[j], v1 = w1[j], v2 = w2[j], v3 = w3[j];
