@@ -87,6 +87,11 @@ export interface OrbitResponseJacobian {
   readonly orm: OrbitResponse[];
   /** When asked: per group, [dDx, dDy] at the BPMs (m per unit parameter; D in m). */
   readonly dispersion?: (readonly [Float64Array, Float64Array])[];
+  /**
+   * With `dispersion`: per group, d(alpha_c)/d(parameter) of the lattice as given
+   * (momentumCompaction()); the RF column D / ((1/gamma^2 - alpha_c) f_RF) moves with it.
+   */
+  readonly momentumCompaction?: Float64Array;
 }
 
 /** A change of an element parameter: field name as AT spells it, optional index into an array field. */

@@ -377,7 +377,9 @@ class Model implements EngineLatticeModel {
       pathLengthSlope: orbitType === 'fixed-path-length' ? this.pathLengthSlope(options) : undefined,
     });
     const orm = r.orm.map((m) => ({ bpms: b, correctors: c, Rxx: m.Rxx, Rxy: m.Rxy, Ryx: m.Ryx, Ryy: m.Ryy }));
-    return r.dispersion ? { orm, dispersion: r.dispersion } : { orm };
+    if (!r.dispersion) return { orm };
+    const L = this.circumference;
+    return { orm, dispersion: r.dispersion, momentumCompaction: r.pathLengthSlope!.map((d) => d / L) };
   }
 
   tuneResponse(groups: readonly (readonly ParameterRef[])[], options?: ModelOptions): Float64Array[] {

@@ -53,6 +53,8 @@ export interface JacobianInput {
 export interface OrbitResponseJacobianResult {
   readonly orm: OrbitResponseMatrices[];
   readonly dispersion?: [Float64Array, Float64Array][];
+  /** With `dispersion`: d(alpha_c L)/d(parameter) per group (m), alpha_c L = dC/d(delta). */
+  readonly pathLengthSlope?: Float64Array;
 }
 
 /** Step along the dispersive direction of the mixed derivatives (delta units). */
@@ -205,6 +207,7 @@ export function orbitResponseJacobian(
 
   const orm: OrbitResponseMatrices[] = [];
   const disp: [Float64Array, Float64Array][] = [];
+  const dSlope = new Float64Array(groups.length);
   const z = new Float64Array(4);
   const rX = new Float64Array(4), rY = new Float64Array(4);
   for (let g = 0; g < groups.length; g++) {
@@ -285,8 +288,8 @@ export function orbitResponseJacobian(
           dDx![i] += z[0];
           dDy![i] += z[2];
         }
+        dA += pathLengthOfKick(eta!.subarray(4 * (e + 1), 4 * (e + 1) + 4), s) + t;
         if (fpl) {
-          dA += pathLengthOfKick(eta!.subarray(4 * (e + 1), 4 * (e + 1) + 4), s) + t;
           for (let j = 0; j < nc; j++) {
             green.orbitAt(px[j], e + 1, src, z);
             dcx![j] += pathLengthOfKick(z, V[0][j]);
@@ -313,7 +316,10 @@ export function orbitResponseJacobian(
       }
     }
     orm.push({ bpms: [...bpms], correctors: [...correctors], Rxx: R.Rxx, Rxy: R.Rxy, Ryx: R.Ryx, Ryy: R.Ryy });
-    if (input.dispersion) disp.push([dDx!, dDy!]);
+    if (input.dispersion) {
+      disp.push([dDx!, dDy!]);
+      dSlope[g] = dA;
+    }
   }
-  return input.dispersion ? { orm, dispersion: disp } : { orm };
+  return input.dispersion ? { orm, dispersion: disp, pathLengthSlope: dSlope } : { orm };
 }

@@ -75,7 +75,11 @@ function checkAgainstCentralDifferences(model: EngineLatticeModel, bpms: number[
       const fm = orbitType === 'fixed-momentum';
       const { values, weights } = centralDiff(model, g, h, (m) => {
         const d = fm ? m.dispersion(bpms) : [];
-        return { R: m.orbitResponse(bpms, correctors, { orbitType }), D: [Float64Array.from(d, (v) => v[0]), Float64Array.from(d, (v) => v[1])] };
+        return {
+          R: m.orbitResponse(bpms, correctors, { orbitType }),
+          D: [Float64Array.from(d, (v) => v[0]), Float64Array.from(d, (v) => v[1])],
+          mcf: fm ? m.momentumCompaction() : 0,
+        };
       });
       const fd = combineOrm(values.map((v) => v.R), weights);
       const err = relErr(J.orm[n], fd);
@@ -85,6 +89,10 @@ function checkAgainstCentralDifferences(model: EngineLatticeModel, bpms: number[
         const [dDx, dDy] = J.dispersion![n];
         const errD = Math.max(maxAbsDiff(dDx, fdD[0]), maxAbsDiff(dDy, fdD[1])) / Math.max(maxAbs(fdD[0]), maxAbs(fdD[1]));
         expect(errD, `dispersion group ${n}: ${errD}`).toBeLessThan(1e-6);
+        const dMcf = values.reduce((a, v, k) => a + weights[k] * v.mcf, 0);
+        // (skew groups: both ~1e-17; normal groups agree to ~1e-11 of the derivative)
+        const errM = Math.abs(J.momentumCompaction![n] - dMcf) / Math.abs(model.momentumCompaction());
+        expect(errM, `momentum compaction group ${n}: ${J.momentumCompaction![n]} vs ${dMcf}`).toBeLessThan(1e-8);
       }
     });
   }
