@@ -75,6 +75,8 @@ export async function startShell(target: ShellTarget, options: StartShellOptions
     useGlobal: false,
     ignoreUndefined: true,
     preview: false,
+    // Ctrl-C reaches the session while an awaited call runs (the REPL holds other keys until it ends).
+    breakEvalOnSigint: true,
     writer,
   });
   const names = new Set(Object.keys(vocabulary.functions));

@@ -156,6 +156,15 @@ describe('mlayer shell in a pseudo-terminal', () => {
     expect(sp).toMatch(/SR01A-PC-HSTR-01\s+0\.5 A/);
   });
 
+  it('Ctrl-C interrupts what is awaited and the session goes on', async () => {
+    const before = screen().length;
+    shell.write('await new Promise(() => {})\r');
+    await new Promise((r) => setTimeout(r, 300));
+    shell.write('\x03');
+    await waitFor('the interruption', (s) => /interrupted by `SIGINT`\n/.test(s.slice(before)) && s.endsWith(PROMPT.trimEnd()));
+    expect(await command('1+1')).toBe('2');
+  });
+
   it('ends with Ctrl-D', async () => {
     shell.write('\x04');
     const code = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r('still running'), 10_000))]);
