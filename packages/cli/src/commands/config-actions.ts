@@ -3,12 +3,15 @@
  * (machine-config.ts), the checks and the diff core's (planRestore, diffSnapshots);
  * this file parses options and prints.
  */
+import { existsSync, statSync } from 'node:fs';
 import { userInfo } from 'node:os';
+import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { type Accelerator, MlayerError, type SetpointChange, type Snapshot, diffSnapshots, executeRestore, isDigitalTwin } from '@mlayer/core';
 import { MEASUREMENT_MODES, type MeasurementMode, readMachineConfig, sha256File, writeMachineConfig } from '@mlayer/data';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
+import { dataDirOf, measurementTarget } from '../measurement-files.js';
 
 /** A number as stored (shortest exact form); a change without float noise. */
 const exact = (v: number) => String(v);
@@ -45,13 +48,19 @@ function provenance(acc: Accelerator) {
 }
 
 /** `mlayer config save FILE`. */
-export async function configSave(file: string, o: { description?: string; author?: string; force?: boolean }, cmd: Command): Promise<void> {
+export async function configSave(file: string | undefined, o: { description?: string; author?: string; force?: boolean }, cmd: Command): Promise<void> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const { acc } = await openAccelerator(g);
   try {
+    // A FILE.h5 is written as named (an existing one only with --force); a folder, or none (the
+    // facility's data folder), gets config-<UTC time>.h5, as measurement files are named.
+    if (file !== undefined && extname(file).toLowerCase() === '.h5' && existsSync(file) && !statSync(file).isDirectory() && !o.force) {
+      throw new MlayerError(`${resolve(file)} exists: a configuration is never written over another; give another name, a folder, or --force to replace it (nothing was saved)`);
+    }
+    const target = measurementTarget('config', { out: file, force: o.force, dataDir: dataDirOf(acc.facility) });
     const snapshot = await acc.snapshot();
     const author = o.author ?? process.env.MLAYER_AUTHOR ?? userInfo().username;
-    const path = await writeMachineConfig(file, { ...provenance(acc), author, description: o.description, snapshot }, { overwrite: o.force ?? false });
+    const path = await writeMachineConfig(target.file, { ...provenance(acc), author, description: o.description, snapshot }, { overwrite: target.overwrite });
     const families = Object.values(snapshot.families);
     const n = families.reduce((s, f) => s + f.values.length, 0);
     if (g.json) process.stdout.write(`${JSON.stringify({ file: path, facility: snapshot.facility, facilitySha256: snapshot.facilitySha256, mode: snapshot.mode, date: snapshot.date, families: families.length, setpoints: n })}\n`);

@@ -8,12 +8,12 @@ export function registerConfigCommands(program: Command): void {
   const config = program.command('config').description('machine configurations (MML getmachineconfig/setmachineconfig): save, restore, diff, show');
 
   config
-    .command('save <file>')
-    .description('save every setpoint (hardware units) with the time, mode, facility name and facility SHA-256 into an HDF5 file')
+    .command('save [file]')
+    .description("save every setpoint (hardware units) with the time, mode, facility name and facility SHA-256 into an HDF5 file: FILE.h5, or config-<UTC time>.h5 in a folder given, else in the facility's data folder (tools.dataDir, else ./out)")
     .option('--description <text>', 'what this configuration is (stored in the file)')
     .option('--author <name>', 'author (default: $MLAYER_AUTHOR, else the login name)')
-    .option('--force', 'replace an existing file', false)
-    .action(async (file: string, o: { description?: string; author?: string; force?: boolean }, cmd: Command) => (await import('./config-actions.js')).configSave(file, o, cmd));
+    .option('--force', 'replace an existing FILE.h5', false)
+    .action(async (file: string | undefined, o: { description?: string; author?: string; force?: boolean }, cmd: Command) => (await import('./config-actions.js')).configSave(file, o, cmd));
 
   config
     .command('restore <file>')

@@ -49,7 +49,11 @@ describe('mlayer config save | diff | restore | show (machine configurations)', 
     expect(saved.dataType).toBe('machine_configuration');
     expect(saved.facility.configSha256).toBe(sha256File(join(DIAMOND, 'facility.yaml')));
     expect(saved.snapshot.families.HSTR.units).toBe('A');
-    expect((await run(['config', 'save', a])).stderr).toMatch(/exists already/);
+    expect((await run(['config', 'save', a])).stderr).toMatch(/a\.h5 exists: a configuration is never written over another/);
+    // Into a folder: named by time, a second save in the same second keeps both.
+    const folder = join(dir, 'configs');
+    for (let k = 0; k < 2; k++) expect((await run(['config', 'save', folder])).code).toBe(0);
+    expect(readdirSync(folder).filter((f) => /^config-\d{8}T\d{6}Z(-2)?\.h5$/.test(f))).toHaveLength(2);
 
     const acc = await loadAccelerator(DIAMOND);
     try {
