@@ -70,7 +70,7 @@ function startMeasureOrm(out: string): Cli {
 }
 
 /** The last progress step printed (stderr is not a terminal: one line every 2 s, and the last). */
-const lastStep = (stderr: string): number => Math.max(0, ...[...stderr.matchAll(/orbit response matrix: (\d+)\/\d+/g)].map((m) => Number(m[1])));
+const lastStep = (stderr: string): number => Math.max(0, ...[...stderr.matchAll(/orbit response matrix: (?:\d+ % \()?(\d+)\/\d+/g)].map((m) => Number(m[1])));
 
 describe('Ctrl-C (SIGINT to the CLI process) during mlayer orbit measure-orm on the demo twin, settle 0', () => {
   it('aborts while the measurement runs, at its start and midway, restores every changed corrector and writes no file', async () => {
