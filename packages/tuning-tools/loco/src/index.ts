@@ -15,3 +15,4 @@ export {
   locoFit,
   rejectOutliers,
 } from './fit.js';
+export { type FittedGroup, type CorrectOpticsOptions, type OpticsCorrectionResult, correctOptics } from './correct-optics.js';
