@@ -330,7 +330,7 @@ export function cellTuneDerivative(state: LinearState, group: readonly ElementPa
   const tmp2 = new Float64Array(16);
   for (const [e, refs] of byElement(compiled, group)) {
     const orbitIn = state.orbits.subarray(6 * e, 6 * e + 6);
-    const D = elementMatrixDerivative(compiled, e, refs, orbitIn, step);
+    const D = matrixDerivative(compiled, e, refs, orbitIn, step);
     const Mexit = inv4(matrixAt(state, e + 1));
     if (!Mexit) throw new MlayerError(`tune response: singular transfer matrix at position ${e + 1}`);
     // X = A^-1 T M_{e+1}^-1 D M_e A
@@ -489,7 +489,7 @@ export function opticsResponse(
     const qs: { e: number; Q: Mat4 }[] = [];
     for (const [e, refs] of byElement(compiled, group)) {
       const orbitIn = st.orbits.subarray(6 * e, 6 * e + 6);
-      const D = elementMatrixDerivative(compiled, e, refs, orbitIn, options.step);
+      const D = matrixDerivative(compiled, e, refs, orbitIn, options.step);
       const exitInv = inv4(matrixAt(st, e + 1));
       if (!exitInv) throw new MlayerError(`optics response: singular transfer matrix at position ${e + 1}`);
       qs.push({ e, Q: mul4(exitInv, mul4(D, matrixAt(st, e))) });
