@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Accelerator, DeviceId, Units } from '@mlayer/core';
-import { saveCorrection, type CorrectOrbitResult, type OrbitReading, type PlaneOrbit } from '@mlayer/orbit';
+import { resolveOrbitFamilies, saveCorrection, type CorrectOrbitResult, type OrbitReading, type PlaneOrbit } from '@mlayer/orbit';
 import { writeChart, writeSpec } from '../plots.js';
 import { alongSSpec, type SSeries } from '../plots/along-s.js';
 import { deviceS, latticeStrip, type LatticeStrip } from '../plots/lattice-strip.js';
@@ -25,10 +25,26 @@ export function plotSubtitle(acc: Accelerator, date = new Date()): string {
   return `${acc.name}, mode ${acc.mode}, ${plotTime(date)}`;
 }
 
-/** The lattice strip of the accelerator's model with these BPM elements marked; undefined without a model. */
+/** Lattice elements of the facility's orbit correctors (both planes; none when they cannot be placed). */
+function correctorElements(acc: Accelerator): number[] {
+  const model = acc.model;
+  if (!model) return [];
+  const out: number[] = [];
+  for (const p of ['x', 'y'] as const) {
+    try {
+      const fam = resolveOrbitFamilies(acc, {}, [p], { correctors: true }).correctors[p];
+      if (fam) out.push(...fam.latticeElements(model));
+    } catch {
+      // No corrector family of this plane, or devices without an element: the lattice's own correctors only.
+    }
+  }
+  return out;
+}
+
+/** The lattice strip of the accelerator's model with these BPM elements and the orbit correctors marked; undefined without a model. */
 export function stripOf(acc: Accelerator, bpmElements: readonly number[]): LatticeStrip | undefined {
   const model = acc.model;
-  return model ? latticeStrip(model, bpmElements) : undefined;
+  return model ? latticeStrip(model, bpmElements, correctorElements(acc)) : undefined;
 }
 
 /** Positions of a plane's BPMs: s from the model when it has one, else the BPM number. */

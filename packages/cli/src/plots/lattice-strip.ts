@@ -31,14 +31,20 @@ export function stripKind(className: string | undefined, passMethod: string): St
   return undefined;
 }
 
-/** The strip of a model; `bpms` (element indices) are added as BPMs when the lattice does not class them as monitors. */
-export function latticeStrip(model: LatticeModel, bpms: readonly number[] = []): LatticeStrip {
+/**
+ * The strip of a model. `bpms` (element indices) are drawn as BPMs whatever the lattice calls
+ * them; `correctors` get a corrector mark as well as their own shape (a steerer coil on a
+ * sextupole is both).
+ */
+export function latticeStrip(model: LatticeModel, bpms: readonly number[] = [], correctors: readonly number[] = []): LatticeStrip {
   const elements: StripElement[] = [];
   const bpmSet = new Set(bpms);
+  const corSet = new Set(correctors);
   for (let i = 0; i < model.length; i++) {
     const e = model.element(i);
     const kind = bpmSet.has(i) ? 'BPM' : stripKind(e.className, e.passMethod);
     if (kind) elements.push({ kind, s: e.s, length: e.length, name: e.famName });
+    if (corSet.has(i) && kind !== 'corrector') elements.push({ kind: 'corrector', s: e.s, length: e.length, name: e.famName });
   }
   return { circumference: model.circumference, elements };
 }
