@@ -3,7 +3,7 @@ import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
 import { MemoizedConversionRegistry } from './conversion-registry.js';
-import { loadFacilityCached, loadLatticeCached, validatedSpecsCached } from './facility-cache.js';
+import { latticeFromCache, loadFacilityCached, loadLatticeCached, validatedSpecsCached } from './facility-cache.js';
 
 /** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
 async function registerAdapter(type: string, registry: ControlSystemRegistry): Promise<void> {
@@ -45,15 +45,14 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   const engine = cs.type !== 'twin' && latticeFile ? await import('@mlayer/engine') : undefined;
   const model = engine && latticeFile ? () => engine.createLatticeModel(engine.loadLattice(facility.resolvePath(latticeFile))) : undefined;
   // The twin reads its lattice through the cache (at the point where it read the file, so its errors come as before).
-  const extras = cs.type === 'twin' ? { loadLattice: await cachedLatticeLoader(), ...options.extras } : options.extras;
+  const extras = cs.type === 'twin' ? { loadLattice: cachedLatticeLoader, ...options.extras } : options.extras;
   const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model });
   return { acc, facility };
 }
 
-/** The engine's lattice loader behind the cache (the twin loads the engine anyway). */
-async function cachedLatticeLoader(): Promise<(file: string) => unknown> {
-  const { loadLattice } = await import('@mlayer/engine');
-  return (file) => loadLatticeCached(file, loadLattice).lattice;
+/** The engine's lattice loader behind the cache; the engine's lattice readers are loaded on a miss only. */
+async function cachedLatticeLoader(file: string): Promise<unknown> {
+  return latticeFromCache(file) ?? loadLatticeCached(file, (await import('@mlayer/engine/io')).loadLattice).lattice;
 }
 
 /**

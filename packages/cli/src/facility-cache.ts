@@ -389,21 +389,35 @@ const SINGLE_FILE_LATTICES = ['.mat', '.json'];
  */
 export function loadLatticeCached<T>(file: string, load: (file: string) => T, dir: string | undefined = cacheDir()): { lattice: T; hit: boolean } {
   const abs = resolve(file);
+  const probe = probeLattice(abs, dir);
+  if (probe === undefined) return { lattice: load(abs), hit: false };
+  if (probe.lattice !== undefined) return { lattice: probe.lattice as T, hit: true };
+  const lattice = load(abs);
+  const text = payloadOf(lattice);
+  if (text !== undefined) writeEntry(probe.path, { format: LATTICE_FORMAT, version: CACHE_VERSION, file: abs, sha256: probe.hash, code: probe.code }, text);
+  return { lattice, hit: false };
+}
+
+/**
+ * The lattice of `file` when the cache holds a valid entry for its present bytes, else
+ * undefined; loads nothing (so a caller loads the engine's lattice readers only on a miss).
+ */
+export function latticeFromCache(file: string, dir: string | undefined = cacheDir()): unknown {
+  return probeLattice(resolve(file), dir)?.lattice;
+}
+
+/** Where a lattice's entry is and what it must match, with the lattice when valid; undefined: not cacheable (or the cache is off). */
+function probeLattice(abs: string, dir: string | undefined): { path: string; hash: string; code: string; lattice?: unknown } | undefined {
   const code = dir === undefined ? undefined : codeFingerprint('@mlayer/engine', 'io');
-  if (dir === undefined || code === undefined || !SINGLE_FILE_LATTICES.includes(extname(abs).toLowerCase())) return { lattice: load(abs), hit: false };
+  if (dir === undefined || code === undefined || !SINGLE_FILE_LATTICES.includes(extname(abs).toLowerCase())) return undefined;
   let hash: string;
   try {
     hash = sha256(readFileSync(abs));
   } catch {
-    return { lattice: load(abs), hit: false };
+    return undefined;
   }
   const path = entryPath(dir, 'lattice', abs);
   const payload = readEntry(path, LATTICE_FORMAT, abs, hash, code);
-  if (isRecord(payload) && Array.isArray(payload.elements) && isRecord(payload.properties) && payload.elements.every((e) => isRecord(e) && typeof e.FamName === 'string' && typeof e.PassMethod === 'string')) {
-    return { lattice: payload as T, hit: true };
-  }
-  const lattice = load(abs);
-  const text = payloadOf(lattice);
-  if (text !== undefined) writeEntry(path, { format: LATTICE_FORMAT, version: CACHE_VERSION, file: abs, sha256: hash, code }, text);
-  return { lattice, hit: false };
+  const valid = isRecord(payload) && Array.isArray(payload.elements) && isRecord(payload.properties) && payload.elements.every((e) => isRecord(e) && typeof e.FamName === 'string' && typeof e.PassMethod === 'string');
+  return { path, hash, code, lattice: valid ? payload : undefined };
 }

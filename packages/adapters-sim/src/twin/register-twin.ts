@@ -1,5 +1,4 @@
 import { MlayerError, UnitConversionRegistry, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
-import { loadLattice } from '@mlayer/engine';
 import type { Lattice } from '@mlayer/engine';
 import { TwinSettingsSchema, type TwinSettings } from './settings.js';
 import { readErrorSet } from './error-set-file.js';
@@ -10,7 +9,9 @@ import { TwinControlSystem } from './twin-control-system.js';
  * (the LoadedFacility, passed by createAccelerator) and uses `extras.conversions`
  * (the application's registry) and, when given, `extras.lattice` (a Lattice already
  * loaded) instead of the facility's lattice file, or `extras.loadLattice` (a loader of
- * the lattice file used instead of the engine's, e.g. one that caches: the CLI's).
+ * the lattice file used instead of the engine's, e.g. one that caches: the CLI's; it may
+ * return a promise). The engine's lattice readers are loaded only when the factory reads
+ * the lattice file itself.
  */
 export function registerTwin(registry: ControlSystemRegistry): void {
   registry.register<TwinSettings>({
@@ -18,15 +19,15 @@ export function registerTwin(registry: ControlSystemRegistry): void {
     description: 'the digital twin: AT-compatible engine behind the facility channel names',
     online: false,
     settingsSchema: TwinSettingsSchema,
-    create(settings, context) {
+    async create(settings, context) {
       const facility = context.extras.facility as LoadedFacility | undefined;
       if (!facility) throw new MlayerError('the twin control system needs extras.facility');
       const conversions = (context.extras.conversions as UnitConversionRegistry | undefined) ?? new UnitConversionRegistry();
       let lattice = context.extras.lattice as Lattice | undefined;
       if (!lattice) {
         if (!facility.config.lattice) throw new MlayerError(`${facility.file}: the twin needs a lattice (lattice.file)`);
-        const load = (context.extras.loadLattice as ((file: string) => Lattice) | undefined) ?? loadLattice;
-        lattice = load(facility.resolvePath(facility.config.lattice.file));
+        const load = (context.extras.loadLattice as ((file: string) => Lattice | Promise<Lattice>) | undefined) ?? (await import('@mlayer/engine/io')).loadLattice;
+        lattice = await load(facility.resolvePath(facility.config.lattice.file));
       }
       const twin = new TwinControlSystem({ name: context.name, facility, conversions, lattice, settings });
       if (settings.errors) {

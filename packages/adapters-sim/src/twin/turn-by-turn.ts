@@ -8,7 +8,7 @@
  */
 import { MlayerError } from '@mlayer/core';
 import type { EngineLatticeModel } from '@mlayer/engine';
-import { trackRange } from '@mlayer/engine';
+import { trackRange } from '@mlayer/engine/tracking';
 import type { Tracker } from '@mlayer/engine/gpu';
 import { Random } from './random.js';
 import type { TwinBpm } from './twin-devices.js';

@@ -19,7 +19,8 @@ import {
   type UnitConversionRegistry,
   type WriteOptions,
 } from '@mlayer/core';
-import { createLatticeModel, type EngineLatticeModel } from '@mlayer/engine';
+// The model and tracking only: the lattice readers (@mlayer/engine/io) are loaded when a lattice file is read.
+import { createLatticeModel, type EngineLatticeModel } from '@mlayer/engine/model';
 import type { Lattice } from '@mlayer/engine';
 import { applyErrorSpec, type AppliedErrors } from './error-model.js';
 import { ErrorSpecSchema } from './error-spec.js';

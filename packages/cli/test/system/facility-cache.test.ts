@@ -17,7 +17,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FIELD_NAMES, UnitConversionRegistry, loadFacility, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { loadLattice, saveLattice } from '@mlayer/engine';
-import { CACHE_VERSION, cacheDir, codeFingerprint, entryPath, loadFacilityCached, loadLatticeCached, validatedSpecsCached } from '../../src/facility-cache.js';
+import { CACHE_VERSION, cacheDir, codeFingerprint, entryPath, latticeFromCache, loadFacilityCached, loadLatticeCached, validatedSpecsCached } from '../../src/facility-cache.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIAMOND = join(REPO, 'facilities/diamond-i04');
@@ -166,10 +166,18 @@ describe('compiled-facility cache', () => {
     const { dir, cache } = fixture('lattice');
     const mat = join(dir, 'I04_source.mat');
     const fresh = loadLattice(mat);
+    // latticeFromCache gives a valid entry's lattice, else undefined, and loads nothing.
+    expect(latticeFromCache(mat, cache)).toBeUndefined();
     expect(loadLatticeCached(mat, loadLattice, cache).hit).toBe(false);
     const hit = loadLatticeCached(mat, loadLattice, cache);
     expect(hit.hit).toBe(true);
     expect(hit.lattice).toStrictEqual(fresh);
+    expect(latticeFromCache(mat, cache)).toStrictEqual(fresh);
+    const entry = entryPath(cache, 'lattice', mat);
+    const good = readFileSync(entry, 'utf8');
+    writeFileSync(entry, good.slice(0, good.length - 10));
+    expect(latticeFromCache(mat, cache)).toBeUndefined();
+    writeFileSync(entry, good);
     // A lattice file of another content (JSON format, one quadrupole changed).
     const json = join(dir, 'ring.atjson.json');
     saveLattice(json, fresh);
@@ -181,6 +189,7 @@ describe('compiled-facility cache', () => {
     (changed.elements[q].PolynomB as number[])[1] = k;
     if (changed.elements[q].K !== undefined) changed.elements[q].K = k;
     saveLattice(json, changed);
+    expect(latticeFromCache(json, cache)).toBeUndefined();
     const after = loadLatticeCached(json, loadLattice, cache);
     expect(after.hit).toBe(false);
     expect(after.lattice).toStrictEqual(loadLattice(json));
