@@ -103,11 +103,12 @@ async function correctorPlots(acc: Accelerator, base: string, r: CorrectOrbitRes
     const rawUnit = sel.units('setpoint')[r.orm.units];
     const unit = displayUnit(rawUnit, total);
     const at = deviceS(acc, axis.family, axis.devices);
+    const bpmAxis = r.orm.bpms[p];
     const name = `${axis.family} change (rms ${formatQuantity(rmsOf(total), rawUnit)})`;
     const title = `Corrector changes, ${p} (${axis.family}, ${axis.names.length} correctors)${r.dryRun ? ', dry run' : ''}`;
     const y = Array.from(total, (v) => v * unit.factor);
     const out = at
-      ? await writeSpec(`${base}-${p}`, alongSSpec([{ name, s: at.s, y, mark: 'stem' }], { title, subtitle: plotSubtitle(acc, date), yLabel: `change (${unit.unit})`, strip: stripOf(acc, []) }))
+      ? await writeSpec(`${base}-${p}`, alongSSpec([{ name, s: at.s, y, mark: 'stem' }], { title, subtitle: plotSubtitle(acc, date), yLabel: `change (${unit.unit})`, strip: stripOf(acc, bpmAxis ? (deviceS(acc, bpmAxis.family, bpmAxis.devices)?.elements ?? []) : []) }))
       : await writeChart(`${base}-${p}`, [{ name, x: Array.from(total, (_v, j) => j + 1), y }], { title: `${title}, ${plotSubtitle(acc, date)}`, xLabel: 'corrector number', yLabel: `change (${unit.unit})`, mark: 'bar' });
     files.push(out.svg, out.png);
   }
