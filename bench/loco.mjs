@@ -27,7 +27,7 @@ const timed = (fn) => {
 };
 const f = (x) => (x / 1000).toFixed(2).padStart(8);
 
-const facility = loadFacility(resolve('facilities/diamond-i04/facility.yaml'));
+const facility = loadFacility(resolve(new URL('..', import.meta.url).pathname, 'facilities/diamond-i04/facility.yaml'));
 const families = facility.config.families;
 const elementsOf = (pred) =>
   Object.entries(families)

@@ -1,12 +1,23 @@
 import type { Command } from 'commander';
+import { MlayerError } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
-import { type IterationRecord, type LocoResult, locoFit, readFitFile, readOrmFile } from '@mlayer/loco';
+import { type IterationRecord, type LocoResult, correctOptics, locoFit, readFitFile, readFitResult, readOrmFile, saveFitResult } from '@mlayer/loco';
+import { openAccelerator, refuseOnlineWrites } from '../context.js';
+import type { GlobalOptions } from '../global-options.js';
 
 export interface LocoFitCliOptions {
   lattice: string;
   orm: string;
   parameters: string;
   json?: boolean;
+  save?: string;
+}
+
+export interface LocoCorrectCliOptions {
+  fraction: string;
+  onLimit: string;
+  families?: string;
+  dryRun?: boolean;
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(3)} %`;
@@ -43,6 +54,10 @@ export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise
   const err = (s: string) => process.stderr.write(s);
   err(`loco: ${o.orm}: ${orm.bpms.length} BPMs, ${orm.correctors.x.length} + ${orm.correctors.y.length} correctors; ${spec.method}, at most ${spec.iterations} iterations\n`);
   const res = locoFit(design, orm, spec, { onIteration: (r) => err(progressLine(r)), onNote: (n) => err(`loco: note: ${n}\n`) });
+  if (o.save) {
+    saveFitResult(o.save, res, { lattice: o.lattice, orm: o.orm, parameters: o.parameters });
+    err(`loco: result written to ${o.save}\n`);
+  }
   if (json) {
     process.stdout.write(`${JSON.stringify(locoJson(res))}\n`);
     return;
@@ -60,4 +75,29 @@ export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise
   const spread = (v: number[]) => (v.length === 0 ? '-' : `${Math.min(...v).toFixed(5)} .. ${Math.max(...v).toFixed(5)}`);
   say(`BPM gains x ${spread(res.bpmGains.x)}, y ${spread(res.bpmGains.y)}`);
   say(`corrector kicks (rad per step) x ${res.correctorKicks.x.length ? `${Math.min(...res.correctorKicks.x).toExponential(4)} .. ${Math.max(...res.correctorKicks.x).toExponential(4)}` : '-'}, y ${res.correctorKicks.y.length ? `${Math.min(...res.correctorKicks.y).toExponential(4)} .. ${Math.max(...res.correctorKicks.y).toExponential(4)}` : '-'}`);
+}
+
+/** `mlayer loco correct RESULT.json [--fraction F] [--on-limit stop|scale] [--families LIST] [--dry-run]`. */
+export async function locoCorrectAction(result: string, o: LocoCorrectCliOptions, cmd: Command): Promise<void> {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const fraction = Number(o.fraction);
+  if (!(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) throw new MlayerError(`--fraction '${o.fraction}': expected a number in (0, 1]`);
+  if (o.onLimit !== 'stop' && o.onLimit !== 'scale') throw new MlayerError(`--on-limit '${o.onLimit}': expected stop or scale`);
+  const fit = readFitResult(result);
+  const { acc } = await openAccelerator(g);
+  try {
+    if (!o.dryRun) refuseOnlineWrites(acc, g, 'loco correct', 'it writes quadrupole setpoints; --dry-run shows what would be written');
+    const families = o.families ? o.families.split(',').map((f) => f.trim()).filter((f) => f) : undefined;
+    const r = await correctOptics(acc, fit, { fraction, onLimit: o.onLimit, dryRun: o.dryRun, families });
+    if (g.json) {
+      process.stdout.write(`${JSON.stringify({ dryRun: r.dryRun, scale: r.scale, changes: r.changes, uncorrected: r.uncorrected, writes: r.writes.map((w) => ({ family: w.family, names: w.names, current: Array.from(w.current), target: Array.from(w.target), unit: w.unit })) })}\n`);
+      return;
+    }
+    const say = (s: string) => process.stdout.write(`${s}\n`);
+    say(`${r.dryRun ? 'dry run: would change' : 'changed'} ${r.changes.length} setpoints (fraction ${fraction}${r.scale < 1 ? `, step scaled to ${r.scale.toFixed(3)} by the limits` : ''})`);
+    for (const w of r.writes) w.names.forEach((n, k) => say(`  ${w.family.padEnd(10)} ${n.padEnd(20)} ${w.current[k].toPrecision(8).padStart(14)} -> ${w.target[k].toPrecision(8).padStart(14)} ${w.unit}`));
+    if (r.uncorrected.length > 0) say(`not corrected (no device drives their elements): ${r.uncorrected.join(', ')}`);
+  } finally {
+    await acc.close();
+  }
 }

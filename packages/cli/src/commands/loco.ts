@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { LocoFitCliOptions } from './loco-actions.js';
+import type { LocoCorrectCliOptions, LocoFitCliOptions } from './loco-actions.js';
 
-/** `mlayer loco fit --lattice FILE --orm ORM.json --parameters FIT.yaml`: LOCO (loco-actions.ts, loaded when run). */
+/** `mlayer loco fit --lattice FILE --orm ORM.json --parameters FIT.yaml` and `mlayer loco correct RESULT.json`: LOCO (loco-actions.ts, loaded when run). */
 export function registerLocoCommands(program: Command): void {
   const loco = program.command('loco').description('LOCO: fit quadrupole and skew gradients, BPM and corrector gains to a measured orbit response matrix');
   loco
@@ -11,5 +11,14 @@ export function registerLocoCommands(program: Command): void {
     .requiredOption('--orm <file>', 'the measured orbit response matrix (ORM.json)')
     .requiredOption('--parameters <file>', 'what to fit and how (FIT.yaml)')
     .option('--json', 'print one JSON object (iterations, quadrupoles, skewQuadrupoles, bpmGains, bpmCouplings, correctorKicks, residualRms)', false)
+    .option('--save <file>', 'also write the whole result (inputs, every iteration record, values with 1σ errors, notes) as JSON: the input of loco correct')
     .action(async (o: LocoFitCliOptions, cmd: Command) => (await import('./loco-actions.js')).locoFitAction(o, cmd));
+  loco
+    .command('correct <result>')
+    .description("undo the fitted gradient errors of a saved fit (loco fit --save) with the facility's quadrupole families (bound to PolynomB[1] / PolynomA[1]): limits checked before any write, restored on failure; online writes need --yes")
+    .option('--fraction <f>', 'share of the correction applied, in (0, 1]', '1')
+    .option('--on-limit <policy>', "stop (nothing written) or scale (the whole step shortened) when a setpoint would pass its limit", 'stop')
+    .option('--families <list>', 'families to write, comma-separated (default: every family bound to PolynomB[1] or PolynomA[1])')
+    .option('--dry-run', 'plan and print, write nothing', false)
+    .action(async (result: string, o: LocoCorrectCliOptions, cmd: Command) => (await import('./loco-actions.js')).locoCorrectAction(result, o, cmd));
 }

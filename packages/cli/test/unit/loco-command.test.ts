@@ -11,7 +11,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readFitResult } from '@mlayer/loco';
 import { HMBA, hmbaModel, normals, syntheticOrm } from '../../../tuning-tools/loco/test/fixture.js';
+import { QUAD_GAIN, quadFacilityFile, thomxQuads } from '../../../tuning-tools/loco/test/twin-fixture.js';
 import { runCli } from '../in-process-cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlayer-loco-cli-'));
@@ -58,7 +60,8 @@ describe('mlayer loco fit', () => {
   );
 
   it('prints the fit as the JSON object of issue 20, the family errors found', async () => {
-    const r = await runCli(['loco', 'fit', '--lattice', HMBA, '--orm', ormFile, '--parameters', fitFile, '--json']);
+    const saved = join(dir, 'fit-result.json');
+    const r = await runCli(['loco', 'fit', '--lattice', HMBA, '--orm', ormFile, '--parameters', fitFile, '--json', '--save', saved]);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).sort()).toEqual(['bpmCouplings', 'bpmGains', 'correctorKicks', 'iterations', 'quadrupoles', 'residualRms', 'skewQuadrupoles'].sort());
@@ -80,6 +83,9 @@ describe('mlayer loco fit', () => {
     expect(out.bpmGains.x).toHaveLength(bpms.length);
     expect(out.correctorKicks.y).toHaveLength(6);
     expect(out.bpmCouplings).toEqual({ x: new Array(bpms.length).fill(0), y: new Array(bpms.length).fill(0) });
+    // --save: the groups read back for loco correct, with their elements.
+    const back = readFitResult(saved);
+    expect(back.quadrupoles.map((q) => [q.name, q.elements, q.delta])).toEqual(out.quadrupoles.map((q: { name: string; delta: number }) => [q.name, families.get(q.name), q.delta]));
   });
 
   it('stops with one line naming the file, field and value when a matrix does not match the BPM list', async () => {
@@ -92,5 +98,25 @@ describe('mlayer loco fit', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toContain(`${badFile}: orm.xx`);
     expect(r.stderr).toContain(`has ${bpms.length - 1} rows; expected ${bpms.length}`);
+  });
+
+  it('loco correct plans and writes −fraction·ΔK through the facility, a dry run writing nothing', async () => {
+    const q = thomxQuads();
+    const facility = quadFacilityFile(1000);
+    const result = join(dir, 'thomx-result.json');
+    writeFileSync(result, JSON.stringify({ format: 'mlayer-loco-fit', version: 1, quadrupoles: [{ name: 'QFpair', elements: [q.QF[0], q.QF[1]], delta: 0.02 }], skewQuadrupoles: [] }));
+    const dry = await runCli(['-f', facility, 'loco', 'correct', result, '--dry-run', '--json']);
+    expect(dry.code, dry.stderr).toBe(0);
+    const d = JSON.parse(dry.stdout);
+    expect(d.dryRun).toBe(true);
+    expect(d.changes.map((c: { family: string; physics: number }) => [c.family, c.physics])).toEqual([['QF', -0.02], ['QF', -0.02]]);
+    const run = await runCli(['-f', facility, 'loco', 'correct', result, '--fraction', '0.5', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const w = JSON.parse(run.stdout).writes[0];
+    expect(w.family).toBe('QF');
+    w.target.forEach((t: number, k: number) => expect(t - w.current[k]).toBeCloseTo(-0.01 / QUAD_GAIN, 9));
+    const bad = await runCli(['-f', facility, 'loco', 'correct', result, '--fraction', '2']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--fraction '2': expected a number in (0, 1]");
   });
 });

@@ -16,3 +16,4 @@ export {
   rejectOutliers,
 } from './fit.js';
 export { type FittedGroup, type CorrectOpticsOptions, type OpticsCorrectionResult, correctOptics } from './correct-optics.js';
+export { FIT_RESULT_FORMAT, type FitResultInputs, saveFitResult, readFitResult } from './result-file.js';

@@ -23,13 +23,19 @@ export interface QuadTwin {
   readonly quads: { readonly QF: number[]; readonly QD: number[] };
 }
 
-/** `limit`: |current| limit in A of every quadrupole. */
-export async function quadTwin(limit: number): Promise<QuadTwin> {
+/** The ThomX quadrupoles, split by the sign of K. */
+export function thomxQuads(): { QF: number[]; QD: number[] } {
   const lattice = JSON.parse(readFileSync(THOMX_4D, 'utf8')) as { elements: { Class?: string; PolynomB?: number[] }[] };
   const quads = { QF: [] as number[], QD: [] as number[] };
   lattice.elements.forEach((e, i) => {
     if (e.Class === 'Quadrupole') (e.PolynomB![1] > 0 ? quads.QF : quads.QD).push(i);
   });
+  return quads;
+}
+
+/** The facility file (twin mode); `limit`: |current| limit in A of every quadrupole. */
+export function quadFacilityFile(limit: number): string {
+  const quads = thomxQuads();
   const devices = (idx: number[]) => idx.map((e, i) => ({ device: [1, i + 1], name: `E${e}`, element: e }));
   const family = (name: string) => ({
     elementClass: 'Quadrupole',
@@ -52,6 +58,13 @@ export async function quadTwin(limit: number): Promise<QuadTwin> {
   const dir = mkdtempSync(join(tmpdir(), 'mlayer-loco-'));
   const file = join(dir, 'facility.yaml');
   writeFileSync(file, stringify(doc));
+  return file;
+}
+
+/** `limit`: |current| limit in A of every quadrupole. */
+export async function quadTwin(limit: number): Promise<QuadTwin> {
+  const quads = thomxQuads();
+  const file = quadFacilityFile(limit);
   const controlSystems = new ControlSystemRegistry();
   registerTwin(controlSystems);
   const conversions = new UnitConversionRegistry();
