@@ -14,7 +14,17 @@ export function registerDataCommands(program: Command): void {
     .command('show')
     .argument('<file>', 'HDF5 file (measurement, scan manifest, scan point) or scan directory')
     .description('print a readable summary of a data file or scan directory')
-    .action(async (file: string) => {
+    .action(async (file: string, _opts: unknown, cmd: Command) => {
+      if ((cmd.optsWithGlobals() as { json?: boolean }).json === true) {
+        // --json: the whole measurement file (attributes, provenance, datasets as arrays).
+        const { readMeasurement } = await import('@mlayer/data');
+        const { statSync } = await import('node:fs');
+        const { MlayerError } = await import('@mlayer/core');
+        if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) throw new MlayerError(`data show --json: ${file} is a directory; --json reads one measurement file ('mlayer data check --json DIR' reports a scan directory as JSON)`);
+        const { toJson } = await import('../format/json.js');
+        process.stdout.write(`${toJson(await readMeasurement(file))}\n`);
+        return;
+      }
       const { summariseFile } = await import('@mlayer/data');
       process.stdout.write(`${await summariseFile(file)}\n`);
     });

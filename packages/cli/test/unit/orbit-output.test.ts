@@ -68,6 +68,13 @@ describe('orbit output', () => {
     // The strip: its legend and one rectangle per element of each kind the lattice has.
     for (const kind of ['dipole', 'quadrupole', 'BPM']) expect(svg).toContain(`>${kind}<`);
     expect(svg).toContain('mark-rect role-mark');
+    // The file it wrote, as JSON: every dataset's values as an array.
+    const j = await runCli(['--json', 'data', 'show', fileEnding(out, '.h5')]);
+    expect(j.code, j.stderr).toBe(0);
+    const contents = JSON.parse(j.stdout);
+    expect(contents.dataType).toBe('orbit');
+    expect(contents.datasets.length).toBeGreaterThan(0);
+    for (const d of contents.datasets) expect(Array.isArray(d.value), d.path).toBe(true);
   });
 
   it('measure-dispersion prints rms and max per plane beside the model, and plots against s', async () => {
