@@ -114,12 +114,14 @@ export function analyticMatrixDerivative(compiled: CompiledLattice, index: numbe
   const p = ce.params as LinearBodyParams;
   if (p.fringe.entrance || p.fringe.exit) return undefined;
   if (Number(el.FringeQuadEntrance ?? 0) !== 0 || Number(el.FringeQuadExit ?? 0) !== 0) return undefined;
-  for (let k = 2; k < p.B.length; k++) if (p.B[k] !== 0 || p.A[k] !== 0) return undefined;
+  for (let k = 2; k <= Math.min(p.maxOrder, p.B.length - 1); k++) if (p.B[k] !== 0 || p.A[k] !== 0) return undefined;
   if (p.edgeEntrance?.method === 3 || p.edgeExit?.method === 3) return undefined;
   const frame = p.frame;
   if (frame && (!transverseBlockOnly(frame.R1) || !transverseBlockOnly(frame.R2))) return undefined;
   const d = orbitIn[4] + (frame?.T1 ? frame.T1[4] : 0);
   const h = p.irho ?? 0;
+  // With MaxOrder 0 the kernel ignores PolynomB/A[1], but writing the parameter raises
+  // MaxOrder (parameters.ts): the derivative is that of the map with the gradient active.
   const B1 = p.B[1], A1 = p.A[1];
   const pNorm = 1 / (1 + d);
   // forward accumulation of (M, dM) through the slices
@@ -164,4 +166,137 @@ export function analyticMatrixDerivative(compiled: CompiledLattice, index: numbe
   if (p.edgeExit) out = mul(edgeMatrix(p.edgeExit, d, false), out, new Float64Array(16));
   if (frame?.R2) out = mul(sub44(frame.R2), out, new Float64Array(16));
   return out;
+}
+
+/*
+ * The dispersion source s_e = d^2 f_e / d(eps) dK along w(eps) = (orbit + eps eta,
+ * delta + eps) (orm-jacobian.ts), and t_e, the same for ct, in closed form:
+ * the element's own kernel evaluated in hyper-dual numbers v + a e1 + b e2 + c e1 e2
+ * (e1^2 = e2^2 = 0), e1 the dispersive direction, e2 the parameter. The e1 e2 part of
+ * the exit coordinates is the mixed derivative, exact (no step) for any multipole
+ * content; quadrupole fringes and edge model 3 are left to central differences.
+ */
+type HD = [number, number, number, number];
+
+const hd = (v: number, a = 0, b = 0, c = 0): HD => [v, a, b, c];
+const add = (x: HD, y: HD): HD => [x[0] + y[0], x[1] + y[1], x[2] + y[2], x[3] + y[3]];
+const sub = (x: HD, y: HD): HD => [x[0] - y[0], x[1] - y[1], x[2] - y[2], x[3] - y[3]];
+const mulH = (x: HD, y: HD): HD => [x[0] * y[0], x[0] * y[1] + x[1] * y[0], x[0] * y[2] + x[2] * y[0], x[0] * y[3] + x[1] * y[2] + x[2] * y[1] + x[3] * y[0]];
+const scale = (k: number, x: HD): HD => [k * x[0], k * x[1], k * x[2], k * x[3]];
+
+/** f(delta) as a hyper-dual number, for an f of delta only (delta = d0 + e1): (f, f', 0, 0). */
+function ofDelta(delta: HD, f: number, df: number): HD {
+  // delta carries only e1 (no e2, no e1 e2): f(delta) = f + f' a e1
+  return [f, df * delta[1], 0, 0];
+}
+
+/** py -= y fy(delta), px += x fx (AT edge_fringe, models 0..2) in hyper-dual numbers. */
+function edgeHD(r: HD[], e: BendEdge): void {
+  const d0 = r[4][0];
+  const d1 = 1 + d0;
+  const u = e.angle - e.fringecorr / d1;
+  const tu = Math.tan(u);
+  const sec2 = 1 + tu * tu;
+  const du = e.fringecorr / (d1 * d1); // d(u)/d(delta)
+  let fy: number, dfy: number;
+  if (e.method === 2) {
+    fy = (e.irho * tu) / d1;
+    dfy = e.irho * ((sec2 * du) / d1 - tu / (d1 * d1));
+  } else {
+    fy = e.irho * tu;
+    dfy = e.irho * sec2 * du;
+  }
+  r[1] = add(r[1], scale(e.fx, r[0]));
+  r[3] = sub(r[3], mulH(r[2], ofDelta(r[4], fy, dfy)));
+}
+
+function frameHD(r: HD[], T: Float64Array | undefined, R: Float64Array | undefined, order: 'TR' | 'RT'): HD[] {
+  const shift = (v: HD[]) => (T ? v.map((x, k) => [x[0] + T[k], x[1], x[2], x[3]] as HD) : v);
+  const rot = (v: HD[]) => (R ? v.map((_, i) => v.reduce<HD>((acc, x, k) => add(acc, scale(R[6 * i + k], x)), hd(0))) : v);
+  return order === 'TR' ? rot(shift(r)) : shift(rot(r));
+}
+
+/**
+ * (s_e, t_e) in closed form for StrMPoleSymplectic4Pass / BndMPoleSymplectic4Pass
+ * with gradient refs (PolynomB[1] / K, PolynomA[1]); undefined otherwise.
+ */
+export function analyticDispersionSource(
+  compiled: CompiledLattice,
+  index: number,
+  refs: readonly ElementParameter[],
+  orbitIn: ArrayLike<number>,
+  eta: ArrayLike<number>,
+): { s: Float64Array; t: number } | undefined {
+  const ce = compiled.elements[index];
+  if (!METHODS.has(ce.method.name)) return undefined;
+  const el: AtElement = ce.element;
+  let nB = 0, nA = 0;
+  for (const r of refs) {
+    const k = gradientKind(r);
+    if (!k) return undefined;
+    readParameter(el, r);
+    if (k === 'B') nB += 1;
+    else nA += 1;
+  }
+  const p = ce.params as LinearBodyParams;
+  if (p.fringe.entrance || p.fringe.exit) return undefined;
+  if (Number(el.FringeQuadEntrance ?? 0) !== 0 || Number(el.FringeQuadExit ?? 0) !== 0) return undefined;
+  if (p.edgeEntrance?.method === 3 || p.edgeExit?.method === 3) return undefined;
+  // MaxOrder 0: writing the gradient raises MaxOrder to 1 (parameters.ts), as in analyticMatrixDerivative
+  const mo = Math.max(p.maxOrder, 1);
+  const B: HD[] = Array.from(p.B, (v, k) => hd(k <= mo ? v : 0, 0, k === 1 ? nB : 0));
+  const A: HD[] = Array.from(p.A, (v, k) => hd(k <= mo ? v : 0, 0, k === 1 ? nA : 0));
+  const irho = p.irho ?? 0;
+  let r: HD[] = [
+    hd(orbitIn[0], eta[0]),
+    hd(orbitIn[1], eta[1]),
+    hd(orbitIn[2], eta[2]),
+    hd(orbitIn[3], eta[3]),
+    hd(orbitIn[4], 1),
+    hd(0),
+  ];
+  const frame = p.frame;
+  if (frame) r = frameHD(r, frame.T1, frame.R1, 'TR');
+  if (p.edgeEntrance) edgeHD(r, p.edgeEntrance);
+  const d = r[4];
+  const d1: HD = [1 + d[0], d[1], 0, 0];
+  const pNorm: HD = [1 / d1[0], -d1[1] / (d1[0] * d1[0]), 0, 0];
+  const den = scale(2, d1);
+  const invDen: HD = [1 / den[0], -den[1] / (den[0] * den[0]), 0, 0];
+  let [x, px, y, py, , ct] = r;
+  const drift = (L: number) => {
+    const nl = scale(L, pNorm);
+    x = add(x, mulH(nl, px));
+    y = add(y, mulH(nl, py));
+    ct = add(ct, mulH(mulH(nl, add(mulH(px, px), mulH(py, py))), invDen));
+  };
+  const kick = (k: number) => {
+    let re = B[mo], im = A[mo];
+    for (let j = mo - 1; j >= 0; j--) {
+      const t = add(sub(mulH(re, x), mulH(im, y)), B[j]);
+      im = add(add(mulH(im, x), mulH(re, y)), A[j]);
+      re = t;
+    }
+    if (irho !== 0) {
+      // px -= k (re - (delta - x h) h); ct += k h x
+      px = sub(px, scale(k, sub(re, scale(irho, sub(d, scale(irho, x))))));
+      ct = add(ct, scale(k * irho, x));
+    } else {
+      px = sub(px, scale(k, re));
+    }
+    py = add(py, scale(k, im));
+  };
+  for (let s = 0; s < p.steps; s++) {
+    drift(p.L1);
+    kick(p.K1);
+    drift(p.L2);
+    kick(p.K2);
+    drift(p.L2);
+    kick(p.K1);
+    drift(p.L1);
+  }
+  r = [x, px, y, py, d, ct];
+  if (p.edgeExit) edgeHD(r, p.edgeExit);
+  if (frame) r = frameHD(r, frame.T2, frame.R2, 'RT');
+  return { s: Float64Array.of(r[0][3], r[1][3], r[2][3], r[3][3]), t: r[5][3] };
 }

@@ -28,6 +28,7 @@
  */
 import { MlayerError } from '@mlayer/core';
 import { kickPathLengths, pathLengthOfKick } from './fixed-path-length.js';
+import { analyticDispersionSource } from './element-derivatives.js';
 import { parameterStep, singleElementLattice } from './element-maps.js';
 import { matrixAt, type LinearState } from './linear-state.js';
 import { copyElement, readParameter, writeParameter, type ElementParameter } from './parameters.js';
@@ -73,9 +74,22 @@ function groupByElement(group: readonly ElementParameter[]): Map<number, Element
 
 /**
  * (s_e, t_e): the second derivative of element e's exit (x, px, y, py, ct) along
- * the dispersive direction and the parameter, by a mixed central difference.
+ * the dispersive direction and the parameter: in closed form for gradients of
+ * the symplectic multipole and bend pass methods (element-derivatives.ts), else
+ * by a mixed central difference (steps 1e-5 along the dispersive direction and
+ * `step` or parameterStep in the parameter).
  */
 export function dispersionSource(state: LinearState, e: number, refs: readonly ElementParameter[], step?: number): { s: Float64Array; t: number } {
+  const compiled = state.compiled;
+  const eta = state.dispersion!.subarray(4 * e, 4 * e + 4);
+  const orbit = state.orbits.subarray(6 * e, 6 * e + 6);
+  const closed = analyticDispersionSource(compiled, e, refs, orbit, eta);
+  if (closed) return closed;
+  return mixedDifference(state, e, refs, step);
+}
+
+/** dispersionSource by a mixed central difference through the element alone. */
+export function mixedDifference(state: LinearState, e: number, refs: readonly ElementParameter[], step?: number): { s: Float64Array; t: number } {
   const compiled = state.compiled;
   const base = compiled.elements[e].element;
   const h = step ?? Math.max(...refs.map((r) => parameterStep(readParameter(base, r))));

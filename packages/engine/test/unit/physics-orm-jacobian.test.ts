@@ -7,7 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import type { OrbitResponse, ParameterRef } from '@mlayer/core';
 import { createLatticeModel, type EngineLatticeModel } from '../../src/model/lattice-model.js';
-import { analyticMatrixDerivative } from '../../src/physics/element-derivatives.js';
+import { analyticDispersionSource, analyticMatrixDerivative } from '../../src/physics/element-derivatives.js';
+import { computeLinearState } from '../../src/physics/linear-state.js';
+import { mixedDifference } from '../../src/physics/orm-jacobian.js';
 import { elementMatrixDerivative } from '../../src/physics/element-maps.js';
 import { propagateOrbit, solveOrbits4 } from '../../src/physics/orbit.js';
 import { setParticle, trackSegment } from '../../src/physics/propagate.js';
@@ -174,6 +176,22 @@ describe('closed-form element matrix derivatives', () => {
       }
     }
     expect(worst).toBeLessThan(1e-8);
+    // the dispersion sources (hyper-dual evaluation of the kernel) against the mixed central difference
+    const st = computeLinearState(c, { dispersion: true });
+    let scaleS = 0, errS = 0, closedS = 0;
+    for (let e = 0; e < c.elements.length; e++) {
+      if (!/MPoleSymplectic4Pass$/.test(c.elements[e].element.PassMethod)) continue;
+      for (const ref of [{ element: e, field: 'PolynomB', index: 1 }, { element: e, field: 'PolynomA', index: 1 }]) {
+        const a = analyticDispersionSource(c, e, [ref], st.orbits.subarray(6 * e, 6 * e + 6), st.dispersion!.subarray(4 * e, 4 * e + 4));
+        if (!a) continue;
+        closedS++;
+        const d = mixedDifference(st, e, [ref]);
+        scaleS = Math.max(scaleS, maxAbs(d.s), Math.abs(d.t));
+        errS = Math.max(errS, maxAbsDiff(a.s, d.s), Math.abs(a.t - d.t));
+      }
+    }
+    expect(closedS).toBeGreaterThan(10);
+    expect(errS / scaleS).toBeLessThan(1e-8);
     if (l.name === 'hmba') {
       // quadrupole fringes (FringeQuadEntrance) and sextupole components: central differences
       expect(fallback).toBeGreaterThan(0);
