@@ -21,6 +21,7 @@ import { dispersionPlots, dispersionText } from './dispersion-report.js';
 import { toJson } from '../format/json.js';
 import { formatQuantity } from '../format/units.js';
 import { writesTable } from '../format/correction-table.js';
+import { ormSummary } from '../format/orm-summary.js';
 import type { GlobalOptions } from '../global-options.js';
 import { dispersionStep, freshTarget, ormKicks, ormOf, targetOf } from './orbit-defaults.js';
 import { orbitTarget } from '../orbit-target.js';
@@ -140,10 +141,12 @@ export async function orbitMeasureOrm(o: OrbitCliOptions & { kick?: string; rfSt
     let units: Units;
     let checks: CheckSummary | undefined;
     let warnings: readonly string[] = [];
+    let summary = '';
     try {
       const orm = await measureOrm(acc, { kick: kicks, units: unitsOf(o), average: num(o.average, '--average'), rf: o.rfStep ? { step: num(o.rfStep, '--rf-step') } : undefined, settle: settleOf(o), signal, onProgress: keep, onWarning: g.json ? undefined : warn });
       const t = freshTarget(acc, 'orm', target);
       file = await saveOrm(t.file, orm, acc, { overwrite: t.overwrite });
+      summary = ormSummary(orm);
       units = orm.units;
       checks = orm.checks;
       warnings = orm.warnings ?? [];
@@ -159,7 +162,7 @@ export async function orbitMeasureOrm(o: OrbitCliOptions & { kick?: string; rfSt
     }
     if (g.json) process.stdout.write(`${toJson({ file, units, checks: checksJson(checks), warnings })}\n`);
     else {
-      process.stdout.write(`response matrix written to ${file}\n`);
+      process.stdout.write(`${summary}response matrix written to ${file}\n`);
       if (checks) process.stdout.write(`${describeChecks(checks)}\n`);
     }
   });
