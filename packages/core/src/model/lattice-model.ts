@@ -52,7 +52,10 @@ export interface ModelOptions {
  * orbitResponse computed before this option existed, and still its default).
  * 'fixed-path-length': the RF frequency, hence the path length, is fixed, so a
  * kick that lengthens the orbit lowers the momentum: the response gains the
- * dispersion term -eta_i * dC_j / (alpha_c L) (see the engine's physics/response.ts).
+ * dispersion term -eta_i * dC_j / (alpha_c L), dC_j = eta_j theta_j for a thin
+ * corrector (derivation in the engine's physics/fixed-path-length.ts). As MML, the
+ * path length is held, with alpha_c (not the slip factor alpha_c - 1/gamma^2).
+ * The twin's correctors act at fixed momentum (its dp follows the RF frequency only).
  */
 export type ClosedOrbitType = 'fixed-path-length' | 'fixed-momentum';
 
