@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
 import { modelDefaults, familyElements } from './model-defaults.js';
 import { createLatticeModel, loadLattice, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
+import { formatQuantity, formatter } from '../format/units.js';
+import { formatTable } from '../format/table.js';
 
 export interface ModelOptions {
   lattice?: string;
@@ -100,14 +102,17 @@ export async function modelAction(what: 'optics' | 'orbit' | 'orm' | 'track', o:
   const [cx, cy] = out.chromaticity as number[];
   say(`tunes ${qx.toFixed(6)} ${qy.toFixed(6)}   chromaticity ${cx.toFixed(4)} ${cy.toFixed(4)}   momentum compaction ${(out.momentumCompaction as number).toExponential(6)}`);
   if (what === 'optics' || what === 'orbit') {
-    say(`${'index'.padStart(6)} ${'name'.padEnd(12)} ${'s'.padStart(9)} ${'betax'.padStart(9)} ${'betay'.padStart(9)} ${'Dx'.padStart(9)} ${'x'.padStart(12)} ${'y'.padStart(12)}`);
     const bl = out.bpms as { index: number; name: string; s: number; beta: number[]; dispersion: number[] }[];
     const co = out.closedOrbit as number[][];
-    bl.forEach((b, i) => say(`${String(b.index).padStart(6)} ${b.name.padEnd(12)} ${b.s.toFixed(3).padStart(9)} ${b.beta[0].toFixed(3).padStart(9)} ${b.beta[1].toFixed(3).padStart(9)} ${b.dispersion[0].toFixed(4).padStart(9)} ${co[i][0].toExponential(3).padStart(12)} ${co[i][2].toExponential(3).padStart(12)}`));
+    // The closed orbit in the unit of its magnitude, one unit per column.
+    const fx = formatter('m', co.map((c) => c[0]));
+    const fy = formatter('m', co.map((c) => c[2]));
+    const rows = bl.map((b, i) => [String(b.index), b.name, b.s.toFixed(3), b.beta[0].toFixed(3), b.beta[1].toFixed(3), b.dispersion[0].toFixed(4), fx.number(co[i][0]), fy.number(co[i][2])]);
+    process.stdout.write(formatTable([{ header: 'index' }, { header: 'name', align: 'left' }, { header: 's (m)' }, { header: 'betax (m)' }, { header: 'betay (m)' }, { header: 'Dx (m)' }, { header: `x (${fx.unit})` }, { header: `y (${fy.unit})` }], rows));
   }
   if (what === 'orm') {
     const rxx = out.Rxx as number[][];
-    say(`ORM: ${rxx.length} BPMs x ${(out.correctors as number[]).length} correctors; max |Rxx| ${Math.max(...rxx.flat().map(Math.abs)).toFixed(3)} m/rad, max |Ryy| ${Math.max(...(out.Ryy as number[][]).flat().map(Math.abs)).toFixed(3)} m/rad`);
+    say(`ORM: ${rxx.length} BPMs × ${(out.correctors as number[]).length} correctors; max |Rxx| ${formatQuantity(Math.max(...rxx.flat().map(Math.abs)), 'm/rad')}, max |Ryy| ${formatQuantity(Math.max(...(out.Ryy as number[][]).flat().map(Math.abs)), 'm/rad')}`);
   }
 }
 
