@@ -48,8 +48,8 @@ export function locoJson(res: LocoResult): Record<string, unknown> {
 export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise<void> {
   const json = o.json || cmd.optsWithGlobals<{ json?: boolean }>().json;
   // Files first: a bad ORM.json or FIT.yaml is reported before the lattice is loaded.
-  const orm = readOrmFile(o.orm);
   const spec = await readFitFile(o.parameters);
+  const orm = /\.(h5|hdf5)$/i.test(o.orm) ? await ormFromMeasurementFile(o.orm, cmd) : readOrmFile(o.orm);
   const design = createLatticeModel(loadLattice(o.lattice));
   const err = (s: string) => process.stderr.write(s);
   err(`loco: ${o.orm}: ${orm.bpms.length} BPMs, ${orm.correctors.x.length} + ${orm.correctors.y.length} correctors; ${spec.method}, at most ${spec.iterations} iterations\n`);
@@ -97,6 +97,19 @@ export async function locoCorrectAction(result: string, o: LocoCorrectCliOptions
     say(`${r.dryRun ? 'dry run: would change' : 'changed'} ${r.changes.length} setpoints (fraction ${fraction}${r.scale < 1 ? `, step scaled to ${r.scale.toFixed(3)} by the limits` : ''})`);
     for (const w of r.writes) w.names.forEach((n, k) => say(`  ${w.family.padEnd(10)} ${n.padEnd(20)} ${w.current[k].toPrecision(8).padStart(14)} -> ${w.target[k].toPrecision(8).padStart(14)} ${w.unit}`));
     if (r.uncorrected.length > 0) say(`not corrected (no device drives their elements): ${r.uncorrected.join(', ')}`);
+  } finally {
+    await acc.close();
+  }
+}
+
+/** An orbit-tool measurement file (mlayer orbit measure-orm) read through the facility (-f) that measured it. */
+async function ormFromMeasurementFile(file: string, cmd: Command) {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const [{ loadOrm }, { locoOrmFromMeasurement }] = await Promise.all([import('@mlayer/orbit'), import('./loco-orm-file.js')]);
+  const orm = await loadOrm(file);
+  const { acc } = await openAccelerator(g);
+  try {
+    return locoOrmFromMeasurement(orm, acc, file);
   } finally {
     await acc.close();
   }

@@ -125,32 +125,53 @@ function etaRows(layout: Layout, sorted: readonly number[], values: readonly (Ar
 
 const sortedUnique = (v: readonly number[]) => [...new Set(v)].sort((a, b) => a - b);
 
-/** The modelled matrix for raw corrector responses and a state. */
-function assemble(layout: Layout, resp: Evaluation['resp'], eta: Float64Array, rho: number, s: FitState): Evaluation {
+/** The raw orbit u_j of column j into `col` (length R). */
+function rawColumn(layout: Layout, resp: Evaluation['resp'], eta: Float64Array, rho: number, s: FitState, j: number, col: Float64Array): void {
+  const R = layout.rows;
+  if (j === layout.dispersionColumn) {
+    const f = s.rfStep * rho;
+    for (let r = 0; r < R; r++) col[r] = f * eta[r];
+    return;
+  }
+  const b = layout.columnPlane[j];
+  const e = layout.columnElement[j];
+  const rb = resp[b][e];
+  const ro = resp[b === 'x' ? 'y' : 'x'][e];
+  const th = s.kick[j], ga = s.kickCoupling[j], ep = s.energy[j];
+  for (let r = 0; r < R; r++) col[r] = th * (rb[r] + ga * ro[r]) + ep * eta[r];
+}
+
+/** M(r, j) = G_r u_j(r) + C_r u_j(r') into the flat column-major `model`, column j. */
+function readColumn(layout: Layout, s: FitState, col: Float64Array, j: number, model: Float64Array): void {
   const R = layout.rows;
   const nb = layout.nb;
+  const o = j * R;
+  for (let r = 0; r < nb; r++) model[o + r] = s.gain[r] * col[r] + s.coupling[r] * col[r + nb];
+  for (let r = nb; r < R; r++) model[o + r] = s.gain[r] * col[r] + s.coupling[r] * col[r - nb];
+}
+
+/** The modelled matrix for raw corrector responses and a state. */
+function assemble(layout: Layout, resp: Evaluation['resp'], eta: Float64Array, rho: number, s: FitState): Evaluation {
   const u: Float64Array[] = [];
-  for (let j = 0; j < layout.nc; j++) {
-    const b = layout.columnPlane[j];
-    const e = layout.columnElement[j];
-    const rb = resp[b][e];
-    const ro = resp[b === 'x' ? 'y' : 'x'][e];
-    const th = s.kick[j], ga = s.kickCoupling[j], ep = s.energy[j];
-    const col = new Float64Array(R);
-    for (let r = 0; r < R; r++) col[r] = th * (rb[r] + ga * ro[r]) + ep * eta[r];
+  const model = new Float64Array(layout.rows * layout.columns);
+  for (let j = 0; j < layout.columns; j++) {
+    const col = new Float64Array(layout.rows);
+    rawColumn(layout, resp, eta, rho, s, j, col);
+    readColumn(layout, s, col, j, model);
     u.push(col);
   }
-  if (layout.dispersionColumn >= 0) u.push(Float64Array.from(eta, (v) => s.rfStep * rho * v));
-  const model = new Float64Array(R * layout.columns);
-  for (let j = 0; j < layout.columns; j++) {
-    const col = u[j];
-    const o = j * R;
-    for (let r = 0; r < R; r++) {
-      const partner = r < nb ? r + nb : r - nb;
-      model[o + r] = s.gain[r] * col[r] + s.coupling[r] * col[partner];
-    }
-  }
   return { resp, eta, rho, u, model };
+}
+
+/** The modelled matrix only (one scratch column). */
+function assembleModel(layout: Layout, resp: Evaluation['resp'], eta: Float64Array, rho: number, s: FitState): Float64Array {
+  const model = new Float64Array(layout.rows * layout.columns);
+  const col = new Float64Array(layout.rows);
+  for (let j = 0; j < layout.columns; j++) {
+    rawColumn(layout, resp, eta, rho, s, j, col);
+    readColumn(layout, s, col, j, model);
+  }
+  return model;
 }
 
 /** Sets the gradient groups of `model` to design + ΔK. */
@@ -203,6 +224,6 @@ export function gradientDerivatives(model: LatticeModel, layout: Layout, s: FitS
       deta = etaRows(layout, d.bpms, d.bpms.map((_b, i) => [dd[0][i], dd[1][i]]));
     }
     // The derivative is linear in (resp, η) at fixed gains, kicks, couplings: assemble it like the model.
-    return assemble(layout, resp, deta, ev.rho, s).model;
+    return assembleModel(layout, resp, deta, ev.rho, s);
   });
 }

@@ -14,7 +14,7 @@
  *
  * With the weighted derivatives D_k = w·∂d/∂p_k, ã_p(j) = w(r_p, j)·a_p(j), b̃_q(r) = w(r, j_q)·b_q(r):
  *
- *   A[k][l] = Σ_{r,j} D_k D_l                      dense × dense:   O(N) each, O(N·Pd²) in all
+ *   A[k][l] = Σ_{r,j} D_k D_l                      dense × dense:   O(n) each, O(n·Pd²) in all (n ≤ N the fitted entries)
  *   A[k][p] = Σ_j D_k(r_p, j) ã_p(j)                dense × row:     O(C) each, O(N·Pd·Pr/R)
  *   A[k][q] = Σ_r D_k(r, j_q) b̃_q(r)                dense × column:  O(R) each, O(N·Pd·Pc/C)
  *   A[p][p'] = Σ_j ã_p ã_p'  if r_p = r_p', else 0  row × row:       O(C) per pair on one row
@@ -25,8 +25,11 @@
  * Pr and Pc grow like R and C (a few per BPM, a few per corrector), so the
  * gain and coupling part costs O(N·Pd + Pr·Pc) = O(N·(Pd + 1)) instead of the
  * O(N·(Pr + Pc)²) = O(N·(R + C)²) of a dense Jᵀ J: the whole build is
- * O(N·Pd²) (the gradient groups), the solve O(P³) for P = Pd + Pr + Pc.
- * Memory: the Pd dense derivatives (Pd·N numbers); the rest is O(N + P²).
+ * O(n·Pd²) (the gradient groups, over the n fitted entries: without the
+ * coupling blocks half of the matrix), the solve O(P³) for P = Pd + Pr + Pc.
+ * Memory: the Pd dense derivatives given (Pd·N numbers) and their weighted
+ * compact copy (Pd·n); the rest is O(N + P²). The dense block is a Gram matrix,
+ * summed over chunks of the entries two by two (cache and loads shared).
  *
  * Matrices here are flat, column-major: entry (r, j) at j·R + r.
  */
@@ -72,29 +75,30 @@ export function buildNormalEquations(input: NormalEquationsInput): NormalEquatio
   const P = pd + pr + pc;
   const a = Array.from({ length: P }, () => new Float64Array(P));
   const g = new Float64Array(P);
-  // Weighted residual (0 where left out, so that NaN never enters a sum).
-  const e = new Float64Array(N);
-  for (let i = 0; i < N; i++) e[i] = w[i] !== 0 ? w[i] * w[i] * input.residual[i] : 0;
-  // e holds w²·residual: each product below multiplies one unweighted and one weighted derivative.
-  // Dense: D_k = w·∂d; store w²·∂d to form Σ (w ∂d_k)(w ∂d_l) = Σ ∂d_k (w² ∂d_l).
-  const dw = input.dense.map((d) => {
-    const out = new Float64Array(N);
-    for (let i = 0; i < N; i++) out[i] = w[i] !== 0 ? w[i] * w[i] * d[i] : 0;
+  // The dense block runs over the fitted entries only (weight ≠ 0): n of the N.
+  let n = 0;
+  for (let i = 0; i < N; i++) if (w[i] !== 0) n++;
+  const used = new Int32Array(n);
+  for (let i = 0, k = 0; i < N; i++) if (w[i] !== 0) used[k++] = i;
+  // z_k = w·∂d_k and w·residual on the fitted entries: A[k][l] = z_k·z_l (a Gram matrix), g[k] = z_k·(w e).
+  const z = input.dense.map((d) => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const u = used[i];
+      out[i] = d[u] * w[u];
+    }
     return out;
   });
-  // The unweighted derivatives are finite (model values); a product with a w²-folded factor is 0 where w is.
-  const dz = input.dense;
+  const we = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const u = used[i];
+    we[i] = w[u] * input.residual[u];
+  }
+  gram(z, n, a);
   for (let k = 0; k < pd; k++) {
-    const dk = dz[k];
-    for (let l = k; l < pd; l++) {
-      const wl = dw[l];
-      let s = 0;
-      for (let i = 0; i < N; i++) s += dk[i] * wl[i];
-      a[k][l] = s;
-      a[l][k] = s;
-    }
+    const zk = z[k];
     let s = 0;
-    for (let i = 0; i < N; i++) s += dk[i] * e[i];
+    for (let i = 0; i < n; i++) s += zk[i] * we[i];
     g[k] = s;
   }
   // Row parameters: ã_p(j) w(r_p, j) folded: aw(j) = w(r_p, j)²·a_p(j).
@@ -120,7 +124,7 @@ export function buildNormalEquations(input: NormalEquationsInput): NormalEquatio
     const { row } = input.rowParameters[p];
     const awp = aw[p];
     for (let k = 0; k < pd; k++) {
-      const dk = dz[k];
+      const dk = input.dense[k];
       let s = 0;
       for (let j = 0; j < C; j++) s += dk[j * R + row] * awp[j];
       a[k][P1] = s;
@@ -144,7 +148,7 @@ export function buildNormalEquations(input: NormalEquationsInput): NormalEquatio
     const bwq = bw[q];
     const o = column * R;
     for (let k = 0; k < pd; k++) {
-      const dk = dz[k];
+      const dk = input.dense[k];
       let s = 0;
       for (let r = 0; r < R; r++) s += dk[o + r] * bwq[r];
       a[k][Q1] = s;
@@ -171,4 +175,52 @@ export function buildNormalEquations(input: NormalEquationsInput): NormalEquatio
     g[Q1] = s;
   }
   return { a, g };
+}
+
+/** Entries per chunk of the Gram product: a chunk of every z stays in cache while the pairs are summed. */
+const CHUNK = 2048;
+
+/**
+ * a[k][l] = z_k·z_l for k, l < z.length (both triangles), over chunks of the
+ * entries, two rows by two columns at a time (each loaded value used twice).
+ */
+function gram(z: readonly Float64Array[], n: number, a: Float64Array[]): void {
+  const p = z.length;
+  for (let c0 = 0; c0 < n; c0 += CHUNK) {
+    const c1 = Math.min(n, c0 + CHUNK);
+    for (let k = 0; k < p; k += 2) {
+      const x0 = z[k];
+      const x1 = k + 1 < p ? z[k + 1] : undefined;
+      for (let l = k; l < p; l += 2) {
+        const y0 = z[l];
+        const y1 = l + 1 < p ? z[l + 1] : undefined;
+        if (x1 && y1) {
+          let s00 = 0, s01 = 0, s10 = 0, s11 = 0;
+          for (let i = c0; i < c1; i++) {
+            const a0 = x0[i], a1 = x1[i], b0 = y0[i], b1 = y1[i];
+            s00 += a0 * b0;
+            s01 += a0 * b1;
+            s10 += a1 * b0;
+            s11 += a1 * b1;
+          }
+          a[k][l] += s00;
+          a[k][l + 1] += s01;
+          a[k + 1][l] += s10;
+          a[k + 1][l + 1] += s11;
+        } else {
+          // The last row or column when p is odd.
+          for (const [r, x] of [[k, x0], [k + 1, x1]] as const) {
+            if (!x) continue;
+            for (const [c, y] of [[l, y0], [l + 1, y1]] as const) {
+              if (!y) continue;
+              let s = 0;
+              for (let i = c0; i < c1; i++) s += x[i] * y[i];
+              a[r][c] += s;
+            }
+          }
+        }
+      }
+    }
+  }
+  for (let k = 0; k < p; k++) for (let l = k + 1; l < p; l++) a[l][k] = a[k][l];
 }
