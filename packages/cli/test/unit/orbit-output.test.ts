@@ -39,7 +39,8 @@ describe('orbit output', () => {
     expect(s.writes[0].target).toHaveLength(s.writes[0].names.length);
     expect(s.rmsPredicted.x).toBeLessThan(0.5 * s.rmsInitial.x);
 
-    const t = await runCli(['-f', file, 'orbit', 'correct', '--dry-run', '--sv', '8', '--no-plots', '-o', out, '--units', 'hardware']);
+    const plots = mkdtempSync(join(tmpdir(), 'mlayer-dry-plots-'));
+    const t = await runCli(['-f', file, 'orbit', 'correct', '--dry-run', '--sv', '8', '-o', plots, '--units', 'hardware']);
     expect(t.code, t.stderr).toBe(0);
     expect(t.stdout).not.toMatch(/would set|\{"/);
     const lines = t.stdout.split('\n');
@@ -53,6 +54,12 @@ describe('orbit output', () => {
     }
     // The rms now and predicted after the step, each in the unit of its magnitude.
     expect(t.stdout).toMatch(/^rms x: \d+\.\d+ (mm|µm) now, \d+\.\d+ (mm|µm|nm) predicted after the step \(BPMx, \d+ BPMs\)$/m);
+    // Singular values: one line per plane (x and y are not joined), the modes kept in the legend.
+    const sv = readFileSync(fileEnding(plots, '-singular-values.svg'), 'utf8');
+    expect(sv).toMatch(/>x: \d+ values, 8 kept</);
+    expect(sv).toMatch(/>y: \d+ values, 8 kept</);
+    // vega draws one line mark per series: two lines, not one through both spectra.
+    expect(sv.match(/class="mark-line role-mark/g)).toHaveLength(2);
   });
 
   it('orbit show: text in units of the magnitude, plots against s with the lattice strip', async () => {
