@@ -49,6 +49,8 @@ export interface SyntheticOptions {
   readonly bpmCouplings?: { readonly x: readonly number[]; readonly y: readonly number[] };
   /** Corrector couplings: the share of a corrector's kick in the other plane (default 0). */
   readonly correctorCouplings?: { readonly x: readonly number[]; readonly y: readonly number[] };
+  /** Energy shift δ per step of each x corrector (adds δ·η to its column; default none). */
+  readonly energyShifts?: readonly number[];
   /** The RF step actually made, when it differs from the one written in the file (default: the same). */
   readonly trueRfStep?: number;
   /** 1σ BPM noise added to every entry (m). */
@@ -70,7 +72,9 @@ export function syntheticOrm(truth: LatticeModel, o: SyntheticOptions): Record<s
   // Orbit (plane a) at BPM i for corrector j of plane b: its kick plus the coupled share in the other plane.
   const R = { xx: r.Rxx, xy: r.Rxy, yx: r.Ryx, yy: r.Ryy } as Record<string, Float64Array[]>;
   const other = (p: 'x' | 'y') => (p === 'x' ? 'y' : 'x');
-  const orbit = (a: 'x' | 'y', b: 'x' | 'y', i: number, j: number) => o.kick * o.correctorGains[b][j] * (R[`${a}${b}`][i][j] + cc[b][j] * R[`${a}${other(b)}`][i][j]);
+  const eta = o.energyShifts ? truth.dispersion(o.bpms) : [];
+  const shift = (a: 'x' | 'y', b: 'x' | 'y', i: number, j: number) => (o.energyShifts && b === 'x' ? o.energyShifts[j] * eta[i][a === 'x' ? 0 : 1] : 0);
+  const orbit = (a: 'x' | 'y', b: 'x' | 'y', i: number, j: number) => o.kick * o.correctorGains[b][j] * (R[`${a}${b}`][i][j] + cc[b][j] * R[`${a}${other(b)}`][i][j]) + shift(a, b, i, j);
   const block = (a: 'x' | 'y', b: 'x' | 'y') =>
     Array.from({ length: nb }, (_v, i) =>
       Array.from({ length: nc }, (_w, j) => o.bpmGains[a][i] * orbit(a, b, i, j) + bc[a][i] * orbit(other(a), b, i, j) + o.noise * o.normal()),
