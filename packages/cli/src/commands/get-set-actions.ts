@@ -3,6 +3,8 @@ import { MlayerError, type Units } from '@mlayer/core';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import { parseNumber, selectDevices } from '../cli-values.js';
 import type { GlobalOptions } from '../global-options.js';
+import { formatInUnit, formatter } from '../format/units.js';
+import { formatTable } from '../format/table.js';
 
 export interface SelectOptions {
   devices?: string;
@@ -29,7 +31,10 @@ export async function getAction(family: string, o: SelectOptions, cmd: Command):
     if (g.json) {
       process.stdout.write(`${JSON.stringify({ family, mode: acc.mode, units: unitName, devices: fam.deviceList, names: fam.names, values: Array.from(values) })}\n`);
     } else {
-      fam.names.forEach((n, i) => process.stdout.write(`${String(fam.deviceList[i]).padEnd(8)} ${n.padEnd(24)} ${values[i].toPrecision(8)} ${unitName}\n`));
+      // One unit for the family, chosen by the magnitude of its values (frequencies to 0.01 Hz).
+      const f = formatter(unitName, values, { significant: 6 });
+      const rows = fam.names.map((n, i) => [String(fam.deviceList[i]), n, f.number(values[i])]);
+      process.stdout.write(formatTable([{ header: 'device', align: 'left' }, { header: 'name', align: 'left' }, { header: `${family} (${f.unit})` }], rows));
     }
   } finally {
     await acc.close();
@@ -50,7 +55,7 @@ export async function setAction(family: string, raw: string[], o: SelectOptions 
     if (!o.dryRun) refuseOnlineWrites(acc, g, 'set');
     if (o.dryRun) {
       process.stdout.write('dry run: would set\n');
-      fam.names.forEach((n, i) => process.stdout.write(`  ${n.padEnd(24)} ${hw[i].toPrecision(8)} ${fam.units('setpoint').hardware}\n`));
+      fam.names.forEach((n, i) => process.stdout.write(`  ${n.padEnd(24)} ${formatInUnit(hw[i], fam.units('setpoint').hardware)} ${fam.units('setpoint').hardware}\n`));
       return;
     }
     await fam.set(hw, { wait: true });

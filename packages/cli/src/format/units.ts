@@ -139,3 +139,14 @@ export function formatQuantity(value: number, unit: string, options: FormatOptio
 export function formatChange(before: number, after: number, unit: string, options: FormatOptions = {}): string {
   return `${formatQuantity(before, unit, options)} -> ${formatQuantity(after, unit, options)}`;
 }
+
+/**
+ * A value kept in its own unit (a setpoint as the control system takes it): 8 significant
+ * digits, a frequency to 0.01 Hz (499654321.12 Hz, not 4.9965432e+8 Hz).
+ */
+export function formatInUnit(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return String(value);
+  const parsed = parseUnit(unit);
+  if (parsed?.base === 'Hz' && parsed.per === '') return value.toFixed(Math.max(0, Math.ceil(-Math.log10(0.01 / parsed.factor) - 1e-9)));
+  return value.toPrecision(8);
+}

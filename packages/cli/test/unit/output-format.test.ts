@@ -5,7 +5,8 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { displayUnit, formatChange, formatQuantity, formatter } from '../../src/format/units.js';
+import { displayUnit, formatChange, formatInUnit, formatQuantity, formatter } from '../../src/format/units.js';
+import { runCli } from '../in-process-cli.js';
 import { toJson } from '../../src/format/json.js';
 import { formatDuration, progressReporter } from '../../src/progress.js';
 
@@ -37,6 +38,16 @@ describe('units chosen for the magnitude', () => {
     const f = formatter('m', [2e-3, 1e-5]);
     expect([f.unit, f.number(2e-3), f.number(1e-5)]).toEqual(['mm', '2.000', '0.010']);
     expect(formatChange(1.458e-3, 3.346e-5, 'm')).toBe('1.458 mm -> 33.46 µm');
+  });
+
+  it('a setpoint kept in its unit: 8 digits, a frequency to 0.01 Hz; mlayer get RF prints 0.01 Hz', async () => {
+    expect(formatInUnit(499679912.345, 'Hz')).toBe('499679912.35');
+    expect(formatInUnit(499.6799123456, 'MHz')).toBe('499.67991235');
+    expect(formatInUnit(0.123456789, 'A')).toBe('0.12345679');
+    const r = await runCli(['get', 'RF']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^device\s+name\s+RF \(MHz\)$/m);
+    expect(r.stdout).toMatch(/^16,1\s+LI-RF-MOSC-01\s+\d{3}\.\d{8}$/m);
   });
 
   it('--json writes typed arrays as arrays', () => {
