@@ -12,6 +12,8 @@ export interface Series {
 
 export interface ChartOptions {
   readonly title: string;
+  /** A second title line (facility, mode, time). */
+  readonly subtitle?: string;
   readonly xLabel: string;
   readonly yLabel: string;
   readonly mark?: 'line' | 'point' | 'bar';
@@ -26,7 +28,7 @@ export function chartSpec(series: readonly Series[], o: ChartOptions): TopLevelS
   const mark = o.mark ?? 'line';
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: o.title,
+    title: o.subtitle ? { text: o.title, subtitle: o.subtitle, anchor: 'start' } : o.title,
     width: o.width ?? 720,
     height: o.height ?? 280,
     background: 'white',

@@ -101,7 +101,7 @@ export async function dispersionPlots(acc: Accelerator, base: string, d: Dispers
       const out = await writeSpec(`${base}-${p}`, alongSSpec(series, { title, subtitle: plotSubtitle(acc, date), yLabel, strip: stripOf(acc, at.elements) }));
       files.push(out.svg, out.png);
     } else {
-      const out = await writeChart(`${base}-${p}`, [{ name: measured.name, x: pd.names.map((_n, i) => i + 1), y: measured.y }], { title: `${title}, ${plotSubtitle(acc, date)}`, xLabel: `BPM number (${pd.family}; no lattice model for s)`, yLabel });
+      const out = await writeChart(`${base}-${p}`, [{ name: measured.name, x: pd.names.map((_n, i) => i + 1), y: measured.y }], { title, subtitle: plotSubtitle(acc, date), xLabel: `BPM number (${pd.family}; no lattice model for s)`, yLabel });
       files.push(out.svg, out.png);
     }
   }

@@ -74,7 +74,7 @@ export async function orbitPlots(acc: Accelerator, base: string, title: string, 
     const opts = { title: `${title}, ${p} (${first.family}, ${first.values.length} BPMs)`, subtitle: plotSubtitle(acc, date), yLabel: `${p} (${unit.unit})` };
     const out = at.alongS
       ? await writeSpec(`${base}-${p}`, alongSSpec(s, { ...opts, strip: stripOf(acc, at.elements) }))
-      : await writeChart(`${base}-${p}`, s.map((x) => ({ name: x.name, x: x.s, y: x.y })), { ...opts, title: `${opts.title}, ${opts.subtitle}`, xLabel: `BPM number (${first.family}; no lattice model for s)` });
+      : await writeChart(`${base}-${p}`, s.map((x) => ({ name: x.name, x: x.s, y: x.y })), { ...opts, xLabel: `BPM number (${first.family}; no lattice model for s)` });
     files.push(out.svg, out.png);
   }
   return files;
@@ -87,7 +87,7 @@ async function singularValuePlot(acc: Accelerator, base: string, r: CorrectOrbit
     .filter((s) => s.singularValues.length > 0)
     .map((s) => ({ name: `${s.planes.join('+')}: ${s.singularValues.length} values, ${s.used} kept`, x: Array.from(s.singularValues, (_v, i) => i + 1), y: s.singularValues }));
   if (series.length === 0) return [];
-  const out = await writeChart(base, series, { title: `Singular values of the response matrix, per plane; ${plotSubtitle(acc, date)}`, xLabel: 'index', yLabel: `singular value (${r.orm.units} units)`, logY: true });
+  const out = await writeChart(base, series, { title: 'Singular values of the response matrix, one line per plane', subtitle: plotSubtitle(acc, date), xLabel: 'index', yLabel: `singular value (${r.orm.units} units)`, logY: true });
   return [out.svg, out.png];
 }
 
@@ -109,7 +109,7 @@ async function correctorPlots(acc: Accelerator, base: string, r: CorrectOrbitRes
     const y = Array.from(total, (v) => v * unit.factor);
     const out = at
       ? await writeSpec(`${base}-${p}`, alongSSpec([{ name, s: at.s, y, mark: 'stem' }], { title, subtitle: plotSubtitle(acc, date), yLabel: `change (${unit.unit})`, strip: stripOf(acc, bpmAxis ? (deviceS(acc, bpmAxis.family, bpmAxis.devices)?.elements ?? []) : []) }))
-      : await writeChart(`${base}-${p}`, [{ name, x: Array.from(total, (_v, j) => j + 1), y }], { title: `${title}, ${plotSubtitle(acc, date)}`, xLabel: 'corrector number', yLabel: `change (${unit.unit})`, mark: 'bar' });
+      : await writeChart(`${base}-${p}`, [{ name, x: Array.from(total, (_v, j) => j + 1), y }], { title, subtitle: plotSubtitle(acc, date), xLabel: 'corrector number', yLabel: `change (${unit.unit})`, mark: 'bar' });
     files.push(out.svg, out.png);
   }
   return files;

@@ -78,7 +78,7 @@ export async function tuneMeasure(o: TuneCliOptions, cmd: Command): Promise<void
     if (o.plot) {
       if (!m.planes) throw new MlayerError('--plot: spectra come from turn-by-turn data (--method tbt); the tune monitors give none');
       const series = (['x', 'y'] as const).map((p) => ({ name: `${p} (q${p} = ${m.planes![p].tune.toFixed(5)})`, x: m.planes![p].spectrum.frequency, y: m.planes![p].spectrum.amplitude }));
-      files = await writeChart(o.plot, series, { title: `${acc.name}: turn-by-turn spectra (Hanning window)`, xLabel: 'folded tune', yLabel: 'amplitude (m)', logY: true });
+      files = await writeChart(o.plot, series, { title: 'Turn-by-turn spectra (Hanning window)', subtitle: plotSubtitle(acc), xLabel: 'folded tune', yLabel: 'amplitude (m)', logY: true });
     }
     if (g.json) out(toJson({ tunes: m.tunes, resolution: m.resolution, method: m.method, kicks: m.kicks ?? null, plot: files ?? null }));
     else {
