@@ -5,7 +5,7 @@
  * and replaces it only with `--force`. Plots go alongside, named after the file
  * (`orm-20261205T174012Z-x.svg`).
  */
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { MlayerError, facilityTools, type LoadedFacility } from '@mlayer/core';
 
@@ -19,7 +19,7 @@ export interface MeasurementTarget {
   readonly file: string;
   /** The file without its extension: plots are `<base>-x.svg`, ... */
   readonly base: string;
-  /** The folder of the file (created). */
+  /** The folder of the file (made when the file is written: a refused command makes nothing). */
   readonly dir: string;
   /** The file name without folder and extension (`orm-20261205T174012Z`). */
   readonly tag: string;
@@ -52,11 +52,9 @@ export function measurementTarget(kind: string, o: TargetOptions): MeasurementTa
   if (o.out !== undefined && extname(o.out).toLowerCase() === ext && !(existsSync(o.out) && statSync(o.out).isDirectory())) {
     const file = resolve(o.out);
     if (existsSync(file) && !o.force) throw new MlayerError(`${file} exists: a measurement is never written over another; give another name, a folder, or --force to replace it (nothing was measured)`);
-    mkdirSync(dirname(file), { recursive: true });
     return { file, base: file.slice(0, -ext.length), dir: dirname(file), tag: basename(file, ext), overwrite: existsSync(file) };
   }
   const dir = resolve(o.out ?? o.dataDir);
-  mkdirSync(dir, { recursive: true });
   const stamp = `${kind}-${timeStamp(o.now)}`;
   for (let k = 1; ; k++) {
     const tag = k === 1 ? stamp : `${stamp}-${k}`;
@@ -68,7 +66,6 @@ export function measurementTarget(kind: string, o: TargetOptions): MeasurementTa
 /** A folder of its own for a measurement that writes several files (a chromaticity scan): `<kind>-<time>`, never one that exists. */
 export function measurementDir(kind: string, o: TargetOptions): string {
   const root = resolve(o.out ?? o.dataDir);
-  mkdirSync(root, { recursive: true });
   const stamp = `${kind}-${timeStamp(o.now)}`;
   for (let k = 1; ; k++) {
     const dir = join(root, k === 1 ? stamp : `${stamp}-${k}`);

@@ -5,7 +5,7 @@
  * offsets, and where the measurement files go.
  */
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { MlayerError, facilityTools, type Accelerator, type Units } from '@mlayer/core';
 import { loadOrm, resolveOrbitFamilies, type OrbitResponseMatrix } from '@mlayer/orbit';
 import { dataDirOf, measurementTarget, type MeasurementTarget } from '../measurement-files.js';
@@ -76,7 +76,8 @@ export function targetOf(acc: Accelerator, kind: string, o: { out?: string; forc
   return measurementTarget(kind, { out: o.out, force: o.force, dataDir: dataDirOf(acc.facility) });
 }
 
-/** The target again at save time, should its name have been taken meanwhile (a run in the same second): a measurement is never lost. */
+/** The target at save time (its folder made), again should its name have been taken meanwhile (a run in the same second): a measurement is never lost. */
 export function freshTarget(acc: Accelerator, kind: string, t: MeasurementTarget): MeasurementTarget {
+  mkdirSync(t.dir, { recursive: true });
   return !t.overwrite && existsSync(t.file) ? measurementTarget(kind, { out: t.dir, dataDir: t.dir }) : t;
 }
