@@ -127,4 +127,21 @@ describe('orbit measure-dispersion and correct with the facility defaults', () =
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/offsets\.yaml:3:11: families\.BPMy\.E999: no device of BPMy has this name \(got "E999"\)/);
   });
+
+  it("correct uses the facility's measured response matrix (tools.orbit.responseMatrix) unless --orm", async () => {
+    const f = facility({ dataDir: 'data', orbit: STEPS });
+    const m = await runCli(['-f', f, 'orbit', 'measure-orm', '-o', join(dirname(f), 'orm.h5'), '--no-plots']);
+    expect(m.code, m.stderr).toBe(0);
+    const doc = parse(readFileSync(f, 'utf8')) as { tools: { orbit: Record<string, unknown> } };
+    doc.tools.orbit.responseMatrix = 'orm.h5';
+    writeFileSync(f, stringify(doc));
+    const units = async (args: string[]): Promise<unknown> => {
+      const r = await runCli(['-f', f, '--json', 'orbit', 'correct', '--dry-run', '--no-plots', '-o', join(dirname(f), 'c.h5'), '--force', ...args]);
+      expect(r.code, r.stderr).toBe(0);
+      return (await readMeasurement(join(dirname(f), 'c.h5'))).attributes.units;
+    };
+    // The measured matrix is in hardware units (m/A), the model's in physics units (m/rad).
+    expect(await units([])).toBe('hardware');
+    expect(await units(['--orm', 'model'])).toBe('physics');
+  });
 });
