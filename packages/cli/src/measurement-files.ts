@@ -5,7 +5,7 @@
  * and replaces it only with `--force`. Plots go alongside, named after the file
  * (`orm-20261205T174012Z-x.svg`).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { MlayerError, facilityTools, type LoadedFacility } from '@mlayer/core';
 
@@ -63,9 +63,11 @@ export function measurementTarget(kind: string, o: TargetOptions): MeasurementTa
   }
 }
 
-/** A folder of its own for a measurement that writes several files (a chromaticity scan): `<kind>-<time>`, never one that exists. */
+/** A folder of its own for a measurement that writes several files (a chromaticity scan): `<kind>-<time>`, never one that exists (call it when the measurement starts: it makes the data folder). */
 export function measurementDir(kind: string, o: TargetOptions): string {
   const root = resolve(o.out ?? o.dataDir);
+  // The scan makes its own folder, in a parent that must exist: the data folder is made here.
+  mkdirSync(root, { recursive: true });
   const stamp = `${kind}-${timeStamp(o.now)}`;
   for (let k = 1; ; k++) {
     const dir = join(root, k === 1 ? stamp : `${stamp}-${k}`);
