@@ -131,6 +131,7 @@ export async function orbitMeasureOrm(o: OrbitCliOptions & { kick?: string; rfSt
     refuseOnlineWrites(acc, g, 'orbit measure-orm', 'the measurement steps every corrector');
     const target = targetOf(acc, 'orm', o);
     const kicks = await ormKicks(acc, o.kick, unitsOf(o), cmd);
+    const rfStep = o.rfStep !== undefined ? await dispersionStep(acc, o.rfStep, unitsOf(o), '--rf-step') : undefined;
     // Once the last column is measured, Ctrl-C no longer throws the matrix away: it is written first.
     let release: (() => void) | undefined;
     const keep = (p: MeasurementProgress) => {
@@ -143,7 +144,7 @@ export async function orbitMeasureOrm(o: OrbitCliOptions & { kick?: string; rfSt
     let warnings: readonly string[] = [];
     let summary = '';
     try {
-      const orm = await measureOrm(acc, { kick: kicks, units: unitsOf(o), average: num(o.average, '--average'), rf: o.rfStep ? { step: num(o.rfStep, '--rf-step') } : undefined, settle: settleOf(o), signal, onProgress: keep, onWarning: g.json ? undefined : warn });
+      const orm = await measureOrm(acc, { kick: kicks, units: unitsOf(o), average: num(o.average, '--average'), rf: rfStep !== undefined ? { step: rfStep } : undefined, settle: settleOf(o), signal, onProgress: keep, onWarning: g.json ? undefined : warn });
       const t = freshTarget(acc, 'orm', target);
       file = await saveOrm(t.file, orm, acc, { overwrite: t.overwrite });
       summary = ormSummary(orm);

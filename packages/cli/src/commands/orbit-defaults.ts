@@ -45,19 +45,19 @@ export async function ormKicks(acc: Accelerator, kick: string | undefined, units
   return { ...out, source: q ? `--kick ${kick}` : `facility tools.orbit.ormStep (${Object.entries(tools.ormStep).map(([k, v]) => `${k} ${v}`).join(', ')}, physics units)` };
 }
 
-/** The RF step of measure-dispersion in the measurement's units: `--step` (a unit may be given), else the facility's tools.orbit.dispersionStep (physics units). */
-export async function dispersionStep(acc: Accelerator, step: string | undefined, units: Units): Promise<number> {
+/** The RF step of measure-dispersion (and measure-orm's --rf-step) in the measurement's units: the option (a unit may be given), else the facility's tools.orbit.dispersionStep (physics units). */
+export async function dispersionStep(acc: Accelerator, step: string | undefined, units: Units, option = '--step'): Promise<number> {
   const rf = resolveOrbitFamilies(acc, {}, [], { rf: true }).rf!;
   let value: number;
   let in_: Units;
-  if (step !== undefined) ({ value, units: in_ } = quantityIn(parseQuantity(step, '--step'), rf, units, '--step'));
+  if (step !== undefined) ({ value, units: in_ } = quantityIn(parseQuantity(step, option), rf, units, option));
   else {
     const d = facilityTools(acc.facility).dispersionStep;
     if (d === undefined) throw new MlayerError(`orbit measure-dispersion: give --step (e.g. --step 100Hz), or the facility's RF step (${acc.facility.file}: tools.orbit.dispersionStep, physics units); nothing was changed`);
     value = d;
     in_ = 'physics';
   }
-  if (!(value > 0)) throw new MlayerError(`--step ${step}: the step must be > 0`);
+  if (!(value > 0)) throw new MlayerError(`${option} ${step}: the step must be > 0`);
   return stepsIn(rf, await rf.get({ field: 'setpoint' }), value, in_, units)[0];
 }
 
