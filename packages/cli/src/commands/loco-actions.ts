@@ -11,6 +11,7 @@ export interface LocoFitCliOptions {
   parameters: string;
   json?: boolean;
   save?: string;
+  plot?: string;
 }
 
 export interface LocoCorrectCliOptions {
@@ -57,6 +58,11 @@ export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise
   if (o.save) {
     saveFitResult(o.save, res, { lattice: o.lattice, orm: o.orm, parameters: o.parameters });
     err(`loco: result written to ${o.save}\n`);
+  }
+  if (o.plot) {
+    const { writeLocoPlots } = await import('./loco-plots.js');
+    const files = await writeLocoPlots(o.plot, res, design, orm, `${o.orm} on ${o.lattice}`);
+    err(`loco: plots ${files.join(' ')}\n`);
   }
   if (json) {
     process.stdout.write(`${JSON.stringify(locoJson(res))}\n`);

@@ -7,7 +7,7 @@
  * packages/tuning-tools/loco's test); the --json object must have exactly the
  * fields of issue 20 and hold the errors.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,8 +61,12 @@ describe('mlayer loco fit', () => {
 
   it('prints the fit as the JSON object of issue 20, the family errors found', async () => {
     const saved = join(dir, 'fit-result.json');
-    const r = await runCli(['loco', 'fit', '--lattice', HMBA, '--orm', ormFile, '--parameters', fitFile, '--json', '--save', saved]);
+    const plot = join(dir, 'fit');
+    const r = await runCli(['loco', 'fit', '--lattice', HMBA, '--orm', ormFile, '--parameters', fitFile, '--json', '--save', saved, '--plot', plot]);
     expect(r.code, r.stderr).toBe(0);
+    for (const what of ['chi2', 'dk', 'gains', 'beta']) for (const ext of ['svg', 'png']) expect(existsSync(`${plot}-${what}.${ext}`), `${what}.${ext}`).toBe(true);
+    expect(existsSync(`${plot}-skew.svg`)).toBe(false);
+    expect(readFileSync(`${plot}-dk.svg`, 'utf8')).toContain('fitted gradient change of each quadrupole group');
     const out = JSON.parse(r.stdout);
     expect(Object.keys(out).sort()).toEqual(['bpmCouplings', 'bpmGains', 'correctorKicks', 'iterations', 'quadrupoles', 'residualRms', 'skewQuadrupoles'].sort());
     expect(Object.keys(out.iterations[0]).sort()).toEqual(['chi2PerDof', 'residualRms']);
