@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
+import { readFileSync } from 'node:fs';
 import { type IterationRecord, type LocoResult, correctOptics, locoFit, readFitFile, readFitResult, readOrmFile, saveFitResult } from '@mlayer/loco';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -119,4 +120,32 @@ async function ormFromMeasurementFile(file: string, cmd: Command) {
   } finally {
     await acc.close();
   }
+}
+
+/** `mlayer loco show RESULT.json [--json]`: a saved fit. */
+export async function locoShowAction(result: string, o: { json?: boolean }, cmd: Command): Promise<void> {
+  readFitResult(result); // checks the format and the groups
+  const doc = JSON.parse(readFileSync(result, 'utf8')) as {
+    date?: string;
+    inputs?: { lattice: string; orm: string; parameters: string };
+    iterations?: { iteration: number; chi2PerDof: number; residualRms: number; lambda: number | null; singularValuesKept: number; singularValues: number; outliersRemoved: number; betaBeat: { x: number; y: number } }[];
+    quadrupoles: { name: string; delta: number; sigma: number | null; value: number | null }[];
+    skewQuadrupoles: { name: string; delta: number; sigma: number | null; value: number | null }[];
+    notes?: string[];
+  };
+  if (o.json || cmd.optsWithGlobals<{ json?: boolean }>().json) {
+    process.stdout.write(`${JSON.stringify(doc)}\n`);
+    return;
+  }
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  if (doc.inputs) say(`LOCO fit of ${doc.inputs.orm} on ${doc.inputs.lattice} with ${doc.inputs.parameters}${doc.date ? ` (${doc.date})` : ''}`);
+  for (const r of doc.iterations ?? []) {
+    say(`  ${r.iteration === 0 ? 'start      ' : `iteration ${String(r.iteration).padEnd(2)}`} χ²/DOF ${r.chi2PerDof.toExponential(4)}  residual rms ${r.residualRms.toExponential(3)} m${r.lambda === null ? '' : `  λ ${r.lambda.toExponential(1)}`}${r.iteration === 0 ? '' : `  singular values ${r.singularValuesKept}/${r.singularValues}`}${r.outliersRemoved ? `  outliers ${r.outliersRemoved}` : ''}  beta-beat vs design x ${pct(r.betaBeat.x)} y ${pct(r.betaBeat.y)}`);
+  }
+  for (const [title, list] of [['quadrupoles', doc.quadrupoles], ['skew quadrupoles', doc.skewQuadrupoles]] as const) {
+    if (list.length === 0) continue;
+    say(`${title}:`);
+    for (const q of list) say(`  ${q.name.padEnd(16)} ΔK ${q.delta.toExponential(4).padStart(12)} ± ${(q.sigma ?? Number.NaN).toExponential(2)}  K ${q.value === null ? '(differ)' : q.value.toFixed(6)}`);
+  }
+  for (const n of doc.notes ?? []) say(`note: ${n}`);
 }

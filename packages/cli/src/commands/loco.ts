@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { LocoCorrectCliOptions, LocoFitCliOptions } from './loco-actions.js';
 
-/** `mlayer loco fit --lattice FILE --orm ORM.json --parameters FIT.yaml` and `mlayer loco correct RESULT.json`: LOCO (loco-actions.ts, loaded when run). */
+/** `mlayer loco fit --lattice FILE --orm ORM.json --parameters FIT.yaml`, `loco show RESULT.json`, `loco correct RESULT.json`: LOCO (loco-actions.ts, loaded when run). */
 export function registerLocoCommands(program: Command): void {
   const loco = program.command('loco').description('LOCO: fit quadrupole and skew gradients, BPM and corrector gains to a measured orbit response matrix');
   loco
@@ -14,6 +14,11 @@ export function registerLocoCommands(program: Command): void {
     .option('--plot <base>', 'write <base>-chi2, -dk, -skew, -gains, -beta .svg and .png (χ²/DOF per iteration, ΔK/K against s, gains and kicks, beta-beat of the fitted model)')
     .option('--save <file>', 'also write the whole result (inputs, every iteration record, values with 1σ errors, notes) as JSON: the input of loco correct')
     .action(async (o: LocoFitCliOptions, cmd: Command) => (await import('./loco-actions.js')).locoFitAction(o, cmd));
+  loco
+    .command('show <result>')
+    .description('print a saved fit (loco fit --save): iterations, fitted groups with 1σ, gains, notes')
+    .option('--json', 'print the saved result as one JSON object', false)
+    .action(async (result: string, o: { json?: boolean }, cmd: Command) => (await import('./loco-actions.js')).locoShowAction(result, o, cmd));
   loco
     .command('correct <result>')
     .description("undo the fitted gradient errors of a saved fit (loco fit --save) with the facility's quadrupole families (bound to PolynomB[1] / PolynomA[1]): limits checked before any write, restored on failure; online writes need --yes")

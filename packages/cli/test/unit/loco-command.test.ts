@@ -90,6 +90,11 @@ describe('mlayer loco fit', () => {
     // --save: the groups read back for loco correct, with their elements.
     const back = readFitResult(saved);
     expect(back.quadrupoles.map((q) => [q.name, q.elements, q.delta])).toEqual(out.quadrupoles.map((q: { name: string; delta: number }) => [q.name, families.get(q.name), q.delta]));
+    const show = await runCli(['loco', 'show', saved]);
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain(`LOCO fit of ${ormFile} on ${HMBA}`);
+    expect(show.stdout.match(/^ {2}(start|iteration)/gm)?.length).toBe(out.iterations.length);
+    expect(show.stdout).toContain(`  QF1 `);
   });
 
   it('stops with one line naming the file, field and value when a matrix does not match the BPM list', async () => {
