@@ -63,6 +63,18 @@ export function measurementTarget(kind: string, o: TargetOptions): MeasurementTa
   }
 }
 
+/**
+ * The target when the file is about to be written: its folder made (measurementTarget makes
+ * nothing, so that a refused command leaves nothing behind), and a new name should the chosen
+ * one have been taken meanwhile (a run in the same second): a measurement is never lost.
+ */
+export function readyTarget(t: MeasurementTarget): MeasurementTarget {
+  mkdirSync(t.dir, { recursive: true });
+  if (t.overwrite || !existsSync(t.file)) return t;
+  const kind = t.tag.replace(/-\d{8}T\d{6}Z(-\d+)?$/, '');
+  return measurementTarget(kind, { out: t.dir, dataDir: t.dir, ext: t.file.slice(t.base.length) });
+}
+
 /** A folder of its own for a measurement that writes several files (a chromaticity scan): `<kind>-<time>`, never one that exists (call it when the measurement starts: it makes the data folder). */
 export function measurementDir(kind: string, o: TargetOptions): string {
   const root = resolve(o.out ?? o.dataDir);

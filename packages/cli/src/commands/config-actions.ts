@@ -11,7 +11,7 @@ import { type Accelerator, MlayerError, type SetpointChange, type Snapshot, diff
 import { MEASUREMENT_MODES, type MeasurementMode, readMachineConfig, sha256File, writeMachineConfig } from '@mlayer/data';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
-import { dataDirOf, measurementTarget } from '../measurement-files.js';
+import { dataDirOf, measurementTarget, readyTarget } from '../measurement-files.js';
 
 /** A number as stored (shortest exact form); a change without float noise. */
 const exact = (v: number) => String(v);
@@ -60,7 +60,8 @@ export async function configSave(file: string | undefined, o: { description?: st
     const target = measurementTarget('config', { out: file, force: o.force, dataDir: dataDirOf(acc.facility) });
     const snapshot = await acc.snapshot();
     const author = o.author ?? process.env.MLAYER_AUTHOR ?? userInfo().username;
-    const path = await writeMachineConfig(target.file, { ...provenance(acc), author, description: o.description, snapshot }, { overwrite: target.overwrite });
+    const ready = readyTarget(target);
+    const path = await writeMachineConfig(ready.file, { ...provenance(acc), author, description: o.description, snapshot }, { overwrite: ready.overwrite });
     const families = Object.values(snapshot.families);
     const n = families.reduce((s, f) => s + f.values.length, 0);
     if (g.json) process.stdout.write(`${JSON.stringify({ file: path, facility: snapshot.facility, facilitySha256: snapshot.facilitySha256, mode: snapshot.mode, date: snapshot.date, families: families.length, setpoints: n })}\n`);

@@ -5,10 +5,10 @@
  * offsets, and where the measurement files go.
  */
 import type { Command } from 'commander';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { MlayerError, facilityTools, type Accelerator, type Units } from '@mlayer/core';
 import { loadOrm, resolveOrbitFamilies, type OrbitResponseMatrix } from '@mlayer/orbit';
-import { dataDirOf, measurementTarget, type MeasurementTarget } from '../measurement-files.js';
+import { dataDirOf, measurementTarget, readyTarget, type MeasurementTarget } from '../measurement-files.js';
 import { parseQuantity, quantityIn, requireUnitsFor, stepsIn } from '../step-size.js';
 
 /** True when `-u` was given on the command line (not its default). */
@@ -77,7 +77,6 @@ export function targetOf(acc: Accelerator, kind: string, o: { out?: string; forc
 }
 
 /** The target at save time (its folder made), again should its name have been taken meanwhile (a run in the same second): a measurement is never lost. */
-export function freshTarget(acc: Accelerator, kind: string, t: MeasurementTarget): MeasurementTarget {
-  mkdirSync(t.dir, { recursive: true });
-  return !t.overwrite && existsSync(t.file) ? measurementTarget(kind, { out: t.dir, dataDir: t.dir }) : t;
+export function freshTarget(_acc: Accelerator, _kind: string, t: MeasurementTarget): MeasurementTarget {
+  return readyTarget(t);
 }
