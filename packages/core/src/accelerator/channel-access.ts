@@ -1,4 +1,4 @@
-import { type Observable, share, ReplaySubject, timer } from '../rx.js';
+import { type Observable, ReplaySubject, rxStreaming } from '../rx.js';
 import type { ChannelWrite, ControlSystem, ReadOptions, WriteOptions } from '../control/control-system.js';
 import type { Sample } from '../control/sample.js';
 import { WriteRejectedError, WritesNotAllowedError } from '../errors.js';
@@ -59,6 +59,7 @@ export class ChannelAccess {
   monitor(channel: string): Observable<Sample> {
     let m = this.monitors.get(channel);
     if (!m) {
+      const { share, timer } = rxStreaming();
       m = this.controlSystem.monitor(channel).pipe(
         share({ connector: () => new ReplaySubject<Sample>(1), resetOnRefCountZero: () => timer(100), resetOnError: true, resetOnComplete: true }),
       );

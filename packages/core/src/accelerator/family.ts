@@ -1,4 +1,4 @@
-import { auditTime, combineLatest, map, type Observable, throttleTime, asyncScheduler } from '../rx.js';
+import { rxStreaming, type Observable } from '../rx.js';
 import type { Sample } from '../control/sample.js';
 import type { FamilyConfig, FieldName } from '../config/schema.js';
 import { resolveSettling, type FamilySettling } from '../config/settling-defaults.js';
@@ -275,6 +275,7 @@ export class Family {
   watch(options: WatchOptions = {}): Observable<Float64Array> {
     const field = options.field ?? this.defaultReadField();
     const streams = this.channels(field).map((c) => this.context.access.monitor(c));
+    const { combineLatest, auditTime, map, throttleTime, asyncScheduler } = rxStreaming();
     // Updates of several devices in the same tick (one BPM acquisition) give one emission.
     let out = combineLatest(streams).pipe(
       auditTime(0),
