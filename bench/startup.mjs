@@ -14,7 +14,9 @@
  * load of a shared machine falls on every row alike. For each row: the median and the
  * fastest wall time, and the median CPU seconds (user + system of the child, all its
  * threads), from /usr/bin/time, or where it is missing from the child's own
- * process.cpuUsage() at exit (a preloaded module). Targets: `--help` at most 2x bare
+ * process.cpuUsage() at exit (a preloaded module), and the least CPU seconds of any run (on a
+ * machine others load, CPU time grows with the load too: the least is the closer to the
+ * command's own cost; the target is judged on the median). Targets: `--help` at most 2x bare
  * node (wall, median); `--json get BPMx` with a warm cache at most 0.6 CPU-seconds.
  */
 import { spawnSync } from 'node:child_process';
@@ -74,16 +76,21 @@ const median = (v) => {
   const s = [...v].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
-const stat = (row) => ({ wall: median(row.samples.map((s) => s.wall)), best: Math.min(...row.samples.map((s) => s.wall)), cpu: median(row.samples.map((s) => s.cpu)) });
+const stat = (row) => ({
+  wall: median(row.samples.map((s) => s.wall)),
+  best: Math.min(...row.samples.map((s) => s.wall)),
+  cpu: median(row.samples.map((s) => s.cpu)),
+  cpuMin: Math.min(...row.samples.map((s) => s.cpu)),
+});
 const bare = stat(rows[0]);
 
 console.log(`mlayer start-up (${BIN}): ${RUNS} runs of each, interleaved; node ${process.version}, ${cpus().length} CPUs; CPU time from ${TIME ? '/usr/bin/time' : 'process.cpuUsage() at exit'}`);
-console.log(`${'command'.padEnd(38)} ${'wall median'.padStart(12)} ${'wall best'.padStart(10)} ${'x bare'.padStart(7)} ${'CPU s'.padStart(7)} ${'x bare'.padStart(7)}`);
+console.log(`${'command'.padEnd(38)} ${'wall median'.padStart(12)} ${'wall best'.padStart(10)} ${'x bare'.padStart(7)} ${'CPU s'.padStart(7)} ${'x bare'.padStart(7)} ${'CPU min'.padStart(8)}`);
 for (const row of rows) {
   const s = stat(row);
-  console.log(`${row.name.padEnd(38)} ${`${s.wall.toFixed(3)} s`.padStart(12)} ${`${s.best.toFixed(3)} s`.padStart(10)} ${(s.wall / bare.wall).toFixed(1).padStart(7)} ${s.cpu.toFixed(3).padStart(7)} ${(s.cpu / bare.cpu).toFixed(1).padStart(7)}`);
+  console.log(`${row.name.padEnd(38)} ${`${s.wall.toFixed(3)} s`.padStart(12)} ${`${s.best.toFixed(3)} s`.padStart(10)} ${(s.wall / bare.wall).toFixed(1).padStart(7)} ${s.cpu.toFixed(3).padStart(7)} ${(s.cpu / bare.cpu).toFixed(1).padStart(7)} ${s.cpuMin.toFixed(3).padStart(8)}`);
 }
 const help = stat(rows[1]);
 const warm = stat(rows[3]);
 console.log(`target: mlayer --help at most 2x bare node (wall median): ${(help.wall / bare.wall).toFixed(2)}x: ${help.wall <= 2 * bare.wall ? 'met' : 'NOT met'}`);
-console.log(`target: mlayer --json get BPMx (twin, warm cache) at most 0.6 CPU-seconds: ${warm.cpu.toFixed(3)} s: ${warm.cpu <= 0.6 ? 'met' : 'NOT met'}`);
+console.log(`target: mlayer --json get BPMx (twin, warm cache) at most 0.6 CPU-seconds (median): ${warm.cpu.toFixed(3)} s (fastest run ${warm.cpuMin.toFixed(3)} s): ${warm.cpu <= 0.6 ? 'met' : 'NOT met'}`);
