@@ -15,13 +15,15 @@ import { parseNumber } from './cli-values.js';
 export interface Quantity {
   readonly value: number;
   readonly unit?: string;
+  /** As typed. */
+  readonly text: string;
 }
 
 export function parseQuantity(text: string, what: string): Quantity {
   const m = /^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*(\S.*?)?\s*$/.exec(text);
   if (!m) throw new MlayerError(`${what}: ${JSON.stringify(text)} is not a number with an optional unit (e.g. 10urad, 0.05A, 1e-5)`);
   const value = parseNumber(m[1], what);
-  return m[2] === undefined ? { value } : { value, unit: m[2] };
+  return m[2] === undefined ? { value, text } : { value, unit: m[2], text };
 }
 
 const sameDim = (a: readonly number[], b: readonly number[]) => a.every((v, i) => v === b[i]);
@@ -64,6 +66,6 @@ export function stepsIn(fam: Family, hw: ArrayLike<number>, value: number, units
 /** Refuses a bare number unless the units were given on the command line (see the rule above). */
 export function requireUnitsFor(q: Quantity, option: string, unitsGiven: boolean, example: string): void {
   if (q.unit === undefined && !unitsGiven) {
-    throw new MlayerError(`${option} ${q.value}: say which units the step is in: give its unit (${example}), or -u physics / -u hardware (a bare number no longer means hardware units silently); nothing was changed`);
+    throw new MlayerError(`${option} ${q.text}: say which units the step is in: give its unit (${example}), or -u physics / -u hardware (a bare number no longer means hardware units silently); nothing was changed`);
   }
 }

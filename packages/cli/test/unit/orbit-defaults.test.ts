@@ -49,7 +49,7 @@ describe('orbit measure-orm with the facility step, files by time and kind', () 
     const file = join(dirname(f), 'mine', 'orm.h5');
     const bare = await runCli(['-f', f, 'orbit', 'measure-orm', '--kick', '1e-5', '-o', file, '--no-plots']);
     expect(bare.code).toBe(2);
-    expect(bare.stderr).toMatch(/--kick 0\.00001: say which units the step is in: give its unit \(--kick 10urad or --kick 0\.05A\), or -u physics \/ -u hardware/);
+    expect(bare.stderr).toMatch(/--kick 1e-5: say which units the step is in: give its unit \(--kick 10urad or --kick 0\.05A\), or -u physics \/ -u hardware/);
     const hz = await runCli(['-f', f, 'orbit', 'measure-orm', '--kick', '10Hz', '-o', file, '--no-plots']);
     expect(hz.stderr).toMatch(/--kick: 'Hz' is not a unit of HCM's setpoint \(hardware A, physics rad\)/);
     const ok = await runCli(['-f', f, 'orbit', 'measure-orm', '--kick', '30urad', '-o', file, '--no-plots']);
