@@ -9,7 +9,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { LatticeModel } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
+import { correctOptics, locoFit, parseFit } from '@mlayer/loco';
 import { loadOrm, measureOrm, saveOrm } from '@mlayer/orbit';
 import { CM_GAIN, THOMX, thomxFacilityFile, thomxTwin } from '../../../tuning-tools/orbit/test/fixture.js';
 import { locoOrmFromMeasurement } from '../../src/commands/loco-orm-file.js';
@@ -50,5 +52,35 @@ describe('LOCO input from an orbit-tool measurement file', () => {
     expect(out.iterations[0].residualRms).toBeLessThan(1e-9);
     // ~1e-6 of K from the O(step²) of the measured matrix; a 1e-4 gradient error would be 100 times this.
     for (const q of out.quadrupoles) expect(Math.abs(q.delta)).toBeLessThan(1e-5 * Math.abs(q.value));
+  });
+
+  it('fit, correct, re-measure on the twin: gradient errors of 0.5 % measured through the control system and undone', async () => {
+    const { acc, twin } = await thomxTwin();
+    try {
+      twin.applyErrors({ magnets: { QUAD: { field: 0.005 } }, bpms: { BPMx: { noise: 1e-7 }, BPMy: { noise: 1e-7 } } }, 3);
+      const design = createLatticeModel(loadLattice(join(THOMX, 'thomx_4d.atjson.json')));
+      const all = Array.from({ length: design.length }, (_v, i) => i);
+      const d0 = design.optics(all);
+      const beat = (m: LatticeModel) => {
+        const o = m.optics(all);
+        return Math.max(...[0, 1].map((p) => Math.sqrt(o.reduce((s, e, i) => s + ((e.beta[p] - d0[i].beta[p]) / d0[i].beta[p]) ** 2, 0) / o.length)));
+      };
+      const before = beat(twin.machineModel);
+      const quads = acc.family('QUAD').latticeElements(design);
+      const spec = parseFit({ method: 'levenberg-marquardt', iterations: 4, orbitType: 'fixed-momentum', fit: { quadrupoles: quads.map((q) => ({ name: `Q${q}`, elements: [q] })) } }, 'FIT.yaml');
+      const afterRound: number[] = [];
+      for (let round = 0; round < 2; round++) {
+        const orm = locoOrmFromMeasurement(await measureOrm(acc, { kick: 0.1 }), acc, `round ${round + 1}`);
+        const res = locoFit(design, orm, spec);
+        await correctOptics(acc, res);
+        afterRound.push(beat(twin.machineModel));
+      }
+      console.log(`ThomX twin LOCO: machine beta-beat (max of the planes, rms) ${(100 * before).toFixed(3)} % -> ${afterRound.map((b) => `${(100 * b).toFixed(4)} %`).join(" -> ")}`);
+      expect(before).toBeGreaterThan(5e-3);
+      expect(afterRound[0]).toBeLessThan(0.1 * before);
+      expect(afterRound[1]).toBeLessThan(1e-3);
+    } finally {
+      await acc.close();
+    }
   });
 });
