@@ -197,12 +197,13 @@ export async function orbitCorrect(o: OrbitCliOptions & { orm?: string; target?:
     const orm: OrbitResponseMatrix = given === 'model' ? await modelOrm(acc, { rf: o.rf }) : given;
     const target = targetOf(acc, 'correction', o);
     const goal = orbitTarget(acc, orm, o.target, o.offsets);
+    if (!g.json) process.stdout.write(`target orbit: ${goal.label}\n`);
     const r = await correctOrbit(acc, { orm, golden: goal.golden, offsets: goal.offsets, method: method(o, correctorCount(acc, orm, o.rf)), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
     // The correction works in the units of its response matrix; --units, when given, is the unit of the setpoints printed.
     const shown = cmd.getOptionValueSource('units') === 'cli' ? unitsOf(o) : undefined;
     const out = freshTarget(acc, 'correction', target);
     const summary = await reportCorrection(acc, r, out.dir, o.plots, !!g.json, out.tag, shown);
-    if (g.json) process.stdout.write(`${toJson({ ...summary, warnings: r.warnings })}\n`);
+    if (g.json) process.stdout.write(`${toJson({ ...summary, target: goal.label, warnings: r.warnings })}\n`);
     // Not a success: a correction that did not improve the orbit, or had to undo a step.
     if (r.status === 'no improvement') process.exitCode = 2;
     if (r.status === 'diverged') process.exitCode = 3;

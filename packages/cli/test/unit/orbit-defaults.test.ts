@@ -104,7 +104,8 @@ describe('orbit measure-dispersion and correct with the facility defaults', () =
     expect(goldenRms).toBeGreaterThan(1e-5);
     const r = await runCli(['-f', f, '--json', 'orbit', 'correct', '-u', 'physics', '--no-plots']);
     expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.stdout) as { rmsInitial: { x: number }; rmsFinal: { x: number } };
+    const s = JSON.parse(r.stdout) as { rmsInitial: { x: number }; rmsFinal: { x: number }; target: string };
+    expect(s.target).toBe(`golden (${join(dirname(f), 'golden.yaml')})`);
     expect(s.rmsInitial.x).toBeCloseTo(goldenRms, 12);
     expect(s.rmsFinal.x).toBeLessThan(0.05 * goldenRms);
     expect(readdirSync(join(dirname(f), 'data'))).toEqual([expect.stringMatching(/^correction-\d{8}T\d{6}Z\.h5$/)]);
