@@ -3,6 +3,8 @@ import { MlayerError, type Accelerator } from '@mlayer/core';
 import { measureTunes, setTunes, type MeasureTuneOptions, type TuneMethod } from '@mlayer/tune';
 import { measureChromaticity, setChromaticity, type TuneReader } from '@mlayer/chromaticity';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
+import { knobFamilies } from './knob-families.js';
+import { dataDirOf, measurementDir } from '../measurement-files.js';
 import { parseNumber, settleOf } from '../cli-values.js';
 import { writeChart, writeSpec } from '../plots.js';
 import { chromFitSpec } from '../plots/chromaticity-fit.js';
@@ -21,11 +23,6 @@ export interface TuneCliOptions {
 const frac = (q: number) => q - Math.floor(q);
 
 const num = (text: string, what: string): number => parseNumber(text, what);
-
-function families(text: string | undefined, what: string): string[] {
-  if (!text) throw new MlayerError(`give the ${what} families with --families A,B (two or more)`);
-  return text.split(',').map((s) => s.trim()).filter(Boolean);
-}
 
 function tuneOptions(o: TuneCliOptions): MeasureTuneOptions {
   const method = o.method as TuneMethod;
@@ -93,7 +90,7 @@ export async function tuneSet(qx: string, qy: string, o: TuneCliOptions & { fami
   await withAccelerator(cmd, async (acc, g) => {
     refuseOnlineWrites(acc, g, 'tune set', 'it steps quadrupole families');
     const target: [number, number] = [num(qx, 'QX'), num(qy, 'QY')];
-    const r = await setTunes(acc, target, { families: families(o.families, 'quadrupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o), settle: settleOf(o), onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
+    const r = await setTunes(acc, target, { families: knobFamilies(acc, o.families, 'tune'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: tuneOptions(o), settle: settleOf(o), onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
     const moves = await knobMoves(acc, r.steps);
     if (g.json) out(toJson({ target, tunes: r.tunes, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: s.deltas })), moves }));
     else {
@@ -108,7 +105,7 @@ export async function tuneSet(qx: string, qy: string, o: TuneCliOptions & { fami
 export async function chromMeasure(o: TuneCliOptions & { points: string; range: string; order: string; settle: string; dir?: string }, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, g) => {
     refuseOnlineWrites(acc, g, 'chrom measure', 'the measurement scans the RF frequency');
-    const m = await measureChromaticity(acc, { ...scanOptions(o), dir: o.dir });
+    const m = await measureChromaticity(acc, { ...scanOptions(o), dir: o.dir ?? measurementDir('chrom', { dataDir: dataDirOf(acc.facility) }) });
     let files: { svg: string; png: string } | undefined;
     if (o.plot) {
       const planes = (['x', 'y'] as const).map((p, k) => ({ plane: p, tunes: m.tunes[p], coefficients: m.fits[p].coefficients, xiError: m.uncertainty[k] }));
@@ -129,7 +126,7 @@ export async function chromSet(xix: string, xiy: string, o: TuneCliOptions & { p
     refuseOnlineWrites(acc, g, 'chrom set', 'it steps sextupole families and scans the RF frequency');
     const target: [number, number] = [num(xix, 'XIX'), num(xiy, 'XIY')];
     const scan = scanOptions(o);
-    const r = await setChromaticity(acc, target, { families: families(o.families, 'sextupole'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scan, settle: scan.settle, onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
+    const r = await setChromaticity(acc, target, { families: knobFamilies(acc, o.families, 'chromaticity'), iterations: num(o.iterations, '--iterations'), tolerance: num(o.tolerance, '--tolerance'), measure: scan, settle: scan.settle, onWarning: g.json ? undefined : (w) => process.stderr.write(`warning: ${w}\n`) });
     const moves = await knobMoves(acc, r.steps);
     if (g.json) out(toJson({ target, chromaticity: r.chromaticity, converged: r.converged, steps: r.steps.map((s) => ({ families: s.families, deltas: s.deltas })), moves }));
     else {
