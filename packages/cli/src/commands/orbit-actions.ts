@@ -196,7 +196,7 @@ export async function orbitCorrect(o: OrbitCliOptions & { orm?: string; target?:
     const given = await ormOf(acc, o.orm);
     const orm: OrbitResponseMatrix = given === 'model' ? await modelOrm(acc, { rf: o.rf }) : given;
     const target = targetOf(acc, 'correction', o);
-    const goal = orbitTarget(acc, orm, o.target, o.offsets);
+    const goal = await orbitTarget(acc, orm, o.target, o.offsets);
     if (!g.json) process.stdout.write(`target orbit: ${goal.label}\n`);
     const r = await correctOrbit(acc, { orm, golden: goal.golden, offsets: goal.offsets, method: method(o, correctorCount(acc, orm, o.rf)), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
     // The correction works in the units of its response matrix; --units, when given, is the unit of the setpoints printed.

@@ -28,7 +28,7 @@ export function registerOrbitCommands(program: Command): void {
 
   common(orbit.command('correct').description('correct the orbit (SVD, Tikhonov or MICADO), iterating until converged'))
     .option('--orm <file|model>', "response matrix: a measurement file, or 'model' (default: the facility's tools.orbit.responseMatrix, else the model)")
-    .option('--target <zero|golden|file>', "orbit to steer to: zero, golden (the facility's tools.orbit.golden) or a file in the golden-orbit format (default: golden when the facility has one, else zero)")
+    .option('--target <zero|golden|file>', "orbit to steer to: zero, golden (the facility's tools.orbit.golden), a file in the golden-orbit format, or an orbit measurement (.h5 of orbit show) (default: golden when the facility has one, else zero)")
     .option('--no-offsets', "do not subtract the facility's BPM offsets (tools.orbit.offsets) from the readings")
     .option('--sv <n>', 'number of singular values kept')
     .option('--threshold <r>', 'keep singular values above r x the largest (default 1e-3)')

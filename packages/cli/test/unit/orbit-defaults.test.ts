@@ -147,4 +147,24 @@ describe('orbit measure-dispersion and correct with the facility defaults', () =
     expect(await units([])).toBe('hardware');
     expect(await units(['--orm', 'model'])).toBe('physics');
   });
+
+  it('--target FILE.h5: a measured orbit (mlayer orbit show) as the target', async () => {
+    const errors = 'magnets:\n  QUAD: { dx: { sigma: 100.0e-6, truncation: 2 }, dy: { sigma: 100.0e-6, truncation: 2 } }\n';
+    const f = facility({ dataDir: 'data' }, { errors: 'errors.yaml', seed: 3 }, { 'errors.yaml': errors });
+    const ref = join(dirname(f), 'reference.h5');
+    const shown = await runCli(['-f', f, 'orbit', 'show', '-o', ref, '--no-plots']);
+    expect(shown.code, shown.stderr).toBe(0);
+    const correct = async (target: string) => {
+      const r = await runCli(['-f', f, '--json', 'orbit', 'correct', '-u', 'physics', '--dry-run', '--target', target, '--no-plots']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { rmsInitial: { x: number; y: number }; target: string };
+    };
+    const zero = await correct('zero');
+    expect(zero.rmsInitial.x).toBeGreaterThan(1e-5);
+    // The same machine read again: at the reference (the orbit file is in hardware units, m here).
+    const same = await correct(ref);
+    expect(same.target).toBe(ref);
+    expect(same.rmsInitial.x).toBeLessThan(1e-12);
+    expect(same.rmsInitial.y).toBeLessThan(1e-12);
+  });
 });
