@@ -1,19 +1,28 @@
 /**
- * The parts of rxjs that core and the twin use, each from its own module.
+ * The parts of rxjs that core and the twin use, each from its own module, required when
+ * first used.
  *
  * In Node, `import ... from 'rxjs'` gets rxjs's CommonJS build, whose index requires
  * every operator and observable of the library (about 0.15 CPU-seconds, and an ES
- * import runs the CommonJS lexer over each re-exported file); these few modules cost
- * about 0.01. They are rxjs's own files (its package exports `rxjs/internal/*`), so each
- * value here is the very object that `rxjs` exports (a unit test checks it): an
+ * import runs the CommonJS lexer over each re-exported file). Here each part comes from
+ * its own file (its package exports `rxjs/internal/*`), and only when a stream is first
+ * built: a command that only reads and writes (`mlayer get`) loads no rxjs module at all
+ * (the subjects are some 25 CommonJS modules, the operators some 40 more: ~0.04 and
+ * ~0.03 CPU-s). `require` gives the same module objects as an import of the same files,
+ * so each value is the very object that `rxjs` exports (a unit test checks it): an
  * Observable made here is an Observable to code that imports `rxjs`, and the reverse.
  * Types are rxjs's own. Code off the start-up path may import `rxjs` directly.
  */
 import { createRequire } from 'node:module';
 
-export { Observable } from 'rxjs/internal/Observable';
-export { Subject } from 'rxjs/internal/Subject';
-export { ReplaySubject } from 'rxjs/internal/ReplaySubject';
+export type { Observable, Subject, ReplaySubject } from 'rxjs';
+
+/** The classes streams are made of. */
+export interface RxSubjects {
+  readonly Observable: typeof import('rxjs').Observable;
+  readonly Subject: typeof import('rxjs').Subject;
+  readonly ReplaySubject: typeof import('rxjs').ReplaySubject;
+}
 
 /** The operators and creation functions of the streams core builds (Family.watch, ChannelAccess.monitor). */
 export interface RxStreaming {
@@ -26,15 +35,23 @@ export interface RxStreaming {
   readonly throttleTime: typeof import('rxjs').throttleTime;
 }
 
+let subjects: RxSubjects | undefined;
 let streaming: RxStreaming | undefined;
 
-/**
- * The stream operators, required from their own rxjs modules when a stream is first
- * built: a command that only reads and writes (`mlayer get`) loads none of them (they
- * and their dependencies are some 40 CommonJS modules, and an ES import of each runs
- * the CommonJS lexer over it: ~0.05 CPU-s). `require` gives the same module objects as
- * an import of the same files, so each is the object rxjs exports (a unit test checks).
- */
+/** Observable, Subject and ReplaySubject, required on first use. */
+export function rxSubjects(): RxSubjects {
+  if (!subjects) {
+    const require = createRequire(import.meta.url);
+    subjects = {
+      Observable: (require('rxjs/internal/Observable') as typeof import('rxjs/internal/Observable')).Observable,
+      Subject: (require('rxjs/internal/Subject') as typeof import('rxjs/internal/Subject')).Subject,
+      ReplaySubject: (require('rxjs/internal/ReplaySubject') as typeof import('rxjs/internal/ReplaySubject')).ReplaySubject,
+    };
+  }
+  return subjects;
+}
+
+/** The stream operators, required when a stream is first built. */
 export function rxStreaming(): RxStreaming {
   if (!streaming) {
     const require = createRequire(import.meta.url);

@@ -1,4 +1,5 @@
-import { Observable, Subject } from '@mlayer/core/rx';
+// rxjs is required when a stream is first made: a read or write alone loads none of it.
+import { rxSubjects, type Observable, type Subject } from '@mlayer/core/rx';
 import {
   DisconnectedError,
   MlayerError,
@@ -61,8 +62,9 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private readonly facility: LoadedFacility;
   private readonly noise: Random;
   private readonly subjects = new Map<string, { subject: Subject<Sample>; count: number }>();
-  private readonly connection = new Subject<ConnectionEvent>();
-  readonly connection$ = this.connection.asObservable();
+  /** Connection events (the twin has none, only the end at close): made when first asked for. */
+  private connection: Subject<ConnectionEvent> | undefined;
+  private connectionEvents: Observable<ConnectionEvent> | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
   private orbitCache: { version: number; dp: number; orbit: Map<number, [number, number]> } | undefined;
   private tuneCache: { version: number; dp: number; tunes: [number, number] } | undefined;
@@ -94,6 +96,15 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       this.rf = { f0 };
     }
     this.initialiseSetpoints();
+  }
+
+  get connection$(): Observable<ConnectionEvent> {
+    if (!this.connectionEvents) {
+      this.connection = new (rxSubjects().Subject)<ConnectionEvent>();
+      if (this.closed) this.connection.complete();
+      this.connectionEvents = this.connection.asObservable();
+    }
+    return this.connectionEvents;
   }
 
   get machineModel(): LatticeModel {
@@ -179,6 +190,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   }
 
   monitor(channel: string): Observable<Sample> {
+    const { Observable, Subject } = rxSubjects();
     return new Observable<Sample>((subscriber) => {
       try {
         this.binding(channel);
@@ -211,7 +223,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     this.timer = undefined;
     for (const { subject } of this.subjects.values()) subject.complete();
     this.subjects.clear();
-    this.connection.complete();
+    this.connection?.complete();
   }
 
   // ---- DigitalTwin --------------------------------------------------------

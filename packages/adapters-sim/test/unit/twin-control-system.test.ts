@@ -15,6 +15,18 @@ async function twin(settings = {}) {
 const maxAbs = (a: ArrayLike<number>) => Math.max(...Array.from(a, Math.abs));
 
 describe('the twin as a control system (ThomX lattice, pyAT references)', () => {
+  it('connection events: one stream, completed at close whether it was asked for before or after', async () => {
+    const before = (await thomxTwin()).acc;
+    const early = before.controlSystem.connection$;
+    expect(before.controlSystem.connection$).toBe(early);
+    const ended = firstValueFrom(early.pipe(toArray()));
+    await before.close();
+    await expect(ended).resolves.toEqual([]);
+    const after = (await thomxTwin()).acc;
+    await after.close();
+    await expect(firstValueFrom(after.controlSystem.connection$.pipe(toArray()))).resolves.toEqual([]);
+  });
+
   it('reads the closed orbit of the engine at the BPMs, in the facility channel names (errors and noise off)', async () => {
     const { acc } = await twin();
     const ref = thomxRef().closed_orbit_3_kicks;

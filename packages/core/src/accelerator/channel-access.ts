@@ -1,4 +1,4 @@
-import { type Observable, ReplaySubject, rxStreaming } from '../rx.js';
+import { rxStreaming, rxSubjects, type Observable } from '../rx.js';
 import type { ChannelWrite, ControlSystem, ReadOptions, WriteOptions } from '../control/control-system.js';
 import type { Sample } from '../control/sample.js';
 import { WriteRejectedError, WritesNotAllowedError } from '../errors.js';
@@ -60,6 +60,7 @@ export class ChannelAccess {
     let m = this.monitors.get(channel);
     if (!m) {
       const { share, timer } = rxStreaming();
+      const { ReplaySubject } = rxSubjects();
       m = this.controlSystem.monitor(channel).pipe(
         share({ connector: () => new ReplaySubject<Sample>(1), resetOnRefCountZero: () => timer(100), resetOnError: true, resetOnComplete: true }),
       );

@@ -1,4 +1,4 @@
-import { Subject, type Observable } from '../rx.js';
+import { rxSubjects, type Observable } from '../rx.js';
 import type { Accelerator } from '../accelerator/accelerator.js';
 import { sleep, type Family, type Units } from '../accelerator/family.js';
 import type { FieldName } from '../config/schema.js';
@@ -86,12 +86,12 @@ export interface MeasurementContext {
  * when the body fails or is aborted, every setpoint it changed is restored.
  */
 export class Measurement {
-  private readonly progressSubject = new Subject<MeasurementProgress>();
+  private readonly progressSubject = new (rxSubjects().Subject)<MeasurementProgress>();
   readonly progress$: Observable<MeasurementProgress> = this.progressSubject.asObservable();
   readonly records: MeasurementRecord[] = [];
   /** Warnings raised so far (settling defaults, ...). */
   readonly warnings: MeasurementWarning[] = [];
-  private readonly warningSubject = new Subject<MeasurementWarning>();
+  private readonly warningSubject = new (rxSubjects().Subject)<MeasurementWarning>();
   readonly warning$: Observable<MeasurementWarning> = this.warningSubject.asObservable();
   /** Setpoint channels whose last change in this measurement was written with wait (settle time included). */
   private readonly settledByWrite = new Set<string>();
