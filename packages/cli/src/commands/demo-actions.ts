@@ -9,8 +9,8 @@ import { interruptSignal, progressBar } from '../progress.js';
 import { reportCorrection } from './orbit-report.js';
 import { formatQuantity } from '../format/units.js';
 import { toJson } from '../format/json.js';
-import { freshTarget, ormKicks } from './orbit-defaults.js';
-import { dataDirOf, measurementTarget } from '../measurement-files.js';
+import { ormKicks } from './orbit-defaults.js';
+import { dataDirOf, measurementTarget, readyTarget } from '../measurement-files.js';
 
 export interface DemoOptions {
   seed: string;
@@ -53,7 +53,7 @@ export async function demoAction(o: DemoOptions, cmd: Command): Promise<void> {
     const tOrm = Date.now();
     const orm = await measureOrm(acc, { kick: kicks, units: 'physics', average: 1, signal: interrupt.signal, onProgress: bar.onProgress });
     bar.stop();
-    const ormFile = await saveOrm(freshTarget(acc, 'orm', ormTarget).file, orm, acc);
+    const ormFile = await saveOrm(readyTarget(ormTarget).file, orm, acc);
     say(`response matrix measured through the orbit tool in ${((Date.now() - tOrm) / 1000).toFixed(1)} s: ${ormFile}`);
     if (orm.checks) say(describeChecks(orm.checks));
     for (const w of orm.warnings ?? []) say(`warning: ${w}`);

@@ -23,7 +23,8 @@ import { formatQuantity } from '../format/units.js';
 import { writesTable } from '../format/correction-table.js';
 import { ormSummary } from '../format/orm-summary.js';
 import type { GlobalOptions } from '../global-options.js';
-import { dispersionStep, freshTarget, ormKicks, ormOf, targetOf } from './orbit-defaults.js';
+import { dispersionStep, ormKicks, ormOf, targetOf } from './orbit-defaults.js';
+import { readyTarget } from '../measurement-files.js';
 import { orbitTarget } from '../orbit-target.js';
 import { type Interrupt, interruptSignal, progressBar } from '../progress.js';
 
@@ -113,7 +114,7 @@ function correctorCount(acc: Accelerator, orm: OrbitResponseMatrix | 'model', rf
 export async function orbitShow(o: OrbitCliOptions, cmd: Command): Promise<void> {
   await withAccelerator(cmd, async (acc, { signal, g }) => {
     const r = await measureOrbit(acc, { units: unitsOf(o), average: num(o.average, '--average'), signal });
-    const t = freshTarget(acc, 'orbit', targetOf(acc, 'orbit', o));
+    const t = readyTarget(targetOf(acc, 'orbit', o));
     const files = [await saveOrbit(t.file, r, acc, { overwrite: t.overwrite })];
     if (o.plots) files.push(...(await orbitPlots(acc, t.base, 'Orbit', [{ name: 'orbit', reading: r }])));
     const out = { mode: acc.mode, x: r.x && { rms: rmsOf(r.x.values), unit: r.x.unit, names: r.x.names, values: r.x.values }, y: r.y && { rms: rmsOf(r.y.values), unit: r.y.unit, names: r.y.names, values: r.y.values }, files };
@@ -145,7 +146,7 @@ export async function orbitMeasureOrm(o: OrbitCliOptions & { kick?: string; rfSt
     let summary = '';
     try {
       const orm = await measureOrm(acc, { kick: kicks, units: unitsOf(o), average: num(o.average, '--average'), rf: rfStep !== undefined ? { step: rfStep } : undefined, settle: settleOf(o), signal, onProgress: keep, onWarning: g.json ? undefined : warn });
-      const t = freshTarget(acc, 'orm', target);
+      const t = readyTarget(target);
       file = await saveOrm(t.file, orm, acc, { overwrite: t.overwrite });
       summary = ormSummary(orm);
       units = orm.units;
@@ -175,7 +176,7 @@ export async function orbitMeasureDispersion(o: OrbitCliOptions & { step?: strin
     refuseOnlineWrites(acc, g, 'orbit measure-dispersion', 'the measurement steps the RF frequency');
     const target = targetOf(acc, 'dispersion', o);
     const d = await measureDispersion(acc, { step: await dispersionStep(acc, o.step, unitsOf(o)), units: unitsOf(o), average: num(o.average, '--average'), momentumCompaction: acc.model?.momentumCompaction(), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
-    const t = freshTarget(acc, 'dispersion', target);
+    const t = readyTarget(target);
     const file = await saveDispersion(t.file, d, acc, { overwrite: t.overwrite });
     const text = dispersionText(acc, d);
     const files = [file, ...(o.plots ? await dispersionPlots(acc, t.base, d) : [])];
@@ -201,7 +202,7 @@ export async function orbitCorrect(o: OrbitCliOptions & { orm?: string; target?:
     const r = await correctOrbit(acc, { orm, golden: goal.golden, offsets: goal.offsets, method: method(o, correctorCount(acc, orm, o.rf)), rf: o.rf, iterations: num(o.iterations, '--iterations'), onLimit: o.onLimit as 'scale', dryRun, average: num(o.average, '--average'), gain: gainOf(o.gain), settle: settleOf(o), signal, onProgress, onWarning: g.json ? undefined : warn });
     // The correction works in the units of its response matrix; --units, when given, is the unit of the setpoints printed.
     const shown = cmd.getOptionValueSource('units') === 'cli' ? unitsOf(o) : undefined;
-    const out = freshTarget(acc, 'correction', target);
+    const out = readyTarget(target);
     const summary = await reportCorrection(acc, r, out.dir, o.plots, !!g.json, out.tag, shown);
     if (g.json) process.stdout.write(`${toJson({ ...summary, target: goal.label, warnings: r.warnings })}\n`);
     // Not a success: a correction that did not improve the orbit, or had to undo a step.

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { MlayerError, facilityTools, type Accelerator, type Units } from '@mlayer/core';
 import { loadOrm, resolveOrbitFamilies, type OrbitResponseMatrix } from '@mlayer/orbit';
-import { dataDirOf, measurementTarget, readyTarget, type MeasurementTarget } from '../measurement-files.js';
+import { dataDirOf, measurementTarget, type MeasurementTarget } from '../measurement-files.js';
 import { parseQuantity, quantityIn, requireUnitsFor, stepsIn } from '../step-size.js';
 
 /** True when `-u` was given on the command line (not its default). */
@@ -74,9 +74,4 @@ export async function ormOf(acc: Accelerator, orm: string | undefined): Promise<
 /** The file a measurement of `kind` is written to (see measurement-files.ts): `-o` or the facility's data folder. */
 export function targetOf(acc: Accelerator, kind: string, o: { out?: string; force?: boolean }): MeasurementTarget {
   return measurementTarget(kind, { out: o.out, force: o.force, dataDir: dataDirOf(acc.facility) });
-}
-
-/** The target at save time (its folder made), again should its name have been taken meanwhile (a run in the same second): a measurement is never lost. */
-export function freshTarget(_acc: Accelerator, _kind: string, t: MeasurementTarget): MeasurementTarget {
-  return readyTarget(t);
 }
