@@ -8,3 +8,4 @@ export { parseAtJson, formatAtJson, loadAtJson, saveAtJson } from './atjson-form
 export { buildElement, elementFromRecord, findClass, AT_CLASSES, type AtClassName } from './element-classes.js';
 export { assembleLattice, KNOWN_PARTICLES, type AssembleOptions } from './lattice-assembly.js';
 export { parseReferenceLattice, loadReferenceLattice } from './reference-format.js';
+export { type MatValue, MatFormatError, readMat5, writeMat5 } from './mat-v5.js';
