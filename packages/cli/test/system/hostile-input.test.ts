@@ -161,7 +161,7 @@ const CASES: Case[] = [
     ],
     code: 0,
     message: '',
-    stdout: /1,2 +HCM2 +0\.50000000 A/,
+    stdout: /HCM \(mA\)[\s\S]*\n1,2 +HCM2 +500\.0+\n/,
   },
   {
     name: '1 two different values for devices that share one channel',
@@ -256,7 +256,7 @@ const CASES: Case[] = [
     code: 0,
     message: /EPICS Channel Access: searches 127\.0\.0\.1 \(EPICS_CA_ADDR_LIST\), no broadcast \(EPICS_CA_AUTO_ADDR_LIST\), UDP port \d+ \(EPICS_CA_SERVER_PORT\)/,
     lines: 3,
-    stdout: /1,4 +HCM4 +0\.50000000 A/,
+    stdout: /HCM \(mA\)[\s\S]*\n1,4 +HCM4 +500\.0+\n/,
   },
   {
     name: '12 a value the facility sets explicitly wins over the environment',
@@ -265,7 +265,7 @@ const CASES: Case[] = [
     code: 0,
     message: /searches 127\.0\.0\.1 \(facility file\), no broadcast \(facility file\), UDP port \d+ \(facility file\)/,
     lines: 3,
-    stdout: /1,1 +HCM1 +0\.50000000 A/,
+    stdout: /HCM \(mA\)[\s\S]*\n1,1 +HCM1 +500\.0+\n/,
   },
   { name: '12 an environment value that cannot be used', args: (c) => ['--facility', c.facility('env2', (y) => y.replace(/settings: \{ addressList.*\}/, 'settings: { timeout: 1500 }')), 'get', 'HCM'], env: () => ({ EPICS_CA_AUTO_ADDR_LIST: 'maybe' }), code: 2, message: 'environment variable EPICS_CA_AUTO_ADDR_LIST="maybe": expected YES or NO' },
   // 13. Messages: short, naming the file, every issue with its line.
