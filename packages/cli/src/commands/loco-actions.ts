@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { type IterationRecord, type LocoResult, correctOptics, locoFit, readFitFile, readFitResult, readOrmFile, saveFitResult } from '@mlayer/loco';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -51,7 +51,7 @@ export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise
   const json = o.json || cmd.optsWithGlobals<{ json?: boolean }>().json;
   // Files first: a bad ORM.json or FIT.yaml is reported before the lattice is loaded.
   const spec = await readFitFile(o.parameters);
-  const orm = /\.(h5|hdf5)$/i.test(o.orm) ? await ormFromMeasurementFile(o.orm, cmd) : readOrmFile(o.orm);
+  const orm = /\.(h5|hdf5)$/i.test(o.orm) ? await ormFromMeasurementFile(o.orm, cmd) : isDirectory(o.orm) ? await ormFromMmlFolder(o.orm, cmd) : readOrmFile(o.orm);
   const design = createLatticeModel(loadLattice(o.lattice));
   const err = (s: string) => process.stderr.write(s);
   err(`loco: ${o.orm}: ${orm.bpms.length} BPMs, ${orm.correctors.x.length} + ${orm.correctors.y.length} correctors; ${spec.method}, at most ${spec.iterations} iterations\n`);
@@ -148,4 +148,24 @@ export async function locoShowAction(result: string, o: { json?: boolean }, cmd:
     for (const q of list) say(`  ${q.name.padEnd(16)} ΔK ${q.delta.toExponential(4).padStart(12)} ± ${(q.sigma ?? Number.NaN).toExponential(2)}  K ${q.value === null ? '(differ)' : q.value.toFixed(6)}`);
   }
   for (const n of doc.notes ?? []) say(`note: ${n}`);
+}
+
+const isDirectory = (path: string) => {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+};
+
+/** A folder of MML LOCO input files (BPMRespMat*.mat, BPMData*.mat, Disp*.mat), placed through the facility (-f). */
+async function ormFromMmlFolder(dir: string, cmd: Command) {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const { locoOrmFromMml } = await import('./loco-mml-files.js');
+  const { acc } = await openAccelerator(g);
+  try {
+    return locoOrmFromMml(dir, acc);
+  } finally {
+    await acc.close();
+  }
 }
