@@ -2,7 +2,7 @@
  * Plots of a LOCO fit (`mlayer loco fit --plot BASE`): χ²/DOF per iteration,
  * the fitted ΔK/K of each group against s, the BPM gains and corrector kicks
  * against s, and the beta-beat and dispersion change of the fitted model against
- * the design along the ring (each BASE-<what>.svg and .png).
+ * the design along the ring, and the residual matrix (each BASE-<what>.svg and .png).
  */
 import type { LatticeModel } from '@mlayer/core';
 import type { LocoOrm, LocoResult } from '@mlayer/loco';
@@ -63,5 +63,35 @@ export async function writeLocoPlots(base: string, res: LocoResult, design: Latt
       ),
     ),
   );
+  add(await writeSpec(`${base}-residual`, residualSpec(res, orm, title)));
   return files;
+}
+
+/** The residual matrix (measured − model, µm) as a heat map: BPM readings against corrector columns. */
+function residualSpec(res: LocoResult, orm: LocoOrm, title: string) {
+  const { rows, columns, values } = res.residual;
+  const nb = orm.bpms.length;
+  const cols = [...orm.correctors.x.map((c) => `${c.name} (x)`), ...orm.correctors.y.map((c) => `${c.name} (y)`), ...(columns > orm.correctors.x.length + orm.correctors.y.length ? ['dispersion'] : [])];
+  const data: { bpm: string; corrector: string; r: number; c: number; um: number }[] = [];
+  for (let j = 0; j < columns; j++) {
+    for (let r = 0; r < rows; r++) {
+      const v = values[j * rows + r];
+      if (Number.isFinite(v)) data.push({ bpm: `${orm.bpms[r % nb].name} ${r < nb ? 'x' : 'y'}`, corrector: cols[j], r, c: j, um: v * 1e6 });
+    }
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'LOCO: residual matrix, measured − model (µm), fitted entries', subtitle: title, anchor: 'start' as const },
+    background: 'white',
+    width: Math.min(900, Math.max(300, 6 * columns)),
+    height: Math.min(900, Math.max(300, 4 * rows)),
+    data: { values: data },
+    mark: 'rect' as const,
+    encoding: {
+      x: { field: 'c', type: 'ordinal' as const, title: 'corrector column (x, then y, then dispersion)', axis: { labels: false, ticks: false } },
+      y: { field: 'r', type: 'ordinal' as const, title: 'BPM reading (x, then y)', axis: { labels: false, ticks: false } },
+      color: { field: 'um', type: 'quantitative' as const, title: 'µm', scale: { scheme: 'redblue', domainMid: 0, reverse: true } },
+      tooltip: [{ field: 'bpm' }, { field: 'corrector' }, { field: 'um', format: '.3f' }],
+    },
+  } as unknown as import('vega-lite').TopLevelSpec;
 }

@@ -11,7 +11,7 @@ export function registerLocoCommands(program: Command): void {
     .requiredOption('--orm <file>', "the measured orbit response matrix: ORM.json; the orbit tool's measurement file (.h5); or a folder of MML LOCO input files (BPMRespMat, BPMData, Disp .mat); the last two with -f the facility")
     .requiredOption('--parameters <file>', 'what to fit and how (FIT.yaml)')
     .option('--json', 'print one JSON object (iterations, quadrupoles, skewQuadrupoles, bpmGains, bpmCouplings, correctorKicks, residualRms)', false)
-    .option('--plot <base>', 'write <base>-chi2, -dk, -skew, -gains, -beta .svg and .png (χ²/DOF per iteration, ΔK/K against s, gains and kicks, beta-beat of the fitted model)')
+    .option('--plot <base>', 'write <base>-chi2, -dk, -skew, -gains, -beta, -residual .svg and .png (χ²/DOF per iteration, ΔK/K against s, gains and kicks, beta-beat of the fitted model, residual matrix)')
     .option('--save <file>', 'also write the whole result (inputs, every iteration record, values with 1σ errors, notes) as JSON: the input of loco correct')
     .action(async (o: LocoFitCliOptions, cmd: Command) => (await import('./loco-actions.js')).locoFitAction(o, cmd));
   loco

@@ -64,7 +64,7 @@ describe('mlayer loco fit', () => {
     const plot = join(dir, 'fit');
     const r = await runCli(['loco', 'fit', '--lattice', HMBA, '--orm', ormFile, '--parameters', fitFile, '--json', '--save', saved, '--plot', plot]);
     expect(r.code, r.stderr).toBe(0);
-    for (const what of ['chi2', 'dk', 'gains', 'beta']) for (const ext of ['svg', 'png']) expect(existsSync(`${plot}-${what}.${ext}`), `${what}.${ext}`).toBe(true);
+    for (const what of ['chi2', 'dk', 'gains', 'beta', 'residual']) for (const ext of ['svg', 'png']) expect(existsSync(`${plot}-${what}.${ext}`), `${what}.${ext}`).toBe(true);
     expect(existsSync(`${plot}-skew.svg`)).toBe(false);
     expect(readFileSync(`${plot}-dk.svg`, 'utf8')).toContain('fitted gradient change of each quadrupole group');
     const out = JSON.parse(r.stdout);

@@ -82,6 +82,12 @@ export interface LocoResult {
   readonly notes: readonly string[];
   /** The fitted model (a copy of the design with the fitted gradients). */
   readonly model: LatticeModel;
+  /**
+   * measured − model at the end (m), rows the x then y readings of the BPMs, columns the x then y
+   * correctors (then the dispersion column); `values[j * rows + r]`, NaN where not fitted (a block
+   * left out, a missing entry, an outlier).
+   */
+  readonly residual: { readonly rows: number; readonly columns: number; readonly values: Float64Array };
 }
 
 export interface LocoFitOptions {
@@ -452,6 +458,7 @@ export function locoFit(design: LatticeModel, orm: LocoOrm, spec: FitSpec, optio
     chi2PerDof: last.chi2PerDof,
     notes,
     model,
+    residual: { rows: R, columns: layout.columns, values: Float64Array.from(res, (v, i) => (weights[i] !== 0 ? v : Number.NaN)) },
   };
 }
 

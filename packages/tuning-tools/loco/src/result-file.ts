@@ -18,9 +18,9 @@ export interface FitResultInputs {
   readonly parameters: string;
 }
 
-/** Writes the result (the fitted model itself is not written: the lattice and the groups' ΔK give it). */
+/** Writes the result (not the fitted model, which the lattice and the groups' ΔK give, nor the residual matrix, which the inputs give). */
 export function saveFitResult(path: string, res: LocoResult, inputs: FitResultInputs): void {
-  const { model: _model, ...rest } = res;
+  const { model: _model, residual: _residual, ...rest } = res;
   const doc = { format: FIT_RESULT_FORMAT, version: 1, date: new Date().toISOString(), inputs, ...rest };
   writeFileSync(path, `${JSON.stringify(doc, null, 1)}\n`);
 }
