@@ -14,10 +14,11 @@
  *
  * and Δp = S V_k y. The covariance of the parameters is S V_k Λ_k⁻¹ V_kᵀ S
  * (1σ errors from its diagonal, not scaled by χ²/DOF). Cost: O(P³) for the
- * decomposition, O(P²·k) per damped solve.
+ * decomposition (symmetric-eigen.ts), O(P²·k) per damped solve.
  */
-import { EigenvalueDecomposition, Matrix as MlMatrix, solve as mlSolve } from 'ml-matrix';
+import { Matrix as MlMatrix, solve as mlSolve } from 'ml-matrix';
 import type { FitMethod } from './fit-file.js';
+import { symmetricEigen } from './symmetric-eigen.js';
 
 export interface Decomposition {
   readonly p: number;
@@ -48,17 +49,14 @@ export function decompose(a: readonly Float64Array[], g: Float64Array, svThresho
       scale[k] = 0;
     } else scale[k] = columnNormalisation ? 1 / Math.sqrt(d) : 1;
   }
-  const m = new MlMatrix(P, P);
-  for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) m.set(i, j, scale[i] * a[i][j] * scale[j]);
-  const diag = Float64Array.from({ length: P }, (_v, k) => m.get(k, k));
+  const m = Array.from({ length: P }, (_v, i) => Float64Array.from(a[i], (x, j) => scale[i] * x * scale[j]));
+  const diag = Float64Array.from({ length: P }, (_v, k) => m[k][k]);
   const gs = Float64Array.from(g, (v, k) => v * scale[k]);
   if (P === 0) return { p: 0, scale, empty, singularValues: new Float64Array(0), vectors: [], kept: 0, g: gs, diag };
-  const eig = new EigenvalueDecomposition(m, { assumeSymmetric: true });
-  const values = eig.realEigenvalues;
-  const V = eig.eigenvectorMatrix;
-  const order = values.map((_v, i) => i).sort((i, j) => values[j] - values[i]);
-  const singularValues = Float64Array.from(order, (i) => Math.sqrt(Math.max(0, values[i])));
-  const vectors = order.map((i) => Float64Array.from(V.getColumn(i)));
+  const eig = symmetricEigen(m);
+  const order = Array.from(eig.values, (_v, i) => i).sort((i, j) => eig.values[j] - eig.values[i]);
+  const singularValues = Float64Array.from(order, (i) => Math.sqrt(Math.max(0, eig.values[i])));
+  const vectors = order.map((i) => eig.vectors[i]);
   const smax = singularValues[0] ?? 0;
   let kept = 0;
   while (kept < P && singularValues[kept] > svThreshold * smax && singularValues[kept] > 0) kept++;
