@@ -19,6 +19,19 @@ export { identityConversion, type ConversionContext, type UnitConversion, type S
 export { type ConversionBuildContext, type UnitConversionFactory, UnitConversionRegistry } from './units/unit-conversion-registry.js';
 export { type UnitDimension, type UnitSpec, lookupUnit, isUnitDimension, formatUnitDimension } from './units/unit-dimensions.js';
 export {
+  parsePrefixedUnit,
+  displayUnit,
+  decimalsFor,
+  formatter,
+  formatQuantity,
+  formatChange,
+  formatInUnit,
+  type ParsedUnit,
+  type DisplayUnit,
+  type FormatOptions,
+  type Formatter,
+} from './units/quantity-format.js';
+export {
   type ElementSelector,
   type ElementInfo,
   type Tunes,

@@ -7,7 +7,7 @@ import { openAccelerator } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { interruptSignal, progressBar } from '../progress.js';
 import { reportCorrection } from './orbit-report.js';
-import { formatQuantity } from '../format/units.js';
+import { formatQuantity } from '@mlayer/core';
 import { toJson } from '../format/json.js';
 import { ormKicks } from './orbit-defaults.js';
 import { dataDirOf, measurementTarget, readyTarget } from '../measurement-files.js';

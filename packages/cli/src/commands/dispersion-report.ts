@@ -3,7 +3,7 @@ import type { DispersionMeasurement, PlaneDispersion } from '@mlayer/orbit';
 import { writeSpec, writeChart } from '../plots.js';
 import { alongSSpec, type SSeries } from '../plots/along-s.js';
 import { deviceS } from '../plots/lattice-strip.js';
-import { displayUnit, formatQuantity, formatter, parseUnit } from '../format/units.js';
+import { displayUnit, formatQuantity, formatter, parsePrefixedUnit } from '@mlayer/core';
 import { formatTable } from '../format/table.js';
 import { plotSubtitle, stripOf } from './orbit-report.js';
 
@@ -33,7 +33,7 @@ const stats = (v: ArrayLike<number>): { rms: number; max: number; at: number } =
 function modelEta(acc: Accelerator, pd: PlaneDispersion, plane: 'x' | 'y'): Float64Array | undefined {
   const model = acc.model;
   const at = deviceS(acc, pd.family, pd.devices);
-  const unit = parseUnit(pd.unit);
+  const unit = parsePrefixedUnit(pd.unit);
   if (!model || !at || unit?.base !== 'm' || unit.per !== '') return undefined;
   try {
     return Float64Array.from(model.dispersion(at.elements), (d) => d[plane === 'x' ? 0 : 1] / unit.factor);
@@ -45,7 +45,7 @@ function modelEta(acc: Accelerator, pd: PlaneDispersion, plane: 'x' | 'y'): Floa
 /** The model's dispersion at the entrance of every element (BPM unit), for the line under the measured points. */
 function modelLine(acc: Accelerator, pd: PlaneDispersion, plane: 'x' | 'y'): { s: number[]; eta: number[] } | undefined {
   const model = acc.model;
-  const unit = parseUnit(pd.unit);
+  const unit = parsePrefixedUnit(pd.unit);
   if (!model || unit?.base !== 'm') return undefined;
   const all = Array.from({ length: model.length }, (_v, i) => i);
   try {

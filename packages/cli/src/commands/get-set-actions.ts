@@ -3,7 +3,7 @@ import { MlayerError, type Units } from '@mlayer/core';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import { parseNumber, selectDevices } from '../cli-values.js';
 import type { GlobalOptions } from '../global-options.js';
-import { formatInUnit, formatter } from '../format/units.js';
+import { formatInUnit, formatter } from '@mlayer/core';
 import { formatTable } from '../format/table.js';
 
 export interface SelectOptions {

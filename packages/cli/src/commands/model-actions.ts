@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
 import { modelDefaults, familyElements } from './model-defaults.js';
 import { createLatticeModel, loadLattice, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
-import { formatQuantity, formatter } from '../format/units.js';
+import { formatQuantity, formatter } from '@mlayer/core';
 import { formatTable } from '../format/table.js';
 
 export interface ModelOptions {

@@ -19,7 +19,7 @@ import { parseInteger, parseNumber, settleOf } from '../cli-values.js';
 import { orbitPlots, reportCorrection } from './orbit-report.js';
 import { dispersionPlots, dispersionText } from './dispersion-report.js';
 import { toJson } from '../format/json.js';
-import { formatQuantity } from '../format/units.js';
+import { formatQuantity } from '@mlayer/core';
 import { writesTable } from '../format/correction-table.js';
 import { ormSummary } from '../format/orm-summary.js';
 import type { GlobalOptions } from '../global-options.js';

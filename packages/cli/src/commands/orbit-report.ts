@@ -5,7 +5,7 @@ import { resolveOrbitFamilies, saveCorrection, type CorrectOrbitResult, type Orb
 import { writeChart, writeSpec } from '../plots.js';
 import { alongSSpec, type SSeries } from '../plots/along-s.js';
 import { deviceS, latticeStrip, type LatticeStrip } from '../plots/lattice-strip.js';
-import { displayUnit, formatQuantity } from '../format/units.js';
+import { displayUnit, formatQuantity } from '@mlayer/core';
 import { correctionText } from '../format/correction-table.js';
 
 const rmsOf = (v: ArrayLike<number>): number => {

@@ -10,7 +10,7 @@ import { writeChart, writeSpec } from '../plots.js';
 import { chromFitSpec } from '../plots/chromaticity-fit.js';
 import { knobMoves, knobTable } from '../format/knob-moves.js';
 import { toJson } from '../format/json.js';
-import { formatQuantity } from '../format/units.js';
+import { formatQuantity } from '@mlayer/core';
 import { plotSubtitle } from './orbit-report.js';
 import type { GlobalOptions } from '../global-options.js';
 

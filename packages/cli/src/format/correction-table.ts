@@ -5,7 +5,7 @@
  */
 import type { Accelerator, DeviceId, Units } from '@mlayer/core';
 import type { CorrectOrbitResult, PlannedWrite } from '@mlayer/orbit';
-import { formatChange, formatQuantity, formatter } from './units.js';
+import { formatChange, formatQuantity, formatter } from '@mlayer/core';
 import { formatTable } from './table.js';
 
 /** Setpoints of a planned write in the units to show (hardware as planned, or physics through the family's conversion). */

@@ -5,7 +5,7 @@
  * steps applied (the steps apply their deltas exactly, to every device of the family).
  */
 import type { Accelerator } from '@mlayer/core';
-import { formatter } from './units.js';
+import { formatter } from '@mlayer/core';
 import { formatTable } from './table.js';
 
 export interface KnobStep {

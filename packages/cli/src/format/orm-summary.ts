@@ -3,7 +3,7 @@
  * step each corrector was given and the largest response, in units of their magnitude.
  */
 import type { OrbitResponseMatrix } from '@mlayer/orbit';
-import { formatQuantity } from './units.js';
+import { formatQuantity } from '@mlayer/core';
 
 const maxAbs = (rows: readonly ArrayLike<number>[] | undefined): number => {
   let m = 0;

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { displayUnit, formatChange, formatInUnit, formatQuantity, formatter } from '../../src/format/units.js';
+import { displayUnit, formatChange, formatInUnit, formatQuantity, formatter } from '@mlayer/core';
 import { runCli } from '../in-process-cli.js';
 import { toJson } from '../../src/format/json.js';
 import { formatDuration, progressReporter } from '../../src/progress.js';

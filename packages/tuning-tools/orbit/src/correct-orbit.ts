@@ -2,7 +2,7 @@
  * Orbit correction on the machine (MML setorbit): read the orbit, compute the
  * correction, write it within the corrector limits, repeat until converged.
  */
-import { type Accelerator, type DeviceId, type Family, type LatticeModel, type MeasurementContext, sleep } from '@mlayer/core';
+import { type Accelerator, type DeviceId, type Family, type LatticeModel, type MeasurementContext, formatQuantity, sleep } from '@mlayer/core';
 import { type CorrectionInput, type CorrectionResult, computeCorrection, predictError } from './compute-correction.js';
 import { CorrectorLimitError, type LimitPolicy, type LimitViolation, type PlannedWrite, type StepPlan, type StepRequest, planStep, rms } from '@mlayer/tuning-common';
 import { OrbitError } from './errors.js';
@@ -220,7 +220,8 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
     let message = '';
     let current = rmsInitial;
     let lastMet = true;
-    const fmt = (r: PerPlane<number>) => planes.map((p) => `${p} ${r[p]!.toExponential(3)}`).join(', ');
+    const q = (p: Plane, v: number): string => formatQuantity(v, orm.bpms[p]!.unit);
+    const fmt = (r: PerPlane<number>) => planes.map((p) => `${p} ${q(p, r[p]!)}`).join(', ');
     for (let it = 0; it < maxSteps; it++) {
       if (planes.every((p) => (current[p] ?? 0) <= tol(p))) {
         stopReason = 'tolerance';
@@ -331,7 +332,7 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
       const reasons = worse.map((p) =>
         lost.includes(p)
           ? `${p}: ${finiteInitial[p]! - finiteCount(orbit, p)} of ${finiteInitial[p]} BPMs without a finite reading after the step`
-          : `${p} ${current[p]!.toExponential(3)} -> ${next[p]!.toExponential(3)}, predicted ${rmsPredicted[p]!.toExponential(3)}`,
+          : `${p} ${q(p, current[p]!)} -> ${q(p, next[p]!)}, predicted ${q(p, rmsPredicted[p]!)}`,
       );
       if (worse.length > 0) {
         // Undo the step: the setpoints before it, then the orbit they give.
@@ -362,7 +363,7 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
       }
       if (improvement < minImprovement) {
         stopReason = 'stalled';
-        message = `the last step ${improvement >= 0 ? 'lowered' : 'raised'} the rms error by ${(Math.abs(improvement) * 100).toFixed(1)}%${improvement < 0 ? ' (within the noise)' : ''} (${prevWorst.toExponential(3)} -> ${worst(next).toExponential(3)}, predicted ${worst(rmsPredicted).toExponential(3)}; steps lowering it by less than ${(minImprovement * 100).toFixed(1)}% end the correction)`;
+        message = `the last step ${improvement >= 0 ? 'lowered' : 'raised'} the rms error by ${(Math.abs(improvement) * 100).toFixed(1)}%${improvement < 0 ? ' (within the noise)' : ''} (${q(planes[0], prevWorst)} -> ${q(planes[0], worst(next))}, predicted ${q(planes[0], worst(rmsPredicted))}; steps lowering it by less than ${(minImprovement * 100).toFixed(1)}% end the correction)`;
         break;
       }
     }

@@ -39,7 +39,7 @@ export interface ParsedUnit {
 const factorOf = (p: string): number | undefined => PREFIXES.find(([s]) => s === p)?.[1];
 
 /** 'mm' -> { base: 'm', factor: 1e-3 }, 'um/Hz' -> { base 'm', factor 1e-6, per '/Hz' }; undefined for units without a prefixable base. */
-export function parseUnit(unit: string): ParsedUnit | undefined {
+export function parsePrefixedUnit(unit: string): ParsedUnit | undefined {
   const slash = unit.indexOf('/');
   const num = (slash >= 0 ? unit.slice(0, slash) : unit).trim().replace(/^u/, 'µ').replace(/^μ/, 'µ');
   const per = slash >= 0 ? unit.slice(slash) : '';
@@ -67,7 +67,7 @@ const largest = (values: ArrayLike<number>): number => {
  * magnitude in [1, 1000) where the base allows it. Zero or no finite value: the unit as given.
  */
 export function displayUnit(unit: string, values: ArrayLike<number>): DisplayUnit {
-  const parsed = parseUnit(unit);
+  const parsed = parsePrefixedUnit(unit);
   const m = largest(values);
   if (!parsed || m === 0) return { unit, factor: 1 };
   const si = m * parsed.factor;
@@ -102,7 +102,7 @@ export interface Formatter extends DisplayUnit {
 
 /** A formatter for `values` (given in `unit`), its unit chosen for their magnitude. */
 export function formatter(unit: string, values: ArrayLike<number>, options: FormatOptions = {}): Formatter {
-  const parsed = parseUnit(unit);
+  const parsed = parsePrefixedUnit(unit);
   const d = displayUnit(unit, values);
   const m = largest(values) * d.factor;
   let decimals: number;
@@ -146,7 +146,7 @@ export function formatChange(before: number, after: number, unit: string, option
  */
 export function formatInUnit(value: number, unit: string): string {
   if (!Number.isFinite(value)) return String(value);
-  const parsed = parseUnit(unit);
+  const parsed = parsePrefixedUnit(unit);
   if (parsed?.base === 'Hz' && parsed.per === '') return value.toFixed(Math.max(0, Math.ceil(-Math.log10(0.01 / parsed.factor) - 1e-9)));
   return value.toPrecision(8);
 }
