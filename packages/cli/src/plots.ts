@@ -18,6 +18,8 @@ export interface ChartOptions {
   readonly yLabel: string;
   readonly mark?: 'line' | 'point' | 'bar';
   readonly logY?: boolean;
+  /** x takes integer values only (iterations, indices): ticks on integers. */
+  readonly integerX?: boolean;
   readonly width?: number;
   readonly height?: number;
 }
@@ -35,7 +37,7 @@ export function chartSpec(series: readonly Series[], o: ChartOptions): TopLevelS
     data: { values },
     mark: mark === 'line' ? { type: 'line', point: values.length <= 400 } : { type: mark },
     encoding: {
-      x: { field: 'x', type: 'quantitative', title: o.xLabel },
+      x: { field: 'x', type: 'quantitative', title: o.xLabel, ...(o.integerX ? { axis: { tickMinStep: 1, format: 'd' } } : {}) },
       y: { field: 'y', type: 'quantitative', title: o.yLabel, scale: o.logY ? { type: 'log' } : { zero: false } },
       color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 360 } },
     },

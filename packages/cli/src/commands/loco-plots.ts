@@ -14,7 +14,7 @@ export async function writeLocoPlots(base: string, res: LocoResult, design: Latt
   const files: string[] = [];
   const add = (f: { svg: string; png: string }) => files.push(f.svg, f.png);
   const it = res.iterations.map((r) => r.iteration);
-  add(await writeChart(`${base}-chi2`, [{ name: 'χ²/DOF', x: it, y: res.iterations.map((r) => r.chi2PerDof) }], { title: `LOCO: χ²/DOF per iteration`, subtitle: title, xLabel: 'iteration (0: start)', yLabel: 'χ²/DOF', logY: true }));
+  add(await writeChart(`${base}-chi2`, [{ name: 'χ²/DOF', x: it, y: res.iterations.map((r) => r.chi2PerDof) }], { title: `LOCO: χ²/DOF per iteration`, subtitle: title, xLabel: 'iteration (0: start)', yLabel: 'χ²/DOF', logY: true, integerX: true }));
   const bpmEls = orm.bpms.map((b) => b.element);
   const corEls = [...orm.correctors.x, ...orm.correctors.y].map((c) => c.element);
   const strip = latticeStrip(design, bpmEls, corEls);

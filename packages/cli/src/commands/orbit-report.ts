@@ -87,7 +87,7 @@ async function singularValuePlot(acc: Accelerator, base: string, r: CorrectOrbit
     .filter((s) => s.singularValues.length > 0)
     .map((s) => ({ name: `${s.planes.join('+')}: ${s.singularValues.length} values, ${s.used} kept`, x: Array.from(s.singularValues, (_v, i) => i + 1), y: s.singularValues }));
   if (series.length === 0) return [];
-  const out = await writeChart(base, series, { title: 'Singular values of the response matrix, one line per plane', subtitle: plotSubtitle(acc, date), xLabel: 'index', yLabel: `singular value (${r.orm.units} units)`, logY: true });
+  const out = await writeChart(base, series, { title: 'Singular values of the response matrix, one line per plane', subtitle: plotSubtitle(acc, date), xLabel: 'index', integerX: true, yLabel: `singular value (${r.orm.units} units)`, logY: true });
   return [out.svg, out.png];
 }
 
