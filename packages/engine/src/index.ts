@@ -54,8 +54,23 @@ export { sPositions, latticeLength } from './physics/propagate.js';
 export { orbitResponseJacobian, type ClosedOrbitType, type JacobianInput, type OrbitResponseJacobianResult } from './physics/orm-jacobian.js';
 export { createLatticeModel, type EngineLatticeModel } from './model/lattice-model.js';
 export { selectElements, SelectorError } from './model/selectors.js';
-export { LatticeFormatRegistry, type LatticeFormat, type LatticeFormatInfo } from './io/registry.js';
-export { createDefaultLatticeFormats, latticeFormats, loadLattice, saveLattice, listFormats } from './io/formats.js';
+export {
+  LatticeFormatRegistry,
+  type LatticeFormat,
+  type LatticeFormatInfo,
+  type LatticeReadOptions,
+  type LatticeWriteOptions,
+  type LatticeReadResult,
+  type LatticeWriteResult,
+} from './io/registry.js';
+export {
+  ConversionLossLog,
+  groupConversionLosses,
+  formatConversionLosses,
+  type ConversionLoss,
+  type ConversionLossGroup,
+} from './io/conversion-report.js';
+export { createDefaultLatticeFormats, latticeFormats, loadLattice, saveLattice, readLattice, writeLattice, listFormats } from './io/formats.js';
 export {
   LatticeFileError,
   UnknownLatticeFormatError,

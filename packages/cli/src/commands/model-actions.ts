@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
 import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
 import { modelDefaults, familyElements } from './model-defaults.js';
-import { createLatticeModel, loadLattice, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
+import { createLatticeModel, loadLattice, readLattice, writeLattice, formatConversionLosses, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
 import { formatQuantity, formatter } from '@mlayer/core';
 import { formatTable } from '../format/table.js';
 
 export interface ModelOptions {
   lattice?: string;
+  use?: string;
   bpms?: string;
   correctors?: string;
   kick: string[];
@@ -57,7 +58,7 @@ export async function modelAction(what: 'optics' | 'orbit' | 'orm' | 'track', o:
   // Without --lattice: the facility's lattice, BPMs and correctors (model-defaults.ts).
   const fromFacility = o.lattice === undefined ? modelDefaults(cmd.optsWithGlobals<{ facility?: string }>().facility) : undefined;
   const latticeFile = o.lattice ?? fromFacility!.lattice;
-  const lattice = loadLattice(latticeFile);
+  const lattice = loadLattice(latticeFile, { use: o.use });
   const m = createLatticeModel(lattice);
   applyChanges(m, o);
   const dp = Number(o.dp);
@@ -120,5 +121,27 @@ export async function modelAction(what: 'optics' | 'orbit' | 'orm' | 'track', o:
 export function formatsAction(_o: unknown, cmd: Command): void {
   const formats = listFormats();
   if (cmd.optsWithGlobals<{ json?: boolean }>().json) process.stdout.write(`${JSON.stringify(formats)}\n`);
-  else for (const f of formats) process.stdout.write(`${f.extension.padEnd(14)} ${f.canSave ? 'read/write' : 'read      '}  ${f.description}\n`);
+  else for (const f of formats) process.stdout.write(`${f.extension.padEnd(14)} ${f.canSave ? 'read/write' : 'read      '}  ${f.description}${f.namedLines ? ' [--use NAME]' : ''}\n`);
+}
+
+/** `mlayer model convert IN OUT [--use NAME]`: read, write, and print what could not be carried (nothing written when the read fails). */
+export function convertAction(input: string, output: string, o: { use?: string; json?: boolean }, cmd: Command): void {
+  const json = o.json || cmd.optsWithGlobals<{ json?: boolean }>().json;
+  const read = readLattice(input, { use: o.use });
+  const written = writeLattice(output, read.lattice);
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ input, output, elements: read.lattice.elements.length, readLosses: read.losses, writeLosses: written.losses })}\n`);
+    return;
+  }
+  const say = (s: string) => process.stdout.write(`${s}\n`);
+  say(`${input} -> ${output}: ${read.lattice.elements.length} elements`);
+  const report = (what: string, file: string, losses: Parameters<typeof formatConversionLosses>[0]) => {
+    if (losses.length === 0) say(`${what} ${file}: nothing lost`);
+    else {
+      say(`${what} ${file}: ${losses.length} attribute(s) not carried:`);
+      for (const line of formatConversionLosses(losses)) say(`  ${line}`);
+    }
+  };
+  report('reading', input, read.losses);
+  report('writing', output, written.losses);
 }

@@ -1,6 +1,7 @@
 /**
  * Typed errors of lattice import and export. Every message names the file and,
- * where it applies, the line (.m) or the element index (.mat, .json).
+ * where it applies, the line and column (text formats), the element index
+ * (.mat, .json) and the element's name: `ring.seq:12:5: element QF: ...`.
  */
 import { MlayerError } from '@mlayer/core';
 
@@ -11,6 +12,10 @@ export interface LatticeFileLocation {
   readonly column?: number;
   /** 0-based element index in the lattice (or in the cell array of a .mat file). */
   readonly element?: number;
+  /** Name of the element (or line, sequence, variable) concerned, in the file's spelling. */
+  readonly name?: string;
+  /** What `name` names: 'element' (default), 'line', 'sequence', 'variable', ... */
+  readonly nameKind?: string;
 }
 
 /** A lattice file could not be read or written. */
@@ -25,9 +30,10 @@ export class LatticeFileError extends MlayerError {
   }
 
   private static where(file: string, loc: LatticeFileLocation): string {
-    if (loc.line !== undefined) return `${file}:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ''}`;
-    if (loc.element !== undefined) return `${file}: element ${loc.element}`;
-    return file;
+    const named = loc.name !== undefined ? `: ${loc.nameKind ?? 'element'} ${loc.name}` : '';
+    if (loc.line !== undefined) return `${file}:${loc.line}${loc.column !== undefined ? `:${loc.column}` : ''}${named}`;
+    if (loc.element !== undefined) return `${file}: element ${loc.element}${loc.name !== undefined ? ` (${loc.name})` : ''}`;
+    return `${file}${named}`;
   }
 }
 

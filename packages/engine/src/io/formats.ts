@@ -9,7 +9,14 @@ import { loadAtJson, saveAtJson } from './atjson-format.js';
 import { loadMLattice, saveMLattice } from './m-format.js';
 import { loadMatLattice, saveMatLattice } from './mat-format.js';
 import { loadReferenceLattice } from './reference-format.js';
-import { LatticeFormatRegistry, type LatticeFormatInfo } from './registry.js';
+import {
+  LatticeFormatRegistry,
+  type LatticeFormatInfo,
+  type LatticeReadOptions,
+  type LatticeReadResult,
+  type LatticeWriteOptions,
+  type LatticeWriteResult,
+} from './registry.js';
 
 /** A new registry holding the AT formats: .m, .mat, .json (pyAT JSON, also as .atjson.json), .lattice.json (read only). */
 export function createDefaultLatticeFormats(): LatticeFormatRegistry {
@@ -38,8 +45,18 @@ export function createDefaultLatticeFormats(): LatticeFormatRegistry {
 export const latticeFormats: LatticeFormatRegistry = createDefaultLatticeFormats();
 
 /** Loads a lattice file with the default registry (format from the extension). */
-export function loadLattice(path: string): Lattice {
-  return latticeFormats.loadLattice(path);
+export function loadLattice(path: string, options: LatticeReadOptions = {}): Lattice {
+  return latticeFormats.loadLattice(path, options);
+}
+
+/** Reads a lattice file with what the reading could not carry (default registry). */
+export function readLattice(path: string, options: LatticeReadOptions = {}): LatticeReadResult {
+  return latticeFormats.readLattice(path, options);
+}
+
+/** Writes a lattice file and returns what the format could not carry (default registry). */
+export function writeLattice(path: string, lattice: Lattice, options: LatticeWriteOptions = {}): LatticeWriteResult {
+  return latticeFormats.writeLattice(path, lattice, options);
 }
 
 /** Saves a lattice file with the default registry (format from the extension). */

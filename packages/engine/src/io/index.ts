@@ -1,6 +1,21 @@
 /** Lattice import and export: AT .m, MATLAB .mat, pyAT JSON; the format registry. */
-export { LatticeFormatRegistry, type LatticeFormat, type LatticeFormatInfo } from './registry.js';
-export { createDefaultLatticeFormats, latticeFormats, loadLattice, saveLattice, listFormats } from './formats.js';
+export {
+  LatticeFormatRegistry,
+  type LatticeFormat,
+  type LatticeFormatInfo,
+  type LatticeReadOptions,
+  type LatticeWriteOptions,
+  type LatticeReadResult,
+  type LatticeWriteResult,
+} from './registry.js';
+export {
+  ConversionLossLog,
+  groupConversionLosses,
+  formatConversionLosses,
+  type ConversionLoss,
+  type ConversionLossGroup,
+} from './conversion-report.js';
+export { createDefaultLatticeFormats, latticeFormats, loadLattice, saveLattice, readLattice, writeLattice, listFormats } from './formats.js';
 export { LatticeFileError, UnknownLatticeFormatError, LatticeFormatCapabilityError, ElementDataError, type LatticeFileLocation } from './errors.js';
 export { parseMLattice, formatMLattice, loadMLattice, saveMLattice } from './m-format.js';
 export { parseMatLattice, formatMatLattice, loadMatLattice, saveMatLattice, type MatLoadOptions } from './mat-format.js';

@@ -5,13 +5,48 @@
  * `.atjson.json` can be told from `.json`. Extensions are case-insensitive.
  */
 import type { Lattice } from '../lattice.js';
-import { LatticeFormatCapabilityError, UnknownLatticeFormatError } from './errors.js';
+import type { ConversionLoss } from './conversion-report.js';
+import { LatticeFileError, LatticeFormatCapabilityError, UnknownLatticeFormatError } from './errors.js';
+
+/** Options of a read. */
+export interface LatticeReadOptions {
+  /**
+   * The line to read in a file that defines several (MAD-X sequence or LINE,
+   * elegant LINE), case-insensitive. Default: the format's (the file's last
+   * USE, else the only or the last line defined). Only for formats with
+   * `namedLines`.
+   */
+  readonly use?: string;
+}
+
+/** Options of a write. */
+export interface LatticeWriteOptions {
+  /** Name of the line or sequence written (formats with `namedLines`; default: the format's). */
+  readonly use?: string;
+}
+
+/** A lattice read with what the reading could not carry. */
+export interface LatticeReadResult {
+  readonly lattice: Lattice;
+  readonly losses: readonly ConversionLoss[];
+}
+
+/** What a write could not carry. */
+export interface LatticeWriteResult {
+  readonly losses: readonly ConversionLoss[];
+}
 
 export interface LatticeFormat {
   /** Reads a lattice file. Errors name the file and the line or element index. */
-  readonly load: (path: string) => Lattice;
-  /** Writes a lattice file (absent: the format is read-only). */
+  readonly load: (path: string, options?: LatticeReadOptions) => Lattice;
+  /** Writes a lattice file (absent: the format is read-only, unless `write` is given). */
   readonly save?: (path: string, lattice: Lattice) => void;
+  /** Reads with the loss report (absent: `load`, nothing reported lost). */
+  readonly read?: (path: string, options?: LatticeReadOptions) => LatticeReadResult;
+  /** Writes with the loss report (absent: `save`, nothing reported lost). */
+  readonly write?: (path: string, lattice: Lattice, options?: LatticeWriteOptions) => LatticeWriteResult;
+  /** The file may define several lines and `use` chooses one (MAD-X, elegant). */
+  readonly namedLines?: boolean;
   /** One line for `listFormats` / `cli formats`. */
   readonly description: string;
 }
@@ -22,6 +57,8 @@ export interface LatticeFormatInfo {
   readonly description: string;
   readonly canLoad: true;
   readonly canSave: boolean;
+  /** `use` chooses one of several lines of a file. */
+  readonly namedLines: boolean;
 }
 
 function normalise(ext: string): string {
@@ -52,22 +89,44 @@ export class LatticeFormatRegistry {
     return { ext, format: this.formats.get(ext) as LatticeFormat };
   }
 
+  private static checkUse(path: string, ext: string, format: LatticeFormat, use: string | undefined): void {
+    if (use !== undefined && !format.namedLines) {
+      throw new LatticeFileError(path, `a '${ext}' file holds one lattice: a line name (use '${use}') does not apply`);
+    }
+  }
+
   /** Loads a lattice, choosing the format from the file extension. */
-  loadLattice(path: string): Lattice {
-    return this.formatOf(path).format.load(path);
+  loadLattice(path: string, options: LatticeReadOptions = {}): Lattice {
+    return this.readLattice(path, options).lattice;
+  }
+
+  /** Reads a lattice with its loss report, choosing the format from the file extension. */
+  readLattice(path: string, options: LatticeReadOptions = {}): LatticeReadResult {
+    const { ext, format } = this.formatOf(path);
+    LatticeFormatRegistry.checkUse(path, ext, format, options.use);
+    if (format.read) return format.read(path, options);
+    return { lattice: format.load(path, options), losses: [] };
   }
 
   /** Saves a lattice, choosing the format from the file extension. */
   saveLattice(path: string, lattice: Lattice): void {
+    this.writeLattice(path, lattice);
+  }
+
+  /** Writes a lattice and returns what the format could not carry. */
+  writeLattice(path: string, lattice: Lattice, options: LatticeWriteOptions = {}): LatticeWriteResult {
     const { ext, format } = this.formatOf(path);
+    LatticeFormatRegistry.checkUse(path, ext, format, options.use);
+    if (format.write) return format.write(path, lattice, options);
     if (!format.save) throw new LatticeFormatCapabilityError(path, ext, 'save');
     format.save(path, lattice);
+    return { losses: [] };
   }
 
   /** The registered formats, sorted by extension. */
   listFormats(): LatticeFormatInfo[] {
     return [...this.formats.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([extension, f]) => ({ extension, description: f.description, canLoad: true as const, canSave: f.save !== undefined }));
+      .map(([extension, f]) => ({ extension, description: f.description, canLoad: true as const, canSave: f.save !== undefined || f.write !== undefined, namedLines: f.namedLines === true }));
   }
 }
