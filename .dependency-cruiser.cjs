@@ -17,6 +17,7 @@
  *                                    accelerator or the CLI; of npm packages only numeric libraries
  *                                    (and zod, yaml for reading interchange files)
  *   packages/virtual-accelerator     core, the adapters, calibration
+ *   packages/server                  core (and ws)
  *   packages/cli                     anything
  *
  * and, over every package's src: no production file imports a `testing` entry
@@ -45,6 +46,7 @@ const TABLE = [
   ['facility-tools', ['core', 'calibration']],
   ['tuning-tools/common', ['core', 'data']],
   ['virtual-accelerator', ['core', 'adapters-sim', 'adapters-epics', 'adapters-tango', 'calibration']],
+  ['server', ['core']],
 ];
 
 /**

@@ -8,6 +8,7 @@ import { registerTuneCommands } from './commands/tune.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerOrbitCommands } from './commands/orbit.js';
 import { registerServeCommand } from './commands/serve.js';
+import { registerServerCommand } from './commands/server.js';
 import { registerLocoCommands } from './commands/loco.js';
 import { registerShellCommand } from './commands/shell.js';
 import { registerConfigCommands } from './commands/config.js';
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerOrbitCommands(program);
   registerServeCommand(program);
+  registerServerCommand(program);
   registerLocoCommands(program);
   registerShellCommand(program);
   registerConfigCommands(program);

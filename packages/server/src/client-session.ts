@@ -1,0 +1,292 @@
+/**
+ * One WebSocket client: its messages (PVWS's and mlayer's), its subscriptions with
+ * throttle-latest delivery (metadata in the first update, then only when it changes), and
+ * its protection: bad messages get an error reply, a client that stops reading is dropped.
+ */
+import type { WebSocket } from 'ws';
+import { type Accelerator, type DeviceId, type Family, type Sample, MlayerError } from '@mlayer/core';
+import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, type ClientMessage, type UpdateMessage } from './protocol.js';
+import type { ChannelIndex, ChannelInfo } from './channel-index.js';
+import type { ChannelFeeds } from './channel-feeds.js';
+import { severityName, valueFields } from './pvws-update.js';
+import type { WriteGuard } from './write-guard.js';
+import type { TwinState } from './twin-state.js';
+
+export interface SessionLimits {
+  /** Throttle-latest period of scalar channels, ms (at most one update per period per subscription). */
+  readonly scalarPeriodMs: number;
+  /** Throttle-latest period of array channels, ms. */
+  readonly arrayPeriodMs: number;
+  /** Most channels in one subscribe message. */
+  readonly maxPvsPerMessage: number;
+  /** Most channels one client may subscribe to. */
+  readonly maxSubscriptions: number;
+  /** A client whose unsent data exceeds this many bytes is disconnected (it stopped reading). */
+  readonly maxBufferedBytes: number;
+}
+
+export interface SessionContext {
+  readonly acc: Accelerator;
+  readonly index: ChannelIndex;
+  readonly feeds: ChannelFeeds;
+  readonly guard: WriteGuard;
+  readonly state: TwinState | undefined;
+  readonly limits: SessionLimits;
+  readonly log: (line: string) => void;
+}
+
+class Subscription {
+  pending: Sample | undefined;
+  lastSent = 0;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  meta: string | undefined;
+  severity: string | undefined;
+  stop: () => void = () => undefined;
+}
+
+export class ClientSession {
+  private readonly subs = new Map<string, Subscription>();
+  private closed = false;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly client: string,
+    private readonly ctx: SessionContext,
+    private authenticated: boolean,
+  ) {
+    ws.on('message', (data, isBinary) => this.onMessage(isBinary ? null : data.toString()));
+    ws.on('close', () => this.dispose());
+    ws.on('error', () => this.dispose());
+  }
+
+  dispose(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.subs.values()) {
+      s.stop();
+      if (s.timer) clearTimeout(s.timer);
+    }
+    this.subs.clear();
+  }
+
+  private send(msg: object): void {
+    if (this.closed) return;
+    if (this.ws.bufferedAmount > this.ctx.limits.maxBufferedBytes) {
+      this.ctx.log(`client ${this.client}: ${this.ws.bufferedAmount} bytes unsent (limit ${this.ctx.limits.maxBufferedBytes}): it stopped reading; disconnected`);
+      this.dispose();
+      this.ws.terminate();
+      return;
+    }
+    this.ws.send(JSON.stringify(msg));
+  }
+
+  private error(message: string, extra: { pv?: string; id?: string | number } = {}): void {
+    this.send({ type: 'error', message, ...extra });
+  }
+
+  private onMessage(text: string | null): void {
+    if (text === null) return this.error('binary messages are not understood: send JSON text');
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch (e) {
+      return this.error(`malformed JSON: ${(e as Error).message}`);
+    }
+    const parsed = ClientMessageSchema.safeParse(raw);
+    if (!parsed.success) {
+      const type = (raw as { type?: unknown } | null)?.type;
+      if (typeof type !== 'string' || !(CLIENT_MESSAGE_TYPES as string[]).includes(type)) {
+        return this.error(`unknown message type ${JSON.stringify(type ?? null)}; known: ${CLIENT_MESSAGE_TYPES.join(', ')}`);
+      }
+      const issue = parsed.error.issues[0];
+      return this.error(`message '${type}': ${issue.path.join('.') || '(message)'}: ${issue.message}`);
+    }
+    const msg = parsed.data;
+    const id = 'id' in msg ? msg.id : undefined;
+    this.handle(msg).catch((e: unknown) => {
+      const pv = msg.type === 'write' ? msg.pv : undefined;
+      this.error(e instanceof Error ? e.message : String(e), { pv, id });
+    });
+  }
+
+  private async handle(msg: ClientMessage): Promise<void> {
+    switch (msg.type) {
+      case 'subscribe':
+        return this.subscribe(msg.pvs);
+      case 'clear':
+        for (const pv of msg.pvs) this.clear(pv);
+        return;
+      case 'list':
+        return this.send({ type: 'list', pvs: [...this.subs.keys()] });
+      case 'ping':
+        this.ws.ping();
+        return;
+      case 'echo':
+        return this.send({ type: 'echo', body: msg.body });
+      case 'auth':
+        if (!this.ctx.guard.valid(msg.token)) {
+          this.send({ type: 'auth', writes: false });
+          throw new MlayerError('auth: wrong write token');
+        }
+        this.authenticated = true;
+        return this.send({ type: 'auth', writes: this.ctx.guard.allowWrites });
+      case 'write':
+        return this.write(msg.pv, msg.value, msg.token, msg.tool);
+      case 'families':
+        return this.send({
+          type: 'families',
+          id: msg.id,
+          families: this.ctx.acc.familyNames().map((name) => {
+            const f = this.ctx.acc.family(name);
+            return { name, elementClass: f.elementClass, size: f.size, fields: f.fields, memberOf: [...f.memberOf] };
+          }),
+        });
+      case 'devices': {
+        const f = this.ctx.acc.family(msg.family);
+        return this.send({
+          type: 'devices',
+          id: msg.id,
+          family: f.name,
+          devices: f.deviceList.map((device, i) => ({
+            device,
+            name: f.names[i],
+            limits: f.limits[i] ?? null,
+            channels: Object.fromEntries(f.fields.map((field) => [field, f.channels(field)[i]])),
+          })),
+        });
+      }
+      case 'get': {
+        const f = this.select(msg.family, msg.devices);
+        const field = msg.field ?? f.readField;
+        const units = msg.units ?? 'hardware';
+        const values = await f.get({ units, field });
+        return this.send({ type: 'values', id: msg.id, family: f.name, field, units: f.units(field)[units], values: Array.from(values) });
+      }
+      case 'set': {
+        const f = this.select(msg.family, msg.devices);
+        this.ctx.guard.check(`set ${f.name}`, msg.token, this.authenticated);
+        const units = msg.units ?? 'hardware';
+        const old = Array.from(await f.get({ units, field: 'setpoint' }));
+        await f.set(msg.values, { units, wait: true });
+        this.ctx.guard.audit({ client: this.client, family: f.name, devices: f.deviceList, old, new: msg.values, units: f.units('setpoint')[units], tool: msg.tool });
+        await this.ctx.state?.save();
+        return this.send({ type: 'done', id: msg.id, request: 'set' });
+      }
+      case 'snapshot':
+        return this.send({ type: 'snapshot', id: msg.id, snapshot: await this.ctx.acc.snapshot() });
+      case 'twin-state': {
+        const twin = this.ctx.acc.twin;
+        const applied = this.ctx.state?.errors;
+        return this.send({ type: 'twin-state', id: msg.id, seed: applied?.seed ?? twin.errorSeed ?? null, errors: applied?.spec ?? null });
+      }
+      case 'twin-errors': {
+        const state = this.twinState('twin-errors');
+        this.ctx.guard.check('twin-errors', msg.token, this.authenticated);
+        const old = state.errors ? { seed: state.errors.seed } : null;
+        state.applyErrors(msg.spec, msg.seed);
+        this.ctx.guard.audit({ client: this.client, family: 'twin errors', old, new: { seed: msg.seed, spec: msg.spec }, tool: msg.tool });
+        await state.save();
+        return this.send({ type: 'done', id: msg.id, request: 'twin-errors' });
+      }
+      case 'twin-reset': {
+        const state = this.twinState('twin-reset');
+        this.ctx.guard.check('twin-reset', msg.token, this.authenticated);
+        const old = state.errors ? { seed: state.errors.seed } : null;
+        state.clearErrors();
+        this.ctx.guard.audit({ client: this.client, family: 'twin errors', old, new: null, tool: msg.tool });
+        await state.save();
+        return this.send({ type: 'done', id: msg.id, request: 'twin-reset' });
+      }
+    }
+  }
+
+  private twinState(what: string): TwinState {
+    if (!this.ctx.state) throw new MlayerError(`${what}: mode '${this.ctx.acc.mode}' is not a digital twin`);
+    return this.ctx.state;
+  }
+
+  private select(family: string, devices: readonly (readonly [number, number])[] | undefined): Family {
+    const f = this.ctx.acc.family(family);
+    return devices ? f.devices(devices as DeviceId[]) : f;
+  }
+
+  private subscribe(pvs: readonly string[]): void {
+    const { maxPvsPerMessage, maxSubscriptions } = this.ctx.limits;
+    if (pvs.length > maxPvsPerMessage) {
+      throw new MlayerError(`subscribe: ${pvs.length} channels in one message (at most ${maxPvsPerMessage}); nothing subscribed`);
+    }
+    const fresh = [...new Set(pvs)].filter((pv) => !this.subs.has(pv));
+    if (this.subs.size + fresh.length > maxSubscriptions) {
+      throw new MlayerError(`subscribe: ${this.subs.size + fresh.length} subscriptions for this client (at most ${maxSubscriptions}); nothing subscribed`);
+    }
+    const unknown: string[] = [];
+    for (const pv of fresh) {
+      const info = this.ctx.index.get(pv);
+      if (!info) {
+        unknown.push(pv);
+        continue;
+      }
+      const sub = new Subscription();
+      this.subs.set(pv, sub);
+      sub.stop = this.ctx.feeds.listen(pv, (s) => this.onSample(info, sub, s));
+    }
+    for (const pv of unknown) this.error(`subscribe: unknown channel '${pv}' (not a channel of mode '${this.ctx.acc.mode}')`, { pv });
+  }
+
+  private clear(pv: string): void {
+    const sub = this.subs.get(pv);
+    if (!sub) return;
+    sub.stop();
+    if (sub.timer) clearTimeout(sub.timer);
+    this.subs.delete(pv);
+  }
+
+  /** Throttle-latest: the newest sample is sent at most once per period; those in between are dropped. */
+  private onSample(info: ChannelInfo, sub: Subscription, sample: Sample): void {
+    sub.pending = sample;
+    if (sub.timer) return;
+    const period = typeof sample.value === 'object' ? this.ctx.limits.arrayPeriodMs : this.ctx.limits.scalarPeriodMs;
+    const wait = sub.lastSent + period - Date.now();
+    if (wait <= 0) this.flush(info, sub);
+    else sub.timer = setTimeout(() => this.flush(info, sub), wait);
+  }
+
+  private flush(info: ChannelInfo, sub: Subscription): void {
+    sub.timer = undefined;
+    const sample = sub.pending;
+    if (!sample || this.subs.get(info.channel) !== sub) return;
+    sub.pending = undefined;
+    sub.lastSent = Date.now();
+    const update: UpdateMessage = { type: 'update', pv: info.channel, ...valueFields(sample) };
+    const severity = severityName(sample);
+    if (severity !== sub.severity) update.severity = sub.severity = severity;
+    const meta = {
+      readonly: info.field !== 'setpoint' || !this.ctx.guard.allowWrites,
+      units: info.units,
+      precision: 6,
+      min: info.limits?.[0],
+      max: info.limits?.[1],
+      description: info.description,
+    };
+    const key = JSON.stringify(meta);
+    if (key !== sub.meta) {
+      sub.meta = key;
+      Object.assign(update, meta);
+    }
+    this.send(update);
+  }
+
+  private async write(pv: string, value: number | string, token: string | undefined, tool: string | undefined): Promise<void> {
+    const info = this.ctx.index.get(pv);
+    if (!info) throw new MlayerError(`write: unknown channel '${pv}'; nothing was written`);
+    if (info.field !== 'setpoint') throw new MlayerError(`write ${pv}: ${info.description} is read-only; nothing was written`);
+    const v = typeof value === 'number' ? value : /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value) ? Number(value) : NaN;
+    if (typeof value === 'string' && Number.isNaN(v)) throw new MlayerError(`write ${pv}: '${value}' is not a number; nothing was written`);
+    this.ctx.guard.check(`write ${pv}`, token, this.authenticated);
+    const f = this.ctx.acc.family(info.family).devices([info.device]);
+    const [old] = await f.get({ units: 'hardware', field: 'setpoint' });
+    await f.set(v, { units: 'hardware', wait: true });
+    this.ctx.guard.audit({ client: this.client, channel: pv, family: info.family, devices: [info.device], old, new: v, units: info.units, tool });
+    await this.ctx.state?.save();
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * The messages of `mlayer server` at `/pvws/pv`, as zod schemas: the PVWS messages
+ * (ORNL's PV Web Socket: subscribe, clear, write, ping, echo, list; update and error
+ * replies) and mlayer's own (families, devices, get/set in physics or hardware units,
+ * snapshots, the twin's error set). protocolJsonSchema() publishes them as JSON Schema
+ * (docs/server-protocol.schema.json).
+ */
+import { z } from 'zod';
+
+const id = z.union([z.string().max(200), z.number()]).optional().describe('echoed in the reply (mlayer messages)');
+const token = z.string().max(200).optional().describe('the write token (else the one given by Authorization: Bearer or an auth message)');
+const tool = z.string().max(200).optional().describe('what wrote: recorded in the audit log');
+const units = z.enum(['hardware', 'physics']).optional();
+const deviceIds = z.array(z.tuple([z.number().int(), z.number().int()])).max(10000).optional().describe('[[sector, index], ...]; default: the whole family');
+const field = z.enum(['setpoint', 'readback', 'monitor']).optional();
+
+export const SubscribeSchema = z.object({ type: z.literal('subscribe'), pvs: z.array(z.string().max(500)) }).strict();
+export const ClearSchema = z.object({ type: z.literal('clear'), pvs: z.array(z.string().max(500)) }).strict();
+export const WriteSchema = z.object({ type: z.literal('write'), pv: z.string().max(500), value: z.union([z.number(), z.string().max(100)]), token, tool }).strict();
+export const PingSchema = z.object({ type: z.literal('ping') }).strict();
+export const EchoSchema = z.object({ type: z.literal('echo'), body: z.string().max(1000).optional() }).strict();
+export const ListSchema = z.object({ type: z.literal('list') }).strict();
+export const AuthSchema = z.object({ type: z.literal('auth'), token: z.string().max(200) }).strict();
+export const FamiliesSchema = z.object({ type: z.literal('families'), id }).strict();
+export const DevicesSchema = z.object({ type: z.literal('devices'), family: z.string().max(200), id }).strict();
+export const GetSchema = z.object({ type: z.literal('get'), family: z.string().max(200), units, field, devices: deviceIds, id }).strict();
+export const SetSchema = z
+  .object({ type: z.literal('set'), family: z.string().max(200), values: z.union([z.number(), z.array(z.number()).max(10000)]), units, devices: deviceIds, token, tool, id })
+  .strict();
+export const SnapshotSchema = z.object({ type: z.literal('snapshot'), id }).strict();
+export const TwinStateSchema = z.object({ type: z.literal('twin-state'), id }).strict();
+export const TwinErrorsSchema = z
+  .object({ type: z.literal('twin-errors'), spec: z.record(z.string(), z.unknown()).describe('an error set, as the twin\'s error-set files hold it'), seed: z.number().int(), token, tool, id })
+  .strict();
+export const TwinResetSchema = z.object({ type: z.literal('twin-reset'), token, tool, id }).strict();
+
+/** Every message a client may send. */
+export const ClientMessageSchema = z.discriminatedUnion('type', [
+  SubscribeSchema,
+  ClearSchema,
+  WriteSchema,
+  PingSchema,
+  EchoSchema,
+  ListSchema,
+  AuthSchema,
+  FamiliesSchema,
+  DevicesSchema,
+  GetSchema,
+  SetSchema,
+  SnapshotSchema,
+  TwinStateSchema,
+  TwinErrorsSchema,
+  TwinResetSchema,
+]);
+export type ClientMessage = z.infer<typeof ClientMessageSchema>;
+export const CLIENT_MESSAGE_TYPES = ClientMessageSchema.options.map((o) => o.shape.type.value);
+
+/** PVWS's update: the value (number: value; string: text; array: b64dbl, little-endian float64), time, severity; metadata in the first update and when it changes. */
+export const UpdateSchema = z.object({
+  type: z.literal('update'),
+  pv: z.string(),
+  value: z.number().optional(),
+  text: z.string().optional(),
+  b64dbl: z.string().optional().describe('base64 of the array as little-endian float64'),
+  seconds: z.number().int().optional(),
+  nanos: z.number().int().optional(),
+  severity: z.enum(['NONE', 'MINOR', 'MAJOR', 'INVALID', 'UNDEFINED']).optional(),
+  readonly: z.boolean().optional(),
+  units: z.string().optional(),
+  precision: z.number().int().optional(),
+  min: z.number().optional(),
+  max: z.number().optional(),
+  description: z.string().optional(),
+});
+export type UpdateMessage = z.infer<typeof UpdateSchema>;
+
+export const ErrorReplySchema = z.object({ type: z.literal('error'), message: z.string(), pv: z.string().optional(), id: z.union([z.string(), z.number()]).optional() });
+export const ListReplySchema = z.object({ type: z.literal('list'), pvs: z.array(z.string()) });
+export const EchoReplySchema = z.object({ type: z.literal('echo'), body: z.string().optional() });
+export const AuthReplySchema = z.object({ type: z.literal('auth'), writes: z.boolean() });
+export const FamiliesReplySchema = z.object({
+  type: z.literal('families'),
+  id: z.union([z.string(), z.number()]).optional(),
+  families: z.array(z.object({ name: z.string(), elementClass: z.string(), size: z.number().int(), fields: z.array(z.string()), memberOf: z.array(z.string()) })),
+});
+export const DevicesReplySchema = z.object({
+  type: z.literal('devices'),
+  id: z.union([z.string(), z.number()]).optional(),
+  family: z.string(),
+  devices: z.array(z.object({ device: z.tuple([z.number(), z.number()]), name: z.string(), limits: z.tuple([z.number(), z.number()]).nullable(), channels: z.record(z.string(), z.string()) })),
+});
+export const ValuesReplySchema = z.object({ type: z.literal('values'), id: z.union([z.string(), z.number()]).optional(), family: z.string(), units: z.string(), field: z.string(), values: z.array(z.number().nullable()) });
+export const DoneReplySchema = z.object({ type: z.literal('done'), id: z.union([z.string(), z.number()]).optional(), request: z.string() });
+export const SnapshotReplySchema = z.object({ type: z.literal('snapshot'), id: z.union([z.string(), z.number()]).optional(), snapshot: z.record(z.string(), z.unknown()) });
+export const TwinStateReplySchema = z.object({
+  type: z.literal('twin-state'),
+  id: z.union([z.string(), z.number()]).optional(),
+  seed: z.number().int().nullable(),
+  errors: z.record(z.string(), z.unknown()).nullable(),
+});
+
+/** Every message the server sends. */
+export const ServerMessageSchema = z.union([
+  UpdateSchema,
+  ErrorReplySchema,
+  ListReplySchema,
+  EchoReplySchema,
+  AuthReplySchema,
+  FamiliesReplySchema,
+  DevicesReplySchema,
+  ValuesReplySchema,
+  DoneReplySchema,
+  SnapshotReplySchema,
+  TwinStateReplySchema,
+]);
+
+/** The protocol as one JSON Schema document: client and server messages. */
+export function protocolJsonSchema(): Record<string, unknown> {
+  const opts = { io: 'input', unrepresentable: 'any' } as const;
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    title: 'mlayer server protocol (WebSocket at /pvws/pv; PVWS-compatible for channels)',
+    $defs: { client: z.toJSONSchema(ClientMessageSchema, opts), server: z.toJSONSchema(ServerMessageSchema, opts) },
+    oneOf: [{ $ref: '#/$defs/client' }, { $ref: '#/$defs/server' }],
+  };
+}
