@@ -6,6 +6,13 @@ import { AperturePass, CorrectorPass, DriftPass, IdentityPass, Matrix66Pass } fr
 import { StrMPoleSymplectic4Pass } from './passes/str-multipole.js';
 import { ThinMPolePass } from './passes/thin-multipole.js';
 import { GWigSymplecticPass } from './passes/wiggler.js';
+import {
+  BndMPoleSymplectic4E2RadPass,
+  BndMPoleSymplectic4RadPass,
+  GWigSymplecticRadPass,
+  Matrix66RadPass,
+  StrMPoleSymplectic4RadPass,
+} from './passes/radiation.js';
 import type { PassMethod } from './types.js';
 
 const registry = new Map<string, PassMethod>();
@@ -41,6 +48,11 @@ for (const m of [
   CavityPass,
   RFCavityPass,
   GWigSymplecticPass,
+  StrMPoleSymplectic4RadPass,
+  BndMPoleSymplectic4RadPass,
+  BndMPoleSymplectic4E2RadPass,
+  Matrix66RadPass,
+  GWigSymplecticRadPass,
 ] as PassMethod[]) {
   registerPassMethod(m);
 }

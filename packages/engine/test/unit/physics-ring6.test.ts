@@ -1,0 +1,69 @@
+/**
+ * The 6D ring against pyAT (../shared/lattices/<lat>/<lat>_6d_ref.json, summary_6d):
+ * radiating pass methods + RF cavities (enable_6d), the 6D closed orbit, the 6D tunes and
+ * synchrotron tune, damping times and partition numbers (eigenvalues of the 6D one-turn
+ * matrix, as pyAT's envelope_parameters), U0 (radiation integral I2). Tolerances of the
+ * README: U0 1e-6 relative, damping times 1e-5 relative, Qs 1e-6, tunes 1e-7.
+ */
+import { describe, expect, it } from 'vitest';
+import { enable6d, passMethod6d } from '../../src/physics/enable-6d.js';
+import { NoCavityError } from '../../src/physics/orbit6.js';
+import { energyLossPerTurn, ringParameters6 } from '../../src/physics/ring-parameters.js';
+import { available, LATTICES, loadJson, loadLattice, type RefLattice } from '../physics-fixtures.js';
+
+const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+const WITH_RF = LATTICES.filter((l) => l.name !== 'dba');
+const DBA = LATTICES.find((l) => l.name === 'dba') as RefLattice;
+
+describe('6D ring vs pyAT', () => {
+  for (const l of WITH_RF) {
+    it.skipIf(!available(l))(`${l.name}: enable_6d pass methods, 6D orbit, tunes, Qs, damping, U0`, () => {
+      const ref = loadJson(l, '6d_ref');
+      const s = ref.summary_6d;
+      const lattice = loadLattice(l);
+      const changes: Record<string, number> = {};
+      for (const e of lattice.elements) {
+        const pm = passMethod6d(e);
+        if (pm !== e.PassMethod) changes[`${e.PassMethod} -> ${pm}`] = (changes[`${e.PassMethod} -> ${pm}`] ?? 0) + 1;
+      }
+      const want = ref.summary.passmethod_changes_as_loaded_to_6d as Record<string, number>;
+      for (const [k, v] of Object.entries(want)) expect(changes[k], k).toBe(v);
+      expect(enable6d(lattice).elements.length).toBe(lattice.elements.length);
+
+      const p = ringParameters6(lattice);
+      const orbitScale = Math.max(...s.closed_orbit_at_index0.map(Math.abs));
+      const orbitErr = Math.max(...s.closed_orbit_at_index0.map((v: number, k: number) => Math.abs(p.closedOrbit[k] - v)));
+      const err = {
+        U0: rel(p.U0, s.U0_eV),
+        orbit: orbitErr / orbitScale,
+        Qx: Math.abs(p.tunes[0] - s.tunes_6d[0]),
+        Qy: Math.abs(p.tunes[1] - s.tunes_6d[1]),
+        Qs: Math.abs(p.Qs - s.Qs),
+        taux: rel(p.dampingTimes[0], s.damping_times_s[0]),
+        tauy: rel(p.dampingTimes[1], s.damping_times_s[1]),
+        tauz: rel(p.dampingTimes[2], s.damping_times_s[2]),
+        J: Math.max(...[0, 1, 2].map((k) => rel(p.dampingPartition[k], s.damping_partition_numbers[k]))),
+      };
+      console.log(l.name, JSON.stringify(err));
+      const dampTol = 1e-5; // same differencing scheme and steps as pyAT, so thomx too
+      expect(err.U0).toBeLessThan(1e-6);
+      expect(err.orbit).toBeLessThan(1e-6);
+      expect(err.Qx).toBeLessThan(1e-7);
+      expect(err.Qy).toBeLessThan(1e-7);
+      expect(err.Qs).toBeLessThan(1e-6);
+      expect(err.taux).toBeLessThan(dampTol);
+      expect(err.tauy).toBeLessThan(dampTol);
+      expect(err.tauz).toBeLessThan(dampTol);
+    });
+  }
+
+  it.skipIf(!available(DBA))('dba (no cavity): U0 from I2; 6D quantities give a clear message', () => {
+    const ref = loadJson(DBA, '6d_ref');
+    const lattice = loadLattice(DBA);
+    const u0 = energyLossPerTurn(lattice);
+    console.log('dba U0 rel', rel(u0, ref.summary_6d.radint_4d_lattice.U0_eV));
+    expect(rel(u0, ref.summary_6d.radint_4d_lattice.U0_eV)).toBeLessThan(1e-6);
+    expect(() => ringParameters6(lattice)).toThrow(NoCavityError);
+    expect(() => ringParameters6(lattice)).toThrow(/no RF cavity/);
+  });
+});
