@@ -1,0 +1,150 @@
+/**
+ * `mlayer server` as a process (the CLI's dist: build first), on the demo facility's twin,
+ * on a free loopback port, killed by PID: a plain WebSocket client speaking PVWS messages,
+ * the security refusals, bad input, and the twin's state across SIGKILL.
+ */
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlainClient, startServerProcess, type ServerProcess } from './server-process.js';
+
+const HCM1 = 'SR01A-PC-HSTR-01:SETI';
+const HCM2 = 'SR01A-PC-HSTR-02:SETI';
+const dir = mkdtempSync(join(tmpdir(), 'mlayer-server-'));
+const procs: ServerProcess[] = [];
+
+async function start(args: string[]): Promise<ServerProcess> {
+  const p = await startServerProcess(args, dir);
+  procs.push(p);
+  return p;
+}
+
+async function setpoints(c: PlainClient): Promise<number[]> {
+  const r = await c.request({ type: 'get', family: 'HCM', field: 'setpoint', devices: [[1, 1], [1, 2]] });
+  return r.values as number[];
+}
+
+afterAll(async () => {
+  for (const p of procs) await p.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('mlayer server with --allow-writes and --state (twin)', () => {
+  let server: ServerProcess;
+  let token: string;
+  const state = join(dir, 'twin-state.json');
+  const args = ['--allow-writes', '--token-file', join(dir, 'token'), '--audit', join(dir, 'audit.jsonl'), '--state', state, '--max-message', '16384'];
+
+  beforeAll(async () => {
+    server = await start(args);
+    token = readFileSync(server.info.tokenFile!, 'utf8').trim();
+  });
+
+  it('a PVWS client subscribes and gets updates: metadata first, then values; a write with the token shows in the next update', async () => {
+    expect(statSync(server.info.tokenFile!).mode & 0o777).toBe(0o600);
+    const c = await PlainClient.open(server.info.url);
+    c.send({ type: 'subscribe', pvs: [HCM1, 'SR01C-DI-EBPM-01:SA:X'] });
+    const first = await c.next((m) => m.type === 'update' && m.pv === HCM1);
+    expect(first).toMatchObject({ value: 0, severity: 'NONE', units: 'A', min: -5, max: 5, readonly: false, description: 'HSTR SR01A-PC-HSTR-01 setpoint' });
+    expect(Number.isInteger(first.seconds) && Number.isInteger(first.nanos)).toBe(true);
+    const bpm = await c.next((m) => m.type === 'update' && m.pv === 'SR01C-DI-EBPM-01:SA:X');
+    expect(bpm).toMatchObject({ readonly: true, units: 'mm' });
+    expect(typeof bpm.value).toBe('number');
+    // The metadata is not repeated.
+    const second = await c.next((m) => m.type === 'update' && m.pv === HCM1 && m !== first);
+    expect(second.units).toBeUndefined();
+    c.send({ type: 'list' });
+    expect((await c.next((m) => m.type === 'list')).pvs).toEqual([HCM1, 'SR01C-DI-EBPM-01:SA:X']);
+    c.send({ type: 'write', pv: HCM1, value: 0.25, token, tool: 'server.test' });
+    await c.next((m) => m.type === 'update' && m.pv === HCM1 && m.value === 0.25);
+    c.send({ type: 'clear', pvs: [HCM1] });
+    c.send({ type: 'list' });
+    const from = c.messages.length;
+    expect((await c.next((m) => m.type === 'list', from)).pvs).toEqual(['SR01C-DI-EBPM-01:SA:X']);
+    c.close();
+  });
+
+  it('refuses writes without a token, with a wrong one, and connections from a foreign origin or with a wrong bearer: nothing changes', async () => {
+    const c = await PlainClient.open(server.info.url);
+    const before = await setpoints(c);
+    c.send({ type: 'write', pv: HCM2, value: 1 });
+    expect((await c.next((m) => m.type === 'error')).message).toMatch(/no write token.*nothing was written/);
+    const from = c.messages.length;
+    c.send({ type: 'write', pv: HCM2, value: 1, token: 'x'.repeat(64) });
+    expect((await c.next((m) => m.type === 'error', from)).message).toMatch(/wrong write token/);
+    const r = await c.request({ type: 'set', family: 'HCM', values: [2, 2], devices: [[1, 1], [1, 2]], token: 'nope' });
+    expect(r).toMatchObject({ type: 'error' });
+    await expect(PlainClient.open(server.info.url, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+    await expect(PlainClient.open(server.info.url, { headers: { authorization: 'Bearer wrong' } })).rejects.toThrow('HTTP 401');
+    // Same origin (a browser page served by this server) is accepted.
+    (await PlainClient.open(server.info.url, { origin: `http://127.0.0.1:${server.info.port}` })).close();
+    expect(await setpoints(c)).toEqual(before);
+    // Limits stay in Family.set: out of limits is refused with the token too.
+    const out = await c.request({ type: 'set', family: 'HCM', values: [99], devices: [[1, 2]], token });
+    expect(out.type).toBe('error');
+    expect(await setpoints(c)).toEqual(before);
+    const audit = readFileSync(server.info.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(audit).toHaveLength(1);
+    expect(audit[0]).toMatchObject({ channel: HCM1, family: 'HSTR', old: 0, new: 0.25, units: 'A', tool: 'server.test' });
+    c.close();
+  });
+
+  it('bad input: malformed JSON, unknown types, unknown channels, huge subscriptions get an error; an oversized message disconnects; the others are served', async () => {
+    const other = await PlainClient.open(server.info.url);
+    other.send({ type: 'subscribe', pvs: [HCM2] });
+    await other.next((m) => m.type === 'update' && m.pv === HCM2);
+    const c = await PlainClient.open(server.info.url);
+    c.send('{"type": "subscribe", ');
+    expect((await c.next((m) => m.type === 'error')).message).toMatch(/^malformed JSON/);
+    let from = c.messages.length;
+    c.send({ type: 'bogus' });
+    expect((await c.next((m) => m.type === 'error', from)).message).toMatch(/unknown message type "bogus"; known: subscribe, clear, write/);
+    from = c.messages.length;
+    c.send({ type: 'write', pv: 'NO:SUCH:PV', value: 1, token });
+    expect(await c.next((m) => m.type === 'error', from)).toMatchObject({ pv: 'NO:SUCH:PV', message: "write: unknown channel 'NO:SUCH:PV'; nothing was written" });
+    from = c.messages.length;
+    c.send({ type: 'subscribe', pvs: Array.from({ length: 1001 }, (_, i) => `X${i}`) });
+    expect((await c.next((m) => m.type === 'error', from)).message).toBe('subscribe: 1001 channels in one message (at most 1000); nothing subscribed');
+    c.send({ type: 'list' });
+    expect((await c.next((m) => m.type === 'list')).pvs).toEqual([]);
+    c.send({ type: 'echo', body: 'x'.repeat(20000) });
+    await new Promise((r) => c.ws.once('close', r));
+    expect(c.closeCode).toBe(1009);
+    const n = other.messages.length;
+    await other.next((m) => m.type === 'update' && m.pv === HCM2, n);
+    other.close();
+  });
+
+  it('keeps setpoints and the error set across SIGKILL (--state)', async () => {
+    const c = await PlainClient.open(server.info.url);
+    const spec = { bpms: { BPMx: { offset: { sigma: 50e-6, truncation: 2 } } } };
+    expect(await c.request({ type: 'twin-errors', spec, seed: 7, token })).toMatchObject({ type: 'done' });
+    expect(await c.request({ type: 'set', family: 'HCM', values: [0.5, -0.75], units: 'hardware', devices: [[1, 1], [1, 2]], token, tool: 'server.test' })).toMatchObject({ type: 'done' });
+    const bpm = (await c.request({ type: 'get', family: 'BPMx' })).values as number[];
+    c.close();
+    expect(await server.kill('SIGKILL')).toBe(null);
+    server = await start(args);
+    expect(server.info.restored).toBe(true);
+    const d = await PlainClient.open(server.info.url);
+    expect(await setpoints(d)).toEqual([0.5, -0.75]);
+    expect(await d.request({ type: 'twin-state' })).toMatchObject({ seed: 7, errors: spec });
+    expect((await d.request({ type: 'get', family: 'BPMx' })).values).toEqual(bpm);
+    d.close();
+    expect(await server.kill('SIGTERM')).toBe(0);
+  });
+});
+
+describe('mlayer server without --allow-writes', () => {
+  it('refuses every write, whatever the token, and nothing changes', async () => {
+    const server = await start([]);
+    expect(server.info.tokenFile).toBe(null);
+    const c = await PlainClient.open(server.info.url);
+    const before = await setpoints(c);
+    c.send({ type: 'write', pv: HCM1, value: 1, token: 'anything' });
+    expect((await c.next((m) => m.type === 'error')).message).toBe(`write ${HCM1}: refused: the server was started without --allow-writes; nothing was written`);
+    expect((await c.request({ type: 'set', family: 'HCM', values: 1 })).message).toMatch(/without --allow-writes/);
+    expect(await setpoints(c)).toEqual(before);
+    c.close();
+  });
+});
