@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { ModelOptions } from './model-actions.js';
+import { registerModelSummary } from './model-summary.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -37,4 +38,5 @@ export function registerModelCommands(program: Command): void {
     .option('--turns <n>', 'number of turns', '1')
     .option('--particle <x,px,y,py,delta,ct>', 'initial coordinates (repeatable)', collect, [])
     .action(run('track'));
+  registerModelSummary(model);
 }
