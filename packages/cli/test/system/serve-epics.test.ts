@@ -138,6 +138,8 @@ t0 = time.time()
 while rb.get(use_monitor=False) != v0 + ${step}:
     if time.time() - t0 > 20: raise RuntimeError('readback did not follow')
     time.sleep(0.02)
+# The beam follows the readback; a BPM value is the mean over its 0.1 s period: wait for three whole periods after it.
+time.sleep(0.3)
 after = orbit()
 # A value past the drive limit is clamped by the ao record (EPICS semantics); the twin follows the clamped value.
 sp.put(${CM_LIMITS[1] + 2}, wait=True)
