@@ -85,3 +85,5 @@ export {
 export { parseMLattice, formatMLattice, loadMLattice, saveMLattice } from './io/m-format.js';
 export { parseMatLattice, formatMatLattice, loadMatLattice, saveMatLattice, type MatLoadOptions } from './io/mat-format.js';
 export { parseAtJson, formatAtJson, loadAtJson, saveAtJson } from './io/atjson-format.js';
+export { parseMadxLattice, readMadxLattice, loadMadxLattice, madxDeckToLattice, MADX_GAP_TOLERANCE } from './io/madx/madx-reader.js';
+export { formatMadx, writeMadxLattice, saveMadxLattice, madxNumber, type MadxWriteOptions } from './io/madx/madx-writer.js';

@@ -9,6 +9,8 @@ import { loadAtJson, saveAtJson } from './atjson-format.js';
 import { loadMLattice, saveMLattice } from './m-format.js';
 import { loadMatLattice, saveMatLattice } from './mat-format.js';
 import { loadReferenceLattice } from './reference-format.js';
+import { loadMadxLattice, readMadxLattice } from './madx/madx-reader.js';
+import { saveMadxLattice, writeMadxLattice } from './madx/madx-writer.js';
 import {
   LatticeFormatRegistry,
   type LatticeFormatInfo,
@@ -38,6 +40,15 @@ export function createDefaultLatticeFormats(): LatticeFormatRegistry {
     load: loadReferenceLattice,
     description: 'element list of the shared pyAT references (pyat-reference-lattice/1), read only',
   });
+  const madx = {
+    load: loadMadxLattice,
+    read: readMadxLattice,
+    save: saveMadxLattice,
+    write: writeMadxLattice,
+    namedLines: true,
+  };
+  r.registerFormat('.seq', { ...madx, description: 'MAD-X deck (BEAM, elements, variables, SEQUENCE/LINE, CALL, USE; read as pyAT load_madx), written as a SEQUENCE' });
+  r.registerFormat('.madx', { ...madx, description: 'MAD-X deck, as .seq; written as a LINE with explicit drifts (pyAT save_madx use_line)' });
   return r;
 }
 

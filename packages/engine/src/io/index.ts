@@ -23,4 +23,6 @@ export { parseAtJson, formatAtJson, loadAtJson, saveAtJson } from './atjson-form
 export { buildElement, elementFromRecord, findClass, AT_CLASSES, type AtClassName } from './element-classes.js';
 export { assembleLattice, KNOWN_PARTICLES, type AssembleOptions } from './lattice-assembly.js';
 export { parseReferenceLattice, loadReferenceLattice } from './reference-format.js';
+export { parseMadxLattice, readMadxLattice, loadMadxLattice, madxDeckToLattice, MADX_GAP_TOLERANCE } from './madx/madx-reader.js';
+export { formatMadx, writeMadxLattice, saveMadxLattice, madxNumber, type MadxWriteOptions } from './madx/madx-writer.js';
 export { type MatValue, MatFormatError, readMat5, writeMat5 } from './mat-v5.js';
