@@ -19,6 +19,8 @@ export interface LineFit {
   readonly covAB: number;
   /** Residual rms. */
   readonly rms: number;
+  /** Points fitted. */
+  readonly n: number;
 }
 
 /** Least-squares line y = a + b x with the covariance from the residual scatter (n − 2 degrees of freedom). */
@@ -38,14 +40,24 @@ export function fitLine(x: readonly number[], y: readonly number[]): LineFit {
   for (let i = 0; i < n; i++) ss += (y[i] - a - b * x[i]) ** 2;
   const s2 = n > 2 ? ss / (n - 2) : Number.NaN;
   const varB = s2 / sxx;
-  return { a, b, varB, varA: s2 * (1 / n + (mx * mx) / sxx), covAB: (-mx * s2) / sxx, rms: Math.sqrt(ss / n) };
+  return { a, b, varB, varA: s2 * (1 / n + (mx * mx) / sxx), covAB: (-mx * s2) / sxx, rms: Math.sqrt(ss / n), n };
 }
 
-/** The zero crossing −a/b of a line and its propagated 1σ. */
+/**
+ * The factor that makes a standard error estimated with ν degrees of freedom a 68.27 %
+ * interval: Student's t quantile at 0.8413 (Cornish-Fisher about z = 1; ν = 1 exact).
+ */
+export function studentFactor(nu: number): number {
+  if (!(nu >= 1)) return Number.NaN;
+  if (nu < 2) return 1.8373;
+  return 1 + 0.5 / nu + 0.25 / (nu * nu);
+}
+
+/** The zero crossing −a/b of a line and its propagated 1σ (a 68 % interval: the residual scatter's few degrees of freedom counted). */
 export function zeroCrossing(f: LineFit): { centre: number; sigma: number } {
   const c = -f.a / f.b;
   const v = (f.varA + c * c * f.varB + 2 * c * f.covAB) / (f.b * f.b);
-  return { centre: c, sigma: Math.sqrt(Math.max(v, 0)) };
+  return { centre: c, sigma: Math.sqrt(Math.max(v, 0)) * studentFactor(f.n - 2) };
 }
 
 export interface AnalyseOptions {
@@ -125,7 +137,7 @@ export function analysePair(d: PairData, options: AnalyseOptions = {}): PairResu
   let norm = 0;
   bpms.forEach((b, j) => (norm += use[j] ? b.slope * b.slope : 0));
   const y = D.map((row) => row.reduce((s, v, j) => s + (use[j] ? bpms[j].slope * v : 0), 0) / norm);
-  const fit = steps >= 2 && norm > 0 ? fitLine(x, y) : { a: Number.NaN, b: Number.NaN, varA: Number.NaN, varB: Number.NaN, covAB: Number.NaN, rms: Number.NaN };
+  const fit = steps >= 2 && norm > 0 ? fitLine(x, y) : { a: Number.NaN, b: Number.NaN, varA: Number.NaN, varB: Number.NaN, covAB: Number.NaN, rms: Number.NaN, n: 0 };
   const z = zeroCrossing(fit);
   const p = d.pair;
   return { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: z.sigma, used: use.filter(Boolean).length, bpms, x, y, fit };

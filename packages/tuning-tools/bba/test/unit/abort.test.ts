@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AbortedError } from '@mlayer/core';
+import { measureBba, planBba, type BbaPlan } from '@mlayer/bba';
+import { bbaTwin, setpoints, type BbaTwin } from '../twin-fixture.js';
+
+const DRIVEN = ['QUAD', 'HCM', 'VCM'];
+
+describe('serial BBA aborted', () => {
+  let t: BbaTwin;
+  let plan: BbaPlan;
+  beforeAll(async () => {
+    t = await bbaTwin(3, 1e-6);
+    // 6 BPMs, both planes: 12 pairs of 5 steps.
+    plan = planBba(t.acc, { bpms: ['E3', 'E35', 'E54', 'E80', 'E112', 'E131'] });
+  });
+  afterAll(async () => t?.acc.close());
+
+  // Positions drawn once (seeded) over the 60 steps, the first and the last included.
+  for (const at of [1, 23, 38, 60]) {
+    it(`at step ${at} of 60 restores every quadrupole and corrector setpoint exactly (hardware values)`, async () => {
+      const before = await setpoints(t.acc, DRIVEN);
+      const controller = new AbortController();
+      let moved = false;
+      const onProgress = (p: { step: number }) => {
+        if (p.step !== at) return;
+        // The machine is away from where it started when the abort comes (the corrector is stepped).
+        void setpoints(t.acc, DRIVEN).then((now) => (moved = now.some((v, i) => v !== before[i])));
+        setTimeout(() => controller.abort(), 0);
+      };
+      await expect(measureBba(t.acc, plan, { signal: controller.signal, onProgress, precycle: at === 23 })).rejects.toThrow(AbortedError);
+      expect(moved).toBe(true);
+      expect(await setpoints(t.acc, DRIVEN)).toEqual(before);
+    });
+  }
+});
