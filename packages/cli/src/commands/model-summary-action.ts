@@ -1,7 +1,12 @@
 /** The `mlayer model summary` action: ring parameters of the 6D model of a lattice file. */
 import type { Command } from 'commander';
 import { energyLossPerTurn, hasCavity, loadLattice, ringParameters6 } from '@mlayer/engine';
-import type { ModelSummaryOptions } from './model-summary.js';
+
+export interface ModelSummaryOptions {
+  readonly lattice?: string;
+  readonly use?: string;
+  readonly json?: boolean;
+}
 
 export async function modelSummaryAction(o: ModelSummaryOptions, cmd: Command): Promise<void> {
   const json = o.json || cmd.optsWithGlobals<{ json?: boolean }>().json;

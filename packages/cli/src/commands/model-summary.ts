@@ -1,10 +1,5 @@
 import type { Command } from 'commander';
-
-export interface ModelSummaryOptions {
-  readonly lattice?: string;
-  readonly use?: string;
-  readonly json?: boolean;
-}
+import type { ModelSummaryOptions } from './model-summary-action.js';
 
 /**
  * `mlayer model summary --lattice FILE [--json]` (MML's atsummary): the ring parameters of the
