@@ -3,7 +3,7 @@ import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
 import { MemoizedConversionRegistry } from './conversion-registry.js';
-import { latticeFromCache, loadFacilityCached, loadLatticeCached, validatedSpecsCached } from './facility-cache.js';
+import { builtConversionsCached, latticeFromCache, loadFacilityCached, loadLatticeCached, twinKey, validatedSpecsCached, writeBuiltConversions } from './facility-cache.js';
 
 /** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
 async function registerAdapter(type: string, registry: ControlSystemRegistry): Promise<void> {
@@ -39,14 +39,21 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   // The specs validated once per facility file and calibration code (the cache's), so that a warm start checks none again.
   const specs = validatedSpecsCached(facility, (raw, id) => conversions.validate(raw, { file: facility.file, resolvePath: facility.resolvePath, id }, `unitConversions.${id}`));
   if (specs) conversions.adoptValidated(facility, specs);
+  // After a start that built everything without an error from the same files and code, each
+  // conversion is built, and each twin setpoint converted, on first use; else all at load (errors there).
+  const built = specs ? builtConversionsCached(facility) : undefined;
+  if (built) conversions.adoptShapes(facility, built.shapes);
+  const twin = built || specs ? (cs.type === 'twin' ? twinKey(facility, mode) : undefined) : undefined;
   // Model-based tools need the design model online too: the facility's lattice, loaded on first use
   // (the twin brings its own). The engine module is loaded here, the lattice only when the model is asked for.
   const latticeFile = facility.config.lattice?.file;
   const engine = cs.type !== 'twin' && latticeFile ? await import('@mlayer/engine') : undefined;
   const model = engine && latticeFile ? () => engine.createLatticeModel(engine.loadLattice(facility.resolvePath(latticeFile))) : undefined;
   // The twin reads its lattice through the cache (at the point where it read the file, so its errors come as before).
-  const extras = cs.type === 'twin' ? { loadLattice: cachedLatticeLoader, ...options.extras } : options.extras;
+  const lazySetpoints = twin !== undefined && built !== undefined && built.twins.includes(twin);
+  const extras = cs.type === 'twin' ? { loadLattice: cachedLatticeLoader, lazySetpoints, ...options.extras } : options.extras;
   const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model });
+  if (specs) writeBuiltConversions(facility, built, { shapes: conversions.builtShapes(), files: conversions.readFiles(), twin });
   return { acc, facility };
 }
 

@@ -21,6 +21,12 @@ import { UnitConversionRegistry, type ConversionBuildContext, type LoadedFacilit
 export class MemoizedConversionRegistry extends UnitConversionRegistry {
   private readonly validated = new WeakMap<object, Map<string, unknown>>();
   private readonly stateless = new WeakMap<object, Map<string, UnitConversion>>();
+  /** Shapes adopted for lazy building (adoptShapes): the facility file, its conversion specs, a shape per id. */
+  private lazy: { file: string; raws: Readonly<Record<string, unknown>>; shapes: Map<string, ConversionShape> } | undefined;
+  /** The shape of each conversion built, by id of the facility's specs (builtShapes). */
+  private readonly built = new Map<string, ConversionShape>();
+  /** Files the conversions built have resolved (their CSV tables), absolute (readFiles). */
+  private readonly files = new Set<string>();
 
   override validate(raw: unknown, context: ConversionBuildContext, path: string): unknown {
     if (raw === null || typeof raw !== 'object') return super.validate(raw, context, path);
@@ -57,22 +63,109 @@ export class MemoizedConversionRegistry extends UnitConversionRegistry {
     }
   }
 
+  /**
+   * Builds conversions of these ids lazily from now on: `create` returns an object with the
+   * shape's units and history methods that builds the real conversion (validating and reading
+   * its tables) when one of its methods is first called. Only for a facility whose conversions
+   * were all built before from the same files by the same code (the compiled-facility cache's
+   * builtConversionsCached): a build that could fail is never deferred. A spec of another
+   * object, path or file is built at once as before.
+   */
+  adoptShapes(facility: Pick<LoadedFacility, 'file' | 'config'>, shapes: Readonly<Record<string, ConversionShape>>): void {
+    this.lazy = { file: facility.file, raws: facility.config.unitConversions, shapes: new Map(Object.entries(shapes)) };
+  }
+
+  /** The shapes of the conversions built so far (the ids of the facility's specs), to cache. */
+  builtShapes(): Record<string, ConversionShape> {
+    return Object.fromEntries(this.built);
+  }
+
+  /** Every file a conversion built so far has resolved (absolute paths). */
+  readFiles(): string[] {
+    return [...this.files];
+  }
+
   override create(raw: unknown, context: ConversionBuildContext, path = `unitConversions.${context.id}`): UnitConversion {
     if (raw === null || typeof raw !== 'object') return super.create(raw, context, path);
     const key = `${context.file}\u0000${context.id}\u0000${path}`;
     const known = this.stateless.get(raw)?.get(key);
     if (known) return known;
-    const conversion = super.create(raw, context, path);
-    if (!hasHistory(conversion)) {
-      let byKey = this.stateless.get(raw);
-      if (!byKey) {
-        byKey = new Map();
-        this.stateless.set(raw, byKey);
-      }
-      byKey.set(key, conversion);
+    const lazy = this.lazy;
+    const shape = lazy !== undefined && context.file === lazy.file && path === `unitConversions.${context.id}` && Object.prototype.hasOwnProperty.call(lazy.raws, context.id) && lazy.raws[context.id] === raw ? lazy.shapes.get(context.id) : undefined;
+    if (shape !== undefined) {
+      const conversion = lazyConversion(shape, () => this.build(raw, context, path, key));
+      if (!shape.history) this.remember(raw, key, conversion);
+      return conversion;
     }
+    return this.build(raw, context, path, key);
+  }
+
+  /** Builds one conversion now (recording its shape and the files it read); a stateless one is kept for every later create. */
+  private build(raw: object, context: ConversionBuildContext, path: string, key: string): UnitConversion {
+    const files = this.files;
+    const conversion = super.create(raw, { ...context, resolvePath: (rel) => {
+      const abs = context.resolvePath(rel);
+      files.add(abs);
+      return abs;
+    } }, path);
+    if (path === `unitConversions.${context.id}`) this.built.set(context.id, shapeOf(conversion));
+    if (!hasHistory(conversion) && this.stateless.get(raw)?.get(key) === undefined) this.remember(raw, key, conversion);
     return conversion;
   }
+
+  private remember(raw: object, key: string, conversion: UnitConversion): void {
+    let byKey = this.stateless.get(raw);
+    if (!byKey) {
+      byKey = new Map();
+      this.stateless.set(raw, byKey);
+    }
+    byKey.set(key, conversion);
+  }
+}
+
+/** What a conversion shows before it is built: its units and which history methods it has. */
+export interface ConversionShape {
+  readonly hardwareUnits: string;
+  readonly physicsUnits: string;
+  /** It has commit, checkChange or standardisationPlan (one instance per device). */
+  readonly history: boolean;
+  readonly commit: boolean;
+  readonly checkChange: boolean;
+  readonly standardisationPlan: boolean;
+}
+
+function shapeOf(c: UnitConversion): ConversionShape {
+  return {
+    hardwareUnits: c.hardwareUnits,
+    physicsUnits: c.physicsUnits,
+    history: hasHistory(c),
+    commit: c.commit !== undefined,
+    checkChange: c.checkChange !== undefined,
+    standardisationPlan: c.standardisationPlan !== undefined,
+  };
+}
+
+/** Whether a value read from the cache is a shape. */
+export function isConversionShape(v: unknown): v is ConversionShape {
+  if (v === null || typeof v !== 'object') return false;
+  const s = v as Record<string, unknown>;
+  return typeof s.hardwareUnits === 'string' && typeof s.physicsUnits === 'string' && ['history', 'commit', 'checkChange', 'standardisationPlan'].every((k) => typeof s[k] === 'boolean');
+}
+
+/** A conversion of a known shape that builds the real one on its first call. */
+function lazyConversion(shape: ConversionShape, build: () => UnitConversion): UnitConversion {
+  let real: UnitConversion | undefined;
+  const get = (): UnitConversion => (real ??= build());
+  const c: { -readonly [K in keyof UnitConversion]: UnitConversion[K] } = {
+    hardwareUnits: shape.hardwareUnits,
+    physicsUnits: shape.physicsUnits,
+    toPhysics: (v, ctx) => get().toPhysics(v, ctx),
+    toHardware: (v, ctx) => get().toHardware(v, ctx),
+  };
+  if (shape.commit) c.commit = (hw) => get().commit?.(hw);
+  if (shape.checkChange) c.checkChange = (from, to) => get().checkChange?.(from, to);
+  if (shape.standardisationPlan) c.standardisationPlan = () => get().standardisationPlan!();
+  return c;
 }
 
 /** A conversion whose result depends on what was written before (core's port: commit, checkChange, standardisationPlan). */

@@ -16,6 +16,14 @@
  *   validation returns them (checked against their type's schema, defaults filled in),
  *   for the SHA-256 of the facility file's bytes and the code of the calibration
  *   package and core's conversion registry: a warm start checks no spec again.
+ * - `built-<sha256 of the path>.json`: written after an accelerator was built without an
+ *   error: the shape of each conversion built (units, history methods), the files they read
+ *   with their SHA-256, and the twins whose initial setpoints were all converted (mode,
+ *   lattice file and its SHA-256); keyed by the facility file's bytes and the code of
+ *   calibration, core's units, the twin and the engine's model. With it a warm start builds
+ *   each conversion, and converts each twin setpoint, on first use (every one of them
+ *   succeeded from the same files and code before); without it all are built at load, so
+ *   that a bad conversion is reported there.
  *
  * A changed file has another hash: the entry is rebuilt. So does changed code: each
  * entry records the SHA-256 of the built code that produced it (core's config folder
@@ -41,6 +49,7 @@ import { homedir } from 'node:os';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FIELD_NAMES, loadFacility, type FacilityConfig, type FieldName, type LoadedFacility } from '@mlayer/core';
+import { isConversionShape, type ConversionShape } from './conversion-registry.js';
 
 /** Bumped whenever what an entry holds, or what the loader produces, changes meaning. */
 export const CACHE_VERSION = 2;
@@ -58,7 +67,7 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string | undefin
 const sha256 = (data: string | Uint8Array): string => createHash('sha256').update(data).digest('hex');
 
 /** Where a file's entry of one kind lives. */
-export function entryPath(dir: string, kind: 'facility' | 'lattice' | 'conversions', file: string): string {
+export function entryPath(dir: string, kind: 'facility' | 'lattice' | 'conversions' | 'built', file: string): string {
   return join(dir, `${kind}-${sha256(resolve(file)).slice(0, 32)}.json`);
 }
 
@@ -420,4 +429,100 @@ function probeLattice(abs: string, dir: string | undefined): { path: string; has
   const payload = readEntry(path, LATTICE_FORMAT, abs, hash, code);
   const valid = isRecord(payload) && Array.isArray(payload.elements) && isRecord(payload.properties) && payload.elements.every((e) => isRecord(e) && typeof e.FamName === 'string' && typeof e.PassMethod === 'string');
   return { path, hash, code, lattice: valid ? payload : undefined };
+}
+
+// ---- built conversions ---------------------------------------------------
+
+const BUILT_FORMAT = 'mlayer-built-conversions';
+
+/**
+ * What a start that built the accelerator without an error learnt about the facility's
+ * conversions: the shape of each built (units, history methods), the files they read
+ * (CSV tables) with their SHA-256, and the twins (mode, lattice file and its SHA-256) whose
+ * initial setpoints were all converted.
+ */
+export interface BuiltConversions {
+  readonly shapes: Record<string, ConversionShape>;
+  readonly files: Record<string, string>;
+  readonly twins: string[];
+}
+
+/** The code the built conversions and a twin's initial setpoints depend on: calibration, core's units, the twin, the engine's model. */
+function builtFingerprint(): string | undefined {
+  const parts = [codeFingerprint('@mlayer/calibration', '.'), codeFingerprint('@mlayer/core', 'units'), codeFingerprint('@mlayer/adapters-sim', 'twin'), codeFingerprint('@mlayer/engine', 'model')];
+  return parts.some((p) => p === undefined) ? undefined : sha256(parts.join('\u0000'));
+}
+
+/**
+ * The key of a twin's initial setpoints: mode, lattice file and the SHA-256 of its bytes, one a
+ * line (undefined when it cannot be read). Not NUL-separated: a NUL in an entry sends its read through the slow reviver.
+ */
+export function twinKey(facility: LoadedFacility, mode: string): string | undefined {
+  const lattice = facility.config.lattice?.file;
+  if (lattice === undefined) return undefined;
+  const abs = facility.resolvePath(lattice);
+  try {
+    return `${mode}\n${abs}\n${sha256(readFileSync(abs))}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The facility's built conversions when a valid entry for the facility file's present bytes
+ * and the present code is there and every file it lists still has the SHA-256 it had;
+ * undefined otherwise (then everything is built at once and its errors are reported at load).
+ */
+export function builtConversionsCached(facility: LoadedFacility, dir: string | undefined = cacheDir()): BuiltConversions | undefined {
+  const code = dir === undefined ? undefined : builtFingerprint();
+  if (dir === undefined || code === undefined || !/^[0-9a-f]{64}$/.test(facility.sha256)) return undefined;
+  const abs = resolve(facility.file);
+  const payload = readEntry(entryPath(dir, 'built', abs), BUILT_FORMAT, abs, facility.sha256, code);
+  if (!isBuilt(payload, facility.config.unitConversions)) return undefined;
+  for (const [file, hash] of Object.entries(payload.files)) {
+    try {
+      if (sha256(readFileSync(file)) !== hash) return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return payload;
+}
+
+/**
+ * Records what a start that built the accelerator without an error learnt (`previous`, the
+ * entry it found, merged with what it built: shapes, files read, a twin key); writes
+ * nothing when that adds nothing, or when a file read cannot be hashed.
+ */
+export function writeBuiltConversions(
+  facility: LoadedFacility,
+  previous: BuiltConversions | undefined,
+  learnt: { shapes: Record<string, ConversionShape>; files: readonly string[]; twin?: string },
+  dir: string | undefined = cacheDir(),
+): void {
+  const code = dir === undefined ? undefined : builtFingerprint();
+  if (dir === undefined || code === undefined || !/^[0-9a-f]{64}$/.test(facility.sha256)) return;
+  const newShape = Object.keys(learnt.shapes).some((id) => !own(previous?.shapes, id));
+  const newFile = learnt.files.some((f) => !own(previous?.files, f));
+  const newTwin = learnt.twin !== undefined && !previous?.twins.includes(learnt.twin);
+  if (previous !== undefined && !newShape && !newFile && !newTwin) return;
+  const files: Record<string, string> = { ...previous?.files };
+  for (const f of learnt.files) {
+    if (own(files, f) !== undefined) continue;
+    try {
+      files[f] = sha256(readFileSync(f));
+    } catch {
+      return;
+    }
+  }
+  const twins = [...(previous?.twins ?? []), ...(newTwin ? [learnt.twin!] : [])];
+  const text = payloadOf({ shapes: { ...previous?.shapes, ...learnt.shapes }, files, twins });
+  const abs = resolve(facility.file);
+  if (text !== undefined) writeEntry(entryPath(dir, 'built', abs), { format: BUILT_FORMAT, version: CACHE_VERSION, file: abs, sha256: facility.sha256, code }, text);
+}
+
+function isBuilt(v: unknown, raw: Record<string, unknown>): v is BuiltConversions {
+  if (!isRecord(v) || !isRecord(v.shapes) || !isRecord(v.files) || !Array.isArray(v.twins)) return false;
+  if (!v.twins.every((t) => typeof t === 'string') || !Object.values(v.files).every((h) => typeof h === 'string')) return false;
+  return Object.entries(v.shapes).every(([id, s]) => own(raw, id) !== undefined && isConversionShape(s));
 }

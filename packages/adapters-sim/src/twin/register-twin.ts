@@ -11,7 +11,8 @@ import { TwinControlSystem } from './twin-control-system.js';
  * loaded) instead of the facility's lattice file, or `extras.loadLattice` (a loader of
  * the lattice file used instead of the engine's, e.g. one that caches: the CLI's; it may
  * return a promise). The engine's lattice readers are loaded only when the factory reads
- * the lattice file itself.
+ * the lattice file itself. `extras.lazySetpoints: true` defers converting each initial
+ * setpoint to its actuator's first use (TwinOptions.lazySetpoints).
  */
 export function registerTwin(registry: ControlSystemRegistry): void {
   registry.register<TwinSettings>({
@@ -29,7 +30,7 @@ export function registerTwin(registry: ControlSystemRegistry): void {
         const load = (context.extras.loadLattice as ((file: string) => Lattice | Promise<Lattice>) | undefined) ?? (await import('@mlayer/engine/io')).loadLattice;
         lattice = await load(facility.resolvePath(facility.config.lattice.file));
       }
-      const twin = new TwinControlSystem({ name: context.name, facility, conversions, lattice, settings });
+      const twin = new TwinControlSystem({ name: context.name, facility, conversions, lattice, settings, lazySetpoints: context.extras.lazySetpoints === true });
       if (settings.errors) {
         // The error set, keyed by families or groups (as the demo's); its problems name the file.
         const file = context.resolvePath(settings.errors);

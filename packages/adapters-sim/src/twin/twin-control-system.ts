@@ -40,6 +40,14 @@ export interface TwinOptions {
   /** The design lattice. */
   readonly lattice: Lattice;
   readonly settings: TwinSettings;
+  /**
+   * Each actuator's initial setpoint (its design value in hardware units) is converted when
+   * the actuator is first read or written instead of at construction. Only for a facility,
+   * lattice and code whose twin was built before with every conversion succeeding (the
+   * CLI's compiled-facility cache says so): the values are the same, and a conversion that
+   * could fail is never deferred. Default false: every setpoint converted here.
+   */
+  readonly lazySetpoints?: boolean;
 }
 
 /**
@@ -95,7 +103,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       if (!Number.isFinite(f0) || f0 <= 0) throw new MlayerError(`${options.facility.file}: the twin needs an RF cavity with a Frequency in the lattice to simulate the RF family`);
       this.rf = { f0 };
     }
-    this.initialiseSetpoints();
+    this.initialiseSetpoints(options.lazySetpoints === true);
   }
 
   get connection$(): Observable<ConnectionEvent> {
@@ -337,26 +345,53 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     return { beam, brho: rigidity(beam) };
   }
 
-  /** Setpoints start at the design values of the model parameters they drive. */
-  private initialiseSetpoints(): void {
+  /** Setpoints start at the design values of the model parameters they drive (lazy: each when its actuator is first used). */
+  private initialiseSetpoints(lazy: boolean): void {
     const ctx = this.conversionContext();
     for (const a of this.devices.actuators) {
-      let physics: number;
-      if (a.role === 'rf') physics = this.rf!.f0;
-      else {
-        const v = this.designModel.getParameter(a.ref!);
-        physics = a.integrated ? v * a.length : a.perLength ? v / a.length : v;
+      if (!lazy) {
+        this.initialiseSetpoint(a, ctx);
+        continue;
       }
-      let hw: number;
-      try {
-        hw = a.conversion.toHardware(physics, ctx);
-      } catch (e) {
-        throw new MlayerError(`${this.facility.file}: twin: ${a.family} ${a.name}: the design value ${physics} cannot be converted to hardware units: ${(e as Error).message}`, { cause: e });
+      let pending = true;
+      const init = (): void => {
+        if (!pending) return;
+        pending = false;
+        // The plain fields again (as an eager start leaves them), then the design value in hardware units.
+        Object.defineProperty(a, 'setpoint', { value: 0, writable: true, enumerable: true, configurable: true });
+        Object.defineProperty(a, 'actual', { value: 0, writable: true, enumerable: true, configurable: true });
+        this.initialiseSetpoint(a, ctx);
+      };
+      for (const key of ['setpoint', 'actual'] as const) {
+        Object.defineProperty(a, key, {
+          get: () => (init(), a[key]),
+          set: (v: number) => {
+            init();
+            a[key] = v;
+          },
+          enumerable: true,
+          configurable: true,
+        });
       }
-      a.setpoint = hw;
-      a.actual = hw;
-      a.conversion.commit?.(hw);
     }
+  }
+
+  private initialiseSetpoint(a: TwinActuator, ctx: ConversionContext): void {
+    let physics: number;
+    if (a.role === 'rf') physics = this.rf!.f0;
+    else {
+      const v = this.designModel.getParameter(a.ref!);
+      physics = a.integrated ? v * a.length : a.perLength ? v / a.length : v;
+    }
+    let hw: number;
+    try {
+      hw = a.conversion.toHardware(physics, ctx);
+    } catch (e) {
+      throw new MlayerError(`${this.facility.file}: twin: ${a.family} ${a.name}: the design value ${physics} cannot be converted to hardware units: ${(e as Error).message}`, { cause: e });
+    }
+    a.setpoint = hw;
+    a.actual = hw;
+    a.conversion.commit?.(hw);
   }
 
   private rebuildMachine(lattice: Lattice): void {

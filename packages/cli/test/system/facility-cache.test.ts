@@ -6,6 +6,9 @@
  * reported as without the cache and not cached, and the CLI's `get BPMx` on the twin
  * prints the same values with a cold cache, a warm cache and no cache. The validated
  * conversion specs kept beside the facility follow its bytes and are rebuilt when broken.
+ * The built-conversions entry (lazy conversions and twin setpoints on a warm start) is
+ * written only after a start without errors and follows the tables the conversions read:
+ * a table changed into a bad one is reported at load, as without the cache.
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,7 +20,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FIELD_NAMES, UnitConversionRegistry, loadFacility, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { loadLattice, saveLattice } from '@mlayer/engine';
-import { CACHE_VERSION, cacheDir, codeFingerprint, entryPath, latticeFromCache, loadFacilityCached, loadLatticeCached, validatedSpecsCached } from '../../src/facility-cache.js';
+import { CACHE_VERSION, builtConversionsCached, cacheDir, codeFingerprint, entryPath, latticeFromCache, loadFacilityCached, loadLatticeCached, twinKey, validatedSpecsCached } from '../../src/facility-cache.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIAMOND = join(REPO, 'facilities/diamond-i04');
@@ -314,10 +317,34 @@ describe('compiled-facility cache', () => {
     };
     const none = run({ MLAYER_NO_CACHE: '1' });
     const cold = run({ MLAYER_CACHE_DIR: cache });
-    expect(readdirSync(cache).sort().map((f) => f.split('-')[0])).toEqual(['conversions', 'facility', 'lattice']);
+    expect(readdirSync(cache).sort().map((f) => f.split('-')[0])).toEqual(['built', 'conversions', 'facility', 'lattice']);
     const warm = run({ MLAYER_CACHE_DIR: cache });
     expect(JSON.parse(none).values.length).toBeGreaterThan(100);
     expect(cold).toBe(none);
     expect(warm).toBe(none);
+  }, 300_000);
+
+  it('built conversions: written after a start without errors, for the tables read; a table made bad since is a miss and its error comes at load as without the cache', () => {
+    const { file, dir, cache } = fixture('built');
+    const run = (env: Record<string, string>) => spawnSync(process.execPath, [BIN, '--facility', file, '--json', 'get', 'BPMx'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+    const cold = run({ MLAYER_CACHE_DIR: cache });
+    expect(cold.status, cold.stderr).toBe(0);
+    const facility = loadFacility(file);
+    const built = builtConversionsCached(facility, cache);
+    expect(built).toBeDefined();
+    expect(Object.keys(built!.files).sort()).toEqual([join(dir, 'pytac/uc_pchip_data.csv'), join(dir, 'pytac/uc_poly_data.csv')]);
+    expect(Object.keys(built!.shapes).length).toBeGreaterThan(600);
+    expect(built!.twins).toEqual([twinKey(facility, 'twin')]);
+    // A table whose rows are gone: the entry no longer holds, and the start fails at load, as without the cache.
+    const table = join(dir, 'pytac/uc_poly_data.csv');
+    writeFileSync(table, `${readFileSync(table, 'utf8').split('\n')[0]}\n`);
+    expect(builtConversionsCached(facility, cache)).toBeUndefined();
+    const warm = run({ MLAYER_CACHE_DIR: cache });
+    const none = run({ MLAYER_NO_CACHE: '1' });
+    expect(none.status).not.toBe(0);
+    expect(none.stderr).toMatch(/uc_poly_data\.csv/);
+    expect(warm.status).toBe(none.status);
+    expect(warm.stderr).toBe(none.stderr);
+    expect(warm.stdout).toBe('');
   }, 300_000);
 });

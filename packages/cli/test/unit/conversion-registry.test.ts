@@ -3,7 +3,9 @@
  * and builds a conversion without history once: the conversions it builds for the demo
  * facility convert as core's registry's do, a spec is validated once however many
  * devices use it, a history-dependent (hysteresis) conversion is still one instance per
- * device with its own state, and a bad spec fails each time with core's error.
+ * device with its own state, and a bad spec fails each time with core's error. With
+ * adopted shapes (the compiled-facility cache's, after a start that built everything) a
+ * conversion is built only when first used, and converts as one built at once.
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
@@ -123,5 +125,61 @@ describe('MemoizedConversionRegistry', () => {
     expect(validate.mock.calls.length - memoCalls.length).toBe(ids.length);
     validate.mockRestore();
     expect(first).not.toBe(second);
+  });
+
+  it('adopted shapes: nothing is built until a conversion is used, then once; units, history methods and values as built at once', () => {
+    const ids = Object.keys(facility.config.unitConversions);
+    // A start that builds everything at once records the shapes and the tables read.
+    const eager = new MemoizedConversionRegistry();
+    registerCalibration(eager);
+    const built = ids.map((id) => eager.create(facility.config.unitConversions[id], context(id)));
+    const shapes = eager.builtShapes();
+    expect(Object.keys(shapes).sort()).toEqual([...ids].sort());
+    expect(eager.readFiles().sort()).toEqual(['pytac/uc_pchip_data.csv', 'pytac/uc_poly_data.csv'].map((f) => facility.resolvePath(f)));
+    const hyst = { type: 'hysteresis', hardwareUnits: 'A', physicsUnits: 'T', up: { type: 'table', interpolation: 'linear', hardware: [0, 100, 200], physics: [0, 1.9, 3.4], hardwareUnits: 'A', physicsUnits: 'T' }, down: { type: 'table', interpolation: 'linear', hardware: [0, 100, 200], physics: [0, 2.1, 3.4], hardwareUnits: 'A', physicsUnits: 'T' }, standardisation: { min: 0, max: 200, cycles: 1 }, threshold: 5 };
+    const withHyst = { ...facility, config: { ...facility.config, unitConversions: { ...facility.config.unitConversions, QH: hyst } } };
+    const eagerHyst = eager.create(hyst, context('QH'));
+    // The next start adopts them: creating every conversion builds none.
+    const lazy = new MemoizedConversionRegistry();
+    registerCalibration(lazy);
+    lazy.adoptShapes(withHyst, { ...eager.builtShapes() });
+    const create = vi.spyOn(UnitConversionRegistry.prototype, 'create');
+    const conversions = ids.map((id) => lazy.create(facility.config.unitConversions[id], context(id)));
+    const q1 = lazy.create(hyst, context('QH'));
+    const q2 = lazy.create(hyst, context('QH'));
+    expect(create).not.toHaveBeenCalled();
+    conversions.forEach((c, i) => {
+      expect(c.hardwareUnits, ids[i]).toBe(built[i].hardwareUnits);
+      expect(c.physicsUnits, ids[i]).toBe(built[i].physicsUnits);
+      expect(c.commit).toBeUndefined();
+      expect(lazy.create(facility.config.unitConversions[ids[i]], context(ids[i]))).toBe(c);
+    });
+    expect(q1).not.toBe(q2);
+    expect([q1.commit, q1.checkChange, q1.standardisationPlan].map((f) => typeof f)).toEqual([eagerHyst.commit, eagerHyst.checkChange, eagerHyst.standardisationPlan].map((f) => typeof f));
+    // First use builds it, once; the values are those of the conversion built at once.
+    for (const hw of [0.5, 40, 120]) expect(conversions[0].toPhysics(hw, ctx)).toBe(built[0].toPhysics(hw, ctx));
+    expect(create).toHaveBeenCalledTimes(1);
+    const value = (c: (typeof built)[number]) => {
+      try {
+        return c.toPhysics(40, ctx);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    conversions.forEach((c, i) => expect(value(c), ids[i]).toBe(value(built[i])));
+    expect(create).toHaveBeenCalledTimes(ids.length);
+    create.mockRestore();
+    // Each hysteresis magnet keeps its own history, built on its first commit.
+    q1.commit!(200);
+    q1.commit!(100);
+    q2.commit!(0);
+    q2.commit!(100);
+    expect(q1.toPhysics(100, ctx)).not.toBe(q2.toPhysics(100, ctx));
+    // A spec of another object (or another path) is built at once as before.
+    const copy = { ...(facility.config.unitConversions[ids[0]] as object) };
+    const spy = vi.spyOn(UnitConversionRegistry.prototype, 'create');
+    lazy.create(copy, context(ids[0]));
+    expect(spy).toHaveBeenCalledTimes(1);
+    spy.mockRestore();
   });
 });
