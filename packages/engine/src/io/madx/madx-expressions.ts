@@ -98,6 +98,8 @@ function erf(x: number): number {
 /** A cursor over the tokens of a statement. */
 export class TokenCursor {
   pos = 0;
+  /** The element (variable, line, ...) the statement defines, named by errors. */
+  owner?: { readonly name: string; readonly kind: string };
   constructor(
     readonly tokens: readonly Token[],
     readonly end: Token,
@@ -130,7 +132,8 @@ export class TokenCursor {
   }
 
   fail(at: Token, detail: string, name?: string): never {
-    throw new LatticeFileError(at.file, detail, { line: at.line, column: at.column, name });
+    const o = name === undefined ? this.owner : { name, kind: 'element' };
+    throw new LatticeFileError(at.file, detail, { line: at.line, column: at.column, name: o?.name, nameKind: o?.kind });
   }
 }
 

@@ -149,6 +149,7 @@ function parseStatement(st: Statement, deck: MadxDeck, seq: SequenceDef | undefi
   let t0 = c.next();
   while (t0.kind === 'name' && DECLARATIONS.has(t0.key) && c.peek()?.kind === 'name') t0 = c.next();
   if (t0.kind !== 'name') fail(t0, `a statement starts with a name, found '${t0.text}'`);
+  c.owner = { name: t0.text, kind: c.isOp('=') || c.isOp(':=') ? 'variable' : c.isOp(':') && c.peek(1)?.key === 'line' ? 'line' : c.isOp(':') && c.peek(1)?.key === 'sequence' ? 'sequence' : 'element' };
 
   // name = expr; name := expr;
   if (c.isOp('=') || c.isOp(':=')) {
