@@ -18,6 +18,7 @@
  *                                    (and zod, yaml for reading interchange files)
  *   packages/virtual-accelerator     core, the adapters, calibration
  *   packages/server                  core (and ws)
+ *   packages/adapters-ws             core (and ws in Node)
  *   packages/cli                     anything
  *
  * and, over every package's src: no production file imports a `testing` entry
@@ -47,6 +48,7 @@ const TABLE = [
   ['tuning-tools/common', ['core', 'data']],
   ['virtual-accelerator', ['core', 'adapters-sim', 'adapters-epics', 'adapters-tango', 'calibration']],
   ['server', ['core']],
+  ['adapters-ws', ['core']],
 ];
 
 /**

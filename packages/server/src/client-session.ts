@@ -33,6 +33,8 @@ export interface SessionContext {
   readonly state: TwinState | undefined;
   readonly limits: SessionLimits;
   readonly log: (line: string) => void;
+  readonly facilityName: string;
+  readonly version: string;
 }
 
 class Subscription {
@@ -188,6 +190,26 @@ export class ClientSession {
         await state.save();
         return this.send({ type: 'done', id: msg.id, request: 'twin-errors' });
       }
+      case 'info':
+        return this.send({
+          type: 'info',
+          id: msg.id,
+          facility: this.ctx.facilityName,
+          mode: this.ctx.acc.mode,
+          online: this.ctx.acc.online,
+          immediate: this.ctx.acc.controlSystem.immediate === true,
+          writes: this.ctx.guard.allowWrites,
+          version: this.ctx.version,
+        });
+      case 'read': {
+        const unknown = msg.pvs.filter((pv) => !this.ctx.index.get(pv));
+        if (unknown.length > 0) throw new MlayerError(`read: unknown channel${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map((p) => `'${p}'`).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
+        const samples = await this.ctx.acc.controlSystem.read(msg.pvs);
+        return this.send({ type: 'samples', id: msg.id, samples: samples.map((s, i) => ({ pv: msg.pvs[i], ...valueFields(s), severity: severityName(s) })) });
+      }
+      case 'put':
+        await this.put(msg.writes, msg.token, msg.tool);
+        return this.send({ type: 'done', id: msg.id, request: 'put' });
       case 'twin-reset': {
         const state = this.twinState('twin-reset');
         this.ctx.guard.check('twin-reset', msg.token, this.authenticated);
@@ -274,6 +296,39 @@ export class ClientSession {
       Object.assign(update, meta);
     }
     this.send(update);
+  }
+
+  /**
+   * A batch of channel writes: grouped by family, each family written through its set
+   * (limits and NaN checked there). Every channel is checked before anything is written.
+   */
+  private async put(writes: readonly { pv: string; value: number }[], token: string | undefined, tool: string | undefined): Promise<void> {
+    const byFamily = new Map<string, { devices: DeviceId[]; values: number[]; channels: string[] }>();
+    for (const w of writes) {
+      const info = this.ctx.index.get(w.pv);
+      if (!info) throw new MlayerError(`put: unknown channel '${w.pv}'; nothing was written`);
+      if (info.field !== 'setpoint') throw new MlayerError(`put ${w.pv}: ${info.description} is read-only; nothing was written`);
+      const g = byFamily.get(info.family) ?? { devices: [], values: [], channels: [] };
+      g.devices.push(info.device);
+      g.values.push(w.value);
+      g.channels.push(w.pv);
+      byFamily.set(info.family, g);
+    }
+    this.ctx.guard.check(`put of ${writes.length} channel${writes.length === 1 ? '' : 's'}`, token, this.authenticated);
+    const selections = [...byFamily].map(([family, g]) => ({ family, g, f: this.ctx.acc.family(family).devices(g.devices) }));
+    // Limits of every family first: a batch is written whole or not at all.
+    for (const { family, g, f } of selections) {
+      f.limits.forEach((lim, i) => {
+        const v = g.values[i];
+        if (!Number.isFinite(v) || (lim && (v < lim[0] || v > lim[1]))) throw new MlayerError(`put ${g.channels[i]}: ${v} is outside the limits of ${family} [${lim?.join(', ')}]; nothing was written`);
+      });
+    }
+    for (const { family, g, f } of selections) {
+      const old = Array.from(await f.get({ units: 'hardware', field: 'setpoint' }));
+      await f.set(g.values, { units: 'hardware', wait: true });
+      this.ctx.guard.audit({ client: this.client, family, devices: g.devices, channel: g.channels.length === 1 ? g.channels[0] : undefined, old, new: g.values, units: f.units('setpoint').hardware, tool });
+    }
+    await this.ctx.state?.save();
   }
 
   private async write(pv: string, value: number | string, token: string | undefined, tool: string | undefined): Promise<void> {

@@ -74,7 +74,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const guard = new WriteGuard(!!o.allowWrites, o.auditFile, o.tokenFile);
   const index = new ChannelIndex(o.acc, o.facility);
   const feeds = new ChannelFeeds(o.acc);
-  const ctx = { acc: o.acc, index, feeds, guard, state, limits, log };
+  const ctx = { acc: o.acc, index, feeds, guard, state, limits, log, facilityName: o.facility.config.name, version: SERVER_VERSION };
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? 64 * 1024 });
   const sessions = new Set<ClientSession>();
   const http: Server = createServer((req, res) => handleHttp(req, res, { staticDir: o.staticDir, dataDir: o.dataDir, version: SERVER_VERSION }));

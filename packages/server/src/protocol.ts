@@ -32,6 +32,12 @@ export const TwinStateSchema = z.object({ type: z.literal('twin-state'), id }).s
 export const TwinErrorsSchema = z
   .object({ type: z.literal('twin-errors'), spec: z.record(z.string(), z.unknown()).describe('an error set, as the twin\'s error-set files hold it'), seed: z.number().int(), token, tool, id })
   .strict();
+export const InfoSchema = z.object({ type: z.literal('info'), id }).strict();
+export const ReadSchema = z.object({ type: z.literal('read'), pvs: z.array(z.string().max(500)).max(10000), id }).strict();
+export const PutSchema = z
+  .object({ type: z.literal('put'), writes: z.array(z.object({ pv: z.string().max(500), value: z.number() }).strict()).max(10000), token, tool, id })
+  .strict()
+  .describe('a batch of channel writes, applied through each family\'s set (limits checked for all before any is written)');
 export const TwinResetSchema = z.object({ type: z.literal('twin-reset'), token, tool, id }).strict();
 
 /** Every message a client may send. */
@@ -51,6 +57,9 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   TwinStateSchema,
   TwinErrorsSchema,
   TwinResetSchema,
+  InfoSchema,
+  ReadSchema,
+  PutSchema,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 export const CLIENT_MESSAGE_TYPES = ClientMessageSchema.options.map((o) => o.shape.type.value);
@@ -99,6 +108,22 @@ export const TwinStateReplySchema = z.object({
   errors: z.record(z.string(), z.unknown()).nullable(),
 });
 
+export const InfoReplySchema = z.object({
+  type: z.literal('info'),
+  id: z.union([z.string(), z.number()]).optional(),
+  facility: z.string(),
+  mode: z.string(),
+  online: z.boolean(),
+  immediate: z.boolean().describe('a write with wait has taken effect when acknowledged and every later read reflects it (the twin)'),
+  writes: z.boolean(),
+  version: z.string(),
+});
+export const SamplesReplySchema = z.object({
+  type: z.literal('samples'),
+  id: z.union([z.string(), z.number()]).optional(),
+  samples: z.array(UpdateSchema.omit({ type: true })),
+});
+
 /** Every message the server sends. */
 export const ServerMessageSchema = z.union([
   UpdateSchema,
@@ -112,6 +137,8 @@ export const ServerMessageSchema = z.union([
   DoneReplySchema,
   SnapshotReplySchema,
   TwinStateReplySchema,
+  InfoReplySchema,
+  SamplesReplySchema,
 ]);
 
 /** The protocol as one JSON Schema document: client and server messages. */
