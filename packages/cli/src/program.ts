@@ -10,6 +10,7 @@ import { registerOrbitCommands } from './commands/orbit.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommand } from './commands/server.js';
 import { registerLocoCommands } from './commands/loco.js';
+import { registerBbaCommands } from './commands/bba.js';
 import { registerShellCommand } from './commands/shell.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerFamiliesCommands } from './commands/families.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerServerCommand(program);
   registerLocoCommands(program);
+  registerBbaCommands(program);
   registerShellCommand(program);
   registerConfigCommands(program);
   registerFamiliesCommands(program);

@@ -19,7 +19,8 @@ const THOMX = join(sharedDataDir(), 'lattices/thomx');
 /** Corrector gain: 0.1 mrad per A. */
 export const CM_GAIN = 1e-4;
 
-export function bbaFacilityFile(): string {
+/** `twin`: extra settings of the twin (an error file, its seed). */
+export function bbaFacilityFile(twin: Record<string, unknown> = {}): string {
   const ref = JSON.parse(readFileSync(join(THOMX, 'thomx_ref.json'), 'utf8'));
   const bpms: number[] = ref.optics_at_bpms.index;
   const cors: number[] = ref.correctors.index;
@@ -47,7 +48,7 @@ export function bbaFacilityFile(): string {
     name: 'thomx-bba-test',
     energy: 50e6,
     lattice: { file: join(THOMX, 'thomx_4d.atjson.json') },
-    controlSystems: { twin: { type: 'twin', settings: { updateRate: 10 } } },
+    controlSystems: { twin: { type: 'twin', settings: { updateRate: 10, ...twin } } },
     unitConversions: { cm: { type: 'linear', gain: CM_GAIN, hardwareUnits: 'A', physicsUnits: 'rad' } },
     families: {
       BPMx: bpm('x'),

@@ -1,0 +1,131 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { MlayerError, formatQuantity } from '@mlayer/core';
+import { analyseBba, loadBba, measureBba, planBba, saveBba, writeOffsets, type BbaFile, type BbaPlan, type Plane, type PlanOptions } from '@mlayer/bba';
+import { openAccelerator, refuseOnlineWrites } from '../context.js';
+import { parseInteger, parseNumber } from '../cli-values.js';
+import { toJson } from '../format/json.js';
+import type { GlobalOptions } from '../global-options.js';
+import { measurementTarget, dataDirOf, readyTarget } from '../measurement-files.js';
+import { interruptSignal, progressBar } from '../progress.js';
+
+export interface BbaPlanCliOptions {
+  bpms?: string;
+  planes: string;
+  amplitude: string;
+  modulation: string;
+  steps: string;
+  maxDistance: string;
+  json?: boolean;
+}
+
+export interface BbaMeasureCliOptions extends BbaPlanCliOptions {
+  average: string;
+  settle: string;
+  precycle: boolean;
+  out?: string;
+  force: boolean;
+  dryRun: boolean;
+}
+
+export interface BbaApplyCliOptions {
+  out: string;
+  force: boolean;
+  maxSigma?: string;
+}
+
+function planOptionsOf(o: BbaPlanCliOptions): PlanOptions {
+  const planes: Plane[] = o.planes === 'both' ? ['x', 'y'] : o.planes === 'x' || o.planes === 'y' ? [o.planes] : [];
+  if (planes.length === 0) throw new MlayerError(`--planes must be x, y or both (got '${o.planes}')`);
+  return {
+    planes,
+    bpms: o.bpms?.split(',').map((s) => s.trim()).filter(Boolean),
+    amplitude: parseNumber(o.amplitude, '--amplitude'),
+    modulation: parseNumber(o.modulation, '--modulation'),
+    steps: parseInteger(o.steps, '--steps', 3, 1000),
+    maxDistance: parseNumber(o.maxDistance, '--max-distance'),
+  };
+}
+
+function planText(plan: BbaPlan): string {
+  const lines = plan.pairs.map(
+    (p) =>
+      `${p.plane} ${p.bpm.name.padEnd(18)} ${p.quad.name.padEnd(18)} ${p.distance.toFixed(2).padStart(6)} m  ${p.corrector.name.padEnd(18)} ±${formatQuantity(p.correctorStep, 'rad')}  Δk ±${p.quadStep.toPrecision(3)}`,
+  );
+  const steps = plan.pairs.length * plan.steps * 2;
+  lines.push(`${plan.pairs.length} pairs, ${plan.steps} corrector steps each, ${steps} set-and-read steps; amplitude ${formatQuantity(plan.amplitude, 'm')}, modulation ${formatQuantity(plan.modulation, 'm')}`);
+  for (const u of plan.unpaired) lines.push(`not paired: ${u.plane} ${u.bpm.name}: ${u.reason}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `mlayer bba plan`. */
+export async function bbaPlanAction(o: BbaPlanCliOptions, cmd: Command): Promise<void> {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const { acc } = await openAccelerator(g);
+  try {
+    const plan = planBba(acc, planOptionsOf(o));
+    process.stdout.write(g.json || o.json ? `${toJson(plan)}\n` : planText(plan));
+  } finally {
+    await acc.close();
+  }
+}
+
+function offsetsText(f: BbaFile): string {
+  const lines = f.offsets.map((r) => `${r.plane} ${r.bpm.padEnd(18)} ${formatQuantity(r.offset, 'm').padStart(12)} ± ${formatQuantity(r.sigma, 'm').padEnd(10)} ${r.quad.padEnd(18)} ${r.corrector.padEnd(18)} ${r.used} BPMs`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** `mlayer bba measure`. */
+export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): Promise<void> {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const { acc } = await openAccelerator(g);
+  const interrupt = interruptSignal();
+  const bar = progressBar(!(g.json || o.json));
+  try {
+    const plan = planBba(acc, planOptionsOf(o));
+    if (o.dryRun) {
+      process.stdout.write(g.json || o.json ? `${toJson(plan)}\n` : planText(plan));
+      return;
+    }
+    refuseOnlineWrites(acc, g, 'bba measure');
+    const target = measurementTarget('bba', { out: o.out, force: o.force, dataDir: dataDirOf(acc.facility), ext: '.json' });
+    const data = await measureBba(acc, plan, {
+      average: parseInteger(o.average, '--average', 1, 100000),
+      settle: parseNumber(o.settle, '--settle'),
+      precycle: o.precycle,
+      signal: interrupt.signal,
+      onProgress: bar.onProgress,
+    });
+    bar.stop();
+    const result = analyseBba(data);
+    const t = readyTarget(target);
+    saveBba(t.file, data, result);
+    const f = loadBba(t.file);
+    if (g.json || o.json) process.stdout.write(`${toJson({ file: t.file, setReadSteps: data.setReadSteps, offsets: f.offsets })}\n`);
+    else process.stdout.write(`${offsetsText(f)}${data.setReadSteps} set-and-read steps; file: ${t.file}\n`);
+  } finally {
+    bar.stop();
+    interrupt.dispose();
+    await acc.close();
+  }
+}
+
+/** `mlayer bba show FILE`. */
+export async function bbaShowAction(file: string, o: { json?: boolean }, cmd: Command): Promise<void> {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const f = loadBba(resolve(file));
+  process.stdout.write(g.json || o.json ? `${toJson({ facility: f.facility, time: f.time, offsets: f.offsets })}\n` : `${f.facility}, ${f.time}\n${offsetsText(f)}`);
+}
+
+/** `mlayer bba apply-offsets FILE -o OFFSETS.yaml`. */
+export async function bbaApplyOffsetsAction(file: string, o: BbaApplyCliOptions, _cmd: Command): Promise<void> {
+  const f = loadBba(resolve(file));
+  const out = resolve(o.out);
+  if (existsSync(out) && !o.force) throw new MlayerError(`${out} exists: give another name or --force to replace it (nothing was written)`);
+  const maxSigma = o.maxSigma !== undefined ? parseNumber(o.maxSigma, '--max-sigma') : Infinity;
+  const kept = f.offsets.filter((r) => Number.isFinite(r.offset) && r.sigma <= maxSigma);
+  const left = f.offsets.length - kept.length;
+  writeOffsets(out, kept, `BPM offsets from beam-based alignment: ${resolve(file)} (${f.time})`);
+  process.stdout.write(`${kept.length} offsets written to ${out}${left > 0 ? `; ${left} left out (1σ above ${o.maxSigma} m or not finite)` : ''}\nuse: tools.orbit.offsets: ${out} in the facility's tools.yaml, then mlayer orbit correct\n`);
+}
