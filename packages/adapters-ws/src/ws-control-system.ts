@@ -160,7 +160,8 @@ export class WsControlSystem implements ControlSystem {
     }
   }
 
-  private async request(msg: Record<string, unknown>, timeout = this.options.timeout ?? 10000, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  /** Sends one mlayer message with an id and resolves with the reply (an error reply rejects). */
+  async request(msg: Record<string, unknown>, timeout = this.options.timeout ?? 10000, signal?: AbortSignal): Promise<Record<string, unknown>> {
     if (this.closed) throw new DisconnectedError(this.url, 'closed');
     await this.opened;
     const socket = this.socket!;

@@ -9,6 +9,7 @@ import { registerDataCommands } from './commands/data.js';
 import { registerOrbitCommands } from './commands/orbit.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerTwinCommands } from './commands/twin.js';
 import { registerLocoCommands } from './commands/loco.js';
 import { registerBbaCommands } from './commands/bba.js';
 import { registerShellCommand } from './commands/shell.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
   registerOrbitCommands(program);
   registerServeCommand(program);
   registerServerCommand(program);
+  registerTwinCommands(program);
   registerLocoCommands(program);
   registerBbaCommands(program);
   registerShellCommand(program);

@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import { MlayerError } from '@mlayer/core';
+import type { WsControlSystem } from '@mlayer/adapters-ws';
+import { parse as parseYaml } from 'yaml';
+import type { GlobalOptions } from '../global-options.js';
+import { parseInteger } from '../cli-values.js';
+
+export interface TwinCommandOptions extends GlobalOptions {
+  server?: string;
+  tokenFile?: string;
+}
+
+/** The server's WebSocket URL: ws://HOST:PORT, with /pvws/pv added when no path is given. */
+function serverUrl(o: TwinCommandOptions): string {
+  if (!o.server) throw new MlayerError('twin: no server: give --server ws://HOST:PORT or set MLAYER_SERVER');
+  let url: URL;
+  try {
+    url = new URL(o.server);
+  } catch {
+    throw new MlayerError(`--server: '${o.server}' is not a URL (ws://HOST:PORT)`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new MlayerError(`--server: '${o.server}' is not a ws:// or wss:// URL`);
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/pvws/pv';
+  return url.toString();
+}
+
+function token(o: TwinCommandOptions): string | undefined {
+  if (!o.tokenFile) return undefined;
+  try {
+    return readFileSync(o.tokenFile, 'utf8').trim();
+  } catch (e) {
+    throw new MlayerError(`--token-file ${o.tokenFile}: ${(e as Error).message}`);
+  }
+}
+
+async function withServer<T>(o: TwinCommandOptions, run: (cs: WsControlSystem, token: string | undefined) => Promise<T>): Promise<T> {
+  const t = token(o);
+  const { WsControlSystem } = await import('@mlayer/adapters-ws');
+  const cs = await WsControlSystem.connect(serverUrl(o), { token: t, tool: 'mlayer twin', reconnectMs: 1e9 });
+  try {
+    return await run(cs, t);
+  } finally {
+    await cs.close();
+  }
+}
+
+function print(o: TwinCommandOptions, json: unknown, text: string): void {
+  process.stdout.write(o.json ? `${JSON.stringify(json)}\n` : `${text}\n`);
+}
+
+export async function twinErrorsApply(file: string, seedText: string, o: TwinCommandOptions): Promise<void> {
+  const seed = parseInteger(seedText, '--seed');
+  let spec: unknown;
+  try {
+    spec = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new MlayerError(`${file}: ${(e as Error).message}`);
+  }
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) throw new MlayerError(`${file}: not an error set (a YAML mapping of magnets and bpms)`);
+  await withServer(o, (cs, t) => cs.request({ type: 'twin-errors', spec, seed, token: t, tool: 'mlayer twin errors apply' }));
+  print(o, { applied: file, seed }, `error set ${file} applied with seed ${seed}`);
+}
+
+export async function twinReset(o: TwinCommandOptions): Promise<void> {
+  await withServer(o, (cs, t) => cs.request({ type: 'twin-reset', token: t, tool: 'mlayer twin reset' }));
+  print(o, { reset: true }, 'twin errors removed');
+}
+
+export async function twinState(o: TwinCommandOptions): Promise<void> {
+  const r = await withServer(o, (cs) => cs.request({ type: 'twin-state' }));
+  print(o, { seed: r.seed, errors: r.errors }, r.errors ? `error set applied with seed ${String(r.seed)}: ${JSON.stringify(r.errors)}` : 'no error set applied');
+}
