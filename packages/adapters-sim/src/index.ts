@@ -7,4 +7,4 @@ export { Random } from './twin/random.js';
 export { trackKick, checkBunch, TurnByTurnError, type TurnByTurnBunch, type TurnByTurnShot } from './twin/turn-by-turn.js';
 export { expandErrorGroups } from './twin/error-groups.js';
 export { applyErrorSetFile } from './twin/apply-error-set-file.js';
-export { bbaTruth, type BbaTruthQuery, type BbaTruthSource } from './twin/bba-truth.js';
+export { bbaTruth, quadBeamOffset, type BbaTruthQuery, type BbaTruthSource } from './twin/bba-truth.js';

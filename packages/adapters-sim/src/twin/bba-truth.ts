@@ -81,3 +81,23 @@ export function bbaTruth(twin: BbaTruthSource, q: BbaTruthQuery): number {
   const gain = bpm?.gain[q.bpmIndex] ?? 0;
   return (1 + gain) * (now.xb - offset);
 }
+
+/**
+ * Where the beam passes through a quadrupole now, from its magnetic centre (m): the
+ * offset averaged over the quadrupole's length (∫(x − centre) ds / L on the machine's closed orbit).
+ */
+export function quadBeamOffset(twin: BbaTruthSource, quadElement: number, plane: 'x' | 'y'): number {
+  const model = twin.machineModel;
+  const p = plane === 'x' ? 0 : 1;
+  let centre = 0;
+  try {
+    centre = -model.getParameter({ element: quadElement, field: 'T1', index: 2 * p });
+  } catch {
+    // No T1: the quadrupole is on the axis.
+  }
+  if (!Number.isFinite(centre)) centre = 0;
+  const k1 = model.getParameter({ element: quadElement, field: 'PolynomB', index: 1 });
+  const L = model.element(quadElement).length;
+  const [o] = model.closedOrbit([quadElement]);
+  return quadIntegral(o[2 * p], o[2 * p + 1], centre, p === 0 ? k1 : -k1, L) / L;
+}

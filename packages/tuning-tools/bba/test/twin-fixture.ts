@@ -108,10 +108,10 @@ export async function setpoints(acc: Accelerator, families: readonly string[]): 
 }
 
 /**
- * Steers the twin's orbit to zero BPM readings (model ORM of the design, least
+ * Steers the twin's orbit to zero BPM readings (or to `target`: family -> BPM name -> reading, m) (model ORM of the design, least
  * squares, a few iterations), as a machine is corrected before BBA. Returns the rms reading (m) per plane after.
  */
-export async function correctOrbit(t: BbaTwin, iterations = 3): Promise<{ x: number; y: number }> {
+export async function correctOrbit(t: BbaTwin, iterations = 3, target?: ReadonlyMap<string, ReadonlyMap<string, number>>, rcond = 1e-2): Promise<{ x: number; y: number }> {
   const model = t.acc.model!;
   const out = { x: 0, y: 0 };
   for (const [plane, bpmName, corName] of [['x', 'BPMx', 'HCM'], ['y', 'BPMy', 'VCM']] as const) {
@@ -120,12 +120,14 @@ export async function correctOrbit(t: BbaTwin, iterations = 3): Promise<{ x: num
     const r = model.orbitResponse(bpm.latticeElements(model), cor.latticeElements(model));
     const block = plane === 'x' ? r.Rxx : r.Ryy;
     for (let it = 0; it < iterations; it++) {
-      const reading = await bpm.get({ units: 'physics' });
-      const dk = lstsq(block, reading.map((v) => -v), 1e-2);
+      const goal = bpm.names.map((n) => target?.get(bpmName)?.get(n) ?? 0);
+      const reading = (await bpm.get({ units: 'physics' })).map((v, i) => v - goal[i]);
+      const dk = lstsq(block, reading.map((v) => -v), rcond);
       const now = await cor.get({ units: 'physics', field: 'setpoint' });
       await cor.set(now.map((v, i) => v + dk[i]), { units: 'physics' });
     }
-    const reading = await bpm.get({ units: 'physics' });
+    const goal = bpm.names.map((n) => target?.get(bpmName)?.get(n) ?? 0);
+    const reading = (await bpm.get({ units: 'physics' })).map((v, i) => v - goal[i]);
     out[plane] = Math.sqrt(reading.reduce((s, v) => s + v * v, 0) / reading.length);
   }
   return out;
