@@ -15,8 +15,14 @@ export interface Eigen6 {
   readonly im: Float64Array;
 }
 
-/** trace((M - l I)^-1) for complex l; null when M - l I is singular. */
-function traceInverse(M: ArrayLike<number>, lr: number, li: number): [number, number] | null {
+interface ComplexLu {
+  readonly ar: Float64Array;
+  readonly ai: Float64Array;
+  readonly piv: Int32Array;
+}
+
+/** LU (partial pivoting) of M - l I for complex l; null when singular. */
+function complexLu(M: ArrayLike<number>, lr: number, li: number): ComplexLu | null {
   const ar = new Float64Array(36), ai = new Float64Array(36);
   for (let k = 0; k < 36; k++) ar[k] = M[k];
   for (let k = 0; k < 6; k++) { ar[7 * k] -= lr; ai[7 * k] -= li; }
@@ -44,10 +50,12 @@ function traceInverse(M: ArrayLike<number>, lr: number, li: number): [number, nu
       }
     }
   }
-  let tr = 0, ti = 0;
-  const br = new Float64Array(6), bi = new Float64Array(6);
-  for (let e = 0; e < 6; e++) {
-    br.fill(0); bi.fill(0); br[e] = 1;
+  return { ar, ai, piv };
+}
+
+/** Solves (M - l I) x = b in place (b = br + i bi) with the factors of complexLu. */
+function complexSolve(f: ComplexLu, br: Float64Array, bi: Float64Array): void {
+  const { ar, ai, piv } = f;
     for (let c = 0; c < 6; c++) {
       const p = piv[c];
       if (p !== c) {
@@ -72,9 +80,35 @@ function traceInverse(M: ArrayLike<number>, lr: number, li: number): [number, nu
       br[r] = (sr * dr + si * di) / dd;
       bi[r] = (si * dr - sr * di) / dd;
     }
+}
+
+/** trace((M - l I)^-1) for complex l; null when M - l I is singular. */
+function traceInverse(M: ArrayLike<number>, lr: number, li: number): [number, number] | null {
+  const f = complexLu(M, lr, li);
+  if (!f) return null;
+  let tr = 0, ti = 0;
+  const br = new Float64Array(6), bi = new Float64Array(6);
+  for (let e = 0; e < 6; e++) {
+    br.fill(0); bi.fill(0); br[e] = 1;
+    complexSolve(f, br, bi);
     tr += br[e]; ti += bi[e];
   }
   return [tr, ti];
+}
+
+/** Eigenvector of M for the eigenvalue l (inverse iteration, 3 steps), as [re, im]. */
+export function eigenvector6(M: ArrayLike<number>, lr: number, li: number): [Float64Array, Float64Array] {
+  const eps = 1e-11 * Math.hypot(lr, li);
+  const f = complexLu(M, lr + eps, li + eps) ?? complexLu(M, lr + 2 * eps, li - eps);
+  if (!f) throw new MlayerError('6x6 eigenvector: singular shifted matrix');
+  const br = new Float64Array([1, 0.7, 0.4, 0.3, 0.2, 0.1]), bi = new Float64Array(6);
+  for (let it = 0; it < 3; it++) {
+    complexSolve(f, br, bi);
+    let m = 0;
+    for (let k = 0; k < 6; k++) m = Math.max(m, Math.hypot(br[k], bi[k]));
+    for (let k = 0; k < 6; k++) { br[k] /= m; bi[k] /= m; }
+  }
+  return [br, bi];
 }
 
 /** Eigenvalues of a 6x6 row-major matrix. */

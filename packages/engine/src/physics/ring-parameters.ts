@@ -8,12 +8,13 @@
  *   ring tunes = (integer part of the 4D cell tune + 6D fractional cell tune) x periodicity, Qs = qs x P
  *   damping times tau_k = T0 / (P a_k), T0 = P L_cell / c; partition numbers J_k = 4 a_k / sum a
  *   synchronous phase pi - asin(U0 / V_ring), synchrotron frequency Qs / T0.
- * The equilibrium emittances, energy spread and bunch length (Ohmi envelope, radiation
- * integrals I1, I4, I5) are not computed here yet.
+ *   Ohmi envelope (envelope.ts): R at element 0, sigma_delta, sigma_ct, mode emittances.
+ * The radiation integrals I1, I4, I5 (and their emittance, energy spread, bunch length) are not computed yet.
  */
 import type { Lattice } from '../lattice.js';
 import { compile6d, disable6d, hasCavity } from './enable-6d.js';
 import { eigenvalues6 } from './eig6.js';
+import { cumulativeDiffusion, modeEmittance, solveLyapunov6 } from './envelope.js';
 import { normalModes4 } from './amat.js';
 import { computeLinearState, oneTurn } from './linear-state.js';
 import { cellEnergyLoss, cellI2, findM66, findOrbit6, NoCavityError, rfSummary } from './orbit6.js';
@@ -48,6 +49,17 @@ export interface RingParameters6 {
   readonly dampingPartition: readonly [number, number, number];
   readonly synchronousPhase: number;
   readonly synchrotronFrequency: number;
+  /** Ohmi's equilibrium envelope at element 0. */
+  readonly envelope: EnvelopeValues;
+}
+
+export interface EnvelopeValues {
+  /** Beam matrix (6x6 row-major) at element 0. */
+  readonly R66: Float64Array;
+  /** Mode emittances [x, y, z] (z in m: sigma_ct x sigma_delta units). */
+  readonly emittances: readonly [number, number, number];
+  readonly energySpread: number;
+  readonly bunchLength: number;
 }
 
 function frac(x: number): number {
@@ -81,7 +93,7 @@ export function ringParameters6(lattice: Lattice): RingParameters6 {
   const total4 = ringTunes(c4).map((t) => t / P);
   // The three eigenvalues with Im >= 0 (one per conjugate pair).
   const idx = [0, 1, 2, 3, 4, 5].sort((a, b) => im[b] - im[a]).slice(0, 3);
-  const modes = idx.map((k) => ({ t: Math.atan2(im[k], re[k]) / (2 * Math.PI), rate: -Math.log(Math.hypot(re[k], im[k])) }));
+  const modes = idx.map((k) => ({ k, t: Math.atan2(im[k], re[k]) / (2 * Math.PI), rate: -Math.log(Math.hypot(re[k], im[k])) }));
   const dist = (t: number, q: number) => Math.min(Math.abs(t - q), Math.abs(1 - t - q));
   const pick = (q: number, from: typeof modes) => from.reduce((best, m) => (dist(m.t, q) < dist(best.t, q) ? m : best));
   const mx = pick(t4[0], modes);
@@ -104,6 +116,8 @@ export function ringParameters6(lattice: Lattice): RingParameters6 {
   const sum = rates[0] + rates[1] + rates[2];
   const U0 = cellEnergyLoss(c6) * P;
   const V = rf.voltage * P;
+  const R = solveLyapunov6(m66, cumulativeDiffusion(c6, orbit));
+  const emittances: [number, number, number] = [mx, my, ms].map((m) => modeEmittance(m66, R, re[m.k], im[m.k])) as [number, number, number];
   return {
     periodicity: P,
     circumference,
@@ -123,5 +137,6 @@ export function ringParameters6(lattice: Lattice): RingParameters6 {
     dampingPartition: [(4 * rates[0]) / sum, (4 * rates[1]) / sum, (4 * rates[2]) / sum],
     synchronousPhase: Math.PI - Math.asin(U0 / V),
     synchrotronFrequency: Qs / T0,
+    envelope: { R66: R, emittances, energySpread: Math.sqrt(R[28]), bunchLength: Math.sqrt(R[35]) },
   };
 }

@@ -2,8 +2,9 @@
  * The 6D ring against pyAT (../shared/lattices/<lat>/<lat>_6d_ref.json, summary_6d):
  * radiating pass methods + RF cavities (enable_6d), the 6D closed orbit, the 6D tunes and
  * synchrotron tune, damping times and partition numbers (eigenvalues of the 6D one-turn
- * matrix, as pyAT's envelope_parameters), U0 (radiation integral I2). Tolerances of the
- * README: U0 1e-6 relative, damping times 1e-5 relative, Qs 1e-6, tunes 1e-7.
+ * matrix, as pyAT's envelope_parameters), U0 (radiation integral I2), Ohmi-envelope mode
+ * emittances, energy spread and bunch length. Tolerances of the README: U0 1e-6 relative,
+ * damping times, emittances, sigma_delta, sigma_z 1e-5 relative, Qs 1e-6, tunes 1e-7.
  */
 import { describe, expect, it } from 'vitest';
 import { enable6d, passMethod6d } from '../../src/physics/enable-6d.js';
@@ -42,6 +43,11 @@ describe('6D ring vs pyAT', () => {
         taux: rel(p.dampingTimes[0], s.damping_times_s[0]),
         tauy: rel(p.dampingTimes[1], s.damping_times_s[1]),
         tauz: rel(p.dampingTimes[2], s.damping_times_s[2]),
+        epsx: rel(p.envelope.emittances[0], s.emittances_m[0]),
+        epsz: rel(p.envelope.emittances[2], s.emittances_m[2]),
+        epsyAbs: Math.abs(p.envelope.emittances[1] - s.emittances_m[1]) / s.emittances_m[0],
+        sigd: rel(p.envelope.energySpread, s.energy_spread),
+        sigz: rel(p.envelope.bunchLength, s.bunch_length_m),
         J: Math.max(...[0, 1, 2].map((k) => rel(p.dampingPartition[k], s.damping_partition_numbers[k]))),
       };
       console.log(l.name, JSON.stringify(err));
@@ -54,6 +60,11 @@ describe('6D ring vs pyAT', () => {
       expect(err.taux).toBeLessThan(dampTol);
       expect(err.tauy).toBeLessThan(dampTol);
       expect(err.tauz).toBeLessThan(dampTol);
+      expect(err.epsx).toBeLessThan(1e-5);
+      expect(err.epsz).toBeLessThan(1e-5);
+      expect(err.epsyAbs).toBeLessThan(1e-11); // near-zero eps_y: 1e-5 x 1e-6 eps_x absolute
+      expect(err.sigd).toBeLessThan(1e-5);
+      expect(err.sigz).toBeLessThan(1e-5);
     });
   }
 
