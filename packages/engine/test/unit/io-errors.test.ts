@@ -31,10 +31,12 @@ const n = (...x: number[]): MatValue => ({ kind: 'numeric', dims: [1, x.length],
 
 describe('lattice file errors', () => {
   it('an unknown extension lists the known ones', () => {
-    const e = catchError(() => loadLattice('/tmp/ring.lte'));
+    const e = catchError(() => loadLattice('/tmp/ring.xyz'));
     expect(e).toBeInstanceOf(UnknownLatticeFormatError);
-    expect(e.message).toContain('/tmp/ring.lte');
-    expect(e.message).toContain('.atjson.json, .json, .lattice.json, .m, .mat');
+    expect(e.message).toContain('/tmp/ring.xyz');
+    const known = e.message.split('known extensions: ')[1].split(', ');
+    expect(known).toEqual([...known].sort());
+    expect(known).toEqual(expect.arrayContaining(['.atjson.json', '.json', '.lattice.json', '.m', '.mat', '.madx', '.seq']));
   });
 
   it('a read-only format cannot be saved', () => {
@@ -131,6 +133,6 @@ describe('lattice file errors', () => {
 
   it('saving to an unknown extension is an error', () => {
     const lat = loadLattice(join(SHARED, 'lattices/hmba/hmba_orig.atjson.json'));
-    expect(() => saveLattice(join(tmp, 'x.seq'), lat)).toThrow(UnknownLatticeFormatError);
+    expect(() => saveLattice(join(tmp, 'x.xyz'), lat)).toThrow(UnknownLatticeFormatError);
   });
 });

@@ -205,6 +205,14 @@ describe('MAD-X language', () => {
     expect(losses.map((l) => `${l.element}.${l.attribute}`)).toEqual(expect.arrayContaining(['b.foo', 'so.ks', 'so.', 'rf.freq']));
   });
 
+  it('commands that are not lattice data (TITLE, TWISS, SELECT) are skipped and listed in the loss report', () => {
+    const { lattice, losses } = read(`title, "a ring"; option, -echo, rbarc = true; d: drift, l = 1; d, l = 2;
+      r: line = (d); use, period = r; select, flag = twiss, column = name, s; twiss, file = "t.tfs";`);
+    expect(lattice.elements[0].Length).toBe(2);
+    expect(losses.map((l) => l.element)).toEqual(['title', 'select', 'twiss']);
+    expect(losses[2]).toMatchObject({ attribute: '', line: 2 });
+  });
+
   it('CALL reads a file relative to the calling file; RETURN ends a file', () => {
     writeFileSync(join(tmp, 'strengths.madx'), 'kq = 1.5; return; kq = 9;');
     const { lattice } = read('call, file = "strengths.madx"; q: quadrupole, l = 1, k1 := kq; r: line = (q);');

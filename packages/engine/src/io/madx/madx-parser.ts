@@ -15,6 +15,8 @@ import { MADX_CLASSES, MadxDeck, type Attr, type ElementDef, type LineItem, type
 const WORD_ATTRS = new Set(['refer', 'refpos', 'from', 'particle', 'sequence', 'period', 'file', 'apertype', 'type', 'slot_id', 'assembly_id']);
 const DECLARATIONS = new Set(['const', 'real', 'int', 'shared']);
 const END_FILE = new Set(['return', 'stop', 'exit', 'quit']);
+/** Commands the reader acts on (others are skipped). */
+const ACTED_ON = new Set(['beam', 'use', 'option', 'call']);
 
 function fail(at: Token, detail: string, name?: string, nameKind?: string): never {
   throw new LatticeFileError(at.file, detail, { line: at.line, column: at.column, name, nameKind });
@@ -230,6 +232,11 @@ function parseStatement(st: Statement, deck: MadxDeck, seq: SequenceDef | undefi
     seq.closed = true;
     return undefined;
   }
+  if (!seq && !ACTED_ON.has(t0.key) && !END_FILE.has(t0.key) && !deck.elements.has(t0.key)) {
+    // TITLE, TWISS, SELECT, VALUE, ...: not lattice data; their arguments are not checked.
+    deck.ignored.push({ command: t0.text, at: t0 });
+    return seq;
+  }
   const attrs = parseAttrs(c, t0.text);
   if (seq) {
     freeze(attrs, deck, t0.key);
@@ -262,14 +269,13 @@ function parseStatement(st: Statement, deck: MadxDeck, seq: SequenceDef | undefi
     }
     default:
       if (END_FILE.has(t0.key)) return 'return';
-      if (deck.elements.has(t0.key) && attrs.size > 0) {
+      if (deck.elements.has(t0.key)) {
         // `qf, k1 = 0.5;` changes attributes of a defined element.
         freeze(attrs, deck, t0.key);
         const def = deck.elements.get(t0.key)!;
         for (const [k, a] of attrs) def.attrs.set(k, a);
         return seq;
       }
-      deck.ignored.push({ command: t0.text, at: t0 });
       return seq;
   }
 }
