@@ -87,3 +87,8 @@ export { parseMatLattice, formatMatLattice, loadMatLattice, saveMatLattice, type
 export { parseAtJson, formatAtJson, loadAtJson, saveAtJson } from './io/atjson-format.js';
 export { parseMadxLattice, readMadxLattice, loadMadxLattice, madxDeckToLattice, MADX_GAP_TOLERANCE } from './io/madx/madx-reader.js';
 export { formatMadx, writeMadxLattice, saveMadxLattice, madxNumber, type MadxWriteOptions } from './io/madx/madx-writer.js';
+export { parseElegant, loadElegant, type ElegantReadOptions } from './io/elegant/elegant-read.js';
+export { formatElegant, saveElegant, type ElegantWriteOptions } from './io/elegant/elegant-write.js';
+export { parsePals, loadPals, type PalsReadOptions } from './io/pals/pals-read.js';
+export { formatPals, formatPalsJson, savePals, type PalsWriteOptions } from './io/pals/pals-write.js';
+export { palsSubsetJsonSchema } from './io/pals/pals-schema.js';

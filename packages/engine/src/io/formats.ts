@@ -11,6 +11,8 @@ import { loadMatLattice, saveMatLattice } from './mat-format.js';
 import { loadReferenceLattice } from './reference-format.js';
 import { loadMadxLattice, readMadxLattice } from './madx/madx-reader.js';
 import { saveMadxLattice, writeMadxLattice } from './madx/madx-writer.js';
+import { elegantFormat } from './elegant/elegant-format.js';
+import { palsFormat } from './pals/pals-format.js';
 import {
   LatticeFormatRegistry,
   type LatticeFormatInfo,
@@ -49,6 +51,9 @@ export function createDefaultLatticeFormats(): LatticeFormatRegistry {
   };
   r.registerFormat('.seq', { ...madx, description: 'MAD-X deck (BEAM, elements, variables, SEQUENCE/LINE, CALL, USE; read as pyAT load_madx), written as a SEQUENCE' });
   r.registerFormat('.madx', { ...madx, description: 'MAD-X deck, as .seq; written as a LINE with explicit drifts (pyAT save_madx use_line)' });
+  r.registerFormat('.lte', elegantFormat);
+  r.registerFormat('.pals.yaml', palsFormat);
+  r.registerFormat('.pals.json', { ...palsFormat, description: 'PALS lattice, JSON form (same subset as .pals.yaml)' });
   return r;
 }
 

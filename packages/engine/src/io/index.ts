@@ -25,4 +25,9 @@ export { assembleLattice, KNOWN_PARTICLES, type AssembleOptions } from './lattic
 export { parseReferenceLattice, loadReferenceLattice } from './reference-format.js';
 export { parseMadxLattice, readMadxLattice, loadMadxLattice, madxDeckToLattice, MADX_GAP_TOLERANCE } from './madx/madx-reader.js';
 export { formatMadx, writeMadxLattice, saveMadxLattice, madxNumber, type MadxWriteOptions } from './madx/madx-writer.js';
+export { parseElegant, loadElegant, type ElegantReadOptions } from './elegant/elegant-read.js';
+export { formatElegant, saveElegant, type ElegantWriteOptions } from './elegant/elegant-write.js';
+export { parsePals, loadPals, type PalsReadOptions } from './pals/pals-read.js';
+export { formatPals, formatPalsJson, savePals, type PalsWriteOptions } from './pals/pals-write.js';
+export { palsSubsetJsonSchema } from './pals/pals-schema.js';
 export { type MatValue, MatFormatError, readMat5, writeMat5 } from './mat-v5.js';
