@@ -38,8 +38,8 @@ function harmlessMaxOrder(diff: string, lat: ReturnType<typeof loadLattice>, ref
 }
 
 describe('lattice files against the pyAT references', () => {
-  it('registers .m, .mat, .json and .atjson.json', () => {
-    expect(listFormats().map((f) => f.extension)).toEqual(['.atjson.json', '.json', '.lattice.json', '.m', '.mat']);
+  it('registers the AT formats (.m, .mat, .json, .atjson.json), MAD-X, elegant and PALS', () => {
+    expect(listFormats().map((f) => f.extension)).toEqual(['.atjson.json', '.json', '.lattice.json', '.lte', '.m', '.madx', '.mat', '.pals.json', '.pals.yaml', '.seq']);
     expect(listFormats().find((f) => f.extension === '.lattice.json')?.canSave).toBe(false);
   });
 
