@@ -14,6 +14,7 @@ export interface ServerCommandOptions {
   static?: string;
   maxMessage: string;
   throttle: string;
+  maxBuffered: string;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -66,7 +67,7 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
       staticDir: o.static ? resolve(o.static) : undefined,
       dataDir: facilityTools(facility).dataDir,
       maxMessageBytes,
-      limits: { scalarPeriodMs: scalar, arrayPeriodMs: array },
+      limits: { scalarPeriodMs: scalar, arrayPeriodMs: array, maxBufferedBytes: positiveInteger(o.maxBuffered, '--max-buffered') },
       log: say,
     });
     const info = { url: server.url, port: server.port, pid: process.pid, mode: acc.mode, writes: o.allowWrites, tokenFile: tokenFile ?? null, auditFile, stateFile: stateFile ?? null, restored: server.restored };

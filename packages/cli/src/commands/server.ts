@@ -17,6 +17,7 @@ export function registerServerCommand(program: Command): void {
     .option('--audit <file>', 'audit log of accepted writes, JSON lines (default mlayer-audit.jsonl beside the state file, else in the working directory)')
     .option('--static <dir>', 'serve the files of this folder over HTTP')
     .option('--max-message <bytes>', 'largest message accepted; a larger one closes the connection', '65536')
+    .option('--max-buffered <bytes>', 'a client with more unsent data than this stopped reading and is disconnected', String(8 * 1024 * 1024))
     .option('--throttle <ms>', 'at most one update per subscription per this many ms (scalars; SCALAR,ARRAY for both)', '100')
     .action(async (o: ServerCommandOptions, cmd: Command) => (await import('./server-actions.js')).serverAction(o, cmd));
 }
