@@ -55,6 +55,7 @@ export { orbitResponseJacobian, type ClosedOrbitType, type JacobianInput, type O
 export { enable6d, disable6d, compile6d, hasCavity, isLattice6d, passMethod6d, passMethod4d } from './physics/enable-6d.js';
 export { findOrbit6, findM66, NoCavityError, type Orbit6Options } from './physics/orbit6.js';
 export { eigenvalues6, type Eigen6 } from './physics/eig6.js';
+export { radiationIntegrals, type RadiationIntegrals } from './physics/radiation-integrals.js';
 export { ringParameters6, energyLossPerTurn, type RingParameters6, type EnvelopeValues } from './physics/ring-parameters.js';
 export { createLatticeModel, type EngineLatticeModel } from './model/lattice-model.js';
 export { selectElements, SelectorError } from './model/selectors.js';

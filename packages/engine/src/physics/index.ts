@@ -75,4 +75,5 @@ export { enable6d, disable6d, compile6d, hasCavity, isLattice6d, passMethod6d, p
 export { findOrbit6, findM66, NoCavityError, rfSummary, cellEnergyLoss, type Orbit6Options, type RfSummary } from './orbit6.js';
 export { eigenvalues6, type Eigen6 } from './eig6.js';
 export { ringParameters6, energyLossPerTurn, type RingParameters6, type EnvelopeValues } from './ring-parameters.js';
+export { radiationIntegrals, type RadiationIntegrals } from './radiation-integrals.js';
 export { cumulativeDiffusion, elementDiffusion, solveLyapunov6, modeEmittance } from './envelope.js';
