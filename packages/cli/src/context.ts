@@ -3,7 +3,7 @@ import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
 import { MemoizedConversionRegistry } from './conversion-registry.js';
-import { builtConversionsCached, latticeFromCache, loadFacilityCached, loadLatticeCached, twinKey, validatedSpecsCached, writeBuiltConversions } from './facility-cache.js';
+import { builtConversionsCached, cacheDir, latticeFromCache, loadFacilityCached, loadLatticeCached, twinKey, validatedSpecsCached, writeBuiltConversions } from './facility-cache.js';
 
 /** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
 async function registerAdapter(type: string, registry: ControlSystemRegistry): Promise<void> {
@@ -36,14 +36,19 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   }
   const conversions = new MemoizedConversionRegistry();
   registerCalibration(conversions);
-  // The specs validated once per facility file and calibration code (the cache's), so that a warm start checks none again.
-  const specs = validatedSpecsCached(facility, (raw, id) => conversions.validate(raw, { file: facility.file, resolvePath: facility.resolvePath, id }, `unitConversions.${id}`));
-  if (specs) conversions.adoptValidated(facility, specs);
   // After a start that built everything without an error from the same files and code, each
   // conversion is built, and each twin setpoint converted, on first use; else all at load (errors there).
-  const built = specs ? builtConversionsCached(facility) : undefined;
+  const built = builtConversionsCached(facility);
   if (built) conversions.adoptShapes(facility, built.shapes);
-  const twin = built || specs ? (cs.type === 'twin' ? twinKey(facility, mode) : undefined) : undefined;
+  // The specs validated once per facility file and calibration code (the cache's), so that a warm
+  // start checks none again; with the shapes above, read when the first conversion is built.
+  const adoptSpecs = (): void => {
+    const specs = validatedSpecsCached(facility, (raw, id) => conversions.validate(raw, { file: facility.file, resolvePath: facility.resolvePath, id }, `unitConversions.${id}`));
+    if (specs) conversions.adoptValidated(facility, specs);
+  };
+  if (built) conversions.beforeFirstBuild(adoptSpecs);
+  else adoptSpecs();
+  const twin = cs.type === 'twin' && cacheDir() !== undefined ? twinKey(facility, mode) : undefined;
   // Model-based tools need the design model online too: the facility's lattice, loaded on first use
   // (the twin brings its own). The engine module is loaded here, the lattice only when the model is asked for.
   const latticeFile = facility.config.lattice?.file;
@@ -53,7 +58,7 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   const lazySetpoints = twin !== undefined && built !== undefined && built.twins.includes(twin);
   const extras = cs.type === 'twin' ? { loadLattice: cachedLatticeLoader, lazySetpoints, ...options.extras } : options.extras;
   const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model });
-  if (specs) writeBuiltConversions(facility, built, { shapes: conversions.builtShapes(), files: conversions.readFiles(), twin });
+  writeBuiltConversions(facility, built, { shapes: conversions.builtShapes(), files: conversions.readFiles(), twin });
   return { acc, facility };
 }
 

@@ -27,6 +27,8 @@ export class MemoizedConversionRegistry extends UnitConversionRegistry {
   private readonly built = new Map<string, ConversionShape>();
   /** Files the conversions built have resolved (their CSV tables), absolute (readFiles). */
   private readonly files = new Set<string>();
+  /** Called once, before the first conversion is built (beforeFirstBuild). */
+  private firstBuild: (() => void) | undefined;
 
   override validate(raw: unknown, context: ConversionBuildContext, path: string): unknown {
     if (raw === null || typeof raw !== 'object') return super.validate(raw, context, path);
@@ -75,6 +77,11 @@ export class MemoizedConversionRegistry extends UnitConversionRegistry {
     this.lazy = { file: facility.file, raws: facility.config.unitConversions, shapes: new Map(Object.entries(shapes)) };
   }
 
+  /** Runs `prepare` once, just before the first conversion is built (adopting the cache's validated specs only when one is). */
+  beforeFirstBuild(prepare: () => void): void {
+    this.firstBuild = prepare;
+  }
+
   /** The shapes of the conversions built so far (the ids of the facility's specs), to cache. */
   builtShapes(): Record<string, ConversionShape> {
     return Object.fromEntries(this.built);
@@ -102,6 +109,9 @@ export class MemoizedConversionRegistry extends UnitConversionRegistry {
 
   /** Builds one conversion now (recording its shape and the files it read); a stateless one is kept for every later create. */
   private build(raw: object, context: ConversionBuildContext, path: string, key: string): UnitConversion {
+    const prepare = this.firstBuild;
+    this.firstBuild = undefined;
+    prepare?.();
     const files = this.files;
     const conversion = super.create(raw, { ...context, resolvePath: (rel) => {
       const abs = context.resolvePath(rel);

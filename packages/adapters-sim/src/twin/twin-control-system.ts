@@ -80,6 +80,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private seed: number | undefined;
   /** The RF frequency of the design; its momentum compaction is computed when a frequency change is first read (momentumCompaction). */
   private readonly rf: { f0: number; alpha?: number } | undefined;
+  /** The RF family's actuator, found once: dp() is asked on every BPM read. */
+  private readonly rfActuator: TwinActuator | undefined;
   private lastTick = Date.now();
   private closed = false;
   // Turn-by-turn (turn-by-turn.ts): the bunch a kick excites, the last shot, its own random stream.
@@ -97,7 +99,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     this.noise = new Random(options.settings.seed ^ 0x5eed);
     this.tbtRandom = new Random(options.settings.seed ^ 0x7b7);
     this.devices = buildTwinDevices(options.facility, options.name, options.conversions, this.designModel);
-    if (this.devices.actuators.some((a) => a.role === 'rf')) {
+    this.rfActuator = this.devices.actuators.find((a) => a.role === 'rf');
+    if (this.rfActuator) {
       const cav = this.designModel.find('class:RFCavity');
       const f0 = cav.length > 0 ? this.designModel.getParameter({ element: cav[0], field: 'Frequency' }) : Number.NaN;
       if (!Number.isFinite(f0) || f0 <= 0) throw new MlayerError(`${options.facility.file}: the twin needs an RF cavity with a Frequency in the lattice to simulate the RF family`);
@@ -435,7 +438,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   }
 
   private dp(): number {
-    const rf = this.devices.actuators.find((a) => a.role === 'rf');
+    const rf = this.rfActuator;
     if (!rf || !this.rf) return 0;
     const f = rf.conversion.toPhysics(rf.actual, this.conversionContext()) + (this.errors?.rfOffset ?? 0);
     // At the design frequency the beam is on momentum whatever the momentum compaction: the
