@@ -40,7 +40,7 @@ describe('mlayer orbit correct: the status line and the exit status tell the tru
     const bin = spawnSync(process.execPath, [BIN, '-f', file, 'orbit', 'correct', '--threshold', '2', '--no-plots', '-o', out, '-u', 'physics'], { encoding: 'utf8' });
     expect(bin.stdout).toMatch(/^no improvement: nothing corrected/m);
     expect(bin.status, bin.stderr).toBe(2);
-  });
+  }, 120_000); // three runs and checkBuilt's `tsc -b` (35 s under a load of 10 when sources changed)
 
   it('a correction that works: "converged", exit status 0; --gain and --settle are taken', async () => {
     const r = await run(['-f', file, '--json', 'orbit', 'correct', '--sv', '8', '--gain', '0.9,0.9', '--settle', '1', '--average', '2', '--no-plots', '-o', out, '-u', 'physics']);
