@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
 import { modelDefaults, familyElements } from './model-defaults.js';
-import { createLatticeModel, loadLattice, readLattice, writeLattice, formatConversionLosses, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
+import { createLatticeModel, loadLattice, readLattice, writeLattice, formatConversionLosses, latticeFormats, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
 import { formatQuantity, formatter } from '@mlayer/core';
 import { formatTable } from '../format/table.js';
 
@@ -128,7 +128,10 @@ export function formatsAction(_o: unknown, cmd: Command): void {
 export function convertAction(input: string, output: string, o: { use?: string; json?: boolean }, cmd: Command): void {
   const json = o.json || cmd.optsWithGlobals<{ json?: boolean }>().json;
   const read = readLattice(input, { use: o.use });
-  const written = writeLattice(output, read.lattice);
+  // The line read keeps its name where the output format names lines (MAD-X, elegant).
+  const outExt = latticeFormats.extensionOf(output);
+  const named = listFormats().find((f) => f.extension === outExt)?.namedLines === true;
+  const written = writeLattice(output, read.lattice, named && o.use !== undefined ? { use: o.use } : {});
   if (json) {
     process.stdout.write(`${JSON.stringify({ input, output, elements: read.lattice.elements.length, readLosses: read.losses, writeLosses: written.losses })}\n`);
     return;

@@ -37,6 +37,12 @@ describe('mlayer model formats / convert / --use', () => {
     const r = await runCli(['model', 'optics', '--lattice', seq, '--use', 'ARC2', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).elements).toBe(262);
+    // The line keeps its name in a MAD-X output, with the same tunes.
+    const out = join(tmp, 'arc2.seq');
+    expect((await runCli(['model', 'convert', seq, out, '--use', 'arc2'])).code).toBe(0);
+    const back = JSON.parse((await runCli(['model', 'optics', '--lattice', out, '--use', 'arc2', '--json'])).stdout);
+    expect(back.elements).toBe(262);
+    expect(back.tunes).toEqual(JSON.parse(r.stdout).tunes);
     const bad = await runCli(['model', 'convert', seq, join(tmp, 'x.json'), '--use', 'arc9']);
     expect(bad.code).not.toBe(0);
     expect(existsSync(join(tmp, 'x.json'))).toBe(false);

@@ -262,8 +262,11 @@ export function formatMadx(lattice: Lattice, options: MadxWriteOptions = {}): { 
     `BEAM      , ENERGY=${madxNumber(lattice.properties.energy / 1e9)}, PARTICLE=${pname}${known ? '' : `, MASS=${madxNumber(p.rest_energy / 1e9)}, CHARGE=${madxNumber(p.charge)}`}, RADIATE=FALSE;`,
     '',
   );
+  // Definitions grouped by class, classes in order of first appearance (as pyAT writes them).
+  const classOrder = [...new Set(defs.map((d) => d.def.cls))];
+  const grouped = classOrder.flatMap((cls) => defs.filter((d) => d.def.cls === cls));
   let lastCls = '';
-  for (const { label, def } of defs) {
+  for (const { label, def } of grouped) {
     if (lastCls && def.cls !== lastCls) lines.push('');
     lastCls = def.cls;
     const attrs = def.attrs.map(([a, v]) => `, ${a}=${v}`).join('');
