@@ -3,7 +3,7 @@
  * on a free loopback port, killed by PID: a plain WebSocket client speaking PVWS messages,
  * the security refusals, bad input, and the twin's state across SIGKILL.
  */
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,6 +37,11 @@ describe('mlayer server with --allow-writes and --state (twin)', () => {
   const args = ['--allow-writes', '--token-file', join(dir, 'token'), '--audit', join(dir, 'audit.jsonl'), '--state', state, '--max-message', '16384'];
 
   beforeAll(async () => {
+    // The demo facility names no data folder: ./out of the working directory.
+    mkdirSync(join(dir, 'out', 'chrom-1'), { recursive: true });
+    writeFileSync(join(dir, 'out', 'orbit-20261205T000000Z.h5'), 'HDF');
+    writeFileSync(join(dir, 'out', 'chrom-1', 'scan.h5'), 'HDF5');
+    writeFileSync(join(dir, 'secret.h5'), 'no');
     server = await start(args);
     token = readFileSync(server.info.tokenFile!, 'utf8').trim();
   });
@@ -63,6 +68,17 @@ describe('mlayer server with --allow-writes and --state (twin)', () => {
     const from = c.messages.length;
     expect((await c.next((m) => m.type === 'list', from)).pvs).toEqual(['SR01C-DI-EBPM-01:SA:X']);
     c.close();
+  });
+
+  it('HTTP: lists and downloads the measurement files of the data folder, never a file outside it', async () => {
+    const base = `http://127.0.0.1:${server.info.port}`;
+    const list = (await (await fetch(`${base}/files`)).json()) as { files: { name: string; size: number }[] };
+    expect(list.files.map((f) => [f.name, f.size])).toEqual([['chrom-1/scan.h5', 4], ['orbit-20261205T000000Z.h5', 3]]);
+    const got = await fetch(`${base}/files/chrom-1/scan.h5`);
+    expect(got.headers.get('content-disposition')).toBe('attachment; filename="scan.h5"');
+    expect(await got.text()).toBe('HDF5');
+    for (const bad of ['/files/..%2Fsecret.h5', '/files/%2E%2E/secret.h5', '/files/nope.h5']) expect((await fetch(`${base}${bad}`)).status).toBe(404);
+    expect((await fetch(`${base}/pvws/info`)).status).toBe(200);
   });
 
   it('refuses writes without a token, with a wrong one, and connections from a foreign origin or with a wrong bearer: nothing changes', async () => {
