@@ -117,7 +117,7 @@ describe('PALS lines and kinds', () => {
     expect(lat.elements[6]).toMatchObject({ Length: 2, BendingAngle: 0.1 });
     expect(lat.elements[7].KickAngle).toEqual([1e-4, 2e-4]);
     expect(lat.elements[8]).toMatchObject({ Class: 'Drift', Length: 2 });
-    expect(losses.losses.map((l) => `${l.element}:${l.attribute}`)).toEqual(['(lattice):E_tot_ref', 'W:']);
+    expect(losses.losses.map((l) => `${l.element}:${l.attribute}`)).toEqual(['ring:E_tot_ref', 'W:']);
     expect(losses.losses[1].reason).toMatch(/Wiggler is not read by mlayer: kept as a Drift placeholder/);
   });
 

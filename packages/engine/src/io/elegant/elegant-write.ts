@@ -194,7 +194,7 @@ export function formatElegant(lattice: Lattice, opts: ElegantWriteOptions = {}):
     });
   });
   const props = lattice.properties;
-  const latticeLoss = (attribute: string, reason: string) => opts.losses?.add({ element: '(lattice)', attribute, reason });
+  const latticeLoss = (attribute: string, reason: string) => opts.losses?.add({ element: props.name || '(lattice)', attribute, reason });
   latticeLoss('energy', `${props.energy} eV: elegant files carry no energy (read back as 1 GeV unless given)`);
   latticeLoss('particle', `${props.particle.name}: elegant files carry no particle`);
   if (props.periodicity !== 1) latticeLoss('periodicity', `${props.periodicity}: elegant files carry no periodicity; the LINE is one cell`);

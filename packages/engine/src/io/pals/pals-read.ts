@@ -337,7 +337,7 @@ export function parsePals(text: string, file: string, opts: PalsReadOptions = {}
   if (energy === undefined && ref?.pc_ref !== undefined) energy = Math.hypot(ref.pc_ref, particle.rest_energy);
   if (energy === undefined) {
     energy = 1e9;
-    opts.losses?.add({ element: '(lattice)', attribute: 'E_tot_ref', reason: 'no BeginningEle with ReferenceP.E_tot_ref or pc_ref in the root line: 1 GeV assumed' });
+    opts.losses?.add({ element: root.name, attribute: 'E_tot_ref', reason: 'no BeginningEle with ReferenceP.E_tot_ref or pc_ref in the root line: 1 GeV assumed' });
   }
 
   const elements: AtElement[] = [];

@@ -177,7 +177,7 @@ function palsItems(lattice: Lattice, opts: PalsWriteOptions): YamlValue[] {
   let species = p.particle.name;
   if (species === 'relativistic') species = 'electron';
   if (!['electron', 'positron', 'proton'].includes(species)) {
-    opts.losses?.add({ element: '(lattice)', attribute: 'particle', reason: `${species} is not a species of this subset: written as electron` });
+    opts.losses?.add({ element: p.name || '(lattice)', attribute: 'particle', reason: `${species} is not a species of this subset: written as electron` });
     species = 'electron';
   }
   const items: YamlValue[] = [
@@ -189,7 +189,7 @@ function palsItems(lattice: Lattice, opts: PalsWriteOptions): YamlValue[] {
   ];
   const lastEl = lattice.elements[lattice.elements.length - 1];
   if (!lastEl || lastEl.Class !== 'Marker') {
-    opts.losses?.add({ element: '(lattice)', attribute: '', reason: `a Marker ${line[line.length - 1]} is appended: a PALS branch ends with a Marker (read back as one more element)` });
+    opts.losses?.add({ element: p.name || '(lattice)', attribute: '', reason: `a Marker ${line[line.length - 1]} is appended: a PALS branch ends with a Marker (read back as one more element)` });
   }
   return items;
 }
