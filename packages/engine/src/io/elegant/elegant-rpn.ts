@@ -5,9 +5,10 @@
  * that later statements and parameter values may use. Operators and
  * functions are listed in OPERATORS and FUNCTIONS; constants in CONSTANTS.
  */
+import { MlayerError } from '@mlayer/core';
 
-/** A failed evaluation: `token` is the 0-based index of the offending token, when one is at fault. */
-export class RpnError extends Error {
+/** A failed evaluation (the reader turns it into a LatticeFileError with file, line and column): `token` is the 0-based index of the offending token, when one is at fault. */
+export class RpnError extends MlayerError {
   constructor(
     message: string,
     readonly token?: number,
