@@ -133,7 +133,6 @@ const SPECS: Record<string, ClassSpec> = {
     },
   },
   kicker: kicker('hkick', 'vkick'),
-  tkicker: kicker('hkick', 'vkick'),
   hkicker: kicker('kick', undefined),
   vkicker: kicker(undefined, 'kick'),
   rfcavity: {
@@ -160,7 +159,7 @@ const SPECS: Record<string, ClassSpec> = {
 };
 
 /** Class names read as a Drift (or a Marker when L = 0), as pyAT does; their other attributes are reported. */
-const AS_DRIFT = ['solenoid', 'rfmultipole', 'crabcavity', 'elseparator', 'collimator', 'rcollimator', 'ecollimator', 'placeholder', 'twcavity', 'hacdipole', 'vacdipole', 'wire', 'nllens'];
+const AS_DRIFT = ['tkicker', 'solenoid', 'rfmultipole', 'crabcavity', 'elseparator', 'collimator', 'rcollimator', 'ecollimator', 'placeholder', 'twcavity', 'hacdipole', 'vacdipole', 'wire', 'nllens'];
 for (const c of AS_DRIFT) SPECS[c] = ignored();
 /** Thin transformations AT has no element for: a Marker, all attributes reported. */
 for (const c of ['srotation', 'yrotation', 'xrotation', 'translation', 'dipedge', 'beambeam', 'matrix', 'changeref']) SPECS[c] = ignored([]);

@@ -45,7 +45,6 @@ const DEFAULT_PASS: Record<string, string> = {
   ThinMultipole: 'ThinMPolePass',
   Dipole: 'BndMPoleSymplectic4Pass',
   Corrector: 'CorrectorPass',
-  RFCavity: 'RFCavityPass',
 };
 
 function arr(v: FieldValue | undefined): number[] {
@@ -197,9 +196,9 @@ function toMadx(e: AtElement, lost: (field: string, reason: string) => void): Ma
   const tilt = tiltOf(e);
   if (tiltable && tilt !== undefined && tilt !== 0) put('TILT', tilt);
   else if (e.R1 !== undefined && (tilt === undefined || !tiltable) && tilt !== 0) lost('R1', 'a rotation other than a tilt of a magnet: dropped');
-  if (e.PassMethod !== (DEFAULT_PASS[cls] ?? e.PassMethod) && !(cls === 'RFCavity' && (e.PassMethod === 'IdentityPass' || e.PassMethod === 'DriftPass'))) {
-    lost('PassMethod', `${e.PassMethod} is not carried: read back as ${DEFAULT_PASS[cls]}`);
-  }
+  // A cavity is read back off (pyAT, RADIATE=FALSE): IdentityPass, DriftPass when it has a length.
+  const expected = cls === 'RFCavity' ? (L === 0 ? 'IdentityPass' : 'DriftPass') : DEFAULT_PASS[cls];
+  if (expected !== undefined && e.PassMethod !== expected) lost('PassMethod', `${e.PassMethod} is not carried: read back as ${expected}`);
   if (typeof e.NumIntSteps === 'number' && e.NumIntSteps !== 10) lost('NumIntSteps', `${e.NumIntSteps} is not carried: read back as 10`);
   for (const [k, v] of Object.entries(e)) {
     if (used.has(k) || v === undefined) continue;
