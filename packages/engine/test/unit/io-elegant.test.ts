@@ -141,3 +141,21 @@ describe('elegant syntax', () => {
     expect((err as Error).message).toMatch(re);
   });
 });
+
+describe('elegant writer', () => {
+  it('a tilted and shifted quadrupole keeps TILT, DX, DY; a thin multipole and NumIntSteps survive; skew terms are reported', () => {
+    const src = 'Q: KQUAD, L=0.3, K1=1.5, TILT=0.02, DX=1e-4, DY=-2e-4, N_SLICES=7\nM: MULT, ORDER=2, KNL=0.4\nRING: LINE=(Q, M)';
+    const lat = parseElegant(src, 'mem.lte');
+    lat.elements[1].PolynomA = [0, 0, 0.1];
+    const losses = new ConversionLossLog();
+    const back = parseElegant(formatElegant(lat, { losses }), 'back.lte');
+    // atan2(sin t, cos t) gives t back to an ulp: R1 agrees to 1e-17.
+    const r0 = (lat.elements[0].R1 as number[][]).flat();
+    const r1 = (back.elements[0].R1 as number[][]).flat();
+    expect(Math.max(...r1.map((x, i) => Math.abs(x - r0[i])))).toBeLessThan(1e-17);
+    expect(back.elements[0].T1).toEqual([-1e-4, 0, 2e-4, 0, 0, 0]);
+    expect(back.elements[0].NumIntSteps).toBe(7);
+    expect(back.elements[1].PolynomB).toEqual([0, 0, 0.2]);
+    expect(losses.losses.map((l) => `${l.element}:${l.attribute}`)).toEqual(['M:PolynomA[2]', 'RING:energy', 'RING:particle']);
+  });
+});

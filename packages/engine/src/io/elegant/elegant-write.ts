@@ -147,6 +147,27 @@ function definition(e: AtElement, loss: Loss, extra: string[]): Def[] {
   }
 }
 
+/** TILT of an element whose R1/R2 are AT's rotation about s (pyAT tilt_elem), else undefined. */
+function tiltOf(e: AtElement): number | undefined {
+  const r1 = e.R1 as number[][] | undefined;
+  const r2 = e.R2 as number[][] | undefined;
+  if (!Array.isArray(r1) || !Array.isArray(r2) || r1.length !== 6 || r2.length !== 6) return undefined;
+  const c = r1[0][0];
+  const sn = r1[0][2];
+  const expect = (i: number, j: number) => (i === j ? (i < 4 ? c : 1) : (i === 0 && j === 2) || (i === 1 && j === 3) ? sn : (i === 2 && j === 0) || (i === 3 && j === 1) ? -sn : 0);
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (r1[i]?.[j] !== expect(i, j) || r2[i]?.[j] !== expect(j, i)) return undefined;
+  return Math.abs(c * c + sn * sn - 1) < 1e-14 ? Math.atan2(sn, c) : undefined;
+}
+
+/** [DX, DY] of an element whose T1/T2 are a transverse shift (pyAT shift_elem), else undefined. */
+function shiftOf(e: AtElement): [number, number] | undefined {
+  const t1 = flattenNumbers(e.T1 as never);
+  const t2 = flattenNumbers(e.T2 as never);
+  if (!t1 || !t2 || t1.length !== 6 || t2.length !== 6) return undefined;
+  if ([1, 3, 4, 5].some((i) => t1[i] !== 0 || t2[i] !== 0) || t2[0] !== -t1[0] || t2[2] !== -t1[2]) return undefined;
+  return [-t1[0], -t1[2]];
+}
+
 const IGNORED_DEFAULTS: Readonly<Record<string, (v: unknown) => boolean>> = {
   T1: (v) => (flattenNumbers(v as never) ?? []).every((x) => x === 0),
   T2: (v) => (flattenNumbers(v as never) ?? []).every((x) => x === 0),
@@ -171,6 +192,20 @@ export function formatElegant(lattice: Lattice, opts: ElegantWriteOptions = {}):
     const fam = e.FamName.replace(/"/g, "'") || 'E';
     const extra: string[] = [];
     const ds = definition(e, loss, extra);
+    // Tilt and transverse shift, on the elements elegant gives TILT, DX, DY (as pyAT reads them back).
+    if (ds.length === 1 && ds[0].type !== 'MARK' && ds[0].type !== 'DRIF' && ds[0].type !== 'MONI') {
+      const tilt = tiltOf(e);
+      if (tilt !== undefined) {
+        if (tilt !== 0) ds[0].params.push(['TILT', tilt]);
+        extra.push('R1', 'R2');
+      }
+      const shift = shiftOf(e);
+      if (shift !== undefined) {
+        if (shift[0] !== 0) ds[0].params.push(['DX', shift[0]]);
+        if (shift[1] !== 0) ds[0].params.push(['DY', shift[1]]);
+        extra.push('T1', 'T2');
+      }
+    }
     for (const [k, v] of Object.entries(e)) {
       if (v === undefined || HANDLED.has(k) || extra.includes(k)) continue;
       if (IGNORED_DEFAULTS[k]?.(v)) continue;
