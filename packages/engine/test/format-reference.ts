@@ -1,8 +1,8 @@
 /**
  * Checks a lattice read from ../shared/lattices/formats against pyAT's reading
  * of the same file (`*_ref.json`): element count, s positions, ring tunes with
- * integer (1e-9), beta at every reference point (1e-8 relative). Used by the
- * elegant and PALS tests.
+ * integer (1e-9), beta at every reference point (1e-8 relative), chromaticity
+ * (1e-5). Used by the elegant and PALS tests.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,6 +30,7 @@ export interface RefDeviation {
   tune: number;
   betaRel: number;
   s: number;
+  chrom: number;
 }
 
 export function expectMatchesRef(lat: Lattice, ref: FormatRef): RefDeviation {
@@ -55,5 +56,10 @@ export function expectMatchesRef(lat: Lattice, ref: FormatRef): RefDeviation {
     betaRel = Math.max(betaRel, Math.abs(o.beta[0] - b[0]) / b[0], Math.abs(o.beta[1] - b[1]) / b[1]);
   });
   expect(betaRel).toBeLessThan(1e-8);
-  return { tune, betaRel, s: ds };
+  // Chromaticity (pyAT get_chrom, DPStep 3e-6): the references' 1e-5.
+  const xi = model.chromaticity();
+  const [xix, xiy] = ref.chromaticity['get_chrom_default_DPStep_3e-6'];
+  const chrom = Math.max(Math.abs(xi[0] - xix), Math.abs(xi[1] - xiy));
+  expect(chrom).toBeLessThan(1e-5);
+  return { tune, betaRel, s: ds, chrom };
 }

@@ -23,7 +23,7 @@ describe('elegant files read as pyAT reads them', () => {
   ]) {
     it(`${file}: count, s, tunes (1e-9), beta (1e-8 rel) of ${ref}`, () => {
       const dev = expectMatchesRef(loadElegant(join(FORMATS_DIR, file), { use: 'RING' }), readFormatRef(ref));
-      console.log(`${file}: |dQ| ${dev.tune.toExponential(2)}, beta rel ${dev.betaRel.toExponential(2)}, ds ${dev.s.toExponential(2)}`);
+      console.log(`${file}: |dQ| ${dev.tune.toExponential(2)}, beta rel ${dev.betaRel.toExponential(2)}, ds ${dev.s.toExponential(2)}, dxi ${dev.chrom.toExponential(2)}`);
     });
   }
 });

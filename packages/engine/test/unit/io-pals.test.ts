@@ -30,7 +30,7 @@ describe('PALS files read as the reference reader reads them', () => {
     it(`${name}.pals.yaml: count, s, tunes (1e-9), beta (1e-8 rel) of ${name}_pals_ref.json; the file validates`, () => {
       const file = join(FORMATS_DIR, `${name}.pals.yaml`);
       const dev = expectMatchesRef(loadPals(file), readFormatRef(`${name}_pals_ref.json`));
-      console.log(`${name}.pals.yaml: |dQ| ${dev.tune.toExponential(2)}, beta rel ${dev.betaRel.toExponential(2)}, ds ${dev.s.toExponential(2)}`);
+      console.log(`${name}.pals.yaml: |dQ| ${dev.tune.toExponential(2)}, beta rel ${dev.betaRel.toExponential(2)}, ds ${dev.s.toExponential(2)}, dxi ${dev.chrom.toExponential(2)}`);
       expect(validate(parseYaml(readFileSync(file, 'utf8'))), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
     });
   }
