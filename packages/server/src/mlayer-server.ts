@@ -54,6 +54,19 @@ function refuse(socket: Duplex, status: string, why: string): void {
   socket.end(`HTTP/1.1 ${status}\r\ncontent-type: text/plain\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(why)}\r\n\r\n${why}`);
 }
 
+const LOOPBACK_NAMES = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * On loopback, the Host a request names must be a loopback name: a page of another site
+ * whose name was made to point at 127.0.0.1 (DNS rebinding) names its own host, and its
+ * Origin then matches that Host.
+ */
+function loopbackHost(req: IncomingMessage): boolean {
+  const host = req.headers.host ?? '';
+  const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
+  return LOOPBACK_NAMES.has(name.toLowerCase());
+}
+
 /** True when a browser's Origin is the server's own (same host and port as the request's Host). */
 function sameOrigin(req: IncomingMessage): boolean {
   const origin = req.headers.origin;
@@ -77,8 +90,17 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const ctx = { acc: o.acc, index, feeds, guard, state, limits, log, facilityName: o.facility.config.name, version: SERVER_VERSION };
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? 64 * 1024 });
   const sessions = new Set<ClientSession>();
-  const http: Server = createServer((req, res) => handleHttp(req, res, { staticDir: o.staticDir, dataDir: o.dataDir, version: SERVER_VERSION }));
+  const onLoopback = LOOPBACK_NAMES.has(o.host) || o.host.startsWith('127.');
+  const http: Server = createServer((req, res) => {
+    if (onLoopback && !loopbackHost(req)) {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end(`host ${req.headers.host ?? '(none)'} is not this loopback server's\n`);
+      return;
+    }
+    handleHttp(req, res, { staticDir: o.staticDir, dataDir: o.dataDir, version: SERVER_VERSION });
+  });
   http.on('upgrade', (req, socket, head) => {
+    if (onLoopback && !loopbackHost(req)) return refuse(socket, '403 Forbidden', `host ${req.headers.host ?? '(none)'} is not this loopback server's\n`);
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path !== PVWS_PATH) return refuse(socket, '404 Not Found', `no WebSocket at ${path}; it is at ${PVWS_PATH}\n`);
     if (!sameOrigin(req)) {

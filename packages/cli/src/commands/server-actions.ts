@@ -53,7 +53,7 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
     if (o.state && acc.online) throw new MlayerError(`--state: mode '${acc.mode}' is not a digital twin: only a twin keeps its state in a file`);
     const { startServer } = await import('@mlayer/server');
     const stateFile = o.state ? resolve(o.state) : undefined;
-    const tokenFile = o.allowWrites ? resolve(o.tokenFile ?? join(cacheDir(), `mlayer-server-${port}.token`)) : undefined;
+    const tokenFile = o.allowWrites ? resolve(o.tokenFile ?? join(cacheDir(), port === 0 ? `mlayer-server-pid${process.pid}.token` : `mlayer-server-${port}.token`)) : undefined;
     const auditFile = resolve(o.audit ?? (stateFile ? join(dirname(stateFile), 'mlayer-audit.jsonl') : 'mlayer-audit.jsonl'));
     const server = await startServer({
       acc,

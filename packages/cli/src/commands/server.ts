@@ -13,7 +13,7 @@ export function registerServerCommand(program: Command): void {
     .option('--listen <host:port>', 'address to listen on (loopback unless told otherwise; port 0: a free one)', '127.0.0.1:8080')
     .option('--state <file>', 'twin: keep setpoints and the error set in this file (saved on change, restored at start)')
     .option('--allow-writes', 'accept writes, each with the token written to --token-file at start', false)
-    .option('--token-file <file>', 'where the write token is written (mode 0600; default mlayer-server-PORT.token in the cache folder)')
+    .option('--token-file <file>', 'where the write token is written (mode 0600; default mlayer-server-PORT.token in the cache folder; with port 0 mlayer-server-pidPID.token)')
     .option('--audit <file>', 'audit log of accepted writes, JSON lines (default mlayer-audit.jsonl beside the state file, else in the working directory)')
     .option('--static <dir>', 'serve the files of this folder over HTTP')
     .option('--max-message <bytes>', 'largest message accepted; a larger one closes the connection', '65536')

@@ -4,6 +4,7 @@
  * the security refusals, bad input, and the twin's state across SIGKILL.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -93,6 +94,13 @@ describe('mlayer server with --allow-writes and --state (twin)', () => {
     expect(r).toMatchObject({ type: 'error' });
     await expect(PlainClient.open(server.info.url, { origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
     await expect(PlainClient.open(server.info.url, { headers: { authorization: 'Bearer wrong' } })).rejects.toThrow('HTTP 401');
+    // DNS rebinding: a foreign name pointing at 127.0.0.1, its page's origin the same name.
+    const rebound = `evil.example:${server.info.port}`;
+    await expect(PlainClient.open(server.info.url, { headers: { host: rebound }, origin: `http://${rebound}` })).rejects.toThrow('HTTP 403');
+    const status = await new Promise<number | undefined>((resolve, reject) => {
+      get({ host: '127.0.0.1', port: server.info.port, path: '/files', headers: { host: rebound } }, (res) => (res.resume(), resolve(res.statusCode))).on('error', reject);
+    });
+    expect(status).toBe(403);
     // Same origin (a browser page served by this server) is accepted.
     (await PlainClient.open(server.info.url, { origin: `http://127.0.0.1:${server.info.port}` })).close();
     expect(await setpoints(c)).toEqual(before);
