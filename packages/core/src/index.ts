@@ -43,6 +43,7 @@ export {
   type JacobianOptions,
   type OrbitResponseJacobian,
   type ParameterRef,
+  type RingEquilibrium,
   UnstableLatticeError,
   type LatticeModel,
 } from './model/lattice-model.js';

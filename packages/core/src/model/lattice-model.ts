@@ -112,6 +112,23 @@ export class UnstableLatticeError extends MlayerError {
   }
 }
 
+/** Equilibrium of the ring's 6D model (radiation and RF cavities on; Ohmi envelope at element 0). */
+export interface RingEquilibrium {
+  /** Energy loss per turn [eV]. */
+  readonly U0: number;
+  /** Synchrotron tune. */
+  readonly Qs: number;
+  /** Ring tunes of the 6D model, with integer part. */
+  readonly tunes: readonly [number, number];
+  /** Mode emittances [x, y, z] in m (z: sigma_ct x sigma_delta units). */
+  readonly emittances: readonly [number, number, number];
+  readonly energySpread: number;
+  /** sigma_ct [m]. */
+  readonly bunchLength: number;
+  /** Damping times [x, y, z] in s. */
+  readonly dampingTimes: readonly [number, number, number];
+}
+
 export interface LatticeModel {
   /** Number of elements. */
   readonly length: number;
@@ -156,6 +173,8 @@ export interface LatticeModel {
     groups: readonly (readonly ParameterRef[])[],
     options?: JacobianOptions,
   ): OrbitResponseJacobian;
+  /** Equilibrium of the 6D model (emittances, U0, Qs, ...); throws MlayerError when the lattice has no RF cavity. */
+  ringEquilibrium(): RingEquilibrium;
   /** An independent copy (the design model stays untouched when the copy is errored). */
   clone(): LatticeModel;
 }

@@ -18,6 +18,7 @@ import type {
   OrbitResponseJacobian,
   OrbitResponseOptions,
   ParameterRef,
+  RingEquilibrium,
   Tunes,
 } from '@mlayer/core';
 import type { Lattice } from '../lattice.js';
@@ -41,6 +42,7 @@ import {
   tuneResponse,
 } from '../physics/response.js';
 import { selectElements } from './selectors.js';
+import { ringEquilibrium } from '../physics/ring-parameters.js';
 
 /** The engine model: the LatticeModel port plus access to the engine's data. */
 export interface EngineLatticeModel extends LatticeModel {
@@ -406,6 +408,10 @@ class Model implements EngineLatticeModel {
       sources: this.sources(c, options),
     });
     return { bpms: b, correctors: c, Rxx: r.Rxx, Rxy: r.Rxy, Ryx: r.Ryx, Ryy: r.Ryy };
+  }
+
+  ringEquilibrium(): RingEquilibrium {
+    return ringEquilibrium(this.data);
   }
 
   clone(): EngineLatticeModel {

@@ -11,6 +11,7 @@
  *   Ohmi envelope (envelope.ts): R at element 0, sigma_delta, sigma_ct, mode emittances.
  * The radiation integrals I1, I4, I5 (and their emittance, energy spread, bunch length) are not computed yet.
  */
+import type { RingEquilibrium } from '@mlayer/core';
 import type { Lattice } from '../lattice.js';
 import { compile6d, disable6d, hasCavity } from './enable-6d.js';
 import { eigenvalues6 } from './eig6.js';
@@ -138,5 +139,19 @@ export function ringParameters6(lattice: Lattice): RingParameters6 {
     synchronousPhase: Math.PI - Math.asin(U0 / V),
     synchrotronFrequency: Qs / T0,
     envelope: { R66: R, emittances, energySpread: Math.sqrt(R[28]), bunchLength: Math.sqrt(R[35]) },
+  };
+}
+
+/** The port's RingEquilibrium (LatticeModel.ringEquilibrium) of a lattice. */
+export function ringEquilibrium(lattice: Lattice): RingEquilibrium {
+  const p = ringParameters6(lattice);
+  return {
+    U0: p.U0,
+    Qs: p.Qs,
+    tunes: p.tunes,
+    emittances: p.envelope.emittances,
+    energySpread: p.envelope.energySpread,
+    bunchLength: p.envelope.bunchLength,
+    dampingTimes: p.dampingTimes,
   };
 }

@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { createLatticeModel } from '../../src/model/lattice-model.js';
 import { enable6d, passMethod6d } from '../../src/physics/enable-6d.js';
 import { NoCavityError } from '../../src/physics/orbit6.js';
 import { energyLossPerTurn, ringParameters6 } from '../../src/physics/ring-parameters.js';
@@ -104,5 +105,23 @@ describe('6D ring of a coupled lattice (../shared/lattices/coupled: australian_s
     // the 6D transverse tunes differ from the 4D coupled tunes by the radiation/RF shift only (~1e-5)
     expect(Math.abs(p.fractionalTunes[0] - ref.fractional_tunes[0])).toBeLessThan(1e-4);
     expect(Math.abs(p.fractionalTunes[1] - ref.fractional_tunes[1])).toBeLessThan(1e-4);
+  });
+});
+
+describe('LatticeModel.ringEquilibrium (the port)', () => {
+  const THOMX = LATTICES.find((l) => l.name === 'thomx') as RefLattice;
+  it.skipIf(!available(THOMX) || !available(DBA))('thomx: emittances, U0, Qs as pyAT; follows a parameter write; dba throws', () => {
+    const s = loadJson(THOMX, '6d_ref').summary_6d;
+    const model = createLatticeModel(loadLattice(THOMX));
+    const eq = model.ringEquilibrium();
+    expect(rel(eq.emittances[0], s.emittances_m[0])).toBeLessThan(1e-5);
+    expect(rel(eq.U0, s.U0_eV)).toBeLessThan(1e-6);
+    expect(Math.abs(eq.Qs - s.Qs)).toBeLessThan(1e-6);
+    expect(rel(eq.bunchLength, s.bunch_length_m)).toBeLessThan(1e-5);
+    // a quadrupole change moves the emittance
+    const q = model.find('class:Quadrupole')[0];
+    model.setParameter({ element: q, field: 'K' }, model.getParameter({ element: q, field: 'K' }) * 1.01);
+    expect(Math.abs(model.ringEquilibrium().emittances[0] / eq.emittances[0] - 1)).toBeGreaterThan(1e-4);
+    expect(() => createLatticeModel(loadLattice(DBA)).ringEquilibrium()).toThrow(/no RF cavity/);
   });
 });
