@@ -6,6 +6,8 @@
  * repetition and reversal, the conversion-loss log; malformed files give an
  * error naming file, line, column and the element or line.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createLatticeModel, loadLattice } from '../../src/index.js';
@@ -94,6 +96,19 @@ describe('elegant syntax', () => {
     expect(b.EntranceAngle).toBeCloseTo(0.11, 15);
     expect(b.ExitAngle).toBeCloseTo(0.1, 15);
     expect(lat.properties).toMatchObject({ name: 'RING', energy: 1e9, periodicity: 1 });
+  });
+
+  it('#INCLUDE reads a file beside the including one; USE picks the line; RETURN ends the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlayer-lte-'));
+    try {
+      writeFileSync(join(dir, 'parts.lte'), 'D: DRIF, L=1.5\nQ: KQUAD, L=0.5, K1=0.8\n');
+      writeFileSync(join(dir, 'main.lte'), '#INCLUDE: "parts.lte"\nA: LINE=(D)\nB: LINE=(D, Q, D)\nUSE, B\nRETURN\nthis is not read');
+      const lat = loadElegant(join(dir, 'main.lte'));
+      expect(lat.elements.map((e) => e.FamName)).toEqual(['D', 'Q', 'D']);
+      expect(lat.properties.name).toBe('B');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('thick monitors split, MALIGN dropped, unknown types as drifts, unused parameters: all in the loss log', () => {

@@ -121,6 +121,15 @@ describe('PALS lines and kinds', () => {
     expect(losses.losses[1].reason).toMatch(/Wiggler is not read by mlayer: kept as a Drift placeholder/);
   });
 
+  it('BeginningEle: species and pc_ref give particle and energy; thin multipoles take integrated strengths', () => {
+    const src = ['- b:', '    kind: BeginningEle', '    ReferenceP: {species_ref: proton, pc_ref: 7.0e12}', '- M:', '    kind: Multipole', '    MagneticMultipoleP: {Kn2L: 0.6, Ks1L: 0.1}', '- r:', '    kind: BeamLine', '    line: [b, M]'].join('\n');
+    const lat = parsePals(src, 'mem.pals.yaml');
+    expect(lat.properties.particle.name).toBe('proton');
+    expect(lat.properties.energy).toBeCloseTo(Math.hypot(7e12, 938272088.16), 0);
+    expect(lat.elements).toHaveLength(1);
+    expect(lat.elements[0]).toMatchObject({ Class: 'ThinMultipole', PolynomB: [0, 0, 0.3], PolynomA: [0, 0.1, 0] });
+  });
+
   const bad: [string, string, RegExp][] = [
     ['not a list', 'kind: Drift', /^bad\.pals\.yaml:1:1: a PALS file is a list/],
     ['YAML syntax', '- D:\n    kind: Drift\n   length: [1', /^bad\.pals\.yaml:3:\d+: YAML:/],
