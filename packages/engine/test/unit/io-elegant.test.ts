@@ -111,20 +111,23 @@ describe('elegant syntax', () => {
     }
   });
 
-  it('thick monitors split, MALIGN dropped, unknown types as drifts, unused parameters: all in the loss log', () => {
+  it('thick monitors split, MALIGN as an offset Marker or dropped, unknown types as drifts, unused parameters: all in the loss log', () => {
     const src = [
       'BPM: MONI, L=0.2',
-      'MAL: MALIGN, DX=1e-3',
+      'MAL: MALIGN, DZ=1e-3',
+      'OFF: MALIGN, DX=1e-3, DYP=2e-5',
       'W: WIGGLER, L=1.5, K=2',
       'Q: KQUAD, L=0.2, K1=1, TILT=0.1, FSE=0.01',
-      'RING: LINE=(BPM, MAL, W, Q)',
+      'RING: LINE=(BPM, MAL, W, Q, OFF)',
     ].join('\n');
     const losses = new ConversionLossLog();
     const lat = parseElegant(src, 'mem.lte', { losses });
-    expect(lat.elements.map((e) => `${e.FamName}/${e.Class}`)).toEqual(['BPM/Drift', 'BPM/Monitor', 'BPM/Drift', 'W/Drift', 'Q/Quadrupole']);
+    expect(lat.elements.map((e) => `${e.FamName}/${e.Class}`)).toEqual(['BPM/Drift', 'BPM/Monitor', 'BPM/Drift', 'W/Drift', 'Q/Quadrupole', 'OFF/Marker']);
+    // MALIGN adds its offsets to the coordinates (elegant's offset_beam): T1 of a Marker.
+    expect(lat.elements[5].T1).toEqual([1e-3, 0, 0, 2e-5, 0, 0]);
     expect((lat.elements[4].R1 as number[][])[0][2]).toBeCloseTo(Math.sin(0.1), 15);
     const got = losses.losses.map((l) => `${l.element}:${l.attribute}:${l.line}`);
-    expect(got).toEqual(['MAL::2', 'W::3', 'W:K:3', 'Q:FSE:4']);
+    expect(got).toEqual(['MAL:DZ:2', 'W::4', 'W:K:4', 'Q:FSE:5', 'OFF::3']);
   });
 
   const bad: [string, string, RegExp][] = [

@@ -177,7 +177,7 @@ export const ELEGANT_TYPES: ReadonlyMap<string, TypeSpec> = new Map<string, Type
 /** Types with no AT element: read as a Drift (or a Marker when L = 0), as pyAT does. */
 const AS_DRIFT = new Set(['SOLENOID', 'SCRAPER', 'ECOL', 'RCOL', 'CSRDRIF']);
 /** Types that give no element at all (pyAT skips them; they do not count). */
-export const SKIPPED_TYPES = new Set(['MAXAMP', 'CHARGE', 'RECIRC', 'MALIGN', 'SREFFECTS', 'PFILTER', 'ENERGY', 'SCATTER', 'WATCH', 'WAKE']);
+export const SKIPPED_TYPES = new Set(['MAXAMP', 'CHARGE', 'RECIRC', 'SREFFECTS', 'PFILTER', 'ENERGY', 'SCATTER', 'WATCH', 'WAKE']);
 
 const COMMON_KEYS = ['TILT', 'DX', 'DY', 'N_KICKS', 'N_SLICES'];
 const HAS_STEPS = new Set(['Dipole', 'Quadrupole', 'Sextupole', 'Octupole', 'Multipole']);
@@ -195,6 +195,32 @@ function rotate(e: AtElement, tilt: number): void {
 }
 
 /**
+ * MALIGN offsets the beam: x += DX, x' += DXP, y += DY, y' += DYP, delta += DP
+ * (elegant's offset_beam). That is a Marker whose T1 is the offset (AT adds T1
+ * at the entrance; x' is taken for px, exact to first order). DZ, DT, DE and
+ * ON_PASS (one pass only) have no AT equivalent: such a MALIGN is dropped, as
+ * pyAT drops every MALIGN, and reported.
+ */
+function malign(def: ElementDef, p: ParamReader, loss: (attribute: string, reason: string) => void): AtElement[] {
+  const t1 = ['DX', 'DXP', 'DY', 'DYP', 'DP'].map((k) => p.num(k, 0));
+  const other = ['DZ', 'DT', 'DE'].filter((k) => p.num(k, 0) !== 0);
+  if (p.num('ON_PASS', -1) !== -1) other.push('ON_PASS');
+  for (const [k, v] of def.params) if (!p.used.has(k)) loss(k, `${k}=${v.raw} is not used by AT: dropped`);
+  if (other.length) {
+    loss(other[0], `MALIGN with ${other.join(', ')} has no AT equivalent: dropped (pyAT drops every MALIGN)`);
+    return [];
+  }
+  if (t1.every((x) => x === 0)) {
+    loss('', 'MALIGN without offset: dropped');
+    return [];
+  }
+  loss('', 'MALIGN read as a Marker with T1 = [DX, DXP, DY, DYP, DP, 0] (pyAT drops MALIGN: one element more than pyAT)');
+  const e = el('Marker', {}, p);
+  e.T1 = [...t1, 0];
+  return [e];
+}
+
+/**
  * The AT elements of one definition (zero, one, or three for a thick monitor),
  * recording what is not carried in `losses`. `index` is the lattice index of
  * the first element, for the loss entries.
@@ -207,6 +233,7 @@ export function elementsOf(def: ElementDef, losses: ConversionLossLog | undefine
     loss('', `${def.type} has no AT element: dropped (pyAT drops it too)`);
     return [];
   }
+  if (def.type === 'MALIGN') return malign(def, p, loss);
   const spec = ELEGANT_TYPES.get(def.type);
   let out: AtElement[];
   if (!spec) {
