@@ -2,7 +2,23 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { MlayerError, formatQuantity } from '@mlayer/core';
-import { analyseBba, loadBba, measureBba, planBba, saveBba, writeOffsets, type BbaFile, type BbaPlan, type Plane, type PlanOptions } from '@mlayer/bba';
+import {
+  analyseBba,
+  analyseBbaParallel,
+  loadBba,
+  measureBba,
+  measureBbaParallel,
+  planBba,
+  planParallel,
+  saveBba,
+  writeOffsets,
+  type BbaData,
+  type BbaFile,
+  type BbaPlan,
+  type ParallelPlan,
+  type Plane,
+  type PlanOptions,
+} from '@mlayer/bba';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import { parseInteger, parseNumber } from '../cli-values.js';
 import { toJson } from '../format/json.js';
@@ -24,6 +40,7 @@ export interface BbaMeasureCliOptions extends BbaPlanCliOptions {
   average: string;
   settle: string;
   precycle: boolean;
+  parallel?: string;
   out?: string;
   force: boolean;
   dryRun: boolean;
@@ -59,6 +76,15 @@ function planText(plan: BbaPlan): string {
   return `${lines.join('\n')}\n`;
 }
 
+function parallelText(pp: ParallelPlan): string {
+  const lines = pp.groups.map(
+    (g, i) =>
+      `group ${i + 1} (${g.plane}, separation ${g.separation.toFixed(2)}, tune shift ${g.tuneShift.map((v) => v.toFixed(4)).join('/')}): ${g.pairs.map((p, j) => `${g.signs[j] > 0 ? '+' : '-'}${pp.plan.pairs[p].quad.name}@${pp.plan.pairs[p].bpm.name}`).join(' ')}`,
+  );
+  lines.push(`${pp.groups.length} groups for ${pp.plan.pairs.length} pairs: ${pp.steps} set-and-read steps (serial: ${pp.serialSteps}); largest orbit change expected at a BPM ${formatQuantity(pp.largestOrbitChange, 'm')}, largest quadrupole change ${pp.largestQuadChange.toPrecision(3)}`);
+  return `${lines.join('\n')}\n`;
+}
+
 /** `mlayer bba plan`. */
 export async function bbaPlanAction(o: BbaPlanCliOptions, cmd: Command): Promise<void> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -84,21 +110,27 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
   const bar = progressBar(!(g.json || o.json));
   try {
     const plan = planBba(acc, planOptionsOf(o));
+    const pp = o.parallel !== undefined ? planParallel(acc, plan, { k: parseInteger(o.parallel, '--parallel', 1, 1000) }) : undefined;
     if (o.dryRun) {
-      process.stdout.write(g.json || o.json ? `${toJson(plan)}\n` : planText(plan));
+      if (pp) process.stdout.write(g.json || o.json ? `${toJson({ ...pp, plan: undefined, pairs: plan.pairs })}\n` : `${planText(plan)}${parallelText(pp)}`);
+      else process.stdout.write(g.json || o.json ? `${toJson(plan)}\n` : planText(plan));
       return;
     }
     refuseOnlineWrites(acc, g, 'bba measure');
     const target = measurementTarget('bba', { out: o.out, force: o.force, dataDir: dataDirOf(acc.facility), ext: '.json' });
-    const data = await measureBba(acc, plan, {
-      average: parseInteger(o.average, '--average', 1, 100000),
-      settle: parseNumber(o.settle, '--settle'),
-      precycle: o.precycle,
-      signal: interrupt.signal,
-      onProgress: bar.onProgress,
-    });
+    const common = { average: parseInteger(o.average, '--average', 1, 100000), settle: parseNumber(o.settle, '--settle'), signal: interrupt.signal, onProgress: bar.onProgress };
+    let data: BbaData;
+    let result;
+    if (pp) {
+      const pd = await measureBbaParallel(acc, pp, common);
+      result = analyseBbaParallel(pd);
+      // The file keeps the parallel raw data in place of the serial pairs.
+      data = { plan, average: common.average, pairs: [], setReadSteps: pd.setReadSteps, records: [], parallel: pd } as BbaData;
+    } else {
+      data = await measureBba(acc, plan, { ...common, precycle: o.precycle });
+      result = analyseBba(data);
+    }
     bar.stop();
-    const result = analyseBba(data);
     const t = readyTarget(target);
     saveBba(t.file, data, result);
     const f = loadBba(t.file);

@@ -18,10 +18,11 @@ export function registerBbaCommands(program: Command): void {
   planOptions(bba.command('measure').description('measure the pairs one at a time (bipolar quadrupole modulation at each corrector step) and save the measurement file: every orbit, the fits, the offsets with 1σ; Ctrl-C restores every setpoint touched; online writes need --yes'))
     .option('--average <n>', 'readings averaged per orbit', '1')
     .option('--settle <ms>', 'extra wait after each change, ms', '0')
-    .option('--precycle', 'cycle each quadrupole ±Δk once before its scan (hysteresis)', false)
+    .option('--precycle', 'cycle each quadrupole ±Δk once before its scan (hysteresis; serial only)', false)
+    .option('--parallel <k>', 'modulate up to k quadrupoles at once (pairs of one plane whose kicks the model separates; the signs of their changes cancel the tune shift)')
     .option('-o, --out <path>', 'the measurement file (.json) or a folder (default: the data folder, bba-<time>.json)')
     .option('--force', 'replace the file named by -o', false)
-    .option('--dry-run', 'print the plan, write nothing', false)
+    .option('--dry-run', 'print the plan (with --parallel: the groups, the steps against serial, the largest orbit change expected at any BPM, the largest quadrupole change), write nothing', false)
     .option('--json', 'print the offsets as one JSON object', false)
     .action(async (o: BbaMeasureCliOptions, cmd: Command) => (await import('./bba-actions.js')).bbaMeasureAction(o, cmd));
   bba

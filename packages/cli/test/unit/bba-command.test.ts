@@ -23,6 +23,11 @@ describe('mlayer bba plan | measure | show | apply-offsets (ThomX twin with BPM 
     expect(dry.code, dry.stderr).toBe(0);
     expect(dry.stdout).toMatch(/1 pairs, 5 corrector steps each, 10 set-and-read steps/);
 
+    const par = await runCli([...f, 'bba', 'measure', '--planes', 'y', '--parallel', '3', '--dry-run']);
+    expect(par.code, par.stderr).toBe(0);
+    expect(par.stdout).toMatch(/^group 1 \(y, separation [\d.]+, tune shift /m);
+    expect(par.stdout).toMatch(/groups for 24 pairs: \d+ set-and-read steps \(serial: 240\); largest orbit change expected at a BPM .*m, largest quadrupole change/);
+
     const out = join(dir, 'bba.json');
     const m = await runCli([...f, 'bba', 'measure', '--bpms', 'E3,E35', '--planes', 'x', '--steps', '3', '-o', out, '--json']);
     expect(m.code, m.stderr).toBe(0);
