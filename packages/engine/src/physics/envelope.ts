@@ -64,23 +64,32 @@ function sandwich(M: Float64Array, B: Float64Array): void {
   }
 }
 
-function identity6(): Float64Array {
-  const m = new Float64Array(36);
-  for (let k = 0; k < 6; k++) m[7 * k] = 1;
-  return m;
+/**
+ * B <- T B T^T for T = identity + the entries `e` (row, col, value) whose rows differ from the
+ * identity's, where no modified row is also a source column of another modified row
+ * (true for drift and kick Jacobians): rows first, then the same on columns.
+ */
+function sparseSandwich(B: Float64Array, e: readonly number[]): void {
+  for (let k = 0; k < e.length; k += 3) {
+    const r = e[k], c = e[k + 1], v = e[k + 2];
+    if (v === 0) continue;
+    for (let j = 0; j < 6; j++) B[6 * r + j] += v * B[6 * c + j];
+  }
+  for (let k = 0; k < e.length; k += 3) {
+    const r = e[k], c = e[k + 1], v = e[k + 2];
+    if (v === 0) continue;
+    for (let i = 0; i < 6; i++) B[6 * i + r] += v * B[6 * i + c];
+  }
 }
 
 function driftB(r: Float64Array, L: number, Bd: Float64Array): void {
-  const D = identity6();
   const p = 1 + r[4];
-  D[6 * 0 + 1] = L / p;
-  D[6 * 2 + 3] = L / p;
-  D[6 * 0 + 4] = (-L * r[1]) / (p * p);
-  D[6 * 2 + 4] = (-L * r[3]) / (p * p);
-  D[6 * 5 + 1] = (L * r[1]) / (p * p);
-  D[6 * 5 + 3] = (L * r[3]) / (p * p);
-  D[6 * 5 + 4] = (-L * (r[1] * r[1] + r[3] * r[3])) / (p * p * p);
-  sandwich(D, Bd);
+  const p2 = p * p;
+  sparseSandwich(Bd, [
+    0, 1, L / p, 0, 4, (-L * r[1]) / p2,
+    2, 3, L / p, 2, 4, (-L * r[3]) / p2,
+    5, 1, (L * r[1]) / p2, 5, 3, (L * r[3]) / p2, 5, 4, (-L * (r[1] * r[1] + r[3] * r[3])) / (p2 * p),
+  ]);
   const NL = L / p;
   r[0] += NL * r[1];
   r[2] += NL * r[3];
@@ -102,14 +111,7 @@ function kickB(r: Float64Array, A: Float64Array, B: Float64Array, mo: number, K:
     dre = t;
   }
   if (mo === 0) { dre = 0; dim = 0; }
-  const Mk = identity6();
-  Mk[6 * 1 + 0] = -K * (dre + h * h);
-  Mk[6 * 1 + 2] = K * dim;
-  Mk[6 * 3 + 0] = K * dim;
-  Mk[6 * 3 + 2] = K * dre;
-  Mk[6 * 1 + 4] = K * h;
-  Mk[6 * 5 + 0] = K * h;
-  sandwich(Mk, Bd);
+  sparseSandwich(Bd, [1, 0, -K * (dre + h * h), 1, 2, K * dim, 1, 4, K * h, 3, 0, K * dim, 3, 2, K * dre, 5, 0, K * h]);
   const x = r[0];
   const p = 1 + r[4];
   const xpr = r[1] / p, ypr = r[3] / p;
@@ -117,8 +119,10 @@ function kickB(r: Float64Array, A: Float64Array, B: Float64Array, mo: number, K:
   const by = re + h, bx = im;
   const b2p = (by * by * hx * hx + bx * bx * hx * hx + (bx * ypr - by * xpr) ** 2) / (hx * hx + xpr * xpr + ypr * ypr);
   const BB = CU * R_E * LAMBDABAR_C * gamma5 * K * b2p * Math.sqrt(b2p) * p * p * p * p * (hx + (xpr * xpr + ypr * ypr) / 2);
-  const u = [0, xpr, 0, ypr, 1, 0];
-  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) Bd[6 * i + j] += BB * u[i] * u[j];
+  // b = BB u u^T, u = (0, xpr, 0, ypr, 1, 0)
+  Bd[7] += BB * xpr * xpr; Bd[9] += BB * xpr * ypr; Bd[10] += BB * xpr;
+  Bd[19] += BB * xpr * ypr; Bd[21] += BB * ypr * ypr; Bd[22] += BB * ypr;
+  Bd[25] += BB * xpr; Bd[27] += BB * ypr; Bd[28] += BB;
   // radiating kick on the orbit
   const d0 = r[4];
   r[4] = d0 - crad * p * p * b2p * (hx + (xpr * xpr + ypr * ypr) / 2) * K;
