@@ -134,8 +134,9 @@ class DeckReader {
     if (!trimmed.startsWith('(') || !trimmed.endsWith(')')) this.fail(st, offset, `the element list must be in parentheses: LINE=(A, B, ...)`, name, 'line');
     const open = offset + text.indexOf('(');
     const items = this.parseList(st, name, trimmed.slice(1, -1), open + 1);
-    if (!this.deck.lines.has(key)) this.deck.lineOrder.push(key);
-    else this.deck.lineOrder.splice(this.deck.lineOrder.indexOf(key), 1, key);
+    // A line defined again replaces the first definition and becomes the last defined.
+    if (this.deck.lines.has(key)) this.deck.lineOrder.splice(this.deck.lineOrder.indexOf(key), 1);
+    this.deck.lineOrder.push(key);
     this.deck.lines.set(key, { name, items, file: this.file, pos: positionIn(st, 0) });
   }
 
