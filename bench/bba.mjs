@@ -1,0 +1,70 @@
+// Beam-based alignment on the demo facility's twin (issue 21's bench line): diamond-i04 with the issue's error set
+// (every quadrupole misaligned 50 µm rms in x and y, BPM offsets 100 µm rms, 1 µm BPM noise per reading; seed 4), the
+// orbit first steered to zero BPM readings (model ORM, least squares), then a full-ring serial BBA (every enabled BPM,
+// both planes, 5 corrector steps, bipolar quadrupole modulation) and a parallel one (groups of up to k = 8 pairs) on
+// the same machine, in the same run. Prints wall and CPU time of each and rms(fit - truth) against the twin's truth.
+// Target (issue 21): parallel under 5 minutes on the 2-core machine.
+// Build first: npx tsc -b packages/tuning-tools/bba packages/adapters-sim ; then: node bench/bba.mjs [k=8] [bpm stride=1]
+import { resolve } from 'node:path';
+import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility } from '@mlayer/core';
+import { registerCalibration } from '@mlayer/calibration';
+import { bbaTruth, registerTwin } from '@mlayer/adapters-sim';
+import { analyseBba, analyseBbaParallel, measureBba, measureBbaParallel, planBba, planParallel } from '@mlayer/bba';
+import { lstsq } from '@mlayer/tuning-common';
+
+const k = Number(process.argv[2] ?? 8);
+const stride = Number(process.argv[3] ?? 1);
+const cpuS = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const file = resolve(new URL('..', import.meta.url).pathname, 'facilities/diamond-i04/facility.yaml');
+const controlSystems = new ControlSystemRegistry();
+registerTwin(controlSystems);
+const conversions = new UnitConversionRegistry();
+registerCalibration(conversions);
+const acc = await createAccelerator({ facility: loadFacility(file), controlSystems, conversions, allowWrites: true });
+const twin = acc.controlSystem;
+const quads = acc.familyNames().filter((n) => acc.family(n).memberOf.includes('QUAD'));
+const bpmErr = { offset: 100e-6, noise: 1e-6 };
+twin.applyErrors({ magnets: Object.fromEntries(quads.map((q) => [q, { dx: 50e-6, dy: 50e-6 }])), bpms: { BPMx: bpmErr, BPMy: bpmErr } }, 4);
+const model = acc.model;
+const rms = (v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0) / v.length);
+for (const [plane, b, c] of [['x', 'BPMx', 'HSTR'], ['y', 'BPMy', 'VSTR']]) {
+  const bpm = acc.family(b).enabled();
+  const cor = acc.family(c).enabled();
+  const r = model.orbitResponse(bpm.latticeElements(model), cor.latticeElements(model));
+  const block = plane === 'x' ? r.Rxx : r.Ryy;
+  for (let it = 0; it < 4; it++) {
+    const reading = await bpm.get({ units: 'physics' });
+    const dk = lstsq(block, reading.map((v) => -v), 1e-3);
+    const now = await cor.get({ units: 'physics', field: 'setpoint' });
+    await cor.set(now.map((v, i) => v + dk[i]), { units: 'physics' });
+  }
+  console.log(`orbit ${plane} steered to ${(rms(Array.from(await bpm.get({ units: 'physics' }))) * 1e6).toFixed(1)} um rms`);
+}
+const bpms = stride > 1 ? acc.family('BPMx').enabled().names.filter((_n, i) => i % stride === 0) : undefined;
+const plan = planBba(acc, { bpms });
+const truth = () =>
+  plan.pairs.map((p) => {
+    const bpmIndex = acc.facility.config.families[p.bpm.family].devices.findIndex((d) => d.name === p.bpm.name);
+    const corrector = acc.family(p.corrector.family).devices([p.corrector.device]).modelParameters(twin.machineModel)[0].ref;
+    return bbaTruth(twin, { bpmFamily: p.bpm.family, bpmIndex, bpmElement: p.bpm.element, plane: p.plane, quadElement: p.quad.element, corrector });
+  });
+console.log(`${plan.pairs.length} pairs (${plan.unpaired.length} BPM-planes not paired), ${plan.steps} corrector steps each`);
+const truths = truth();
+let t = performance.now();
+let c = cpuS();
+const sd = await measureBba(acc, plan);
+const serial = analyseBba(sd);
+const serialWall = (performance.now() - t) / 1000;
+console.log(`serial:   ${sd.setReadSteps} set-and-read steps, ${serialWall.toFixed(1)} s wall, ${(cpuS() - c).toFixed(1)} s CPU; rms(fit - truth) ${(rms(serial.pairs.map((r, i) => r.offset - truths[i])) * 1e6).toFixed(2)} um`);
+const pp = planParallel(acc, plan, { k });
+t = performance.now();
+c = cpuS();
+const pd = await measureBbaParallel(acc, pp);
+const parallel = analyseBbaParallel(pd);
+const parWall = (performance.now() - t) / 1000;
+console.log(`parallel: k = ${k}, ${pp.groups.length} groups, ${pd.setReadSteps} set-and-read steps (1.2 x serial / k = ${((1.2 * sd.setReadSteps) / k).toFixed(0)}), ${parWall.toFixed(1)} s wall, ${(cpuS() - c).toFixed(1)} s CPU; rms(fit - truth) ${(rms(parallel.pairs.map((r, i) => r.offset - truths[i])) * 1e6).toFixed(2)} um`);
+console.log(`target: parallel under 300 s wall: ${parWall < 300 ? 'met' : 'not met'} (${parWall.toFixed(1)} s; serial ${serialWall.toFixed(1)} s)`);
+await acc.close();
