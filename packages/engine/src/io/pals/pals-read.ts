@@ -10,7 +10,7 @@
  * with periodicity P. Errors name file, line, column and the element.
  */
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { AtElement, FieldValue, Lattice, ParticleSpec } from '../../lattice.js';
 import type { ConversionLossLog } from '../conversion-report.js';
 import { buildElement, type AtClassName } from '../element-classes.js';
