@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BbaError, planBba } from '@mlayer/bba';
+import { bbaTwin, type BbaTwin } from '../twin-fixture.js';
+
+describe('BBA configuration from the facility and the model (ThomX twin)', () => {
+  let t: BbaTwin;
+  beforeAll(async () => {
+    t = await bbaTwin(1, 0);
+  });
+  afterAll(async () => t?.acc.close());
+
+  it('pairs each BPM with the nearest quadrupole and the strongest corrector, and sizes the steps from the optics', () => {
+    const plan = planBba(t.acc, { bpms: ['E54'], amplitude: 0.4e-3, modulation: 40e-6 });
+    const model = t.acc.model!;
+    for (const p of plan.pairs) {
+      expect(p.quad.name).toBe('E57');
+      // The nearest quadrupole: no other quadrupole centre is closer to the BPM.
+      const sB = model.element(p.bpm.element).s;
+      for (const q of model.find('class:Quadrupole')) expect(Math.abs(sB - model.element(q).s - model.element(q).length / 2)).toBeGreaterThanOrEqual(Math.abs(p.distance) - 1e-12);
+      // The corrector moves the beam at the BPM most of all correctors.
+      const cors = t.acc.family(p.plane === 'x' ? 'HCM' : 'VCM').latticeElements(model);
+      const r = model.orbitResponse([p.bpm.element], cors);
+      const row = (p.plane === 'x' ? r.Rxx : r.Ryy)[0];
+      expect(Math.abs(p.response)).toBeCloseTo(Math.max(...Array.from(row, Math.abs)), 12);
+      expect(p.correctorStep * Math.abs(p.response)).toBeCloseTo(0.4e-3, 12);
+      // sqrt(beta_b beta_q) / (2 |sin pi Q|) * dK L * amplitude = modulation.
+      const pl = p.plane === 'x' ? 0 : 1;
+      const Q = p.plane === 'x' ? model.tunes().qx : model.tunes().qy;
+      const [ob, oq] = [model.optics([p.bpm.element])[0], model.optics([p.quad.element])[0]];
+      const induced = (Math.sqrt(ob.beta[pl] * oq.beta[pl]) / (2 * Math.abs(Math.sin(Math.PI * Q)))) * p.quadStep * model.element(p.quad.element).length * 0.4e-3;
+      expect(induced).toBeCloseTo(40e-6, 12);
+    }
+  });
+
+  it('reports the BPMs without an individually powered quadrupole within reach, and honours overrides', () => {
+    const far = planBba(t.acc, { bpms: ['E3', 'E24'], planes: ['x'], maxDistance: 0.05 });
+    expect(far.pairs).toEqual([]);
+    expect(far.unpaired.map((u) => u.bpm.name)).toEqual(['E3', 'E24']);
+    expect(far.unpaired[0].reason).toMatch(/nearest individually powered quadrupole \(E6\) is 0\.\d\d m away \(> 0\.05 m\)/);
+    const o = planBba(t.acc, { bpms: ['E3'], planes: ['y'], overrides: { E3: { quad: 'E22', corrector: 'E13', correctorStep: 1e-5, quadStep: 0.02 } } });
+    expect(o.pairs.map((p) => [p.quad.name, p.corrector.name, p.correctorStep, p.quadStep])).toEqual([['E22', 'E13', 1e-5, 0.02]]);
+    expect(() => planBba(t.acc, { bpms: ['E3'], overrides: { E3: { quad: 'Q9' } } })).toThrow(BbaError);
+    expect(() => planBba(t.acc, { bpms: ['E3'], overrides: { E3: { quad: 'Q9' } } })).toThrow(/overrides\.E3\.quad: 'Q9' is not an individually powered quadrupole \(no such device\)/);
+    expect(() => planBba(t.acc, { steps: 2 })).toThrow(/steps must be at least 3/);
+  });
+});
