@@ -16,6 +16,7 @@ import type { Lattice } from '../lattice.js';
 import { compile6d, disable6d, hasCavity } from './enable-6d.js';
 import { eigenvalues6 } from './eig6.js';
 import { cumulativeDiffusion, modeEmittance, solveLyapunov6 } from './envelope.js';
+import { optics6, type Optics6Point } from './optics6.js';
 import { normalModes4 } from './amat.js';
 import { computeLinearState, oneTurn } from './linear-state.js';
 import { cellEnergyLoss, cellI2, findM66, findOrbit6, NoCavityError, rfSummary } from './orbit6.js';
@@ -52,6 +53,8 @@ export interface RingParameters6 {
   readonly synchrotronFrequency: number;
   /** Ohmi's equilibrium envelope at element 0. */
   readonly envelope: EnvelopeValues;
+  /** 6D optics (linopt6) at options.refpts, in the order given. */
+  readonly optics: Optics6Point[];
 }
 
 export interface EnvelopeValues {
@@ -79,7 +82,7 @@ function periodicity(c: CompiledLattice): number {
 }
 
 /** The ring parameters of the 6D model of `lattice` (any 4D or 6D lattice; it is switched to 6D). */
-export function ringParameters6(lattice: Lattice): RingParameters6 {
+export function ringParameters6(lattice: Lattice, options: { refpts?: readonly number[] } = {}): RingParameters6 {
   if (!hasCavity(lattice)) throw new NoCavityError('ring parameters (6D)');
   const c6 = compile6d(lattice);
   const c4 = compileLattice(disable6d(lattice));
@@ -139,6 +142,9 @@ export function ringParameters6(lattice: Lattice): RingParameters6 {
     synchronousPhase: Math.PI - Math.asin(U0 / V),
     synchrotronFrequency: Qs / T0,
     envelope: { R66: R, emittances, energySpread: Math.sqrt(R[28]), bunchLength: Math.sqrt(R[35]) },
+    optics: options.refpts?.length
+      ? optics6(c6, orbit, m66, [mx, my, ms].map((m) => [re[m.k], im[m.k]] as const), options.refpts)
+      : [],
   };
 }
 

@@ -34,7 +34,17 @@ describe('6D ring vs pyAT', () => {
       for (const [k, v] of Object.entries(want)) expect(changes[k], k).toBe(v);
       expect(enable6d(lattice).elements.length).toBe(lattice.elements.length);
 
-      const p = ringParameters6(lattice);
+      const o6 = ref.optics_6d;
+      const p = ringParameters6(lattice, { refpts: o6.bpm_index });
+      const betaMax = Math.max(...(o6.beta as number[][]).flat());
+      let betaErr = 0, alphaErr = 0, dispErr = 0;
+      p.optics.forEach((pt, i) => {
+        for (let k = 0; k < 2; k++) {
+          betaErr = Math.max(betaErr, Math.abs(pt.beta[k] - o6.beta[i][k]) / betaMax);
+          alphaErr = Math.max(alphaErr, Math.abs(pt.alpha[k] - o6.alpha[i][k]));
+        }
+        for (let k = 0; k < 4; k++) dispErr = Math.max(dispErr, Math.abs(pt.dispersion[k] - o6.dispersion[i][k]));
+      });
       const orbitScale = Math.max(...s.closed_orbit_at_index0.map(Math.abs));
       const orbitErr = Math.max(...s.closed_orbit_at_index0.map((v: number, k: number) => Math.abs(p.closedOrbit[k] - v)));
       const err = {
@@ -51,6 +61,9 @@ describe('6D ring vs pyAT', () => {
         epsyAbs: Math.abs(p.envelope.emittances[1] - s.emittances_m[1]) / s.emittances_m[0],
         sigd: rel(p.envelope.energySpread, s.energy_spread),
         sigz: rel(p.envelope.bunchLength, s.bunch_length_m),
+        beta: betaErr,
+        alpha: alphaErr,
+        disp: dispErr,
         J: Math.max(...[0, 1, 2].map((k) => rel(p.dampingPartition[k], s.damping_partition_numbers[k]))),
       };
       console.log(l.name, JSON.stringify(err));
@@ -63,6 +76,9 @@ describe('6D ring vs pyAT', () => {
       expect(err.taux).toBeLessThan(dampTol);
       expect(err.tauy).toBeLessThan(dampTol);
       expect(err.tauz).toBeLessThan(dampTol);
+      expect(err.beta).toBeLessThan(1e-6);
+      expect(err.alpha).toBeLessThan(1e-6);
+      expect(err.disp).toBeLessThan(1e-6);
       expect(err.epsx).toBeLessThan(1e-5);
       expect(err.epsz).toBeLessThan(1e-5);
       expect(err.epsyAbs).toBeLessThan(1e-11); // near-zero eps_y: 1e-5 x 1e-6 eps_x absolute
