@@ -11,6 +11,7 @@ import type { ChannelFeeds } from './channel-feeds.js';
 import { severityName, valueFields } from './pvws-update.js';
 import type { WriteGuard } from './write-guard.js';
 import type { TwinState } from './twin-state.js';
+import type { WriteCoalescer } from './write-coalescer.js';
 
 export interface SessionLimits {
   /** Throttle-latest period of scalar channels, ms (at most one update per period per subscription). */
@@ -34,6 +35,7 @@ export interface SessionContext {
   readonly limits: SessionLimits;
   readonly log: (line: string) => void;
   readonly facilityName: string;
+  readonly writes: WriteCoalescer;
   readonly version: string;
 }
 
@@ -112,6 +114,8 @@ export class ClientSession {
   }
 
   private async handle(msg: ClientMessage): Promise<void> {
+    // A request after channel writes of the burst being gathered sees them applied.
+    if (msg.type !== 'write' && msg.type !== 'subscribe' && msg.type !== 'clear' && msg.type !== 'ping' && msg.type !== 'echo' && msg.type !== 'list') await this.ctx.writes.settled();
     switch (msg.type) {
       case 'subscribe':
         return this.subscribe(msg.pvs);
@@ -200,6 +204,8 @@ export class ClientSession {
           immediate: this.ctx.acc.controlSystem.immediate === true,
           writes: this.ctx.guard.allowWrites,
           version: this.ctx.version,
+          writeBatches: this.ctx.writes.batches,
+          channelWrites: this.ctx.writes.writes,
         });
       case 'read': {
         const unknown = msg.pvs.filter((pv) => !this.ctx.index.get(pv));
@@ -338,10 +344,6 @@ export class ClientSession {
     const v = typeof value === 'number' ? value : /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value) ? Number(value) : NaN;
     if (typeof value === 'string' && Number.isNaN(v)) throw new MlayerError(`write ${pv}: '${value}' is not a number; nothing was written`);
     this.ctx.guard.check(`write ${pv}`, token, this.authenticated);
-    const f = this.ctx.acc.family(info.family).devices([info.device]);
-    const [old] = await f.get({ units: 'hardware', field: 'setpoint' });
-    await f.set(v, { units: 'hardware', wait: true });
-    this.ctx.guard.audit({ client: this.client, channel: pv, family: info.family, devices: [info.device], old, new: v, units: info.units, tool });
-    await this.ctx.state?.save();
+    await this.ctx.writes.write(info, v, this.client, tool);
   }
 }

@@ -15,6 +15,7 @@ import { ClientSession, type SessionLimits } from './client-session.js';
 import { handleHttp } from './http-routes.js';
 import { WriteGuard } from './write-guard.js';
 import { TwinState } from './twin-state.js';
+import { WriteCoalescer } from './write-coalescer.js';
 
 export const SERVER_VERSION = '0.1.0';
 export const PVWS_PATH = '/pvws/pv';
@@ -36,6 +37,8 @@ export interface ServerOptions {
   /** Largest accepted message, bytes (default 64 KiB): a larger one closes the connection (1009). */
   readonly maxMessageBytes?: number;
   readonly limits?: Partial<SessionLimits>;
+  /** Channel writes arriving within this many ms of the first are applied together (default 20). */
+  readonly coalesceMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -87,7 +90,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const guard = new WriteGuard(!!o.allowWrites, o.auditFile, o.tokenFile);
   const index = new ChannelIndex(o.acc, o.facility);
   const feeds = new ChannelFeeds(o.acc);
-  const ctx = { acc: o.acc, index, feeds, guard, state, limits, log, facilityName: o.facility.config.name, version: SERVER_VERSION };
+  const writes = new WriteCoalescer(o.acc, guard, state, o.coalesceMs ?? 20);
+  const ctx = { acc: o.acc, index, feeds, guard, state, limits, log, facilityName: o.facility.config.name, version: SERVER_VERSION, writes };
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? 64 * 1024 });
   const sessions = new Set<ClientSession>();
   const onLoopback = LOOPBACK_NAMES.has(o.host) || o.host.startsWith('127.');

@@ -117,6 +117,8 @@ export const InfoReplySchema = z.object({
   immediate: z.boolean().describe('a write with wait has taken effect when acknowledged and every later read reflects it (the twin)'),
   writes: z.boolean(),
   version: z.string(),
+  writeBatches: z.number().int().describe('batches of channel writes applied so far (a burst of writes is applied as one)'),
+  channelWrites: z.number().int().describe('channel writes in them'),
 });
 export const SamplesReplySchema = z.object({
   type: z.literal('samples'),

@@ -71,6 +71,26 @@ describe('mlayer server with --allow-writes and --state (twin)', () => {
     c.close();
   });
 
+  it('a burst of 500 channel writes is applied in a few batches (one Family.set per family each), the last value of a device winning', async () => {
+    const c = await PlainClient.open(server.info.url);
+    const devices = ((await c.request({ type: 'devices', family: 'HCM' })).devices as { channels: { setpoint: string } }[]).slice(0, 100);
+    const before = await c.request({ type: 'info' });
+    const auditBefore = readFileSync(server.info.auditFile, 'utf8').split('\n').length;
+    for (let i = 0; i < 500; i++) c.send({ type: 'write', pv: devices[i % 100].channels.setpoint, value: (i + 1) * 1e-3, token, tool: 'burst' });
+    const all = await c.request({ type: 'get', family: 'HCM', field: 'setpoint' });
+    const after = await c.request({ type: 'info' });
+    expect(after.channelWrites as number).toBe((before.channelWrites as number) + 500);
+    const batches = (after.writeBatches as number) - (before.writeBatches as number);
+    expect(batches).toBeGreaterThanOrEqual(1);
+    expect(batches).toBeLessThanOrEqual(5);
+    // Device k was written last with (400 + k + 1) mA.
+    expect((all.values as number[]).slice(0, 100).map((v) => Math.round(v * 1e3))).toEqual(Array.from({ length: 100 }, (_, k) => 401 + k));
+    expect(readFileSync(server.info.auditFile, 'utf8').split('\n').length - auditBefore).toBe(500);
+    // Back to zero for the tests that follow.
+    expect(await c.request({ type: 'set', family: 'HCM', values: 0, token })).toMatchObject({ type: 'done' });
+    c.close();
+  });
+
   it('HTTP: lists and downloads the measurement files of the data folder, never a file outside it', async () => {
     const base = `http://127.0.0.1:${server.info.port}`;
     const list = (await (await fetch(`${base}/files`)).json()) as { files: { name: string; size: number }[] };
@@ -108,7 +128,7 @@ describe('mlayer server with --allow-writes and --state (twin)', () => {
     const out = await c.request({ type: 'set', family: 'HCM', values: [99], devices: [[1, 2]], token });
     expect(out.type).toBe('error');
     expect(await setpoints(c)).toEqual(before);
-    const audit = readFileSync(server.info.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const audit = readFileSync(server.info.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.tool === 'server.test');
     expect(audit).toHaveLength(1);
     expect(audit[0]).toMatchObject({ channel: HCM1, family: 'HSTR', old: 0, new: 0.25, units: 'A', tool: 'server.test' });
     c.close();
