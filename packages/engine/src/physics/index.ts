@@ -74,7 +74,7 @@ export {
 export { enable6d, disable6d, compile6d, hasCavity, isLattice6d, passMethod6d, passMethod4d } from './enable-6d.js';
 export { findOrbit6, findM66, NoCavityError, rfSummary, cellEnergyLoss, type Orbit6Options, type RfSummary } from './orbit6.js';
 export { eigenvalues6, type Eigen6 } from './eig6.js';
-export { ringParameters6, energyLossPerTurn, type RingParameters6, type EnvelopeValues } from './ring-parameters.js';
+export { ringParameters6, energyLossPerTurn, energyLossTracking, type RingParameters6, type EnvelopeValues } from './ring-parameters.js';
 export { radiationIntegrals, type RadiationIntegrals } from './radiation-integrals.js';
 export { optics6, aMatrix6, modeMatrices, type Optics6Point } from './optics6.js';
 export { cumulativeDiffusion, elementDiffusion, solveLyapunov6, modeEmittance } from './envelope.js';

@@ -21,7 +21,7 @@ import { normalModes4 } from './amat.js';
 import { computeLinearState, oneTurn } from './linear-state.js';
 import { cellEnergyLoss, cellI2, findM66, findOrbit6, NoCavityError, rfSummary } from './orbit6.js';
 import { ringTunes } from './linear.js';
-import { compileLattice, type CompiledLattice } from './tracking-api.js';
+import { compileLattice, trackRange, type CompiledLattice } from './tracking-api.js';
 
 const C0 = 299792458;
 
@@ -160,4 +160,20 @@ export function ringEquilibrium(lattice: Lattice): RingEquilibrium {
     bunchLength: p.envelope.bunchLength,
     dampingTimes: p.dampingTimes,
   };
+}
+
+/**
+ * U0 [eV] by tracking (pyAT ELossMethod.TRACKING): a particle at 0 through each radiating
+ * element alone, the energy lost summed over the cell, times the periodicity.
+ */
+export function energyLossTracking(lattice: Lattice): number {
+  const c = compile6d(lattice);
+  let loss = 0;
+  c.elements.forEach((e, i) => {
+    if (!e.method.name.endsWith('RadPass')) return;
+    const r = new Float64Array(6);
+    trackRange(c, r, 1, i, i + 1, new Uint8Array(1).fill(1));
+    loss -= r[4];
+  });
+  return loss * c.ring!.energy * periodicity(c);
 }
