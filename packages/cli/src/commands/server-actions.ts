@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { MlayerError, facilityTools } from '@mlayer/core';
+import { MlayerError, facilityTools, isDigitalTwin } from '@mlayer/core';
 import type { GlobalOptions } from '../global-options.js';
 import { openAccelerator } from '../context.js';
 
@@ -50,7 +50,7 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
   const { acc, facility } = await openAccelerator(g);
   try {
     if (acc.online && !g.yes) throw new MlayerError(`server: mode '${acc.mode}' is an online control system: serving it needs --yes at start; nothing was started`);
-    if (o.state && acc.online) throw new MlayerError(`--state: mode '${acc.mode}' is not a digital twin: only a twin keeps its state in a file`);
+    if (o.state && !isDigitalTwin(acc.controlSystem)) throw new MlayerError(`--state: mode '${acc.mode}' is not a digital twin: only a twin keeps its state in a file; nothing was started`);
     const { startServer } = await import('@mlayer/server');
     const stateFile = o.state ? resolve(o.state) : undefined;
     const tokenFile = o.allowWrites ? resolve(o.tokenFile ?? join(cacheDir(), port === 0 ? `mlayer-server-pid${process.pid}.token` : `mlayer-server-${port}.token`)) : undefined;

@@ -9,6 +9,12 @@ it('mlayer --mode epics server without --yes refuses with one line and exit code
   expect(r.stdout).toBe('');
 });
 
+it('mlayer --mode epics --yes server --state refuses: only a twin keeps its state', async () => {
+  const r = await runCli(['--mode', 'epics', '--yes', 'server', '--listen', '127.0.0.1:0', '--state', 'never-written.json']);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe("mlayer: --state: mode 'epics' is not a digital twin: only a twin keeps its state in a file; nothing was started\n");
+});
+
 it('mlayer server --listen refuses what is not HOST:PORT', async () => {
   const r = await runCli(['server', '--listen', '8080']);
   expect(r.code).toBe(2);
