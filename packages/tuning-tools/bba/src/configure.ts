@@ -33,6 +33,8 @@ export interface BbaPair {
   readonly quadStep: number;
   /** Orbit change expected at the BPM per unit corrector step (model, BPM physics unit per corrector physics unit). */
   readonly response: number;
+  /** Set when the modulation asked for needed a larger quadrupole change than maxQuadChange allows: the change was capped there. */
+  readonly capped?: boolean;
 }
 
 /** A BPM without an individually powered quadrupole within reach, or without a corrector. */
@@ -77,6 +79,8 @@ export interface PlanOptions {
   readonly modulation?: number;
   /** Corrector steps (default 5). */
   readonly steps?: number;
+  /** Largest quadrupole change as a fraction of its gradient (default 0.05): a larger one is capped (the pair says so). */
+  readonly maxQuadChange?: number;
   /** Farthest quadrupole centre from a BPM, m (default 3). */
   readonly maxDistance?: number;
   /** By BPM device name. */
@@ -133,6 +137,7 @@ export function planBba(acc: Accelerator, options: PlanOptions = {}): BbaPlan {
   const steps = check('steps', options.steps, 5, true);
   if (steps < 3) throw new BbaError(`steps must be at least 3 for a line fit with an error (got ${steps})`);
   const maxDistance = check('maxDistance', options.maxDistance, 3);
+  const maxQuadChange = check('maxQuadChange', options.maxQuadChange, 0.05);
   const planes = options.planes ?? PLANES;
   const quads = individualQuads(acc, options.quadFamilies);
   const quadCentre = (q: DeviceRef) => model.element(q.element).s + model.element(q.element).length / 2;
@@ -209,8 +214,12 @@ export function planBba(acc: Accelerator, options: PlanOptions = {}): BbaPlan {
       const [ob, oq] = [model.optics([bpm.element])[0], model.optics([quad.element])[0]];
       const L = model.element(quad.element).length || 1;
       const orbitPerKick = Math.sqrt(ob.beta[p] * oq.beta[p]) / (2 * sinQ);
-      const dK = modulation / (orbitPerKick * L * amplitude);
+      let dK = modulation / (orbitPerKick * L * amplitude);
+      const k1 = Math.abs(model.getParameter(qf.modelParameters(model)[0].ref));
+      const capped = o.quadStep === undefined && k1 > 0 && dK > maxQuadChange * k1;
+      if (capped) dK = maxQuadChange * k1;
       pairs.push({
+        ...(capped ? { capped } : {}),
         plane,
         bpm,
         quad,

@@ -10,7 +10,7 @@ describe('BBA configuration from the facility and the model (ThomX twin)', () =>
   afterAll(async () => t?.acc.close());
 
   it('pairs each BPM with the nearest quadrupole and the strongest corrector, and sizes the steps from the optics', () => {
-    const plan = planBba(t.acc, { bpms: ['E54'], amplitude: 0.4e-3, modulation: 40e-6 });
+    const plan = planBba(t.acc, { bpms: ['E54'], amplitude: 0.4e-3, modulation: 40e-6, maxQuadChange: 1 });
     const model = t.acc.model!;
     for (const p of plan.pairs) {
       expect(p.quad.name).toBe('E57');
@@ -42,5 +42,10 @@ describe('BBA configuration from the facility and the model (ThomX twin)', () =>
     expect(() => planBba(t.acc, { bpms: ['E3'], overrides: { E3: { quad: 'Q9' } } })).toThrow(BbaError);
     expect(() => planBba(t.acc, { bpms: ['E3'], overrides: { E3: { quad: 'Q9' } } })).toThrow(/overrides\.E3\.quad: 'Q9' is not an individually powered quadrupole \(no such device\)/);
     expect(() => planBba(t.acc, { steps: 2 })).toThrow(/steps must be at least 3/);
+    // A modulation that would need more than 5 % of a quadrupole's gradient is capped there, and the pair says so.
+    const big = planBba(t.acc, { bpms: ['E54'], planes: ['x'], amplitude: 0.05e-3 });
+    const k1 = Math.abs(t.acc.model!.getParameter({ element: big.pairs[0].quad.element, field: 'PolynomB', index: 1 }));
+    expect(big.pairs[0].capped).toBe(true);
+    expect(big.pairs[0].quadStep).toBeCloseTo(0.05 * k1, 12);
   });
 });
