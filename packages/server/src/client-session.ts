@@ -39,6 +39,9 @@ export interface SessionContext {
   readonly version: string;
 }
 
+/** PVWS's simulated heartbeat channel. */
+const FLIPFLOP = /^sim:\/\/flipflop\((\d+(?:\.\d+)?)\)$/;
+
 class Subscription {
   pending: Sample | undefined;
   lastSent = 0;
@@ -249,6 +252,11 @@ export class ClientSession {
     }
     const unknown: string[] = [];
     for (const pv of fresh) {
+      const flip = FLIPFLOP.exec(pv);
+      if (flip) {
+        this.flipflop(pv, Number(flip[1]));
+        continue;
+      }
       const info = this.ctx.index.get(pv);
       if (!info) {
         unknown.push(pv);
@@ -259,6 +267,27 @@ export class ClientSession {
       sub.stop = this.ctx.feeds.listen(pv, (s) => this.onSample(info, sub, s));
     }
     for (const pv of unknown) this.error(`subscribe: unknown channel '${pv}' (not a channel of mode '${this.ctx.acc.mode}')`, { pv });
+  }
+
+  /**
+   * PVWS's simulated `sim://flipflop(SECONDS)`: 0 and 1 in turn every SECONDS (at least 1 s).
+   * cs-web-lib's PVWS client subscribes to one as its heartbeat.
+   */
+  private flipflop(pv: string, seconds: number): void {
+    const sub = new Subscription();
+    this.subs.set(pv, sub);
+    let value = 0;
+    const tick = (): void => {
+      const now = Date.now() / 1000;
+      const update: UpdateMessage = { type: 'update', pv, value, seconds: Math.floor(now), nanos: Math.round((now % 1) * 1e9) };
+      if (sub.meta === undefined) Object.assign(update, { severity: 'NONE', readonly: true, description: 'heartbeat' });
+      sub.meta = 'sent';
+      this.send(update);
+      value = 1 - value;
+    };
+    tick();
+    const timer = setInterval(tick, Math.max(1, seconds) * 1000);
+    sub.stop = () => clearInterval(timer);
   }
 
   private clear(pv: string): void {

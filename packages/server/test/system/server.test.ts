@@ -60,6 +60,10 @@ describe('mlayer server with --allow-writes and --state (twin)', () => {
     // The metadata is not repeated.
     const second = await c.next((m) => m.type === 'update' && m.pv === HCM1 && m !== first);
     expect(second.units).toBeUndefined();
+    // cs-web-lib's PVWS client subscribes to PVWS's simulated heartbeat first.
+    c.send({ type: 'subscribe', pvs: ['sim://flipflop(29.929)'] });
+    expect(await c.next((m) => m.pv === 'sim://flipflop(29.929)')).toMatchObject({ type: 'update', value: 0, readonly: true });
+    c.send({ type: 'clear', pvs: ['sim://flipflop(29.929)'] });
     c.send({ type: 'list' });
     expect((await c.next((m) => m.type === 'list')).pvs).toEqual([HCM1, 'SR01C-DI-EBPM-01:SA:X']);
     c.send({ type: 'write', pv: HCM1, value: 0.25, token, tool: 'server.test' });
