@@ -144,10 +144,12 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
 }
 
 /** `mlayer bba show FILE`. */
-export async function bbaShowAction(file: string, o: { json?: boolean }, cmd: Command): Promise<void> {
+export async function bbaShowAction(file: string, o: { json?: boolean; plot?: string }, cmd: Command): Promise<void> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const f = loadBba(resolve(file));
-  process.stdout.write(g.json || o.json ? `${toJson({ facility: f.facility, time: f.time, offsets: f.offsets })}\n` : `${f.facility}, ${f.time}\n${offsetsText(f)}`);
+  // The serial fits again from the raw data (a parallel file has no per-pair serial data).
+  const files = o.plot ? await (await import('./bba-plots.js')).writeBbaPlots(resolve(o.plot), f, f.data.pairs.length > 0 ? analyseBba(f.data).pairs : []) : [];
+  process.stdout.write(g.json || o.json ? `${toJson({ facility: f.facility, time: f.time, offsets: f.offsets, files })}\n` : `${f.facility}, ${f.time}\n${offsetsText(f)}${files.length > 0 ? `files: ${files.join(', ')}\n` : ''}`);
 }
 
 /** `mlayer bba apply-offsets FILE -o OFFSETS.yaml`. */

@@ -29,7 +29,8 @@ export function registerBbaCommands(program: Command): void {
     .command('show <file>')
     .description('print the offsets of a measurement file (bba measure): per BPM and plane, offset ±1σ, quadrupole, corrector, BPMs used')
     .option('--json', 'print the offsets as one JSON object', false)
-    .action(async (file: string, o: { json?: boolean }, cmd: Command) => (await import('./bba-actions.js')).bbaShowAction(file, o, cmd));
+    .option('--plot <base>', 'write <base>-offsets and <base>-fits .svg and .png (offsets ±1σ; the fit lines of the first pairs)')
+    .action(async (file: string, o: { json?: boolean; plot?: string }, cmd: Command) => (await import('./bba-actions.js')).bbaShowAction(file, o, cmd));
   bba
     .command('apply-offsets <file>')
     .description("write the offsets of a measurement file as a BPM offsets file the orbit tool reads (tools.orbit.offsets of the facility, or orbit correct --target)")

@@ -36,8 +36,10 @@ describe('mlayer bba plan | measure | show | apply-offsets (ThomX twin with BPM 
     expect(measured.offsets.map((o: { bpm: string }) => o.bpm)).toEqual(['E3', 'E35']);
     for (const o of measured.offsets) expect(Math.abs(o.offset)).toBeLessThan(1e-3);
 
-    const show = await runCli(['bba', 'show', out]);
+    const show = await runCli(['bba', 'show', out, '--plot', join(dir, 'bba')]);
     expect(show.code, show.stderr).toBe(0);
+    for (const w of ['offsets', 'fits']) for (const ext of ['svg', 'png']) expect(show.stdout).toContain(join(dir, `bba-${w}.${ext}`));
+    expect(readFileSync(join(dir, 'bba-fits.svg'), 'utf8')).toMatch(/x E3 fit, zero at -?\d+\.\d ± \d+\.\d µm/);
     expect(show.stdout).toMatch(/x E3 .*E6 .*HCM|x E3 .*E6/);
 
     const offsets = join(dir, 'offsets.yaml');
