@@ -9,9 +9,12 @@
  *   envelope_parameters   ours: ringParameters6 (all of the above + eigen-analysis, mode emittances, 4D tunes)
  *   radiation_parameters_4d  ours: radiationIntegrals (4D optics + integrals + chromaticity)
  *
- * Ratio < 1: faster than pyAT. Dynamic aperture is not implemented yet (not timed).
+ *   dynamic aperture      ours: dynamicAperture on the reference grid and turns (1 thread), one run
+ *                         (hmba always; australian_synchrotron with --da-all: about a minute each)
+ *
+ * Ratio < 1: faster than pyAT. Momentum acceptance and worker threads are not implemented yet.
  * Build first: npx tsc -b packages/engine
- * Run:         node bench/engine-6d.mjs [repeats=3]
+ * Run:         node bench/engine-6d.mjs [repeats=3] [--da-all]
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -25,11 +28,14 @@ import {
   solveLyapunov6,
   ringParameters6,
   radiationIntegrals,
+  dynamicAperture,
+  compileLattice,
 } from '@mlayer/engine';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const shared = resolve(root, '../shared');
-const repeats = Number(process.argv[2] ?? 3);
+const repeats = Number(process.argv.find((a, i) => i > 1 && /^\d+$/.test(a)) ?? 3);
+const daAll = process.argv.includes('--da-all');
 const LATS = [
   ['hmba', join(shared, 'lattices/hmba')],
   ['dba', join(shared, 'lattices/dba')],
@@ -74,6 +80,20 @@ for (const [name, dir] of LATS) {
     rows.push(['envelope_parameters', time(() => ringParameters6(lattice)), tim.envelope_parameters]);
   }
   rows.push(['radiation_parameters_4d', time(() => radiationIntegrals(lattice)), tim.radiation_parameters_4d]);
+  const refAll = JSON.parse(readFileSync(refFile, 'utf8'));
+  if (refAll.acceptance && (name === 'hmba' || daAll)) {
+    const s = refAll.acceptance.settings.da;
+    for (const mode of ['4d', '6d']) {
+      const ref = refAll.acceptance[mode].dynamic_aperture_xy;
+      const compiled = mode === '6d' ? compile6d(lattice) : compileLattice(lattice);
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      dynamicAperture(compiled, { amplitudes: s.amplitudes, npoints: s.npoints, nturns: s.nturns, sixD: mode === '6d' });
+      const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+      const c = process.cpuUsage(c0);
+      rows.push([`dynamic aperture ${mode} 1T`, { cpu: (c.user + c.system) / 1e3, wall }, { median_cpu_s: ref.time_cpu_s, median_wall_s: ref.time_wall_s }]);
+    }
+  }
   for (const [q, ours, py] of rows) {
     const pyCpu = py.median_cpu_s * 1e3, pyWall = py.median_wall_s * 1e3;
     console.log(
