@@ -58,7 +58,7 @@ export { eigenvalues6, type Eigen6 } from './physics/eig6.js';
 export { radiationIntegrals, type RadiationIntegrals } from './physics/radiation-integrals.js';
 export { cumulativeDiffusion, solveLyapunov6 } from './physics/envelope.js';
 export { optics6, type Optics6Point } from './physics/optics6.js';
-export { dynamicAperture, type DynamicApertureOptions, type DynamicApertureResult } from './physics/acceptance.js';
+export { dynamicAperture, momentumScan, type DynamicApertureOptions, type DynamicApertureResult, type MomentumScanOptions, type MomentumScanResult } from './physics/acceptance.js';
 export { ringParameters6, energyLossPerTurn, energyLossTracking, type RingParameters6, type EnvelopeValues } from './physics/ring-parameters.js';
 export { createLatticeModel, type EngineLatticeModel } from './model/lattice-model.js';
 export { selectElements, SelectorError } from './model/selectors.js';

@@ -67,3 +67,43 @@ export function dynamicAperture(compiled: CompiledLattice, o: DynamicApertureOpt
   }
   return { grid, survived, boundary, orbit };
 }
+
+export interface MomentumScanOptions {
+  /** Largest |delta| of the scan. */
+  readonly amplitude: number;
+  readonly npoints: number;
+  readonly nturns: number;
+  readonly sixD: boolean;
+  readonly shiftZero?: number;
+}
+
+export interface MomentumScanResult {
+  readonly dp: number[];
+  readonly survived: boolean[];
+  /** Innermost surviving delta on each side of 0 before the first loss: [negative, positive]. */
+  readonly boundary: [number, number];
+}
+
+/**
+ * Momentum acceptance as a scan (pyAT get_acceptance(['dp'], CARTESIAN)): delta = amplitude
+ * linspace(-1, 1, npoints) added to the closed orbit + 1e-6 (all coordinates); tracking and loss
+ * rule as dynamicAperture. Boundary: from delta = 0 outwards, the last survivor before the first loss.
+ */
+export function momentumScan(compiled: CompiledLattice, o: MomentumScanOptions): MomentumScanResult {
+  const shift = o.shiftZero ?? 1e-6;
+  const orbit = o.sixD ? findOrbit6(compiled) : findOrbit4(compiled, 0).orbit0;
+  const dp = linspace(-o.amplitude, o.amplitude, o.npoints);
+  const n = dp.length;
+  const c = new Float64Array(6 * n);
+  dp.forEach((d, i) => {
+    for (let k = 0; k < 6; k++) c[k * n + i] = orbit[k] + shift;
+    c[4 * n + i] += d;
+  });
+  const res = track(compiled, c, { turns: o.nturns + 1 });
+  const survived = Array.from(res.lostTurn, (t) => t === 0);
+  const mid = Math.floor(n / 2);
+  let lo = mid, hi = mid;
+  while (lo - 1 >= 0 && survived[lo - 1]) lo--;
+  while (hi + 1 < n && survived[hi + 1]) hi++;
+  return { dp, survived, boundary: [dp[lo], dp[hi]] };
+}

@@ -76,6 +76,6 @@ export { findOrbit6, findM66, NoCavityError, rfSummary, cellEnergyLoss, type Orb
 export { eigenvalues6, type Eigen6 } from './eig6.js';
 export { ringParameters6, energyLossPerTurn, energyLossTracking, type RingParameters6, type EnvelopeValues } from './ring-parameters.js';
 export { radiationIntegrals, type RadiationIntegrals } from './radiation-integrals.js';
-export { dynamicAperture, type DynamicApertureOptions, type DynamicApertureResult } from './acceptance.js';
+export { dynamicAperture, momentumScan, type DynamicApertureOptions, type DynamicApertureResult, type MomentumScanOptions, type MomentumScanResult } from './acceptance.js';
 export { optics6, aMatrix6, modeMatrices, type Optics6Point } from './optics6.js';
 export { cumulativeDiffusion, elementDiffusion, solveLyapunov6, modeEmittance } from './envelope.js';

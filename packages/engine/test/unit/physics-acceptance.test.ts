@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileLattice } from '../../src/tracking/compile.js';
 import { compile6d } from '../../src/physics/enable-6d.js';
-import { dynamicAperture } from '../../src/physics/acceptance.js';
+import { dynamicAperture, momentumScan } from '../../src/physics/acceptance.js';
 import { available, LATTICES, loadJson, loadLattice, type RefLattice } from '../physics-fixtures.js';
 
 const HMBA = LATTICES.find((l) => l.name === 'hmba') as RefLattice;
@@ -31,4 +31,19 @@ describe('dynamic aperture vs pyAT (hmba, radial grid, 513 passes)', () => {
       expect(flips).toBeLessThanOrEqual(2);
     });
   }
+});
+
+describe('momentum acceptance scan vs pyAT (hmba 6D, 49 points of +-0.12, 513 passes)', () => {
+  it.skipIf(!available(HMBA))('same survivors and boundary (to the scan step)', () => {
+    const acc = loadJson(HMBA, '6d_ref').acceptance;
+    const ref = acc['6d'].momentum_acceptance_scan;
+    const s = acc.settings.ma_scan;
+    const r = momentumScan(compile6d(loadLattice(HMBA)), { amplitude: s.amplitude, npoints: s.npoints, nturns: s.nturns, sixD: true });
+    const flips = r.survived.filter((v, i) => v !== ref.survived[i]).length;
+    console.log('momentum scan boundary', r.boundary, 'pyAT', ref.boundary_dp, 'flips', flips);
+    r.dp.forEach((d, i) => expect(Math.abs(d - ref.dp_grid[i])).toBeLessThan(1e-15));
+    expect(flips).toBeLessThanOrEqual(1);
+    expect(Math.abs(r.boundary[0] - ref.boundary_dp[0])).toBeLessThanOrEqual(0.005 + 1e-12);
+    expect(Math.abs(r.boundary[1] - ref.boundary_dp[1])).toBeLessThanOrEqual(0.005 + 1e-12);
+  });
 });
