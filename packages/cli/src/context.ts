@@ -57,7 +57,7 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   // The twin reads its lattice through the cache (at the point where it read the file, so its errors come as before).
   const lazySetpoints = twin !== undefined && built !== undefined && built.twins.includes(twin);
   const extras = cs.type === 'twin' ? { loadLattice: cachedLatticeLoader, lazySetpoints, ...options.extras } : options.extras;
-  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model });
+  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model, lazyFamilies: built !== undefined });
   writeBuiltConversions(facility, built, { shapes: conversions.builtShapes(), files: conversions.readFiles(), twin });
   return { acc, facility };
 }

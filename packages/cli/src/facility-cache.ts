@@ -20,8 +20,9 @@
  *   error: the shape of each conversion built (units, history methods), the files they read
  *   with their SHA-256, and the twins whose initial setpoints were all converted (mode,
  *   lattice file and its SHA-256); keyed by the facility file's bytes and the code of
- *   calibration, core's units, the twin and the engine's model. With it a warm start builds
- *   each conversion, and converts each twin setpoint, on first use (every one of them
+ *   calibration, core's units and accelerator, the twin and the engine's model. With it a warm
+ *   start resolves each family, builds each conversion and converts each twin setpoint on
+ *   first use (every one of them
  *   succeeded from the same files and code before); without it all are built at load, so
  *   that a bad conversion is reported there.
  *
@@ -447,9 +448,18 @@ export interface BuiltConversions {
   readonly twins: string[];
 }
 
-/** The code the built conversions and a twin's initial setpoints depend on: calibration, core's units, the twin, the engine's model. */
+/**
+ * The code the built conversions, the families' checks and a twin's initial setpoints depend on:
+ * calibration, core's units and accelerator (buildFamilyData), the twin, the engine's model.
+ */
 function builtFingerprint(): string | undefined {
-  const parts = [codeFingerprint('@mlayer/calibration', '.'), codeFingerprint('@mlayer/core', 'units'), codeFingerprint('@mlayer/adapters-sim', 'twin'), codeFingerprint('@mlayer/engine', 'model')];
+  const parts = [
+    codeFingerprint('@mlayer/calibration', '.'),
+    codeFingerprint('@mlayer/core', 'units'),
+    codeFingerprint('@mlayer/core', 'accelerator'),
+    codeFingerprint('@mlayer/adapters-sim', 'twin'),
+    codeFingerprint('@mlayer/engine', 'model'),
+  ];
   return parts.some((p) => p === undefined) ? undefined : sha256(parts.join('\u0000'));
 }
 

@@ -42,6 +42,14 @@ export interface AcceleratorOptions {
    * ControlSystems, Conversions, LatticeModelProvider, Clock).
    */
   readonly configure?: (container: Container) => void | Promise<void>;
+  /**
+   * Each family's devices (channels, conversions, unit checks) are resolved when the family is
+   * first used instead of when the accelerator is built. Only for a facility whose families
+   * were all resolved without an error before from the same files and code (the CLI's
+   * compiled-facility cache says so): otherwise a configuration error would be reported late.
+   * Default false.
+   */
+  readonly lazyFamilies?: boolean;
 }
 
 /**
@@ -191,7 +199,7 @@ export function acceleratorContainer(options: AcceleratorOptions): Container {
   container.bind(TOKENS.DeviceLock).toDynamicValue(() => new DeviceLock()).inSingletonScope();
   container
     .bind(TOKENS.Families)
-    .toDynamicValue((ctx) => buildFamilyData(ctx.get<LoadedFacility>(TOKENS.Facility), ctx.get<string>(TOKENS.Mode), ctx.get<UnitConversionRegistry>(TOKENS.Conversions)))
+    .toDynamicValue((ctx) => buildFamilyData(ctx.get<LoadedFacility>(TOKENS.Facility), ctx.get<string>(TOKENS.Mode), ctx.get<UnitConversionRegistry>(TOKENS.Conversions), { lazy: options.lazyFamilies }))
     .inSingletonScope();
   container
     .bind(TOKENS.ControlSystem)

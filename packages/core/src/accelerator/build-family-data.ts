@@ -12,54 +12,81 @@ import type { DeviceData, FamilyData } from './family-data.js';
  * keep per-magnet state; setpoint and readback of a device share the instance).
  * Unit mismatches between a field and its conversion are configuration errors.
  */
-export function buildFamilyData(facility: LoadedFacility, mode: string, registry: UnitConversionRegistry): Map<string, FamilyData> {
+export function buildFamilyData(facility: LoadedFacility, mode: string, registry: UnitConversionRegistry, options: { lazy?: boolean } = {}): Map<string, FamilyData> {
   const { config } = facility;
-  const issues: ConfigIssue[] = [];
   const out = new Map<string, FamilyData>();
+  if (options.lazy) {
+    // Each family's devices when first asked for (a facility that built without an error before: see AcceleratorOptions.lazyFamilies).
+    for (const [name, fam] of Object.entries(config.families)) {
+      let devices: readonly DeviceData[] | undefined;
+      out.set(name, {
+        name,
+        config: fam,
+        get devices(): readonly DeviceData[] {
+          if (!devices) {
+            const issues: ConfigIssue[] = [];
+            const built = familyDevices(facility, mode, registry, name, issues);
+            if (issues.length > 0) throw ConfigError.fromIssues(issues);
+            devices = built;
+          }
+          return devices;
+        },
+        field: (f) => fam.fields[f],
+      });
+    }
+    return out;
+  }
+  const issues: ConfigIssue[] = [];
   for (const [name, fam] of Object.entries(config.families)) {
-    const devices: DeviceData[] = fam.devices.map((d, di) => {
-      const instances = new Map<string, UnitConversion>();
-      const conversions: Partial<Record<FieldName, UnitConversion>> = {};
-      const channels: Partial<Record<FieldName, string>> = {};
-      for (const field of FIELD_NAMES) {
-        const f = fam.fields[field];
-        if (!f) continue;
-        const ch = facility.channel(name, di, field, mode);
-        if (ch !== undefined) channels[field] = ch;
-        const id = d.conversion ?? f.conversion;
-        const path = d.conversion ? ['families', name, 'devices', di, 'conversion'] : ['families', name, 'fields', field, 'conversion'];
-        if (id === undefined) {
-          conversions[field] = identityConversion(f.units.hardware);
-          if (f.units.hardware !== f.units.physics) {
-            issue(issues, facility, ['families', name, 'fields', field, 'units'], f.units, `${name} ${d.name}: hardware units '${f.units.hardware}' differ from physics units '${f.units.physics}' but no conversion is given`);
-          }
-          continue;
-        }
-        let conv = instances.get(id);
-        if (!conv) {
-          try {
-            conv = registry.create(config.unitConversions[id], { file: facility.file, resolvePath: facility.resolvePath, id });
-          } catch (e) {
-            if (e instanceof ConfigError) {
-              for (const i of e.issues) issue(issues, facility, i.path.split('.'), i.value, `${name} ${d.name}: ${i.expected}`);
-              continue;
-            }
-            throw new MlayerError(`${facility.file}: unit conversion '${id}' of ${name} ${d.name}: ${(e as Error).message}`, { cause: e });
-          }
-          instances.set(id, conv);
-        }
-        if (!sameUnits(conv.hardwareUnits, f.units.hardware) || !sameUnits(conv.physicsUnits, f.units.physics)) {
-          issue(issues, facility, path, id, `${name} ${d.name}: conversion '${id}' converts ${conv.hardwareUnits || '(no units)'} -> ${conv.physicsUnits || '(no units)'} but the ${field} field is in ${f.units.hardware} -> ${f.units.physics}`);
-        }
-        conversions[field] = conv;
-      }
-      const limits = d.limits ?? fam.fields.setpoint?.limits;
-      return { device: d.device, name: d.name, element: d.element, enabled: d.enabled, channels, conversions, limits };
-    });
-    out.set(name, { name, config: fam, devices, field: (f) => fam.fields[f] });
+    out.set(name, { name, config: fam, devices: familyDevices(facility, mode, registry, name, issues), field: (f) => fam.fields[f] });
   }
   if (issues.length > 0) throw ConfigError.fromIssues(issues);
   return out;
+}
+
+/** The devices of one family, its problems added to `issues`. */
+function familyDevices(facility: LoadedFacility, mode: string, registry: UnitConversionRegistry, name: string, issues: ConfigIssue[]): DeviceData[] {
+  const { config } = facility;
+  const fam = config.families[name];
+  return fam.devices.map((d, di) => {
+    const instances = new Map<string, UnitConversion>();
+    const conversions: Partial<Record<FieldName, UnitConversion>> = {};
+    const channels: Partial<Record<FieldName, string>> = {};
+    for (const field of FIELD_NAMES) {
+      const f = fam.fields[field];
+      if (!f) continue;
+      const ch = facility.channel(name, di, field, mode);
+      if (ch !== undefined) channels[field] = ch;
+      const id = d.conversion ?? f.conversion;
+      const path = d.conversion ? ['families', name, 'devices', di, 'conversion'] : ['families', name, 'fields', field, 'conversion'];
+      if (id === undefined) {
+        conversions[field] = identityConversion(f.units.hardware);
+        if (f.units.hardware !== f.units.physics) {
+          issue(issues, facility, ['families', name, 'fields', field, 'units'], f.units, `${name} ${d.name}: hardware units '${f.units.hardware}' differ from physics units '${f.units.physics}' but no conversion is given`);
+        }
+        continue;
+      }
+      let conv = instances.get(id);
+      if (!conv) {
+        try {
+          conv = registry.create(config.unitConversions[id], { file: facility.file, resolvePath: facility.resolvePath, id });
+        } catch (e) {
+          if (e instanceof ConfigError) {
+            for (const i of e.issues) issue(issues, facility, i.path.split('.'), i.value, `${name} ${d.name}: ${i.expected}`);
+            continue;
+          }
+          throw new MlayerError(`${facility.file}: unit conversion '${id}' of ${name} ${d.name}: ${(e as Error).message}`, { cause: e });
+        }
+        instances.set(id, conv);
+      }
+      if (!sameUnits(conv.hardwareUnits, f.units.hardware) || !sameUnits(conv.physicsUnits, f.units.physics)) {
+        issue(issues, facility, path, id, `${name} ${d.name}: conversion '${id}' converts ${conv.hardwareUnits || '(no units)'} -> ${conv.physicsUnits || '(no units)'} but the ${field} field is in ${f.units.hardware} -> ${f.units.physics}`);
+      }
+      conversions[field] = conv;
+    }
+    const limits = d.limits ?? fam.fields.setpoint?.limits;
+    return { device: d.device, name: d.name, element: d.element, enabled: d.enabled, channels, conversions, limits };
+  });
 }
 
 function issue(issues: ConfigIssue[], facility: LoadedFacility, path: PropertyKey[], value: unknown, expected: string): void {

@@ -51,12 +51,22 @@ const settlingCache = new WeakMap<FamilyData, FamilySettling>();
  * return new handles over the same devices). Values are arrays in device order.
  */
 export class Family {
+  /** The selection given, else every device (listed when first asked for: a family's devices may be resolved on first use). */
+  private selected: readonly number[] | undefined;
+
   constructor(
     private readonly data: FamilyData,
     private readonly context: FamilyContext,
-    /** Indices into data.devices of the selected devices. */
-    readonly indices: readonly number[] = data.devices.map((_d, i) => i),
-  ) {}
+    /** Indices into data.devices of the selected devices (default: all). */
+    indices?: readonly number[],
+  ) {
+    this.selected = indices;
+  }
+
+  /** Indices into data.devices of the selected devices. */
+  get indices(): readonly number[] {
+    return (this.selected ??= this.data.devices.map((_d, i) => i));
+  }
 
   get name(): string {
     return this.data.name;
