@@ -22,7 +22,7 @@ export { checkFloatFloat, type ArithmeticCheck } from './self-test.js';
 export { type Precision } from './wgsl/arith.js';
 export { WebGpuUnavailableError, GpuUnsupportedElementError, GpuConfigurationMismatchError, GpuLimitError, GpuValidationError } from './errors.js';
 export { createTracker, type Tracker, type TrackerBackend, type CreateTrackerOptions } from './tracker.js';
-export { ParallelCpuTracker, ParallelTrackingError, type ParallelTrackerOptions } from '../parallel/index.js';
+export { ParallelCpuTracker, ParallelTrackingError, dynamicApertureParallel, type ParallelTrackerOptions } from '../parallel/index.js';
 export { POSITION_LOOPS } from './webgpu-tracker.js';
 export {
   closedOrbits4,

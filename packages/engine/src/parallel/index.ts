@@ -1,1 +1,2 @@
 export { ParallelCpuTracker, ParallelTrackingError, type ParallelTrackerOptions } from './parallel-tracker.js';
+export { dynamicApertureParallel } from './acceptance-parallel.js';

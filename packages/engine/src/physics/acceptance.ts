@@ -38,7 +38,8 @@ function linspace(a: number, b: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => (n === 1 ? a : a + ((b - a) * i) / (n - 1)));
 }
 
-export function dynamicAperture(compiled: CompiledLattice, o: DynamicApertureOptions): DynamicApertureResult {
+/** The grid points and starting coordinates (SoA) of a dynamic-aperture run. */
+export function dynamicApertureStart(compiled: CompiledLattice, o: DynamicApertureOptions): { grid: [number, number][]; coords: Float64Array; orbit: Float64Array; angles: number } {
   const [nr, nt] = o.npoints;
   const shift = o.shiftZero ?? 1e-6;
   const orbit = o.sixD ? findOrbit6(compiled) : findOrbit4(compiled, 0).orbit0;
@@ -54,10 +55,14 @@ export function dynamicAperture(compiled: CompiledLattice, o: DynamicApertureOpt
     c[i] += x;
     c[2 * n + i] += y;
   });
-  const res = track(compiled, c, { turns: o.nturns + 1 });
-  const survived = Array.from(res.lostTurn, (t) => t === 0);
+  return { grid, coords: c, orbit, angles: ths.length };
+}
+
+/** Survival flags and boundary per angle from the loss turns of the grid points. */
+export function dynamicApertureResult(grid: [number, number][], lostTurn: ArrayLike<number>, nr: number, angles: number, orbit: Float64Array): DynamicApertureResult {
+  const survived = Array.from(lostTurn, (t) => t === 0);
   const boundary: [number, number][] = [];
-  for (let it = 0; it < ths.length; it++) {
+  for (let it = 0; it < angles; it++) {
     let last = it * nr;
     for (let ir = 0; ir < nr; ir++) {
       if (!survived[it * nr + ir]) break;
@@ -66,6 +71,12 @@ export function dynamicAperture(compiled: CompiledLattice, o: DynamicApertureOpt
     boundary.push(grid[last]);
   }
   return { grid, survived, boundary, orbit };
+}
+
+export function dynamicAperture(compiled: CompiledLattice, o: DynamicApertureOptions): DynamicApertureResult {
+  const { grid, coords, orbit, angles } = dynamicApertureStart(compiled, o);
+  const res = track(compiled, coords, { turns: o.nturns + 1 });
+  return dynamicApertureResult(grid, res.lostTurn, o.npoints[0], angles, orbit);
 }
 
 export interface MomentumScanOptions {
