@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { ModelOptions } from './model-actions.js';
 import { registerModelSummary } from './model-summary.js';
+import { registerModelAperture } from './model-aperture.js';
 
 const collect = (v: string, acc: string[]) => [...acc, v];
 
@@ -39,4 +40,5 @@ export function registerModelCommands(program: Command): void {
     .option('--particle <x,px,y,py,delta,ct>', 'initial coordinates (repeatable)', collect, [])
     .action(run('track'));
   registerModelSummary(model);
+  registerModelAperture(model);
 }
