@@ -9,6 +9,7 @@
  * that is a BeginningEle plus one sub-line repeated P times is that sub-line
  * with periodicity P. Errors name file, line, column and the element.
  */
+import { BRANCH_END } from './pals-branch-end.js';
 import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { AtElement, FieldValue, Lattice, ParticleSpec } from '../../lattice.js';
@@ -342,6 +343,9 @@ export function parsePals(text: string, file: string, opts: PalsReadOptions = {}
 
   const elements: AtElement[] = [];
   const cache = new Map<string, AtElement[]>();
+  // The Marker mlayer's writer appends to end a branch is not an element of the lattice.
+  const last = placed[placed.length - 1];
+  if (last && last.def.body.kind === 'Marker' && (last.def.body.MetaP as { description?: string } | undefined)?.description === BRANCH_END) placed.pop();
   for (const { def, reversed } of placed) {
     if (def.body.kind === 'BeginningEle') continue;
     const key = `${def.name}\u0000${reversed}`;

@@ -9,6 +9,7 @@
  * `periodicity` times) and the Lattice. What PALS (or this subset) cannot
  * carry is listed in the loss log, never dropped silently.
  */
+import { BRANCH_END } from './pals-branch-end.js';
 import { writeFileSync } from 'node:fs';
 import type { AtElement, Lattice } from '../../lattice.js';
 import type { ConversionLossLog } from '../conversion-report.js';
@@ -171,7 +172,7 @@ function palsItems(lattice: Lattice, opts: PalsWriteOptions): YamlValue[] {
   if (!last || last.Class !== 'Marker') {
     const end = palsName(`${cell}_end`, used);
     used.add(end);
-    defs.push({ [end]: { kind: 'Marker' } });
+    defs.push({ [end]: { kind: 'Marker', MetaP: { description: BRANCH_END } } });
     line.push(end);
   }
   let species = p.particle.name;
@@ -189,7 +190,7 @@ function palsItems(lattice: Lattice, opts: PalsWriteOptions): YamlValue[] {
   ];
   const lastEl = lattice.elements[lattice.elements.length - 1];
   if (!lastEl || lastEl.Class !== 'Marker') {
-    opts.losses?.add({ element: p.name || '(lattice)', attribute: '', reason: `a Marker ${line[line.length - 1]} is appended: a PALS branch ends with a Marker (read back as one more element)` });
+    opts.losses?.add({ element: p.name || '(lattice)', attribute: '', reason: `a Marker ${line[line.length - 1]} is appended: a PALS branch ends with a Marker (its description marks it as mlayer's: mlayer reads it back as no element, other readers as a Marker)` });
   }
   return items;
 }
