@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
 import { readFileSync, statSync } from 'node:fs';
-import { type IterationRecord, type LocoResult, correctOptics, locoFit, readFitFile, readFitResult, readOrmFile, saveFitResult } from '@mlayer/loco';
+import { type IterationRecord, type LocoResult, correctOptics, isH5Path, locoFit, readFitFile, readOrmFile, readSavedFit, saveFitResult, saveFitResultH5 } from '@mlayer/loco';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 
@@ -50,14 +50,19 @@ export function locoJson(res: LocoResult): Record<string, unknown> {
 export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise<void> {
   const json = o.json || cmd.optsWithGlobals<{ json?: boolean }>().json;
   // Files first: a bad ORM.json or FIT.yaml is reported before the lattice is loaded.
+  if (o.save && isH5Path(o.save) && !isH5Path(o.orm)) {
+    throw new MlayerError(`--save ${o.save}: an HDF5 result is a measurement file and takes the machine provenance (facility, lattice, mode, setpoints) of the orbit-tool measurement file it fits; ${o.orm} has none. Write JSON with --save FILE.json`);
+  }
   const spec = await readFitFile(o.parameters);
-  const orm = /\.(h5|hdf5)$/i.test(o.orm) ? await ormFromMeasurementFile(o.orm, cmd) : isDirectory(o.orm) ? await ormFromMmlFolder(o.orm, cmd) : readOrmFile(o.orm);
+  const orm = isH5Path(o.orm) ? await ormFromMeasurementFile(o.orm, cmd) : isDirectory(o.orm) ? await ormFromMmlFolder(o.orm, cmd) : readOrmFile(o.orm);
   const design = createLatticeModel(loadLattice(o.lattice));
   const err = (s: string) => process.stderr.write(s);
   err(`loco: ${o.orm}: ${orm.bpms.length} BPMs, ${orm.correctors.x.length} + ${orm.correctors.y.length} correctors; ${spec.method}, at most ${spec.iterations} iterations\n`);
   const res = locoFit(design, orm, spec, { onIteration: (r) => err(progressLine(r)), onNote: (n) => err(`loco: note: ${n}\n`) });
   if (o.save) {
-    saveFitResult(o.save, res, { lattice: o.lattice, orm: o.orm, parameters: o.parameters });
+    const inputs = { lattice: o.lattice, orm: o.orm, parameters: o.parameters };
+    if (isH5Path(o.save)) await saveFitResultH5(o.save, res, inputs);
+    else saveFitResult(o.save, res, inputs);
     err(`loco: result written to ${o.save}\n`);
   }
   if (o.plot) {
@@ -90,7 +95,7 @@ export async function locoCorrectAction(result: string, o: LocoCorrectCliOptions
   const fraction = Number(o.fraction);
   if (!(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) throw new MlayerError(`--fraction '${o.fraction}': expected a number in (0, 1]`);
   if (o.onLimit !== 'stop' && o.onLimit !== 'scale') throw new MlayerError(`--on-limit '${o.onLimit}': expected stop or scale`);
-  const fit = readFitResult(result);
+  const fit = await readSavedFit(result);
   const { acc } = await openAccelerator(g);
   try {
     if (!o.dryRun) refuseOnlineWrites(acc, g, 'loco correct', 'it writes quadrupole setpoints; --dry-run shows what would be written');
@@ -124,21 +129,15 @@ async function ormFromMeasurementFile(file: string, cmd: Command) {
 
 /** `mlayer loco show RESULT.json [--json]`: a saved fit. */
 export async function locoShowAction(result: string, o: { json?: boolean }, cmd: Command): Promise<void> {
-  readFitResult(result); // checks the format and the groups
-  const doc = JSON.parse(readFileSync(result, 'utf8')) as {
-    date?: string;
-    inputs?: { lattice: string; orm: string; parameters: string };
-    iterations?: { iteration: number; chi2PerDof: number; residualRms: number; lambda: number | null; singularValuesKept: number; singularValues: number; outliersRemoved: number; betaBeat: { x: number; y: number } }[];
-    quadrupoles: { name: string; delta: number; sigma: number | null; value: number | null }[];
-    skewQuadrupoles: { name: string; delta: number; sigma: number | null; value: number | null }[];
-    notes?: string[];
-  };
+  const doc = await readSavedFit(result);
   if (o.json || cmd.optsWithGlobals<{ json?: boolean }>().json) {
-    process.stdout.write(`${JSON.stringify(doc)}\n`);
+    process.stdout.write(`${JSON.stringify(doc, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v))}\n`);
     return;
   }
   const say = (s: string) => process.stdout.write(`${s}\n`);
   if (doc.inputs) say(`LOCO fit of ${doc.inputs.orm} on ${doc.inputs.lattice} with ${doc.inputs.parameters}${doc.date ? ` (${doc.date})` : ''}`);
+  const p = doc.provenance;
+  if (p) say(`measured on ${p.facility.name} (${p.mode}${p.errorSeed !== undefined ? `, error seed ${p.errorSeed}` : ''}), lattice SHA-256 ${p.lattice.sha256.slice(0, 12)}…, setpoints of ${p.setpoints.length} families`);
   for (const r of doc.iterations ?? []) {
     say(`  ${r.iteration === 0 ? 'start      ' : `iteration ${String(r.iteration).padEnd(2)}`} χ²/DOF ${r.chi2PerDof.toExponential(4)}  residual rms ${r.residualRms.toExponential(3)} m${r.lambda === null ? '' : `  λ ${r.lambda.toExponential(1)}`}${r.iteration === 0 ? '' : `  singular values ${r.singularValuesKept}/${r.singularValues}`}${r.outliersRemoved ? `  outliers ${r.outliersRemoved}` : ''}  beta-beat vs design x ${pct(r.betaBeat.x)} y ${pct(r.betaBeat.y)}`);
   }

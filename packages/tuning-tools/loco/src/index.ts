@@ -17,3 +17,4 @@ export {
 } from './fit.js';
 export { type FittedGroup, type CorrectOpticsOptions, type OpticsCorrectionResult, correctOptics } from './correct-optics.js';
 export { FIT_RESULT_FORMAT, type FitResultInputs, saveFitResult, readFitResult } from './result-file.js';
+export { FIT_DATA_TYPE, type SavedFit, isH5Path, saveFitResultH5, readFitResultH5, readSavedFit } from './result-h5.js';
