@@ -33,6 +33,7 @@ export const AT_CLASSES = [
   'Octupole',
   'Corrector',
   'Wiggler',
+  'Solenoid',
   'RFCavity',
   'M66',
   'RingParam',
@@ -69,6 +70,7 @@ const SPECS: Record<AtClassName, ClassSpec> = {
   Octupole: { positional: ['Length', 'O'], passMethod: 'StrMPoleSymplectic4Pass', multipole: { order: 3, thick: true, strength: 'O' } },
   Corrector: { positional: ['Length', 'KickAngle'], passMethod: 'CorrectorPass' },
   Wiggler: { positional: ['Length', 'Lw', 'Bmax'], extraPositional: ['Energy'], passMethod: 'GWigSymplecticPass' },
+  Solenoid: { positional: ['Length', 'K'], passMethod: 'SolenoidLinearPass' },
   RFCavity: { positional: ['Length', 'Voltage', 'Frequency', 'HarmNumber', 'Energy'], passMethod: 'RFCavityPass' },
   M66: { positional: ['M66'], passMethod: 'Matrix66Pass' },
   RingParam: { positional: ['Energy', 'Periodicity'], passMethod: 'IdentityPass' },
@@ -114,6 +116,7 @@ const PASS_MAP: ReadonlyMap<string, AtClassName> = new Map<string, AtClassName>(
   ['Matrix66Pass', 'M66'],
   ['AperturePass', 'Aperture'],
   ['GWigSymplecticPass', 'Wiggler'],
+  ['SolenoidLinearPass', 'Solenoid'],
 ]);
 
 /** Class names written to files (pyAT writes Bend for Dipole, Matrix66 for M66). */

@@ -3,6 +3,7 @@ import { BndMPoleSymplectic4E2Pass } from './passes/bend-e2.js';
 import { BndMPoleSymplectic4Pass } from './passes/bend-multipole.js';
 import { CavityPass, RFCavityPass } from './passes/cavity.js';
 import { AperturePass, CorrectorPass, DriftPass, IdentityPass, Matrix66Pass } from './passes/simple.js';
+import { SolenoidLinearPass } from './passes/solenoid.js';
 import { StrMPoleSymplectic4Pass } from './passes/str-multipole.js';
 import { ThinMPolePass } from './passes/thin-multipole.js';
 import { GWigSymplecticPass } from './passes/wiggler.js';
@@ -48,6 +49,7 @@ for (const m of [
   CavityPass,
   RFCavityPass,
   GWigSymplecticPass,
+  SolenoidLinearPass,
   StrMPoleSymplectic4RadPass,
   BndMPoleSymplectic4RadPass,
   BndMPoleSymplectic4E2RadPass,

@@ -156,6 +156,19 @@ const moni: TypeSpec = {
   },
 };
 
+/**
+ * SOLE: KS (rad/m) is read as AT's K = Bs/(B rho), as MAD-X's KS (pyAT reads no
+ * solenoid). B alone (field in T, used by elegant when KS = 0) needs the beam
+ * rigidity, which an .lte file does not hold: not converted, reported.
+ */
+const sole: TypeSpec = {
+  build: (p) => {
+    const l = length(p, false);
+    if (l === 0) return [el('Marker', {}, p)];
+    return [el('Solenoid', { Length: l, K: p.num('KS', 0) }, p)];
+  },
+};
+
 /** elegant type names (and pyAT's aliases) → conversion. */
 export const ELEGANT_TYPES: ReadonlyMap<string, TypeSpec> = new Map<string, TypeSpec>([
   ...['DRIF', 'DRIFT', 'EDRIFT'].map((n) => [n, drift] as const),
@@ -172,10 +185,11 @@ export const ELEGANT_TYPES: ReadonlyMap<string, TypeSpec> = new Map<string, Type
   ...['VKICK', 'VKICKER'].map((n) => [n, vkick] as const),
   ...['RFCA', 'RFCW'].map((n) => [n, rfca] as const),
   ...['MONI', 'MONITOR', 'HMON', 'HMONITOR', 'VMON', 'VMONITOR'].map((n) => [n, moni] as const),
+  ...['SOLE', 'SOLENOID'].map((n) => [n, sole] as const),
 ]);
 
 /** Types with no AT element: read as a Drift (or a Marker when L = 0), as pyAT does. */
-const AS_DRIFT = new Set(['SOLENOID', 'SCRAPER', 'ECOL', 'RCOL', 'CSRDRIF']);
+const AS_DRIFT = new Set(['SCRAPER', 'ECOL', 'RCOL', 'CSRDRIF']);
 /** Types that give no element at all (pyAT skips them; they do not count). */
 export const SKIPPED_TYPES = new Set(['MAXAMP', 'CHARGE', 'RECIRC', 'SREFFECTS', 'PFILTER', 'ENERGY', 'SCATTER', 'WATCH', 'WAKE']);
 

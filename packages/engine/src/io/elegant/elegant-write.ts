@@ -117,6 +117,8 @@ function definition(e: AtElement, loss: Loss, extra: string[]): Def[] {
       extra.push('KickAngle');
       return [{ type: 'KICKER', params: [['L', L], ['HKICK', k[0] ?? 0], ['VKICK', k[1] ?? 0]] }];
     }
+    case 'Solenoid':
+      return [{ type: 'SOLE', params: [['L', L], ['KS', num(e.K)]] }];
     case 'RFCavity': {
       extra.push('Voltage', 'Frequency', 'HarmNumber', 'TimeLag');
       if (num(e.TimeLag) !== 0) loss('TimeLag', `${num(e.TimeLag)}: not written (PHASE is not read back by pyAT)`);

@@ -152,6 +152,15 @@ const SPECS: Record<string, ClassSpec> = {
       ];
     },
   },
+  // MAD-X KS = Bs/(B rho) is AT's K (SolenoidLinearPass); pyAT reads solenoid as a Drift (README).
+  // A thin solenoid (l = 0, ksi) has no AT element: a Marker, ks/ksi reported.
+  solenoid: {
+    keys: ['l', 'ks'],
+    build: (name, p) => {
+      const l = p.num('l', 0);
+      return [l === 0 ? el('Marker', { FamName: name }) : el('Solenoid', { FamName: name, Length: l, K: p.num('ks', 0) })];
+    },
+  },
   monitor,
   hmonitor: monitor,
   vmonitor: monitor,
@@ -159,7 +168,7 @@ const SPECS: Record<string, ClassSpec> = {
 };
 
 /** Class names read as a Drift (or a Marker when L = 0), as pyAT does; their other attributes are reported. */
-const AS_DRIFT = ['tkicker', 'solenoid', 'rfmultipole', 'crabcavity', 'elseparator', 'collimator', 'rcollimator', 'ecollimator', 'placeholder', 'twcavity', 'hacdipole', 'vacdipole', 'wire', 'nllens'];
+const AS_DRIFT = ['tkicker', 'rfmultipole', 'crabcavity', 'elseparator', 'collimator', 'rcollimator', 'ecollimator', 'placeholder', 'twcavity', 'hacdipole', 'vacdipole', 'wire', 'nllens'];
 for (const c of AS_DRIFT) SPECS[c] = ignored();
 /** Thin transformations AT has no element for: a Marker, all attributes reported. */
 for (const c of ['srotation', 'yrotation', 'xrotation', 'translation', 'dipedge', 'beambeam', 'matrix', 'changeref']) SPECS[c] = ignored([]);
@@ -206,6 +215,9 @@ export function madxToAt(cls: string, name: string, p: MadxParams, ctx: ConvertC
     if (cls === 'multipole' && k === 'l') lost(k, 'a MAD-X multipole is thin: its length is ignored (pyAT)');
     else if (cls === 'rfcavity' && k === 'lag') lost(k, 'RF phase not converted (pyAT drops it; AT TimeLag = 0)');
     else lost(k, `not used by the ${cls} conversion: dropped`);
+  }
+  if (cls === 'solenoid' && p.num('l', 0) === 0 && p.nonZero('ks')) {
+    lost('ks', 'a thin solenoid (l = 0) has no AT element: read as a Marker');
   }
   if (cls === 'rfcavity' && !p.has('freq')) {
     lost('freq', 'not given: the frequency is computed from harmon and the revolution frequency');

@@ -45,6 +45,7 @@ const DEFAULT_PASS: Record<string, string> = {
   ThinMultipole: 'ThinMPolePass',
   Dipole: 'BndMPoleSymplectic4Pass',
   Corrector: 'CorrectorPass',
+  Solenoid: 'SolenoidLinearPass',
 };
 
 function arr(v: FieldValue | undefined): number[] {
@@ -179,6 +180,11 @@ function toMadx(e: AtElement, lost: (field: string, reason: string) => void): Ma
       used.add('KickAngle');
       break;
     }
+    case 'Solenoid':
+      madCls = 'SOLENOID';
+      put('L', L);
+      put('KS', (e.K as number) ?? 0);
+      break;
     case 'RFCavity':
       madCls = 'RFCAVITY';
       put('L', L);
