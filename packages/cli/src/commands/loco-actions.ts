@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
 import { readFileSync, statSync } from 'node:fs';
-import { type IterationRecord, type LocoResult, correctOptics, isH5Path, locoFit, readFitFile, readOrmFile, readSavedFit, saveFitResult, saveFitResultH5 } from '@mlayer/loco';
+import { type FitSpec, type IterationRecord, type LocoResult, correctOptics, isH5Path, locoFit, readFitFile, readOrmFile, readSavedFit, saveFitResult, saveFitResultH5 } from '@mlayer/loco';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 
@@ -53,8 +53,8 @@ export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise
   if (o.save && isH5Path(o.save) && !isH5Path(o.orm)) {
     throw new MlayerError(`--save ${o.save}: an HDF5 result is a measurement file and takes the machine provenance (facility, lattice, mode, setpoints) of the orbit-tool measurement file it fits; ${o.orm} has none. Write JSON with --save FILE.json`);
   }
-  const spec = await readFitFile(o.parameters);
-  const orm = isH5Path(o.orm) ? await ormFromMeasurementFile(o.orm, cmd) : isDirectory(o.orm) ? await ormFromMmlFolder(o.orm, cmd) : readOrmFile(o.orm);
+  const fitFile = await readFitFile(o.parameters);
+  const { orm, spec } = /\.mat$/i.test(o.orm) ? await ormFromLocoInputFile(o.orm, fitFile) : { spec: fitFile, orm: isH5Path(o.orm) ? await ormFromMeasurementFile(o.orm, cmd) : isDirectory(o.orm) ? await ormFromMmlFolder(o.orm, cmd) : readOrmFile(o.orm) };
   const design = createLatticeModel(loadLattice(o.lattice));
   const err = (s: string) => process.stderr.write(s);
   err(`loco: ${o.orm}: ${orm.bpms.length} BPMs, ${orm.correctors.x.length} + ${orm.correctors.y.length} correctors; ${spec.method}, at most ${spec.iterations} iterations\n`);
@@ -167,4 +167,13 @@ async function ormFromMmlFolder(dir: string, cmd: Command) {
   } finally {
     await acc.close();
   }
+}
+
+/** MML's buildlocoinput file (.mat): the measurement with its LocoFlags and FitParameters; placed by lattice index, no facility. */
+async function ormFromLocoInputFile(file: string, fit: FitSpec) {
+  const { readLocoInput, withLocoInput } = await import('./loco-mml-input.js');
+  const input = readLocoInput(file);
+  const { spec, notes } = withLocoInput(fit, input, file);
+  for (const n of notes) process.stderr.write(`loco: note: ${n}\n`);
+  return { orm: input.orm, spec };
 }

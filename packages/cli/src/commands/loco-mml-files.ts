@@ -8,8 +8,15 @@
  * struct with Monitor = a BPM family and Actuator = the RF, Data the
  * dispersion in m per dp/p, ActuatorDelta the RF step, Actuator.Data the RF
  * frequency, MCF). As MML's getrespmat, every variable is searched for such
- * structs (struct arrays and cells of structs too). Physics units only
- * (m/rad, rad, m): a file in hardware units is refused with its name.
+ * structs (struct arrays and cells of structs too).
+ *
+ * Units: MML saves in 'Physics' (m per rad, rad, m) or 'Hardware' (MML's
+ * default: orbit in mm per A, steps in A, sigma in mm, dispersion in mm per RF
+ * unit). Hardware values are converted per device with the facility's
+ * conversions: the file's unit (Monitor/Actuator UnitsString) is first scaled
+ * to the facility's hardware unit (SI prefixes: mm -> m), then a step v
+ * becomes toPhysics(v) - toPhysics(0). A device the facility lacks is an error
+ * naming the file, the family and the device.
  *
  * MML device lists [sector, index] are the facility's device ids: each BPM and
  * corrector is placed at its lattice element through the facility family of
@@ -20,7 +27,7 @@
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Accelerator, type DeviceId, MlayerError } from '@mlayer/core';
+import { type Accelerator, type DeviceId, type Family, type FieldName, MlayerError, UnknownDeviceError } from '@mlayer/core';
 import { type MatValue, readMat5 } from '@mlayer/engine/io';
 import { type LocoOrm, parseOrm } from '@mlayer/loco';
 
@@ -76,6 +83,77 @@ interface Response {
   readonly delta: Float64Array;
   readonly rec: Rec;
   readonly where: string;
+  readonly monitor: string;
+  readonly actuator: string;
+  /** Set when the block is in hardware units: the file's units of the monitor and the actuator, where it states them. */
+  readonly hardware?: { readonly monitor?: string; readonly actuator?: string };
+}
+
+const PREFIX: Readonly<Record<string, number>> = { '': 1, n: 1e-9, u: 1e-6, 'µ': 1e-6, m: 1e-3, k: 1e3, M: 1e6, G: 1e9 };
+
+/** The factor from a unit of the file to the facility's hardware unit (same base, SI prefixes); undefined: not comparable. */
+export function unitScale(fileUnit: string, facilityUnit: string): number | undefined {
+  if (fileUnit === facilityUnit) return 1;
+  for (const [p1, f1] of Object.entries(PREFIX)) {
+    if (!fileUnit.startsWith(p1) || fileUnit.length === p1.length) continue;
+    const base = fileUnit.slice(p1.length);
+    for (const [p2, f2] of Object.entries(PREFIX)) if (facilityUnit === p2 + base) return f1 / f2;
+  }
+  return undefined;
+}
+
+/** The facility's devices of an MML family and device list; a missing family or device names the file. */
+function select(acc: Accelerator, family: string, devices: readonly DeviceId[], file: string, where: string): Family {
+  let fam: Family;
+  try {
+    fam = acc.family(family);
+  } catch (e) {
+    throw new MlayerError(`${file}: ${where}: family ${family} is not in facility ${acc.name} (${(e as Error).message})`);
+  }
+  try {
+    return fam.devices(devices);
+  } catch (e) {
+    if (!(e instanceof UnknownDeviceError)) throw e;
+    const missing = devices.find((d) => {
+      try {
+        fam.devices([d]);
+        return false;
+      } catch {
+        return true;
+      }
+    });
+    throw new MlayerError(`${file}: ${where}: ${family} device [${missing?.[0]}, ${missing?.[1]}] is not in facility ${acc.name}`);
+  }
+}
+
+/**
+ * Hardware steps (one per device, in the file's unit) as physics steps: scaled to the
+ * facility's hardware unit, then toPhysics(v) - toPhysics(0) per device.
+ */
+function stepsToPhysics(fam: Family, field: FieldName, values: ArrayLike<number>, fileUnit: string | undefined, file: string, where: string): Float64Array {
+  const hw = fam.units(field).hardware;
+  const scale = fileUnit === undefined ? 1 : unitScale(fileUnit, hw);
+  if (scale === undefined) throw new MlayerError(`${file}: ${where}: unit '${fileUnit}' cannot be converted to ${fam.name}'s hardware unit '${hw}'`);
+  const p = fam.toPhysics(Array.from(values, (v) => v * scale), field);
+  const p0 = fam.toPhysics(new Float64Array(values.length), field);
+  return p.map((v, k) => v - p0[k]);
+}
+
+/** A block in physics units: the matrix in m per step, the steps in the actuator's physics unit. */
+function toPhysicsBlock(b: Response, acc: Accelerator, file: string): Response {
+  if (!b.hardware) return b;
+  const where = `${b.where} (${b.monitor} / ${b.actuator}, Hardware)`;
+  const bpm = select(acc, b.monitor, b.monitors, file, `${b.where}.Monitor`);
+  const cor = select(acc, b.actuator, b.actuators, file, `${b.where}.Actuator`);
+  const data = new Float64Array(b.rows * b.cols);
+  for (let j = 0; j < b.cols; j++) {
+    // Data is per unit of actuator: the orbit change of the step is Data x ActuatorDelta.
+    const col = stepsToPhysics(bpm, 'monitor', Array.from({ length: b.rows }, (_v, i) => b.data[i + j * b.rows] * b.delta[j]), b.hardware.monitor, file, where);
+    col.forEach((v, i) => (data[i + j * b.rows] = v));
+  }
+  const delta = stepsToPhysics(cor, 'setpoint', b.delta, b.hardware.actuator, file, where);
+  // The matrix now holds the orbit change per step; keep Data x ActuatorDelta = that change.
+  return { ...b, data: data.map((v, k) => v / delta[Math.floor(k / b.rows)]), delta, hardware: undefined };
 }
 
 function response(structs: { rec: Rec; where: string }[], monitor: string, actuator: ((name: string) => boolean) | string, file: string): Response | undefined {
@@ -87,7 +165,7 @@ function response(structs: { rec: Rec; where: string }[], monitor: string, actua
     const aName = text(a.FamilyName) ?? '';
     if (text(m.FamilyName) !== monitor || !(typeof actuator === 'string' ? aName === actuator : actuator(aName))) continue;
     const units = text(rec.Units);
-    if (units !== undefined && units.toLowerCase() !== 'physics') throw new MlayerError(`${file}: ${where} (${monitor} / ${aName}) is in '${units}' units; LOCO reads MML files in physics units (saved with 'Physics')`);
+    if (units !== undefined && !/^(physics|hardware)$/i.test(units)) throw new MlayerError(`${file}: ${where} (${monitor} / ${aName}) has Units '${units}'; expected 'Physics' or 'Hardware'`);
     const d = rec.Data;
     if (d.kind !== 'numeric' || d.dims.length !== 2) throw new MlayerError(`${file}: ${where}.Data is not a numeric matrix`);
     const delta = numbers(rec.ActuatorDelta);
@@ -97,7 +175,9 @@ function response(structs: { rec: Rec; where: string }[], monitor: string, actua
     if (monitors.length !== d.dims[0] || actuators.length !== d.dims[1] || delta.length !== actuators.length) {
       throw new MlayerError(`${file}: ${where}.Data is ${d.dims.join(' x ')} for ${monitors.length} monitors, ${actuators.length} actuators and ${delta.length} steps`);
     }
-    return { data: d.data, rows: d.dims[0], cols: d.dims[1], monitors, actuators, delta, rec, where };
+    const unitOf = (s: Rec, k: 0 | 1) => text(s.UnitsString) ?? text(rec.UnitsString)?.split('/')[k]?.trim();
+    const hardware = units?.toLowerCase() === 'hardware' ? { monitor: unitOf(m, 0), actuator: unitOf(a, 1) } : undefined;
+    return { data: d.data, rows: d.dims[0], cols: d.dims[1], monitors, actuators, delta, rec, where, monitor, actuator: aName, hardware };
   }
   return undefined;
 }
@@ -110,7 +190,10 @@ export function locoOrmFromMml(dir: string, acc: Accelerator, families: MmlFamil
   if (!model) throw new MlayerError(`${acc.name}: no lattice model; the BPMs and correctors of ${dir} cannot be placed in the lattice`);
   const respFile = fileWith(dir, 'BPMRespMat', true)!;
   const structs = structsOf(readMat5(readFileSync(respFile)));
-  const block = (m: string, a: string) => response(structs, m, a, respFile);
+  const block = (m: string, a: string) => {
+    const b = response(structs, m, a, respFile);
+    return b && toPhysicsBlock(b, acc, respFile);
+  };
   const xx = block(families.bpmx, families.hcm);
   const yy = block(families.bpmy, families.vcm);
   const xy = block(families.bpmx, families.vcm);
@@ -124,12 +207,9 @@ export function locoOrmFromMml(dir: string, acc: Accelerator, families: MmlFamil
   const vcm = (yy ?? xy)?.actuators ?? [];
   const hDelta = (xx ?? yx)?.delta ?? new Float64Array(0);
   const vDelta = (yy ?? xy)?.delta ?? new Float64Array(0);
-  const elements = (family: string, devices: DeviceId[]) => acc.family(family).devices(devices).latticeElements(model);
+  const elements = (family: string, devices: DeviceId[]) => select(acc, family, devices, respFile, family).latticeElements(model);
   const bpmEls = elements(families.bpmx, bx);
-  const name = (family: string, devices: DeviceId[]) => {
-    const fam = acc.family(family).devices(devices);
-    return fam.names;
-  };
+  const name = (family: string, devices: DeviceId[]) => select(acc, family, devices, respFile, family).names;
   const bpmNames = name(families.bpmx, bx);
   const cors = (family: string, devices: DeviceId[], delta: Float64Array) => {
     const els = elements(family, devices);
@@ -153,10 +233,13 @@ export function locoOrmFromMml(dir: string, acc: Accelerator, families: MmlFamil
       const hit = s.find(({ rec }) => text(rec.FamilyName) === family && rec.Data);
       if (!hit) throw new MlayerError(`${sigmaFile}: no BPM sigma of family ${family}`);
       const units = text(hit.rec.Units);
-      if (units !== undefined && units.toLowerCase() !== 'physics') throw new MlayerError(`${sigmaFile}: ${hit.where} is in '${units}' units; LOCO reads it in physics units (m)`);
-      const values = text(hit.rec.CreatedBy) === 'monbpm' ? numbers(hit.rec.Sigma) : numbers(hit.rec.Data);
+      if (units !== undefined && !/^(physics|hardware)$/i.test(units)) throw new MlayerError(`${sigmaFile}: ${hit.where} has Units '${units}'; expected 'Physics' or 'Hardware'`);
+      const raw = text(hit.rec.CreatedBy) === 'monbpm' ? numbers(hit.rec.Sigma) : numbers(hit.rec.Data);
       const devices = deviceList(hit.rec.DeviceList, sigmaFile, hit.where);
-      if (!values || values.length !== devices.length) throw new MlayerError(`${sigmaFile}: ${hit.where} has no sigma per device`);
+      if (!raw || raw.length !== devices.length) throw new MlayerError(`${sigmaFile}: ${hit.where} has no sigma per device`);
+      const values = units?.toLowerCase() === 'hardware'
+        ? stepsToPhysics(select(acc, family, devices, sigmaFile, hit.where), 'monitor', raw, text(hit.rec.UnitsString), sigmaFile, `${hit.where} (${family}, Hardware)`)
+        : raw;
       const byId = new Map(devices.map((d, k) => [`${d[0]},${d[1]}`, values[k]]));
       return bx.map((d) => {
         const v = byId.get(`${d[0]},${d[1]}`);
@@ -171,7 +254,15 @@ export function locoOrmFromMml(dir: string, acc: Accelerator, families: MmlFamil
     const s = structsOf(readMat5(readFileSync(dispFile)));
     const notCm = (a: string) => a !== families.hcm && a !== families.vcm;
     const column = (family: string) => {
-      const d = response(s, family, notCm, dispFile);
+      const found = response(s, family, notCm, dispFile);
+      if (!found) return { values: bpmEls.map(() => null), step: Number.NaN };
+      if (found.hardware) {
+        // Hardware: Data is the orbit change per RF unit (MML's mm per Hz or MHz), no MCF needed.
+        const p = toPhysicsBlock(found, acc, dispFile);
+        if (!sameDevices(p.monitors, bx)) throw new MlayerError(`${dispFile}: ${p.where} has other BPMs than the response matrix`);
+        return { values: Array.from({ length: p.rows }, (_v, i) => p.data[i] * p.delta[0]), step: p.delta[0] };
+      }
+      const d = found;
       if (!d) return { values: bpmEls.map(() => null), step: Number.NaN };
       if (!sameDevices(d.monitors, bx)) throw new MlayerError(`${dispFile}: ${d.where} has other BPMs than the response matrix`);
       const act = d.rec.Actuator.kind === 'struct' ? d.rec.Actuator.data[0] : undefined;

@@ -41,6 +41,7 @@ describe('LOCO from MML LOCO input files', () => {
   it('reads BPMRespMat, BPMData and Disp in MML structure and fits them as the same data in an mlayer measurement file', async () => {
     const { acc, twin } = await thomxTwin();
     const mml = join(dir, 'mml');
+    const hw = join(dir, 'mml-hardware');
     mkdirSync(mml);
     let h5: string;
     try {
@@ -77,6 +78,56 @@ describe('LOCO from MML LOCO input files', () => {
           Units: chr('Physics'),
         });
       writeFileSync(join(mml, 'Disp_2026-12-05.mat'), writeMat5(new Map([['BPMxDisp', disp(bx, orm.rf!.x!)], ['BPMyDisp', disp(by, orm.rf!.y!)]])));
+
+      // The same in MML's default hardware units: orbit in mm, correctors in A (the facility's A -> rad).
+      mkdirSync(hw);
+      const amps = (c: typeof hc) => acc.family(c.family).devices(c.devices).toHardware(c.kicks);
+      const hwBlock = (b: typeof bx, c: typeof hc, data: Float64Array[]) => {
+        const a = amps(c);
+        return {
+          Monitor: struct({ FamilyName: chr(b.family), DeviceList: devList(b.devices), Units: chr('Hardware'), UnitsString: chr('mm') }),
+          Actuator: struct({ FamilyName: chr(c.family), DeviceList: devList(c.devices), Units: chr('Hardware'), UnitsString: chr('A') }),
+          Data: matrix(data.map((row) => row.map((v, j) => (1000 * v * c.kicks[j]) / a[j]))),
+          ActuatorDelta: num(a.length, 1, a),
+          Units: chr('Hardware'),
+          UnitsString: chr('mm/A'),
+        };
+      };
+      const hwRmat = struct(hwBlock(bx, hc, orm.Rxx!), hwBlock(by, hc, orm.Ryx!), hwBlock(bx, vc, orm.Rxy!), hwBlock(by, vc, orm.Ryy!));
+      writeFileSync(join(hw, 'BPMRespMat.mat'), writeMat5(new Map([['Rmat', hwRmat]])));
+      const hwSigma = (b: typeof bx) => struct({ FamilyName: chr(b.family), DeviceList: devList(b.devices), Data: num(b.devices.length, 1, b.devices.map(() => 1e-3 / Math.SQRT2)), Units: chr('Hardware'), UnitsString: chr('mm'), CreatedBy: chr('measbpmsigma') });
+      writeFileSync(join(hw, 'BPMData.mat'), writeMat5(new Map([['BPMxData', hwSigma(bx)], ['BPMyData', hwSigma(by)]])));
+      const hwDisp = (b: typeof bx, perHz: Float64Array) =>
+        struct({
+          Monitor: struct({ FamilyName: chr(b.family), DeviceList: devList(b.devices), UnitsString: chr('mm') }),
+          Actuator: struct({ FamilyName: chr('RF'), DeviceList: num(1, 2, [1, 1]), UnitsString: chr('Hz') }),
+          Data: num(perHz.length, 1, Array.from(perHz, (v) => 1000 * v)),
+          ActuatorDelta: num(1, 1, [orm.rf!.step]),
+          Units: chr('Hardware'),
+        });
+      writeFileSync(join(hw, 'Disp.mat'), writeMat5(new Map([['BPMxDisp', hwDisp(bx, orm.rf!.x!)], ['BPMyDisp', hwDisp(by, orm.rf!.y!)]])));
+
+      // buildlocoinput's one file: LOCO's mm and mrad, AT (1-based) indices, LocoFlags and FitParameters.
+      const model = acc.model!;
+      const at = (family: string, devices: readonly DeviceId[]) => acc.family(family).devices(devices).latticeElements(model).map((e) => e + 1);
+      const nb = bx.devices.length, nh = hc.kicks.length, nv = vc.kicks.length;
+      const M = Array.from({ length: 2 * nb }, (_r, i) =>
+        [...Array.from({ length: nh }, (_c, j) => 1000 * (i < nb ? orm.Rxx! : orm.Ryx!)[i % nb][j] * hc.kicks[j]), ...Array.from({ length: nv }, (_c, j) => 1000 * (i < nb ? orm.Rxy! : orm.Ryy!)[i % nb][j] * vc.kicks[j])]);
+      const ones = (n: number) => num(n, 1, Array.from({ length: n }, (_v, k) => k + 1));
+      const quads = model.find('class:Quadrupole');
+      const params: MatValue = { kind: 'cell', dims: [quads.length, 1], data: quads.map((q) => struct({ FieldName: chr('K'), ElemIndex: num(1, 1, [q + 1]) })) };
+      writeFileSync(
+        join(dir, 'LocoInput.mat'),
+        writeMat5(
+          new Map([
+            ['LocoMeasData', struct({ M: matrix(M), BPMSTD: num(2 * nb, 1, new Array(2 * nb).fill(1e-3)), Eta: num(2 * nb, 1, [...orm.rf!.x!, ...orm.rf!.y!].map((v) => 1000 * v * orm.rf!.step)), DeltaRF: num(1, 1, [orm.rf!.step]) })],
+            ['BPMData', struct({ FamName: chr('BPM'), BPMIndex: num(nb, 1, at(bx.family, bx.devices)), HBPMIndex: ones(nb), VBPMIndex: ones(nb) })],
+            ['CMData', struct({ HCMIndex: num(nh, 1, at(hc.family, hc.devices)), VCMIndex: num(nv, 1, at(vc.family, vc.devices)), HCMKicks: num(nh, 1, hc.kicks.map((k) => 1000 * k)), VCMKicks: num(nv, 1, vc.kicks.map((k) => 1000 * k)) })],
+            ['LocoFlags', struct({ ClosedOrbitType: chr('FixedMomentum'), Dispersion: chr('Yes'), HorizontalDispersionWeight: num(1, 1, [1]), VerticalDispersionWeight: num(1, 1, [1]), Coupling: chr('Yes'), SVmethod: num(1, 1, [1e-6]) })],
+            ['FitParameters', struct({ Params: params })],
+          ]),
+        ),
+      );
     } finally {
       await acc.close();
     }
@@ -107,14 +158,32 @@ describe('LOCO from MML LOCO input files', () => {
     a.bpmGains.x.forEach((g: number, k: number) => expect(b.bpmGains.x[k]).toBeCloseTo(g, 9));
     expect(b.residualRms).toBeCloseTo(a.residualRms, 15);
     expect(b.iterations.map((r: { chi2PerDof: number }) => r.chi2PerDof.toPrecision(8))).toEqual(a.iterations.map((r: { chi2PerDof: number }) => r.chi2PerDof.toPrecision(8)));
+
+    // Hardware units (mm, A), converted with the facility's conversions: the same fit.
+    const fromHw = await runCli(['-f', facility, 'loco', 'fit', '--lattice', lattice, '--orm', hw, '--parameters', fit, '--json']);
+    expect(fromHw.code, fromHw.stderr).toBe(0);
+    // buildlocoinput's file: flags and gradient groups from the file, FIT.yaml gives method, iterations and gains only.
+    const bare = join(dir, 'FIT-bare.yaml');
+    writeFileSync(bare, 'method: levenberg-marquardt\niterations: 3\nfit:\n  bpmGains: true\n  correctorKicks: true\n');
+    const fromInput = await runCli(['loco', 'fit', '--lattice', lattice, '--orm', join(dir, 'LocoInput.mat'), '--parameters', bare, '--json']);
+    expect(fromInput.code, fromInput.stderr).toBe(0);
+    expect(fromInput.stderr).toContain(`FitParameters used: ${a.quadrupoles.length} quadrupole and 0 skew groups`);
+    // The unit conversions (mm, A, mrad) round at 1e-16; the fit carries that to a few 1e-9 of ΔK (measured: 7e-9, 4e-9).
+    for (const c of [JSON.parse(fromHw.stdout), JSON.parse(fromInput.stdout)]) {
+      a.quadrupoles.forEach((q: { delta: number }, k: number) => expect(Math.abs(c.quadrupoles[k].delta - q.delta)).toBeLessThan(1e-7 * Math.abs(q.delta) + 1e-12));
+      a.bpmGains.y.forEach((g: number, k: number) => expect(c.bpmGains.y[k]).toBeCloseTo(g, 8));
+      a.correctorKicks.x.forEach((g: number, k: number) => expect(c.correctorKicks.x[k] / g).toBeCloseTo(1, 9));
+      expect(c.residualRms / a.residualRms).toBeCloseTo(1, 9);
+      expect(c.iterations.map((r: { chi2PerDof: number }) => r.chi2PerDof.toPrecision(8))).toEqual(a.iterations.map((r: { chi2PerDof: number }) => r.chi2PerDof.toPrecision(8)));
+    }
   });
 
-  it('refuses a response matrix saved in hardware units, naming the file and the variable', async () => {
-    const bad = join(dir, 'hardware');
+  it('names the file, family and device when a hardware-unit file has a device the facility lacks', async () => {
+    const bad = join(dir, 'bad-device');
     mkdirSync(bad);
     const one = (monitor: string, actuator: string) => ({
-      Monitor: struct({ FamilyName: chr(monitor), DeviceList: num(1, 2, [1, 1]) }),
-      Actuator: struct({ FamilyName: chr(actuator), DeviceList: num(1, 2, [1, 1]) }),
+      Monitor: struct({ FamilyName: chr(monitor), DeviceList: num(1, 2, [99, 1]), UnitsString: chr('mm') }),
+      Actuator: struct({ FamilyName: chr(actuator), DeviceList: num(1, 2, [1, 1]), UnitsString: chr('A') }),
       Data: num(1, 1, [1.5]),
       ActuatorDelta: num(1, 1, [0.1]),
       Units: chr('Hardware'),
@@ -124,7 +193,7 @@ describe('LOCO from MML LOCO input files', () => {
     writeFileSync(fit, 'method: gauss-newton\nfit:\n  bpmGains: true\n');
     const r = await runCli(['-f', thomxFacilityFile(), 'loco', 'fit', '--lattice', join(THOMX, 'thomx_4d.atjson.json'), '--orm', bad, '--parameters', fit]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`${join(bad, 'BPMRespMat.mat')}: Rmat(1) (BPMx / HCM) is in 'Hardware' units`);
+    expect(r.stderr).toContain(`${join(bad, 'BPMRespMat.mat')}: Rmat(1).Monitor: BPMx device [99, 1] is not in facility`);
   });
 });
 
