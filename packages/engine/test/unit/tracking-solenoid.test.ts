@@ -8,10 +8,14 @@ import {
   coordsToRows,
   findM66,
   findOrbit4,
+  formatAtJson,
   formatElegant,
+  formatMLattice,
   formatMadx,
+  parseAtJson,
   parseElegant,
   parseMadxLattice,
+  parseMLattice,
   particlesFromRows,
   track,
   type AtElement,
@@ -159,6 +163,13 @@ describe('Solenoid through MAD-X and elegant', () => {
     const { lattice, losses: l } = parseMadxLattice('t: solenoid, l = 0, ks = 1, ksi = 0.2; d: drift, l = 1; r: line = (d, t);', 't.madx');
     expect(lattice.elements[1].Class).toBe('Marker');
     expect(l.filter((x) => x.element === 't').map((x) => x.attribute).sort()).toEqual(['ks', 'ksi']);
+  });
+
+  it('AT .m (atsolenoid) and pyAT JSON keep the Solenoid', () => {
+    const m = formatMLattice(ring);
+    expect(m).toMatch(/atsolenoid\('so', 1, 0\.3\)/);
+    expect(parseMLattice(m, 'ring.m').elements[0]).toEqual(so);
+    expect(parseAtJson(formatAtJson(ring), 'ring.json').elements[0]).toEqual(so);
   });
 
   it('elegant SOLE: KS is K; B alone (needs B rho) and a zero-length SOLE are reported', () => {

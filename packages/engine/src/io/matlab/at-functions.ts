@@ -134,7 +134,7 @@ function hasFieldValue(el: Value, field: string, want?: Value): boolean {
 export function atBuiltins(): Map<string, Builtin> {
   const b = new Map<string, Builtin>();
   // pyAT's load_m accepts 'at' + any class name or alias.
-  for (const alias of ['element', 'marker', 'monitor', 'aperture', 'longtaperture', 'drift', 'collimator', 'thinmultipole', 'multipole', 'dipole', 'bend', 'sbend', 'quadrupole', 'quad', 'sextupole', 'sext', 'octupole', 'corrector', 'wiggler', 'wig', 'rfcavity', 'rf', 'bpm', 'ap', 'ringparam', 'matrix66']) {
+  for (const alias of ['element', 'marker', 'monitor', 'aperture', 'longtaperture', 'drift', 'collimator', 'thinmultipole', 'multipole', 'dipole', 'bend', 'sbend', 'quadrupole', 'quad', 'sextupole', 'sext', 'octupole', 'corrector', 'wiggler', 'wig', 'solenoid', 'rfcavity', 'rf', 'bpm', 'ap', 'ringparam', 'matrix66']) {
     const cls = lookupClass(alias) as AtClassName;
     b.set(`at${alias}`, constructor(`at${alias}`, cls));
   }
