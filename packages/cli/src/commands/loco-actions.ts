@@ -163,7 +163,7 @@ async function ormFromMmlFolder(dir: string, cmd: Command) {
   const { locoOrmFromMml } = await import('./loco-mml-files.js');
   const { acc } = await openAccelerator(g);
   try {
-    return locoOrmFromMml(dir, acc);
+    return locoOrmFromMml(dir, acc, undefined, { facilityGiven: g.facility !== undefined });
   } finally {
     await acc.close();
   }

@@ -38,6 +38,11 @@ export interface MmlFamilies {
   readonly vcm: string;
 }
 
+export interface MmlReadOptions {
+  /** False: the facility is the default one (no -f), and hardware-unit files are refused rather than converted with it. */
+  readonly facilityGiven?: boolean;
+}
+
 /** MML's default family names (gethbpmfamily, getvbpmfamily, gethcmfamily, getvcmfamily). */
 export const MML_FAMILIES: MmlFamilies = { bpmx: 'BPMx', bpmy: 'BPMy', hcm: 'HCM', vcm: 'VCM' };
 
@@ -185,13 +190,17 @@ function response(structs: { rec: Rec; where: string }[], monitor: string, actua
 const sameDevices = (a: DeviceId[], b: DeviceId[]) => a.length === b.length && a.every((d, k) => d[0] === b[k][0] && d[1] === b[k][1]);
 
 /** The LOCO input of an MML LOCO folder, placed in the lattice through the facility's families. */
-export function locoOrmFromMml(dir: string, acc: Accelerator, families: MmlFamilies = MML_FAMILIES): LocoOrm {
+export function locoOrmFromMml(dir: string, acc: Accelerator, families: MmlFamilies = MML_FAMILIES, options: MmlReadOptions = {}): LocoOrm {
+  const hardwareOk = (file: string, what: string) => {
+    if (options.facilityGiven === false) throw new MlayerError(`${file}: ${what} is in 'Hardware' units; give the facility that measured it with -f FACILITY: its unit conversions convert them (or save the files in 'Physics' units)`);
+  };
   const model = acc.model;
   if (!model) throw new MlayerError(`${acc.name}: no lattice model; the BPMs and correctors of ${dir} cannot be placed in the lattice`);
   const respFile = fileWith(dir, 'BPMRespMat', true)!;
   const structs = structsOf(readMat5(readFileSync(respFile)));
   const block = (m: string, a: string) => {
     const b = response(structs, m, a, respFile);
+    if (b?.hardware) hardwareOk(respFile, `${b.where} (${b.monitor} / ${b.actuator})`);
     return b && toPhysicsBlock(b, acc, respFile);
   };
   const xx = block(families.bpmx, families.hcm);
@@ -237,6 +246,7 @@ export function locoOrmFromMml(dir: string, acc: Accelerator, families: MmlFamil
       const raw = text(hit.rec.CreatedBy) === 'monbpm' ? numbers(hit.rec.Sigma) : numbers(hit.rec.Data);
       const devices = deviceList(hit.rec.DeviceList, sigmaFile, hit.where);
       if (!raw || raw.length !== devices.length) throw new MlayerError(`${sigmaFile}: ${hit.where} has no sigma per device`);
+      if (units?.toLowerCase() === 'hardware') hardwareOk(sigmaFile, hit.where);
       const values = units?.toLowerCase() === 'hardware'
         ? stepsToPhysics(select(acc, family, devices, sigmaFile, hit.where), 'monitor', raw, text(hit.rec.UnitsString), sigmaFile, `${hit.where} (${family}, Hardware)`)
         : raw;
@@ -257,6 +267,7 @@ export function locoOrmFromMml(dir: string, acc: Accelerator, families: MmlFamil
       const found = response(s, family, notCm, dispFile);
       if (!found) return { values: bpmEls.map(() => null), step: Number.NaN };
       if (found.hardware) {
+        hardwareOk(dispFile, found.where);
         // Hardware: Data is the orbit change per RF unit (MML's mm per Hz or MHz), no MCF needed.
         const p = toPhysicsBlock(found, acc, dispFile);
         if (!sameDevices(p.monitors, bx)) throw new MlayerError(`${dispFile}: ${p.where} has other BPMs than the response matrix`);

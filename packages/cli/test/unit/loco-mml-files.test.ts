@@ -194,6 +194,16 @@ describe('LOCO from MML LOCO input files', () => {
     const r = await runCli(['-f', thomxFacilityFile(), 'loco', 'fit', '--lattice', join(THOMX, 'thomx_4d.atjson.json'), '--orm', bad, '--parameters', fit]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(bad, 'BPMRespMat.mat')}: Rmat(1).Monitor: BPMx device [99, 1] is not in facility`);
+    // Without -f (nor MLAYER_FACILITY) hardware units are refused, saying that -f converts them.
+    const env = process.env.MLAYER_FACILITY;
+    delete process.env.MLAYER_FACILITY;
+    try {
+      const none = await runCli(['loco', 'fit', '--lattice', join(THOMX, 'thomx_4d.atjson.json'), '--orm', bad, '--parameters', fit]);
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain(`${join(bad, 'BPMRespMat.mat')}: Rmat(1) (BPMx / HCM) is in 'Hardware' units; give the facility that measured it with -f FACILITY`);
+    } finally {
+      if (env !== undefined) process.env.MLAYER_FACILITY = env;
+    }
   });
 });
 
