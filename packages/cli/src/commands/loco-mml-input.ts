@@ -17,8 +17,10 @@
  * SVmethod (a fraction: the singular-value threshold). FitParameters.Params{i}
  * become FIT groups where each is a plain gradient: FieldName 'K' or
  * 'PolynomB' with FieldIndex {1, 2} (a quadrupole group), 'PolynomA' with
- * {1, 2} (a skew group); its ElemIndex over the entries of a struct array are
- * one parameter (a power supply). Anything else is refused with its index.
+ * {1, 2} (a skew group), with Function x (mkparamgroup's inline('x'), read as
+ * a struct) and no Args; its ElemIndex over the entries of a struct array are
+ * one parameter (a power supply; mkparamgroup's K and PolynomB entries of one
+ * element count once). Anything else is refused with its index.
  */
 import { readFileSync } from 'node:fs';
 import { MlayerError } from '@mlayer/core';
@@ -78,7 +80,7 @@ function fitGroups(fp: Rec, file: string): LocoInput['groups'] {
     const where = `FitParameters.Params{${i + 1}}`;
     if (c.kind !== 'struct' || c.data.length === 0) throw new MlayerError(`${file}: ${where} is not a parameter struct (ElemIndex, FieldName, FieldIndex)`);
     let kind: 'normal' | 'skew' | undefined;
-    const elements: number[] = [];
+    const elements = new Set<number>();
     for (const e of c.data) {
       const field = text(e.FieldName);
       const fi = e.FieldIndex;
@@ -89,11 +91,19 @@ function fitGroups(fp: Rec, file: string): LocoInput['groups'] {
         throw new MlayerError(`${file}: ${where}: FieldName '${field ?? '?'}' FieldIndex {${index.join(', ')}} is not a quadrupole gradient (K, PolynomB{1,2}) nor a skew gradient (PolynomA{1,2}); mlayer fits only those from a LOCO input file: give the others in FIT.yaml`);
       }
       kind = k;
+      // mkparamgroup's Function is inline('x') (read as a struct with expr) and Args {}: anything else scales the elements.
+      const fn = e.Function;
+      const expr = fn?.kind === 'struct' ? text(fn.data[0]?.expr) : text(fn);
+      const args = e.Args;
+      if ((expr !== undefined && expr.replace(/\s/g, '') !== 'x') || (args !== undefined && args.kind !== 'char' && args.data.length > 0)) {
+        throw new MlayerError(`${file}: ${where}: Function '${expr ?? '?'}' with Args scales its elements; mlayer fits only plain gradient groups (Function x, no Args) from a LOCO input file`);
+      }
       const el = nums(e.ElemIndex);
       if (!el || el.length === 0) throw new MlayerError(`${file}: ${where}.ElemIndex is missing`);
-      for (const x of el) elements.push(x - 1);
+      // mkparamgroup lists each element twice (K and PolynomB{1,2}): one element, one entry.
+      for (const x of el) elements.add(x - 1);
     }
-    (kind === 'skew' ? out.skewQuadrupoles : out.quadrupoles).push({ name: `Params{${i + 1}}`, elements });
+    (kind === 'skew' ? out.skewQuadrupoles : out.quadrupoles).push({ name: `Params{${i + 1}}`, elements: [...elements] });
   });
   return out;
 }

@@ -8,12 +8,12 @@
  * Monitor, Actuator = RF with its frequency, Data = η in m per dp/p,
  * ActuatorDelta, MCF). `loco fit` gives the same result from both.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DeviceId } from '@mlayer/core';
-import { type MatValue, writeMat5 } from '@mlayer/engine/io';
+import { type MatValue, readMat5, writeMat5 } from '@mlayer/engine/io';
 import { measureOrm, saveOrm } from '@mlayer/orbit';
 import { THOMX, thomxFacilityFile, thomxTwin } from '../../../tuning-tools/orbit/test/fixture.js';
 import { runCli } from '../in-process-cli.js';
@@ -115,7 +115,9 @@ describe('LOCO from MML LOCO input files', () => {
         [...Array.from({ length: nh }, (_c, j) => 1000 * (i < nb ? orm.Rxx! : orm.Ryx!)[i % nb][j] * hc.kicks[j]), ...Array.from({ length: nv }, (_c, j) => 1000 * (i < nb ? orm.Rxy! : orm.Ryy!)[i % nb][j] * vc.kicks[j])]);
       const ones = (n: number) => num(n, 1, Array.from({ length: n }, (_v, k) => k + 1));
       const quads = model.find('class:Quadrupole');
-      const params: MatValue = { kind: 'cell', dims: [quads.length, 1], data: quads.map((q) => struct({ FieldName: chr('K'), ElemIndex: num(1, 1, [q + 1]) })) };
+      // As mkparamgroup(THERING, index, 'K'): a K {1,1} and a PolynomB {1,2} entry per element, Function inline('x') (an object: a struct), Args {}.
+      const entry = (q: number, field: string, fi: number) => ({ ElemIndex: num(1, 1, [q + 1]), FieldName: chr(field), Function: struct({ expr: chr('x') }), FieldIndex: { kind: 'cell', dims: [1, 2], data: [num(1, 1, [1]), num(1, 1, [fi])] } as MatValue, Args: { kind: 'cell', dims: [0, 0], data: [] } as MatValue });
+      const params: MatValue = { kind: 'cell', dims: [quads.length, 1], data: quads.map((q) => struct(entry(q, 'K', 1), entry(q, 'PolynomB', 2))) };
       writeFileSync(
         join(dir, 'LocoInput.mat'),
         writeMat5(
@@ -128,6 +130,9 @@ describe('LOCO from MML LOCO input files', () => {
           ]),
         ),
       );
+      // A sextupole parameter (PolynomB {1,3}) is not a gradient group: refused.
+      const sext: MatValue = { kind: 'cell', dims: [1, 1], data: [struct({ ...entry(quads[0], 'PolynomB', 3) })] };
+      writeFileSync(join(dir, 'LocoInput-sext.mat'), writeMat5(new Map([...readMat5(readFileSync(join(dir, 'LocoInput.mat')))].map(([k, v]) => [k, k === 'FitParameters' ? struct({ Params: sext }) : v]))));
     } finally {
       await acc.close();
     }
@@ -169,6 +174,9 @@ describe('LOCO from MML LOCO input files', () => {
     expect(fromInput.code, fromInput.stderr).toBe(0);
     expect(fromInput.stderr).toContain(`FitParameters used: ${a.quadrupoles.length} quadrupole and 0 skew groups`);
     // The unit conversions (mm, A, mrad) round at 1e-16; the fit carries that to a few 1e-9 of ΔK (measured: 7e-9, 4e-9).
+    const sext = await runCli(['loco', 'fit', '--lattice', lattice, '--orm', join(dir, 'LocoInput-sext.mat'), '--parameters', bare]);
+    expect(sext.code).toBe(2);
+    expect(sext.stderr).toContain(`${join(dir, 'LocoInput-sext.mat')}: FitParameters.Params{1}: FieldName 'PolynomB' FieldIndex {1, 3} is not a quadrupole gradient`);
     for (const c of [JSON.parse(fromHw.stdout), JSON.parse(fromInput.stdout)]) {
       a.quadrupoles.forEach((q: { delta: number }, k: number) => expect(Math.abs(c.quadrupoles[k].delta - q.delta)).toBeLessThan(1e-7 * Math.abs(q.delta) + 1e-12));
       a.bpmGains.y.forEach((g: number, k: number) => expect(c.bpmGains.y[k]).toBeCloseTo(g, 8));
