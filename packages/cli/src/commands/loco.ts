@@ -8,7 +8,7 @@ export function registerLocoCommands(program: Command): void {
     .command('fit')
     .description('fit a lattice to ORM.json with the parameters of FIT.yaml (formats: docs/loco-files.md); a progress line per iteration on stderr')
     .requiredOption('-l, --lattice <file>', 'lattice file (any format the engine reads: .m, .mat, .atjson.json, ...)')
-    .requiredOption('--orm <file>', "the measured orbit response matrix: ORM.json; the orbit tool's measurement file (.h5); or a folder of MML LOCO input files (BPMRespMat, BPMData, Disp .mat); the last two with -f the facility")
+    .requiredOption('--orm <file>', "the measured orbit response matrix: ORM.json; the orbit tool's measurement file (.h5); a folder of MML LOCO input files (BPMRespMat, BPMData, Disp .mat; Physics or Hardware units); the last two with -f the facility; or MML's buildlocoinput file (LocoInput .mat: its LocoFlags and FitParameters used)")
     .requiredOption('--parameters <file>', 'what to fit and how (FIT.yaml)')
     .option('--json', 'print one JSON object (iterations, quadrupoles, skewQuadrupoles, bpmGains, bpmCouplings, correctorKicks, residualRms)', false)
     .option('--plot <base>', 'write <base>-chi2, -dk, -skew, -gains, -beta, -residual .svg and .png (χ²/DOF per iteration, ΔK/K against s, gains and kicks, beta-beat of the fitted model, residual matrix)')
