@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MlayerError } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type FitSpec, type IterationRecord, type LocoResult, correctOptics, isH5Path, locoFit, readFitFile, readOrmFile, readSavedFit, saveFitResult, saveFitResultH5 } from '@mlayer/loco';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -12,6 +12,7 @@ export interface LocoFitCliOptions {
   parameters: string;
   json?: boolean;
   save?: string;
+  force?: boolean;
   plot?: string;
 }
 
@@ -52,6 +53,9 @@ export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise
   // Files first: a bad ORM.json or FIT.yaml is reported before the lattice is loaded.
   if (o.save && isH5Path(o.save) && !isH5Path(o.orm)) {
     throw new MlayerError(`--save ${o.save}: an HDF5 result is a measurement file and takes the machine provenance (facility, lattice, mode, setpoints) of the orbit-tool measurement file it fits; ${o.orm} has none. Write JSON with --save FILE.json`);
+  }
+  if (o.save && existsSync(o.save) && !o.force) {
+    throw new MlayerError(`--save ${o.save}: the file exists and a saved fit is never written over; give another name, or --force to replace it (nothing was fitted)`);
   }
   const fitFile = await readFitFile(o.parameters);
   const { orm, spec } = /\.mat$/i.test(o.orm) ? await ormFromLocoInputFile(o.orm, fitFile) : { spec: fitFile, orm: isH5Path(o.orm) ? await ormFromMeasurementFile(o.orm, cmd) : isDirectory(o.orm) ? await ormFromMmlFolder(o.orm, cmd) : readOrmFile(o.orm) };

@@ -13,6 +13,7 @@ export function registerLocoCommands(program: Command): void {
     .option('--json', 'print one JSON object (iterations, quadrupoles, skewQuadrupoles, bpmGains, bpmCouplings, correctorKicks, residualRms)', false)
     .option('--plot <base>', 'write <base>-chi2, -dk, -skew, -gains, -beta, -residual .svg and .png (χ²/DOF per iteration, ΔK/K against s, gains and kicks, beta-beat of the fitted model, residual matrix)')
     .option('--save <file>', 'also write the whole result (inputs, every iteration record, values with 1σ errors, notes): FILE.json, or FILE.h5 (a measurement file with the provenance of an --orm .h5, the inputs\' SHA-256 and FIT.yaml); the input of loco show and loco correct')
+    .option('--force', 'replace the --save file if it exists (a saved fit is never written over otherwise)', false)
     .action(async (o: LocoFitCliOptions, cmd: Command) => (await import('./loco-actions.js')).locoFitAction(o, cmd));
   loco
     .command('show <result>')

@@ -95,6 +95,15 @@ describe('mlayer loco fit', () => {
     expect(show.stdout).toContain(`LOCO fit of ${ormFile} on ${HMBA}`);
     expect(show.stdout.match(/^ {2}(start|iteration)/gm)?.length).toBe(out.iterations.length);
     expect(show.stdout).toContain(`  QF1 `);
+    // A saved fit is never written over: a second fit into the same file is refused before fitting, --force replaces it.
+    const before = readFileSync(saved, 'utf8');
+    const again = await runCli(['loco', 'fit', '--lattice', HMBA, '--orm', ormFile, '--parameters', fitFile, '--save', saved]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/the file exists and a saved fit is never written over.*--force.*nothing was fitted/);
+    expect(readFileSync(saved, 'utf8')).toBe(before);
+    const forced = await runCli(['loco', 'fit', '--lattice', HMBA, '--orm', ormFile, '--parameters', fitFile, '--save', saved, '--force']);
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFitResult(saved).quadrupoles.length).toBe(out.quadrupoles.length);
   });
 
   it('stops with one line naming the file, field and value when a matrix does not match the BPM list', async () => {

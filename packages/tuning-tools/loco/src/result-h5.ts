@@ -92,7 +92,7 @@ export async function saveFitResultH5(path: string, res: LocoResult, inputs: Fit
       setpoints,
       attributes,
     },
-    { overwrite: true },
+    { overwrite: true }, // the CLI refuses an existing file unless --force; an API caller names its file
   );
   try {
     const put = (p: string, v: readonly number[], unit: string, description?: string, dtype?: 'int32') => {
