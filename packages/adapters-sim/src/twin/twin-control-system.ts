@@ -29,6 +29,7 @@ import { expandErrorGroups } from './error-groups.js';
 import { Random } from './random.js';
 import type { TwinSettings } from './settings.js';
 import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
+import { EquilibriumCache, beamValue } from './beam-parameters.js';
 import { DEFAULT_TBT_BUNCH, bpmReading, checkBunch, trackKick, trackKickOn, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
 // The GPU backend (and its native WebGPU module) is loaded only when a kick is tracked on it.
 import type { Tracker } from '@mlayer/engine/gpu';
@@ -76,6 +77,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private timer: ReturnType<typeof setInterval> | undefined;
   private orbitCache: { version: number; dp: number; orbit: Map<number, [number, number]> } | undefined;
   private tuneCache: { version: number; dp: number; tunes: [number, number] } | undefined;
+  /** The 6D equilibrium of the machine model (beam-parameter families), computed on read, kept until the model changes. */
+  readonly equilibrium = new EquilibriumCache();
   private errors: AppliedErrors | undefined;
   private seed: number | undefined;
   /** The RF frequency of the design; its momentum compaction is computed when a frequency change is first read (momentumCompaction). */
@@ -495,6 +498,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
         return makeSample(this.tbtBuffer(b, ctx));
       case 'current':
         return makeSample(b.conversion.toHardware(this.settings.beamCurrent, ctx));
+      case 'beam':
+        return makeSample(b.conversion.toHardware(beamValue(this.equilibrium.get(this.machine, this.machine.version, b.family, channel), b.quantity), ctx));
       case 'tune':
         return makeSample(b.conversion.toHardware(this.tunes()[b.plane] + this.settings.tuneNoise * this.noise.gaussian(), ctx));
       case 'bpm': {

@@ -1,8 +1,9 @@
 import type { FamilyConfig, LatticeModel, LoadedFacility, ParameterRef, UnitConversion, UnitConversionRegistry } from '@mlayer/core';
 import { ConfigError, MlayerError, identityConversion } from '@mlayer/core';
+import { beamField, beamQuantity, type BeamQuantity } from './beam-parameters.js';
 
 /** What a family is to the twin. */
-export type TwinRole = 'bpm' | 'rf' | 'tune' | 'current' | 'magnet' | 'kicker' | 'static';
+export type TwinRole = 'bpm' | 'rf' | 'tune' | 'current' | 'beam' | 'magnet' | 'kicker' | 'static';
 
 /** The role of a family from its element class and model binding. */
 export function familyRole(fam: FamilyConfig): TwinRole {
@@ -12,6 +13,8 @@ export function familyRole(fam: FamilyConfig): TwinRole {
   if (cls === 'bpm' || cls === 'monitor' || field === 'Orbit') return 'bpm';
   if (cls === 'tune' || field === 'Tune') return 'tune';
   if (cls === 'dcct' || cls === 'current' || field === 'BeamCurrent') return 'current';
+  // Emittance, energy spread, bunch length, Qs, U0 from the 6D equilibrium (beam-parameters.ts).
+  if (beamField(fam) !== undefined) return 'beam';
   if (cls === 'kicker' || cls === 'pinger') return 'kicker';
   if (fam.model) return 'magnet';
   return 'static';
@@ -57,6 +60,7 @@ export type ChannelBinding =
   | { kind: 'bpm'; bpm: TwinBpm; plane: 0 | 1; conversion: UnitConversion }
   | { kind: 'tune'; plane: 0 | 1; conversion: UnitConversion }
   | { kind: 'current'; conversion: UnitConversion }
+  | { kind: 'beam'; family: string; quantity: BeamQuantity; conversion: UnitConversion }
   | { kind: 'static'; value: number }
   // Turn-by-turn (see turn-by-turn.ts): a kicker whose setpoint fires it, a BPM buffer of `length` turns.
   | { kind: 'kicker'; kicker: TwinKicker }
@@ -180,6 +184,14 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
         for (const field of ['readback', 'monitor'] as const) {
           const ch = channel(field);
           if (ch !== undefined && ch !== sp) bindings.set(ch, { kind: 'kicker', kicker });
+        }
+        return;
+      }
+      if (role === 'beam') {
+        const quantity = beamQuantity(fam, d.plane, facility.file, `families.${famName}`);
+        for (const field of ['monitor', 'readback'] as const) {
+          const ch = channel(field);
+          if (ch !== undefined) bindings.set(ch, { kind: 'beam', family: famName, quantity, conversion: conversionFor(field) });
         }
         return;
       }
