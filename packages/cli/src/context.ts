@@ -1,4 +1,4 @@
-import { ControlSystemRegistry, MlayerError, createAccelerator, type Accelerator, type LoadedFacility } from '@mlayer/core';
+import { ControlSystemRegistry, MlayerError, type ControlSystemFactory, createAccelerator, type Accelerator, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
@@ -25,12 +25,17 @@ export interface OpenOptions extends GlobalOptions {
  */
 export async function openAccelerator(options: OpenOptions): Promise<{ acc: Accelerator; facility: LoadedFacility }> {
   const { facility } = loadFacilityCached(facilityFile(options.facility));
-  const mode = options.mode ?? facility.config.defaultMode ?? Object.keys(facility.config.controlSystems)[0];
+  // --server: the control system is a running `mlayer server` in its mode (server-connection.ts, loaded only then).
+  const remote = options.server ? await (await import('./server-connection.js')).connectServer(options, facility) : undefined;
+  const mode = remote?.mode ?? options.mode ?? facility.config.defaultMode ?? Object.keys(facility.config.controlSystems)[0];
   const cs = facility.config.controlSystems[mode];
   if (!cs) throw new MlayerError(`${facility.file}: unknown mode '${mode}'; the facility defines ${Object.keys(facility.config.controlSystems).join(', ')}`);
   const controlSystems = new ControlSystemRegistry();
-  await registerAdapter(cs.type, controlSystems);
-  if (options.verbose) {
+  // Online is the server's: a server of an epics/tango mode is written only with --yes, a twin's without.
+  if (remote) controlSystems.register({ type: cs.type, description: `mlayer server ${options.server}`, online: remote.cs.online, settingsSchema: anySettings, create: () => remote.cs });
+  else await registerAdapter(cs.type, controlSystems);
+  if (options.verbose && remote) process.stderr.write(`mlayer: facility ${facility.file}, mode '${mode}' (type ${cs.type}) served by ${options.server}\n`);
+  else if (options.verbose) {
     process.stderr.write(`mlayer: facility ${facility.file}, mode '${mode}' (type ${cs.type})\n`);
     if (cs.type === 'epics') for (const line of (await import('@mlayer/adapters-epics')).describeEpicsSearch(cs.settings)) process.stderr.write(`mlayer: ${line}\n`);
   }
@@ -48,19 +53,26 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   };
   if (built) conversions.beforeFirstBuild(adoptSpecs);
   else adoptSpecs();
-  const twin = cs.type === 'twin' && cacheDir() !== undefined ? twinKey(facility, mode) : undefined;
-  // Model-based tools need the design model online too: the facility's lattice, loaded on first use
-  // (the twin brings its own). The engine module is loaded here, the lattice only when the model is asked for.
+  const local = cs.type === 'twin' && !remote;
+  const twin = local && cacheDir() !== undefined ? twinKey(facility, mode) : undefined;
+  // Model-based tools need the design model online and through a server too: the facility's lattice, loaded on
+  // first use (a twin in this process brings its own). The engine module is loaded here, the lattice only when asked for.
   const latticeFile = facility.config.lattice?.file;
-  const engine = cs.type !== 'twin' && latticeFile ? await import('@mlayer/engine') : undefined;
+  const engine = !local && latticeFile ? await import('@mlayer/engine') : undefined;
   const model = engine && latticeFile ? () => engine.createLatticeModel(engine.loadLattice(facility.resolvePath(latticeFile))) : undefined;
   // The twin reads its lattice through the cache (at the point where it read the file, so its errors come as before).
   const lazySetpoints = twin !== undefined && built !== undefined && built.twins.includes(twin);
-  const extras = cs.type === 'twin' ? { loadLattice: cachedLatticeLoader, lazySetpoints, ...options.extras } : options.extras;
-  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model, lazyFamilies: built !== undefined });
+  const extras = local ? { loadLattice: cachedLatticeLoader, lazySetpoints, ...options.extras } : options.extras;
+  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model, lazyFamilies: built !== undefined }).catch(async (e: unknown) => {
+    await remote?.cs.close();
+    throw e;
+  });
   writeBuiltConversions(facility, built, { shapes: conversions.builtShapes(), files: conversions.readFiles(), twin });
   return { acc, facility };
 }
+
+/** The server's control system takes no settings of the facility's (they are the server's). */
+const anySettings = { safeParse: (data: unknown) => ({ success: true as const, data }) } as unknown as ControlSystemFactory['settingsSchema'];
 
 /** The engine's lattice loader behind the cache; the engine's lattice readers are loaded on a miss only. */
 async function cachedLatticeLoader(file: string): Promise<unknown> {

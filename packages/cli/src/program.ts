@@ -34,6 +34,8 @@ export function buildProgram(): Command {
     .option('-m, --mode <name>', 'control system to use: twin, epics, tango, ... (default: the facility default)')
     .option('-y, --yes', 'allow writes to an online control system', false)
     .option('--json', 'print results as JSON', false)
+    .option('--server <url>', 'use a running mlayer server (ws://HOST:PORT) as the control system, in its mode (default $MLAYER_SERVER)', process.env.MLAYER_SERVER)
+    .option('--token-file <file>', "the server's write token file: read by the client, written by mlayer server --allow-writes (default $MLAYER_SERVER_TOKEN_FILE)", process.env.MLAYER_SERVER_TOKEN_FILE)
     .option('--verbose', 'say on stderr how the control system is reached (for EPICS: the addresses searched and where each setting comes from)', false)
     .showHelpAfterError()
     .exitOverride();

@@ -47,13 +47,14 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
     process.stderr.write(`mlayer server: ${line}\n`);
   };
   if (!LOOPBACK.has(host)) say(`listening on ${host}, not loopback: other machines can read the accelerator`);
-  const { acc, facility } = await openAccelerator(g);
+  // The global --server/$MLAYER_SERVER is for clients: the server opens the facility's own control system.
+  const { acc, facility } = await openAccelerator({ ...g, server: undefined });
   try {
     if (acc.online && !g.yes) throw new MlayerError(`server: mode '${acc.mode}' is an online control system: serving it needs --yes at start; nothing was started`);
     if (o.state && !isDigitalTwin(acc.controlSystem)) throw new MlayerError(`--state: mode '${acc.mode}' is not a digital twin: only a twin keeps its state in a file; nothing was started`);
     const { startServer } = await import('@mlayer/server');
     const stateFile = o.state ? resolve(o.state) : undefined;
-    const tokenFile = o.allowWrites ? resolve(o.tokenFile ?? join(cacheDir(), port === 0 ? `mlayer-server-pid${process.pid}.token` : `mlayer-server-${port}.token`)) : undefined;
+    const tokenFile = o.allowWrites ? resolve(o.tokenFile ?? g.tokenFile ?? join(cacheDir(), port === 0 ? `mlayer-server-pid${process.pid}.token` : `mlayer-server-${port}.token`)) : undefined;
     const auditFile = resolve(o.audit ?? (stateFile ? join(dirname(stateFile), 'mlayer-audit.jsonl') : 'mlayer-audit.jsonl'));
     const server = await startServer({
       acc,

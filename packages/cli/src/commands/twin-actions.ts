@@ -4,39 +4,17 @@ import type { WsControlSystem } from '@mlayer/adapters-ws';
 import { parse as parseYaml } from 'yaml';
 import type { GlobalOptions } from '../global-options.js';
 import { parseInteger } from '../cli-values.js';
+import { readToken, serverUrl } from '../server-connection.js';
 
-export interface TwinCommandOptions extends GlobalOptions {
-  server?: string;
-  tokenFile?: string;
-}
-
-/** The server's WebSocket URL: ws://HOST:PORT, with /pvws/pv added when no path is given. */
-function serverUrl(o: TwinCommandOptions): string {
-  if (!o.server) throw new MlayerError('twin: no server: give --server ws://HOST:PORT or set MLAYER_SERVER');
-  let url: URL;
-  try {
-    url = new URL(o.server);
-  } catch {
-    throw new MlayerError(`--server: '${o.server}' is not a URL (ws://HOST:PORT)`);
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new MlayerError(`--server: '${o.server}' is not a ws:// or wss:// URL`);
-  if (url.pathname === '/' || url.pathname === '') url.pathname = '/pvws/pv';
-  return url.toString();
-}
-
-function token(o: TwinCommandOptions): string | undefined {
-  if (!o.tokenFile) return undefined;
-  try {
-    return readFileSync(o.tokenFile, 'utf8').trim();
-  } catch (e) {
-    throw new MlayerError(`--token-file ${o.tokenFile}: ${(e as Error).message}`);
-  }
-}
+/** The global options (--server and --token-file are global: GlobalOptions). */
+export type TwinCommandOptions = GlobalOptions;
 
 async function withServer<T>(o: TwinCommandOptions, run: (cs: WsControlSystem, token: string | undefined) => Promise<T>): Promise<T> {
-  const t = token(o);
+  if (!o.server) throw new MlayerError('twin: no server: give --server ws://HOST:PORT or set MLAYER_SERVER');
+  const url = serverUrl(o.server);
+  const t = readToken(o.tokenFile);
   const { WsControlSystem } = await import('@mlayer/adapters-ws');
-  const cs = await WsControlSystem.connect(serverUrl(o), { token: t, tool: 'mlayer twin', reconnectMs: 1e9 });
+  const cs = await WsControlSystem.connect(url, { token: t, tool: 'mlayer twin', reconnectMs: 1e9 });
   try {
     return await run(cs, t);
   } finally {

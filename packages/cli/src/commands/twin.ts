@@ -8,9 +8,7 @@ import type { TwinCommandOptions } from './twin-actions.js';
 export function registerTwinCommands(program: Command): void {
   const twin = program
     .command('twin')
-    .description("the twin's error set on a running mlayer server")
-    .option('--server <url>', 'the server (ws://HOST:PORT; default $MLAYER_SERVER)', process.env.MLAYER_SERVER)
-    .option('--token-file <file>', "the server's write token file (default $MLAYER_SERVER_TOKEN_FILE)", process.env.MLAYER_SERVER_TOKEN_FILE);
+    .description("the twin's error set on a running mlayer server (the global --server and --token-file)");
   const errors = twin.command('errors').description('error sets');
   errors
     .command('apply <file>')
