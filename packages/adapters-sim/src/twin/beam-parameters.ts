@@ -15,7 +15,10 @@
  *
  * The equilibrium is computed when such a channel is first read after the model changed
  * (about 0.15-0.35 s on the 2190-element diamond-i04 lattice) and kept until the next change.
- * No noise is added. A lattice without an RF cavity has no equilibrium: the read fails with
+ * Monitors (subscriptions, emitted at the twin's update rate) recompute it at most once per the
+ * family's monitor updatePeriod (1 s when not stated) and emit the last value in between, so a
+ * model changing at every write does not cost a 6D computation per tick; a read is always of the
+ * present model. No noise is added. A lattice without an RF cavity has no equilibrium: the read fails with
  * an MlayerError naming the family, the channel and the reason.
  */
 import { ConfigError, MlayerError, type FamilyConfig, type LatticeModel, type RingEquilibrium } from '@mlayer/core';
@@ -84,13 +87,17 @@ export function beamValue(eq: RingEquilibrium, q: BeamQuantity): number {
 
 /** The equilibrium of a model at one version, computed once (a failure is kept too: it fails the same way). */
 export class EquilibriumCache {
-  private entry: { model: LatticeModel; version: number; result: RingEquilibrium | Error } | undefined;
+  private entry: { model: LatticeModel; version: number; result: RingEquilibrium | Error; at: number } | undefined;
   /** How many times the equilibrium was computed (tests: cached until the model changes). */
   computations = 0;
 
-  /** The equilibrium of `model` at `version`; `family` and `channel` name the read in the error. */
-  get(model: LatticeModel, version: number, family: string, channel: string): RingEquilibrium {
-    if (this.entry?.model !== model || this.entry.version !== version) {
+  /**
+   * The equilibrium of `model` at `version`; `family` and `channel` name the read in the error.
+   * `staleMs`: the last one computed is returned, whatever the version, when it is younger (monitors).
+   */
+  get(model: LatticeModel, version: number, family: string, channel: string, staleMs = 0): RingEquilibrium {
+    const fresh = this.entry !== undefined && Date.now() - this.entry.at < staleMs;
+    if (!fresh && (this.entry?.model !== model || this.entry.version !== version)) {
       let result: RingEquilibrium | Error;
       this.computations++;
       try {
@@ -98,9 +105,9 @@ export class EquilibriumCache {
       } catch (e) {
         result = e instanceof Error ? e : new Error(String(e));
       }
-      this.entry = { model, version, result };
+      this.entry = { model, version, result, at: Date.now() };
     }
-    const r = this.entry.result;
+    const r = this.entry!.result;
     if (r instanceof Error) {
       throw new MlayerError(`twin: ${family} (${channel}) is computed from the 6D equilibrium of the model, which has none: ${r.message}`, { cause: r });
     }

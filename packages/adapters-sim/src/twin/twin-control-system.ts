@@ -482,7 +482,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     return b;
   }
 
-  private sample(channel: string, timeout?: number): Sample {
+  /** `monitor`: a monitor's emission (beam parameters may be up to their period old). */
+  private sample(channel: string, timeout?: number, monitor = false): Sample {
     const b = this.binding(channel, timeout);
     const ctx = this.conversionContext();
     switch (b.kind) {
@@ -499,7 +500,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       case 'current':
         return makeSample(b.conversion.toHardware(this.settings.beamCurrent, ctx));
       case 'beam':
-        return makeSample(b.conversion.toHardware(beamValue(this.equilibrium.get(this.machine, this.machine.version, b.family, channel), b.quantity), ctx));
+        return makeSample(b.conversion.toHardware(beamValue(this.equilibrium.get(this.machine, this.machine.version, b.family, channel, monitor ? b.periodMs : 0), b.quantity), ctx));
       case 'tune':
         return makeSample(b.conversion.toHardware(this.tunes()[b.plane] + this.settings.tuneNoise * this.noise.gaussian(), ctx));
       case 'bpm': {
@@ -518,7 +519,16 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
 
   private emit(channel: string): void {
     const entry = this.subjects.get(channel);
-    if (entry) entry.subject.next(this.sample(channel));
+    if (!entry) return;
+    let sample: Sample;
+    try {
+      sample = this.sample(channel, undefined, true);
+    } catch (e) {
+      // A beam parameter of a model without an equilibrium (no cavity): no emission; a read says why.
+      if (this.devices.bindings.get(channel)?.kind === 'beam') return;
+      throw e;
+    }
+    entry.subject.next(sample);
   }
 
   private emitAll(): void {

@@ -60,7 +60,8 @@ export type ChannelBinding =
   | { kind: 'bpm'; bpm: TwinBpm; plane: 0 | 1; conversion: UnitConversion }
   | { kind: 'tune'; plane: 0 | 1; conversion: UnitConversion }
   | { kind: 'current'; conversion: UnitConversion }
-  | { kind: 'beam'; family: string; quantity: BeamQuantity; conversion: UnitConversion }
+  // Monitors recompute the equilibrium at most once per periodMs (beam-parameters.ts).
+  | { kind: 'beam'; family: string; quantity: BeamQuantity; conversion: UnitConversion; periodMs: number }
   | { kind: 'static'; value: number }
   // Turn-by-turn (see turn-by-turn.ts): a kicker whose setpoint fires it, a BPM buffer of `length` turns.
   | { kind: 'kicker'; kicker: TwinKicker }
@@ -191,7 +192,8 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
         const quantity = beamQuantity(fam, d.plane, facility.file, `families.${famName}`);
         for (const field of ['monitor', 'readback'] as const) {
           const ch = channel(field);
-          if (ch !== undefined) bindings.set(ch, { kind: 'beam', family: famName, quantity, conversion: conversionFor(field) });
+          const periodMs = (fam.fields[field]?.updatePeriod ?? 1) * 1000;
+          if (ch !== undefined) bindings.set(ch, { kind: 'beam', family: famName, quantity, conversion: conversionFor(field), periodMs });
         }
         return;
       }

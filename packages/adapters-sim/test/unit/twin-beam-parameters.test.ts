@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,7 @@ import { registerCalibration } from '@mlayer/calibration';
 import { loadLattice } from '@mlayer/engine/io';
 import { createLatticeModel } from '@mlayer/engine/model';
 import { registerTwin, type TwinControlSystem } from '../../src/index.js';
-import { THOMX } from '../twin-fixture.js';
+import { SHARED, THOMX } from '../twin-fixture.js';
 
 const DEMO = fileURLToPath(new URL('../../../../facilities/diamond-i04/facility.yaml', import.meta.url));
 const DEMO_LATTICE = fileURLToPath(new URL('../../../../facilities/diamond-i04/I04_source.mat', import.meta.url));
@@ -30,9 +30,11 @@ async function twinOf(file: string): Promise<{ acc: Accelerator; twin: TwinContr
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
+/** pyAT's 6D equilibrium of the demo lattice (ohmi_envelope, ring parameters). */
+const pyat = () => JSON.parse(readFileSync(join(SHARED, 'facilities/diamond-i04/diamond_i04_6d_ref.json'), 'utf8')).summary_6d;
 
 describe('twin beam-parameter families: the 6D equilibrium of the machine model through the control system', () => {
-  it('diamond-i04: EMITx/EMITy (pinhole camera, nm / pm) equal the engine; a powered skew quadrupole raises εy, εx + εy stays', async () => {
+  it('diamond-i04: EMITx/EMITy (pinhole camera, nm / pm) and the hand-written beam families equal the engine and pyAT; a powered skew quadrupole raises εy, εx + εy stays', async () => {
     const { acc, twin } = await twinOf(DEMO);
     const design = createLatticeModel(loadLattice(DEMO_LATTICE));
     const ref = design.ringEquilibrium();
@@ -47,7 +49,19 @@ describe('twin beam-parameter families: the 6D equilibrium of the machine model 
     expect((await emitx.get())[0]).toBeCloseTo(ex0 * 1e9, 9);
     expect(ex0).toBeGreaterThan(2.6e-9);
     expect(ex0).toBeLessThan(2.8e-9);
-    // One computation for both families and every read until the model changes.
+    // The hand-written families (beam-families.yaml), and pyAT's values (shared README tolerances).
+    const ref6 = pyat();
+    const [sd] = await acc.family('ENERGYSPREAD').get();
+    const [bl] = await acc.family('BUNCHLENGTH').get();
+    const [qs] = await acc.family('SYNCTUNE').get();
+    const [u0] = await acc.family('ELOSS').get();
+    expect([sd, bl, qs, u0]).toEqual([ref.energySpread, ref.bunchLength, ref.Qs, ref.U0]);
+    expect(rel(ex0, ref6.emittances_m[0])).toBeLessThan(1e-5);
+    expect(rel(sd, ref6.energy_spread)).toBeLessThan(1e-5);
+    expect(rel(bl, ref6.bunch_length_m)).toBeLessThan(1e-5);
+    expect(rel(qs, ref6.Qs)).toBeLessThan(1e-6);
+    expect(rel(u0, ref6.U0_eV)).toBeLessThan(1e-6);
+    // One computation for all these families and every read until the model changes.
     expect(twin.equilibrium.computations).toBe(1);
 
     // One skew quadrupole at 2 A (hardware units through its pytac curve).
@@ -75,14 +89,14 @@ describe('twin beam-parameter families: the 6D equilibrium of the machine model 
     expect((await emity.get())[0]).toBeCloseTo(ey1 * 1e12, 6);
   });
 
-  it('a lattice without a working RF cavity: reading a beam-parameter family names the family, the channel and the reason', async () => {
+  it('a lattice without a working RF cavity: reading names the family, the channel and the reason; monitors keep the last value for their period', async () => {
     const doc = {
       name: 'thomx-beam',
       energy: 50e6,
       lattice: { file: join(THOMX, 'thomx_4d.atjson.json') },
       controlSystems: { twin: { type: 'twin' } },
       families: {
-        EMIT: { elementClass: 'Emittance', plane: 'y', fields: { monitor: { channels: { twin: 'EMIT:Y' }, units: { hardware: 'm', physics: 'm' } } }, devices: [{ device: [1, 1], name: 'CAM' }] },
+        EMIT: { elementClass: 'Emittance', plane: 'y', fields: { monitor: { channels: { twin: 'EMIT:Y' }, units: { hardware: 'm', physics: 'm' }, updatePeriod: 60 } }, devices: [{ device: [1, 1], name: 'CAM' }] },
         SIGMAS: { elementClass: 'BunchLength', fields: { monitor: { channels: { twin: 'BUNCH:LENGTH' }, units: { hardware: 'm', physics: 'm' } } }, devices: [{ device: [1, 1], name: 'STREAK' }] },
         QS: { elementClass: 'Diagnostic', model: { field: 'SynchrotronTune' }, fields: { monitor: { channels: { twin: 'QS' }, units: { hardware: '', physics: '' } } }, devices: [{ device: [1, 1], name: 'QS' }] },
       },
@@ -93,11 +107,18 @@ describe('twin beam-parameter families: the 6D equilibrium of the machine model 
     // With its cavity (300 kV) the ThomX ring has an equilibrium: the families read the engine's values.
     const ref = twin.designModel.ringEquilibrium();
     expect(await acc.controlSystem.read(['EMIT:Y', 'BUNCH:LENGTH', 'QS'])).toMatchObject([{ value: ref.emittances[1] }, { value: ref.bunchLength }, { value: ref.Qs }]);
-    // The cavity switched off (Voltage 0): no 6D equilibrium.
+    expect(twin.equilibrium.computations).toBe(1);
+    const emitted: number[] = [];
+    const sub = acc.controlSystem.monitor('EMIT:Y').subscribe((s) => emitted.push(s.value as number));
+    // The cavity switched off (Voltage 0): no 6D equilibrium. The monitor emits the last value (within its 60 s period), computes nothing.
     twin.setModelParameter({ element: twin.designModel.find('class:RFCavity')[0], field: 'Voltage' }, 0);
+    expect(emitted).toEqual([ref.emittances[1], ref.emittances[1]]);
+    expect(twin.equilibrium.computations).toBe(1);
+    sub.unsubscribe();
     const failure = acc.family('EMIT').get();
     await expect(failure).rejects.toBeInstanceOf(MlayerError);
     await expect(acc.family('EMIT').get()).rejects.toThrow(/twin: EMIT \(EMIT:Y\) is computed from the 6D equilibrium .*no RF cavity/);
     await expect(acc.controlSystem.read(['BUNCH:LENGTH'])).rejects.toThrow(/SIGMAS \(BUNCH:LENGTH\).*no RF cavity/);
+    expect(twin.equilibrium.computations).toBe(2);
   });
 });
