@@ -10,6 +10,7 @@ export interface ImportPytacCliOptions {
   provenance?: string;
   credits?: string;
   tools?: string;
+  families?: string;
 }
 
 /** `mlayer facility import-pytac DIR --lattice FILE -o DIR`. */
@@ -33,6 +34,7 @@ export function importPytacAction(dir: string, opts: ImportPytacCliOptions, cmd:
     provenance,
     credits: opts.credits,
     toolsFile: opts.tools,
+    familiesFile: opts.families,
   });
   if (globals.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

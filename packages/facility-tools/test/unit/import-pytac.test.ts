@@ -309,6 +309,7 @@ describe('pytac import of Diamond I04', () => {
       name: 'diamond-i04',
       provenance: readFileSync(join(PACKAGE_DIR, 'PROVENANCE.md'), 'utf8'),
       toolsFile: join(PACKAGE_DIR, 'tools.yaml'),
+      familiesFile: join(PACKAGE_DIR, 'beam-families.yaml'),
     });
     for (const f of ['facility.yaml', 'README.md', 'package.json', 'golden-orbit.yaml']) {
       expect(readFileSync(join(PACKAGE_DIR, f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
