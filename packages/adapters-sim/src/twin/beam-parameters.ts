@@ -14,7 +14,8 @@
  *   EnergyLoss          EnergyLoss        U0 [eV per turn]
  *
  * The equilibrium is computed when such a channel is first read after the model changed
- * (about 0.15-0.35 s on the 2190-element diamond-i04 lattice) and kept until the next change.
+ * (diamond-i04, 2190 elements: 50-75 ms warm, ~0.3 s the first time with the JIT warm-up, against
+ * 8-13 ms for the 4D tunes; node bench/twin-beam-parameters.mjs) and kept until the next change.
  * Monitors (subscriptions, emitted at the twin's update rate) recompute it at most once per the
  * family's monitor updatePeriod (1 s when not stated) and emit the last value in between, so a
  * model changing at every write does not cost a 6D computation per tick; a read is always of the
