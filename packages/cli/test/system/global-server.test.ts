@@ -64,6 +64,12 @@ it('orbit correct through --server gives the in-process setpoints and rms; get B
   expect(wrong.code).toBe(2);
   expect(wrong.stderr).toContain(`--server ${url}: serves mode 'twin', not --mode 'epics'`);
 
+  // No server there, or not a ws:// URL: one line naming --server, exit code 2.
+  const none = await runCli(['-f', DEMO, '--server', 'ws://127.0.0.1:1', 'get', 'BPMx']);
+  expect([none.code, none.stderr]).toEqual([2, "mlayer: --server ws://127.0.0.1:1: channel 'ws://127.0.0.1:1/pvws/pv': cannot connect\n"]);
+  const http = await runCli(['-f', DEMO, '--server', 'http://127.0.0.1:1', 'get', 'BPMx']);
+  expect([http.code, http.stderr]).toEqual([2, "mlayer: --server: 'http://127.0.0.1:1' is not a ws:// or wss:// URL\n"]);
+
   // orbit correct, model ORM, 2 iterations: no --yes needed (the server's twin is not online).
   const args = ['--json', 'orbit', 'correct', '--orm', 'model', '-i', '2', '--no-plots'];
   const viaServer = await runCli([...at, '--token-file', token, ...args, '-o', join(dir, 'remote')]);
