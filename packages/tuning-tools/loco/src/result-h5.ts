@@ -24,24 +24,12 @@ import { FIT_RESULT_FORMAT, type FitResultInputs, readFitResult } from './result
 
 export const FIT_DATA_TYPE = 'loco_fit';
 
-/** A saved fit as read back from either format (.json or .h5). */
-export interface SavedFit {
+/** A saved fit as read back from either format (.json or .h5): the result without the fitted model and the residual matrix (the inputs give both). */
+export interface SavedFit extends Omit<LocoResult, 'model' | 'residual'> {
   readonly format: typeof FIT_RESULT_FORMAT;
   readonly version: 1;
   readonly date?: string;
   readonly inputs?: FitResultInputs;
-  readonly iterations: readonly IterationRecord[];
-  readonly quadrupoles: readonly GroupResult[];
-  readonly skewQuadrupoles: readonly GroupResult[];
-  readonly bpmGains: { readonly x: number[]; readonly y: number[] };
-  readonly bpmCouplings: { readonly x: number[]; readonly y: number[] };
-  readonly correctorKicks: { readonly x: number[]; readonly y: number[] };
-  readonly correctorCouplings: { readonly x: number[]; readonly y: number[] };
-  readonly energyShifts: number[];
-  readonly rfStep: number | null;
-  readonly residualRms: number;
-  readonly chi2PerDof: number;
-  readonly notes: readonly string[];
   /** HDF5 only: the provenance of the fitted ORM file, the inputs' SHA-256 and the FIT.yaml text. */
   readonly provenance?: ProvenanceRead;
   readonly inputsSha256?: FitResultInputs;

@@ -7,6 +7,7 @@
 import type { AtElement, FieldValue } from '../../lattice.js';
 import type { ConversionLossLog } from '../conversion-report.js';
 import { buildElement, type AtClassName } from '../element-classes.js';
+import { setTilt } from '../element-tilt.js';
 import { LatticeFileError } from '../errors.js';
 import type { ElementDef, ParamDef } from './elegant-parse.js';
 
@@ -196,18 +197,6 @@ export const SKIPPED_TYPES = new Set(['MAXAMP', 'CHARGE', 'RECIRC', 'SREFFECTS',
 const COMMON_KEYS = ['TILT', 'DX', 'DY', 'N_KICKS', 'N_SLICES'];
 const HAS_STEPS = new Set(['Dipole', 'Quadrupole', 'Sextupole', 'Octupole', 'Multipole']);
 
-function rotate(e: AtElement, tilt: number): void {
-  const c = Math.cos(tilt);
-  const s = Math.sin(tilt);
-  const r = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => (i === j ? (i < 4 ? c : 1) : 0)));
-  r[0][2] = s;
-  r[1][3] = s;
-  r[2][0] = -s;
-  r[3][1] = -s;
-  e.R1 = r;
-  e.R2 = r.map((row, i) => row.map((_, j) => r[j][i]));
-}
-
 /**
  * MALIGN offsets the beam: x += DX, x' += DXP, y += DY, y' += DYP, delta += DP
  * (elegant's offset_beam). That is a Marker whose T1 is the offset (AT adds T1
@@ -267,7 +256,7 @@ export function elementsOf(def: ElementDef, losses: ConversionLossLog | undefine
     p.fail(`NumIntSteps from ${ns !== undefined ? `N_SLICES = ${ns}` : `N_KICKS = ${p.num('N_KICKS', 0)} (N_KICKS/4, truncated)`} is ${steps}: must be a positive integer`);
   }
   for (const e of out) {
-    if (tilt !== 0) rotate(e, tilt);
+    if (tilt !== 0) setTilt(e, tilt);
     if (dx !== 0 || dy !== 0) {
       e.T1 = [-dx, 0, -dy, 0, 0, 0];
       e.T2 = [dx, 0, dy, 0, 0, 0];

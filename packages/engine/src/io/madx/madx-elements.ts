@@ -5,6 +5,7 @@
  */
 import type { AtElement, FieldValue } from '../../lattice.js';
 import { buildElement, type AtClassName } from '../element-classes.js';
+import { setTilt } from '../element-tilt.js';
 
 /** The attributes of one element (definition, inheritance and placement overrides merged). */
 export interface MadxParams {
@@ -187,18 +188,6 @@ export function madxLength(cls: string, p: MadxParams, rbarc: boolean): number {
   return p.num('l', 0);
 }
 
-function rotate(e: AtElement, tilt: number): void {
-  const c = Math.cos(tilt);
-  const s = Math.sin(tilt);
-  const r = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (_, j) => (i === j ? (i < 4 ? c : 1) : 0)));
-  r[0][2] = s;
-  r[1][3] = s;
-  r[2][0] = -s;
-  r[3][1] = -s;
-  e.R1 = r;
-  e.R2 = r.map((row, i) => row.map((_, j) => r[j][i]));
-}
-
 /** Attributes of MAD-X that carry no physics for AT and are not reported. */
 const BOOKKEEPING = new Set(['at', 'from', 'refpos', 'slot_id', 'assembly_id', 'mech_sep', 'v_pos', 'comments', 'kmax', 'kmin', 'calib', 'polarity', 'type']);
 
@@ -222,7 +211,7 @@ export function madxToAt(cls: string, name: string, p: MadxParams, ctx: ConvertC
   if (cls === 'rfcavity' && !p.has('freq')) {
     lost('freq', 'not given: the frequency is computed from harmon and the revolution frequency');
   }
-  if (spec.tilt && p.nonZero('tilt')) rotate(elems[0], p.num('tilt', 0));
+  if (spec.tilt && p.nonZero('tilt')) setTilt(elems[0], p.num('tilt', 0));
   return elems;
 }
 
