@@ -7,12 +7,15 @@
 // fit asks for it), beside a finite-difference Jacobian of the same size extrapolated from `fdColumns` measured
 // central-difference columns; one LM iteration (Jacobian + structured normal equations + eigen-decomposition +
 // trial steps) and the full fit; CPU and wall times (the 2-core machine is shared: CPU time is the stable figure);
-// and the fit's quality (χ²/DOF, beta-beat of the fitted model against the truth).
+// and the fit's quality (χ²/DOF, beta-beat of the fitted model against the truth); and the eigen-decomposition behind the
+// singular-value selection (decompose: the tool's own solver on typed arrays) beside ml-matrix's EigenvalueDecomposition on the
+// same P x P symmetric matrix, P the fit's parameter count.
 // Goal (issue 20): one full iteration under 30 s on the 2-core machine.
 import { resolve } from 'node:path';
 import { loadFacility } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
-import { locoFit, parseFit, parseOrm } from '@mlayer/loco';
+import { decompose, locoFit, parseFit, parseOrm } from '@mlayer/loco';
+import { EigenvalueDecomposition, Matrix } from 'ml-matrix';
 
 const iterations = Number(process.argv[2] ?? 3);
 const fdColumns = Number(process.argv[3] ?? 2);
@@ -116,3 +119,18 @@ console.log(`  one LM iteration (start model + 1 step):            ${f(one.cpu)}
 console.log(`  full fit (${iterations} iterations, ${res.iterations.length - 1} done):                  ${f(full.cpu)} / ${f(full.ms)}`);
 console.log(`fit: χ²/DOF ${res.chi2PerDof.toFixed(3)}; beta-beat of the truth against design x ${(100 * beat(to, d0, 0)).toFixed(3)} % y ${(100 * beat(to, d0, 1)).toFixed(3)} %; ` + `of the fitted model against the truth x ${(100 * beat(fo, to, 0)).toFixed(3)} % y ${(100 * beat(fo, to, 1)).toFixed(3)} %`);
 for (const n of res.notes) console.log(`note: ${n}`);
+
+// The fit's own eigen-solver (through decompose) beside ml-matrix on one symmetric positive P x P matrix (BᵀB, B seeded normal).
+const P = quads.length + 2 * bpms.length + hcm.length + vcm.length;
+const A = Array.from({ length: P }, () => new Float64Array(P));
+for (let r = 0; r < P + 50; r++) {
+  const row = Float64Array.from({ length: P }, normal);
+  for (let i = 0; i < P; i++) for (let j = 0; j < P; j++) A[i][j] += row[i] * row[j];
+}
+const asMl = new Matrix(A.map((row) => Array.from(row)));
+const own = timed(() => decompose(A, new Float64Array(P), 0, false));
+const ml = timed(() => new EigenvalueDecomposition(asMl, { assumeSymmetric: true }));
+const lOwn = Array.from(own.out.singularValues, (s) => s * s).sort((a, b) => a - b);
+const lMl = [...ml.out.realEigenvalues].sort((a, b) => a - b);
+const eigDiff = Math.max(...lOwn.map((v, i) => Math.abs(v - lMl[i]))) / lMl[P - 1];
+console.log(`eigen-decomposition, P = ${P}: decompose (own solver) ${f(own.cpu)} / ${f(own.ms)}; ml-matrix EigenvalueDecomposition ${f(ml.cpu)} / ${f(ml.ms)} (CPU / wall s; ${(ml.cpu / own.cpu).toFixed(2)}x CPU); eigenvalues agree to ${eigDiff.toExponential(1)} of the largest`);

@@ -75,17 +75,26 @@ export function thomxFacilityFile(settings: TwinSettingsInput = {}): string {
       DCCT: { elementClass: 'DCCT', fields: { monitor: { channels: { twin: 'DCCT' }, units: { hardware: 'A', physics: 'A' } } }, devices: [{ device: [1, 1], name: 'DCCT' }] },
     },
   };
-  const dir = mkdtempSync(join(tmpdir(), 'mlayer-twin-'));
-  const file = join(dir, 'facility.yaml');
+  return writeFacilityFile(doc);
+}
+
+export function thomxTwin(settings: TwinSettingsInput = {}): Promise<{ acc: Accelerator; twin: TwinControlSystem }> {
+  return twinAccelerator(thomxFacilityFile(settings));
+}
+
+/** Writes a facility document to `facility.yaml` in a new temporary folder; returns its path. */
+export function writeFacilityFile(doc: unknown, prefix = 'mlayer-twin-'): string {
+  const file = join(mkdtempSync(join(tmpdir(), prefix)), 'facility.yaml');
   writeFileSync(file, stringify(doc));
   return file;
 }
 
-export async function thomxTwin(settings: TwinSettingsInput = {}): Promise<{ acc: Accelerator; twin: TwinControlSystem }> {
+/** An accelerator on the twin (calibration's conversions) for a facility file, in its default mode. */
+export async function twinAccelerator(file: string): Promise<{ acc: Accelerator; twin: TwinControlSystem }> {
   const controlSystems = new ControlSystemRegistry();
   registerTwin(controlSystems);
   const conversions = new UnitConversionRegistry();
   registerCalibration(conversions);
-  const acc = await createAccelerator({ facility: loadFacility(thomxFacilityFile(settings)), controlSystems, conversions });
+  const acc = await createAccelerator({ facility: loadFacility(file, { conversions }), controlSystems, conversions });
   return { acc, twin: acc.controlSystem as TwinControlSystem };
 }

@@ -337,6 +337,17 @@ function fromPayload(file: string, hash: string, payload: FacilityPayload): Load
 
 const SPECS_FORMAT = 'mlayer-validated-conversions';
 
+/**
+ * Where an entry derived from a facility file lives and the code it depends on (`fingerprint`);
+ * undefined when the cache is off, the code cannot be read, or the facility was not read from
+ * a file with a known SHA-256 (then nothing derived from it is cached).
+ */
+function facilityKey(facility: LoadedFacility, dir: string | undefined, fingerprint: () => string | undefined): { dir: string; abs: string; code: string } | undefined {
+  const code = dir === undefined ? undefined : fingerprint();
+  if (dir === undefined || code === undefined || !/^[0-9a-f]{64}$/.test(facility.sha256)) return undefined;
+  return { dir, abs: resolve(facility.file), code };
+}
+
 /** The code a validated spec depends on: the schemas of the calibration package and core's conversion registry. */
 function specsFingerprint(): string | undefined {
   const calibration = codeFingerprint('@mlayer/calibration', '.');
@@ -358,11 +369,11 @@ export function validatedSpecsCached(
   validate: (raw: unknown, id: string) => unknown,
   dir: string | undefined = cacheDir(),
 ): Record<string, unknown> | undefined {
-  const code = dir === undefined ? undefined : specsFingerprint();
-  if (dir === undefined || code === undefined || !/^[0-9a-f]{64}$/.test(facility.sha256)) return undefined;
-  const abs = resolve(facility.file);
+  const key = facilityKey(facility, dir, specsFingerprint);
+  if (key === undefined) return undefined;
+  const { abs, code } = key;
   const raw = facility.config.unitConversions;
-  const path = entryPath(dir, 'conversions', abs);
+  const path = entryPath(key.dir, 'conversions', abs);
   const payload = readEntry(path, SPECS_FORMAT, abs, facility.sha256, code);
   if (isSpecs(payload, raw)) return payload;
   const specs: Record<string, unknown> = {};
@@ -484,10 +495,9 @@ export function twinKey(facility: LoadedFacility, mode: string): string | undefi
  * undefined otherwise (then everything is built at once and its errors are reported at load).
  */
 export function builtConversionsCached(facility: LoadedFacility, dir: string | undefined = cacheDir()): BuiltConversions | undefined {
-  const code = dir === undefined ? undefined : builtFingerprint();
-  if (dir === undefined || code === undefined || !/^[0-9a-f]{64}$/.test(facility.sha256)) return undefined;
-  const abs = resolve(facility.file);
-  const payload = readEntry(entryPath(dir, 'built', abs), BUILT_FORMAT, abs, facility.sha256, code);
+  const key = facilityKey(facility, dir, builtFingerprint);
+  if (key === undefined) return undefined;
+  const payload = readEntry(entryPath(key.dir, 'built', key.abs), BUILT_FORMAT, key.abs, facility.sha256, key.code);
   if (!isBuilt(payload, facility.config.unitConversions)) return undefined;
   for (const [file, hash] of Object.entries(payload.files)) {
     try {
@@ -510,8 +520,8 @@ export function writeBuiltConversions(
   learnt: { shapes: Record<string, ConversionShape>; files: readonly string[]; twin?: string },
   dir: string | undefined = cacheDir(),
 ): void {
-  const code = dir === undefined ? undefined : builtFingerprint();
-  if (dir === undefined || code === undefined || !/^[0-9a-f]{64}$/.test(facility.sha256)) return;
+  const key = facilityKey(facility, dir, builtFingerprint);
+  if (key === undefined) return;
   const newShape = Object.keys(learnt.shapes).some((id) => !own(previous?.shapes, id));
   const newFile = learnt.files.some((f) => !own(previous?.files, f));
   const newTwin = learnt.twin !== undefined && !previous?.twins.includes(learnt.twin);
@@ -527,8 +537,7 @@ export function writeBuiltConversions(
   }
   const twins = [...(previous?.twins ?? []), ...(newTwin ? [learnt.twin!] : [])];
   const text = payloadOf({ shapes: { ...previous?.shapes, ...learnt.shapes }, files, twins });
-  const abs = resolve(facility.file);
-  if (text !== undefined) writeEntry(entryPath(dir, 'built', abs), { format: BUILT_FORMAT, version: CACHE_VERSION, file: abs, sha256: facility.sha256, code }, text);
+  if (text !== undefined) writeEntry(entryPath(key.dir, 'built', key.abs), { format: BUILT_FORMAT, version: CACHE_VERSION, file: key.abs, sha256: facility.sha256, code: key.code }, text);
 }
 
 function isBuilt(v: unknown, raw: Record<string, unknown>): v is BuiltConversions {

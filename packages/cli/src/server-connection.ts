@@ -34,18 +34,27 @@ export function readToken(tokenFile: string | undefined): string | undefined {
 }
 
 /**
- * Connects to the server (the ws adapter, loaded here only) and checks that it serves this
+ * Connects to the server of `o.server` (the ws adapter, loaded here only) with the token of
+ * `o.tokenFile`, which is returned too (for the messages that carry it). One connection per
+ * command: a dropped one is an error of the command, not retried for ever.
+ */
+export async function openServerConnection(o: ServerOptions, tool: string): Promise<{ cs: WsControlSystem; token: string | undefined }> {
+  const url = serverUrl(o.server!);
+  const token = readToken(o.tokenFile);
+  const { WsControlSystem } = await import('@mlayer/adapters-ws');
+  const cs = await WsControlSystem.connect(url, { token, tool, reconnectMs: 1e9 }).catch((e: Error) => {
+    throw new MlayerError(`--server ${o.server}: ${e.message}`);
+  });
+  return { cs, token };
+}
+
+/**
+ * Connects to the server (openServerConnection) and checks that it serves this
  * facility in the requested mode; returns the control system and the server's mode, which
  * the accelerator uses so that the channel names are the server's.
  */
 export async function connectServer(o: ServerOptions & { mode?: string }, facility: LoadedFacility): Promise<{ cs: WsControlSystem; mode: string }> {
-  const url = serverUrl(o.server!);
-  const token = readToken(o.tokenFile);
-  const { WsControlSystem } = await import('@mlayer/adapters-ws');
-  // One connection per command: a dropped one is an error of the command, not retried for ever.
-  const cs = await WsControlSystem.connect(url, { token, tool: 'mlayer', reconnectMs: 1e9 }).catch((e: Error) => {
-    throw new MlayerError(`--server ${o.server}: ${e.message}`);
-  });
+  const { cs } = await openServerConnection(o, 'mlayer');
   try {
     const info = await cs.request({ type: 'info' });
     const mode = String(info.mode);

@@ -21,7 +21,6 @@ export { type UnitDimension, type UnitSpec, lookupUnit, isUnitDimension, formatU
 export {
   parsePrefixedUnit,
   displayUnit,
-  decimalsFor,
   formatter,
   formatQuantity,
   formatChange,
@@ -85,6 +84,7 @@ export { facilityChannels, type FacilityChannel } from './config/facility-channe
 export { ToolsSchema, type ToolsConfig } from './config/tools-schema.js';
 export { facilityTools, type FacilityTools } from './config/facility-tools.js';
 export { readBpmReference, type BpmReference } from './config/bpm-reference.js';
+export { isFamilyOfClass, type ClassifiedFamily } from './config/family-class.js';
 export { createAccelerator, acceleratorContainer, type AcceleratorOptions, Accelerator } from './accelerator/accelerator.js';
 export { systemClock, type Clock } from './accelerator/clock.js';
 export { latticeModelProvider, type LatticeModelProvider } from './accelerator/lattice-model-provider.js';

@@ -35,35 +35,30 @@ export interface RxStreaming {
   readonly throttleTime: typeof import('rxjs').throttleTime;
 }
 
-let subjects: RxSubjects | undefined;
-let streaming: RxStreaming | undefined;
+/** A value built on the first call, then kept. */
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => (value ??= build());
+}
+
+// rxjs's own files (its package exports `rxjs/internal/*`), as CommonJS modules.
+const require = createRequire(import.meta.url);
+const load = <T>(path: string): T => require(path) as T;
 
 /** Observable, Subject and ReplaySubject, required on first use. */
-export function rxSubjects(): RxSubjects {
-  if (!subjects) {
-    const require = createRequire(import.meta.url);
-    subjects = {
-      Observable: (require('rxjs/internal/Observable') as typeof import('rxjs/internal/Observable')).Observable,
-      Subject: (require('rxjs/internal/Subject') as typeof import('rxjs/internal/Subject')).Subject,
-      ReplaySubject: (require('rxjs/internal/ReplaySubject') as typeof import('rxjs/internal/ReplaySubject')).ReplaySubject,
-    };
-  }
-  return subjects;
-}
+export const rxSubjects: () => RxSubjects = once(() => ({
+  Observable: load<typeof import('rxjs/internal/Observable')>('rxjs/internal/Observable').Observable,
+  Subject: load<typeof import('rxjs/internal/Subject')>('rxjs/internal/Subject').Subject,
+  ReplaySubject: load<typeof import('rxjs/internal/ReplaySubject')>('rxjs/internal/ReplaySubject').ReplaySubject,
+}));
 
 /** The stream operators, required when a stream is first built. */
-export function rxStreaming(): RxStreaming {
-  if (!streaming) {
-    const require = createRequire(import.meta.url);
-    streaming = {
-      combineLatest: (require('rxjs/internal/observable/combineLatest') as typeof import('rxjs/internal/observable/combineLatest')).combineLatest,
-      timer: (require('rxjs/internal/observable/timer') as typeof import('rxjs/internal/observable/timer')).timer,
-      asyncScheduler: (require('rxjs/internal/scheduler/async') as typeof import('rxjs/internal/scheduler/async')).asyncScheduler,
-      auditTime: (require('rxjs/internal/operators/auditTime') as typeof import('rxjs/internal/operators/auditTime')).auditTime,
-      map: (require('rxjs/internal/operators/map') as typeof import('rxjs/internal/operators/map')).map,
-      share: (require('rxjs/internal/operators/share') as typeof import('rxjs/internal/operators/share')).share,
-      throttleTime: (require('rxjs/internal/operators/throttleTime') as typeof import('rxjs/internal/operators/throttleTime')).throttleTime,
-    };
-  }
-  return streaming;
-}
+export const rxStreaming: () => RxStreaming = once(() => ({
+  combineLatest: load<typeof import('rxjs/internal/observable/combineLatest')>('rxjs/internal/observable/combineLatest').combineLatest,
+  timer: load<typeof import('rxjs/internal/observable/timer')>('rxjs/internal/observable/timer').timer,
+  asyncScheduler: load<typeof import('rxjs/internal/scheduler/async')>('rxjs/internal/scheduler/async').asyncScheduler,
+  auditTime: load<typeof import('rxjs/internal/operators/auditTime')>('rxjs/internal/operators/auditTime').auditTime,
+  map: load<typeof import('rxjs/internal/operators/map')>('rxjs/internal/operators/map').map,
+  share: load<typeof import('rxjs/internal/operators/share')>('rxjs/internal/operators/share').share,
+  throttleTime: load<typeof import('rxjs/internal/operators/throttleTime')>('rxjs/internal/operators/throttleTime').throttleTime,
+}));

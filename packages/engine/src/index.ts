@@ -39,7 +39,6 @@ export {
   OrbitGreen,
   correctorSources,
   orbitResponse,
-  orbitResponseDerivative,
   tuneResponse,
   chromaticityResponse,
   dispersionResponse,
@@ -51,7 +50,7 @@ export {
   type DispersionResponse,
 } from './physics/response.js';
 export { sPositions, latticeLength } from './physics/propagate.js';
-export { orbitResponseJacobian, type ClosedOrbitType, type JacobianInput, type OrbitResponseJacobianResult } from './physics/orm-jacobian.js';
+export { orbitResponseJacobian, orbitResponseDerivative, type ClosedOrbitType, type JacobianInput, type OrbitResponseJacobianResult } from './physics/orm-jacobian.js';
 export { enable6d, disable6d, compile6d, hasCavity, isLattice6d, passMethod6d, passMethod4d } from './physics/enable-6d.js';
 export { findOrbit6, findM66, NoCavityError, type Orbit6Options } from './physics/orbit6.js';
 export { eigenvalues6, type Eigen6 } from './physics/eig6.js';

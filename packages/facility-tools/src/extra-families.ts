@@ -4,33 +4,21 @@
  * model (energy spread, bunch length, synchrotron tune). YAML: family name -> family in the
  * facility schema (`mlayer schema`); each needs a `description`. Written into facility.yaml as given.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { LineCounter, isMap, parseDocument } from 'yaml';
+import { isMap } from 'yaml';
 import { FamilySchema } from '@mlayer/core';
 import { PytacImportError } from './errors.js';
+import { readHandWrittenYaml } from './hand-written-yaml.js';
 import type { FamilyOut } from './pytac-facility.js';
 
 /** Reads a hand-written families file; a problem names the file, line, family, field and value. */
 export function readFamiliesFile(path: string): Record<string, FamilyOut> {
-  const file = resolve(path);
-  if (!existsSync(file)) throw new PytacImportError(file, undefined, 'families file not found');
-  const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
-  if (doc.errors.length > 0) throw new PytacImportError(file, lines.linePos(doc.errors[0].pos[0]).line, `invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  const { file, doc, lineOf, issueError } = readHandWrittenYaml(path, 'families');
   if (!isMap(doc.contents)) throw new PytacImportError(file, undefined, 'expected a map of family name -> family');
   const raw = doc.toJS() as Record<string, unknown>;
-  const lineOf = (keys: (string | number)[]) => {
-    const node = doc.getIn(keys, true) as { range?: [number, number] } | undefined;
-    return node?.range ? lines.linePos(node.range[0]).line : undefined;
-  };
   for (const [name, fam] of Object.entries(raw)) {
     const parsed = FamilySchema.safeParse(fam);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const keys = [name, ...(issue.path as (string | number)[]), ...(issue.code === 'unrecognized_keys' ? [issue.keys[0]] : [])];
-      throw new PytacImportError(file, lineOf(keys), `${keys.join('.')}: ${issue.message} (got ${JSON.stringify(doc.getIn(keys))})`);
-    }
+    if (!parsed.success) throw issueError([name], parsed.error.issues[0]);
     if (typeof (fam as { description?: unknown }).description !== 'string') throw new PytacImportError(file, lineOf([name]), `${name}.description: a hand-written family needs a description (it goes into README.md)`);
   }
   return raw as Record<string, FamilyOut>;

@@ -5,11 +5,8 @@
  * merged with a hand-written tools file for what pytac does not know (the tune and
  * chromaticity knobs, the RF step of the dispersion, the golden orbit of the machine).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { parseDocument, LineCounter } from 'yaml';
-import { ToolsSchema, type ToolsConfig } from '@mlayer/core';
-import { PytacImportError } from './errors.js';
+import { ToolsSchema, isFamilyOfClass, type ToolsConfig } from '@mlayer/core';
+import { readHandWrittenYaml } from './hand-written-yaml.js';
 
 /** Half-amplitude of the response-matrix step written for every corrector family kicking in rad: 10 µrad (~0.1 mm orbit change on a 3 GeV ring). */
 export const DEFAULT_ORM_STEP = 1e-5;
@@ -26,17 +23,15 @@ interface FamilyLike {
 }
 type Families = Readonly<Record<string, FamilyLike>>;
 
-const isIn = (f: Families[string], cls: string) => f.elementClass.toLowerCase() === cls || (f.memberOf ?? []).some((g) => g.toLowerCase() === cls);
-
 /** BPM families of point readings (one value per device). */
 export function bpmFamilies(families: Families): string[] {
-  return Object.keys(families).filter((n) => isIn(families[n], 'bpm') && (families[n].fields.monitor ?? families[n].fields.readback)?.dataType !== 'array');
+  return Object.keys(families).filter((n) => isFamilyOfClass(families[n], 'bpm') && (families[n].fields.monitor ?? families[n].fields.readback)?.dataType !== 'array');
 }
 
 /** The defaults stated from the families alone. */
 export function defaultTools(families: Families): ToolsConfig {
-  const cors = Object.keys(families).filter((n) => isIn(families[n], 'corrector') && families[n].fields.setpoint?.units.physics === 'rad');
-  const orbitCors = cors.filter((n) => isIn(families[n], 'hcm') || isIn(families[n], 'vcm'));
+  const cors = Object.keys(families).filter((n) => isFamilyOfClass(families[n], 'corrector') && families[n].fields.setpoint?.units.physics === 'rad');
+  const orbitCors = cors.filter((n) => isFamilyOfClass(families[n], 'hcm') || isFamilyOfClass(families[n], 'vcm'));
   const bpms = bpmFamilies(families);
   return {
     orbit: cors.length > 0 ? { ormStep: Object.fromEntries(cors.map((n) => [n, DEFAULT_ORM_STEP])) } : undefined,
@@ -46,21 +41,9 @@ export function defaultTools(families: Families): ToolsConfig {
 
 /** Reads a hand-written tools file (YAML: the facility's `tools` section); a problem names the file, line, field and value. */
 export function readToolsFile(path: string): ToolsConfig {
-  const file = resolve(path);
-  if (!existsSync(file)) throw new PytacImportError(file, undefined, 'tools file not found');
-  const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines });
-  if (doc.errors.length > 0) throw new PytacImportError(file, lines.linePos(doc.errors[0].pos[0]).line, `invalid YAML: ${doc.errors[0].message.split('\n')[0]}`);
+  const { doc, issueError } = readHandWrittenYaml(path, 'tools');
   const parsed = ToolsSchema.safeParse(doc.toJS() ?? {});
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue.path as (string | number)[];
-    const keys = issue.code === 'unrecognized_keys' ? [...path, issue.keys[0]] : path;
-    const node = doc.getIn(keys, true) as { range?: [number, number] } | undefined;
-    const line = node?.range ? lines.linePos(node.range[0]).line : undefined;
-    const value = doc.getIn(keys);
-    throw new PytacImportError(file, line, `tools.${keys.join('.')}: ${issue.message} (got ${JSON.stringify(value)})`);
-  }
+  if (!parsed.success) throw issueError([], parsed.error.issues[0], 'tools.');
   return parsed.data;
 }
 

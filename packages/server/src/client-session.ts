@@ -4,7 +4,7 @@
  * its protection: bad messages get an error reply, a client that stops reading is dropped.
  */
 import type { WebSocket } from 'ws';
-import { type Accelerator, type DeviceId, type Family, type Sample, MlayerError } from '@mlayer/core';
+import { type Accelerator, type DeviceId, type Family, type Sample, type Units, MlayerError } from '@mlayer/core';
 import { CLIENT_MESSAGE_TYPES, ClientMessageSchema, type ClientMessage, type UpdateMessage } from './protocol.js';
 import type { ChannelIndex, ChannelInfo } from './channel-index.js';
 import type { ChannelFeeds } from './channel-feeds.js';
@@ -174,10 +174,7 @@ export class ClientSession {
       case 'set': {
         const f = this.select(msg.family, msg.devices);
         this.ctx.guard.check(`set ${f.name}`, msg.token, this.authenticated);
-        const units = msg.units ?? 'hardware';
-        const old = Array.from(await f.get({ units, field: 'setpoint' }));
-        await f.set(msg.values, { units, wait: true });
-        this.ctx.guard.audit({ client: this.client, family: f.name, devices: f.deviceList, old, new: msg.values, units: f.units('setpoint')[units], tool: msg.tool });
+        await this.setAudited(f, msg.values, msg.units ?? 'hardware', msg.tool);
         await this.ctx.state?.save();
         return this.send({ type: 'done', id: msg.id, request: 'set' });
       }
@@ -188,15 +185,8 @@ export class ClientSession {
         const applied = this.ctx.state?.errors;
         return this.send({ type: 'twin-state', id: msg.id, seed: applied?.seed ?? twin.errorSeed ?? null, errors: applied?.spec ?? null });
       }
-      case 'twin-errors': {
-        const state = this.twinState('twin-errors');
-        this.ctx.guard.check('twin-errors', msg.token, this.authenticated);
-        const old = state.errors ? { seed: state.errors.seed } : null;
-        state.applyErrors(msg.spec, msg.seed);
-        this.ctx.guard.audit({ client: this.client, family: 'twin errors', old, new: { seed: msg.seed, spec: msg.spec }, tool: msg.tool });
-        await state.save();
-        return this.send({ type: 'done', id: msg.id, request: 'twin-errors' });
-      }
+      case 'twin-errors':
+        return this.changeTwinErrors(msg, (state) => state.applyErrors(msg.spec, msg.seed), { seed: msg.seed, spec: msg.spec });
       case 'info':
         return this.send({
           type: 'info',
@@ -219,21 +209,28 @@ export class ClientSession {
       case 'put':
         await this.put(msg.writes, msg.token, msg.tool);
         return this.send({ type: 'done', id: msg.id, request: 'put' });
-      case 'twin-reset': {
-        const state = this.twinState('twin-reset');
-        this.ctx.guard.check('twin-reset', msg.token, this.authenticated);
-        const old = state.errors ? { seed: state.errors.seed } : null;
-        state.clearErrors();
-        this.ctx.guard.audit({ client: this.client, family: 'twin errors', old, new: null, tool: msg.tool });
-        await state.save();
-        return this.send({ type: 'done', id: msg.id, request: 'twin-reset' });
-      }
+      case 'twin-reset':
+        return this.changeTwinErrors(msg, (state) => state.clearErrors(), null);
     }
   }
 
-  private twinState(what: string): TwinState {
-    if (!this.ctx.state) throw new MlayerError(`${what}: mode '${this.ctx.acc.mode}' is not a digital twin`);
-    return this.ctx.state;
+  /** twin-errors / twin-reset: the write token checked, the change audited (the seed before, `next` after), the state saved. */
+  private async changeTwinErrors(msg: Extract<ClientMessage, { type: 'twin-errors' | 'twin-reset' }>, change: (state: TwinState) => void, next: unknown): Promise<void> {
+    const state = this.ctx.state;
+    if (!state) throw new MlayerError(`${msg.type}: mode '${this.ctx.acc.mode}' is not a digital twin`);
+    this.ctx.guard.check(msg.type, msg.token, this.authenticated);
+    const old = state.errors ? { seed: state.errors.seed } : null;
+    change(state);
+    this.ctx.guard.audit({ client: this.client, family: 'twin errors', old, new: next, tool: msg.tool });
+    await state.save();
+    this.send({ type: 'done', id: msg.id, request: msg.type });
+  }
+
+  /** Writes `values` to the selected devices (waiting for them) and audits the setpoints before and after. */
+  private async setAudited(f: Family, values: number | number[], units: Units, tool: string | undefined, channel?: string): Promise<void> {
+    const old = Array.from(await f.get({ units, field: 'setpoint' }));
+    await f.set(values, { units, wait: true });
+    this.ctx.guard.audit({ client: this.client, family: f.name, devices: f.deviceList, channel, old, new: values, units: f.units('setpoint')[units], tool });
   }
 
   private select(family: string, devices: readonly (readonly [number, number])[] | undefined): Family {
@@ -358,11 +355,7 @@ export class ClientSession {
         if (!Number.isFinite(v) || (lim && (v < lim[0] || v > lim[1]))) throw new MlayerError(`put ${g.channels[i]}: ${v} is outside the limits of ${family} [${lim?.join(', ')}]; nothing was written`);
       });
     }
-    for (const { family, g, f } of selections) {
-      const old = Array.from(await f.get({ units: 'hardware', field: 'setpoint' }));
-      await f.set(g.values, { units: 'hardware', wait: true });
-      this.ctx.guard.audit({ client: this.client, family, devices: g.devices, channel: g.channels.length === 1 ? g.channels[0] : undefined, old, new: g.values, units: f.units('setpoint').hardware, tool });
-    }
+    for (const { g, f } of selections) await this.setAudited(f, g.values, 'hardware', tool, g.channels.length === 1 ? g.channels[0] : undefined);
     await this.ctx.state?.save();
   }
 

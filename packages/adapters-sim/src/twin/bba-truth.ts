@@ -37,6 +37,19 @@ function quadIntegral(x: number, xp: number, centre: number, K: number, L: numbe
   return (u * Math.sinh(phi)) / r + (xp * (Math.cosh(phi) - 1)) / -K;
 }
 
+/** A quadrupole's magnetic centre in plane p (m, from its T1 misalignment) and its focusing strength K in that plane. */
+function quadCentre(model: LatticeModel, element: number, p: 0 | 1): { centre: number; K: number } {
+  let centre = 0;
+  try {
+    centre = -model.getParameter({ element, field: 'T1', index: 2 * p });
+  } catch {
+    // No T1: the quadrupole is on the axis.
+  }
+  if (!Number.isFinite(centre)) centre = 0;
+  const k1 = model.getParameter({ element, field: 'PolynomB', index: 1 });
+  return { centre, K: p === 0 ? k1 : -k1 };
+}
+
 /**
  * The BPM reading (m, noise-free; offset and gain of the twin's error set, no
  * rotation) when the orbit, moved by the corrector from where it is now, passes
@@ -46,15 +59,7 @@ export function bbaTruth(twin: BbaTruthSource, q: BbaTruthQuery): number {
   const model = twin.machineModel.clone();
   const p = q.plane === 'x' ? 0 : 1;
   const el = model.element(q.quadElement);
-  let centre = 0;
-  try {
-    centre = -model.getParameter({ element: q.quadElement, field: 'T1', index: 2 * p });
-  } catch {
-    // No T1: the quadrupole is on the axis.
-  }
-  if (!Number.isFinite(centre)) centre = 0;
-  const k1 = model.getParameter({ element: q.quadElement, field: 'PolynomB', index: 1 });
-  const K = p === 0 ? k1 : -k1;
+  const { centre, K } = quadCentre(model, q.quadElement, p);
   const at = (): { f: number; xb: number } => {
     const [cq, cb] = model.closedOrbit([q.quadElement, q.bpmElement]);
     const order = q.quadElement <= q.bpmElement;
@@ -89,15 +94,8 @@ export function bbaTruth(twin: BbaTruthSource, q: BbaTruthQuery): number {
 export function quadBeamOffset(twin: BbaTruthSource, quadElement: number, plane: 'x' | 'y'): number {
   const model = twin.machineModel;
   const p = plane === 'x' ? 0 : 1;
-  let centre = 0;
-  try {
-    centre = -model.getParameter({ element: quadElement, field: 'T1', index: 2 * p });
-  } catch {
-    // No T1: the quadrupole is on the axis.
-  }
-  if (!Number.isFinite(centre)) centre = 0;
-  const k1 = model.getParameter({ element: quadElement, field: 'PolynomB', index: 1 });
+  const { centre, K } = quadCentre(model, quadElement, p);
   const L = model.element(quadElement).length;
   const [o] = model.closedOrbit([quadElement]);
-  return quadIntegral(o[2 * p], o[2 * p + 1], centre, p === 0 ? k1 : -k1, L) / L;
+  return quadIntegral(o[2 * p], o[2 * p + 1], centre, K, L) / L;
 }

@@ -1,15 +1,12 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { stringify } from 'yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlSystemRegistry, MlayerError, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator } from '@mlayer/core';
-import { registerCalibration } from '@mlayer/calibration';
+import { MlayerError, type Accelerator } from '@mlayer/core';
 import { loadLattice } from '@mlayer/engine/io';
 import { createLatticeModel } from '@mlayer/engine/model';
-import { registerTwin, type TwinControlSystem } from '../../src/index.js';
-import { SHARED, THOMX } from '../twin-fixture.js';
+import type { TwinControlSystem } from '../../src/index.js';
+import { SHARED, THOMX, twinAccelerator, writeFacilityFile } from '../twin-fixture.js';
 
 const DEMO = fileURLToPath(new URL('../../../../facilities/diamond-i04/facility.yaml', import.meta.url));
 const DEMO_LATTICE = fileURLToPath(new URL('../../../../facilities/diamond-i04/I04_source.mat', import.meta.url));
@@ -20,13 +17,9 @@ afterEach(async () => {
 });
 
 async function twinOf(file: string): Promise<{ acc: Accelerator; twin: TwinControlSystem }> {
-  const controlSystems = new ControlSystemRegistry();
-  registerTwin(controlSystems);
-  const conversions = new UnitConversionRegistry();
-  registerCalibration(conversions);
-  const acc = await createAccelerator({ facility: loadFacility(file, { conversions }), mode: 'twin', controlSystems, conversions });
-  open.push(acc);
-  return { acc, twin: acc.controlSystem as TwinControlSystem };
+  const t = await twinAccelerator(file);
+  open.push(t.acc);
+  return t;
 }
 
 const rel = (a: number, b: number) => Math.abs(a - b) / Math.abs(b);
@@ -101,9 +94,7 @@ describe('twin beam-parameter families: the 6D equilibrium of the machine model 
         QS: { elementClass: 'Diagnostic', model: { field: 'SynchrotronTune' }, fields: { monitor: { channels: { twin: 'QS' }, units: { hardware: '', physics: '' } } }, devices: [{ device: [1, 1], name: 'QS' }] },
       },
     };
-    const dir = mkdtempSync(join(tmpdir(), 'mlayer-beam-'));
-    writeFileSync(join(dir, 'facility.yaml'), stringify(doc));
-    const { acc, twin } = await twinOf(join(dir, 'facility.yaml'));
+    const { acc, twin } = await twinOf(writeFacilityFile(doc, 'mlayer-beam-'));
     // With its cavity (300 kV) the ThomX ring has an equilibrium: the families read the engine's values.
     const ref = twin.designModel.ringEquilibrium();
     expect(await acc.controlSystem.read(['EMIT:Y', 'BUNCH:LENGTH', 'QS'])).toMatchObject([{ value: ref.emittances[1] }, { value: ref.bunchLength }, { value: ref.Qs }]);

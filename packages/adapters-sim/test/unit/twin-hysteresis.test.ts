@@ -1,12 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { ControlSystemRegistry, UnitConversionRegistry, WriteRejectedError, createAccelerator, loadFacility, rigidity } from '@mlayer/core';
-import { registerCalibration } from '@mlayer/calibration';
-import { registerTwin, type TwinControlSystem } from '../../src/index.js';
-import { THOMX } from '../twin-fixture.js';
+import { WriteRejectedError, rigidity } from '@mlayer/core';
+import { THOMX, twinAccelerator, writeFacilityFile } from '../twin-fixture.js';
 
 /** One ThomX quadrupole (QP2, index 8, L = 0.15 m) on a hysteretic supply: up and down branches of the integrated gradient. */
 const UP = { type: 'table', hardware: [0, 10, 20], physics: [0, 0.19, 0.36], hardwareUnits: 'A', physicsUnits: 'T' };
@@ -37,14 +32,7 @@ async function hysteresisTwin() {
       },
     },
   };
-  const dir = mkdtempSync(join(tmpdir(), 'mlayer-hyst-'));
-  writeFileSync(join(dir, 'f.yaml'), stringify(doc));
-  const controlSystems = new ControlSystemRegistry();
-  registerTwin(controlSystems);
-  const conversions = new UnitConversionRegistry();
-  registerCalibration(conversions);
-  const acc = await createAccelerator({ facility: loadFacility(join(dir, 'f.yaml')), controlSystems, conversions });
-  return { acc, twin: acc.controlSystem as TwinControlSystem };
+  return twinAccelerator(writeFacilityFile(doc, 'mlayer-hyst-'));
 }
 
 describe('hysteresis: the twin uses the same magnet model as the conversions', () => {

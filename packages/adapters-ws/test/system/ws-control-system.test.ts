@@ -17,21 +17,15 @@ import { correctOrbit } from '@mlayer/orbit';
 import { loadAccelerator } from '@mlayer/cli';
 import { UnitConversionRegistry } from '@mlayer/core';
 import { WsControlSystem } from '../../src/index.js';
-import { PlainClient, startServerProcess, type ServerProcess } from '../../../server/test/system/server-process.js';
+import { PlainClient, serverProcesses } from '../../../server/test/system/server-process.js';
 
 const FACILITY = join(__dirname, '../../../../facilities/diamond-i04');
 const HCM1 = 'SR01A-PC-HSTR-01:SETI';
 const dir = mkdtempSync(join(tmpdir(), 'mlayer-ws-'));
-const procs: ServerProcess[] = [];
-
-async function start(args: string[]): Promise<ServerProcess> {
-  const p = await startServerProcess(args, dir);
-  procs.push(p);
-  return p;
-}
+const { start, killAll } = serverProcesses(dir);
 
 afterAll(async () => {
-  for (const p of procs) await p.kill();
+  await killAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

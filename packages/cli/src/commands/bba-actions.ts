@@ -20,7 +20,7 @@ import {
   type PlanOptions,
 } from '@mlayer/bba';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
-import { parseInteger, parseNumber } from '../cli-values.js';
+import { parseInteger, parseNumber, settleOf } from '../cli-values.js';
 import { toJson } from '../format/json.js';
 import type { GlobalOptions } from '../global-options.js';
 import { measurementTarget, dataDirOf, readyTarget } from '../measurement-files.js';
@@ -118,7 +118,7 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
     }
     refuseOnlineWrites(acc, g, 'bba measure');
     const target = measurementTarget('bba', { out: o.out, force: o.force, dataDir: dataDirOf(acc.facility), ext: '.json' });
-    const common = { average: parseInteger(o.average, '--average', 1, 100000), settle: parseNumber(o.settle, '--settle'), signal: interrupt.signal, onProgress: bar.onProgress };
+    const common = { average: parseInteger(o.average, '--average', 1, 100000), settle: settleOf(o), signal: interrupt.signal, onProgress: bar.onProgress };
     let data: BbaData;
     let result;
     if (pp) {

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { type Accelerator, MlayerError, type SetpointChange, type Snapshot, diffSnapshots, executeRestore, isDigitalTwin } from '@mlayer/core';
 import { MEASUREMENT_MODES, type MeasurementMode, readMachineConfig, sha256File, writeMachineConfig } from '@mlayer/data';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
+import { formatTable } from '../format/table.js';
 import type { GlobalOptions } from '../global-options.js';
 import { dataDirOf, measurementTarget, readyTarget } from '../measurement-files.js';
 
@@ -17,10 +18,9 @@ import { dataDirOf, measurementTarget, readyTarget } from '../measurement-files.
 const exact = (v: number) => String(v);
 const delta = (v: number) => String(Number(v.toPrecision(12)));
 
+/** format/table.ts's table: the columns of `right` (numbers) right-aligned, the others left. */
 function table(header: readonly string[], rows: readonly (readonly string[])[], right: readonly number[] = []): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: readonly string[]) => r.map((v, c) => (right.includes(c) ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+  return formatTable(header.map((h, c) => ({ header: h, align: right.includes(c) ? 'right' : 'left' })), rows);
 }
 
 function changesTable(changes: readonly SetpointChange[], oldName: string, newName: string): string {

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { FIELD_NAMES, MlayerError, groupNames, resolveFamilyName, type FamilyConfig, type FieldName, type LoadedFacility } from '@mlayer/core';
 import { facilityFile } from '../demo-facility.js';
 import { loadFacilityCached } from '../facility-cache.js';
+import { formatTable } from '../format/table.js';
 import type { GlobalOptions } from '../global-options.js';
 
 function load(g: GlobalOptions): { facility: LoadedFacility; mode: string } {
@@ -32,12 +33,8 @@ function devicesIn(facility: LoadedFacility, name: string, mode: string): number
   return fam.devices.filter((_d, i) => fieldsOf(fam).some((f) => facility.channel(name, i, f, mode) !== undefined)).length;
 }
 
-/** Left-aligned columns, two spaces apart. */
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (r: readonly string[]) => r.map((v, c) => (c === r.length - 1 ? v : v.padEnd(widths[c]))).join('  ').trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
+/** Left-aligned columns (format/table.ts). */
+const table = (header: readonly string[], rows: readonly (readonly string[])[]): string => formatTable(header.map((h) => ({ header: h, align: 'left' as const })), rows);
 
 /** `mlayer families`. */
 export async function familiesAction(cmd: Command): Promise<void> {

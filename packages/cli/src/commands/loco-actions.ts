@@ -3,7 +3,9 @@ import { MlayerError } from '@mlayer/core';
 import { createLatticeModel, loadLattice } from '@mlayer/engine';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { type FitSpec, type IterationRecord, type LocoResult, correctOptics, isH5Path, locoFit, readFitFile, readOrmFile, readSavedFit, saveFitResult, saveFitResultH5 } from '@mlayer/loco';
+import { parseNumber } from '../cli-values.js';
 import { openAccelerator, refuseOnlineWrites } from '../context.js';
+import { toJson } from '../format/json.js';
 import type { GlobalOptions } from '../global-options.js';
 
 export interface LocoFitCliOptions {
@@ -75,7 +77,7 @@ export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise
     err(`loco: plots ${files.join(' ')}\n`);
   }
   if (json) {
-    process.stdout.write(`${JSON.stringify(locoJson(res))}\n`);
+    process.stdout.write(`${toJson(locoJson(res))}\n`);
     return;
   }
   const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -96,7 +98,7 @@ export async function locoFitAction(o: LocoFitCliOptions, cmd: Command): Promise
 /** `mlayer loco correct RESULT.json [--fraction F] [--on-limit stop|scale] [--families LIST] [--dry-run]`. */
 export async function locoCorrectAction(result: string, o: LocoCorrectCliOptions, cmd: Command): Promise<void> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
-  const fraction = Number(o.fraction);
+  const fraction = parseNumber(o.fraction, '--fraction');
   if (!(Number.isFinite(fraction) && fraction > 0 && fraction <= 1)) throw new MlayerError(`--fraction '${o.fraction}': expected a number in (0, 1]`);
   if (o.onLimit !== 'stop' && o.onLimit !== 'scale') throw new MlayerError(`--on-limit '${o.onLimit}': expected stop or scale`);
   const fit = await readSavedFit(result);
@@ -106,7 +108,7 @@ export async function locoCorrectAction(result: string, o: LocoCorrectCliOptions
     const families = o.families ? o.families.split(',').map((f) => f.trim()).filter((f) => f) : undefined;
     const r = await correctOptics(acc, fit, { fraction, onLimit: o.onLimit, dryRun: o.dryRun, families });
     if (g.json) {
-      process.stdout.write(`${JSON.stringify({ dryRun: r.dryRun, scale: r.scale, changes: r.changes, uncorrected: r.uncorrected, writes: r.writes.map((w) => ({ family: w.family, names: w.names, current: Array.from(w.current), target: Array.from(w.target), unit: w.unit })) })}\n`);
+      process.stdout.write(`${toJson({ dryRun: r.dryRun, scale: r.scale, changes: r.changes, uncorrected: r.uncorrected, writes: r.writes.map((w) => ({ family: w.family, names: w.names, current: w.current, target: w.target, unit: w.unit })) })}\n`);
       return;
     }
     const say = (s: string) => process.stdout.write(`${s}\n`);
@@ -135,7 +137,7 @@ async function ormFromMeasurementFile(file: string, cmd: Command) {
 export async function locoShowAction(result: string, o: { json?: boolean }, cmd: Command): Promise<void> {
   const doc = await readSavedFit(result);
   if (o.json || cmd.optsWithGlobals<{ json?: boolean }>().json) {
-    process.stdout.write(`${JSON.stringify(doc, (_k, v: unknown) => (v instanceof Float64Array ? Array.from(v) : v))}\n`);
+    process.stdout.write(`${toJson(doc)}\n`);
     return;
   }
   const say = (s: string) => process.stdout.write(`${s}\n`);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { MlayerError, type ElementSelector, type LatticeModel } from '@mlayer/core';
 import { modelDefaults, familyElements } from './model-defaults.js';
-import { createLatticeModel, loadLattice, readLattice, writeLattice, formatConversionLosses, latticeFormats, listFormats, track, particlesFromRows, coordsToRows, compileLattice } from '@mlayer/engine';
+import { createLatticeModel, loadLattice, readLattice, writeLattice, formatConversionLosses, latticeFormats, listFormats, track, particlesFromRows, coordsToRows, compileLattice, type ConversionLoss } from '@mlayer/engine';
 import { formatQuantity, formatter } from '@mlayer/core';
 import { formatTable } from '../format/table.js';
 
@@ -138,7 +138,7 @@ export function convertAction(input: string, output: string, o: { use?: string; 
   }
   const say = (s: string) => process.stdout.write(`${s}\n`);
   say(`${input} -> ${output}: ${read.lattice.elements.length} elements`);
-  const report = (what: string, file: string, losses: Parameters<typeof formatConversionLosses>[0]) => {
+  const report = (what: string, file: string, losses: readonly ConversionLoss[]) => {
     if (losses.length === 0) say(`${what} ${file}: nothing lost`);
     else {
       say(`${what} ${file}: ${losses.length} attribute(s) not carried:`);

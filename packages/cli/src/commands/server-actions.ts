@@ -1,9 +1,9 @@
 import type { Command } from 'commander';
-import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { MlayerError, facilityTools, isDigitalTwin } from '@mlayer/core';
 import type { GlobalOptions } from '../global-options.js';
 import { openAccelerator } from '../context.js';
+import { cacheDir } from '../facility-cache.js';
 
 export interface ServerCommandOptions {
   listen: string;
@@ -33,9 +33,8 @@ function positiveInteger(text: string, option: string): number {
   return Number(text);
 }
 
-function cacheDir(): string {
-  return process.env.MLAYER_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'mlayer');
-}
+/** The token's default folder: the CLI's cache folder (facility-cache.ts), also under MLAYER_NO_CACHE=1. */
+const tokenDir = (): string => cacheDir({ ...process.env, MLAYER_NO_CACHE: undefined })!;
 
 /** `mlayer server`: serves the accelerator until SIGINT/SIGTERM. */
 export async function serverAction(o: ServerCommandOptions, cmd: Command): Promise<void> {
@@ -54,7 +53,7 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
     if (o.state && !isDigitalTwin(acc.controlSystem)) throw new MlayerError(`--state: mode '${acc.mode}' is not a digital twin: only a twin keeps its state in a file; nothing was started`);
     const { startServer } = await import('@mlayer/server');
     const stateFile = o.state ? resolve(o.state) : undefined;
-    const tokenFile = o.allowWrites ? resolve(o.tokenFile ?? g.tokenFile ?? join(cacheDir(), port === 0 ? `mlayer-server-pid${process.pid}.token` : `mlayer-server-${port}.token`)) : undefined;
+    const tokenFile = o.allowWrites ? resolve(o.tokenFile ?? g.tokenFile ?? join(tokenDir(), port === 0 ? `mlayer-server-pid${process.pid}.token` : `mlayer-server-${port}.token`)) : undefined;
     const auditFile = resolve(o.audit ?? (stateFile ? join(dirname(stateFile), 'mlayer-audit.jsonl') : 'mlayer-audit.jsonl'));
     const server = await startServer({
       acc,

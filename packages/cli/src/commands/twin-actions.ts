@@ -4,19 +4,16 @@ import type { WsControlSystem } from '@mlayer/adapters-ws';
 import { parse as parseYaml } from 'yaml';
 import type { GlobalOptions } from '../global-options.js';
 import { parseInteger } from '../cli-values.js';
-import { readToken, serverUrl } from '../server-connection.js';
+import { openServerConnection } from '../server-connection.js';
 
 /** The global options (--server and --token-file are global: GlobalOptions). */
 export type TwinCommandOptions = GlobalOptions;
 
 async function withServer<T>(o: TwinCommandOptions, run: (cs: WsControlSystem, token: string | undefined) => Promise<T>): Promise<T> {
   if (!o.server) throw new MlayerError('twin: no server: give --server ws://HOST:PORT or set MLAYER_SERVER');
-  const url = serverUrl(o.server);
-  const t = readToken(o.tokenFile);
-  const { WsControlSystem } = await import('@mlayer/adapters-ws');
-  const cs = await WsControlSystem.connect(url, { token: t, tool: 'mlayer twin', reconnectMs: 1e9 });
+  const { cs, token } = await openServerConnection(o, 'mlayer twin');
   try {
-    return await run(cs, t);
+    return await run(cs, token);
   } finally {
     await cs.close();
   }

@@ -13,8 +13,3 @@ export function jsonReplacer(_key: string, value: unknown): unknown {
 export function toJson(value: unknown): string {
   return JSON.stringify(value, jsonReplacer);
 }
-
-/** Writes `value` to stdout as one line of JSON. */
-export function printJson(value: unknown): void {
-  process.stdout.write(`${toJson(value)}\n`);
-}

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it, vi } from 'vitest';
-import { UnitConversionRegistry, loadFacility, rigidity, type ConversionBuildContext } from '@mlayer/core';
+import { UnitConversionRegistry, loadFacility, rigidity, type ConversionBuildContext, type UnitConversion } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { MemoizedConversionRegistry } from '../../src/conversion-registry.js';
 
@@ -20,6 +20,17 @@ describe('MemoizedConversionRegistry', () => {
   const context = (id: string): ConversionBuildContext => ({ file: facility.file, resolvePath: facility.resolvePath, id });
   const beam = { energy: facility.config.energy, particle: facility.config.particle };
   const ctx = { beam, brho: rigidity(beam) };
+  /** `b` converts as `a` (physics value, or the same error message) at a few hardware values. */
+  const expectSameConversion = (b: UnitConversion, a: UnitConversion, id: string): void => {
+    const value = (c: UnitConversion, hw: number) => {
+      try {
+        return c.toPhysics(hw, ctx);
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    for (const hw of [0.5, 40, 120]) expect(value(b, hw), id).toBe(value(a, hw));
+  };
 
   it('builds conversions that convert as core registry ones, validating each spec once', () => {
     const plain = new UnitConversionRegistry();
@@ -32,19 +43,8 @@ describe('MemoizedConversionRegistry', () => {
     for (let round = 0; round < 3; round++) {
       for (const id of ids) {
         const spec = facility.config.unitConversions[id];
-        const a = plain.create(spec, context(id));
-        const b = memo.create(spec, context(id));
+        expectSameConversion(memo.create(spec, context(id)), plain.create(spec, context(id)), id);
         builds++;
-        for (const hw of [0.5, 40, 120]) {
-          const value = (c: typeof a) => {
-            try {
-              return c.toPhysics(hw, ctx);
-            } catch (e) {
-              return (e as Error).message;
-            }
-          };
-          expect(value(b), id).toBe(value(a));
-        }
       }
     }
     // core's registry validated on every build, the memoized one once per spec.
@@ -106,18 +106,7 @@ describe('MemoizedConversionRegistry', () => {
     const validate = vi.spyOn(UnitConversionRegistry.prototype, 'validate');
     for (const id of ids) {
       const spec = facility.config.unitConversions[id];
-      const a = plain.create(spec, context(id));
-      const b = memo.create(spec, context(id));
-      for (const hw of [0.5, 40, 120]) {
-        const value = (c: typeof a) => {
-          try {
-            return c.toPhysics(hw, ctx);
-          } catch (e) {
-            return (e as Error).message;
-          }
-        };
-        expect(value(b), id).toBe(value(a));
-      }
+      expectSameConversion(memo.create(spec, context(id)), plain.create(spec, context(id)), id);
     }
     // core's registry validated every build; the memoized one only the spec whose adopted one was ignored.
     const memoCalls = validate.mock.calls.filter((_c, i) => validate.mock.contexts[i] === memo);

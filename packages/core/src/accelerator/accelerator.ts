@@ -123,9 +123,8 @@ export class Accelerator {
    * family; a group of several families or an unknown name (with suggestions) is an error.
    */
   family(name: string): Family {
-    const f = this.familyHandles.get(name) ?? this.familyHandles.get(resolveFamilyName(name, [...this.familyHandles.values()]));
-    if (!f) throw new MlayerError(`unknown family '${name}'; families: ${this.familyNames().join(', ')}`);
-    return f;
+    // resolveFamilyName returns one of these families' names or throws (UnknownFamilyError).
+    return this.familyHandles.get(name) ?? this.familyHandles.get(resolveFamilyName(name, [...this.familyHandles.values()]))!;
   }
 
   /** Families that are members of a group (MML MemberOf: 'BPM', 'COR', 'HCM', 'QUAD', ...). */

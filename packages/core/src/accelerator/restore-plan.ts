@@ -60,11 +60,12 @@ export async function planRestore(acc: RestoreTarget, snapshot: Snapshot, option
     const units = whole.units('setpoint').hardware;
     if (!sameUnits(s.units, units)) throw new MlayerError(`${src}: family '${name}' setpoints are in '${s.units}' but ${fac.file} gives '${units}'; nothing was written`);
     const byDevice = new Map(whole.deviceList.map((d, i) => [`${d[0]},${d[1]}`, i]));
+    const names = whole.names;
     s.devices.forEach((d, i) => {
       const k = byDevice.get(`${d[0]},${d[1]}`);
       const what = `${src}: family '${name}' device [${d[0]}, ${d[1]}] '${s.names[i]}' (value ${s.values[i]} ${s.units})`;
-      if (k === undefined) throw new MlayerError(`${what} is not in the facility${didYouMean(s.names[i], whole.names)}; nothing was written`);
-      if (whole.names[k] !== s.names[i]) throw new MlayerError(`${what}: the facility names that device '${whole.names[k]}'; nothing was written`);
+      if (k === undefined) throw new MlayerError(`${what} is not in the facility${didYouMean(s.names[i], names)}; nothing was written`);
+      if (names[k] !== s.names[i]) throw new MlayerError(`${what}: the facility names that device '${names[k]}'; nothing was written`);
       if (!Number.isFinite(s.values[i])) throw new MlayerError(`${what}: the value is not finite; nothing was written`);
     });
     selections.push({ fam: whole.devices(s.devices), values: s.values });
@@ -75,6 +76,7 @@ export async function planRestore(acc: RestoreTarget, snapshot: Snapshot, option
     const now = await fam.get({ field: 'setpoint', signal: options.signal });
     const units = fam.units('setpoint').hardware;
     const limits = fam.limits;
+    const names = fam.names;
     fam.deviceList.forEach((d, i) => {
       if (now[i] === values[i]) {
         unchanged++;
@@ -82,8 +84,8 @@ export async function planRestore(acc: RestoreTarget, snapshot: Snapshot, option
       }
       // Only what would be written is checked against the limits (a setpoint left as it is is not set).
       const l = limits[i];
-      if (l && (values[i] < l[0] || values[i] > l[1])) throw new OutOfLimitsError(`${src}: ${fam.name} ${fam.names[i]} [${d[0]}, ${d[1]}]`, values[i], l);
-      changes.push({ family: fam.name, device: d, name: fam.names[i], old: now[i], new: values[i], change: values[i] - now[i], units });
+      if (l && (values[i] < l[0] || values[i] > l[1])) throw new OutOfLimitsError(`${src}: ${fam.name} ${names[i]} [${d[0]}, ${d[1]}]`, values[i], l);
+      changes.push({ family: fam.name, device: d, name: names[i], old: now[i], new: values[i], change: values[i] - now[i], units });
     });
   }
   const notInSnapshot = known.filter((n) => !(n in snapshot.families) && acc.family(n).fields.includes('setpoint'));
@@ -93,7 +95,11 @@ export async function planRestore(acc: RestoreTarget, snapshot: Snapshot, option
 /** Writes a plan's changes, family by family (each family's changed devices in one set, waiting for completion). */
 export async function executeRestore(acc: RestoreTarget, plan: RestorePlan, options: { wait?: boolean; signal?: AbortSignal } = {}): Promise<void> {
   const byFamily = new Map<string, SetpointChange[]>();
-  for (const c of plan.changes) byFamily.set(c.family, [...(byFamily.get(c.family) ?? []), c]);
+  for (const c of plan.changes) {
+    const list = byFamily.get(c.family);
+    if (list) list.push(c);
+    else byFamily.set(c.family, [c]);
+  }
   const done: string[] = [];
   for (const [name, cs] of byFamily) {
     try {

@@ -15,6 +15,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ConfigError, type ConfigIssue } from '../errors.js';
 import { lookupUnit } from '../units/unit-dimensions.js';
+import { isFamilyOfClass } from './family-class.js';
 import type { FacilityConfig } from './schema.js';
 import { formatPath, parseSource } from './source-map.js';
 
@@ -58,8 +59,7 @@ export function readBpmReference(path: string, config: FacilityConfig, what = 'B
   if (fams !== undefined && !isMap(fams)) add(['families'], fams, 'expected a mapping: BPM family -> { device name: value }');
   for (const [famName, entries] of Object.entries(isMap(fams) ? fams : {})) {
     const fam = config.families[famName];
-    const isBpm = fam && (fam.elementClass.toLowerCase() === 'bpm' || fam.memberOf.some((g) => g.toLowerCase() === 'bpm'));
-    if (!fam || !isBpm) {
+    if (!fam || !isFamilyOfClass(fam, 'bpm')) {
       const bpms = Object.keys(config.families).filter((n) => config.families[n].elementClass.toLowerCase() === 'bpm');
       add(['families', famName], famName, `${fam ? `family ${famName} is not a BPM family` : 'unknown family'}; BPM families: ${bpms.join(', ') || 'none'}`, true);
       continue;

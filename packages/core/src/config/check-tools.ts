@@ -3,6 +3,7 @@
  * exists and can do what the tool asks of it, every file it references exists.
  */
 import { existsSync } from 'node:fs';
+import { isFamilyOfClass } from './family-class.js';
 import type { FacilityConfig } from './schema.js';
 
 type Add = (path: PropertyKey[], value: unknown, expected: string, key?: boolean) => void;
@@ -13,7 +14,7 @@ export function checkToolsReferences(config: FacilityConfig, add: Add, resolvePa
   const names = Object.keys(config.families);
   const list = (l: string[]) => (l.length > 12 ? `${l.slice(0, 12).join(', ')}, ...` : l.join(', '));
   const settable = names.filter((n) => config.families[n].fields.setpoint);
-  const isClass = (n: string, cls: string) => config.families[n].elementClass.toLowerCase() === cls || config.families[n].memberOf.some((g) => g.toLowerCase() === cls);
+  const isClass = (n: string, cls: string) => isFamilyOfClass(config.families[n], cls);
   const family = (path: PropertyKey[], name: string, need: { setpoint?: boolean; cls?: string; what: string }, key = false): void => {
     const fam = config.families[name];
     if (!fam) {

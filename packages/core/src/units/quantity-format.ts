@@ -36,8 +36,6 @@ export interface ParsedUnit {
   readonly per: string;
 }
 
-const factorOf = (p: string): number | undefined => PREFIXES.find(([s]) => s === p)?.[1];
-
 /** 'mm' -> { base: 'm', factor: 1e-3 }, 'um/Hz' -> { base 'm', factor 1e-6, per '/Hz' }; undefined for units without a prefixable base. */
 export function parsePrefixedUnit(unit: string): ParsedUnit | undefined {
   const slash = unit.indexOf('/');
@@ -78,7 +76,7 @@ export function displayUnit(unit: string, values: ArrayLike<number>): DisplayUni
 }
 
 /** Decimals that show `significant` digits of the largest scaled magnitude `m`. */
-export function decimalsFor(m: number, significant = 4): number {
+function decimalsFor(m: number, significant = 4): number {
   if (!(m > 0) || !Number.isFinite(m)) return significant - 1;
   return Math.max(0, significant - 1 - Math.floor(Math.log10(m)));
 }
@@ -111,12 +109,9 @@ export function formatter(unit: string, values: ArrayLike<number>, options: Form
     // Not a prefixable unit: significant digits in exponent form when the magnitude is odd.
     const sig = options.significant ?? 4;
     const plain = m === 0 || (m >= 1e-3 && m < 1e6);
-    return {
-      ...d,
-      decimals: plain ? decimalsFor(m, sig) : -1,
-      number: (v) => (!Number.isFinite(v) ? String(v) : plain ? v.toFixed(decimalsFor(m, sig)) : v.toExponential(sig - 1)),
-      format: (v) => `${!Number.isFinite(v) ? String(v) : plain ? v.toFixed(decimalsFor(m, sig)) : v.toExponential(sig - 1)}${unit ? ` ${unit}` : ''}`,
-    };
+    const plainDecimals = plain ? decimalsFor(m, sig) : -1;
+    const number = (v: number): string => (!Number.isFinite(v) ? String(v) : plain ? v.toFixed(plainDecimals) : v.toExponential(sig - 1));
+    return { ...d, decimals: plainDecimals, number, format: (v) => `${number(v)}${unit ? ` ${unit}` : ''}` };
   }
   if (resolution !== undefined) {
     // The step shown is the resolution: decimals of (resolution in the display unit).

@@ -7,11 +7,12 @@
  * json module writes NaN and Infinity as bare literals: they are accepted on
  * reading and written the same way.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { AtElement, FieldValue, Lattice, LatticeProperties } from '../lattice.js';
 import { LatticeFileError } from './errors.js';
 import { particleFrom } from './lattice-assembly.js';
 import { elementRecordForFile, recordToElement } from './mat-format.js';
+import { readTextFile } from './text-file.js';
 
 const NAN = '\u0000NaN';
 const POS_INF = '\u0000Infinity';
@@ -112,13 +113,7 @@ export function parseAtJson(text: string, file: string): Lattice {
 }
 
 export function loadAtJson(path: string): Lattice {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new LatticeFileError(path, `cannot read: ${(e as Error).message}`, {}, { cause: e });
-  }
-  return parseAtJson(text, path);
+  return parseAtJson(readTextFile(path), path);
 }
 
 /** Element fields in pyAT's order: FamName, Length, PassMethod, the others sorted, Class last. */

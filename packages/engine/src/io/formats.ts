@@ -11,10 +11,13 @@ import { loadMatLattice, saveMatLattice } from './mat-format.js';
 import { loadReferenceLattice } from './reference-format.js';
 import { loadMadxLattice, readMadxLattice } from './madx/madx-reader.js';
 import { saveMadxLattice, writeMadxLattice } from './madx/madx-writer.js';
-import { elegantFormat } from './elegant/elegant-format.js';
-import { palsFormat } from './pals/pals-format.js';
+import { loadElegant } from './elegant/elegant-read.js';
+import { saveElegant } from './elegant/elegant-write.js';
+import { loadPals } from './pals/pals-read.js';
+import { savePals } from './pals/pals-write.js';
 import {
   LatticeFormatRegistry,
+  loggingLatticeFormat,
   type LatticeFormatInfo,
   type LatticeReadOptions,
   type LatticeReadResult,
@@ -51,9 +54,15 @@ export function createDefaultLatticeFormats(): LatticeFormatRegistry {
   };
   r.registerFormat('.seq', { ...madx, description: 'MAD-X deck (BEAM, elements, variables, SEQUENCE/LINE, CALL, USE; read as pyAT load_madx), written as a SEQUENCE' });
   r.registerFormat('.madx', { ...madx, description: 'MAD-X deck, as .seq; written as a LINE with explicit drifts (pyAT save_madx use_line)' });
-  r.registerFormat('.lte', elegantFormat);
-  r.registerFormat('.pals.yaml', palsFormat);
-  r.registerFormat('.pals.json', { ...palsFormat, description: 'PALS lattice, JSON form (same subset as .pals.yaml)' });
+  r.registerFormat(
+    '.lte',
+    loggingLatticeFormat(loadElegant, saveElegant, 'elegant lattice (.lte): elements, LINE with repetition and reversal, % RPN; read as pyAT load_elegant (1 GeV, periodicity 1)'),
+  );
+  r.registerFormat(
+    '.pals.yaml',
+    loggingLatticeFormat(loadPals, savePals, 'PALS lattice, YAML form (.pals.yaml; campa-consortium/pals @ 63cd39cc, subset in docs/pals-subset.schema.json); JSON form as .pals.json'),
+  );
+  r.registerFormat('.pals.json', loggingLatticeFormat(loadPals, savePals, 'PALS lattice, JSON form (same subset as .pals.yaml)'));
   return r;
 }
 

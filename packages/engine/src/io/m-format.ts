@@ -14,7 +14,7 @@
  * atringparam line then one constructor call per element, giving only the
  * fields that differ from what the constructor builds by itself.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { AtElement, FieldValue, Lattice } from '../lattice.js';
 import { buildElement, lookupClass, positionalFields, defaultPassMethod, type AtClassName } from './element-classes.js';
@@ -27,6 +27,7 @@ import { MRuntimeError, MSyntaxError } from './matlab/errors.js';
 import { Interpreter, type Builtin } from './matlab/interpreter.js';
 import { parseProgram } from './matlab/parser.js';
 import { toField, type StructV, type Value } from './matlab/values.js';
+import { readTextFile } from './text-file.js';
 
 let sharedBuiltins: ReadonlyMap<string, Builtin> | undefined;
 function builtins(): ReadonlyMap<string, Builtin> {
@@ -92,13 +93,7 @@ export function parseMLattice(src: string, file: string): Lattice {
 }
 
 export function loadMLattice(path: string): Lattice {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new LatticeFileError(path, `cannot read: ${(e as Error).message}`, {}, { cause: e });
-  }
-  return parseMLattice(text, path);
+  return parseMLattice(readTextFile(path), path);
 }
 
 // ---------------------------------------------------------------- writing

@@ -5,11 +5,11 @@
  * sextupoles (checked against PolynomB and dropped by the Sextupole class);
  * ring properties are energy_eV, particle, periodicity, harmonic_number, name.
  */
-import { readFileSync } from 'node:fs';
 import type { FieldValue, Lattice, LatticeProperties } from '../lattice.js';
 import { LatticeFileError } from './errors.js';
 import { particleFrom } from './lattice-assembly.js';
 import { recordToElement } from './mat-format.js';
+import { readTextFile } from './text-file.js';
 
 export function parseReferenceLattice(text: string, file: string): Lattice {
   let data: Record<string, unknown>;
@@ -39,11 +39,5 @@ export function parseReferenceLattice(text: string, file: string): Lattice {
 }
 
 export function loadReferenceLattice(path: string): Lattice {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new LatticeFileError(path, `cannot read: ${(e as Error).message}`, {}, { cause: e });
-  }
-  return parseReferenceLattice(text, path);
+  return parseReferenceLattice(readTextFile(path), path);
 }

@@ -5,7 +5,7 @@
  * `.atjson.json` can be told from `.json`. Extensions are case-insensitive.
  */
 import type { Lattice } from '../lattice.js';
-import type { ConversionLoss } from './conversion-report.js';
+import { ConversionLossLog, type ConversionLoss } from './conversion-report.js';
 import { LatticeFileError, LatticeFormatCapabilityError, UnknownLatticeFormatError } from './errors.js';
 
 /** Options of a read. */
@@ -59,6 +59,38 @@ export interface LatticeFormatInfo {
   readonly canSave: boolean;
   /** `use` chooses one of several lines of a file. */
   readonly namedLines: boolean;
+}
+
+/** Options of a reader or writer that records its losses in a log (elegant, PALS). */
+interface LoggingOptions {
+  readonly use?: string;
+  readonly losses?: ConversionLossLog;
+}
+
+/**
+ * A format with named lines from a reader and a writer that record what they
+ * cannot carry in a ConversionLossLog: `read` and `write` return the log.
+ */
+export function loggingLatticeFormat(
+  load: (path: string, options: LoggingOptions) => Lattice,
+  save: (path: string, lattice: Lattice, options: LoggingOptions) => void,
+  description: string,
+): LatticeFormat {
+  return {
+    load: (path, options) => load(path, { use: options?.use }),
+    read: (path, options) => {
+      const losses = new ConversionLossLog();
+      const lattice = load(path, { use: options?.use, losses });
+      return { lattice, losses: losses.losses };
+    },
+    write: (path, lattice, options) => {
+      const losses = new ConversionLossLog();
+      save(path, lattice, { use: options?.use, losses });
+      return { losses: losses.losses };
+    },
+    namedLines: true,
+    description,
+  };
 }
 
 function normalise(ext: string): string {

@@ -33,12 +33,11 @@ import { getMcf } from '../physics/mcf.js';
 import { readParameter, writeParameter } from '../physics/parameters.js';
 import { sPositions, trackObserved } from '../physics/propagate.js';
 import { addFixedPathLengthTerm, kickPathLengths, pathLengthSlope } from '../physics/fixed-path-length.js';
-import { orbitResponseJacobian } from '../physics/orm-jacobian.js';
+import { orbitResponseDerivative, orbitResponseJacobian } from '../physics/orm-jacobian.js';
 import {
   OrbitGreen,
   chromaticityResponse,
   correctorSources,
-  orbitResponseDerivative,
   tuneResponse,
 } from '../physics/response.js';
 import { selectElements } from './selectors.js';

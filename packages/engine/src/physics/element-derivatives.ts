@@ -27,23 +27,16 @@
 import type { AtElement } from '../lattice.js';
 import type { Mat4 } from './mat4.js';
 import { readParameter, type ElementParameter } from './parameters.js';
-import { applyBendEdge, type BendEdge, type CompiledLattice } from './tracking-api.js';
+import {
+  applyBendEdge,
+  type BendEdge,
+  type BendMultipoleParams,
+  type CompiledLattice,
+  type StrMultipoleParams,
+} from './tracking-api.js';
 
-interface LinearBodyParams {
-  readonly A: Float64Array;
-  readonly B: Float64Array;
-  readonly maxOrder: number;
-  readonly steps: number;
-  readonly L1: number;
-  readonly L2: number;
-  readonly K1: number;
-  readonly K2: number;
-  readonly irho?: number;
-  readonly edgeEntrance?: BendEdge;
-  readonly edgeExit?: BendEdge;
-  readonly fringe: { readonly entrance: boolean; readonly exit: boolean };
-  readonly frame?: { readonly T1?: Float64Array; readonly R1?: Float64Array; readonly T2?: Float64Array; readonly R2?: Float64Array };
-}
+/** The compiled params of either method in METHODS (the bend's fields absent for the straight one). */
+type LinearBodyParams = StrMultipoleParams & Partial<Pick<BendMultipoleParams, 'irho' | 'edgeEntrance' | 'edgeExit'>>;
 
 const METHODS = new Set(['StrMPoleSymplectic4Pass', 'BndMPoleSymplectic4Pass']);
 
@@ -96,26 +89,51 @@ function edgeMatrix(edge: BendEdge, d: number, entrance: boolean): Mat4 {
 }
 
 /**
- * The closed-form derivative, or undefined when the element is not a linear
- * thick quadrupole / combined-function bend or a ref is not a gradient.
+ * The element's params and the number of PolynomB[1] (nB) and PolynomA[1] (nA) refs, when it
+ * is a StrMPole / BndMPole element without quadrupole fringes or edge model 3 and every ref is
+ * a gradient (each validated against the element); else undefined.
  */
-export function analyticMatrixDerivative(compiled: CompiledLattice, index: number, refs: readonly ElementParameter[], orbitIn: ArrayLike<number>): Mat4 | undefined {
+function gradientElement(compiled: CompiledLattice, index: number, refs: readonly ElementParameter[]): { p: LinearBodyParams; nB: number; nA: number } | undefined {
   const ce = compiled.elements[index];
   if (!METHODS.has(ce.method.name)) return undefined;
   const el: AtElement = ce.element;
-  let dB = 0, dA = 0;
+  let nB = 0, nA = 0;
   for (const r of refs) {
     const k = gradientKind(r);
     if (!k) return undefined;
     readParameter(el, r); // validates the field
-    if (k === 'B') dB += 1;
-    else dA += 1;
+    if (k === 'B') nB += 1;
+    else nA += 1;
   }
   const p = ce.params as LinearBodyParams;
   if (p.fringe.entrance || p.fringe.exit) return undefined;
   if (Number(el.FringeQuadEntrance ?? 0) !== 0 || Number(el.FringeQuadExit ?? 0) !== 0) return undefined;
-  for (let k = 2; k <= Math.min(p.maxOrder, p.B.length - 1); k++) if (p.B[k] !== 0 || p.A[k] !== 0) return undefined;
   if (p.edgeEntrance?.method === 3 || p.edgeExit?.method === 3) return undefined;
+  return { p, nB, nA };
+}
+
+/** The body's NumIntSteps Forest-Ruth slices: drift(L1) kick(K1) drift(L2) kick(K2) drift(L2) kick(K1) drift(L1). */
+function forestRuthBody(p: LinearBodyParams, drift: (L: number) => void, kick: (K: number) => void): void {
+  for (let s = 0; s < p.steps; s++) {
+    drift(p.L1);
+    kick(p.K1);
+    drift(p.L2);
+    kick(p.K2);
+    drift(p.L2);
+    kick(p.K1);
+    drift(p.L1);
+  }
+}
+
+/**
+ * The closed-form derivative, or undefined when the element is not a linear
+ * thick quadrupole / combined-function bend or a ref is not a gradient.
+ */
+export function analyticMatrixDerivative(compiled: CompiledLattice, index: number, refs: readonly ElementParameter[], orbitIn: ArrayLike<number>): Mat4 | undefined {
+  const g = gradientElement(compiled, index, refs);
+  if (!g) return undefined;
+  const { p, nB: dB, nA: dA } = g;
+  for (let k = 2; k <= Math.min(p.maxOrder, p.B.length - 1); k++) if (p.B[k] !== 0 || p.A[k] !== 0) return undefined;
   const frame = p.frame;
   if (frame && (!transverseBlockOnly(frame.R1) || !transverseBlockOnly(frame.R2))) return undefined;
   const d = orbitIn[4] + (frame?.T1 ? frame.T1[4] : 0);
@@ -150,15 +168,7 @@ export function analyticMatrixDerivative(compiled: CompiledLattice, index: numbe
       M[12 + j] += pyx * x + pyy * y;
     }
   };
-  for (let s = 0; s < p.steps; s++) {
-    drift(p.L1);
-    kick(p.K1);
-    drift(p.L2);
-    kick(p.K2);
-    drift(p.L2);
-    kick(p.K1);
-    drift(p.L1);
-  }
+  forestRuthBody(p, drift, kick);
   // dM = R2 E_exit dBody E_entrance R1
   let out: Mat4 = dM;
   if (p.edgeEntrance) out = mul(out, edgeMatrix(p.edgeEntrance, d, true), new Float64Array(16));
@@ -227,21 +237,9 @@ export function analyticDispersionSource(
   orbitIn: ArrayLike<number>,
   eta: ArrayLike<number>,
 ): { s: Float64Array; t: number } | undefined {
-  const ce = compiled.elements[index];
-  if (!METHODS.has(ce.method.name)) return undefined;
-  const el: AtElement = ce.element;
-  let nB = 0, nA = 0;
-  for (const r of refs) {
-    const k = gradientKind(r);
-    if (!k) return undefined;
-    readParameter(el, r);
-    if (k === 'B') nB += 1;
-    else nA += 1;
-  }
-  const p = ce.params as LinearBodyParams;
-  if (p.fringe.entrance || p.fringe.exit) return undefined;
-  if (Number(el.FringeQuadEntrance ?? 0) !== 0 || Number(el.FringeQuadExit ?? 0) !== 0) return undefined;
-  if (p.edgeEntrance?.method === 3 || p.edgeExit?.method === 3) return undefined;
+  const g = gradientElement(compiled, index, refs);
+  if (!g) return undefined;
+  const { p, nB, nA } = g;
   // MaxOrder 0: writing the gradient raises MaxOrder to 1 (parameters.ts), as in analyticMatrixDerivative
   const mo = Math.max(p.maxOrder, 1);
   const B: HD[] = Array.from(p.B, (v, k) => hd(k <= mo ? v : 0, 0, k === 1 ? nB : 0));
@@ -286,15 +284,7 @@ export function analyticDispersionSource(
     }
     py = add(py, scale(k, im));
   };
-  for (let s = 0; s < p.steps; s++) {
-    drift(p.L1);
-    kick(p.K1);
-    drift(p.L2);
-    kick(p.K2);
-    drift(p.L2);
-    kick(p.K1);
-    drift(p.L1);
-  }
+  forestRuthBody(p, drift, kick);
   r = [x, px, y, py, d, ct];
   if (p.edgeExit) edgeHD(r, p.edgeExit);
   if (frame) r = frameHD(r, frame.T2, frame.R2, 'RT');

@@ -24,16 +24,13 @@ import { DP_STEP, XY_STEP } from './constants.js';
 import { eigenvector6 } from './eig6.js';
 import { applyBendEdge, applyE2Edge, type BendEdge, type E2Edge } from '../tracking/fringe.js';
 import { enterFrame, type Frame } from '../tracking/frame.js';
+import { trackObserved } from './propagate.js';
 import { trackRange, type CompiledLattice } from './tracking-api.js';
 
 const R_E = 2.8179403205e-15;
 const LAMBDABAR_C = 3.8615926744e-13;
 const ME_EV = 0.51099895069e6;
 const CU = 55 / (24 * Math.sqrt(3));
-const DRIFT1 = 0.6756035959798286638;
-const DRIFT2 = -0.1756035959798286639;
-const KICK1 = 1.351207191959657328;
-const KICK2 = -1.702414383919314656;
 
 interface RadParams {
   readonly A?: Float64Array;
@@ -43,6 +40,9 @@ interface RadParams {
   readonly irho?: number;
   readonly h?: number;
   readonly L1: number;
+  readonly L2: number;
+  readonly K1: number;
+  readonly K2: number;
   readonly crad: number;
   readonly edgeEntrance?: BendEdge | E2Edge;
   readonly edgeExit?: BendEdge | E2Edge;
@@ -149,11 +149,10 @@ function edgeB(r: Float64Array, apply: (v: Float64Array) => void, Bd: Float64Arr
 }
 
 /** Diffusion matrix (6x6 row-major) of one radiating element entered on `orbit`. */
-export function elementDiffusion(method: string, params: unknown, orbit: ArrayLike<number>, energy: number, where: string): Float64Array {
+export function elementDiffusion(method: string, params: unknown, orbit: ArrayLike<number>, energy: number): Float64Array {
   const Bd = new Float64Array(36);
   if (!/^(StrMPoleSymplectic4RadPass|BndMPoleSymplectic4RadPass|BndMPoleSymplectic4E2RadPass)$/.test(method)) return Bd;
   const p = params as RadParams;
-  void where;
   const r = Float64Array.from(orbit);
   const frame = p.frame as Frame | undefined;
   if (frame) enterFrame(r, 1, frame, new Uint8Array(1).fill(1), false);
@@ -161,8 +160,7 @@ export function elementDiffusion(method: string, params: unknown, orbit: ArrayLi
   const A = p.A ?? new Float64Array(p.B.length);
   const gamma = energy / ME_EV;
   const gamma5 = gamma ** 5;
-  const SL = p.L1 / DRIFT1;
-  const L1 = SL * DRIFT1, L2 = SL * DRIFT2, K1 = SL * KICK1, K2 = SL * KICK2;
+  const { L1, L2, K1, K2 } = p;
   const e2 = method === 'BndMPoleSymplectic4E2RadPass';
   const edge = (e: BendEdge | E2Edge | undefined, entrance: boolean) => {
     if (!e) return;
@@ -185,14 +183,9 @@ export function elementDiffusion(method: string, params: unknown, orbit: ArrayLi
 
 /** Closed orbit at every element entrance 0..N-1 (and N), by tracking orbit0 once. */
 function orbitsAlong(compiled: CompiledLattice, orbit0: ArrayLike<number>): Float64Array[] {
-  const N = compiled.elements.length;
-  const c = Float64Array.from(orbit0);
-  const alive = new Uint8Array(1).fill(1);
-  const out: Float64Array[] = [Float64Array.from(c)];
-  for (let i = 0; i < N; i++) {
-    trackRange(compiled, c, 1, i, i + 1, alive);
-    out.push(Float64Array.from(c));
-  }
+  const out: Float64Array[] = [];
+  const all = Array.from({ length: compiled.elements.length + 1 }, (_, i) => i);
+  trackObserved(compiled, Float64Array.from(orbit0), 1, all, (_, c) => out.push(Float64Array.from(c)));
   return out;
 }
 
@@ -223,7 +216,7 @@ export function cumulativeDiffusion(compiled: CompiledLattice, orbit0: ArrayLike
     const m = elementMatrix(compiled, i, orbs[i]);
     sandwich(m, cumul);
     if (e.method.name.endsWith('RadPass')) {
-      const b = elementDiffusion(e.method.name, e.params, orbs[i], energy, `element ${i} (${e.element.FamName})`);
+      const b = elementDiffusion(e.method.name, e.params, orbs[i], energy);
       for (let k = 0; k < 36; k++) cumul[k] += b[k];
     }
   });

@@ -50,7 +50,6 @@ export {
   OrbitGreen,
   correctorSources,
   orbitResponse,
-  orbitResponseDerivative,
   cellTuneDerivative,
   tuneResponse,
   chromaticityResponse,
@@ -66,6 +65,7 @@ export { sPositions, latticeLength } from './propagate.js';
 export { addFixedPathLengthTerm, kickPathLengths, pathLengthOfKick, pathLengthSlope } from './fixed-path-length.js';
 export {
   orbitResponseJacobian,
+  orbitResponseDerivative,
   dispersionSource,
   type ClosedOrbitType,
   type JacobianInput,

@@ -33,9 +33,20 @@ import { parameterStep, singleElementLattice } from './element-maps.js';
 import { matrixAt, type LinearState } from './linear-state.js';
 import { copyElement, readParameter, writeParameter, type ElementParameter } from './parameters.js';
 import { setParticle, trackSegment } from './propagate.js';
-import { addCorrectorParameterTerm, matrixDerivative, OrbitGreen, type correctorSources, type OrbitResponseMatrices } from './response.js';
+import {
+  addCorrectorParameterTerm,
+  byElement as checkedByElement,
+  checkElements,
+  correctorSources,
+  matrixDerivative,
+  OrbitGreen,
+  stateFor,
+  type OrbitResponseMatrices,
+  type ResponseOptions,
+} from './response.js';
 import { inv4, mul4, sub4, type Mat4 } from './mat4.js';
 import { ElementUsageError } from './errors.js';
+import type { CompiledLattice } from './tracking-api.js';
 
 export type ClosedOrbitType = 'fixed-path-length' | 'fixed-momentum';
 
@@ -186,9 +197,9 @@ export function orbitResponseJacobian(
   const SA = [0, 1].map((q) => [0, 1, 2, 3].map((k) => Float64Array.from(sources, (s) => (q === 0 ? s.sx : s.sy).after[k])));
   const SB = [0, 1].map((q) => [0, 1, 2, 3].map((k) => Float64Array.from(sources, (s) => (q === 0 ? s.sx : s.sy).before[k])));
   const px = Int32Array.from(sources, (s) => s.px);
-  // kick vectors v_j = M_p (after - before), for d(c_j)
+  // kick vectors v_j = M_p (after - before), for d(c_j) (fixed path length only)
   const V = [0, 1].map((q) =>
-    sources.map((s, j) => {
+    (fpl ? sources : []).map((s, j) => {
       const m = matrixAt(st, s.px);
       const v = new Float64Array(4);
       for (let i = 0; i < 4; i++) {
@@ -336,4 +347,26 @@ export function orbitResponseJacobian(
     }
   }
   return input.dispersion ? { orm, dispersion: disp, pathLengthSlope: dSlope } : { orm };
+}
+
+/**
+ * d(ORM)/d(parameter group) (all parameters of the group move together), e.g.
+ * the Jacobian LOCO needs for a quadrupole's K: orbitResponseJacobian for one group
+ * at fixed momentum. First order in the parameter, around the closed orbit (the
+ * change of the closed orbit itself with the parameter is not included: exact when
+ * the orbit does not move, e.g. for quadrupole strengths on a centred orbit).
+ */
+export function orbitResponseDerivative(
+  compiled: CompiledLattice,
+  bpms: readonly number[],
+  correctors: readonly number[],
+  group: readonly ElementParameter[],
+  options: ResponseOptions & { readonly step?: number; readonly sources?: ReturnType<typeof correctorSources>; readonly green?: OrbitGreen } = {},
+): OrbitResponseMatrices {
+  checkElements(compiled, bpms, 'BPM', true);
+  checkElements(compiled, correctors, 'corrector', false);
+  checkedByElement(compiled, group);
+  const green = options.green ?? new OrbitGreen(stateFor(compiled, options));
+  const sources = options.sources ?? correctorSources(green, correctors);
+  return orbitResponseJacobian(bpms, correctors, [group], { green, sources, step: options.step }).orm[0];
 }

@@ -121,7 +121,7 @@ function addColumn(
   }
 }
 
-function checkElements(compiled: CompiledLattice, list: readonly number[], what: string, allowEnd: boolean): void {
+export function checkElements(compiled: CompiledLattice, list: readonly number[], what: string, allowEnd: boolean): void {
   const N = compiled.elements.length;
   for (const i of list) {
     if (!Number.isInteger(i) || i < 0 || i > (allowEnd ? N : N - 1)) {
@@ -136,7 +136,7 @@ export interface ResponseOptions {
   readonly state?: LinearState;
 }
 
-function stateFor(compiled: CompiledLattice, options: ResponseOptions): LinearState {
+export function stateFor(compiled: CompiledLattice, options: ResponseOptions): LinearState {
   if (options.state) {
     if (options.state.compiled !== compiled) throw new MlayerError('response: the given linear state belongs to another compiled lattice');
     return options.state;
@@ -177,8 +177,8 @@ export function orbitResponse(
   return { bpms: [...bpms], correctors: [...correctors], Rxx, Rxy, Ryx, Ryy };
 }
 
-/** Groups the refs of a parameter group by element. */
-function byElement(compiled: CompiledLattice, group: readonly ElementParameter[]): Map<number, ElementParameter[]> {
+/** Groups the refs of a parameter group by element (checks the group is not empty, each element and field). */
+export function byElement(compiled: CompiledLattice, group: readonly ElementParameter[]): Map<number, ElementParameter[]> {
   if (group.length === 0) throw new MlayerError('parameter group is empty');
   const m = new Map<number, ElementParameter[]>();
   for (const r of group) {
@@ -189,74 +189,6 @@ function byElement(compiled: CompiledLattice, group: readonly ElementParameter[]
     m.set(r.element, l);
   }
   return m;
-}
-
-/**
- * d(ORM)/d(parameter group) (all parameters of the group move together), e.g.
- * the Jacobian LOCO needs for a quadrupole's K. First order in the parameter,
- * around the closed orbit (the change of the closed orbit itself with the
- * parameter is not included: exact when the orbit does not move, e.g. for
- * quadrupole strengths on a centred orbit).
- */
-export function orbitResponseDerivative(
-  compiled: CompiledLattice,
-  bpms: readonly number[],
-  correctors: readonly number[],
-  group: readonly ElementParameter[],
-  options: ResponseOptions & { readonly step?: number; readonly sources?: ReturnType<typeof correctorSources>; readonly green?: OrbitGreen } = {},
-): OrbitResponseMatrices {
-  checkElements(compiled, bpms, 'BPM', true);
-  checkElements(compiled, correctors, 'corrector', false);
-  const green = options.green ?? new OrbitGreen(stateFor(compiled, options));
-  const st = green.state;
-  const sources = options.sources ?? correctorSources(green, correctors);
-  const nb = bpms.length, nc = correctors.length;
-  const dRxx = zeros(nb, nc), dRxy = zeros(nb, nc), dRyx = zeros(nb, nc), dRyy = zeros(nb, nc);
-  for (const [e, refs] of byElement(compiled, group)) {
-    const orbitIn = st.orbits.subarray(6 * e, 6 * e + 6);
-    const D = matrixDerivative(compiled, e, refs, orbitIn, options.step);
-    // The source dM_e z_e at position e+1, with z_e the orbit at the entrance of
-    // e due to each corrector: after = W P y, before = (W - I) P y, P = M_{e+1}^-1 dM_e M_e.
-    const exitInv = inv4(matrixAt(st, e + 1));
-    if (!exitInv) throw new MlayerError(`orbit response derivative: singular transfer matrix at position ${e + 1}`);
-    const P = mul4(exitInv, mul4(D, matrixAt(st, e)));
-    const KA = mul4(green.W, P);
-    const KB = sub4(KA, P);
-    // per corrector and plane: 4-vectors `after` and `before` of the secondary source
-    const after = new Float64Array(8 * nc);
-    const before = new Float64Array(8 * nc);
-    for (let c = 0; c < nc; c++) {
-      const s = sources[c];
-      for (let plane = 0; plane < 2; plane++) {
-        const src = plane === 0 ? s.sx : s.sy;
-        const y = e >= s.px ? src.after : src.before;
-        const o = 8 * c + 4 * plane;
-        for (let i = 0; i < 4; i++) {
-          after[o + i] = KA[4 * i] * y[0] + KA[4 * i + 1] * y[1] + KA[4 * i + 2] * y[2] + KA[4 * i + 3] * y[3];
-          before[o + i] = KB[4 * i] * y[0] + KB[4 * i + 1] * y[1] + KB[4 * i + 2] * y[2] + KB[4 * i + 3] * y[3];
-        }
-      }
-    }
-    const ms = st.ms;
-    for (let i = 0; i < nb; i++) {
-      const b = bpms[i];
-      const v = b >= e + 1 ? after : before;
-      const m = 16 * b;
-      const x0 = ms[m], x1 = ms[m + 1], x2 = ms[m + 2], x3 = ms[m + 3];
-      const y0 = ms[m + 8], y1 = ms[m + 9], y2 = ms[m + 10], y3 = ms[m + 11];
-      const rxx = dRxx[i], ryx = dRyx[i], rxy = dRxy[i], ryy = dRyy[i];
-      for (let c = 0; c < nc; c++) {
-        const o = 8 * c;
-        rxx[c] += x0 * v[o] + x1 * v[o + 1] + x2 * v[o + 2] + x3 * v[o + 3];
-        ryx[c] += y0 * v[o] + y1 * v[o + 1] + y2 * v[o + 2] + y3 * v[o + 3];
-        rxy[c] += x0 * v[o + 4] + x1 * v[o + 5] + x2 * v[o + 6] + x3 * v[o + 7];
-        ryy[c] += y0 * v[o + 4] + y1 * v[o + 5] + y2 * v[o + 6] + y3 * v[o + 7];
-      }
-    }
-    // A parameter of a corrector element also changes that corrector's kick.
-    if (correctors.includes(e)) addCorrectorParameterTerm(green, bpms, correctors, e, refs, options.step, { Rxx: dRxx, Rxy: dRxy, Ryx: dRyx, Ryy: dRyy });
-  }
-  return { bpms: [...bpms], correctors: [...correctors], Rxx: dRxx, Rxy: dRxy, Ryx: dRyx, Ryy: dRyy };
 }
 
 /**

@@ -1,17 +1,15 @@
 /**
  * Worker-thread CPU tracking: the particles split over threads give exactly the
  * single-thread engine's results (coordinates, records, losses), and the pyAT reference.
- * Worker threads need JavaScript: the setup bundles the worker from the TypeScript sources
- * (esbuild, which ships with vitest), so that the workers run the same code as this test and
- * never a stale build.
+ * The worker is bundled from the TypeScript sources (track-worker-bundle.ts).
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sharedDataDir } from '@mlayer/core/testing';
 import { compileLattice, coordsToRows, particlesFromRows, track, type Lattice } from '../../src/index.js';
 import { createTracker, ParallelCpuTracker, type Tracker } from '../../src/gpu/index.js';
+import { trackWorkerBundle } from './track-worker-bundle.js';
 
 const SHARED = sharedDataDir();
 const lattice = JSON.parse(readFileSync(resolve(SHARED, 'lattices/hmba/hmba_4d.atjson.json'), 'utf8')) as Lattice;
@@ -22,27 +20,12 @@ const ref = JSON.parse(readFileSync(resolve(SHARED, 'lattices/hmba/hmba_tracking
 };
 const rows = ref.r_initial[0].map((_, i) => ref.r_initial.map((c) => c[i]));
 const open: { close(): Promise<void> }[] = [];
-// Inside the package (an ignored .cache folder) so that the bundle's external imports resolve from node_modules.
-mkdirSync(resolve(__dirname, '../../.cache'), { recursive: true });
-const bundleDir = mkdtempSync(join(resolve(__dirname, '../../.cache'), 'track-worker-'));
-/** The worker script, bundled from src/ (@mlayer/core from its sources too; other packages stay imports). */
-const workerScript = join(bundleDir, 'track-worker.mjs');
-beforeAll(async () => {
-  const src = resolve(__dirname, '../../src/parallel/track-worker.ts');
-  await build({
-    entryPoints: [src],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    outfile: workerScript,
-    alias: { '@mlayer/core': resolve(__dirname, '../../../core/src/index.ts') },
-    plugins: [{ name: 'dependencies-external', setup: (b) => b.onResolve({ filter: /^[^./]/ }, (args) => (args.path.startsWith('@mlayer/') ? undefined : { path: args.path, external: true })) }],
-    logLevel: 'error',
-  });
-}, 120_000);
+const bundle = trackWorkerBundle();
+const { workerScript } = bundle;
+beforeAll(() => bundle.build(), 120_000);
 afterAll(async () => {
   for (const t of open) await t.close();
-  rmSync(bundleDir, { recursive: true, force: true });
+  bundle.remove();
 });
 
 describe('ParallelCpuTracker', () => {

@@ -149,14 +149,9 @@ describe('elegant syntax', () => {
     ['no type', 'Q: , L=1\nRING: LINE=(Q)', /^bad\.lte:1:4: element Q: expected an element type/],
   ];
   it.each(bad)('malformed: %s gives file:line:column and the name', (_what, src, re) => {
-    let err: unknown;
-    try {
-      parseElegant(src, 'bad.lte');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(LatticeFileError);
-    expect((err as Error).message).toMatch(re);
+    const parse = () => parseElegant(src, 'bad.lte');
+    expect(parse).toThrow(LatticeFileError);
+    expect(parse).toThrow(re);
   });
 });
 

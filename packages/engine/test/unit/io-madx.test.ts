@@ -119,6 +119,20 @@ describe('AT -> MAD-X -> AT round trip', () => {
     expect(at(q)).toEqual(expect.arrayContaining(['NumIntSteps', 'T1']));
     expect(at(b)).toContain('PassMethod');
   });
+
+  it('a tilt about s is written as TILT and read back; another rotation, or a tilt of a drift, is reported', () => {
+    const lat = parseMadxLattice('q: quadrupole, l = 1, k1 = 0.5, tilt = 0.1;\nd: drift, l = 1;\nr: line = (q, d, q);', 'tilt.madx').lattice;
+    const r1 = lat.elements[0].R1 as number[][];
+    lat.elements[1] = { ...lat.elements[1], R1: r1, R2: lat.elements[0].R2 };
+    lat.elements[2] = { ...lat.elements[2], R1: r1.map((row, i) => row.map((v, j) => (i === 4 && j === 4 ? 2 : v))) };
+    const { text, losses } = formatMadx(lat);
+    expect(losses.filter((l) => l.attribute === 'R1').map((l) => l.index)).toEqual([1, 2]);
+    const back = parseMadxLattice(text, 'back.seq').lattice;
+    const q = back.elements.find((e) => e.FamName === 'q')!;
+    const diff = (q.R1 as number[][]).flat().map((v, i) => Math.abs(v - r1.flat()[i]));
+    expect(Math.max(...diff)).toBeLessThan(1e-17);
+    expect(back.elements.filter((e) => e.R1 !== undefined)).toHaveLength(1);
+  });
 });
 
 function read(text: string, use?: string) {

@@ -150,13 +150,8 @@ describe('PALS lines and kinds', () => {
     ['branch not a line', '- D:\n    kind: Drift\n    length: 1.0\n- Lattice:\n  - branches: [Z]', /^bad\.pals\.yaml:4:3: line Z: branch 'Z' is not a BeamLine/],
   ];
   it.each(bad)('malformed: %s gives file:line:column and the element', (_what, src, re) => {
-    let err: unknown;
-    try {
-      parsePals(src, 'bad.pals.yaml');
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(LatticeFileError);
-    expect((err as Error).message).toMatch(re);
+    const parse = () => parsePals(src, 'bad.pals.yaml');
+    expect(parse).toThrow(LatticeFileError);
+    expect(parse).toThrow(re);
   });
 });

@@ -10,9 +10,9 @@ import {
   dispersionResponse,
   opticsResponse,
   orbitResponse,
-  orbitResponseDerivative,
   tuneResponse,
 } from '../../src/physics/response.js';
+import { orbitResponseDerivative } from '../../src/physics/orm-jacobian.js';
 import { LATTICES, available, loadJson, loadLattice, maxAbs, maxAbsDiff } from '../physics-fixtures.js';
 
 function shifted(lattice: Lattice, group: readonly ElementParameter[], h: number): Lattice {

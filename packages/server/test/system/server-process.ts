@@ -52,6 +52,21 @@ export async function startServerProcess(args: string[], cwd: string): Promise<S
   };
 }
 
+/** Server processes started in `cwd` by `start`; `killAll` (from afterAll) kills every one. */
+export function serverProcesses(cwd: string): { start(args: string[]): Promise<ServerProcess>; killAll(): Promise<void> } {
+  const procs: ServerProcess[] = [];
+  return {
+    async start(args) {
+      const p = await startServerProcess(args, cwd);
+      procs.push(p);
+      return p;
+    },
+    async killAll() {
+      for (const p of procs) await p.kill();
+    },
+  };
+}
+
 /** A plain WebSocket client speaking JSON messages: every message received is kept. */
 export class PlainClient {
   readonly messages: Record<string, unknown>[] = [];

@@ -8,18 +8,12 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PlainClient, startServerProcess, type ServerProcess } from './server-process.js';
+import { PlainClient, serverProcesses, type ServerProcess } from './server-process.js';
 
 const HCM1 = 'SR01A-PC-HSTR-01:SETI';
 const HCM2 = 'SR01A-PC-HSTR-02:SETI';
 const dir = mkdtempSync(join(tmpdir(), 'mlayer-server-'));
-const procs: ServerProcess[] = [];
-
-async function start(args: string[]): Promise<ServerProcess> {
-  const p = await startServerProcess(args, dir);
-  procs.push(p);
-  return p;
-}
+const { start, killAll } = serverProcesses(dir);
 
 async function setpoints(c: PlainClient): Promise<number[]> {
   const r = await c.request({ type: 'get', family: 'HCM', field: 'setpoint', devices: [[1, 1], [1, 2]] });
@@ -27,7 +21,7 @@ async function setpoints(c: PlainClient): Promise<number[]> {
 }
 
 afterAll(async () => {
-  for (const p of procs) await p.kill();
+  await killAll();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -210,12 +210,13 @@ export function planBba(acc: Accelerator, options: PlanOptions = {}): BbaPlan {
       const response = row[colOf.get(corEl[j])!] * corScale[j];
       const corrector: DeviceRef = { family: corFam.name, device: corFam.deviceList[j], name: corFam.names[j], element: corEl[j] };
       const qf = acc.family(quad.family).devices([quad.device]);
-      const qScale = qf.modelParameters(model)[0].scale;
+      const [qParam] = qf.modelParameters(model);
+      const qScale = qParam.scale;
       const [ob, oq] = [model.optics([bpm.element])[0], model.optics([quad.element])[0]];
       const L = model.element(quad.element).length || 1;
       const orbitPerKick = Math.sqrt(ob.beta[p] * oq.beta[p]) / (2 * sinQ);
       let dK = modulation / (orbitPerKick * L * amplitude);
-      const k1 = Math.abs(model.getParameter(qf.modelParameters(model)[0].ref));
+      const k1 = Math.abs(model.getParameter(qParam.ref));
       const capped = o.quadStep === undefined && k1 > 0 && dK > maxQuadChange * k1;
       if (capped) dK = maxQuadChange * k1;
       pairs.push({

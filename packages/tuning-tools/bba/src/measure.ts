@@ -54,7 +54,7 @@ export function scanPoints(n: number): number[] {
 }
 
 /** Checks before anything moves that every value the measurement will set is within the hardware limits. */
-function checkLimits(f: Family, v0: number, half: number, what: string): void {
+export function checkLimits(f: Family, v0: number, half: number, what: string): void {
   const lim = f.limits[0];
   if (!lim) return;
   for (const v of [v0 - half, v0 + half]) {
@@ -63,12 +63,22 @@ function checkLimits(f: Family, v0: number, half: number, what: string): void {
   }
 }
 
-/** Measures every pair of the plan, one at a time. */
-export async function measureBba(acc: Accelerator, plan: BbaPlan, options: MeasureBbaOptions = {}): Promise<BbaData> {
-  const n = options.average ?? 1;
-  if (!Number.isInteger(n) || n < 1) throw new BbaError(`average must be a positive integer (got ${options.average})`);
+/** The options shared by the serial and parallel measurements, checked: readings per orbit, and the wait after a change (the family's readbacks, then the extra time). */
+export function readingOptions(options: MeasureBbaOptions): { average: number; settle: (m: MeasurementContext, f: Family) => Promise<void> } {
+  const average = options.average ?? 1;
+  if (!Number.isInteger(average) || average < 1) throw new BbaError(`average must be a positive integer (got ${options.average})`);
   const extra = options.settle ?? 0;
   if (!(extra >= 0)) throw new BbaError(`settle must be a number of ms >= 0 (got ${options.settle})`);
+  const settle = async (m: MeasurementContext, f: Family) => {
+    await m.settle(f);
+    if (extra > 0) await sleep(extra, m.signal);
+  };
+  return { average, settle };
+}
+
+/** Measures every pair of the plan, one at a time. */
+export async function measureBba(acc: Accelerator, plan: BbaPlan, options: MeasureBbaOptions = {}): Promise<BbaData> {
+  const { average: n, settle } = readingOptions(options);
   if (plan.pairs.length === 0) throw new BbaError(`${plan.facility}: the plan has no BPM-quadrupole pair to measure`);
   const sel = (r: { family: string; device: readonly [number, number] }) => acc.family(r.family).devices([r.device]);
   const driveNames = [...new Set(plan.pairs.flatMap((p) => [p.quad.family, p.corrector.family]))];
@@ -101,10 +111,6 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
   });
   const sub = options.onProgress ? measurement.progress$.subscribe({ next: options.onProgress, error: () => undefined }) : undefined;
   let setReadSteps = 0;
-  const settle = async (m: MeasurementContext, f: Family) => {
-    await m.settle(f);
-    if (extra > 0) await sleep(extra, m.signal);
-  };
   try {
     const pairs = await measurement.run(async (m) => {
       const out: PairData[] = [];

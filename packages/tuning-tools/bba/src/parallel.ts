@@ -11,12 +11,12 @@
  * split into one kick per quadrupole by least squares on the model responses, and
  * each kick is fitted against its BPM's reading as in the serial analysis.
  */
-import { type Accelerator, type Family, type LatticeModel, Measurement, type MeasurementContext, sleep } from '@mlayer/core';
+import { type Accelerator, type LatticeModel, Measurement } from '@mlayer/core';
 import { lstsq, svd } from '@mlayer/tuning-common';
 import { fitLine, type PairResult, zeroCrossing } from './analyse.js';
-import type { BbaPair, BbaPlan, Plane } from './configure.js';
+import type { BbaPair, BbaPlan, DeviceRef, Plane } from './configure.js';
 import { BbaError } from './errors.js';
-import { type MeasureBbaOptions, scanPoints } from './measure.js';
+import { type MeasureBbaOptions, checkLimits, readingOptions, scanPoints } from './measure.js';
 
 export interface ParallelGroup {
   readonly plane: Plane;
@@ -191,12 +191,22 @@ const order = (n: number, m: number, i: number): number => (i + m) % n;
 
 /** Measures the groups one after the other; abort or failure restores every setpoint touched. */
 export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, options: MeasureBbaOptions = {}): Promise<ParallelData> {
-  const n = options.average ?? 1;
-  if (!Number.isInteger(n) || n < 1) throw new BbaError(`average must be a positive integer (got ${options.average})`);
-  const extra = options.settle ?? 0;
+  const { average: n, settle } = readingOptions(options);
   const plan = pp.plan;
   const sel = (r: { family: string; device: readonly [number, number] }) => acc.family(r.family).devices([r.device]);
   const points = scanPoints(plan.steps);
+  // One scan per corrector: pairs sharing one follow the first pair's order and step.
+  const scanned = (pairs: readonly BbaPair[]) => [...new Map(pairs.map((p, j) => [p.corrector.name, j])).values()];
+  // Every value the groups will set within the hardware limits, before anything moves.
+  const within = async (r: DeviceRef, half: number, what: string) => {
+    const f = sel(r);
+    checkLimits(f, f.toPhysics(await f.get({ field: 'setpoint' }))[0], half, what);
+  };
+  for (const g of pp.groups) {
+    const pairs = g.pairs.map((i) => plan.pairs[i]);
+    for (const p of pairs) await within(p.quad, p.quadStep, 'quadrupole step');
+    for (const j of scanned(pairs)) await within(pairs[j].corrector, pairs[j].correctorStep, 'corrector step');
+  }
   const measurement = new Measurement(acc, {
     name: 'bba-parallel',
     drives: [...new Set(plan.pairs.flatMap((p) => [p.quad.family, p.corrector.family]))].map((f) => acc.family(f)),
@@ -205,10 +215,6 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
   });
   const sub = options.onProgress ? measurement.progress$.subscribe({ next: options.onProgress, error: () => undefined }) : undefined;
   let setReadSteps = 0;
-  const settle = async (m: MeasurementContext, f: Family) => {
-    await m.settle(f);
-    if (extra > 0) await sleep(extra, m.signal);
-  };
   try {
     const groups = await measurement.run(async (m) => {
       const out: ParallelData['groups'] = [];
@@ -216,8 +222,7 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
       for (const g of pp.groups) {
         const pairs = g.pairs.map((i) => plan.pairs[i]);
         const q = pairs.map((p) => sel(p.quad));
-        // One scan per corrector: pairs sharing one follow the first pair's order and step.
-        const corPairs = [...new Map(pairs.map((p, j) => [p.corrector.name, j])).values()];
+        const corPairs = scanned(pairs);
         const c = corPairs.map((j) => sel(pairs[j].corrector));
         const qhw = await Promise.all(q.map(async (f) => (await f.get({ field: 'setpoint' }))[0]));
         const chw = await Promise.all(c.map(async (f) => (await f.get({ field: 'setpoint' }))[0]));

@@ -49,52 +49,26 @@ export function fitParameters(orm: LocoOrm, spec: FitSpec, layout: Layout): FitP
   return out;
 }
 
+/** The state array each kind of parameter lives in (the RF step is the state's one scalar). */
+const ARRAY_OF: Record<Exclude<ParameterKind, 'rf'>, Exclude<keyof FitState, 'rfStep'>> = {
+  quadrupole: 'dk',
+  skewQuadrupole: 'dk',
+  bpmGain: 'gain',
+  bpmCoupling: 'coupling',
+  correctorKick: 'kick',
+  correctorCoupling: 'kickCoupling',
+  energyShift: 'energy',
+};
+
 /** The value of a parameter in a state. */
 export function valueOf(p: FitParameter, s: FitState): number {
-  switch (p.kind) {
-    case 'quadrupole':
-    case 'skewQuadrupole':
-      return s.dk[p.index];
-    case 'bpmGain':
-      return s.gain[p.index];
-    case 'bpmCoupling':
-      return s.coupling[p.index];
-    case 'correctorKick':
-      return s.kick[p.index];
-    case 'correctorCoupling':
-      return s.kickCoupling[p.index];
-    case 'energyShift':
-      return s.energy[p.index];
-    case 'rf':
-      return s.rfStep;
-  }
+  return p.kind === 'rf' ? s.rfStep : s[ARRAY_OF[p.kind]][p.index];
 }
 
 /** Adds `delta` to a parameter of a state. */
 export function addTo(p: FitParameter, s: FitState, delta: number): void {
-  switch (p.kind) {
-    case 'quadrupole':
-    case 'skewQuadrupole':
-      s.dk[p.index] += delta;
-      return;
-    case 'bpmGain':
-      s.gain[p.index] += delta;
-      return;
-    case 'bpmCoupling':
-      s.coupling[p.index] += delta;
-      return;
-    case 'correctorKick':
-      s.kick[p.index] += delta;
-      return;
-    case 'correctorCoupling':
-      s.kickCoupling[p.index] += delta;
-      return;
-    case 'energyShift':
-      s.energy[p.index] += delta;
-      return;
-    case 'rf':
-      s.rfStep += delta;
-  }
+  if (p.kind === 'rf') s.rfStep += delta;
+  else s[ARRAY_OF[p.kind]][p.index] += delta;
 }
 
 /** A short label for messages: 'QF1A', 'BPM_01 x gain', 'SD1A x kick'. */

@@ -4,8 +4,9 @@
  * implicit QL iteration with Wilkinson-type shifts on T, the plane rotations
  * accumulated into the rows of Zᵀ (Z = Q S, S the eigenvectors of T), so that
  * every update runs along contiguous memory. About (4/3 + 1 + 6)·n³ flops; for
- * the normal matrices of LOCO (n ≈ 1000) several times faster than a solver on
- * arrays of arrays with column access.
+ * the normal matrices of LOCO (n ≈ 1000) faster than ml-matrix's
+ * EigenvalueDecomposition on arrays of arrays (bench/loco.mjs prints both:
+ * 1.5x CPU at n = 938 on the shared 2-core machine).
  */
 
 /** Eigenvalues (unsorted) and eigenvectors: `vectors[k]` belongs to `values[k]`, unit norm. */

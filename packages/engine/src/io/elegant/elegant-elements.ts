@@ -10,6 +10,10 @@ import { buildElement, type AtClassName } from '../element-classes.js';
 import { setTilt } from '../element-tilt.js';
 import { LatticeFileError } from '../errors.js';
 import type { ElementDef, ParamDef } from './elegant-parse.js';
+import { FACTORIAL } from '../factorial.js';
+
+/** Highest MULT ORDER read. */
+const MAX_MULT_ORDER = 10;
 
 type Build = (p: ParamReader) => AtElement[];
 interface TypeSpec {
@@ -17,7 +21,6 @@ interface TypeSpec {
   readonly build: Build;
 }
 
-const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800];
 
 /** Reads the numeric parameters of one definition; errors name the file, line, column and element. */
 export class ParamReader {
@@ -89,16 +92,16 @@ const oct: TypeSpec = {
 const mult: TypeSpec = {
   build: (p) => {
     const order = p.num('ORDER', 1);
-    if (!Number.isInteger(order) || order < 0 || order >= FACT.length) p.fail(`ORDER = ${order}: must be an integer from 0 to ${FACT.length - 1}`);
+    if (!Number.isInteger(order) || order < 0 || order > MAX_MULT_ORDER) p.fail(`ORDER = ${order}: must be an integer from 0 to ${MAX_MULT_ORDER}`);
     const l = length(p, false);
     const knl = p.num('KNL', 0);
     const a = new Array<number>(order + 1).fill(0);
     const b = new Array<number>(order + 1).fill(0);
     if (l === 0) {
-      b[order] = knl / FACT[order];
+      b[order] = knl / FACTORIAL[order];
       return [el('ThinMultipole', { PolynomA: a, PolynomB: b }, p)];
     }
-    b[order] = knl / FACT[order] / l;
+    b[order] = knl / FACTORIAL[order] / l;
     return [el('Multipole', { Length: l, PolynomA: a, PolynomB: b }, p)];
   },
 };

@@ -8,7 +8,6 @@
  * the options give them. RF cavities get HarmNumber = trunc(FREQ / f_rev) of
  * the line, as pyAT.
  */
-import { readFileSync } from 'node:fs';
 import type { AtElement, Lattice, ParticleSpec } from '../../lattice.js';
 import type { ConversionLossLog } from '../conversion-report.js';
 import { LatticeFileError } from '../errors.js';
@@ -16,6 +15,7 @@ import { KNOWN_PARTICLES } from '../lattice-assembly.js';
 import { elementsOf } from './elegant-elements.js';
 import { readDeckText, type ElegantDeck, type ElementDef, type LineItem } from './elegant-parse.js';
 import type { Position } from './elegant-text.js';
+import { readTextFile } from '../text-file.js';
 
 const CLIGHT = 299792458;
 const MAX_ELEMENTS = 5_000_000;
@@ -129,11 +129,5 @@ export function parseElegant(src: string, file: string, opts: ElegantReadOptions
 }
 
 export function loadElegant(path: string, opts: ElegantReadOptions = {}): Lattice {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new LatticeFileError(path, `cannot read: ${(e as Error).message}`, {}, { cause: e });
-  }
-  return parseElegant(text, path, opts);
+  return parseElegant(readTextFile(path), path, opts);
 }

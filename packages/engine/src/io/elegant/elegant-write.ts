@@ -7,10 +7,12 @@
  * the same double. What elegant cannot carry is listed in the loss log (see
  * the README of this folder).
  */
-import { writeFileSync } from 'node:fs';
 import type { AtElement, Lattice } from '../../lattice.js';
 import type { ConversionLossLog } from '../conversion-report.js';
 import { flattenNumbers } from '../element-classes.js';
+import { tiltRotation } from '../element-tilt.js';
+import { writeTextFile } from '../text-file.js';
+import { FACTORIAL } from '../factorial.js';
 
 export interface ElegantWriteOptions {
   /** Name of the LINE (default: the lattice name, else RING). */
@@ -18,7 +20,6 @@ export interface ElegantWriteOptions {
   readonly losses?: ConversionLossLog;
 }
 
-const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800];
 const BARE = /^[A-Za-z][A-Za-z0-9_.$]*$/;
 
 function num(v: unknown, d = 0): number {
@@ -97,7 +98,7 @@ function definition(e: AtElement, loss: Loss, extra: string[]): Def[] {
       };
       if ((b[1] ?? 0) !== 0) d.params.push(['K1', b[1]]);
       [2, 3, 4].forEach((n) => {
-        if ((b[n] ?? 0) !== 0) d.params.push([`K${n}`, b[n] * FACT[n]]);
+        if ((b[n] ?? 0) !== 0) d.params.push([`K${n}`, b[n] * FACTORIAL[n]]);
       });
       const gap = num(e.FullGap);
       const f1 = num(e.FringeInt1);
@@ -131,7 +132,7 @@ function definition(e: AtElement, loss: Loss, extra: string[]): Def[] {
         if (v !== 0) loss(`PolynomA[${i}]`, `${v}: MULT is written for normal terms only: dropped`);
       });
       const defs = (nz.length ? nz : [[Math.max(0, b.length - 1), 0] as const]).map(([o, v]): Def => {
-        const knl = L === 0 ? v * FACT[o] : v * FACT[o] * L;
+        const knl = L === 0 ? v * FACTORIAL[o] : v * FACTORIAL[o] * L;
         return { type: 'MULT', params: [['L', L], ['ORDER', o], ['KNL', knl]] };
       });
       if (L !== 0 && defs.length > 1) {
@@ -156,8 +157,8 @@ function tiltOf(e: AtElement): number | undefined {
   if (!Array.isArray(r1) || !Array.isArray(r2) || r1.length !== 6 || r2.length !== 6) return undefined;
   const c = r1[0][0];
   const sn = r1[0][2];
-  const expect = (i: number, j: number) => (i === j ? (i < 4 ? c : 1) : (i === 0 && j === 2) || (i === 1 && j === 3) ? sn : (i === 2 && j === 0) || (i === 3 && j === 1) ? -sn : 0);
-  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (r1[i]?.[j] !== expect(i, j) || r2[i]?.[j] !== expect(j, i)) return undefined;
+  const expect = tiltRotation(c, sn);
+  for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (r1[i]?.[j] !== expect[i][j] || r2[i]?.[j] !== expect[j][i]) return undefined;
   return Math.abs(c * c + sn * sn - 1) < 1e-14 ? Math.atan2(sn, c) : undefined;
 }
 
@@ -242,5 +243,5 @@ export function formatElegant(lattice: Lattice, opts: ElegantWriteOptions = {}):
 }
 
 export function saveElegant(path: string, lattice: Lattice, opts: ElegantWriteOptions = {}): void {
-  writeFileSync(path, formatElegant(lattice, opts));
+  writeTextFile(path, formatElegant(lattice, opts));
 }

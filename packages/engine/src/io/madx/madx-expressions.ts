@@ -259,25 +259,3 @@ export function evaluate(e: Expr, scope: EvalScope): number {
     }
   }
 }
-
-/** Names (variables) an expression uses. */
-export function namesOf(e: Expr, out: string[] = []): string[] {
-  switch (e.kind) {
-    case 'name':
-      out.push(e.name);
-      break;
-    case 'unary':
-      namesOf(e.arg, out);
-      break;
-    case 'binary':
-      namesOf(e.left, out);
-      namesOf(e.right, out);
-      break;
-    case 'call':
-      for (const a of e.args) namesOf(a, out);
-      break;
-    default:
-      break;
-  }
-  return out;
-}

@@ -8,12 +8,13 @@
  * their lengths from rounded positions). Whatever MAD-X cannot hold is
  * returned as losses, per element.
  */
-import { writeFileSync } from 'node:fs';
 import type { AtElement, FieldValue, Lattice } from '../../lattice.js';
 import { ConversionLossLog, type ConversionLoss } from '../conversion-report.js';
-import { LatticeFileError } from '../errors.js';
 import type { LatticeWriteOptions, LatticeWriteResult } from '../registry.js';
+import { tiltRotation } from '../element-tilt.js';
+import { writeTextFile } from '../text-file.js';
 import { MADX_CLASSES } from './madx-deck.js';
+import { FACTORIAL } from '../factorial.js';
 
 export interface MadxWriteOptions extends LatticeWriteOptions {
   /** 'sequence' (default) or 'line' (explicit drifts, pyAT use_line=True). */
@@ -28,7 +29,6 @@ export function madxNumber(x: number): string {
   return String(x);
 }
 
-const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 479001600];
 const RESERVED = new Set([...MADX_CLASSES, 'sequence', 'endsequence', 'line', 'beam', 'use', 'call', 'option', 'return', 'stop', 'value', 'twiss', 'const', 'real', 'int']);
 
 /** Fields every class may carry without a loss (bookkeeping, defaults checked separately). */
@@ -66,14 +66,7 @@ function tiltOf(e: AtElement): number | undefined {
   if (!r) return 0;
   const c = r[0][0];
   const s = r[0][2];
-  const expect = [
-    [c, 0, s, 0, 0, 0],
-    [0, c, 0, s, 0, 0],
-    [-s, 0, c, 0, 0, 0],
-    [0, -s, 0, c, 0, 0],
-    [0, 0, 0, 0, 1, 0],
-    [0, 0, 0, 0, 0, 1],
-  ];
+  const expect = tiltRotation(c, s);
   for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) if (Math.abs(r[i][j] - expect[i][j]) > 1e-15) return undefined;
   return Math.atan2(s, c);
 }
@@ -138,8 +131,8 @@ function toMadx(e: AtElement, lost: (field: string, reason: string) => void): Ma
       tiltable = true;
       const n = Math.max(A.length, B.length);
       const scale = cls === 'Multipole' ? L : 1;
-      const knl = Array.from({ length: n }, (_, i) => madxNumber((B[i] ?? 0) * FACT[i] * scale));
-      const ksl = Array.from({ length: n }, (_, i) => madxNumber((A[i] ?? 0) * FACT[i] * scale));
+      const knl = Array.from({ length: n }, (_, i) => madxNumber((B[i] ?? 0) * FACTORIAL[i] * scale));
+      const ksl = Array.from({ length: n }, (_, i) => madxNumber((A[i] ?? 0) * FACTORIAL[i] * scale));
       out.push(['KNL', `{${knl.join(', ')}}`]);
       if (A.some((v) => v !== 0)) out.push(['KSL', `{${ksl.join(', ')}}`]);
       used.add('PolynomA').add('PolynomB');
@@ -201,7 +194,8 @@ function toMadx(e: AtElement, lost: (field: string, reason: string) => void): Ma
   }
   const tilt = tiltOf(e);
   if (tiltable && tilt !== undefined && tilt !== 0) put('TILT', tilt);
-  else if (e.R1 !== undefined && (tilt === undefined || !tiltable) && tilt !== 0) lost('R1', 'a rotation other than a tilt of a magnet: dropped');
+  // tilt is 0 without R1; otherwise an R1 that is no tilt, or a tilt of an element that takes none.
+  else if (tilt !== 0) lost('R1', 'a rotation other than a tilt of a magnet: dropped');
   // A cavity is read back off (pyAT, RADIATE=FALSE): IdentityPass, DriftPass when it has a length.
   const expected = cls === 'RFCavity' ? (L === 0 ? 'IdentityPass' : 'DriftPass') : DEFAULT_PASS[cls];
   if (expected !== undefined && e.PassMethod !== expected) lost('PassMethod', `${e.PassMethod} is not carried: read back as ${expected}`);
@@ -297,19 +291,11 @@ export function formatMadx(lattice: Lattice, options: MadxWriteOptions = {}): { 
   return { text: lines.join('\n'), losses: log.losses as ConversionLoss[] };
 }
 
-function writeText(path: string, text: string): void {
-  try {
-    writeFileSync(path, text);
-  } catch (e) {
-    throw new LatticeFileError(path, `cannot write: ${(e as Error).message}`, {}, { cause: e });
-  }
-}
-
 /** Writes a MAD-X file: a LINE for `.madx`, a SEQUENCE otherwise (`form` overrides). */
 export function writeMadxLattice(path: string, lattice: Lattice, options: MadxWriteOptions = {}): LatticeWriteResult {
   const form = options.form ?? (path.toLowerCase().endsWith('.madx') ? 'line' : 'sequence');
   const { text, losses } = formatMadx(lattice, { ...options, form });
-  writeText(path, text);
+  writeTextFile(path, text);
   return { losses };
 }
 

@@ -10,7 +10,6 @@
  * with periodicity P. Errors name file, line, column and the element.
  */
 import { BRANCH_END } from './pals-branch-end.js';
-import { readFileSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { AtElement, FieldValue, Lattice, ParticleSpec } from '../../lattice.js';
 import type { ConversionLossLog } from '../conversion-report.js';
@@ -18,6 +17,8 @@ import { buildElement, type AtClassName } from '../element-classes.js';
 import { LatticeFileError } from '../errors.js';
 import { KNOWN_PARTICLES } from '../lattice-assembly.js';
 import { BeamLine, KIND_SCHEMAS, LatticeDef, LineItemOptions, PALS_NAME, type KnownKind } from './pals-schema.js';
+import { readTextFile } from '../text-file.js';
+import { FACTORIAL } from '../factorial.js';
 
 export interface PalsReadOptions {
   /** Root BeamLine to read (default: the Lattice's first branch). */
@@ -34,7 +35,6 @@ interface Def {
   readonly path: Path;
 }
 
-const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 479001600];
 const MAX_ELEMENTS = 5_000_000;
 
 class PalsReader {
@@ -223,9 +223,9 @@ function polys(r: PalsReader, def: Def, length: number, thin: boolean): { a: num
     const m = /^K([ns])(\d+)(L?)$/.exec(k)!;
     const n = Number(m[2]);
     const integrated = m[3] === 'L';
-    if (n >= FACT.length) r.fail([...def.path, 'MagneticMultipoleP', k], `order ${n} is beyond what mlayer reads (${FACT.length - 1})`, def.name);
+    if (n >= FACTORIAL.length) r.fail([...def.path, 'MagneticMultipoleP', k], `order ${n} is beyond what mlayer reads (${FACTORIAL.length - 1})`, def.name);
     if (thin && !integrated) r.fail([...def.path, 'MagneticMultipoleP', k], `${k}: a zero-length element needs integrated strengths (${k}L)`, def.name);
-    const val = (integrated && !thin ? v / length : v) / FACT[n];
+    const val = (integrated && !thin ? v / length : v) / FACTORIAL[n];
     (m[1] === 'n' ? b : a)[n] = val;
     order = Math.max(order, n);
   }
@@ -363,11 +363,5 @@ export function parsePals(text: string, file: string, opts: PalsReadOptions = {}
 }
 
 export function loadPals(path: string, opts: PalsReadOptions = {}): Lattice {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new LatticeFileError(path, `cannot read: ${(e as Error).message}`, {}, { cause: e });
-  }
-  return parsePals(text, path, opts);
+  return parsePals(readTextFile(path), path, opts);
 }

@@ -10,12 +10,13 @@
  * carry is listed in the loss log, never dropped silently.
  */
 import { BRANCH_END } from './pals-branch-end.js';
-import { writeFileSync } from 'node:fs';
 import type { AtElement, Lattice } from '../../lattice.js';
 import type { ConversionLossLog } from '../conversion-report.js';
 import { flattenNumbers } from '../element-classes.js';
+import { writeTextFile } from '../text-file.js';
 import { PALS_NAME } from './pals-schema.js';
 import { Int, toYaml, type YamlValue } from './pals-yaml.js';
+import { FACTORIAL } from '../factorial.js';
 
 export interface PalsWriteOptions {
   /** Name of the root BeamLine (default: the lattice name, else 'ring'). */
@@ -23,7 +24,6 @@ export interface PalsWriteOptions {
   readonly losses?: ConversionLossLog;
 }
 
-const FACT = [1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880, 3628800, 39916800, 479001600];
 type Loss = (attribute: string, reason: string) => void;
 type Params = Record<string, YamlValue>;
 
@@ -41,8 +41,8 @@ function multipoles(e: AtElement, thin: boolean, loss: Loss): Params | undefined
   for (const [field, p] of [['PolynomB', 'Kn'], ['PolynomA', 'Ks']] as const) {
     nums(e[field]).forEach((v, n) => {
       if (v === 0) return;
-      if (n >= FACT.length) loss(`${field}[${n}]`, `order ${n} is beyond what this writer handles: dropped`);
-      else out[`${p}${n}${suffix}`] = v * FACT[n];
+      if (n >= FACTORIAL.length) loss(`${field}[${n}]`, `order ${n} is beyond what this writer handles: dropped`);
+      else out[`${p}${n}${suffix}`] = v * FACTORIAL[n];
     });
   }
   return Object.keys(out).length ? out : undefined;
@@ -212,5 +212,5 @@ export function formatPalsJson(lattice: Lattice, opts: PalsWriteOptions = {}): s
 
 /** Writes YAML, or JSON when the file name ends in .json. */
 export function savePals(path: string, lattice: Lattice, opts: PalsWriteOptions = {}): void {
-  writeFileSync(path, path.toLowerCase().endsWith('.json') ? formatPalsJson(lattice, opts) : formatPals(lattice, opts));
+  writeTextFile(path, path.toLowerCase().endsWith('.json') ? formatPalsJson(lattice, opts) : formatPals(lattice, opts));
 }

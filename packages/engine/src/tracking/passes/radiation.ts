@@ -26,8 +26,8 @@ import type { PassMethod, RingContext } from '../types.js';
 import { BndMPoleSymplectic4E2Pass, type BendE2Params } from './bend-e2.js';
 import { BndMPoleSymplectic4Pass, type BendMultipoleParams } from './bend-multipole.js';
 import { framed } from './framed.js';
-import { applyKickAngle } from './str-multipole.js';
-import { StrMPoleSymplectic4Pass, type StrMultipoleParams } from './str-multipole.js';
+import { DRIFT1, DRIFT2, KICK1, KICK2 } from './multipole-fields.js';
+import { applyKickAngle, StrMPoleSymplectic4Pass, type StrMultipoleParams } from './str-multipole.js';
 import { Matrix66Pass } from './simple.js';
 import { GWigSymplecticPass, type WigglerParams } from './wiggler.js';
 import type { QuadFringeSetup } from './quad-fringe-fields.js';
@@ -95,10 +95,13 @@ function thinKickRad(A: Float64Array, B: Float64Array, mo: number, L: number, h:
   r[3] += L * im;
 }
 
-const DRIFT1 = 0.6756035959798286638;
-const DRIFT2 = -0.1756035959798286639;
-const KICK1 = 1.351207191959657328;
-const KICK2 = -1.702414383919314656;
+/** The non-radiating method's compile plus the radiation constant of the element's (or ring's) energy. */
+function withCrad<P>(base: PassMethod<P>): PassMethod<P & { readonly crad: number }>['compile'] {
+  return (element, index, ring) => ({
+    ...base.compile(element, index, ring),
+    crad: radiationConstant(readEnergy(new FieldReader(element, index), ring)),
+  });
+}
 
 function quadFringeAt(b1: number, fr: QuadFringeSetup, entrance: boolean): void {
   if (entrance ? !fr.entrance : !fr.exit) return;
@@ -134,10 +137,7 @@ function strRadKernel(c: Float64Array, n: number, p: StrMultipoleRadParams, aliv
 
 export const StrMPoleSymplectic4RadPass: PassMethod<StrMultipoleRadParams> = {
   name: 'StrMPoleSymplectic4RadPass',
-  compile(element, index, ring) {
-    const base = StrMPoleSymplectic4Pass.compile(element, index, ring);
-    return { ...base, crad: radiationConstant(readEnergy(new FieldReader(element, index), ring)) };
-  },
+  compile: withCrad(StrMPoleSymplectic4Pass),
   track: framed(strRadKernel, { entrance: true, exit: true }),
 };
 
@@ -169,10 +169,7 @@ function bendRadKernel(c: Float64Array, n: number, p: BendMultipoleRadParams, al
 
 export const BndMPoleSymplectic4RadPass: PassMethod<BendMultipoleRadParams> = {
   name: 'BndMPoleSymplectic4RadPass',
-  compile(element, index, ring) {
-    const base = BndMPoleSymplectic4Pass.compile(element, index, ring);
-    return { ...base, crad: radiationConstant(readEnergy(new FieldReader(element, index), ring)) };
-  },
+  compile: withCrad(BndMPoleSymplectic4Pass),
   track: framed(bendRadKernel, { entrance: true, exit: true }),
 };
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BbaError, planBba } from '@mlayer/bba';
-import { bbaTwin, type BbaTwin } from '../twin-fixture.js';
+import { BbaError, measureBba, measureBbaParallel, planBba, planParallel } from '@mlayer/bba';
+import { svd } from '@mlayer/tuning-common';
+import { bbaTwin, setpoints, type BbaTwin } from '../twin-fixture.js';
 
 describe('BBA configuration from the facility and the model (ThomX twin)', () => {
   let t: BbaTwin;
@@ -47,5 +48,37 @@ describe('BBA configuration from the facility and the model (ThomX twin)', () =>
     const k1 = Math.abs(t.acc.model!.getParameter({ element: big.pairs[0].quad.element, field: 'PolynomB', index: 1 }));
     expect(big.pairs[0].capped).toBe(true);
     expect(big.pairs[0].quadStep).toBeCloseTo(0.05 * k1, 12);
+  });
+
+  it('groups pairs for parallel measurement: each pair once, no quadrupole twice in a group, separations and tune shifts within the bounds', () => {
+    const plan = planBba(t.acc, { planes: ['x', 'y'] });
+    const pp = planParallel(t.acc, plan, { k: 4, minSeparation: 0.2, maxTuneShift: 0.02 });
+    expect(pp.groups.flatMap((g) => g.pairs).sort((a, b) => a - b)).toEqual(plan.pairs.map((_p, i) => i));
+    expect(pp.groups.length).toBeLessThan(plan.pairs.length);
+    for (const g of pp.groups) {
+      expect(g.pairs.length).toBeLessThanOrEqual(4);
+      expect(g.pairs.every((i) => plan.pairs[i].plane === g.plane)).toBe(true);
+      expect(new Set(g.pairs.map((i) => plan.pairs[i].quad.name)).size).toBe(g.pairs.length);
+      if (g.pairs.length === 1) continue;
+      // Smallest over largest singular value of the unit-norm response columns, from the group's own response.
+      const norms = g.pairs.map((_i, j) => Math.hypot(...g.response.map((row) => row[j])));
+      const s = svd(g.response.map((row) => Float64Array.from(row, (v, j) => v / norms[j]))).s;
+      expect(s[s.length - 1] / s[0]).toBeGreaterThanOrEqual(0.2);
+      expect(Math.max(...g.tuneShift.map(Math.abs))).toBeLessThanOrEqual(0.02);
+    }
+    expect(pp.steps).toBe(pp.groups.length * 2 * plan.steps);
+    expect(pp.serialSteps).toBe(plan.pairs.length * 2 * plan.steps);
+  });
+
+  it('refuses a corrector step past the hardware limits before anything moves, serial and parallel', async () => {
+    // 3 mrad is 30 A; the correctors stop at 20 A.
+    const plan = planBba(t.acc, { bpms: ['E3', 'E54'], planes: ['x'], overrides: { E54: { correctorStep: 3e-3 } } });
+    const before = await setpoints(t.acc, ['QUAD', 'HCM', 'VCM']);
+    const refusal = /HCM E\d+: the corrector step to -?30(\.\d+)? \(hardware\) would pass the limits \[-20, 20\]; choose a smaller step \(nothing was changed\)/;
+    await expect(measureBba(t.acc, plan)).rejects.toThrow(refusal);
+    const parallel = measureBbaParallel(t.acc, planParallel(t.acc, plan, { minSeparation: 0 }));
+    await expect(parallel).rejects.toThrow(BbaError);
+    await expect(parallel).rejects.toThrow(refusal);
+    expect(await setpoints(t.acc, ['QUAD', 'HCM', 'VCM'])).toEqual(before);
   });
 });
