@@ -69,7 +69,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private readonly devices: TwinDevices;
   private readonly settings: TwinSettings;
   private readonly facility: LoadedFacility;
-  private readonly noise: Random;
+  private noise: Random;
   private readonly subjects = new Map<string, { subject: Subject<Sample>; count: number }>();
   /** Connection events (the twin has none, only the end at close): made when first asked for. */
   private connection: Subject<ConnectionEvent> | undefined;
@@ -254,6 +254,11 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     this.errors = applyErrorSpec(expanded, seed, lattice, this.devices, this.rf?.f0);
     this.seed = seed;
     this.rebuildMachine(lattice);
+  }
+
+  reseedNoise(seed: number): void {
+    this.noise = new Random(seed ^ 0x5eed);
+    this.tbtRandom = new Random(seed ^ 0x7b7);
   }
 
   clearErrors(): void {

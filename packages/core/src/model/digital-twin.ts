@@ -18,6 +18,11 @@ export interface DigitalTwin {
   applyErrors(spec: unknown, seed: number): void;
   /** Removes every error (back to the design lattice with the present setpoints). */
   clearErrors(): void;
+  /**
+   * Restarts the twin's random streams (reading noise, turn-by-turn noise) from a seed: what
+   * follows is reproducible whatever was drawn before (commissioning resumes a seed at a stage).
+   */
+  reseedNoise?(seed: number): void;
   /** A change by another actor (a disturbance): tools see it through the channels only. */
   setModelParameter(ref: ParameterRef, value: number): void;
 }
