@@ -2,10 +2,23 @@
  * The messages of `mlayer server` at `/pvws/pv`, as zod schemas: the PVWS messages
  * (ORNL's PV Web Socket: subscribe, clear, write, ping, echo, list; update and error
  * replies) and mlayer's own (families, devices, get/set in physics or hardware units,
- * snapshots, the twin's error set). protocolJsonSchema() publishes them as JSON Schema
+ * snapshots, the twin's error set; tool runs and measurement files: run-messages.ts). protocolJsonSchema() publishes them as JSON Schema
  * (docs/server-protocol.schema.json).
  */
 import { z } from 'zod';
+import {
+  AbortSchema,
+  FileDataReplySchema,
+  FileReadSchema,
+  FilesReplySchema,
+  FilesSchema,
+  ProgressReplySchema,
+  ResultReplySchema,
+  RunSchema,
+  RunStartedReplySchema,
+  RunStatusReplySchema,
+  RunStatusSchema,
+} from './run-messages.js';
 
 const id = z.union([z.string().max(200), z.number()]).optional().describe('echoed in the reply (mlayer messages)');
 const token = z.string().max(200).optional().describe('the write token (else the one given by Authorization: Bearer or an auth message)');
@@ -60,6 +73,11 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   InfoSchema,
   ReadSchema,
   PutSchema,
+  RunSchema,
+  AbortSchema,
+  RunStatusSchema,
+  FilesSchema,
+  FileReadSchema,
 ]);
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
 export const CLIENT_MESSAGE_TYPES = ClientMessageSchema.options.map((o) => o.shape.type.value);
@@ -141,6 +159,12 @@ export const ServerMessageSchema = z.union([
   TwinStateReplySchema,
   InfoReplySchema,
   SamplesReplySchema,
+  RunStartedReplySchema,
+  ProgressReplySchema,
+  ResultReplySchema,
+  RunStatusReplySchema,
+  FilesReplySchema,
+  FileDataReplySchema,
 ]);
 
 /** The protocol as one JSON Schema document: client and server messages. */

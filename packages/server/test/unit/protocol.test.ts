@@ -19,9 +19,25 @@ describe('server protocol', () => {
       { type: 'write', pv: 'X', value: 1.5 },
       { type: 'update', pv: 'X', b64dbl: 'AAAAAAAA8D8=', seconds: 1, nanos: 2, severity: 'MINOR' },
       { type: 'set', family: 'HCM', values: [1, 2], units: 'physics', devices: [[1, 1], [1, 2]] },
+      { type: 'run', id: 1, run: { tool: 'orbit-correct', dryRun: true, method: { type: 'svd', threshold: 1e-3 } } },
+      { type: 'run', run: { tool: 'orbit-measure-orm', kick: { x: 1e-5 } }, token: 't' },
+      { type: 'run', run: { tool: 'tune-set', target: [0.2, 0.35] } },
+      { type: 'run', run: { tool: 'chrom-set', target: [2, 2], points: 5 } },
+      { type: 'abort', runId: 3 },
+      { type: 'file-read', name: 'orm-1.h5', offset: 0, length: 1024 },
+      { type: 'progress', runId: 1, tool: 'orbit-measure-orm', fraction: 0.5, step: 3, total: 6, message: 'HCM 1,1' },
+      { type: 'result', runId: 1, tool: 'orbit-correct', status: 'aborted', message: 'aborted', files: [], restored: true },
     ];
     for (const m of good) expect(validate(m), JSON.stringify(validate.errors)).toBe(true);
-    const bad = [{ type: 'subscribe', pvs: 'X' }, { type: 'write', pv: 'X' }, { type: 'set', family: 'HCM', values: [1], units: 'volts' }];
+    const bad = [
+      { type: 'subscribe', pvs: 'X' },
+      { type: 'write', pv: 'X' },
+      { type: 'set', family: 'HCM', values: [1], units: 'volts' },
+      { type: 'run', run: { tool: 'orbit-bump' } },
+      { type: 'run', run: { tool: 'tune-set', target: [0.2] } },
+      { type: 'run', run: { tool: 'orbit-correct', gain: 2 } },
+      { type: 'file-read', name: 'x.h5', length: 2 * 1024 * 1024 },
+    ];
     for (const m of bad) {
       expect(ClientMessageSchema.safeParse(m).success).toBe(false);
       expect(validate(m)).toBe(false);
