@@ -51,6 +51,8 @@ export interface SetChromaticityOptions extends StepChromaticityOptions {
   readonly tolerance?: number;
   /** How the chromaticities are measured (no directory: the scans are not saved). */
   readonly measure?: Omit<MeasureChromaticityOptions, 'dir' | 'signal'>;
+  /** Called after each measurement of the chromaticities: `step` of at most `total` (iterations + 1), and the chromaticities measured. */
+  readonly onProgress?: (step: number, total: number, chromaticity: readonly [number, number]) => void;
 }
 
 export interface SetChromaticityResult {
@@ -72,6 +74,7 @@ export async function setChromaticity(acc: Accelerator, target: readonly [number
     tolerance: options.tolerance ?? 0.05,
     measure: () => measureChromaticity(acc, { ...options.measure, signal: options.signal }),
     value: (m) => m.chromaticity,
+    onProgress: options.onProgress,
     step: (change) => stepChromaticity(acc, change, { ...options, response }),
   });
   return { target, history: r.history, steps: r.steps, chromaticity: r.last.chromaticity, converged: r.converged };

@@ -33,6 +33,8 @@ export interface PairIteration<M, S> {
   readonly difference?: (target: number, value: number) => number;
   /** Makes a step that changes the pair by `change`. */
   readonly step: (change: readonly [number, number]) => Promise<S>;
+  /** Called after each measurement: `step` measurements of at most `total` (iterations + 1) taken, `value` the pair measured. */
+  readonly onProgress?: (step: number, total: number, value: readonly [number, number]) => void;
 }
 
 export interface PairIterationResult<M, S> {
@@ -51,6 +53,7 @@ export async function iteratePair<M, S>(spec: PairIteration<M, S>): Promise<Pair
   const steps: S[] = [];
   let m = await spec.measure();
   history.push(m);
+  spec.onProgress?.(1, spec.iterations + 1, spec.value(m));
   const off = (): readonly [number, number] => {
     const v = spec.value(m);
     return [difference(spec.target[0], v[0]), difference(spec.target[1], v[1])];
@@ -59,6 +62,7 @@ export async function iteratePair<M, S>(spec: PairIteration<M, S>): Promise<Pair
     steps.push(await spec.step(off()));
     m = await spec.measure();
     history.push(m);
+    spec.onProgress?.(history.length, spec.iterations + 1, spec.value(m));
   }
   return { history, steps, last: m, converged: Math.max(...off().map(Math.abs)) <= spec.tolerance };
 }

@@ -52,6 +52,8 @@ export interface SetTunesOptions extends StepTunesOptions {
   readonly tolerance?: number;
   /** How the tunes are measured. */
   readonly measure?: MeasureTuneOptions;
+  /** Called after each measurement of the tunes: `step` of at most `total` (iterations + 1), and the tunes measured. */
+  readonly onProgress?: (step: number, total: number, tunes: readonly [number, number]) => void;
 }
 
 export interface SetTunesResult {
@@ -81,6 +83,7 @@ export async function setTunes(acc: Accelerator, target: readonly [number, numbe
     measure: () => measureTunes(acc, { ...options.measure, signal: options.signal }),
     value: (m) => m.tunes,
     difference: tuneDifference,
+    onProgress: options.onProgress,
     step: (change) => stepTunes(acc, change, { ...options, response }),
   });
   return { target, history: r.history, steps: r.steps, tunes: r.last.tunes, converged: r.converged };
