@@ -43,6 +43,13 @@ export {
   type OrbitResponseJacobian,
   type ParameterRef,
   type RingEquilibrium,
+  type Coordinates6,
+  type LossPoint,
+  type TrajectoryOptions,
+  type Trajectory,
+  type TrajectoryResponseOptions,
+  type TrajectoryResponse,
+  type TwissInput,
   UnstableLatticeError,
   type LatticeModel,
 } from './model/lattice-model.js';
@@ -83,6 +90,8 @@ export { resolveFacilityPath } from './config/facility-path.js';
 export { facilityChannels, type FacilityChannel } from './config/facility-channels.js';
 export { ToolsSchema, type ToolsConfig } from './config/tools-schema.js';
 export { facilityTools, type FacilityTools } from './config/facility-tools.js';
+export { TwissSchema, InjectionSchema, ApertureSchema, ChamberSchema, OpenLineSchema, type TwissConfig, type InjectionConfig, type ApertureConfig, type ChamberConfig, type OpenLineConfig } from './config/beam-schema.js';
+export { injectionFamily } from './config/check-beam.js';
 export { readBpmReference, type BpmReference } from './config/bpm-reference.js';
 export { isFamilyOfClass, type ClassifiedFamily } from './config/family-class.js';
 export { createAccelerator, acceleratorContainer, type AcceleratorOptions, Accelerator } from './accelerator/accelerator.js';

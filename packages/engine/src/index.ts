@@ -33,6 +33,15 @@ export {
   type OpticsTable,
   type TwissIn,
 } from './physics/linear.js';
+export {
+  trackTrajectory,
+  trajectoryState,
+  trajectoryResponse,
+  type TrajectoryLoss,
+  type TrajectoryResult,
+  type TrajectoryState,
+  type TrajectoryResponseMatrices,
+} from './physics/trajectory.js';
 export { getMcf, type McfOptions } from './physics/mcf.js';
 export { readParameter, writeParameter, ElementParameterError, type ElementParameter } from './physics/parameters.js';
 export {

@@ -129,6 +129,83 @@ export interface RingEquilibrium {
   readonly dampingTimes: readonly [number, number, number];
 }
 
+/** Coordinates of one particle [x, px/p0, y, py/p0, delta, ct] in m and rad (pyAT's order). */
+export type Coordinates6 = ArrayLike<number>;
+
+/** Where a tracked particle was lost: the element (0-based index) and the turn (0-based) of the loss. */
+export interface LossPoint {
+  readonly element: number;
+  readonly turn: number;
+}
+
+export interface TrajectoryOptions {
+  /**
+   * Coordinates (6) at the entrance of element 0. Default: zeros, with delta = the
+   * model option dp.
+   */
+  readonly initial?: Coordinates6;
+  /** Turns to track (a ring: the first turns after injection; an open line: 1). Default 1. */
+  readonly turns?: number;
+  /** Momentum offset used for the default initial coordinates (default 0). */
+  readonly dp?: number;
+}
+
+/**
+ * The trajectory of one particle (the beam centroid) through the lattice from given
+ * coordinates, with the lattice's apertures (and the model's default aperture).
+ * Readings are turn-major: the reading of BPM i on turn t is at [t * bpms.length + i].
+ */
+export interface Trajectory {
+  readonly bpms: readonly number[];
+  readonly turns: number;
+  /** x at the entrance of each BPM element per turn (m); NaN at and downstream of the loss. */
+  readonly x: Float64Array;
+  /** y likewise (m). */
+  readonly y: Float64Array;
+  /** Where the particle was lost; undefined when it survived every turn. */
+  readonly lost?: LossPoint;
+  /** Coordinates (6) at the end of the last turn; NaN when lost. */
+  readonly final: Float64Array;
+}
+
+export interface TrajectoryResponseOptions {
+  /**
+   * Coordinates (6) at the entrance of element 0 of the trajectory around which the
+   * response is linearised. Default: zeros, with delta = dp.
+   */
+  readonly initial?: Coordinates6;
+  /** Turns over which the BPMs read (1 or 2 for threading; an open line: 1). Default 1. */
+  readonly turns?: number;
+  readonly dp?: number;
+}
+
+/**
+ * Trajectory response matrices in m/rad: the blocks of OrbitResponse with
+ * turns x bpms rows, turn-major (row t * bpms.length + i is BPM i on turn t).
+ * A corrector's kick moves only the readings downstream of it (on the first turn,
+ * the BPMs after the corrector; every BPM of later turns). A corrector keeps its
+ * kick on every turn. Rows at and downstream of the reference trajectory's loss
+ * point (see `lost`) are NaN.
+ */
+export interface TrajectoryResponse extends OrbitResponse {
+  readonly turns: number;
+  /** Where the reference trajectory was lost, if it was. */
+  readonly lost?: LossPoint;
+}
+
+/**
+ * Initial conditions of an open line (pyAT linopt6 twiss_in, uncoupled): at the
+ * entrance of element 0.
+ */
+export interface TwissInput {
+  readonly beta: readonly [number, number];
+  readonly alpha: readonly [number, number];
+  /** [Dx, D'x, Dy, D'y] (default zeros). */
+  readonly dispersion?: readonly [number, number, number, number];
+  /** Orbit (6, or 4 transverse) at the entrance (default zeros). */
+  readonly orbit?: Coordinates6;
+}
+
 export interface LatticeModel {
   /** Number of elements. */
   readonly length: number;
@@ -173,6 +250,24 @@ export interface LatticeModel {
     groups: readonly (readonly ParameterRef[])[],
     options?: JacobianOptions,
   ): OrbitResponseJacobian;
+  /**
+   * Trajectory of one particle (the beam centroid) from given coordinates through the
+   * lattice (an open line) or the first `turns` turns of a ring, read at the BPMs
+   * (entrance of the selected elements), with where it is lost on the apertures.
+   */
+  trajectory(bpms: ElementSelector, options?: TrajectoryOptions): Trajectory;
+  /**
+   * Trajectory response (BPM readings per corrector kick, m/rad) along a line or over
+   * the first `turns` turns of a ring, from the transfer matrices along the reference
+   * trajectory (as the ORM is from those along the closed orbit).
+   */
+  trajectoryResponse(bpms: ElementSelector, correctors: ElementSelector, options?: TrajectoryResponseOptions): TrajectoryResponse;
+  /**
+   * Open-line optics from given initial Twiss (pyAT linopt6 with twiss_in): beta,
+   * alpha, phase advance, dispersion and orbit at the entrance of the selected
+   * elements (N = the end of the line); closedOrbit holds the line's orbit.
+   */
+  lineOptics(twissIn: TwissInput, refpts: ElementSelector): OpticsAt[];
   /** Equilibrium of the 6D model (emittances, U0, Qs, ...); throws MlayerError when the lattice has no RF cavity. */
   ringEquilibrium(): RingEquilibrium;
   /** An independent copy (the design model stays untouched when the copy is errored). */

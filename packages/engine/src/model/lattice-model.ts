@@ -19,7 +19,12 @@ import type {
   OrbitResponseOptions,
   ParameterRef,
   RingEquilibrium,
+  Trajectory,
+  TrajectoryOptions,
+  TrajectoryResponse,
+  TrajectoryResponseOptions,
   Tunes,
+  TwissInput,
 } from '@mlayer/core';
 import type { Lattice } from '../lattice.js';
 import { compileLattice } from '../tracking/index.js';
@@ -28,7 +33,8 @@ import { compileElementAs } from '../physics/element-maps.js';
 import { ClosedOrbitError } from '../physics/errors.js';
 import { computeLinearState, type LinearState } from '../physics/linear-state.js';
 import { solveOrbits4 } from '../physics/orbit.js';
-import { cellChromaticity, ringOptics, type OpticsTable } from '../physics/linear.js';
+import { cellChromaticity, linoptLine, ringOptics, type OpticsTable } from '../physics/linear.js';
+import { trackTrajectory, trajectoryResponse, trajectoryState, type TrajectoryState } from '../physics/trajectory.js';
 import { getMcf } from '../physics/mcf.js';
 import { readParameter, writeParameter } from '../physics/parameters.js';
 import { sPositions, trackObserved } from '../physics/propagate.js';
@@ -413,6 +419,47 @@ class Model implements EngineLatticeModel {
     return ringEquilibrium(this.data);
   }
 
+  trajectory(bpms: ElementSelector, options?: TrajectoryOptions): Trajectory {
+    const b = this.find(bpms);
+    return trackTrajectory(this.current, b, initialCoordinates(options), options?.turns ?? 1);
+  }
+
+  /** The last reference trajectory linearised (the threading study asks for the same one again and again). */
+  private trajState?: { key: string; version: number; state: TrajectoryState };
+
+  trajectoryResponse(bpms: ElementSelector, correctors: ElementSelector, options?: TrajectoryResponseOptions): TrajectoryResponse {
+    const b = this.find(bpms);
+    const c = this.correctorList(correctors);
+    const initial = initialCoordinates(options);
+    const turns = options?.turns ?? 1;
+    const key = `${turns}:${Array.from(initial).join(',')}`;
+    if (!this.trajState || this.trajState.key !== key || this.trajState.version !== this.ver) {
+      this.trajState = { key, version: this.ver, state: trajectoryState(this.current, initial, turns) };
+    }
+    const r = trajectoryResponse(this.trajState.state, b, c);
+    return { bpms: r.bpms, correctors: r.correctors, turns: r.turns, Rxx: r.Rxx, Rxy: r.Rxy, Ryx: r.Ryx, Ryy: r.Ryy, lost: r.lost };
+  }
+
+  lineOptics(twissIn: TwissInput, refpts: ElementSelector): OpticsAt[] {
+    const idx = this.find(refpts);
+    const orbit = new Float64Array(6);
+    if (twissIn.orbit) {
+      const n = twissIn.orbit.length;
+      if (n !== 4 && n !== 6) throw new MlayerError(`lineOptics: twissIn.orbit must have 4 or 6 values, got ${n}`);
+      for (let k = 0; k < n; k++) orbit[k] = twissIn.orbit[k];
+    }
+    const pts = linoptLine(this.current, { beta: twissIn.beta, alpha: twissIn.alpha, dispersion: twissIn.dispersion, closedOrbit: orbit }, { refpts: idx });
+    return pts.map((p) => ({
+      index: p.index,
+      s: p.s,
+      beta: p.beta,
+      alpha: p.alpha,
+      mu: p.mu,
+      dispersion: p.dispersion,
+      closedOrbit: [p.closedOrbit[0], p.closedOrbit[1], p.closedOrbit[2], p.closedOrbit[3]] as const,
+    }));
+  }
+
   clone(): EngineLatticeModel {
     return new Model(this.data, this);
   }
@@ -422,6 +469,21 @@ function checkOrbitType(t: unknown): 'fixed-momentum' | 'fixed-path-length' {
   if (t === undefined || t === 'fixed-momentum') return 'fixed-momentum';
   if (t === 'fixed-path-length') return t;
   throw new MlayerError(`model option orbitType '${String(t)}' is not 'fixed-momentum' or 'fixed-path-length'`);
+}
+
+/** Initial coordinates of a trajectory: given, or zeros with delta = dp. */
+function initialCoordinates(options?: { initial?: ArrayLike<number>; dp?: number }): Float64Array {
+  if (options?.initial) {
+    if (options.initial.length !== 6) {
+      throw new MlayerError(`trajectory option initial must have 6 coordinates [x, px, y, py, delta, ct], got ${options.initial.length}`);
+    }
+    return Float64Array.from(options.initial);
+  }
+  const dp = options?.dp ?? 0;
+  if (!Number.isFinite(dp)) throw new MlayerError(`trajectory option dp ${dp} is not a finite number`);
+  const r = new Float64Array(6);
+  r[4] = dp;
+  return r;
 }
 
 function rows(n: number, m: number): Float64Array[] {

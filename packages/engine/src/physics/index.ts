@@ -35,6 +35,15 @@ export {
   type OpticsTable,
   type TwissIn,
 } from './linear.js';
+export {
+  trackTrajectory,
+  trajectoryState,
+  trajectoryResponse,
+  type TrajectoryLoss,
+  type TrajectoryResult,
+  type TrajectoryState,
+  type TrajectoryResponseMatrices,
+} from './trajectory.js';
 export { getMcf, getMcfCoefficients, type McfOptions } from './mcf.js';
 export { readParameter, writeParameter, copyElement, ElementParameterError, type ElementParameter } from './parameters.js';
 export {
