@@ -17,7 +17,8 @@
  *                                    accelerator or the CLI; of npm packages only numeric libraries
  *                                    (and zod, yaml for reading interchange files)
  *   packages/virtual-accelerator     core, the adapters, calibration
- *   packages/server                  core (and ws)
+ *   packages/server                  core, the tools it runs (orbit, tune, chromaticity, and what they
+ *                                    use: tuning-common, data) (and ws)
  *   packages/adapters-ws             core (and ws in Node)
  *   packages/cli                     anything
  *
@@ -47,7 +48,7 @@ const TABLE = [
   ['facility-tools', ['core', 'calibration']],
   ['tuning-tools/common', ['core', 'data']],
   ['virtual-accelerator', ['core', 'adapters-sim', 'adapters-epics', 'adapters-tango', 'calibration']],
-  ['server', ['core']],
+  ['server', ['core', 'tuning-tools/orbit', 'tuning-tools/tune', 'tuning-tools/chromaticity', 'tuning-tools/common', 'data']],
   ['adapters-ws', ['core']],
 ];
 

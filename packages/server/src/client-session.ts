@@ -12,6 +12,8 @@ import { severityName, valueFields } from './pvws-update.js';
 import type { WriteGuard } from './write-guard.js';
 import type { TwinState } from './twin-state.js';
 import type { WriteCoalescer } from './write-coalescer.js';
+import type { ToolRuns } from './tool-runs.js';
+import { listData, readChunk } from './data-files.js';
 
 export interface SessionLimits {
   /** Throttle-latest period of scalar channels, ms (at most one update per period per subscription). */
@@ -37,6 +39,8 @@ export interface SessionContext {
   readonly facilityName: string;
   readonly writes: WriteCoalescer;
   readonly version: string;
+  readonly runs: ToolRuns;
+  readonly dataDir: string | undefined;
 }
 
 /** PVWS's simulated heartbeat channel. */
@@ -54,6 +58,7 @@ class Subscription {
 export class ClientSession {
   private readonly subs = new Map<string, Subscription>();
   private closed = false;
+  private unwatch: (() => void) | undefined;
 
   constructor(
     private readonly ws: WebSocket,
@@ -69,6 +74,7 @@ export class ClientSession {
   dispose(): void {
     if (this.closed) return;
     this.closed = true;
+    this.unwatch?.();
     for (const s of this.subs.values()) {
       s.stop();
       if (s.timer) clearTimeout(s.timer);
@@ -211,6 +217,23 @@ export class ClientSession {
         return this.send({ type: 'done', id: msg.id, request: 'put' });
       case 'twin-reset':
         return this.changeTwinErrors(msg, (state) => state.clearErrors(), null);
+      case 'run':
+        this.ctx.guard.check(`run ${msg.run.tool}`, msg.token, this.authenticated);
+        // Refused at once when another run is running; otherwise progress and the result follow.
+        void this.ctx.runs.start(msg.run, this.client, msg.id, (m) => this.send(m));
+        return;
+      case 'abort': {
+        this.ctx.guard.check('abort', msg.token, this.authenticated);
+        this.ctx.runs.abort(msg.runId, this.client);
+        return this.send({ type: 'done', id: msg.id, request: 'abort' });
+      }
+      case 'run-status':
+        if (msg.watch && !this.unwatch) this.unwatch = this.ctx.runs.watch((m) => this.send(m));
+        return this.send({ type: 'run-status', id: msg.id, ...this.ctx.runs.status() });
+      case 'files':
+        return this.send({ type: 'files', id: msg.id, files: listData(this.ctx.dataDir) });
+      case 'file-read':
+        return this.send({ type: 'file-data', id: msg.id, name: msg.name, ...readChunk(this.ctx.dataDir, msg.name, msg.offset ?? 0, msg.length ?? 256 * 1024) });
     }
   }
 

@@ -3,9 +3,10 @@
  * download of measurement files from the data folder, and /pvws/info. Paths never leave
  * their folder.
  */
-import { createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { extname, join, relative, resolve, sep } from 'node:path';
+import { extname, sep } from 'node:path';
+import { dataFile, inside, listData } from './data-files.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,44 +19,10 @@ const TYPES: Record<string, string> = {
   '.h5': 'application/x-hdf5',
 };
 
-/** Measurement files: the files kept in the data folder (HDF5, plots), one level of sub-folders. */
-const DATA_FILE = /\.(h5|svg|png|json)$/i;
-
 export interface HttpOptions {
   readonly staticDir?: string;
   readonly dataDir?: string;
   readonly version: string;
-}
-
-/** A path under root, or undefined when the request would leave it. */
-function inside(root: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  const abs = resolve(root, `.${decoded.startsWith('/') ? '' : '/'}${decoded}`);
-  const rel = relative(root, abs);
-  return rel.startsWith('..') || rel.startsWith(sep) ? undefined : abs;
-}
-
-function listData(dir: string): { name: string; size: number; modified: string }[] {
-  const out: { name: string; size: number; modified: string }[] = [];
-  if (!existsSync(dir)) return out;
-  const walk = (sub: string, depth: number): void => {
-    for (const e of readdirSync(join(dir, sub), { withFileTypes: true })) {
-      const rel = sub ? `${sub}/${e.name}` : e.name;
-      if (e.isDirectory() && depth < 1) walk(rel, depth + 1);
-      else if (e.isFile() && DATA_FILE.test(e.name)) {
-        const st = statSync(join(dir, rel));
-        out.push({ name: rel, size: st.size, modified: st.mtime.toISOString() });
-      }
-    }
-  };
-  walk('', 0);
-  return out.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 function sendFile(res: ServerResponse, file: string, download: boolean): void {
@@ -75,10 +42,10 @@ export function handleHttp(req: IncomingMessage, res: ServerResponse, o: HttpOpt
   if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: `${req.method}: only GET` });
   const path = new URL(req.url ?? '/', 'http://x').pathname;
   if (path === '/pvws/info') return json(res, 200, { name: 'mlayer server', version: o.version });
-  if (path === '/files' || path === '/files/') return json(res, 200, { files: o.dataDir ? listData(o.dataDir) : [] });
+  if (path === '/files' || path === '/files/') return json(res, 200, { files: listData(o.dataDir) });
   if (path.startsWith('/files/')) {
-    const file = o.dataDir ? inside(o.dataDir, path.slice('/files'.length)) : undefined;
-    if (!file || !DATA_FILE.test(file) || !existsSync(file) || !statSync(file).isFile()) return json(res, 404, { error: `no measurement file '${path.slice(7)}'` });
+    const file = dataFile(o.dataDir, path.slice('/files'.length), true);
+    if (!file) return json(res, 404, { error: `no measurement file '${path.slice(7)}'` });
     return sendFile(res, file, true);
   }
   if (o.staticDir) {

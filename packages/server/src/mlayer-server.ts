@@ -16,6 +16,7 @@ import { handleHttp } from './http-routes.js';
 import { WriteGuard } from './write-guard.js';
 import { TwinState } from './twin-state.js';
 import { WriteCoalescer } from './write-coalescer.js';
+import { ToolRuns } from './tool-runs.js';
 
 export const SERVER_VERSION = '0.1.0';
 export const PVWS_PATH = '/pvws/pv';
@@ -91,7 +92,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const index = new ChannelIndex(o.acc, o.facility);
   const feeds = new ChannelFeeds(o.acc);
   const writes = new WriteCoalescer(o.acc, guard, state, o.coalesceMs ?? 20);
-  const ctx = { acc: o.acc, index, feeds, guard, state, limits, log, facilityName: o.facility.config.name, version: SERVER_VERSION, writes };
+  const runs = new ToolRuns(o.acc, guard, state, o.dataDir);
+  const ctx = { acc: o.acc, index, feeds, guard, state, limits, log, facilityName: o.facility.config.name, version: SERVER_VERSION, writes, runs, dataDir: o.dataDir };
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? 64 * 1024 });
   const sessions = new Set<ClientSession>();
   const onLoopback = LOOPBACK_NAMES.has(o.host) || o.host.startsWith('127.');
