@@ -68,7 +68,8 @@ export { cumulativeDiffusion, solveLyapunov6 } from './physics/envelope.js';
 export { optics6, type Optics6Point } from './physics/optics6.js';
 export { dynamicAperture, momentumScan, type DynamicApertureOptions, type DynamicApertureResult, type MomentumScanOptions, type MomentumScanResult } from './physics/acceptance.js';
 export { ringParameters6, energyLossPerTurn, energyLossTracking, type RingParameters6, type EnvelopeValues } from './physics/ring-parameters.js';
-export { createLatticeModel, type EngineLatticeModel } from './model/lattice-model.js';
+export { createLatticeModel, type EngineLatticeModel, type LatticeModelOptions } from './model/lattice-model.js';
+export { applyChamber, type ApertureSpec, type ChamberSpec } from './model/chamber.js';
 export { selectElements, SelectorError } from './model/selectors.js';
 export {
   LatticeFormatRegistry,

@@ -215,6 +215,14 @@ export interface LatticeModel {
   readonly periodicity: number;
   /** Total energy in eV. */
   readonly energy: number;
+  /**
+   * Set when the model is an open line (transfer line, linac): its initial Twiss and
+   * orbit. Then optics, closedOrbit and dispersion are the line's (from these initial
+   * conditions), orbitResponse is the trajectory response, tunes are the phase
+   * advances over the line / 2 pi, and the ring-only quantities (chromaticity,
+   * momentum compaction, responses of tunes and ORM, equilibrium) throw MlayerError.
+   */
+  readonly openLine?: TwissInput;
 
   element(index: number): ElementInfo;
   /** Indices of the elements matching a selector, in lattice order. */

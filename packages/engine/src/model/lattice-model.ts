@@ -33,7 +33,7 @@ import { compileElementAs } from '../physics/element-maps.js';
 import { ClosedOrbitError } from '../physics/errors.js';
 import { computeLinearState, type LinearState } from '../physics/linear-state.js';
 import { solveOrbits4 } from '../physics/orbit.js';
-import { cellChromaticity, linoptLine, ringOptics, type OpticsTable } from '../physics/linear.js';
+import { cellChromaticity, linoptLine, ringOptics, type OpticsPoint, type OpticsTable } from '../physics/linear.js';
 import { trackTrajectory, trajectoryResponse, trajectoryState, type TrajectoryState } from '../physics/trajectory.js';
 import { getMcf } from '../physics/mcf.js';
 import { readParameter, writeParameter } from '../physics/parameters.js';
@@ -47,7 +47,19 @@ import {
   tuneResponse,
 } from '../physics/response.js';
 import { selectElements } from './selectors.js';
+import { applyChamber, type ChamberSpec } from './chamber.js';
 import { ringEquilibrium } from '../physics/ring-parameters.js';
+
+/** Options of createLatticeModel. */
+export interface LatticeModelOptions {
+  /**
+   * Vacuum-chamber apertures for the elements that have no EApertures/RApertures of
+   * their own (per AT class, else the default); the model's copy of the lattice gets them.
+   */
+  readonly chamber?: ChamberSpec;
+  /** The lattice is an open line with these initial conditions (see LatticeModel.openLine). */
+  readonly openLine?: TwissInput;
+}
 
 /** The engine model: the LatticeModel port plus access to the engine's data. */
 export interface EngineLatticeModel extends LatticeModel {
@@ -74,6 +86,8 @@ interface DpCache {
   green?: OrbitGreen;
   /** Momentum compaction at this dp (fixed-path-length responses). */
   mcf?: number;
+  /** An open line's optics at every position 0..N. */
+  line?: OpticsPoint[];
   sources: Map<number, Source>;
 }
 
@@ -91,9 +105,11 @@ class Model implements EngineLatticeModel {
    * before its first write (copy on write); undefined: all its own (never cloned).
    */
   private owned?: Uint8Array;
+  readonly openLine?: TwissInput;
 
-  constructor(lattice: Lattice, from?: Model) {
+  constructor(lattice: Lattice, from?: Model, options?: LatticeModelOptions) {
     if (from) {
+      this.openLine = from.openLine;
       // A clone: the same compiled elements and element data, each copied when either model first writes it.
       this.data = { ...from.data, elements: from.data.elements.slice(), properties: structuredClone(from.data.properties) };
       this.elements = from.elements.slice();
@@ -107,6 +123,8 @@ class Model implements EngineLatticeModel {
       throw new MlayerError('createLatticeModel: expected a Lattice {elements, properties}');
     }
     this.data = structuredClone(lattice);
+    if (options?.chamber) applyChamber(this.data, options.chamber);
+    if (options?.openLine) this.openLine = checkTwissInput(options.openLine, 'openLine');
     const compiled = compileLattice(this.data);
     this.elements = compiled.elements.slice();
     this.current = compiled;
@@ -244,7 +262,28 @@ class Model implements EngineLatticeModel {
     return correctors.map((k) => c.sources.get(k)!);
   }
 
+  /** Throws for a ring-only quantity of an open-line model. */
+  private ringOnly(what: string): void {
+    if (this.openLine) throw new MlayerError(`${what}: the model is an open line (no periodic solution); ${what} is defined for a ring only`);
+  }
+
+  /** The open line's optics at every position (cached per dp). */
+  private lineTable(options?: ModelOptions): OpticsPoint[] {
+    const c = this.dpCache(options);
+    if (!c.line) {
+      const tw = this.openLine!;
+      const orbit = lineOrbit(tw, options?.dp);
+      const all = Array.from({ length: this.length + 1 }, (_, i) => i);
+      c.line = linoptLine(this.current, { beta: tw.beta, alpha: tw.alpha, dispersion: tw.dispersion, closedOrbit: orbit }, { refpts: all });
+    }
+    return c.line;
+  }
+
   tunes(options?: ModelOptions): Tunes {
+    if (this.openLine) {
+      const end = this.lineTable(options)[this.length];
+      return { qx: end.mu[0] / (2 * Math.PI), qy: end.mu[1] / (2 * Math.PI) };
+    }
     const { table } = this.optics0(options);
     const N = this.length;
     const P = this.periodicity;
@@ -252,6 +291,7 @@ class Model implements EngineLatticeModel {
   }
 
   chromaticity(options?: ModelOptions): readonly [number, number] {
+    this.ringOnly('chromaticity');
     const c = this.dpCache(options);
     c.chromState ??= computeLinearState(this.current, { dp: options?.dp ?? 0, offMomentum: true });
     const x = cellChromaticity(c.chromState);
@@ -259,6 +299,7 @@ class Model implements EngineLatticeModel {
   }
 
   momentumCompaction(): number {
+    this.ringOnly('momentum compaction');
     this.dpCache();
     this.mcf ??= getMcf(this.current);
     return this.mcf;
@@ -266,6 +307,10 @@ class Model implements EngineLatticeModel {
 
   optics(refpts: ElementSelector, options?: ModelOptions): OpticsAt[] {
     const idx = this.find(refpts);
+    if (this.openLine) {
+      const t = this.lineTable(options);
+      return idx.map((p) => opticsAt(t[p]));
+    }
     const st = this.state(options);
     const { table } = this.optics0(options);
     const d = st.dispersion!;
@@ -283,6 +328,10 @@ class Model implements EngineLatticeModel {
 
   closedOrbit(refpts: ElementSelector, options?: ModelOptions): Float64Array[] {
     const idx = this.find(refpts);
+    if (this.openLine) {
+      const t = this.lineTable(options);
+      return idx.map((p) => t[p].closedOrbit.slice(0, 4));
+    }
     const o = this.orbits(options);
     return idx.map((p) => o.slice(6 * p, 6 * p + 4));
   }
@@ -312,6 +361,10 @@ class Model implements EngineLatticeModel {
 
   dispersion(refpts: ElementSelector, options?: ModelOptions): Float64Array[] {
     const idx = this.find(refpts);
+    if (this.openLine) {
+      const t = this.lineTable(options);
+      return idx.map((p) => Float64Array.of(t[p].dispersion[0], t[p].dispersion[2]));
+    }
     const d = this.state(options).dispersion!;
     return idx.map((p) => Float64Array.of(d[4 * p], d[4 * p + 2]));
   }
@@ -322,6 +375,11 @@ class Model implements EngineLatticeModel {
 
   orbitResponse(bpms: ElementSelector, correctors: ElementSelector, options?: OrbitResponseOptions): OrbitResponse {
     const orbitType = checkOrbitType(options?.orbitType);
+    if (this.openLine) {
+      if (orbitType === 'fixed-path-length') this.ringOnly("orbitType 'fixed-path-length'");
+      const r = this.trajectoryResponse(bpms, correctors, { initial: lineOrbit(this.openLine, options?.dp) });
+      return { bpms: r.bpms, correctors: r.correctors, Rxx: r.Rxx, Rxy: r.Rxy, Ryx: r.Ryx, Ryy: r.Ryy };
+    }
     const b = this.find(bpms);
     const c = this.correctorList(correctors);
     const st = this.state(options);
@@ -372,6 +430,7 @@ class Model implements EngineLatticeModel {
     groups: readonly (readonly ParameterRef[])[],
     options?: JacobianOptions,
   ): OrbitResponseJacobian {
+    this.ringOnly('the orbit-response Jacobian');
     const orbitType = checkOrbitType(options?.orbitType);
     groups.forEach((g) => g.forEach((r) => this.checkRef(r)));
     const b = this.find(bpms);
@@ -390,11 +449,13 @@ class Model implements EngineLatticeModel {
   }
 
   tuneResponse(groups: readonly (readonly ParameterRef[])[], options?: ModelOptions): Float64Array[] {
+    this.ringOnly('the tune response');
     groups.forEach((g) => g.forEach((r) => this.checkRef(r)));
     return tuneResponse(this.current, groups, { state: this.state(options) });
   }
 
   chromaticityResponse(groups: readonly (readonly ParameterRef[])[], options?: ModelOptions): Float64Array[] {
+    this.ringOnly('the chromaticity response');
     groups.forEach((g) => g.forEach((r) => this.checkRef(r)));
     return chromaticityResponse(this.current, groups, { dp: options?.dp ?? 0 });
   }
@@ -405,6 +466,7 @@ class Model implements EngineLatticeModel {
     group: readonly ParameterRef[],
     options?: ModelOptions,
   ): OrbitResponse {
+    this.ringOnly('the orbit-response derivative');
     group.forEach((r) => this.checkRef(r));
     const b = this.find(bpms);
     const c = this.correctorList(correctors);
@@ -416,12 +478,13 @@ class Model implements EngineLatticeModel {
   }
 
   ringEquilibrium(): RingEquilibrium {
+    this.ringOnly('the ring equilibrium');
     return ringEquilibrium(this.data);
   }
 
   trajectory(bpms: ElementSelector, options?: TrajectoryOptions): Trajectory {
     const b = this.find(bpms);
-    return trackTrajectory(this.current, b, initialCoordinates(options), options?.turns ?? 1);
+    return trackTrajectory(this.current, b, this.initialCoordinates(options), options?.turns ?? 1);
   }
 
   /** The last reference trajectory linearised (the threading study asks for the same one again and again). */
@@ -430,7 +493,7 @@ class Model implements EngineLatticeModel {
   trajectoryResponse(bpms: ElementSelector, correctors: ElementSelector, options?: TrajectoryResponseOptions): TrajectoryResponse {
     const b = this.find(bpms);
     const c = this.correctorList(correctors);
-    const initial = initialCoordinates(options);
+    const initial = this.initialCoordinates(options);
     const turns = options?.turns ?? 1;
     const key = `${turns}:${Array.from(initial).join(',')}`;
     if (!this.trajState || this.trajState.key !== key || this.trajState.version !== this.ver) {
@@ -442,27 +505,57 @@ class Model implements EngineLatticeModel {
 
   lineOptics(twissIn: TwissInput, refpts: ElementSelector): OpticsAt[] {
     const idx = this.find(refpts);
-    const orbit = new Float64Array(6);
-    if (twissIn.orbit) {
-      const n = twissIn.orbit.length;
-      if (n !== 4 && n !== 6) throw new MlayerError(`lineOptics: twissIn.orbit must have 4 or 6 values, got ${n}`);
-      for (let k = 0; k < n; k++) orbit[k] = twissIn.orbit[k];
-    }
-    const pts = linoptLine(this.current, { beta: twissIn.beta, alpha: twissIn.alpha, dispersion: twissIn.dispersion, closedOrbit: orbit }, { refpts: idx });
-    return pts.map((p) => ({
-      index: p.index,
-      s: p.s,
-      beta: p.beta,
-      alpha: p.alpha,
-      mu: p.mu,
-      dispersion: p.dispersion,
-      closedOrbit: [p.closedOrbit[0], p.closedOrbit[1], p.closedOrbit[2], p.closedOrbit[3]] as const,
-    }));
+    const tw = checkTwissInput(twissIn, 'lineOptics twissIn');
+    const pts = linoptLine(this.current, { beta: tw.beta, alpha: tw.alpha, dispersion: tw.dispersion, closedOrbit: lineOrbit(tw) }, { refpts: idx });
+    return pts.map(opticsAt);
+  }
+
+  /** Initial coordinates of a trajectory: given; else an open line's orbit, or zeros, with delta = dp. */
+  private initialCoordinates(options?: { initial?: ArrayLike<number>; dp?: number }): Float64Array {
+    if (!options?.initial && this.openLine) return lineOrbit(this.openLine, options?.dp);
+    return initialCoordinates(options);
   }
 
   clone(): EngineLatticeModel {
     return new Model(this.data, this);
   }
+}
+
+function opticsAt(p: OpticsPoint): OpticsAt {
+  return {
+    index: p.index,
+    s: p.s,
+    beta: p.beta,
+    alpha: p.alpha,
+    mu: p.mu,
+    dispersion: p.dispersion,
+    closedOrbit: [p.closedOrbit[0], p.closedOrbit[1], p.closedOrbit[2], p.closedOrbit[3]] as const,
+  };
+}
+
+/** Checks initial Twiss (beta > 0, finite numbers, an orbit of 4 or 6). */
+function checkTwissInput(t: TwissInput, what: string): TwissInput {
+  const finite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+  const pair = (v: unknown, n: number) => Array.isArray(v) && v.length === n && v.every(finite);
+  if (!pair(t?.beta, 2) || !(t.beta[0] > 0 && t.beta[1] > 0)) throw new MlayerError(`${what}: beta ${JSON.stringify(t?.beta)} must be [beta_x, beta_y] > 0 (m)`);
+  if (!pair(t.alpha, 2)) throw new MlayerError(`${what}: alpha ${JSON.stringify(t.alpha)} must be [alpha_x, alpha_y]`);
+  if (t.dispersion !== undefined && !pair(t.dispersion, 4)) throw new MlayerError(`${what}: dispersion ${JSON.stringify(t.dispersion)} must be [Dx, D'x, Dy, D'y]`);
+  if (t.orbit !== undefined) {
+    const o = Array.from(t.orbit);
+    if ((o.length !== 4 && o.length !== 6) || !o.every(finite)) throw new MlayerError(`${what}: orbit ${JSON.stringify(o)} must be 4 or 6 finite numbers`);
+  }
+  return t;
+}
+
+/** The 6-vector orbit at the entrance of a line: the given orbit (4 or 6), delta = dp when the orbit has none. */
+function lineOrbit(t: TwissInput, dp?: number): Float64Array {
+  const r = new Float64Array(6);
+  if (t.orbit) for (let k = 0; k < t.orbit.length; k++) r[k] = t.orbit[k];
+  if (dp !== undefined) {
+    if (!Number.isFinite(dp)) throw new MlayerError(`model option dp ${dp} is not a finite number`);
+    r[4] += dp;
+  }
+  return r;
 }
 
 function checkOrbitType(t: unknown): 'fixed-momentum' | 'fixed-path-length' {
@@ -490,7 +583,10 @@ function rows(n: number, m: number): Float64Array[] {
   return Array.from({ length: n }, () => new Float64Array(m));
 }
 
-/** A LatticeModel on a deep copy of `lattice` (4D, RF cavities off as pyAT's disable_6d). */
-export function createLatticeModel(lattice: Lattice): EngineLatticeModel {
-  return new Model(lattice);
+/**
+ * A LatticeModel on a deep copy of `lattice` (4D, RF cavities off as pyAT's disable_6d),
+ * with the options' chamber apertures, and an open line when `openLine` is given.
+ */
+export function createLatticeModel(lattice: Lattice, options?: LatticeModelOptions): EngineLatticeModel {
+  return new Model(lattice, undefined, options);
 }
