@@ -12,10 +12,11 @@
  *   packages/calibration             core
  *   packages/facility-tools          core, calibration
  *   packages/tuning-tools/common     core, data
- *   packages/tuning-tools/<tool>     core, tuning-common, data (orbit, tune, chromaticity; loco, bba,
- *                                    commissioning next): never an adapter, the engine, the virtual
- *                                    accelerator or the CLI; of npm packages only numeric libraries
- *                                    (and zod, yaml for reading interchange files)
+ *   packages/tuning-tools/<tool>     core, tuning-common, data (orbit, tune, chromaticity, loco, bba):
+ *                                    never an adapter, the engine, the virtual accelerator or the CLI;
+ *                                    of npm packages only numeric libraries (and zod, yaml for reading
+ *                                    interchange files)
+ *   packages/tuning-tools/commissioning  the same, and the other tools' packages
  *   packages/virtual-accelerator     core, the adapters, calibration
  *   packages/server                  core, the tools it runs (orbit, tune, chromaticity, and what they
  *                                    use: tuning-common, data) (and ws)
@@ -77,8 +78,15 @@ module.exports = {
       severity: 'error',
       comment:
         'A tuning tool (packages/tuning-tools/<tool>) imports core, tuning-common and data only: never an adapter, the engine, the virtual accelerator or the CLI. It reaches them through core\'s ports.',
-      from: { path: '^packages/tuning-tools/([^/]+)/src/', pathNot: '^packages/tuning-tools/common/' },
+      from: { path: '^packages/tuning-tools/([^/]+)/src/', pathNot: '^packages/tuning-tools/(common|commissioning)/' },
       to: { path: OURS, pathNot: ['^packages/tuning-tools/$1/src/', src(['core', 'data', 'tuning-tools/common'])] },
+    },
+    {
+      name: 'commissioning-imports-only-core-data-tools',
+      severity: 'error',
+      comment: 'The commissioning package runs the other tools in sequence: it imports core, data, tuning-common and the tools\' packages, never an adapter, the engine, the virtual accelerator or the CLI.',
+      from: { path: '^packages/tuning-tools/commissioning/src/' },
+      to: { path: OURS, pathNot: ['^packages/tuning-tools/[^/]+/src/', src(['core', 'data'])] },
     },
     {
       name: 'tuning-tool-npm-only-numeric',

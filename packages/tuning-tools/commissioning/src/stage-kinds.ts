@@ -1,0 +1,110 @@
+/**
+ * The stages a sequence may name: each a tool call with its parameters (a strict
+ * zod schema: an unknown or mistyped parameter is an error before anything runs),
+ * the beam it needs and the beam it leaves, the values it reports for success
+ * criteria, and whether this build can run it.
+ */
+import { z } from 'zod';
+
+/** The beam at a point of the sequence: none, threaded through the first turns, stored. */
+export type BeamState = 'none' | 'threaded' | 'stored';
+export const BEAM_ORDER: Record<BeamState, number> = { none: 0, threaded: 1, stored: 2 };
+
+const pair = z.tuple([z.number(), z.number()]);
+const posInt = z.number().int().positive();
+const fraction = z.number().gt(0).lte(1);
+const plane = z.enum(['x', 'y']);
+
+export const STAGE_PARAMETERS = {
+  'inject-thread': z.strictObject({
+    /** Most injections (shots) spent threading. */
+    injections: posInt.default(20),
+    /** Turns the threaded beam must pass. */
+    turns: posInt.default(2),
+  }),
+  store: z.strictObject({
+    injections: posInt.default(20),
+    turns: posInt.default(100),
+  }),
+  'sextupole-ramp': z.strictObject({
+    /** Steps from zero to the design sextupole strengths, an orbit correction after each. */
+    steps: posInt.default(4),
+    families: z.array(z.string()).optional(),
+  }),
+  'orbit-correction': z.strictObject({
+    iterations: posInt.max(100).default(5),
+    /** Relative singular-value cut of the SVD. */
+    svThreshold: z.number().gt(0).lt(1).default(1e-3),
+    /** Use the RF frequency as a column (dispersion). */
+    rf: z.boolean().default(false),
+    /** Steer to the BPM offsets measured by an earlier BBA stage ('bba') or to zero readings ('none'). */
+    offsets: z.enum(['bba', 'none']).default('bba'),
+    average: posInt.default(1),
+    gain: fraction.default(1),
+  }),
+  bba: z.strictObject({
+    planes: z.array(plane).min(1).default(['x', 'y']),
+    /** BPM device names to align (default all enabled). */
+    bpms: z.array(z.string()).optional(),
+    amplitude: z.number().positive().optional(),
+    modulation: z.number().positive().optional(),
+    steps: posInt.min(3).optional(),
+    average: posInt.default(1),
+  }),
+  'tune-correction': z.strictObject({
+    /** Fractional tunes (default: the sequence's targets, else the design). */
+    target: pair.optional(),
+    families: z.array(z.string()).min(2).optional(),
+    iterations: posInt.default(3),
+    tolerance: z.number().positive().default(1e-4),
+  }),
+  'chromaticity-correction': z.strictObject({
+    target: pair.optional(),
+    families: z.array(z.string()).min(2).optional(),
+    iterations: posInt.default(2),
+    tolerance: z.number().positive().default(0.05),
+    /** RF scan points of each chromaticity measurement. */
+    points: posInt.min(3).default(5),
+    /** Momentum offsets of the scan. */
+    dpRange: pair.optional(),
+  }),
+  loco: z.strictObject({
+    /** Corrector step of the measured response matrix, rad. */
+    kick: z.number().positive().default(2e-5),
+    iterations: posInt.default(5),
+    svThreshold: z.number().gt(0).lt(1).default(1e-4),
+    /** Fraction of the fitted gradient errors corrected. */
+    fraction: fraction.default(1),
+    /** Quadrupole families fitted (default: every quadrupole family). */
+    families: z.array(z.string()).optional(),
+  }),
+  figures: z.strictObject({}),
+} as const;
+
+export type StageKind = keyof typeof STAGE_PARAMETERS;
+export const STAGE_KINDS = Object.keys(STAGE_PARAMETERS) as StageKind[];
+
+export interface StageKindInfo {
+  /** The beam this stage needs before it runs. */
+  readonly needs: BeamState;
+  /** The beam after it succeeded (default: unchanged). */
+  readonly gives?: BeamState;
+  /** Values the stage reports (besides the figures of merit), usable in success criteria. */
+  readonly values: readonly string[];
+  readonly description: string;
+}
+
+export const STAGE_INFO: Record<StageKind, StageKindInfo> = {
+  'inject-thread': { needs: 'none', gives: 'threaded', values: ['injections', 'turns_passed'], description: 'inject and thread the beam through the first turns (trajectory correction)' },
+  store: { needs: 'threaded', gives: 'stored', values: ['injections', 'turns_passed'], description: 'stitch the turns and store the beam' },
+  'sextupole-ramp': { needs: 'stored', values: ['steps'], description: 'ramp the sextupoles to their design strengths' },
+  'orbit-correction': { needs: 'stored', values: ['steps', 'orbit_rms_x', 'orbit_rms_y'], description: 'closed-orbit correction (SVD on the model response matrix; dispersion with the RF column)' },
+  bba: { needs: 'stored', values: ['bba_pairs', 'bba_sigma_max'], description: 'beam-based alignment of the BPMs to the quadrupole centres' },
+  'tune-correction': { needs: 'stored', values: ['tune_steps'], description: 'tune correction (quadrupole families)' },
+  'chromaticity-correction': { needs: 'stored', values: ['chromaticity_steps'], description: 'chromaticity correction (sextupole families, RF scans)' },
+  loco: { needs: 'stored', values: ['loco_residual_rms', 'loco_iterations'], description: 'LOCO fit of the measured response matrix and optics correction' },
+  figures: { needs: 'none', values: [], description: 'figures of merit only' },
+};
+
+/** The optics-changing stages' parameter types, once parsed. */
+export type StageParameters<K extends StageKind> = z.output<(typeof STAGE_PARAMETERS)[K]>;

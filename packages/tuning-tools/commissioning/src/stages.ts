@@ -1,0 +1,107 @@
+/**
+ * The tool call of each stage kind. A stage reads and writes the machine through
+ * the accelerator (the same calls on the twin and on a live machine) and returns
+ * the values it reports; what later stages need (the BBA offsets, the beam state,
+ * the injections spent) is kept in the seed's state, saved with every stage.
+ */
+import type { Accelerator } from '@mlayer/core';
+import { analyseBba, measureBba, planBba } from '@mlayer/bba';
+import { setChromaticity } from '@mlayer/chromaticity';
+import { correctOrbit, modelOrm } from '@mlayer/orbit';
+import { setTunes } from '@mlayer/tune';
+import type { FigureTargets } from './figures.js';
+import type { BeamState, StageKind, StageParameters } from './stage-kinds.js';
+import { StageUnavailableError } from './errors.js';
+
+/** What a seed carries from stage to stage (saved in each stage's checkpoint). */
+export interface SeedState {
+  beam: BeamState;
+  injections: number;
+  /** BPM offsets (physics units, m) by plane and BPM device name, from the last BBA stage. */
+  bbaOffsets?: { x?: Record<string, number>; y?: Record<string, number> };
+}
+
+export interface StageCall {
+  readonly acc: Accelerator;
+  readonly state: SeedState;
+  readonly targets: FigureTargets;
+  readonly signal?: AbortSignal;
+}
+
+type StageFunction<K extends StageKind> = (call: StageCall, p: StageParameters<K>) => Promise<Record<string, number>>;
+
+const finiteOr = (v: number | undefined): number => (v === undefined || !Number.isFinite(v) ? Number.NaN : v);
+
+const orbitCorrection: StageFunction<'orbit-correction'> = async ({ acc, state, signal }, p) => {
+  const orm = await modelOrm(acc, { rf: p.rf });
+  const known = p.offsets === 'bba' ? state.bbaOffsets : undefined;
+  const offsets = known ? { x: orm.bpms.x?.names.map((n) => known.x?.[n] ?? 0), y: orm.bpms.y?.names.map((n) => known.y?.[n] ?? 0) } : undefined;
+  const r = await correctOrbit(acc, {
+    orm,
+    offsets,
+    method: { type: 'svd', threshold: p.svThreshold },
+    rf: p.rf,
+    iterations: p.iterations,
+    average: p.average,
+    gain: p.gain,
+    signal,
+  });
+  return { steps: r.steps.length, orbit_rms_x: finiteOr(r.rmsFinal.x), orbit_rms_y: finiteOr(r.rmsFinal.y) };
+};
+
+const bba: StageFunction<'bba'> = async ({ acc, state, signal }, p) => {
+  const plan = planBba(acc, { planes: p.planes, bpms: p.bpms, amplitude: p.amplitude, modulation: p.modulation, steps: p.steps });
+  const data = await measureBba(acc, plan, { average: p.average, signal });
+  const result = analyseBba(data);
+  const offsets: NonNullable<SeedState['bbaOffsets']> = { ...state.bbaOffsets };
+  let sigmaMax = 0;
+  let pairs = 0;
+  for (const r of result.pairs) {
+    if (!Number.isFinite(r.offset)) continue;
+    (offsets[r.plane] ??= {})[r.bpm] = r.offset;
+    sigmaMax = Math.max(sigmaMax, r.sigma);
+    pairs++;
+  }
+  state.bbaOffsets = offsets;
+  return { bba_pairs: pairs, bba_sigma_max: sigmaMax };
+};
+
+const tuneCorrection: StageFunction<'tune-correction'> = async ({ acc, targets, signal }, p) => {
+  const target = p.target ?? targets.tunes;
+  const r = await setTunes(acc, [target[0], target[1]], { families: p.families, iterations: p.iterations, tolerance: p.tolerance, signal });
+  return { tune_steps: r.steps.length };
+};
+
+const chromaticityCorrection: StageFunction<'chromaticity-correction'> = async ({ acc, targets, signal }, p) => {
+  const target = p.target ?? targets.chromaticity;
+  const r = await setChromaticity(acc, [target[0], target[1]], {
+    families: p.families,
+    iterations: p.iterations,
+    tolerance: p.tolerance,
+    measure: { points: p.points, dpRange: p.dpRange },
+    signal,
+  });
+  return { chromaticity_steps: r.steps.length };
+};
+
+const figuresOnly: StageFunction<'figures'> = async () => ({});
+
+const STAGES: Partial<{ [K in StageKind]: StageFunction<K> }> = {
+  'orbit-correction': orbitCorrection,
+  bba,
+  'tune-correction': tuneCorrection,
+  'chromaticity-correction': chromaticityCorrection,
+  figures: figuresOnly,
+};
+
+/** The stage kinds this build can run. */
+export function availableStages(): ReadonlySet<StageKind> {
+  return new Set(Object.keys(STAGES) as StageKind[]);
+}
+
+/** Runs one attempt of a stage with its (parsed) parameters. */
+export async function runStage(kind: StageKind, call: StageCall, parameters: Readonly<Record<string, unknown>>): Promise<Record<string, number>> {
+  const fn = STAGES[kind] as StageFunction<StageKind> | undefined;
+  if (!fn) throw new StageUnavailableError(`stage ${kind} is not available in this build (its tool has not landed)`);
+  return fn(call, parameters as never);
+}

@@ -1,0 +1,113 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '@mlayer/core';
+import { availableStages, parseSequence, readSequence, unavailableStages } from '../../src/index.js';
+
+const file = (text: string): string => {
+  const f = join(mkdtempSync(join(tmpdir(), 'mlayer-seq-')), 'sequence.yaml');
+  writeFileSync(f, text);
+  return f;
+};
+
+function rejection(text: string): ConfigError {
+  const f = file(text);
+  try {
+    readSequence(f);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    expect((e as ConfigError).file).toBe(f);
+    return e as ConfigError;
+  }
+  throw new Error('the sequence was accepted');
+}
+
+describe('commissioning sequence files', () => {
+  it('reads a sequence: defaults filled in, retries merged over the parameters, names made unique', () => {
+    const s = parseSequence(
+      [
+        'name: tiny',
+        'beam: stored',
+        'targets: { tunes: [0.17, 0.23] }',
+        'stages:',
+        '  - stage: orbit-correction',
+        '    parameters: { iterations: 3 }',
+        '    success: { orbit_true_rms_x: { max: 1.0e-4 } }',
+        '    onFailure: { retry: [{ svThreshold: 1.0e-2 }], then: skip }',
+        '  - stage: orbit-correction',
+        '  - stage: figures',
+      ].join('\n'),
+      'inline.yaml',
+    );
+    expect(s.beam).toBe('stored');
+    expect(s.targets.tunes).toEqual([0.17, 0.23]);
+    expect(s.stages.map((x) => x.name)).toEqual(['orbit-correction', 'orbit-correction-2', 'figures']);
+    expect(s.stages[0].attempts).toEqual([
+      { iterations: 3, svThreshold: 1e-3, rf: false, offsets: 'bba', average: 1, gain: 1 },
+      { iterations: 3, svThreshold: 1e-2, rf: false, offsets: 'bba', average: 1, gain: 1 },
+    ]);
+    expect(s.stages[0].onFailure.then).toBe('skip');
+    expect(s.stages[1].onFailure).toEqual({ retry: [], then: 'stop' });
+    expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('rejects an unknown stage naming file, line, path and value', () => {
+    const e = rejection(['name: bad', 'beam: stored', 'stages:', '  - stage: orbit-correction', '  - stage: lcoo', '    parameters: {}'].join('\n'));
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatchObject({ path: 'stages[1].stage', value: 'lcoo', line: 5 });
+    expect(e.message).toContain(':5:');
+    expect(e.message).toContain('a known stage (inject-thread, store,');
+  });
+
+  it('rejects a parameter of the wrong type, an unknown parameter and an unknown figure, each at its line', () => {
+    const e = rejection(
+      [
+        'name: bad',
+        'beam: stored',
+        'stages:',
+        '  - stage: orbit-correction',
+        '    parameters:',
+        '      iterations: five',
+        '  - stage: bba',
+        '    parameters: { stpes: 5 }',
+        '  - stage: tune-correction',
+        '    success: { tune_eror_x: { max: 0.01 } }',
+      ].join('\n'),
+    );
+    const byPath = Object.fromEntries(e.issues.map((i) => [i.path, i]));
+    expect(byPath['stages[0].parameters.iterations']).toMatchObject({ value: 'five', line: 6 });
+    expect(byPath['stages[0].parameters.iterations'].expected).toMatch(/number/);
+    expect(byPath['stages[1].parameters.stpes']).toMatchObject({ value: 5, line: 8 });
+    expect(byPath['stages[2].success.tune_eror_x']).toMatchObject({ value: 'tune_eror_x', line: 10 });
+    expect(byPath['stages[2].success.tune_eror_x'].expected).toContain('tune_error_x');
+  });
+
+  it('rejects an impossible order: LOCO (or BBA) before the beam is stored', () => {
+    const e = rejection(['name: bad', 'stages:', '  - stage: inject-thread', '  - stage: loco', '  - stage: store', '  - stage: bba'].join('\n'));
+    expect(e.issues).toHaveLength(1);
+    expect(e.issues[0]).toMatchObject({ path: 'stages[1].stage', value: 'loco', line: 4 });
+    expect(e.issues[0].expected).toContain('needs a stored beam and the beam is threaded');
+    // Injection, threading and storing first make the same stages possible.
+    expect(() => parseSequence(['name: ok', 'stages:', '  - stage: inject-thread', '  - stage: store', '  - stage: loco'].join('\n'), 'ok.yaml')).not.toThrow();
+  });
+
+  it('rejects a retry with a wrong parameter, an unknown top-level field and YAML errors', () => {
+    const e = rejection(['name: bad', 'beam: stored', 'stage: []', 'stages:', '  - stage: loco', '    onFailure: { retry: [{ fraction: 2 }] }'].join('\n'));
+    const paths = e.issues.map((i) => i.path);
+    expect(paths).toContain('stage');
+    expect(rejection(['name: bad', 'beam: stored', 'stages:', '  - stage: loco', '    onFailure: { retry: [{ fraction: 2 }] }'].join('\n')).issues[0]).toMatchObject({
+      path: 'stages[0].onFailure.retry[0].fraction',
+      value: 2,
+      line: 5,
+    });
+    expect(rejection('name: [unclosed\n').message).toContain('valid YAML');
+  });
+
+  it('names the stages this build cannot run', () => {
+    const s = parseSequence(['name: ok', 'stages:', '  - stage: inject-thread', '  - stage: store', '  - stage: orbit-correction'].join('\n'), 'ok.yaml');
+    const missing = unavailableStages(s, availableStages());
+    expect(missing).not.toContain('orbit-correction');
+    for (const k of ['inject-thread', 'store']) if (!availableStages().has(k as never)) expect(missing).toContain(k);
+  });
+});
