@@ -14,6 +14,7 @@ import type { TwinState } from './twin-state.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 import type { ToolRuns } from './tool-runs.js';
 import { listData, readChunk } from './data-files.js';
+import { opticsView } from './optics-view.js';
 
 export interface SessionLimits {
   /** Throttle-latest period of scalar channels, ms (at most one update per period per subscription). */
@@ -193,6 +194,8 @@ export class ClientSession {
       }
       case 'twin-errors':
         return this.changeTwinErrors(msg, (state) => state.applyErrors(msg.spec, msg.seed), { seed: msg.seed, spec: msg.spec });
+      case 'optics':
+        return this.send({ type: 'optics', id: msg.id, ...opticsView(this.ctx.acc) });
       case 'info':
         return this.send({
           type: 'info',

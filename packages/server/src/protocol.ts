@@ -19,6 +19,7 @@ import {
   RunStatusReplySchema,
   RunStatusSchema,
 } from './run-messages.js';
+import { OpticsReplySchema, OpticsSchema } from './optics-messages.js';
 
 const id = z.union([z.string().max(200), z.number()]).optional().describe('echoed in the reply (mlayer messages)');
 const token = z.string().max(200).optional().describe('the write token (else the one given by Authorization: Bearer or an auth message)');
@@ -71,6 +72,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   TwinErrorsSchema,
   TwinResetSchema,
   InfoSchema,
+  OpticsSchema,
   ReadSchema,
   PutSchema,
   RunSchema,
@@ -159,6 +161,7 @@ export const ServerMessageSchema = z.union([
   TwinStateReplySchema,
   InfoReplySchema,
   SamplesReplySchema,
+  OpticsReplySchema,
   RunStartedReplySchema,
   ProgressReplySchema,
   ResultReplySchema,
