@@ -4,25 +4,8 @@
  * getgolden, getoffset), placed in the rows of the response matrix and in its units.
  */
 import { extname, resolve } from 'node:path';
-import { MlayerError, facilityTools, readBpmReference, type Accelerator, type BpmReference, type DeviceId } from '@mlayer/core';
-import { ORBIT_DATA_TYPE, type OrbitResponseMatrix, type PerPlane } from '@mlayer/orbit';
-
-/** Values of a reference file in the rows of the matrix (0 for a BPM the file does not list), in the matrix's units. */
-export function referenceRows(acc: Accelerator, ref: BpmReference, orm: OrbitResponseMatrix): PerPlane<Float64Array> {
-  const out: { x?: Float64Array; y?: Float64Array } = {};
-  for (const p of ['x', 'y'] as const) {
-    const axis = orm.bpms[p];
-    if (!axis) continue;
-    const values = ref.families.get(axis.family);
-    const phys = Float64Array.from(axis.names, (n) => values?.get(n) ?? 0);
-    if (orm.units === 'physics') out[p] = phys;
-    else {
-      const fam = acc.family(axis.family).devices(axis.devices as DeviceId[]);
-      out[p] = fam.toHardware(phys, fam.readField);
-    }
-  }
-  return out;
-}
+import { MlayerError, facilityTools, readBpmReference, type Accelerator, type BpmReference } from '@mlayer/core';
+import { ORBIT_DATA_TYPE, referenceRows, type OrbitResponseMatrix, type PerPlane } from '@mlayer/orbit';
 
 /**
  * A measured orbit as a reference (`mlayer orbit show` writes one: orbit-<time>.h5): the mean

@@ -27,6 +27,8 @@ export const OrbitCorrectRunSchema = z
     dryRun: z.boolean().optional().describe('preview: one step computed from the orbit read now, nothing written; the result has the predicted orbit and the singular values used'),
     orm: z.string().max(500).optional().describe("'model' (default unless the facility names a measured matrix) or a response-matrix file of the data folder (a name as `files` lists it)"),
     method: CorrectionMethodSchema.optional(),
+    target: z.enum(['zero', 'golden']).optional().describe("the orbit steered to: the facility's golden orbit (tools.orbit.golden; default when it has one) or zero"),
+    offsets: z.boolean().optional().describe("subtract the facility's BPM offsets (tools.orbit.offsets; default true)"),
     iterations: positiveInt(50).optional().describe('most correction steps (default 5; a preview makes one)'),
     gain: z.number().gt(0).max(1).optional().describe('fraction of each step applied (default 1)'),
     rf: z.boolean().optional().describe('also correct with the RF frequency (the matrix needs its RF column)'),

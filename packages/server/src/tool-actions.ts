@@ -6,8 +6,8 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Accelerator, MlayerError, facilityTools } from '@mlayer/core';
-import { type CorrectOrbitResult, type OrbitResponseMatrix, PLANES, correctOrbit, loadOrm, measureOrm, modelOrm, resolveOrbitFamilies, saveCorrection, saveOrm } from '@mlayer/orbit';
+import { type Accelerator, MlayerError, facilityTools, readBpmReference } from '@mlayer/core';
+import { type CorrectOrbitResult, type OrbitResponseMatrix, PLANES, correctOrbit, loadOrm, measureOrm, modelOrm, referenceRows, resolveOrbitFamilies, saveCorrection, saveOrm } from '@mlayer/orbit';
 import { setTunes } from '@mlayer/tune';
 import { setChromaticity } from '@mlayer/chromaticity';
 import { dataFile } from './data-files.js';
@@ -82,9 +82,20 @@ async function orbitCorrect(run: Extract<RunRequest, { tool: 'orbit-correct' }>,
     if (!file) throw new MlayerError(`run orbit-correct: orm '${named}' is neither 'model' nor a measurement file of the data folder`);
     orm = await loadOrm(file);
   }
+  // The target as the CLI takes it: the facility's golden orbit when it has one, its BPM offsets subtracted.
+  const tools = facilityTools(acc.facility);
+  const which = run.target ?? (tools.golden ? 'golden' : 'zero');
+  if (which === 'golden' && !tools.golden) throw new MlayerError(`run orbit-correct: target golden: facility ${acc.name} (${acc.facility.file}) names no golden orbit (tools.orbit.golden)`);
+  if (which === 'golden' && !/\.ya?ml$/i.test(tools.golden!)) throw new MlayerError(`run orbit-correct: target golden: the server reads a golden orbit in the YAML format, not ${tools.golden}`);
+  const golden = which === 'golden' ? referenceRows(acc, readBpmReference(tools.golden!, acc.facility.config, 'golden orbit'), orm) : undefined;
+  const useOffsets = run.offsets !== false && tools.offsets !== undefined;
+  const offsets = useOffsets ? referenceRows(acc, readBpmReference(tools.offsets!, acc.facility.config, 'BPM offset'), orm) : undefined;
+  const target = `${which === 'golden' ? `golden (${tools.golden})` : 'zero'}${useOffsets ? `, BPM offsets ${tools.offsets}` : ''}`;
   const dryRun = run.dryRun === true;
   const r = await correctOrbit(acc, {
     orm,
+    golden,
+    offsets,
     method: run.method ?? { type: 'svd', threshold: 1e-3 },
     rf: run.rf,
     iterations: run.iterations,
@@ -104,6 +115,7 @@ async function orbitCorrect(run: Extract<RunRequest, { tool: 'orbit-correct' }>,
     files,
     result: {
       dryRun: r.dryRun,
+      target,
       status: r.status,
       stopReason: r.stopReason,
       message: r.message,

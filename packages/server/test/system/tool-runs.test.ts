@@ -58,6 +58,8 @@ describe('tool runs over the protocol (demo twin)', () => {
     const preview = await run(c, { tool: 'orbit-correct', dryRun: true }, token);
     expect(preview.started).toMatchObject({ tool: 'orbit-correct', dryRun: true });
     expect(preview.result).toMatchObject({ status: 'done', files: [], restored: false });
+    // As the CLI: the facility's golden orbit (the demo's: zeros).
+    expect((preview.result.result as Msg).target).toMatch(/^golden \(.*golden-orbit\.yaml\)$/);
     const p = (preview.result.result as Msg).correction as { orbit: Record<string, { names: string[]; error: number[]; predicted: number[]; rmsBefore: number; rmsPredicted: number }>; singularValues: { planes: string[]; values: number[]; used: number }[]; deltas: Record<string, { values: number[] }> };
     expect(Object.keys(p.orbit)).toEqual(['x', 'y']);
     expect(p.orbit.x.predicted).toHaveLength(p.orbit.x.names.length);

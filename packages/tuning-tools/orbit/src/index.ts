@@ -7,7 +7,11 @@ export { type MeasureOrmOptions, measureOrm } from './measure-orm.js';
 export { type MeasureDispersionOptions, type PlaneDispersion, type DispersionMeasurement, measureDispersion } from './measure-dispersion.js';
 export { type ModelOrmOptions, elementIndices, modelOrm } from './model-orm.js';
 export { type CorrectOrbitOptions, type CorrectionStep, type StopReason, type CorrectionStatus, type CorrectOrbitResult, correctOrbit } from './correct-orbit.js';
+export { type TrajectoryFamilies, type TrajectoryFamilyOptions, type Shot, type StepSettings, type TrajectoryStepPlan, trajectoryFamilies, takeShot, planTrajectoryStep } from './trajectory.js';
+export { type ThreadBeamOptions, type ThreadStage, type ThreadStep, type ThreadStatus, type ThreadResult, threadBeam } from './thread-beam.js';
+export { type CorrectTrajectoryOptions, type CorrectTrajectoryResult, correctTrajectory } from './correct-trajectory.js';
 export { type BumpTarget, type BumpSolution, solveBump, type LocalBumpOptions, type LocalBumpResult, localBump } from './bump.js';
+export { referenceRows } from './reference-rows.js';
 export { ORM_DATA_TYPE, ORBIT_DATA_TYPE, DISPERSION_DATA_TYPE, CORRECTION_DATA_TYPE, type SaveOptions, measurementHeader, saveOrm, loadOrm, saveOrbit, saveDispersion, saveCorrection } from './files.js';
 export { type UnitInfo, unitInfo, ratioUnit } from '@mlayer/tuning-common';
 // The orbit tool's API as before the shared code moved to @mlayer/tuning-common: linear algebra, solvers, limit planning.
