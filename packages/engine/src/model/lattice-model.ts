@@ -487,8 +487,12 @@ class Model implements EngineLatticeModel {
     return trackTrajectory(this.current, b, this.initialCoordinates(options), options?.turns ?? 1);
   }
 
-  /** The last reference trajectory linearised (the threading study asks for the same one again and again). */
-  private trajState?: { key: string; version: number; state: TrajectoryState };
+  /**
+   * The last few reference trajectories linearised, per turns and initial coordinates, for
+   * this version (the threading study asks for the same ones again and again).
+   */
+  private trajStates = new Map<string, TrajectoryState>();
+  private trajVersion = -1;
 
   trajectoryResponse(bpms: ElementSelector, correctors: ElementSelector, options?: TrajectoryResponseOptions): TrajectoryResponse {
     const b = this.find(bpms);
@@ -496,10 +500,17 @@ class Model implements EngineLatticeModel {
     const initial = this.initialCoordinates(options);
     const turns = options?.turns ?? 1;
     const key = `${turns}:${Array.from(initial).join(',')}`;
-    if (!this.trajState || this.trajState.key !== key || this.trajState.version !== this.ver) {
-      this.trajState = { key, version: this.ver, state: trajectoryState(this.current, initial, turns) };
+    if (this.trajVersion !== this.ver) {
+      this.trajStates.clear();
+      this.trajVersion = this.ver;
     }
-    const r = trajectoryResponse(this.trajState.state, b, c);
+    let state = this.trajStates.get(key);
+    if (!state) {
+      state = trajectoryState(this.current, initial, turns);
+      if (this.trajStates.size >= 4) this.trajStates.delete(this.trajStates.keys().next().value as string);
+      this.trajStates.set(key, state);
+    }
+    const r = trajectoryResponse(state, b, c);
     return { bpms: r.bpms, correctors: r.correctors, turns: r.turns, Rxx: r.Rxx, Rxy: r.Rxy, Ryx: r.Ryx, Ryy: r.Ryy, lost: r.lost };
   }
 

@@ -15,7 +15,7 @@
 import { MlayerError } from '@mlayer/core';
 import { XY_STEP } from './constants.js';
 import { correctorKicks } from './element-maps.js';
-import { lu4, luSolve4 } from './mat4.js';
+import { lu4, luSolve4, type Vec4 } from './mat4.js';
 import { setParticle } from './propagate.js';
 import { trackRange, type CompiledLattice } from './tracking-api.js';
 
@@ -108,6 +108,8 @@ export interface TrajectoryState {
    */
   readonly valid: number;
   readonly lost?: TrajectoryLoss;
+  /** Corrector kick vectors [x, y] by unrolled source position, filled as responses ask for them. */
+  readonly kicks: Map<number, [Vec4, Vec4]>;
 }
 
 /** Linearised trajectory from `initial` over `turns` turns (9 particles, one tracking pass). */
@@ -151,7 +153,7 @@ export function trajectoryState(compiled: CompiledLattice, initial: ArrayLike<nu
       record(valid);
     }
   }
-  return { compiled, turns, nElements: N, ms, coords, valid, lost };
+  return { compiled, turns, nElements: N, ms, coords, valid, lost, kicks: new Map() };
 }
 
 /** Trajectory response blocks: rows = turns x BPMs (turn-major), columns = correctors, m/rad. */
@@ -198,7 +200,12 @@ export function trajectoryResponse(state: TrajectoryState, bpms: readonly number
     for (let t = 0; t < turns; t++) {
       const p = t * N + k + 1;
       if (p > valid) break;
-      const [vx, vy] = correctorKicks(compiled, k, coords.subarray(6 * (p - 1), 6 * p));
+      let v = state.kicks.get(p);
+      if (!v) {
+        v = correctorKicks(compiled, k, coords.subarray(6 * (p - 1), 6 * p));
+        state.kicks.set(p, v);
+      }
+      const [vx, vy] = v;
       const f = lu4(ms.subarray(16 * p, 16 * p + 16));
       if (!f) throw new MlayerError(`trajectory response: singular transfer matrix at element ${k} on turn ${t}`);
       luSolve4(f, vx, ux);
