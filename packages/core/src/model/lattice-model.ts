@@ -140,10 +140,16 @@ export interface LossPoint {
 
 export interface TrajectoryOptions {
   /**
-   * Coordinates (6) at the entrance of element 0. Default: zeros, with delta = the
-   * model option dp.
+   * Coordinates (6) at the entrance of the start element. Default: zeros (an open
+   * line's orbit), with delta = the model option dp.
    */
   readonly initial?: Coordinates6;
+  /**
+   * Element at whose entrance the particle starts (the injection point; default 0). The
+   * particle passes the elements in order, wrapping from the last to 0; turn t is its
+   * t-th pass (0-based) from the start, and reading t of a BPM is its t-th passage there.
+   */
+  readonly start?: number;
   /** Turns to track (a ring: the first turns after injection; an open line: 1). Default 1. */
   readonly turns?: number;
   /** Momentum offset used for the default initial coordinates (default 0). */
@@ -162,18 +168,22 @@ export interface Trajectory {
   readonly x: Float64Array;
   /** y likewise (m). */
   readonly y: Float64Array;
-  /** Where the particle was lost; undefined when it survived every turn. */
+  /** Element at whose entrance the particle started. */
+  readonly start: number;
+  /** Where the particle was lost (turn counted from the start); undefined when it survived every turn. */
   readonly lost?: LossPoint;
-  /** Coordinates (6) at the end of the last turn; NaN when lost. */
+  /** Coordinates (6) after the last turn, back at the start element; NaN when lost. */
   readonly final: Float64Array;
 }
 
 export interface TrajectoryResponseOptions {
   /**
-   * Coordinates (6) at the entrance of element 0 of the trajectory around which the
-   * response is linearised. Default: zeros, with delta = dp.
+   * Coordinates (6) at the entrance of the start element of the trajectory around which
+   * the response is linearised. Default: zeros (an open line's orbit), with delta = dp.
    */
   readonly initial?: Coordinates6;
+  /** Element where the trajectory starts, as TrajectoryOptions.start (default 0). */
+  readonly start?: number;
   /** Turns over which the BPMs read (1 or 2 for threading; an open line: 1). Default 1. */
   readonly turns?: number;
   readonly dp?: number;
@@ -182,13 +192,14 @@ export interface TrajectoryResponseOptions {
 /**
  * Trajectory response matrices in m/rad: the blocks of OrbitResponse with
  * turns x bpms rows, turn-major (row t * bpms.length + i is BPM i on turn t).
- * A corrector's kick moves only the readings downstream of it (on the first turn,
- * the BPMs after the corrector; every BPM of later turns). A corrector keeps its
- * kick on every turn. Rows at and downstream of the reference trajectory's loss
+ * A corrector's kick moves only the readings downstream of it along the particle's
+ * path from the start (on the first turn, the BPMs after the corrector; later turns,
+ * every BPM). A corrector keeps its kick on every turn. Rows at and downstream of the reference trajectory's loss
  * point (see `lost`) are NaN.
  */
 export interface TrajectoryResponse extends OrbitResponse {
   readonly turns: number;
+  readonly start: number;
   /** Where the reference trajectory was lost, if it was. */
   readonly lost?: LossPoint;
 }

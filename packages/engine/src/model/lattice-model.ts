@@ -484,7 +484,7 @@ class Model implements EngineLatticeModel {
 
   trajectory(bpms: ElementSelector, options?: TrajectoryOptions): Trajectory {
     const b = this.find(bpms);
-    return trackTrajectory(this.current, b, this.initialCoordinates(options), options?.turns ?? 1);
+    return trackTrajectory(this.current, b, this.initialCoordinates(options), options?.turns ?? 1, options?.start ?? 0);
   }
 
   /**
@@ -499,19 +499,20 @@ class Model implements EngineLatticeModel {
     const c = this.correctorList(correctors);
     const initial = this.initialCoordinates(options);
     const turns = options?.turns ?? 1;
-    const key = `${turns}:${Array.from(initial).join(',')}`;
+    const start = options?.start ?? 0;
+    const key = `${turns}:${start}:${Array.from(initial).join(',')}`;
     if (this.trajVersion !== this.ver) {
       this.trajStates.clear();
       this.trajVersion = this.ver;
     }
     let state = this.trajStates.get(key);
     if (!state) {
-      state = trajectoryState(this.current, initial, turns);
+      state = trajectoryState(this.current, initial, turns, start);
       if (this.trajStates.size >= 4) this.trajStates.delete(this.trajStates.keys().next().value as string);
       this.trajStates.set(key, state);
     }
     const r = trajectoryResponse(state, b, c);
-    return { bpms: r.bpms, correctors: r.correctors, turns: r.turns, Rxx: r.Rxx, Rxy: r.Rxy, Ryx: r.Ryx, Ryy: r.Ryy, lost: r.lost };
+    return { bpms: r.bpms, correctors: r.correctors, turns: r.turns, start: r.start, Rxx: r.Rxx, Rxy: r.Rxy, Ryx: r.Ryx, Ryy: r.Ryy, lost: r.lost };
   }
 
   lineOptics(twissIn: TwissInput, refpts: ElementSelector): OpticsAt[] {

@@ -47,6 +47,45 @@ describe.skipIf(!available(diamond))('trajectory response, diamond_i04, 2 turns'
     expect(worst).toBeLessThan(1e-8 * largest);
   });
 
+  it('from an injection point k: the readings are those of the lattice rotated to start at k; the response equals central differences', () => {
+    const k = 1000;
+    const N = lattice.elements.length;
+    const rotated = createLatticeModel({ ...lattice, elements: [...lattice.elements.slice(k), ...lattice.elements.slice(0, k)] });
+    const start = [5e-4, -2e-5, -3e-4, 1e-5, 1e-4, 0];
+    const t = model.trajectory(bpms, { initial: start, turns: 2, start: k });
+    const rb = bpms.map((b) => (b >= k ? b - k : b - k + N));
+    const order = rb.map((_, i) => i).sort((a, b) => rb[a] - rb[b]);
+    const tr = rotated.trajectory(order.map((i) => rb[i]), { initial: start, turns: 2 });
+    let worst = 0;
+    for (let turn = 0; turn < 2; turn++) {
+      order.forEach((i, j) => {
+        worst = Math.max(worst, Math.abs(t.x[turn * bpms.length + i] - tr.x[turn * bpms.length + j]), Math.abs(t.y[turn * bpms.length + i] - tr.y[turn * bpms.length + j]));
+      });
+    }
+    expect(t.start).toBe(k);
+    expect(worst).toBe(0);
+    const r = model.trajectoryResponse(bpms, cors, { turns: 2, start: k, initial: start });
+    const h = 1e-8;
+    let fd = 0;
+    // a corrector downstream of k and one upstream (reached after the wrap)
+    for (const j of [r.correctors.findIndex((c) => c > k + 50), 10]) {
+      const c = r.correctors[j];
+      const m = model.clone();
+      m.setParameter({ element: c, field: 'KickAngle', index: 0 }, h);
+      const up = m.trajectory(bpms, { turns: 2, start: k, initial: start });
+      m.setParameter({ element: c, field: 'KickAngle', index: 0 }, -h);
+      const dn = m.trajectory(bpms, { turns: 2, start: k, initial: start });
+      for (let i = 0; i < up.x.length; i++) {
+        fd = Math.max(fd, Math.abs((up.x[i] - dn.x[i]) / (2 * h) - r.Rxx[i][j]));
+        const b = bpms[i % bpms.length];
+        const firstTurn = i < bpms.length;
+        const upstream = firstTurn && ((c >= k && (b <= c && b >= k)) || (c < k && (b >= k || b <= c)));
+        if (upstream) expect(r.Rxx[i][j]).toBe(0);
+      }
+    }
+    expect(fd).toBeLessThan(1e-8 * maxAbs(r.Rxx));
+  });
+
   it('from the closed orbit, the trajectory is the closed orbit on every turn', () => {
     const m = model.clone();
     m.setParameter({ element: cors[3], field: 'KickAngle', index: 0 }, 2e-5);
