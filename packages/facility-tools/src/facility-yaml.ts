@@ -54,6 +54,17 @@ export function facilityYaml(built: BuiltFacility, header: string): string {
       for (const item of section.value.items) if (isMap(item.value) || isSeq(item.value)) item.value.flow = true;
     }
   }
+  // Beam sections (hand-written, --beam): numbers and small maps on one line each.
+  for (const k of ['injection', 'chamber', 'openLine']) {
+    const flowInner = (node: unknown, depth: number): void => {
+      if (isSeq(node)) node.flow = true;
+      else if (isMap(node)) {
+        if (depth > 0 && node.items.every((i) => !isMap(i.value))) node.flow = true;
+        for (const i of node.items) flowInner(i.value, depth + 1);
+      }
+    };
+    flowInner(doc.get(k, true), 0);
+  }
   for (const k of ['lattice']) {
     const n = doc.get(k, true);
     if (isMap(n)) n.flow = true;

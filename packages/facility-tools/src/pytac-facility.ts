@@ -59,6 +59,10 @@ export interface FacilityOut {
   credits?: string;
   /** Defaults of the tools (written by import-pytac.ts: pytac-tools.ts). */
   tools?: ToolsConfig;
+  /** Hand-written beam sections (import-pytac.ts: beam-sections.ts). */
+  injection?: unknown;
+  chamber?: unknown;
+  openLine?: unknown;
   unitConversions: Record<string, ConversionSpec>;
   families: Record<string, FamilyOut>;
 }

@@ -10,6 +10,8 @@ export interface AppliedErrors {
   readonly magnets: Record<string, { dx: number[]; dy: number[]; roll: number[]; field: number[] }>;
   readonly bpms: Record<string, { offset: number[]; gain: number[]; rotation: number[] }>;
   readonly rfOffset: number;
+  /** Static error [x, px, y, py] of the injected beam (m, rad). */
+  readonly injection: readonly [number, number, number, number];
 }
 
 function draw(d: Distribution | undefined, rng: Random, n: number): number[] {
@@ -80,7 +82,8 @@ export function applyErrorSpec(spec: ErrorSpec, seed: number, lattice: Lattice, 
     if (rfFrequency === undefined) throw new MlayerError('error specification: rf.frequency given but the facility has no RF family');
     rfOffset = draw(spec.rf.frequency, new Random(deriveSeed(seed, 'rf/frequency')), 1)[0];
   }
-  return { seed, magnets, bpms, rfOffset };
+  const inj = (q: 'x' | 'px' | 'y' | 'py'): number => draw(spec.injection?.[q], new Random(deriveSeed(seed, `injection/${q}`)), 1)[0];
+  return { seed, magnets, bpms, rfOffset, injection: [inj('x'), inj('px'), inj('y'), inj('py')] };
 }
 
 /** Transverse shift as AT's atshiftelem: T1 = -[dx 0 dy 0 0 0], T2 = -T1. */

@@ -1,7 +1,8 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '@mlayer/core';
 
 /** Settings of a twin control system (`controlSystems.twin.settings` in the facility file). */
-export const TwinSettingsSchema = z
+export const TwinSettingsSchema = lazySchema((z) => z
   .object({
     /** Rate at which monitors of BPMs, readbacks, tune and current emit (Hz). */
     updateRate: z.number().positive().default(10),
@@ -27,7 +28,21 @@ export const TwinSettingsSchema = z
      * hardware adapter, else the CPU, saying so once (see createTracker in @mlayer/engine/gpu).
      */
     backend: z.enum(['cpu', 'webgpu', 'auto']).optional(),
+    /**
+     * The beam at start: 'stored' (default: the BPMs read the closed orbit) or 'none' (commissioning:
+     * nothing until an injection, see the facility's injection section and the Injection family).
+     */
+    beam: z.enum(['stored', 'none']).default('stored'),
+    /** How an injection is simulated: macro-particles, turns tracked, the fraction that must survive them to store. */
+    injection: z
+      .object({
+        particles: z.number().int().positive().default(64),
+        turns: z.number().int().positive().default(16),
+        storeFraction: z.number().gt(0).max(1).default(0.5),
+      })
+      .strict()
+      .default({ particles: 64, turns: 16, storeFraction: 0.5 }),
   })
-  .strict();
+  .strict());
 export type TwinSettings = z.infer<typeof TwinSettingsSchema>;
 export type TwinSettingsInput = z.input<typeof TwinSettingsSchema>;

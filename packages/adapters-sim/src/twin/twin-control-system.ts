@@ -30,6 +30,8 @@ import { Random } from './random.js';
 import type { TwinSettings } from './settings.js';
 import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
 import { EquilibriumCache, beamValue } from './beam-parameters.js';
+import { TwinBeam } from './beam-state.js';
+import type { BeamState, InjectionShot } from './injection.js';
 import { DEFAULT_TBT_BUNCH, bpmReading, checkBunch, trackKick, trackKickOn, type TurnByTurnBunch, type TurnByTurnShot } from './turn-by-turn.js';
 // The GPU backend (and its native WebGPU module) is loaded only when a kick is tracked on it.
 import type { Tracker } from '@mlayer/engine/gpu';
@@ -92,12 +94,16 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private tbtShot: TurnByTurnShot | undefined;
   private tbtRandom: Random;
   private trackerCache: { machine: EngineLatticeModel; version: number; tracker: Tracker } | undefined;
+  /** The beam: none, first turns after an injection, stored (beam-state.ts); an open line's trajectory. */
+  private readonly beam: TwinBeam;
 
   constructor(options: TwinOptions) {
     this.name = options.name;
     this.settings = options.settings;
     this.facility = options.facility;
-    this.designModel = createLatticeModel(options.lattice);
+    this.beam = new TwinBeam(options.facility, options.lattice, options.settings.injection, options.settings.beam, options.settings.seed);
+    // The vacuum chamber's apertures (facility chamber section) on a copy of the lattice.
+    this.designModel = createLatticeModel(options.facility.config.chamber ? this.beam.withChamber(createLatticeModel(options.lattice).lattice()) : options.lattice);
     this.machine = this.designModel.clone();
     this.noise = new Random(options.settings.seed ^ 0x5eed);
     this.tbtRandom = new Random(options.settings.seed ^ 0x7b7);
@@ -132,6 +138,27 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     return this.errors;
   }
 
+  /**
+   * Model computations so far: closed orbits (the BPM readings) and tunes computed anew; a
+   * reading served from the cache (the model unchanged since) is not counted.
+   */
+  readonly computations = { orbit: 0, tunes: 0 };
+  /** Batches being applied (batch()): the periodic updates wait. */
+  private held = 0;
+
+  /**
+   * Changes made in `body` are published as one: the periodic updates of the monitors skip
+   * their ticks until it ends, so no monitor reading is computed from half of them.
+   */
+  async batch<T>(body: () => Promise<T>): Promise<T> {
+    this.held++;
+    try {
+      return await body();
+    } finally {
+      this.held--;
+    }
+  }
+
   /** Starts the update loop (monitors); called by the factory. */
   start(): this {
     if (!this.timer) {
@@ -162,7 +189,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
         const lim = b.actuator.limits;
         if (lim && (w.value < lim[0] || w.value > lim[1])) throw new WriteRejectedError(w.channel, `value ${w.value} outside the limits [${lim[0]}, ${lim[1]}]`);
         planned.push({ act: b.actuator, binding: b, value: w.value, channel: w.channel });
-      } else if (b.kind === 'static') {
+      } else if (b.kind === 'static' || b.kind === 'injector') {
         planned.push({ act: undefined, binding: b, value: w.value, channel: w.channel });
       } else if (b.kind === 'kicker') {
         const lim = b.kicker.limits;
@@ -179,12 +206,13 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
         p.act.setpoint = p.value;
         if (this.settings.rampRate === undefined) this.setActual(p.act, p.value);
         else rampTime = Math.max(rampTime, Math.abs(p.value - p.act.actual) / this.settings.rampRate);
-      } else if (p.binding.kind === 'static') p.binding.value = p.value;
+      } else if (p.binding.kind === 'static' || p.binding.kind === 'injector') p.binding.value = p.value;
       else if (p.binding.kind === 'kicker') p.binding.kicker.setpoint = p.value;
       this.emit(p.channel);
     }
     const fired = planned.flatMap((p) => (p.binding.kind === 'kicker' ? [p.binding.kicker] : []));
     if (fired.length > 0) await this.fireKickers(fired);
+    if (planned.some((p) => p.binding.kind === 'injector')) this.inject();
     if (options.wait && rampTime > 0) {
       const timeout = options.timeout ?? this.settings.timeout;
       if (rampTime * 1000 > timeout) throw new TimeoutError(planned[0].channel, timeout, 'write with wait (power supply ramp)');
@@ -259,6 +287,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   reseedNoise(seed: number): void {
     this.noise = new Random(seed ^ 0x5eed);
     this.tbtRandom = new Random(seed ^ 0x7b7);
+    this.beam.reseed(seed);
   }
 
   clearErrors(): void {
@@ -277,6 +306,63 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   setModelParameter(ref: ParameterRef, value: number): void {
     this.machine.setParameter(ref, value);
     this.emitAll();
+  }
+
+  // ---- beam states and injection (beam-state.ts, injection.ts) ----------------
+
+  /** 'none', 'first-turns' (after an injection that did not store) or 'stored'. */
+  get beamState(): BeamState {
+    return this.beam.state;
+  }
+  /** The last injection shot (survivors per turn, where the bunch was lost), undefined before the first. */
+  get lastInjection(): InjectionShot | undefined {
+    return this.beam.shot;
+  }
+  /** Injections since the twin started. */
+  get injectionCount(): number {
+    return this.beam.injections;
+  }
+  /** Dumps the beam ('none': commissioning from scratch); 'stored' puts back the start-up stored beam. */
+  resetBeam(state: 'none' | 'stored'): void {
+    this.beam.dump();
+    if (state === 'stored') this.beam.state = 'stored';
+    this.emitAll();
+  }
+
+  /** One shot from the injection point (what a write of the Injection family does). */
+  private inject(): void {
+    const bpms = [...this.devices.bpms.keys()];
+    this.beam.inject(this.machine, this.errors?.injection ?? [0, 0, 0, 0], bpms, () => {
+      try {
+        const co = this.machine.closedOrbit([0], { dp: this.dp() });
+        return co[0].every(Number.isFinite);
+      } catch {
+        return false;
+      }
+    });
+    this.orbitCache = undefined;
+    this.emitAll();
+  }
+
+  /** Beam position [x, y] at a BPM element (m) on a single reading, and the noise draw of a shot (units of sigma) when it has one. */
+  private beamAt(element: number): { x: number; y: number; noise?: [number, number] } {
+    if (this.beam.openLine) {
+      const [x, y] = this.beam.lineReading(this.machine, element, [...this.devices.bpms.keys()], this.errors?.injection ?? [0, 0, 0, 0]);
+      return { x, y };
+    }
+    if (this.beam.state === 'none') return { x: Number.NaN, y: Number.NaN };
+    if (this.beam.state === 'first-turns') {
+      const r = this.beam.shotReading(element, 0);
+      return { x: r.x, y: r.y, noise: [r.nx, r.ny] };
+    }
+    try {
+      const [x, y] = this.orbitAt(element);
+      return { x, y };
+    } catch {
+      // No closed orbit any more: the stored beam is lost.
+      this.beam.dump();
+      return { x: Number.NaN, y: Number.NaN };
+    }
   }
 
   // ---- turn-by-turn (turn-by-turn.ts) ----------------------------------------
@@ -325,6 +411,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
 
   /** A BPM buffer: the centroid of the last kick, or the closed orbit before any kick; noise on every reading. */
   private tbtBuffer(b: Extract<ChannelBinding, { kind: 'tbt' }>, ctx: ConversionContext): Float64Array {
+    if (this.beam.state !== 'stored' || this.beam.openLine) return this.tbtInjectionBuffer(b, ctx);
     const shot = this.tbtShot?.centroids.get(b.bpm.element);
     const [x0, y0] = shot ? [0, 0] : this.orbitAt(b.bpm.element);
     const sigma = b.bpm.noise?.[b.plane] ?? this.settings.bpmNoise;
@@ -334,6 +421,30 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       const y = shot ? (t < shot.y.length ? shot.y[t] : Number.NaN) : y0;
       const read = bpmReading(b.bpm, x, y, b.plane);
       out[t] = b.conversion.toHardware(read + (sigma > 0 ? sigma * this.noise.gaussian() : 0), ctx);
+    }
+    return out;
+  }
+
+  /** A BPM buffer without a stored beam: the centroid per turn of the last injection (NaN without beam), with its single-shot noise. */
+  private tbtInjectionBuffer(b: Extract<ChannelBinding, { kind: 'tbt' }>, ctx: ConversionContext): Float64Array {
+    const sigma = b.bpm.noise?.[b.plane] ?? this.settings.bpmNoise;
+    const out = new Float64Array(b.length);
+    for (let t = 0; t < b.length; t++) {
+      let x: number;
+      let y: number;
+      let n: number;
+      if (this.beam.openLine) {
+        ({ x, y } = t === 0 ? this.beamAt(b.bpm.element) : { x: Number.NaN, y: Number.NaN });
+        n = this.noise.gaussian();
+      } else {
+        const r = this.beam.shotReading(b.bpm.element, t);
+        x = r.x;
+        y = r.y;
+        n = b.plane === 0 ? r.nx : r.ny;
+      }
+      const read = bpmReading(b.bpm, x, y, b.plane) + sigma * n;
+      // No beam at this BPM on this turn: NaN (a conversion is not asked to convert it).
+      out[t] = Number.isFinite(read) ? b.conversion.toHardware(read, ctx) : Number.NaN;
     }
     return out;
   }
@@ -463,6 +574,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     if (!this.orbitCache || this.orbitCache.version !== version || this.orbitCache.dp !== dp) {
       const elements = [...this.devices.bpms.keys()];
       const co = elements.length > 0 ? this.machine.closedOrbit(elements, { dp }) : [];
+      this.computations.orbit++;
       const orbit = new Map<number, [number, number]>();
       elements.forEach((e, i) => orbit.set(e, [co[i][0], co[i][2]]));
       this.orbitCache = { version, dp, orbit };
@@ -475,6 +587,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     const version = this.machine.version;
     if (!this.tuneCache || this.tuneCache.version !== version || this.tuneCache.dp !== dp) {
       const t = this.machine.tunes({ dp });
+      this.computations.tunes++;
       this.tuneCache = { version, dp, tunes: [t.qx - Math.floor(t.qx), t.qy - Math.floor(t.qy)] };
     }
     return this.tuneCache.tunes;
@@ -497,27 +610,29 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       case 'readback':
         return makeSample(b.actuator.actual + this.settings.readbackNoise * this.noise.gaussian());
       case 'static':
+      case 'injector':
         return makeSample(b.value);
       case 'kicker':
         return makeSample(b.kicker.setpoint);
       case 'tbt':
         return makeSample(this.tbtBuffer(b, ctx));
       case 'current':
-        return makeSample(b.conversion.toHardware(this.settings.beamCurrent, ctx));
+        return makeSample(b.conversion.toHardware(this.beam.current(this.settings.beamCurrent, this.machine.circumference * this.machine.periodicity), ctx));
       case 'beam':
         return makeSample(b.conversion.toHardware(beamValue(this.equilibrium.get(this.machine, this.machine.version, b.family, channel, monitor ? b.periodMs : 0), b.quantity), ctx));
       case 'tune':
         return makeSample(b.conversion.toHardware(this.tunes()[b.plane] + this.settings.tuneNoise * this.noise.gaussian(), ctx));
       case 'bpm': {
         const bpm = b.bpm;
-        const [x, y] = this.orbitAt(bpm.element);
-        const u = x - bpm.offset[0];
-        const v = y - bpm.offset[1];
-        const c = Math.cos(bpm.rotation);
-        const s = Math.sin(bpm.rotation);
-        const read = b.plane === 0 ? (1 + bpm.gain[0]) * (c * u + s * v) : (1 + bpm.gain[1]) * (-s * u + c * v);
+        // The closed orbit of a stored beam, else the last shot's first turn or an open line's trajectory (beamAt).
+        // The start-up stored beam reads the closed orbit as before (an unstable machine is an error); an injected one is lost.
+        const startUp = this.beam.state === 'stored' && this.beam.storedCharge === undefined && !this.beam.openLine;
+        const at = startUp ? { x: this.orbitAt(bpm.element)[0], y: this.orbitAt(bpm.element)[1], noise: undefined } : this.beamAt(bpm.element);
+        const read = bpmReading(bpm, at.x, at.y, b.plane);
         const sigma = bpm.noise?.[b.plane] ?? this.settings.bpmNoise;
-        return makeSample(b.conversion.toHardware(read + (sigma > 0 ? sigma * this.noise.gaussian() : 0), ctx));
+        if (!Number.isFinite(read)) return makeSample(Number.NaN);
+        const draw = at.noise ? at.noise[b.plane] : sigma > 0 ? this.noise.gaussian() : 0;
+        return makeSample(b.conversion.toHardware(read + sigma * draw, ctx));
       }
     }
   }
@@ -541,7 +656,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   }
 
   private tick(): void {
-    if (this.closed || this.subjects.size === 0) return;
+    if (this.closed || this.subjects.size === 0 || this.held > 0) return;
     this.advance();
     this.emitAll();
   }

@@ -3,7 +3,7 @@ import { ConfigError, MlayerError, identityConversion } from '@mlayer/core';
 import { beamField, beamQuantity, type BeamQuantity } from './beam-parameters.js';
 
 /** What a family is to the twin. */
-export type TwinRole = 'bpm' | 'rf' | 'tune' | 'current' | 'beam' | 'magnet' | 'kicker' | 'static';
+export type TwinRole = 'bpm' | 'rf' | 'tune' | 'current' | 'beam' | 'magnet' | 'kicker' | 'injector' | 'static';
 
 /** The role of a family from its element class and model binding. */
 export function familyRole(fam: FamilyConfig): TwinRole {
@@ -16,6 +16,8 @@ export function familyRole(fam: FamilyConfig): TwinRole {
   // Emittance, energy spread, bunch length, Qs, U0 from the 6D equilibrium (beam-parameters.ts).
   if (beamField(fam) !== undefined) return 'beam';
   if (cls === 'kicker' || cls === 'pinger') return 'kicker';
+  // A write of its setpoint injects one shot (injection.ts).
+  if (cls === 'injection' || cls === 'injector') return 'injector';
   if (fam.model) return 'magnet';
   return 'static';
 }
@@ -63,6 +65,8 @@ export type ChannelBinding =
   // Monitors recompute the equilibrium at most once per periodMs (beam-parameters.ts).
   | { kind: 'beam'; family: string; quantity: BeamQuantity; conversion: UnitConversion; periodMs: number }
   | { kind: 'static'; value: number }
+  // A write injects one shot; the value written is kept (a shot counter, say).
+  | { kind: 'injector'; family: string; value: number }
   // Turn-by-turn (see turn-by-turn.ts): a kicker whose setpoint fires it, a BPM buffer of `length` turns.
   | { kind: 'kicker'; kicker: TwinKicker }
   | { kind: 'tbt'; bpm: TwinBpm; plane: 0 | 1; length: number; conversion: UnitConversion };
@@ -202,6 +206,15 @@ export function buildTwinDevices(facility: LoadedFacility, csName: string, regis
           const ch = channel(field);
           if (ch === undefined) continue;
           bindings.set(ch, role === 'tune' ? { kind: 'tune', plane: (d.plane ?? fam.plane) === 'y' ? 1 : 0, conversion: conversionFor(field) } : { kind: 'current', conversion: conversionFor(field) });
+        }
+        return;
+      }
+      if (role === 'injector') {
+        if (!fam.fields.setpoint) throw new ConfigError(facility.file, `families.${famName}.fields.setpoint`, undefined, `injection family ${famName} needs a setpoint field (a write injects one shot)`);
+        const binding: ChannelBinding = { kind: 'injector', family: famName, value: 0 };
+        for (const field of ['setpoint', 'readback', 'monitor'] as const) {
+          const ch = channel(field);
+          if (ch !== undefined && !bindings.has(ch)) bindings.set(ch, binding);
         }
         return;
       }

@@ -10,7 +10,8 @@ export interface ImportPytacCliOptions {
   provenance?: string;
   credits?: string;
   tools?: string;
-  families?: string;
+  families?: string[];
+  beam?: string;
 }
 
 /** `mlayer facility import-pytac DIR --lattice FILE -o DIR`. */
@@ -35,6 +36,7 @@ export function importPytacAction(dir: string, opts: ImportPytacCliOptions, cmd:
     credits: opts.credits,
     toolsFile: opts.tools,
     familiesFile: opts.families,
+    beamFile: opts.beam,
   });
   if (globals.json) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

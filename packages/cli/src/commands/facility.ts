@@ -15,6 +15,7 @@ export function registerFacilityCommands(program: Command): void {
     .option('--provenance <file>', 'Markdown file with the provenance and licence of the data (goes into README.md)')
     .option('--credits <text>', 'credits line of the facility file')
     .option('--tools <file>', "hand-written tools section (YAML: knob families, RF step, golden orbit, ...) merged over the importer's defaults; its paths are relative to the output folder")
-    .option('--families <file>', "hand-written families (YAML: name -> family, each with a description) added after pytac's: what pytac does not describe, e.g. the twin's beam-parameter monitors")
+    .option('--families <file>', "hand-written families (YAML: name -> family, each with a description) added after pytac's: what pytac does not describe, e.g. the twin's beam-parameter monitors; may be given more than once", (v: string, prev: string[] = []) => [...prev, v])
+    .option('--beam <file>', 'hand-written beam sections (YAML: injection point and injected beam, vacuum chamber apertures per element class, open line) written into facility.yaml')
     .action(async (dir: string, opts: ImportPytacCliOptions, cmd: Command) => (await import('./facility-actions.js')).importPytacAction(dir, opts, cmd));
 }

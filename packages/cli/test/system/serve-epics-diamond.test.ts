@@ -38,9 +38,9 @@ afterAll(async () => {
 
 describe('mlayer serve --protocol epics on Diamond I04', () => {
   it('serves every Diamond PV once; pyepics reads them by their real names', async () => {
-    // 3970 facility channels (3966 from pytac, 4 hand-written beam monitors); the 50 dipoles share one supply (SR-PC-DIPOL-01:SETI and :I), so do a few other families.
+    // 4317 facility channels (3966 from pytac, 4 hand-written beam monitors, 1 injection trigger and 346 turn-by-turn BPM buffers); the 50 dipoles share one supply (SR-PC-DIPOL-01:SETI and :I), so do a few other families.
     const total = served.channels.length + Number(/\((\d+) facility channels share a PV\)/.exec(log.join('\n'))![1]);
-    expect(total).toBe(3970);
+    expect(total).toBe(4317);
     expect(new Set(served.channels.map((c) => c.served)).size).toBe(served.channels.length);
     const r = (await pyepics(
       served.clientEnv,

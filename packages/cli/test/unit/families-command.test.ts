@@ -13,7 +13,7 @@ describe('mlayer families / devices and group names on the command line (demo fa
     expect(r.stdout).toMatch(/^HSTR\s+Corrector\s+COR,HCM,Magnet\s+172\s+setpoint,readback\s+A -> rad\s+172\/172$/m);
     expect(r.stdout).toMatch(/^HCM\s+HSTR$/m);
     const j = JSON.parse((await run(['--json', 'families'])).stdout) as { families: { name: string; devices: number }[]; groups: { group: string; families: string[] }[] };
-    expect(j.families).toHaveLength(58);
+    expect(j.families).toHaveLength(61);
     expect(j.groups.find((g) => g.group === 'QUAD')?.families).toHaveLength(16);
   });
 

@@ -29,8 +29,8 @@ describe('epicsNaming', () => {
   it('describes every PV of Diamond I04 once: set points as ao with drive limits, readbacks and monitors as ai', () => {
     const f = loadFacility(DIAMOND);
     const n = epicsNaming(f, 'twin', 'epics');
-    expect(n.channels.length + n.shared).toBe(3970);
-    expect(n.channels.length).toBe(3872);
+    expect(n.channels.length + n.shared).toBe(4317);
+    expect(n.channels.length).toBe(4219);
     const dipole = n.channels.filter((c) => c.served === 'SR-PC-DIPOL-01:SETI');
     expect(dipole).toHaveLength(1);
     const q2d = n.channels.find((c) => c.family === 'Q2D' && c.field === 'setpoint')!;
@@ -41,7 +41,7 @@ describe('epicsNaming', () => {
     expect(bpm.twin).toBe('SR01C-DI-EBPM-01:SA:X');
     // The database text for all of them: one record per PV, ao for every set point.
     const db = generateDb(epicsDescriptions(n.channels, new Map([[q2d.served, 120.5]])));
-    expect(db.match(/^record\(/gm)).toHaveLength(3872);
+    expect(db.match(/^record\(/gm)).toHaveLength(4219);
     expect(db.match(/^record\(ao, /gm)).toHaveLength(n.channels.filter((c) => c.field === 'setpoint').length);
     expect(db).toContain(`record(ao, "${q2d.served}") {`);
     expect(db).toMatch(new RegExp(`record\\(ao, "${q2d.served}"\\) \\{[^}]*field\\(DRVH, "200"\\)[^}]*field\\(VAL, "120.5"\\)`));

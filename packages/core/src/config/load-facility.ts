@@ -12,6 +12,7 @@ import type { UnitConversionRegistry } from '../units/unit-conversion-registry.j
 import { formatPath, parseSource, valueAt, type SourceDocument } from './source-map.js';
 import { lookupUnit } from '../units/unit-dimensions.js';
 import { checkToolsReferences } from './check-tools.js';
+import { checkBeamReferences } from './check-beam.js';
 
 export type { LoadedFacility } from './loaded-facility.js';
 
@@ -96,6 +97,7 @@ export function parseFacility(text: string, file: string, format: 'yaml' | 'json
   };
   checkReferences(config, add, resolvePath);
   checkToolsReferences(config, add, resolvePath);
+  checkBeamReferences(config, add);
 
   const badTemplates = checkTemplates(config, add);
 

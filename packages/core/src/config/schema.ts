@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ToolsSchema } from './tools-schema.js';
+import { ChamberSchema, InjectionSchema, OpenLineSchema } from './beam-schema.js';
 
 /**
  * The facility configuration: one strict schema per object (a misspelt key is an
@@ -152,6 +153,9 @@ export const FacilitySchema = z
       .record(identifier, FamilySchema)
       .refine((m) => Object.keys(m).length > 0, { message: 'at least one family is required' }),
     tools: ToolsSchema.optional(),
+    injection: InjectionSchema.optional(),
+    chamber: ChamberSchema.optional(),
+    openLine: OpenLineSchema.optional(),
     credits: z.string().optional(),
   })
   .strict();

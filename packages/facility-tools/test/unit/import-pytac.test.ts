@@ -309,7 +309,8 @@ describe('pytac import of Diamond I04', () => {
       name: 'diamond-i04',
       provenance: readFileSync(join(PACKAGE_DIR, 'PROVENANCE.md'), 'utf8'),
       toolsFile: join(PACKAGE_DIR, 'tools.yaml'),
-      familiesFile: join(PACKAGE_DIR, 'beam-families.yaml'),
+      familiesFile: [join(PACKAGE_DIR, 'beam-families.yaml'), join(PACKAGE_DIR, 'injection-families.yaml')],
+      beamFile: join(PACKAGE_DIR, 'beam.yaml'),
     });
     for (const f of ['facility.yaml', 'README.md', 'package.json', 'golden-orbit.yaml']) {
       expect(readFileSync(join(PACKAGE_DIR, f), 'utf8'), f).toBe(readFileSync(join(out, f), 'utf8'));
