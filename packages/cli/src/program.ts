@@ -15,6 +15,7 @@ import { registerBbaCommands } from './commands/bba.js';
 import { registerShellCommand } from './commands/shell.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerFamiliesCommands } from './commands/families.js';
+import { registerCommissionCommands } from './commands/commission.js';
 
 export const VERSION = '0.1.0';
 
@@ -55,6 +56,7 @@ export function buildProgram(): Command {
   registerShellCommand(program);
   registerConfigCommands(program);
   registerFamiliesCommands(program);
+  registerCommissionCommands(program);
   return program;
 }
 

@@ -54,6 +54,7 @@ export const STAGE_PARAMETERS = {
   'tune-correction': z.strictObject({
     /** Fractional tunes (default: the sequence's targets, else the design). */
     target: pair.optional(),
+    /** Quadrupole families (default: the facility's tools.tune.families). */
     families: z.array(z.string()).min(2).optional(),
     iterations: posInt.default(3),
     tolerance: z.number().positive().default(1e-4),

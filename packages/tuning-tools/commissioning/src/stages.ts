@@ -4,7 +4,7 @@
  * the values it reports; what later stages need (the BBA offsets, the beam state,
  * the injections spent) is kept in the seed's state, saved with every stage.
  */
-import type { Accelerator } from '@mlayer/core';
+import { type Accelerator, facilityTools } from '@mlayer/core';
 import { analyseBba, measureBba, planBba } from '@mlayer/bba';
 import { setChromaticity } from '@mlayer/chromaticity';
 import { correctOrbit, modelOrm } from '@mlayer/orbit';
@@ -68,14 +68,14 @@ const bba: StageFunction<'bba'> = async ({ acc, state, signal }, p) => {
 
 const tuneCorrection: StageFunction<'tune-correction'> = async ({ acc, targets, signal }, p) => {
   const target = p.target ?? targets.tunes;
-  const r = await setTunes(acc, [target[0], target[1]], { families: p.families, iterations: p.iterations, tolerance: p.tolerance, signal });
+  const r = await setTunes(acc, [target[0], target[1]], { families: p.families ?? facilityTools(acc.facility).tuneFamilies, iterations: p.iterations, tolerance: p.tolerance, signal });
   return { tune_steps: r.steps.length };
 };
 
 const chromaticityCorrection: StageFunction<'chromaticity-correction'> = async ({ acc, targets, signal }, p) => {
   const target = p.target ?? targets.chromaticity;
   const r = await setChromaticity(acc, [target[0], target[1]], {
-    families: p.families,
+    families: p.families ?? facilityTools(acc.facility).chromaticityFamilies,
     iterations: p.iterations,
     tolerance: p.tolerance,
     measure: { points: p.points, dpRange: p.dpRange },
