@@ -14,6 +14,7 @@ import type { TwinState } from './twin-state.js';
 import type { WriteCoalescer } from './write-coalescer.js';
 import type { ToolRuns } from './tool-runs.js';
 import { listData, readChunk } from './data-files.js';
+import { inTwinBatch, modelComputations } from './twin-batch.js';
 import { opticsView } from './optics-view.js';
 
 export interface SessionLimits {
@@ -125,7 +126,7 @@ export class ClientSession {
 
   private async handle(msg: ClientMessage): Promise<void> {
     // A request after channel writes of the burst being gathered sees them applied.
-    if (msg.type !== 'write' && msg.type !== 'subscribe' && msg.type !== 'clear' && msg.type !== 'ping' && msg.type !== 'echo' && msg.type !== 'list') await this.ctx.writes.settled();
+    if (msg.type !== 'write' && msg.type !== 'subscribe' && msg.type !== 'clear' && msg.type !== 'ping' && msg.type !== 'echo' && msg.type !== 'list') await this.ctx.writes.settled(this.client);
     switch (msg.type) {
       case 'subscribe':
         return this.subscribe(msg.pvs);
@@ -208,6 +209,7 @@ export class ClientSession {
           version: this.ctx.version,
           writeBatches: this.ctx.writes.batches,
           channelWrites: this.ctx.writes.writes,
+          modelComputations: modelComputations(this.ctx.acc),
         });
       case 'read': {
         const unknown = msg.pvs.filter((pv) => !this.ctx.index.get(pv));
@@ -381,8 +383,30 @@ export class ClientSession {
         if (!Number.isFinite(v) || (lim && (v < lim[0] || v > lim[1]))) throw new MlayerError(`put ${g.channels[i]}: ${v} is outside the limits of ${family} [${lim?.join(', ')}]; nothing was written`);
       });
     }
-    for (const { g, f } of selections) await this.setAudited(f, g.values, 'hardware', tool, g.channels.length === 1 ? g.channels[0] : undefined);
-    await this.ctx.state?.save();
+    // A family that fails once others were written (a server-side limit, a lost connection):
+    // every family tried, the failing one too, is put back to its setpoints before the put.
+    const tried: { f: Family; old: Float64Array }[] = [];
+    try {
+      await inTwinBatch(this.ctx.acc, async () => {
+        for (const { g, f } of selections) {
+          tried.push({ f, old: await f.get({ field: 'setpoint' }) });
+          await this.setAudited(f, g.values, 'hardware', tool, g.channels.length === 1 ? g.channels[0] : undefined);
+        }
+      });
+    } catch (e) {
+      const failed: string[] = [];
+      for (const { f, old } of tried) {
+        try {
+          await this.setAudited(f, Array.from(old), 'hardware', `${tool ?? 'put'} (restore after a failed put)`);
+        } catch (r) {
+          failed.push(`${f.name}: ${(r as Error).message}`);
+        }
+      }
+      const what = `put of ${writes.length} channel${writes.length === 1 ? '' : 's'} failed: ${(e as Error).message}`;
+      throw new MlayerError(failed.length === 0 ? `${what}; ${tried.map((t) => t.f.name).join(', ')} put back to their setpoints before the put` : `${what}; putting back failed: ${failed.join('; ')}`, { cause: e });
+    } finally {
+      await this.ctx.state?.save();
+    }
   }
 
   private async write(pv: string, value: number | string, token: string | undefined, tool: string | undefined): Promise<void> {

@@ -38,8 +38,10 @@ export interface ServerOptions {
   /** Largest accepted message, bytes (default 64 KiB): a larger one closes the connection (1009). */
   readonly maxMessageBytes?: number;
   readonly limits?: Partial<SessionLimits>;
-  /** Channel writes arriving within this many ms of the first are applied together (default 20). */
+  /** A burst of channel writes is gathered while they come less than this many ms apart (default 20)... */
   readonly coalesceMs?: number;
+  /** ...for at most this many ms from its first write (default 100), then applied as one batch. */
+  readonly coalesceMaxMs?: number;
   readonly log?: (line: string) => void;
 }
 
@@ -91,7 +93,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const guard = new WriteGuard(!!o.allowWrites, o.auditFile, o.tokenFile);
   const index = new ChannelIndex(o.acc, o.facility);
   const feeds = new ChannelFeeds(o.acc);
-  const writes = new WriteCoalescer(o.acc, guard, state, o.coalesceMs ?? 20);
+  const writes = new WriteCoalescer(o.acc, guard, state, o.coalesceMs ?? 20, o.coalesceMaxMs ?? 100);
   const runs = new ToolRuns(o.acc, guard, state, o.dataDir);
   const ctx = { acc: o.acc, index, feeds, guard, state, limits, log, facilityName: o.facility.config.name, version: SERVER_VERSION, writes, runs, dataDir: o.dataDir };
   const wss = new WebSocketServer({ noServer: true, maxPayload: o.maxMessageBytes ?? 64 * 1024 });

@@ -139,6 +139,10 @@ export const InfoReplySchema = z.object({
   version: z.string(),
   writeBatches: z.number().int().describe('batches of channel writes applied so far (a burst of writes is applied as one)'),
   channelWrites: z.number().int().describe('channel writes in them'),
+  modelComputations: z
+    .object({ orbit: z.number().int(), tunes: z.number().int() })
+    .nullable()
+    .describe("the twin's model computations so far (closed orbits, tunes computed anew; cached readings not counted); null for another control system"),
 });
 export const SamplesReplySchema = z.object({
   type: z.literal('samples'),

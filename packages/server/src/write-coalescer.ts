@@ -1,11 +1,14 @@
 /**
- * Bursts of channel writes (PVWS `write`, one channel each) coalesced: the writes that arrive
- * within windowMs of the first are applied together, one Family.set per family (the last
- * value of a device wins), so the twin takes a burst as one change and a reader sees the
- * machine before or after it. A write outside its device's limits is refused alone; Family.set
- * checks again. Batches run one after the other, in arrival order.
+ * Bursts of channel writes (PVWS `write`, one channel each) coalesced: a burst is gathered
+ * while writes keep coming less than quietMs apart, for at most maxMs from its first write,
+ * and applied as one batch, one Family.set per family (the last value of a device wins),
+ * inside the twin's batch (its monitors publish nothing computed from half a batch). So a
+ * burst of 500 writes within 100 ms is one or two changes of the model, and a reader sees
+ * the machine before or after each. A write outside its device's limits is refused alone;
+ * Family.set checks again. Batches run one after the other, in arrival order.
  */
 import { type Accelerator, type DeviceId, MlayerError } from '@mlayer/core';
+import { inTwinBatch } from './twin-batch.js';
 import type { ChannelInfo } from './channel-index.js';
 import type { WriteGuard } from './write-guard.js';
 import type { TwinState } from './twin-state.js';
@@ -22,6 +25,8 @@ interface Queued {
 export class WriteCoalescer {
   private queue: Queued[] = [];
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the burst being gathered began (ms). */
+  private burstStart = 0;
   private running: Promise<void> = Promise.resolve();
   /** Batches applied and writes in them (the `info` message reports them). */
   batches = 0;
@@ -31,30 +36,35 @@ export class WriteCoalescer {
     private readonly acc: Accelerator,
     private readonly guard: WriteGuard,
     private readonly state: TwinState | undefined,
-    private readonly windowMs: number,
+    private readonly quietMs: number,
+    private readonly maxMs: number,
   ) {}
 
   write(info: ChannelInfo, value: number, client: string, tool: string | undefined): Promise<void> {
     return new Promise<void>((resolve, reject) => {
+      const now = Date.now();
+      if (this.queue.length === 0) this.burstStart = now;
       this.queue.push({ info, value, client, tool, resolve, reject });
-      this.timer ??= setTimeout(() => {
-        this.timer = undefined;
-        const batch = this.queue;
-        this.queue = [];
-        this.running = this.running.then(() => this.apply(batch));
-      }, this.windowMs);
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.flush(), Math.max(0, Math.min(now + this.quietMs, this.burstStart + this.maxMs) - now));
     });
   }
 
-  /** Resolves when every write queued so far is applied (a reader of the same client sees them): the window is cut short. */
-  settled(): Promise<void> {
-    if (this.timer) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
-      const batch = this.queue;
-      this.queue = [];
-      this.running = this.running.then(() => this.apply(batch));
-    }
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.queue;
+    this.queue = [];
+    this.running = this.running.then(() => inTwinBatch(this.acc, () => this.apply(batch)));
+  }
+
+  /**
+   * Resolves when the batches being applied are done. A request of a client with writes in
+   * the burst being gathered applies the burst first (it reads what it wrote); another
+   * client's request does not cut the burst: it sees the machine before it.
+   */
+  settled(client?: string): Promise<void> {
+    if (this.timer && (client === undefined || this.queue.some((q) => q.client === client))) this.flush();
     return this.running;
   }
 

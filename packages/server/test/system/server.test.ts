@@ -15,6 +15,8 @@ const HCM2 = 'SR01A-PC-HSTR-02:SETI';
 const dir = mkdtempSync(join(tmpdir(), 'mlayer-server-'));
 const { start, killAll } = serverProcesses(dir);
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 async function setpoints(c: PlainClient): Promise<number[]> {
   const r = await c.request({ type: 'get', family: 'HCM', field: 'setpoint', devices: [[1, 1], [1, 2]] });
   return r.values as number[];
@@ -69,23 +71,61 @@ describe('mlayer server with --allow-writes and --state (twin)', () => {
     c.close();
   });
 
-  it('a burst of 500 channel writes is applied in a few batches (one Family.set per family each), the last value of a device winning', async () => {
+  it('500 channel writes within 100 ms: at most 2 batches and 2 model computations in the twin; a subscriber to every BPM sees the orbit before or after a batch, never half of one', async () => {
     const c = await PlainClient.open(server.info.url);
-    const devices = ((await c.request({ type: 'devices', family: 'HCM' })).devices as { channels: { setpoint: string } }[]).slice(0, 100);
-    const before = await c.request({ type: 'info' });
+    const devices = (name: string) => c.request({ type: 'devices', family: name }).then((r) => (r.devices as { channels: Record<string, string> }[]).map((d) => d.channels));
+    const hstr = (await devices('HSTR')).slice(0, 100).map((ch) => ch.setpoint);
+    const htrim = (await devices('HTRIM')).map((ch) => ch.setpoint);
+    const bpms = (await devices('BPMx')).map((ch) => ch.monitor);
+    // A subscriber to every horizontal BPM: the twin computes the orbit for it at every tick after a change.
+    const s = await PlainClient.open(server.info.url);
+    s.send({ type: 'subscribe', pvs: bpms });
+    await s.next((m) => m.type === 'update' && m.pv === bpms.at(-1));
+    await sleep(300);
+    const info = () => s.request({ type: 'info' }) as Promise<{ writeBatches: number; channelWrites: number; modelComputations: { orbit: number } }>;
+    const before = await info();
     const auditBefore = readFileSync(server.info.auditFile, 'utf8').split('\n').length;
-    for (let i = 0; i < 500; i++) c.send({ type: 'write', pv: devices[i % 100].channels.setpoint, value: (i + 1) * 1e-3, token, tool: 'burst' });
+    // 10 chunks of 50 writes, 10 ms apart.
+    for (let k = 0; k < 10; k++) {
+      for (let j = 0; j < 50; j++) {
+        const i = 50 * k + j;
+        c.send({ type: 'write', pv: hstr[i % 100], value: (i + 1) * 1e-3, token, tool: 'burst' });
+      }
+      await sleep(10);
+    }
     const all = await c.request({ type: 'get', family: 'HCM', field: 'setpoint' });
-    const after = await c.request({ type: 'info' });
-    expect(after.channelWrites as number).toBe((before.channelWrites as number) + 500);
-    const batches = (after.writeBatches as number) - (before.writeBatches as number);
-    expect(batches).toBeGreaterThanOrEqual(1);
-    expect(batches).toBeLessThanOrEqual(5);
+    await sleep(300);
+    const after = await info();
+    expect(after.channelWrites).toBe(before.channelWrites + 500);
+    expect(after.writeBatches - before.writeBatches).toBeGreaterThanOrEqual(1);
+    expect(after.writeBatches - before.writeBatches).toBeLessThanOrEqual(2);
+    const computed = after.modelComputations.orbit - before.modelComputations.orbit;
+    expect(computed).toBeGreaterThanOrEqual(1);
+    expect(computed).toBeLessThanOrEqual(2);
     // Device k was written last with (400 + k + 1) mA.
     expect((all.values as number[]).slice(0, 100).map((v) => Math.round(v * 1e3))).toEqual(Array.from({ length: 100 }, (_, k) => 401 + k));
     expect(readFileSync(server.info.auditFile, 'utf8').split('\n').length - auditBefore).toBe(500);
+
+    // Two families in one burst (HSTR, then HTRIM, in one batch): the BPMs show the orbit before or after both, nothing between.
+    const orbit = async () => new Map(((await s.request({ type: 'read', pvs: bpms })).samples as { pv: string; value: number }[]).map((x) => [x.pv, x.value]));
+    const o0 = await orbit();
+    const mark = s.messages.length;
+    for (let i = 0; i < 250; i++) c.send({ type: 'write', pv: hstr[i % 100], value: -(i % 100) * 2e-3, token, tool: 'burst' });
+    for (let i = 0; i < 250; i++) c.send({ type: 'write', pv: htrim[i % htrim.length], value: 0.1 + (i % htrim.length) * 1e-3, token, tool: 'burst' });
+    await c.request({ type: 'info' });
+    await sleep(300);
+    const o1 = await orbit();
+    const last = await info();
+    expect(last.writeBatches - after.writeBatches).toBe(1);
+    // One batch, one computation of the orbit: none from half of it.
+    expect(last.modelComputations.orbit - after.modelComputations.orbit).toBe(1);
+    const seen = s.messages.slice(mark).filter((m) => m.type === 'update' && typeof m.value === 'number') as { pv: string; value: number }[];
+    expect(seen.filter((u) => u.value !== o0.get(u.pv) && u.value !== o1.get(u.pv))).toEqual([]);
+    expect(seen.filter((u) => u.value === o1.get(u.pv) && u.value !== o0.get(u.pv)).length).toBeGreaterThan(bpms.length / 2);
+    s.close();
     // Back to zero for the tests that follow.
     expect(await c.request({ type: 'set', family: 'HCM', values: 0, token })).toMatchObject({ type: 'done' });
+    expect(await c.request({ type: 'set', family: 'HTRIM', values: 0, token })).toMatchObject({ type: 'done' });
     c.close();
   });
 
