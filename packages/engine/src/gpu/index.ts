@@ -6,6 +6,8 @@
  * - WebGpuTracker: the kernel directly (tables per configuration, refpt records, losses)
  * - closedOrbits4 / tunesFromOrbits / orbitResponses: many configurations per tracking call
  * - ParallelCpuTracker: the CPU engine on worker threads
+ * - 6D: RF cavities (RFCavityPass, CavityPass) and classical radiation (the ...RadPass
+ *   integrators) in the kernel as in the CPU engine; dynamicApertureGpu (4D or 6D)
  *
  * Precision (measured against the CPU engine and pyAT on the shared lattices): 'ff'
  * (float-float, default) within 4e-15 over one turn element by element and 1e-13 over
@@ -24,6 +26,7 @@ export { WebGpuUnavailableError, GpuUnsupportedElementError, GpuConfigurationMis
 export { createTracker, type Tracker, type TrackerBackend, type CreateTrackerOptions } from './tracker.js';
 export { ParallelCpuTracker, ParallelTrackingError, dynamicApertureParallel, type ParallelTrackerOptions } from '../parallel/index.js';
 export { POSITION_LOOPS } from './webgpu-tracker.js';
+export { dynamicApertureGpu, type DynamicApertureGpuOptions, type DynamicApertureGpuResult } from './acceptance-gpu.js';
 export {
   closedOrbits4,
   tunesFromOrbits,

@@ -14,6 +14,7 @@ import type { BendMultipoleParams } from '../tracking/passes/bend-multipole.js';
 import type { BendE2Params } from '../tracking/passes/bend-e2.js';
 import type { ThinMultipoleParams } from '../tracking/passes/thin-multipole.js';
 import type { WigglerParams } from '../tracking/passes/wiggler.js';
+import type { CavityParams } from '../tracking/passes/cavity.js';
 import type { BendEdge, E2Edge, LinearQuadFringe } from '../tracking/fringe.js';
 import type { QuadFringeSetup } from '../tracking/passes/quad-fringe-fields.js';
 import { KICK1, KICK2 } from '../tracking/passes/multipole-fields.js';
@@ -32,7 +33,25 @@ export const GPU_PASS_METHODS: ReadonlySet<string> = new Set([
   'AperturePass',
   'Matrix66Pass',
   'GWigSymplecticPass',
+  // 6D (pyAT's enable_6d): radiating integrators, cavities; the two non-radiating Rad variants as their base
+  'StrMPoleSymplectic4RadPass',
+  'BndMPoleSymplectic4RadPass',
+  'BndMPoleSymplectic4E2RadPass',
+  'Matrix66RadPass',
+  'GWigSymplecticRadPass',
+  'RFCavityPass',
+  'CavityPass',
 ]);
+
+/** AT's C constants of the cavity pass (engine/tracking/passes/cavity.ts). */
+const CAVITY_TWOPI = 6.28318530717959;
+const C0 = 2.99792458e8;
+
+/** Radiation constant of a ...RadPass element (0 for the non-radiating methods). */
+function cradOf(p: unknown): number {
+  const c = (p as { crad?: number }).crad;
+  return typeof c === 'number' ? c : 0;
+}
 
 export interface LatticeTables {
   readonly nElem: number;
@@ -174,39 +193,45 @@ function elementPart(el: CompiledElement): ElementPart {
       const p = el.params as DriftParams;
       return { op: OP.DRIFT, steps: 0, maxOrder: 0, aux: 0, flags: 0, apEntry: true, apExit: true, frame: p.frame, physics: () => [p.length], key: 'drift', loopCost: 0 };
     }
-    case 'StrMPoleSymplectic4Pass': {
+    case 'StrMPoleSymplectic4Pass':
+    case 'StrMPoleSymplectic4RadPass': {
       const p = el.params as StrMultipoleParams;
       const lin = linBlocks(p.fringe);
+      const rad = name.endsWith('RadPass') ? FLAG.RAD : 0;
       return {
-        op: OP.STR, steps: p.steps, maxOrder: p.maxOrder, aux: 0, flags: lin.flags, apEntry: true, apExit: true, frame: p.frame,
-        physics: (mo) => [p.L1, p.L2, p.K1, p.K2, p.B[1], ...padded(p.A, mo), ...padded(p.B, mo), ...lin.values],
-        key: `str:${p.steps}:${lin.flags & (FLAG.LIN_ENTRY | FLAG.LIN_EXIT)}`,
+        op: OP.STR, steps: p.steps, maxOrder: p.maxOrder, aux: 0, flags: lin.flags | rad, apEntry: true, apExit: true, frame: p.frame,
+        physics: (mo) => [p.L1, p.L2, p.K1, p.K2, p.B[1], cradOf(p), ...padded(p.A, mo), ...padded(p.B, mo), ...lin.values],
+        key: `str:${p.steps}:${lin.flags & (FLAG.LIN_ENTRY | FLAG.LIN_EXIT)}:${rad}`,
         loopCost: sliceLoops(p.steps, p.maxOrder),
       };
     }
-    case 'BndMPoleSymplectic4Pass': {
+    case 'BndMPoleSymplectic4Pass':
+    case 'BndMPoleSymplectic4RadPass': {
       const p = el.params as BendMultipoleParams;
       const lin = linBlocks(p.fringe);
       const aux = (p.edgeEntrance.method & 15) | ((p.edgeExit.method & 15) << 4);
+      const rad = name.endsWith('RadPass') ? FLAG.RAD : 0;
       return {
-        op: OP.BEND, steps: p.steps, maxOrder: p.maxOrder, aux, flags: lin.flags, apEntry: true, apExit: true, frame: p.frame,
+        op: OP.BEND, steps: p.steps, maxOrder: p.maxOrder, aux, flags: lin.flags | rad, apEntry: true, apExit: true, frame: p.frame,
         physics: (mo) => [
-          p.L1, p.L2, p.K1, p.K2, p.B[1], p.irho, ...padded(p.A, mo), ...padded(p.B, mo),
+          p.L1, p.L2, p.K1, p.K2, p.B[1], p.irho, cradOf(p), ...padded(p.A, mo), ...padded(p.B, mo),
           ...bendEdgeValues(p.edgeEntrance), ...bendEdgeValues(p.edgeExit), ...lin.values,
         ],
-        key: `bend:${p.steps}:${aux}:${lin.flags & (FLAG.LIN_ENTRY | FLAG.LIN_EXIT)}`,
+        key: `bend:${p.steps}:${aux}:${lin.flags & (FLAG.LIN_ENTRY | FLAG.LIN_EXIT)}:${rad}`,
         loopCost: sliceLoops(p.steps, p.maxOrder) + 2 * TRIG_LOOPS,
       };
     }
-    case 'BndMPoleSymplectic4E2Pass': {
+    case 'BndMPoleSymplectic4E2Pass':
+    case 'BndMPoleSymplectic4E2RadPass': {
       const p = el.params as BendE2Params;
       const q1 = p.B[1];
       const q2 = p.maxOrder >= 2 ? p.B[2] : 0;
       const c6 = (p.h / 6.0) * q1 - q2 / 3.0;
+      const rad = name.endsWith('RadPass') ? FLAG.RAD : 0;
       return {
-        op: OP.E2, steps: p.steps, maxOrder: p.maxOrder, aux: 0, flags: 0, apEntry: true, apExit: true, frame: p.frame,
-        physics: (mo) => [p.L1, p.L2, p.K1, p.K2, p.h, q1, q2, c6, (4.0 / 3.0) * q2, ...padded(p.B, mo), ...e2EdgeValues(p.edgeEntrance), ...e2EdgeValues(p.edgeExit)],
-        key: `e2:${p.steps}:${p.maxOrder >= 2 ? 'q2' : ''}`,
+        op: OP.E2, steps: p.steps, maxOrder: p.maxOrder, aux: 0, flags: rad, apEntry: true, apExit: true, frame: p.frame,
+        physics: (mo) => [p.L1, p.L2, p.K1, p.K2, p.h, q1, q2, c6, (4.0 / 3.0) * q2, cradOf(p), ...padded(p.B, mo), ...e2EdgeValues(p.edgeEntrance), ...e2EdgeValues(p.edgeExit)],
+        key: `e2:${p.steps}:${p.maxOrder >= 2 ? 'q2' : ''}:${rad}`,
         loopCost: sliceLoops(p.steps, p.maxOrder),
       };
     }
@@ -227,12 +252,26 @@ function elementPart(el: CompiledElement): ElementPart {
       const p = el.params as ApertureParams;
       return { op: OP.APERTURE, steps: 0, maxOrder: 0, aux: 0, flags: 0, apEntry: false, apExit: false, frame: undefined, physics: () => [...p.limits], key: 'aper', loopCost: 0 };
     }
-    case 'Matrix66Pass': {
+    case 'Matrix66Pass':
+    case 'Matrix66RadPass': {
       const p = el.params as Matrix66Params;
       return { op: OP.MATRIX66, steps: 0, maxOrder: 0, aux: 0, flags: 0, apEntry: false, apExit: false, frame: p.frame, physics: () => [...p.m], key: 'm66', loopCost: 0 };
     }
     case 'GWigSymplecticPass':
+    case 'GWigSymplecticRadPass':
       return wigglerPart(el, el.params as WigglerParams);
+    case 'RFCavityPass':
+    case 'CavityPass': {
+      // [length/2, V/E, 2pi f/c, TimeLag, 2pi f (h/f - T0) (phase per turn), Phi0] (engine/tracking/passes/cavity.ts)
+      const p = el.params as CavityParams;
+      const dph = p.harmonic === 0 ? 0 : CAVITY_TWOPI * p.frequency * (p.harmonic / p.frequency - p.T0);
+      return {
+        op: OP.CAVITY, steps: 0, maxOrder: 0, aux: 0, flags: 0, apEntry: false, apExit: false, frame: undefined,
+        physics: () => [p.length / 2, p.nv, (CAVITY_TWOPI * p.frequency) / C0, p.timeLag, dph, p.phi0],
+        key: 'cav',
+        loopCost: TRIG_LOOPS + 2,
+      };
+    }
     default:
       throw new GpuUnsupportedElementError(el.index, label(el), name, `pass method not implemented on the GPU (supported: ${[...GPU_PASS_METHODS].join(', ')})`);
   }

@@ -24,7 +24,7 @@ export interface CreateTrackerOptions {
   readonly workerScript?: string | URL;
   /** WebGPU arithmetic (default 'ff', float-float). */
   readonly precision?: Precision;
-  /** Track RF cavities (CPU only: the GPU kernel has no cavity pass method). */
+  /** Track RF cavities (compileLattice's sixD; the CPU engine and the GPU kernel alike). */
   readonly sixD?: boolean;
   /** An open WebGPU context to use (it is not destroyed by close()). */
   readonly context?: WebGpuContext;

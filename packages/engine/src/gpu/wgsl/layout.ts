@@ -19,6 +19,7 @@ export const OP = {
   APERTURE: 8,
   MATRIX66: 9,
   WIGGLER: 10,
+  CAVITY: 11,
 } as const;
 
 export const FLAG = {
@@ -35,6 +36,8 @@ export const FLAG = {
   QF_EXIT: 512,
   LIN_ENTRY: 1024,
   LIN_EXIT: 2048,
+  /** Radiating slices (the ...RadPass variants): classical radiation at every kick. */
+  RAD: 4096,
 } as const;
 
 export const FRAME_FLAGS = FLAG.T1 | FLAG.R1 | FLAG.T2 | FLAG.R2 | FLAG.RAP | FLAG.EAP;

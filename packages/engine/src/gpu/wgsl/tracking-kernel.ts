@@ -38,6 +38,11 @@ function unroll(n: number, line: (i: number) => string): string {
   return Array.from({ length: n }, (_, i) => line(i)).join('\n');
 }
 
+/** 2 pi as a float-float pair (the cavity's argument reduction), as WGSL literals that read back to the same float32. */
+const TWO_PI_HI = Math.fround(2 * Math.PI);
+const TWO_PI_LO = Math.fround(2 * Math.PI - TWO_PI_HI);
+const f32Literal = (v: number): string => v.toPrecision(9);
+
 /** f32 literals d(k) for k = 9 down to 1. */
 function seriesDivisors(d: (k: number) => number): string {
   const out: string[] = [];
@@ -148,6 +153,11 @@ fn sinhCosh(u: R) -> array<R, 2> {
   }
   return array<R, 2>(s, c);
 }
+// sin with the argument first reduced to [-pi, pi] (the cavity phase can be many turns of 2 pi)
+fn sinR(u: R) -> R {
+  let k = round(HI(u) * 0.15915494);
+  return sinCos(S(u, MF(PV(vec2f(${f32Literal(TWO_PI_HI)}, ${f32Literal(TWO_PI_LO)})), k)))[0];
+}
 // the wiggler's sinc polynomial (as AT)
 fn sinc(x: R) -> R {
   let x2 = SQ(x);
@@ -242,6 +252,45 @@ fn sliceKick(K: R, irho: R, bend: bool, ao: u32, bo: u32, mo: u32) {
     r[3] = A(r[3], M(K, f[1]));
   }
 }
+// Classical radiation over a kick of length L (AT's thin radiating kicks, engine/tracking/passes/radiation.ts):
+// the energy loss from |e x B|^2 at the angles xpr, ypr, which are kept.
+fn radLoss(bx: R, by: R, hx: R, xpr: R, ypr: R, L: R, crad: R) {
+  let hx2 = SQ(hx);
+  let cross = S(M(bx, ypr), M(by, xpr));
+  let b2p = D(A(A(M(SQ(by), hx2), M(SQ(bx), hx2)), SQ(cross)), A(A(hx2, SQ(xpr)), SQ(ypr)));
+  let d0 = r[4];
+  let opd = A(ONE(), d0);
+  r[4] = S(d0, M(M(M(M(crad, SQ(opd)), b2p), A(hx, MF(A(SQ(xpr), SQ(ypr)), 0.5))), L));
+  let opd1 = A(ONE(), r[4]);
+  r[1] = M(xpr, opd1);
+  r[3] = M(ypr, opd1);
+}
+// StrMPole (h = 0) / BndMPole (h = 1/rho) radiating kick; the curvature term takes the momentum before the loss
+fn kickRad(L: R, h: R, crad: R, ao: u32, bo: u32, mo: u32) {
+  let f = field(ao, bo, mo, r[0], r[2]);
+  let x = r[0];
+  let d0 = r[4];
+  let pn = D(ONE(), A(ONE(), d0));
+  radLoss(f[1], A(f[0], h), A(ONE(), M(x, h)), M(r[1], pn), M(r[3], pn), L, crad);
+  r[1] = S(r[1], M(L, S(f[0], M(S(d0, M(x, h)), h))));
+  r[3] = A(r[3], M(L, f[1]));
+  r[5] = A(r[5], M(M(L, h), x));
+}
+fn slicesRad(po: u32, steps: u32, mo: u32, ao: u32, bo: u32, h: R, crad: R) {
+  let L1 = P(po);
+  let L2 = P(po + 1u);
+  let K1 = P(po + 2u);
+  let K2 = P(po + 3u);
+  for (var m = 0u; m < steps; m++) {
+    drift(L1);
+    kickRad(K1, h, crad, ao, bo, mo);
+    drift(L2);
+    kickRad(K2, h, crad, ao, bo, mo);
+    drift(L2);
+    kickRad(K1, h, crad, ao, bo, mo);
+    drift(L1);
+  }
+}
 fn slices(po: u32, steps: u32, mo: u32, bend: bool, ao: u32, bo: u32, irho: R) {
   let L1 = P(po);
   let L2 = P(po + 1u);
@@ -262,15 +311,16 @@ fn slices(po: u32, steps: u32, mo: u32, bend: bool, ao: u32, bo: u32, irho: R) {
   }
 }
 
-// StrMPoleSymplectic4Pass: [L1, L2, K1, K2, b1, A(mo+1), B(mo+1), linEntry(16)?, linExit(16)?]
+// StrMPoleSymplectic4(Rad)Pass: [L1, L2, K1, K2, b1, crad, A(mo+1), B(mo+1), linEntry(16)?, linExit(16)?]
 fn strMultipole(po: u32, fl: u32, steps: u32, mo: u32) {
   let b1 = P(po + 4u);
-  let ao = po + 5u;
+  let ao = po + 6u;
   let bo = ao + mo + 1u;
   let le = bo + mo + 1u;
   let lx = select(le, le + 16u, (fl & F_LIN_ENTRY) != 0u);
   edgeQuad(b1, fl, le, true);
-  slices(po, steps, mo, false, ao, bo, F(0.0));
+  if ((fl & F_RAD) != 0u) { slicesRad(po, steps, mo, ao, bo, F(0.0), P(po + 5u)); }
+  else { slices(po, steps, mo, false, ao, bo, F(0.0)); }
   edgeQuad(b1, fl, lx, false);
 }
 
@@ -298,11 +348,11 @@ fn bendEdge(eo: u32, method: u32, entrance: bool) {
   r[3] = S(r[3], M(r[2], fy));
 }
 
-// BndMPoleSymplectic4Pass: [L1, L2, K1, K2, b1, irho, A, B, edgeEntry(4), edgeExit(4), lin...]
+// BndMPoleSymplectic4(Rad)Pass: [L1, L2, K1, K2, b1, irho, crad, A, B, edgeEntry(4), edgeExit(4), lin...]
 fn bendMultipole(po: u32, fl: u32, steps: u32, mo: u32, aux: u32) {
   let b1 = P(po + 4u);
   let irho = P(po + 5u);
-  let ao = po + 6u;
+  let ao = po + 7u;
   let bo = ao + mo + 1u;
   let ee = bo + mo + 1u;
   let ex = ee + 4u;
@@ -310,7 +360,8 @@ fn bendMultipole(po: u32, fl: u32, steps: u32, mo: u32, aux: u32) {
   let lx = select(le, le + 16u, (fl & F_LIN_ENTRY) != 0u);
   bendEdge(ee, aux & 15u, true);
   edgeQuad(b1, fl, le, true);
-  slices(po, steps, mo, true, ao, bo, irho);
+  if ((fl & F_RAD) != 0u) { slicesRad(po, steps, mo, ao, bo, irho, P(po + 6u)); }
+  else { slices(po, steps, mo, true, ao, bo, irho); }
   edgeQuad(b1, fl, lx, false);
   bendEdge(ex, (aux >> 4u) & 15u, false);
 }
@@ -359,8 +410,37 @@ fn e2Kick(KL: R, h: R, q1: R, q2: R, c6: R, q2f: R, bo: u32, mo: u32, d: R) {
   r[5] = A(r[5], M(M(KL, h), x));
 }
 
-// BndMPoleSymplectic4E2Pass: [L1, L2, K1, K2, h, q1, q2, c6, 4/3 q2, B(mo+1), edgeEntry(12), edgeExit(12)]
-fn bendE2(po: u32, steps: u32, mo: u32) {
+// radiating E2 kick (AT's E2 bndthinkickrad): the field with its y terms in |e x B|^2 and the kick,
+// the curvature term with the momentum after the loss
+fn e2KickRad(KL: R, h: R, q1: R, q2: R, crad: R, bo: u32, mo: u32) {
+  let x = r[0];
+  let y = r[2];
+  var re = P(bo + mo);
+  var im = F(0.0);
+  for (var k = i32(mo) - 1; k >= 0; k--) {
+    let t = A(S(M(re, x), M(im, y)), P(bo + u32(k)));
+    im = A(M(im, x), M(re, y));
+    re = t;
+  }
+  let y2 = SQ(y);
+  let hq = M(h, S(M(q1, h), q2));
+  im = A(im, D(M(hq, M(y2, y)), F(6.0)));
+  re = A(re, A(-MF(M(M(q1, h), y2), 0.5), MF(M(M(hq, x), y2), 0.5)));
+  let pn = D(ONE(), A(ONE(), r[4]));
+  radLoss(im, A(re, h), A(ONE(), M(x, h)), M(r[1], pn), M(r[3], pn), KL, crad);
+  let x2 = SQ(x);
+  let gx = A(A(M(h, x), M(q1, S(x2, MF(y2, 0.5)))), M(q2, S(M(x2, x), D(MF(M(x, y2), 4.0), F(3.0)))));
+  r[1] = S(r[1], M(KL, A(A(-M(h, r[4]), re), M(h, gx))));
+  let gy = A(A(M(q1, M(x, y)), D(MF(M(M(q2, x2), y), 4.0), F(3.0))), M(S(M(D(h, F(6.0)), q1), D(q2, F(3.0))), M(y2, y)));
+  r[3] = A(r[3], M(KL, A(im, M(h, gy))));
+  r[5] = A(r[5], M(M(KL, h), x));
+}
+fn e2Drift6(L: R, h: R) {
+  let i1pd = D(ONE(), A(ONE(), r[4]));
+  e2Drift(L, h, i1pd, SQ(i1pd));
+}
+// BndMPoleSymplectic4E2(Rad)Pass: [L1, L2, K1, K2, h, q1, q2, c6, 4/3 q2, crad, B(mo+1), edgeEntry(12), edgeExit(12)]
+fn bendE2(po: u32, fl: u32, steps: u32, mo: u32) {
   let L1 = P(po);
   let L2 = P(po + 1u);
   let K1 = P(po + 2u);
@@ -370,9 +450,23 @@ fn bendE2(po: u32, steps: u32, mo: u32) {
   let q2 = P(po + 6u);
   let c6 = P(po + 7u);
   let q2f = P(po + 8u);
-  let bo = po + 9u;
+  let bo = po + 10u;
   let ee = bo + mo + 1u;
   e2Edge(ee);
+  if ((fl & F_RAD) != 0u) {
+    let crad = P(po + 9u);
+    for (var m = 0u; m < steps; m++) {
+      e2Drift6(L1, h);
+      e2KickRad(K1, h, q1, q2, crad, bo, mo);
+      e2Drift6(L2, h);
+      e2KickRad(K2, h, q1, q2, crad, bo, mo);
+      e2Drift6(L2, h);
+      e2KickRad(K1, h, q1, q2, crad, bo, mo);
+      e2Drift6(L1, h);
+    }
+    e2Edge(ee + 12u);
+    return;
+  }
   let d = r[4];
   let i1pd = D(ONE(), A(ONE(), d));
   let i1pd2 = SQ(i1pd);
@@ -550,10 +644,19 @@ fn wiggler(po: u32, steps: u32, aux: u32) {
   }
 }
 
+// RFCavityPass / CavityPass: [length/2, V/E, 2 pi f / c, TimeLag, phase per turn, Phi0]
+fn cavity(po: u32, t: u32) {
+  let hl = P(po);
+  if (HI(hl) != 0.0) { drift(hl); }
+  let arg = A(S(M(P(po + 2u), S(r[5], P(po + 3u))), MF(P(po + 4u), f32(t))), P(po + 5u));
+  r[4] = S(r[4], M(P(po + 1u), sinR(arg)));
+  if (HI(hl) != 0.0) { drift(hl); }
+}
+
 // Matrix66Pass: [36 values, row-major]
 fn matrix66(po: u32) { mulR(po); }
 
-fn trackElement(e: u32) {
+fn trackElement(e: u32, t: u32) {
   let h = e * HW;
   let op = tab[h];
   let fl = tab[h + 1u];
@@ -568,12 +671,13 @@ fn trackElement(e: u32) {
     case OP_DRIFT: { drift(P(po)); }
     case OP_STR: { strMultipole(po, fl, steps, mo); }
     case OP_BEND: { bendMultipole(po, fl, steps, mo, aux); }
-    case OP_E2: { bendE2(po, steps, mo); }
+    case OP_E2: { bendE2(po, fl, steps, mo); }
     case OP_THIN: { thinMultipole(po, mo); }
     case OP_CORRECTOR: { corrector(po); }
     case OP_APERTURE: { aperture(po); }
     case OP_MATRIX66: { matrix66(po); }
     case OP_WIGGLER: { wiggler(po, steps, aux); }
+    case OP_CAVITY: { cavity(po, t); }
     default: {}
   }
   if (framed) { exitFrame(fo, fl); }
@@ -609,7 +713,7 @@ ${unroll(6, (k) => `  r[${k}] = LD(co[${k}u * n + i]);`)}
     let e = s % stride;
     record(t, e, i);
     if (e < run.nElem && tab[e * HW] != OP_SKIP) {
-      trackElement(e);
+      trackElement(e, t);
       if (!isAlive()) {
         lost[3u * i] = i32(t + 1u);
         lost[3u * i + 1u] = i32(e);
