@@ -76,8 +76,10 @@ export const STAGE_PARAMETERS = {
     svThreshold: z.number().gt(0).lt(1).default(1e-4),
     /** Fraction of the fitted gradient errors corrected. */
     fraction: fraction.default(1),
-    /** Quadrupole families fitted (default: every quadrupole family). */
+    /** Quadrupole families fitted (default: every quadrupole family with a setpoint). */
     families: z.array(z.string()).optional(),
+    /** One gradient group per quadrupole device (its own supply) or per family. */
+    groups: z.enum(['device', 'family']).default('device'),
   }),
   figures: z.strictObject({}),
 } as const;
@@ -103,7 +105,7 @@ export const STAGE_INFO: Record<StageKind, StageKindInfo> = {
   bba: { needs: 'stored', values: ['bba_pairs', 'bba_sigma_max'], description: 'beam-based alignment of the BPMs to the quadrupole centres' },
   'tune-correction': { needs: 'stored', values: ['tune_steps'], description: 'tune correction (quadrupole families)' },
   'chromaticity-correction': { needs: 'stored', values: ['chromaticity_steps'], description: 'chromaticity correction (sextupole families, RF scans)' },
-  loco: { needs: 'stored', values: ['loco_residual_rms', 'loco_iterations'], description: 'LOCO fit of the measured response matrix and optics correction' },
+  loco: { needs: 'stored', values: ['loco_residual_rms', 'loco_iterations', 'loco_scale'], description: 'LOCO fit of the measured response matrix and optics correction' },
   figures: { needs: 'none', values: [], description: 'figures of merit only' },
 };
 

@@ -12,6 +12,7 @@ import { setTunes } from '@mlayer/tune';
 import type { FigureTargets } from './figures.js';
 import type { BeamState, StageKind, StageParameters } from './stage-kinds.js';
 import { StageUnavailableError } from './errors.js';
+import { locoStage } from './loco-stage.js';
 
 /** What a seed carries from stage to stage (saved in each stage's checkpoint). */
 export interface SeedState {
@@ -84,6 +85,8 @@ const chromaticityCorrection: StageFunction<'chromaticity-correction'> = async (
   return { chromaticity_steps: r.steps.length };
 };
 
+const loco: StageFunction<'loco'> = async ({ acc, signal }, p) => locoStage(acc, p, signal);
+
 const figuresOnly: StageFunction<'figures'> = async () => ({});
 
 const STAGES: Partial<{ [K in StageKind]: StageFunction<K> }> = {
@@ -91,6 +94,7 @@ const STAGES: Partial<{ [K in StageKind]: StageFunction<K> }> = {
   bba,
   'tune-correction': tuneCorrection,
   'chromaticity-correction': chromaticityCorrection,
+  loco,
   figures: figuresOnly,
 };
 
