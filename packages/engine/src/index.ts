@@ -62,6 +62,7 @@ export { sPositions, latticeLength } from './physics/propagate.js';
 export { orbitResponseJacobian, orbitResponseDerivative, type ClosedOrbitType, type JacobianInput, type OrbitResponseJacobianResult } from './physics/orm-jacobian.js';
 export { enable6d, disable6d, compile6d, hasCavity, isLattice6d, passMethod6d, passMethod4d } from './physics/enable-6d.js';
 export { findOrbit6, findM66, NoCavityError, type Orbit6Options } from './physics/orbit6.js';
+export { findSyncOrbit, nominalRfFrequency, Lattice6dError, type SyncOrbitOptions, type SyncOrbitResult } from './physics/sync-orbit.js';
 export { eigenvalues6, type Eigen6 } from './physics/eig6.js';
 export { radiationIntegrals, type RadiationIntegrals } from './physics/radiation-integrals.js';
 export { cumulativeDiffusion, solveLyapunov6 } from './physics/envelope.js';

@@ -78,7 +78,8 @@ export function cellEnergyLoss(compiled: CompiledLattice): number {
   return (CGAMMA_M_PER_EV3 / (2 * Math.PI)) * E ** 4 * cellI2(compiled);
 }
 
-function trackBatch(compiled: CompiledLattice, rows: Float64Array[]): Float64Array[] {
+/** One turn of each row (6 coordinates); a lost particle is a ClosedOrbitError naming `map`. */
+export function trackBatch(compiled: CompiledLattice, rows: Float64Array[], map = '6D one-turn map'): Float64Array[] {
   const n = rows.length;
   const coords = new Float64Array(6 * n);
   rows.forEach((r, i) => { for (let k = 0; k < 6; k++) coords[k * n + i] = r[k]; });
@@ -87,32 +88,32 @@ function trackBatch(compiled: CompiledLattice, rows: Float64Array[]): Float64Arr
   return rows.map((_, i) => {
     const o = new Float64Array(6);
     for (let k = 0; k < 6; k++) o[k] = coords[k * n + i];
-    if (!alive[i] || o.some((v) => !Number.isFinite(v))) throw new ClosedOrbitError(0, 'a particle was lost in the 6D one-turn map');
+    if (!alive[i] || o.some((v) => !Number.isFinite(v))) throw new ClosedOrbitError(0, `a particle was lost in the ${map}`);
     return o;
   });
 }
 
-/** Solves a 6x6 linear system a x = b (row-major, partial pivoting); a and b are overwritten. */
-function solve6(a: Float64Array, b: Float64Array): Float64Array {
-  for (let c = 0; c < 6; c++) {
+/** Solves an n x n linear system a x = b (row-major, partial pivoting); a and b are overwritten. */
+export function solveSquare(a: Float64Array, b: Float64Array, n: number, what = '6D one-turn Jacobian minus identity'): Float64Array {
+  for (let c = 0; c < n; c++) {
     let p = c;
-    for (let r = c + 1; r < 6; r++) if (Math.abs(a[6 * r + c]) > Math.abs(a[6 * p + c])) p = r;
-    if (a[6 * p + c] === 0) throw new ClosedOrbitError(0, 'the 6D one-turn Jacobian minus identity is singular');
+    for (let r = c + 1; r < n; r++) if (Math.abs(a[n * r + c]) > Math.abs(a[n * p + c])) p = r;
+    if (a[n * p + c] === 0) throw new ClosedOrbitError(0, `the ${what} is singular`);
     if (p !== c) {
-      for (let k = 0; k < 6; k++) { const t = a[6 * c + k]; a[6 * c + k] = a[6 * p + k]; a[6 * p + k] = t; }
+      for (let k = 0; k < n; k++) { const t = a[n * c + k]; a[n * c + k] = a[n * p + k]; a[n * p + k] = t; }
       const t = b[c]; b[c] = b[p]; b[p] = t;
     }
-    for (let r = c + 1; r < 6; r++) {
-      const f = a[6 * r + c] / a[7 * c];
-      for (let k = c; k < 6; k++) a[6 * r + k] -= f * a[6 * c + k];
+    for (let r = c + 1; r < n; r++) {
+      const f = a[n * r + c] / a[(n + 1) * c];
+      for (let k = c; k < n; k++) a[n * r + k] -= f * a[n * c + k];
       b[r] -= f * b[c];
     }
   }
-  const x = new Float64Array(6);
-  for (let r = 5; r >= 0; r--) {
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
     let s = b[r];
-    for (let k = r + 1; k < 6; k++) s -= a[6 * r + k] * x[k];
-    x[r] = s / a[7 * r];
+    for (let k = r + 1; k < n; k++) s -= a[n * r + k] * x[k];
+    x[r] = s / a[(n + 1) * r];
   }
   return x;
 }
@@ -141,7 +142,7 @@ export function findOrbit6(compiled: CompiledLattice, options: Orbit6Options = {
     for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) a[6 * i + j] = (out[j][i] - o[i]) / scale[j] - (i === j ? 1 : 0);
     const b = new Float64Array(6);
     for (let i = 0; i < 6; i++) b[i] = o[i] - ref[i] - (i === 5 ? theta5 : 0);
-    const x = solve6(a, b);
+    const x = solveSquare(a, b, 6);
     const next = new Float64Array(6);
     let change = 0;
     for (let i = 0; i < 6; i++) { next[i] = ref[i] - x[i]; change += x[i] * x[i]; }
