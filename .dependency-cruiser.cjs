@@ -21,6 +21,7 @@
  *   packages/server                  core, the tools it runs (orbit, tune, chromaticity, and what they
  *                                    use: tuning-common, data) (and ws)
  *   packages/adapters-ws             core (and ws in Node)
+ *   packages/adapters-replay         core (record & replay of any control system) (and rxjs)
  *   packages/cli                     anything
  *
  * and, over every package's src: no production file imports a `testing` entry
@@ -51,6 +52,7 @@ const TABLE = [
   ['virtual-accelerator', ['core', 'adapters-sim', 'adapters-epics', 'adapters-tango', 'calibration']],
   ['server', ['core', 'tuning-tools/orbit', 'tuning-tools/tune', 'tuning-tools/chromaticity', 'tuning-tools/common', 'data']],
   ['adapters-ws', ['core']],
+  ['adapters-replay', ['core']],
 ];
 
 /**

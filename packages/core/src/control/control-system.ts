@@ -39,6 +39,12 @@ export interface ControlSystem {
    * wait for fresh data. Absent or false for a real (or served) control system.
    */
   readonly immediate?: boolean;
+  /**
+   * Set by a control system that serves a recording (a replay) of a digital twin: the
+   * twin's error seed then (undefined: none applied), which measurement files name as the
+   * recorded run's did. Absent otherwise.
+   */
+  readonly recordedTwin?: { readonly errorSeed: number | undefined };
   /** Batched read; resolves with one sample per channel, in order. */
   read(channels: readonly string[], options?: ReadOptions): Promise<Sample[]>;
   /** Batched write; with `wait` it resolves when the server confirmed completion. */

@@ -40,7 +40,8 @@ export async function acceleratorProvenance(acc: Accelerator, options: Provenanc
   let errorSeed: number | undefined;
   let errorsApplied: boolean | undefined;
   if (mode === 'twin') {
-    const tw = isDigitalTwin(acc.controlSystem) ? acc.twin : undefined;
+    // A replay of a twin names the recorded twin's error seed, as the recorded run's file did.
+    const tw = isDigitalTwin(acc.controlSystem) ? acc.twin : acc.controlSystem.recordedTwin;
     const settingsSeed = cs.settings.seed;
     errorSeed = tw?.errorSeed ?? (typeof settingsSeed === 'number' ? settingsSeed : 1);
     errorsApplied = tw?.errorSeed !== undefined;

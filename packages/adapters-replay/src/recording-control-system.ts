@@ -1,0 +1,134 @@
+/**
+ * The recorder: wraps any ControlSystem and writes every read (the samples: value,
+ * timestamp, severity, status), every write (the values asked for, when it completed)
+ * and every monitor update to a RecordingSink, passing everything through unchanged.
+ * It is a proxy of the control system it wraps: what that one offers beyond the port
+ * (a digital twin's models and error sets, ...) stays reachable, so that tools behave
+ * with the recorder as without it.
+ */
+import { Observable } from 'rxjs';
+import { type ChannelWrite, type ControlSystem, isDigitalTwin, type ReadOptions, type Sample, type WriteOptions } from '@mlayer/core';
+import { encodeSample, encodeValue, RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent, type RecordingHeader } from './recording-format.js';
+import type { RecordingSink } from './recording-file.js';
+
+/** What the caller knows for the header (the facility, lattice, mode, software, command). */
+export type RecordingHeaderInput = Omit<RecordingHeader, 'format' | 'version' | 'date' | 'controlSystem' | 'twin'> & { readonly controlSystemType?: string };
+
+/** What the recorder counted. */
+export interface RecordingCounts {
+  reads: number;
+  writes: number;
+  updates: number;
+}
+
+/** A control system wrapped by the recorder: the same object, plus what it counted and `stopRecording`. */
+export type RecordedControlSystem<C extends ControlSystem> = C & {
+  readonly recordingCounts: RecordingCounts;
+  /** Ends the recording (the file is complete) without closing the control system. */
+  stopRecording(): void;
+};
+
+/**
+ * Wraps `inner`: the header is written now; each call and update as it happens; the
+ * sink is closed when the control system is closed (or stopRecording is called).
+ */
+export function recordControlSystem<C extends ControlSystem>(inner: C, sink: RecordingSink, header: RecordingHeaderInput): RecordedControlSystem<C> {
+  const t0 = performance.now();
+  const now = (): number => performance.now() - t0;
+  let calls = 0;
+  let completed = 0;
+  let subscriptions = 0;
+  let open = true;
+  const counts: RecordingCounts = { reads: 0, writes: 0, updates: 0 };
+  const log = (e: RecordingEvent): void => {
+    if (open) sink.append(JSON.stringify(e));
+  };
+  const stop = (): void => {
+    if (!open) return;
+    open = false;
+    sink.close();
+  };
+  const { controlSystemType, ...rest } = header;
+  const full: RecordingHeader = {
+    format: RECORDING_FORMAT,
+    version: RECORDING_VERSION,
+    date: new Date().toISOString(),
+    ...rest,
+    controlSystem: { name: inner.name, ...(controlSystemType ? { type: controlSystemType } : {}), online: inner.online, immediate: inner.immediate === true },
+    ...(isDigitalTwin(inner) && inner.errorSeed !== undefined ? { twin: { errorSeed: inner.errorSeed } } : {}),
+  };
+  sink.append(JSON.stringify(full));
+
+  const read = async (channels: readonly string[], options?: ReadOptions): Promise<Sample[]> => {
+    const n = calls++;
+    const t = now();
+    const ch = [...channels];
+    try {
+      const samples = await inner.read(channels, options);
+      counts.reads++;
+      log({ k: 'read', n, t, d: now(), ch, s: samples.map(encodeSample) });
+      return samples;
+    } catch (e) {
+      log({ k: 'read', n, t, d: now(), ch, e: (e as Error).message });
+      throw e;
+    } finally {
+      completed++;
+    }
+  };
+
+  const write = async (writes: readonly ChannelWrite[], options?: WriteOptions): Promise<void> => {
+    const n = calls++;
+    const t = now();
+    const w = writes.map((x) => [x.channel, encodeValue(x.value)] as const);
+    const wait = options?.wait === true;
+    try {
+      await inner.write(writes, options);
+      counts.writes++;
+      log({ k: 'write', n, t, d: now(), w, wait });
+    } catch (e) {
+      log({ k: 'write', n, t, d: now(), w, wait, e: (e as Error).message });
+      throw e;
+    } finally {
+      completed++;
+    }
+  };
+
+  const monitor = (channel: string): Observable<Sample> =>
+    new Observable<Sample>((subscriber) => {
+      const id = subscriptions++;
+      log({ k: 'subscribe', id, ch: channel, t: now(), after: completed });
+      const sub = inner.monitor(channel).subscribe({
+        next: (s) => {
+          counts.updates++;
+          log({ k: 'update', id, t: now(), after: completed, s: encodeSample(s) });
+          subscriber.next(s);
+        },
+        error: (e: unknown) => subscriber.error(e),
+        complete: () => subscriber.complete(),
+      });
+      return () => {
+        sub.unsubscribe();
+        log({ k: 'unsubscribe', id, t: now() });
+      };
+    });
+
+  const close = async (): Promise<void> => {
+    try {
+      await inner.close();
+    } finally {
+      stop();
+    }
+  };
+
+  const overrides: Record<PropertyKey, unknown> = { read, write, monitor, close, recordingCounts: counts, stopRecording: stop };
+  return new Proxy(inner, {
+    get(target, prop) {
+      if (Object.prototype.hasOwnProperty.call(overrides, prop)) return overrides[prop];
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+    has(target, prop) {
+      return Object.prototype.hasOwnProperty.call(overrides, prop) || Reflect.has(target, prop);
+    },
+  }) as RecordedControlSystem<C>;
+}

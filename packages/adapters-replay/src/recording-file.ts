@@ -1,0 +1,101 @@
+/**
+ * Where a recorder's lines go: a file written in blocks (the lines are kept in memory
+ * until 256 kB are waiting, then appended with one system call), and read back.
+ */
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { MlayerError } from '@mlayer/core';
+import { RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent, type RecordingHeader } from './recording-format.js';
+
+/** What a recorder writes its lines to. */
+export interface RecordingSink {
+  /** One line of JSON (no newline). */
+  append(line: string): void;
+  /** Writes what is waiting and ends the recording. */
+  close(): void;
+}
+
+const BLOCK = 256 * 1024;
+
+/** A recording file; `overwrite` false (default): an existing file is an error and is kept. */
+export class RecordingFile implements RecordingSink {
+  private fd: number | undefined;
+  private waiting: string[] = [];
+  private size = 0;
+  /** Lines written so far. */
+  lines = 0;
+
+  constructor(
+    readonly path: string,
+    options: { readonly overwrite?: boolean } = {},
+  ) {
+    try {
+      this.fd = openSync(path, options.overwrite ? 'w' : 'wx');
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new MlayerError(code === 'EEXIST' ? `recording ${path}: the file exists (it is never written over; remove it or choose another name)` : `recording ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  append(line: string): void {
+    if (this.fd === undefined) return;
+    this.waiting.push(line);
+    this.size += line.length + 1;
+    this.lines++;
+    if (this.size >= BLOCK) this.flush();
+  }
+
+  flush(): void {
+    if (this.fd === undefined || this.waiting.length === 0) return;
+    writeSync(this.fd, `${this.waiting.join('\n')}\n`);
+    this.waiting = [];
+    this.size = 0;
+  }
+
+  close(): void {
+    if (this.fd === undefined) return;
+    this.flush();
+    closeSync(this.fd);
+    this.fd = undefined;
+  }
+}
+
+/** A recording read back: its header and its events in the file's order. */
+export interface Recording {
+  /** The file it was read from (for messages). */
+  readonly source: string;
+  readonly header: RecordingHeader;
+  readonly events: readonly RecordingEvent[];
+}
+
+/** Reads a recording file; a bad one is an error naming the file, the line and what is wrong. */
+export function readRecording(path: string): Recording {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new MlayerError(`recording ${path}: ${(e as Error).message}`);
+  }
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  const parse = (i: number): Record<string, unknown> => {
+    try {
+      const v = JSON.parse(lines[i]) as unknown;
+      if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new Error('not a JSON object');
+      return v as Record<string, unknown>;
+    } catch (e) {
+      throw new MlayerError(`recording ${path}:${i + 1}: ${(e as Error).message}`);
+    }
+  };
+  if (lines.length === 0) throw new MlayerError(`recording ${path}: the file is empty (no header line)`);
+  const header = parse(0);
+  if (header.format !== RECORDING_FORMAT) throw new MlayerError(`recording ${path}:1: format is ${JSON.stringify(header.format)}, not '${RECORDING_FORMAT}' (not an mlayer recording)`);
+  if (header.version !== RECORDING_VERSION) throw new MlayerError(`recording ${path}:1: version ${JSON.stringify(header.version)} is not supported (this mlayer reads version ${RECORDING_VERSION})`);
+  const kinds = new Set(['read', 'write', 'subscribe', 'update', 'unsubscribe']);
+  const events: RecordingEvent[] = [];
+  for (let i = 1; i < lines.length; i++) {
+    const e = parse(i);
+    if (!kinds.has(e.k as string)) throw new MlayerError(`recording ${path}:${i + 1}: event kind ${JSON.stringify(e.k)} is not one of ${[...kinds].join(', ')}`);
+    events.push(e as unknown as RecordingEvent);
+  }
+  return { source: path, header: header as unknown as RecordingHeader, events };
+}

@@ -1,0 +1,164 @@
+/**
+ * The recorder and ReplayControlSystem on core's in-memory control system: every value
+ * form comes back bit for bit (NaN, -0, infinities, waveforms, strings), with timestamp,
+ * severity and status; monitors replay their updates in order; a write of another value,
+ * an extra channel, a call of another kind or after the end fails with the difference;
+ * speed 1 keeps the recorded pace, 'max' does not wait; the recorder is a proxy that
+ * keeps what the wrapped control system offers beyond the port.
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { MlayerError, type Sample } from '@mlayer/core';
+import { MemoryControlSystem } from '@mlayer/core/testing';
+import { RecordingFile, ReplayControlSystem, ReplayMismatchError, readRecording, recordControlSystem } from '../../src/index.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'mlayer-replay-'));
+let files = 0;
+const fileName = (): string => join(dir, `rec-${files++}.jsonl`);
+
+function memory(): MemoryControlSystem {
+  return new MemoryControlSystem('twin')
+    .define('A', 1.5)
+    .define('B', Number.NaN)
+    .define('C', -0)
+    .define('W', new Float64Array([1e-300, -Infinity, Math.PI]))
+    .define('S', 'ON')
+    .define('SP', 0, { readbacks: ['RB'], limits: [-1, 1] })
+    .define('RB', 0);
+}
+
+/** Records a short session: reads, a monitor with two updates, writes (one rejected). */
+async function recordSession(file: string, delayMs = 0): Promise<{ reads: Sample[][]; updates: Sample[] }> {
+  const inner = memory();
+  inner.writeDelayMs = delayMs;
+  const cs = recordControlSystem(inner, new RecordingFile(file), { facility: { name: 'test', sha256: 'abc' }, mode: 'twin', software: { test: '1' } });
+  const reads: Sample[][] = [];
+  const updates: Sample[] = [];
+  const sub = cs.monitor('RB').subscribe((s) => updates.push(s));
+  reads.push(await cs.read(['A', 'B', 'C', 'W', 'S']));
+  await cs.write([{ channel: 'SP', value: 0.25 }], { wait: true });
+  reads.push(await cs.read(['RB']));
+  await expect(cs.write([{ channel: 'SP', value: 5 }])).rejects.toThrow(/outside/);
+  await cs.write([{ channel: 'SP', value: -0.5 }], { wait: true });
+  sub.unsubscribe();
+  await cs.close();
+  return { reads, updates };
+}
+
+/** The same session against a replay. */
+async function replaySession(cs: ReplayControlSystem): Promise<{ reads: Sample[][]; updates: Sample[] }> {
+  const reads: Sample[][] = [];
+  const updates: Sample[] = [];
+  const sub = cs.monitor('RB').subscribe((s) => updates.push(s));
+  reads.push(await cs.read(['A', 'B', 'C', 'W', 'S']));
+  await cs.write([{ channel: 'SP', value: 0.25 }], { wait: true });
+  reads.push(await cs.read(['RB']));
+  await expect(cs.write([{ channel: 'SP', value: 5 }])).rejects.toThrow(/outside the server limits/);
+  await cs.write([{ channel: 'SP', value: -0.5 }], { wait: true });
+  sub.unsubscribe();
+  await cs.close();
+  return { reads, updates };
+}
+
+describe('record and replay', () => {
+  it('replays every read and update bit for bit, with timestamp, severity and status', async () => {
+    const file = fileName();
+    const recorded = await recordSession(file);
+    const rec = readRecording(file);
+    expect(rec.header.format).toBe('mlayer-recording');
+    expect(rec.header.facility?.sha256).toBe('abc');
+    expect(rec.header.controlSystem).toEqual({ name: 'twin', online: false, immediate: true });
+    expect(rec.events.filter((e) => e.k === 'write')).toHaveLength(3);
+    const replayed = await replaySession(new ReplayControlSystem(rec, { speed: 'max' }));
+    expect(replayed.reads).toEqual(recorded.reads);
+    expect(Object.is(replayed.reads[0][2].value, -0)).toBe(true);
+    expect(Number.isNaN(replayed.reads[0][1].value)).toBe(true);
+    expect(replayed.reads[0][3].value).toBeInstanceOf(Float64Array);
+    expect(Array.from(replayed.reads[0][3].value as Float64Array)).toEqual([1e-300, -Infinity, Math.PI]);
+    // The monitor: the value on subscription and the two written readbacks, in order, with their timestamps.
+    expect(recorded.updates.map((s) => s.value)).toEqual([0, 0.25, -0.5]);
+    expect(replayed.updates).toEqual(recorded.updates);
+  });
+
+  it('a write of another value, an extra corrector, a read for a write and a call past the end fail with the difference', async () => {
+    const file = fileName();
+    await recordSession(file);
+    const start = async (): Promise<ReplayControlSystem> => {
+      const cs = ReplayControlSystem.fromFile(file, { speed: 'max' });
+      await cs.read(['A', 'B', 'C', 'W', 'S']);
+      return cs;
+    };
+    let cs = await start();
+    await expect(cs.write([{ channel: 'SP', value: 0.2500000001 }])).rejects.toThrow(`replay of ${file}: call 2: the write differs from the recording: SP: expected 0.25, actual 0.2500000001`);
+    // The session has left the recording: every later call fails with the same difference.
+    await expect(cs.read(['RB'])).rejects.toThrow(/SP: expected 0\.25, actual 0\.2500000001/);
+    expect(cs.mismatch).toBeInstanceOf(ReplayMismatchError);
+    expect(cs.mismatch).toBeInstanceOf(MlayerError);
+
+    cs = await start();
+    await expect(
+      cs.write([
+        { channel: 'SP', value: 0.25 },
+        { channel: 'SP2', value: 0.1 },
+      ]),
+    ).rejects.toThrow(/the write differs from the recording: SP2: not in the recorded write, actual 0\.1$/);
+
+    cs = await start();
+    await expect(cs.read(['RB'])).rejects.toThrow(/call 2: expected a write of SP = 0\.25, actual a read of 1 channel \(RB\)/);
+
+    cs = await start();
+    await expect(cs.read(['A', 'B'])).rejects.toThrow(/call 2: expected a write of SP = 0\.25, actual a read/);
+
+    const whole = ReplayControlSystem.fromFile(file, { speed: 'max' });
+    await replaySession(whole);
+    expect(whole.remaining).toBe(0);
+    await expect(whole.write([{ channel: 'SP', value: 0 }])).rejects.toThrow(/call 6: a write of SP = 0, after the end of the recording \(5 calls recorded\)/);
+
+    // Another read than the one recorded names the first channel that differs.
+    const other = ReplayControlSystem.fromFile(file, { speed: 'max' });
+    await expect(other.read(['A', 'B', 'X', 'W', 'S'])).rejects.toThrow(/the read differs from the recording: channel 3: expected C, actual X/);
+    // A monitor subscription the recording does not have.
+    const mon = ReplayControlSystem.fromFile(file, { speed: 'max' });
+    const errors: unknown[] = [];
+    mon.monitor('A').subscribe({ error: (e: unknown) => errors.push(e) });
+    expect(String(errors[0])).toMatch(/monitor of A: subscription 1 is not in the recording \(0 recorded\)/);
+  });
+
+  it('speed 1 keeps the recorded pace, 10 a tenth of it, max does not wait', async () => {
+    const file = fileName();
+    await recordSession(file, 60);
+    const rec = readRecording(file);
+    const last = rec.events.filter((e) => e.k === 'write').at(-1) as { d: number };
+    expect(last.d).toBeGreaterThanOrEqual(120);
+    const timed = async (speed: number | 'max'): Promise<number> => {
+      const t0 = performance.now();
+      await replaySession(new ReplayControlSystem(rec, { speed }));
+      return performance.now() - t0;
+    };
+    expect(await timed(1)).toBeGreaterThanOrEqual(last.d - 2);
+    const ten = await timed(10);
+    expect(ten).toBeGreaterThanOrEqual(last.d / 10 - 2);
+    expect(ten).toBeLessThan(last.d / 2);
+    expect(await timed('max')).toBeLessThan(last.d / 2);
+  });
+
+  it('the recorder keeps what the wrapped control system offers beyond the port; bad files are named', async () => {
+    const inner = memory();
+    const cs = recordControlSystem(inner, new RecordingFile(fileName()), { software: {} });
+    cs.inject('A', 2);
+    expect(cs.has('A')).toBe(true);
+    expect(cs.value('A')).toBe(2);
+    expect(cs instanceof MemoryControlSystem).toBe(true);
+    await cs.close();
+
+    const existing = fileName();
+    writeFileSync(existing, 'x');
+    expect(() => new RecordingFile(existing)).toThrow(`recording ${existing}: the file exists (it is never written over; remove it or choose another name)`);
+    expect(readFileSync(existing, 'utf8')).toBe('x');
+    expect(() => readRecording(existing)).toThrow(`recording ${existing}:1: Unexpected token`);
+    writeFileSync(existing, '{"format":"mlayer-recording","version":1}\n{"k":"jump"}\n');
+    expect(() => readRecording(existing)).toThrow(`recording ${existing}:2: event kind "jump" is not one of read, write, subscribe, update, unsubscribe`);
+  });
+});
