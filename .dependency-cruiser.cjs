@@ -21,6 +21,7 @@
  *   packages/server                  core, the tools it runs (orbit, tune, chromaticity, and what they
  *                                    use: tuning-common, data) (and ws)
  *   packages/adapters-ws             core (and ws in Node)
+ *   packages/web                     nothing of ours: the page speaks the server's protocol (lit, echarts)
  *   packages/adapters-replay         core (record & replay of any control system) (and rxjs)
  *   packages/cli                     anything
  *
@@ -52,6 +53,7 @@ const TABLE = [
   ['virtual-accelerator', ['core', 'adapters-sim', 'adapters-epics', 'adapters-tango', 'calibration']],
   ['server', ['core', 'tuning-tools/orbit', 'tuning-tools/tune', 'tuning-tools/chromaticity', 'tuning-tools/common', 'data']],
   ['adapters-ws', ['core']],
+  ['web', []],
   ['adapters-replay', ['core']],
 ];
 

@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MlayerError, facilityTools, isDigitalTwin } from '@mlayer/core';
 import type { GlobalOptions } from '../global-options.js';
 import { openAccelerator } from '../context.js';
@@ -12,6 +15,7 @@ export interface ServerCommandOptions {
   tokenFile?: string;
   audit?: string;
   static?: string;
+  web?: boolean;
   maxMessage: string;
   throttle: string;
   maxBuffered: string;
@@ -36,6 +40,18 @@ function positiveInteger(text: string, option: string): number {
 /** The token's default folder: the CLI's cache folder (facility-cache.ts), also under MLAYER_NO_CACHE=1. */
 const tokenDir = (): string => cacheDir({ ...process.env, MLAYER_NO_CACHE: undefined })!;
 
+/** The built web control room (@mlayer/web's dist): an error naming the build when it is not there. */
+function webPageDir(): string {
+  let dir: string;
+  try {
+    dir = join(dirname(createRequire(import.meta.url).resolve('@mlayer/web/package.json')), 'dist');
+  } catch {
+    dir = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+  }
+  if (!existsSync(join(dir, 'index.html'))) throw new MlayerError(`--web: the web page is not built (${join(dir, 'index.html')} missing): run npm run build; nothing was started`);
+  return dir;
+}
+
 /** `mlayer server`: serves the accelerator until SIGINT/SIGTERM. */
 export async function serverAction(o: ServerCommandOptions, cmd: Command): Promise<void> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
@@ -45,6 +61,7 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
   const say = (line: string): void => {
     process.stderr.write(`mlayer server: ${line}\n`);
   };
+  if (o.web && o.static) throw new MlayerError('--web and --static both name what is served at /: give one; nothing was started');
   if (!LOOPBACK.has(host)) say(`listening on ${host}, not loopback: other machines can read the accelerator`);
   // The global --server/$MLAYER_SERVER is for clients: the server opens the facility's own control system.
   const { acc, facility } = await openAccelerator({ ...g, server: undefined });
@@ -64,7 +81,7 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
       tokenFile,
       auditFile,
       stateFile,
-      staticDir: o.static ? resolve(o.static) : undefined,
+      staticDir: o.web ? webPageDir() : o.static ? resolve(o.static) : undefined,
       dataDir: facilityTools(facility).dataDir,
       maxMessageBytes,
       limits: { scalarPeriodMs: scalar, arrayPeriodMs: array, maxBufferedBytes: positiveInteger(o.maxBuffered, '--max-buffered') },

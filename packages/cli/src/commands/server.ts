@@ -16,6 +16,7 @@ export function registerServerCommand(program: Command): void {
     .option('--token-file <file>', 'where the write token is written (mode 0600; default mlayer-server-PORT.token in the cache folder; with port 0 mlayer-server-pidPID.token)')
     .option('--audit <file>', 'audit log of accepted writes, JSON lines (default mlayer-audit.jsonl beside the state file, else in the working directory)')
     .option('--static <dir>', 'serve the files of this folder over HTTP')
+    .option('--web', 'serve the web control room (packages/web, built by npm run build) at /', false)
     .option('--max-message <bytes>', 'largest message accepted; a larger one closes the connection', '65536')
     .option('--max-buffered <bytes>', 'a client with more unsent data than this stopped reading and is disconnected', String(8 * 1024 * 1024))
     .option('--throttle <ms>', 'at most one update per subscription per this many ms (scalars; SCALAR,ARRAY for both)', '100')

@@ -1,0 +1,113 @@
+/**
+ * ECharts, with only the parts the page uses (tree-shaken): line, scatter, bar and custom
+ * series, grids, axes, zoom, tooltips, legends, mark lines; canvas renderer. The lattice's
+ * synoptic strip is a custom series of one grid (a rectangle per magnet, a tick per BPM and
+ * corrector), drawn by ECharts like every other series.
+ */
+import * as echarts from 'echarts/core';
+import { BarChart, CustomChart, LineChart, LinesChart, ScatterChart } from 'echarts/charts';
+import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, AriaComponent } from 'echarts/components';
+import { CanvasRenderer } from 'echarts/renderers';
+import type { EChartsCoreOption } from 'echarts/core';
+
+echarts.use([LineChart, LinesChart, ScatterChart, BarChart, CustomChart, GridComponent, DataZoomComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, AriaComponent, CanvasRenderer]);
+
+export type { EChartsCoreOption };
+export type Chart = echarts.ECharts;
+
+export function makeChart(el: HTMLElement): Chart {
+  const chart = echarts.init(el, undefined, { renderer: 'canvas' });
+  new ResizeObserver(() => chart.resize()).observe(el);
+  return chart;
+}
+
+/** What the strip shows: the optics message's elements. */
+export interface Elements {
+  s: number[];
+  length: number[];
+  kind: string[];
+  name: string[];
+}
+
+/** Row (0 top .. 1 bottom) and colour of each kind on the strip; magnets above and below the axis as in MML's drawlattice. */
+export const STRIP_STYLE: Record<string, { colour: string; top: number; bottom: number; label: string }> = {
+  dipole: { colour: '#1f5fbf', top: 0.25, bottom: 0.75, label: 'dipole' },
+  quadrupole: { colour: '#c0392b', top: 0.05, bottom: 0.5, label: 'quadrupole' },
+  sextupole: { colour: '#2e8b57', top: 0.5, bottom: 0.95, label: 'sextupole' },
+  multipole: { colour: '#8e44ad', top: 0.3, bottom: 0.7, label: 'multipole' },
+  rf: { colour: '#d35400', top: 0.1, bottom: 0.9, label: 'RF cavity' },
+  bpm: { colour: '#222222', top: 0.0, bottom: 0.2, label: 'BPM' },
+  corrector: { colour: '#b8860b', top: 0.8, bottom: 1.0, label: 'corrector' },
+};
+
+/** The strip's data: [s start, s end, kind index, name]. */
+export function stripData(e: Elements): (string | number)[][] {
+  const kinds = Object.keys(STRIP_STYLE);
+  return e.s.map((s, i) => [s, s + e.length[i], kinds.indexOf(e.kind[i]), e.name[i]]);
+}
+
+/** The strip as a custom series on grid/axes `axis` (its y axis runs 0..1). */
+export function stripSeries(e: Elements, axis: number): Record<string, unknown> {
+  const kinds = Object.keys(STRIP_STYLE);
+  return {
+    type: 'custom',
+    id: `strip-${axis}`,
+    name: 'lattice',
+    xAxisIndex: axis,
+    yAxisIndex: axis,
+    silent: false,
+    animation: false,
+    encode: { x: [0, 1], tooltip: 3 },
+    data: stripData(e),
+    renderItem: (_params: unknown, api: { value(i: number): number; coord(p: [number, number]): [number, number]; size(p: [number, number]): [number, number] }) => {
+      const st = STRIP_STYLE[kinds[api.value(2)]];
+      if (!st) return null;
+      const [x0, yTop] = api.coord([api.value(0), 1 - st.top]);
+      const [x1, yBottom] = api.coord([api.value(1), 1 - st.bottom]);
+      return { type: 'rect', shape: { x: x0, y: yTop, width: Math.max(1, x1 - x0), height: yBottom - yTop }, style: { fill: st.colour } };
+    },
+  };
+}
+
+/**
+ * The strip in its own chart below a plot (its canvas is not repainted when the plot's data
+ * change), its zoom tied to the plot's: both in `group` (echarts.connect). The plot's zoom
+ * components must be, as the strip's, [inside, slider].
+ */
+export function makeStrip(el: HTMLElement, e: Elements, circumference: number, plot: Chart, group: string): Chart {
+  const strip = makeChart(el);
+  strip.setOption({
+    animation: false,
+    grid: { left: 70, right: 20, top: 2, bottom: 40 },
+    xAxis: { type: 'value', min: 0, max: circumference, name: 's (m)', nameLocation: 'middle', nameGap: 20 },
+    yAxis: { type: 'value', min: 0, max: 1, show: false },
+    dataZoom: [{ type: 'inside', xAxisIndex: 0 }, { type: 'slider', xAxisIndex: 0, bottom: 0, height: 14 }],
+    tooltip: { trigger: 'item', formatter: (p: { value: (string | number)[] }) => `${p.value[3]} (s ${Number(p.value[0]).toFixed(3)} m)` },
+    series: [stripSeries(e, 0)],
+  });
+  plot.group = group;
+  strip.group = group;
+  echarts.connect(group);
+  return strip;
+}
+
+/** A plot's element with its strip below it. */
+export function plotWithStrip(parent: HTMLElement, label: string, tall: boolean): { plotEl: HTMLElement; stripEl: HTMLElement } {
+  const plotEl = document.createElement('div');
+  plotEl.className = tall ? 'chart tall' : 'chart';
+  plotEl.setAttribute('role', 'img');
+  plotEl.setAttribute('aria-label', label);
+  const stripEl = document.createElement('div');
+  stripEl.className = 'chart strip';
+  stripEl.setAttribute('role', 'img');
+  stripEl.setAttribute('aria-label', 'lattice synoptic strip: dipoles, quadrupoles, sextupoles, BPMs, correctors along s');
+  parent.append(plotEl, stripEl);
+  return { plotEl, stripEl };
+}
+
+/** The strip's legend (HTML: a key of the colours). */
+export function stripKey(): string {
+  return Object.values(STRIP_STYLE)
+    .map((st) => `<span class="key"><span class="swatch" style="background:${st.colour}"></span>${st.label}</span>`)
+    .join(' ');
+}

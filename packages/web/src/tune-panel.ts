@@ -1,0 +1,108 @@
+/**
+ * The tune diagram: the working point (fractional tunes of the tune monitor) on the
+ * resonance lines m·qx + n·qy = p up to the order chosen (1 to 5), with the tune history
+ * since the page opened.
+ */
+import { html, render } from 'lit';
+import { type App, fmt } from './app.js';
+import { makeChart } from './charts.js';
+
+/** Segments of the resonance lines of order `order` (|m| + |n|) inside the unit square. */
+export function resonanceLines(order: number): [number, number][][] {
+  const out: [number, number][][] = [];
+  const seen = new Set<string>();
+  for (let m = -order; m <= order; m++) {
+    const n0 = order - Math.abs(m);
+    for (const n of n0 === 0 ? [0] : [n0, -n0]) {
+      if (m < 0 || (m === 0 && n < 0)) continue; // (m, n) and (-m, -n) are the same lines
+      for (let p = -order * 2; p <= order * 2; p++) {
+        const key = `${m},${n},${p}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const pts: [number, number][] = [];
+        const add = (x: number, y: number): void => {
+          if (x >= -1e-12 && x <= 1 + 1e-12 && y >= -1e-12 && y <= 1 + 1e-12 && !pts.some((q) => Math.abs(q[0] - x) < 1e-9 && Math.abs(q[1] - y) < 1e-9)) pts.push([x, y]);
+        };
+        if (n !== 0) for (const x of [0, 1]) add(x, (p - m * x) / n);
+        if (m !== 0) for (const y of [0, 1]) add((p - n * y) / m, y);
+        if (pts.length >= 2) out.push([pts[0], pts[1]]);
+      }
+    }
+  }
+  return out;
+}
+
+const ORDER_COLOURS = ['#000000', '#c0392b', '#1f5fbf', '#2e8b57', '#b8860b'];
+
+export async function mountTunePanel(app: App, el: HTMLElement): Promise<void> {
+  const { optics, conn } = app;
+  const devs = optics.roles.tune ? await app.devices(optics.roles.tune) : [];
+  const pvs = devs.map((d) => d.channels.monitor ?? d.channels.readback);
+  let maxOrder = 3;
+  const history: [number, number][] = [];
+  const tunes: [number, number] = [NaN, NaN];
+  const head = document.createElement('div');
+  const chartEl = document.createElement('div');
+  chartEl.className = 'chart square';
+  chartEl.setAttribute('role', 'img');
+  chartEl.setAttribute('aria-label', 'tune diagram: working point, resonance lines and tune history');
+  el.append(head, chartEl);
+  const chart = makeChart(chartEl);
+  chart.setOption({
+    animation: false,
+    grid: { left: 60, right: 20, top: 30, bottom: 50 },
+    xAxis: { type: 'value', min: 0, max: 1, name: 'qx (fractional)', nameLocation: 'middle', nameGap: 28 },
+    yAxis: { type: 'value', min: 0, max: 1, name: 'qy (fractional)', nameLocation: 'middle', nameGap: 40 },
+    dataZoom: [{ type: 'inside', xAxisIndex: 0, filterMode: 'none' }, { type: 'inside', yAxisIndex: 0, filterMode: 'none' }],
+    tooltip: { trigger: 'item' },
+    legend: { top: 0 },
+  });
+  const frac = (q: number): number => q - Math.floor(q);
+  const drawLines = (): void => {
+    const series: Record<string, unknown>[] = [];
+    for (let order = 1; order <= 5; order++) {
+      series.push({
+        id: `order-${order}`,
+        name: `order ${order}`,
+        type: 'lines',
+        coordinateSystem: 'cartesian2d',
+        silent: true,
+        data: order <= maxOrder ? resonanceLines(order).map((coords) => ({ coords })) : [],
+        lineStyle: { color: ORDER_COLOURS[order - 1], width: Math.max(0.5, 2.5 - order * 0.4), opacity: 0.7 },
+      });
+    }
+    chart.setOption({ series, legend: { data: Array.from({ length: maxOrder }, (_, i) => `order ${i + 1}`).concat(['history', 'working point']) } });
+  };
+  const draw = (): void => {
+    chart.setOption({
+      series: [
+        { id: 'history', name: 'history', type: 'scatter', data: history.map(([x, y]) => [frac(x), frac(y)]), symbolSize: 4, color: '#999', animation: false },
+        { id: 'wp', name: 'working point', type: 'scatter', data: Number.isFinite(tunes[0]) ? [[frac(tunes[0]), frac(tunes[1])]] : [], symbolSize: 14, color: '#d00', animation: false },
+      ],
+    });
+    render(
+      html`<div class="controls">
+          <label for="resonance-order">Resonance lines up to order</label>
+          <select id="resonance-order" @change=${(e: Event) => ((maxOrder = Number((e.target as HTMLSelectElement).value)), drawLines())}>
+            ${[1, 2, 3, 4, 5].map((o) => html`<option value=${o} ?selected=${o === maxOrder}>${o}</option>`)}
+          </select>
+          <button type="button" @click=${() => ((history.length = 0), draw())}>Clear history</button>
+          <span>qx <strong id="tune-x">${fmt(tunes[0], 6)}</strong>, qy <strong id="tune-y">${fmt(tunes[1], 6)}</strong>; history ${history.length} points</span>
+        </div>`,
+      head,
+    );
+  };
+  drawLines();
+  draw();
+  conn.subscribe(pvs, (pv, s) => {
+    const k = pvs.indexOf(pv);
+    if (k > 1 || typeof s.value !== 'number') return;
+    tunes[k] = s.value;
+    if (k === 1 && Number.isFinite(tunes[0])) {
+      const lastPoint = history[history.length - 1];
+      if (!lastPoint || lastPoint[0] !== tunes[0] || lastPoint[1] !== tunes[1]) history.push([tunes[0], tunes[1]]);
+      if (history.length > 500) history.shift();
+    }
+    draw();
+  });
+}
