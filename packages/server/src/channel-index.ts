@@ -13,6 +13,9 @@ export interface ChannelInfo {
   readonly description: string;
 }
 
+/** PVWS (Phoebus) names a channel with its protocol: ca://NAME, pva://NAME. */
+const PROTOCOL_PREFIX = /^(ca|pva):\/\//;
+
 export class ChannelIndex {
   private readonly byChannel = new Map<string, ChannelInfo>();
 
@@ -35,8 +38,9 @@ export class ChannelIndex {
     }
   }
 
+  /** The channel's information; PVWS's protocol prefixes (`ca://`, `pva://`, as cs-web-lib sends them) name the same channel. */
   get(channel: string): ChannelInfo | undefined {
-    return this.byChannel.get(channel);
+    return this.byChannel.get(channel) ?? this.byChannel.get(channel.replace(PROTOCOL_PREFIX, ''));
   }
 
   get size(): number {

@@ -214,7 +214,7 @@ export class ClientSession {
       case 'read': {
         const unknown = msg.pvs.filter((pv) => !this.ctx.index.get(pv));
         if (unknown.length > 0) throw new MlayerError(`read: unknown channel${unknown.length > 1 ? 's' : ''} ${unknown.slice(0, 5).map((p) => `'${p}'`).join(', ')}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}`);
-        const samples = await this.ctx.acc.controlSystem.read(msg.pvs);
+        const samples = await this.ctx.acc.controlSystem.read(msg.pvs.map((pv) => this.ctx.index.get(pv)!.channel));
         return this.send({ type: 'samples', id: msg.id, samples: samples.map((s, i) => ({ pv: msg.pvs[i], ...valueFields(s), severity: severityName(s) })) });
       }
       case 'put':
@@ -289,7 +289,7 @@ export class ClientSession {
       }
       const sub = new Subscription();
       this.subs.set(pv, sub);
-      sub.stop = this.ctx.feeds.listen(pv, (s) => this.onSample(info, sub, s));
+      sub.stop = this.ctx.feeds.listen(info.channel, (s) => this.onSample(pv, info, sub, s));
     }
     for (const pv of unknown) this.error(`subscribe: unknown channel '${pv}' (not a channel of mode '${this.ctx.acc.mode}')`, { pv });
   }
@@ -324,22 +324,23 @@ export class ClientSession {
   }
 
   /** Throttle-latest: the newest sample is sent at most once per period; those in between are dropped. */
-  private onSample(info: ChannelInfo, sub: Subscription, sample: Sample): void {
+  private onSample(pv: string, info: ChannelInfo, sub: Subscription, sample: Sample): void {
     sub.pending = sample;
     if (sub.timer) return;
     const period = typeof sample.value === 'object' ? this.ctx.limits.arrayPeriodMs : this.ctx.limits.scalarPeriodMs;
     const wait = sub.lastSent + period - Date.now();
-    if (wait <= 0) this.flush(info, sub);
-    else sub.timer = setTimeout(() => this.flush(info, sub), wait);
+    if (wait <= 0) this.flush(pv, info, sub);
+    else sub.timer = setTimeout(() => this.flush(pv, info, sub), wait);
   }
 
-  private flush(info: ChannelInfo, sub: Subscription): void {
+  /** Sends the pending sample of the subscription to `pv` (the name as the client gave it). */
+  private flush(pv: string, info: ChannelInfo, sub: Subscription): void {
     sub.timer = undefined;
     const sample = sub.pending;
-    if (!sample || this.subs.get(info.channel) !== sub) return;
+    if (!sample || this.subs.get(pv) !== sub) return;
     sub.pending = undefined;
     sub.lastSent = Date.now();
-    const update: UpdateMessage = { type: 'update', pv: info.channel, ...valueFields(sample) };
+    const update: UpdateMessage = { type: 'update', pv, ...valueFields(sample) };
     const severity = severityName(sample);
     if (severity !== sub.severity) update.severity = sub.severity = severity;
     const meta = {

@@ -73,6 +73,17 @@ describe('mlayer server in process (example ring, in-memory channels)', () => {
     c.close();
   });
 
+  it("PVWS's protocol prefixes (ca://, pva://, as cs-web-lib names channels) name the same channel: updates carry the name subscribed", async () => {
+    const c = await PlainClient.open(server.url);
+    c.send({ type: 'subscribe', pvs: ['ca://SR02-HCM-01:SP', 'pva://SR-QF-QF1:SP'] });
+    expect(await c.next((m) => m.pv === 'ca://SR02-HCM-01:SP', 0)).toMatchObject({ type: 'update', value: 0, units: 'A' });
+    expect(await c.next((m) => m.pv === 'pva://SR-QF-QF1:SP', 0)).toMatchObject({ type: 'update', value: 100 });
+    expect(await c.request({ type: 'read', pvs: ['ca://SR-QF-QF1:SP'] })).toMatchObject({ samples: [{ pv: 'ca://SR-QF-QF1:SP', value: 100 }] });
+    c.send({ type: 'subscribe', pvs: ['xyz://SR02-HCM-01:SP'] });
+    expect((await c.next((m) => m.type === 'error')).message).toMatch(/unknown channel 'xyz:\/\/SR02-HCM-01:SP'/);
+    c.close();
+  });
+
   it('a client that stops reading is disconnected when its unsent data pass the limit; the others are served meanwhile', async () => {
     const other = await PlainClient.open(server.url);
     other.send({ type: 'subscribe', pvs: ['SR01-HCM-01:SP'] });
