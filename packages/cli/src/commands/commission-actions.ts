@@ -208,6 +208,8 @@ export async function commissionReportAction(dirArg: string, o: CommissionReport
       agg.stages.map((s) => [`${s.index} ${s.name}`, String(s.ran), String(s.succeeded), `${(100 * s.reachedFraction).toFixed(0)} %`, Number.isFinite(s.medianSeconds) ? `${s.medianSeconds.toFixed(2)} s` : '-']),
     ),
   );
+  process.stdout.write(`\nbefore the first stage (${agg.seeds} seeds): median / 90th percentile\n`);
+  process.stdout.write(formatTable([{ header: 'figure', align: 'left' }, { header: 'median' }, { header: '90 %' }], shown.map((f) => [f, fmtFigure(f, agg.initial[f][0]), fmtFigure(f, agg.initial[f][1])]), '  '));
   for (const s of agg.stages) {
     process.stdout.write(`\nafter stage ${s.index} ${s.name} (${s.ran} seeds): median / 90th percentile\n`);
     process.stdout.write(formatTable([{ header: 'figure', align: 'left' }, { header: 'median' }, { header: '90 %' }], shown.map((f) => [f, fmtFigure(f, s.figures[f][0]), fmtFigure(f, s.figures[f][1])]), '  '));

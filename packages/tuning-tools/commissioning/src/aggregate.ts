@@ -33,6 +33,8 @@ export interface Distribution {
 
 export interface StudyAggregate {
   readonly seeds: number;
+  /** Per figure, [median, 90th percentile] before the first stage. */
+  readonly initial: Readonly<Record<FigureName, readonly [number, number]>>;
   readonly completed: number;
   readonly stages: readonly StageSummary[];
   readonly distributions: Readonly<Record<FigureName, Distribution>>;
@@ -77,5 +79,11 @@ export function aggregate(sequence: Pick<Sequence, 'stages'>, results: readonly 
       return [f, { values, fractions: values.map((_, i) => (i + 1) / Math.max(1, n)) }];
     }),
   ) as unknown as Record<FigureName, Distribution>;
-  return { seeds: n, completed: results.filter((r) => r.result.completed).length, stages, distributions, seedSeconds: results.map((r) => r.timing.seconds) };
+  const initial = Object.fromEntries(
+    FIGURE_NAMES.map((f) => {
+      const v = finiteSorted(results.map((r) => r.result.initial?.[f] ?? Number.NaN));
+      return [f, [quantile(v, 0.5), quantile(v, 0.9)] as const];
+    }),
+  ) as Record<FigureName, readonly [number, number]>;
+  return { seeds: n, initial, completed: results.filter((r) => r.result.completed).length, stages, distributions, seedSeconds: results.map((r) => r.timing.seconds) };
 }

@@ -15,6 +15,7 @@ export {
   type SeedResult,
   type SeedResultFile,
   RESULT_FILE,
+  INITIAL_FILE,
   stageFileName,
   readStageFiles,
   recordBytes,

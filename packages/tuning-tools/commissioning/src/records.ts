@@ -73,10 +73,14 @@ export interface StageFile {
 }
 
 export const RESULT_FILE = 'result.json';
+/** The figures before the first stage, written when a seed starts. */
+export const INITIAL_FILE = 'initial.json';
 
 /** A seed's result, written when its last stage is done. */
 export interface SeedResult {
   readonly header: SeedHeader;
+  /** The figures before the first stage (the errored machine as the seed starts). */
+  readonly initial: Figures;
   readonly stages: readonly StageRecord[];
   /** Stages that succeeded, in order, until the first that did not. */
   readonly reached: number;

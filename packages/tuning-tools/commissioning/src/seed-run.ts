@@ -15,6 +15,7 @@ import type { Figures } from './figure-names.js';
 import { type FigureTargets, figureElements, figureTargets, measureFigures } from './figures.js';
 import {
   type AttemptRecord,
+  INITIAL_FILE,
   RESULT_FILE,
   type SeedHeader,
   type SeedResult,
@@ -62,12 +63,13 @@ function describe(e: unknown): string {
   return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
 }
 
-function summarise(header: SeedHeader, stages: readonly StageRecord[]): SeedResult {
+function summarise(header: SeedHeader, initial: Figures, stages: readonly StageRecord[]): SeedResult {
   let reached = 0;
   while (reached < stages.length && stages[reached].success) reached++;
   const last = stages[stages.length - 1];
   return {
     header,
+    initial,
     stages,
     reached,
     reachedStage: reached > 0 ? stages[reached - 1].name : '',
@@ -101,6 +103,15 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
   if (last) {
     state = structuredClone(last.checkpoint.state);
     if (last.record.next === 'continue' || last.record.next === 'skip') await acc.restore(last.checkpoint.setpoints, { source: join(dir, stageFileName(last.record.index, last.record.name)), signal: options.signal });
+  }
+  // The machine as the seed starts: measured before anything is written (a fresh seed), kept in initial.json.
+  const initialPath = join(dir, INITIAL_FILE);
+  let initial: Figures;
+  if (files.length > 0 && existsSync(initialPath)) initial = readJson<{ header: SeedHeader; figures: Figures }>(initialPath).figures;
+  else if (files.length > 0) throw new CommissioningError(`${initialPath}: missing although stages were written; remove ${dir} to compute the seed again`);
+  else {
+    initial = await measureFigures(acc, el, targets);
+    writeJson(initialPath, { header, figures: initial });
   }
   const stages = files.map((f) => f.record);
   const timings = files.map((f) => f.timing);
@@ -156,7 +167,7 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
     if (next === 'stop' || next === 'end') break;
   }
   const out: SeedResultFile = {
-    result: summarise(header, stages),
+    result: summarise(header, initial, stages),
     timing: { stages: timings, seconds: timings.reduce((a, t) => a + t.seconds, 0), runs: run },
   };
   writeJson(resultPath, out);
