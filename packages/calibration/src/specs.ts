@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema } from '@mlayer/core';
 
 /**
  * Strict schemas of the conversion specs found under `unitConversions:` in a
@@ -6,13 +7,13 @@ import { z } from 'zod';
  * physics units.
  */
 
-const interval = z.tuple([z.number(), z.number()]);
-const columnRef = z.union([z.string().min(1), z.number().int().nonnegative()]);
+const interval = lazySchema((z) => z.tuple([z.number(), z.number()]));
+const columnRef = lazySchema((z) => z.union([z.string().min(1), z.number().int().nonnegative()]));
 /** Row filter: column name → value (numbers compare numerically, strings exactly after trimming). */
-const where = z.record(z.string(), z.union([z.string(), z.number()]));
-const description = z.string().optional();
+const where = lazySchema((z) => z.record(z.string(), z.union([z.string(), z.number()])));
+const description = lazySchema((z) => z.string().optional());
 
-export const linearSpecSchema = z
+export const linearSpecSchema = lazySchema((z) => z
   .object({
     type: z.literal('linear'),
     description,
@@ -24,9 +25,9 @@ export const linearSpecSchema = z
     /** Hardware interval where the curve is valid (unbounded when absent). */
     range: interval.optional(),
   })
-  .strict();
+  .strict());
 
-export const polynomialCsvSchema = z
+export const polynomialCsvSchema = lazySchema((z) => z
   .object({
     /** CSV file, relative to the facility file. */
     path: z.string().min(1),
@@ -37,9 +38,9 @@ export const polynomialCsvSchema = z
     /** Rows to use, e.g. `{ uc_id: 118 }`. */
     where: where.optional(),
   })
-  .strict();
+  .strict());
 
-export const polynomialSpecSchema = z
+export const polynomialSpecSchema = lazySchema((z) => z
   .object({
     type: z.literal('polynomial'),
     description,
@@ -51,9 +52,9 @@ export const polynomialSpecSchema = z
     /** Hardware interval where the polynomial is used and monotonic (required from order 2). */
     range: interval.optional(),
   })
-  .strict();
+  .strict());
 
-export const tableCsvSchema = z
+export const tableCsvSchema = lazySchema((z) => z
   .object({
     path: z.string().min(1),
     /** pytac: `eng` */
@@ -62,9 +63,9 @@ export const tableCsvSchema = z
     physicsColumn: columnRef,
     where: where.optional(),
   })
-  .strict();
+  .strict());
 
-export const tableSpecSchema = z
+export const tableSpecSchema = lazySchema((z) => z
   .object({
     type: z.literal('table'),
     description,
@@ -79,11 +80,11 @@ export const tableSpecSchema = z
     /** Hardware interval allowed beyond the table (extrapolation 'linear' or 'extend'). */
     domain: interval.optional(),
   })
-  .strict();
+  .strict());
 
-export const curveSpecSchema = z.discriminatedUnion('type', [linearSpecSchema, polynomialSpecSchema, tableSpecSchema]);
+export const curveSpecSchema = lazySchema((z) => z.discriminatedUnion('type', [linearSpecSchema, polynomialSpecSchema, tableSpecSchema]));
 
-export const standardisationSchema = z
+export const standardisationSchema = lazySchema((z) => z
   .object({
     /** Lowest and highest hardware values of the cycle; also the range of the hysteresis model. */
     min: z.number(),
@@ -94,9 +95,9 @@ export const standardisationSchema = z
     /** Wait after each step, in seconds. */
     dwell: z.number().nonnegative().default(0),
   })
-  .strict();
+  .strict());
 
-export const lensModelSchema = z
+export const lensModelSchema = lazySchema((z) => z
   .object({
     type: z.literal('lens'),
     /** The mean (anhysteretic) curve. */
@@ -107,9 +108,9 @@ export const lensModelSchema = z
      */
     halfWidth: z.number().nonnegative(),
   })
-  .strict();
+  .strict());
 
-export const hysteresisSpecSchema = z
+export const hysteresisSpecSchema = lazySchema((z) => z
   .object({
     type: z.literal('hysteresis'),
     description,
@@ -123,9 +124,9 @@ export const hysteresisSpecSchema = z
     /** Largest change (hardware units) allowed before standardisation. */
     threshold: z.number().nonnegative(),
   })
-  .strict();
+  .strict());
 
-const rigidityFields = {
+const rigidityFields = (z: typeof import('zod').z) => ({
   /** Multipole order n: 0 dipole / corrector, 1 quadrupole, 2 sextupole, ... */
   order: z.number().int().nonnegative(),
   /** Whether the field is integrated over the magnet length (T·m^(1-n)) or local (T·m^-n). */
@@ -138,22 +139,22 @@ const rigidityFields = {
   factorial: z.boolean().default(false),
   /** Sign applied to the strength (polarity convention). */
   sign: z.union([z.literal(1), z.literal(-1)]).default(1),
-};
+});
 
-export const rigiditySpecSchema = z
+export const rigiditySpecSchema = lazySchema((z) => z
   .object({
     type: z.literal('rigidity'),
     description,
     /** hardware → field. */
     curve: z.discriminatedUnion('type', [linearSpecSchema, polynomialSpecSchema, tableSpecSchema, hysteresisSpecSchema]),
-    ...rigidityFields,
+    ...rigidityFields(z),
     /** Optional: checked against the units the conversion derives. */
     hardwareUnits: z.string().optional(),
     physicsUnits: z.string().optional(),
   })
-  .strict();
+  .strict());
 
-export const combinedInputSchema = z
+export const combinedInputSchema = lazySchema((z) => z
   .object({
     name: z.string().min(1),
     hardwareUnits: z.string(),
@@ -162,9 +163,9 @@ export const combinedInputSchema = z
     /** Hardware value assumed before the first commit (default 0). */
     initial: z.number().optional(),
   })
-  .strict();
+  .strict());
 
-export const combinedOutputSchema = z
+export const combinedOutputSchema = lazySchema((z) => z
   .object({
     name: z.string().min(1),
     /** Units of this output's field (row of the matrix). */
@@ -177,9 +178,9 @@ export const combinedOutputSchema = z
     factorial: z.boolean().default(false),
     sign: z.union([z.literal(1), z.literal(-1)]).default(1),
   })
-  .strict();
+  .strict());
 
-export const combinedSpecSchema = z
+export const combinedSpecSchema = lazySchema((z) => z
   .object({
     type: z.literal('combined'),
     description,
@@ -193,7 +194,7 @@ export const combinedSpecSchema = z
     /** For a scalar conversion created through the registry: which output and which input it converts. */
     view: z.object({ output: z.string(), input: z.string().optional() }).strict().optional(),
   })
-  .strict();
+  .strict());
 
 export type LinearSpec = z.infer<typeof linearSpecSchema>;
 export type PolynomialSpec = z.infer<typeof polynomialSpecSchema>;

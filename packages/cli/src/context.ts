@@ -3,6 +3,7 @@ import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
 import { MemoizedConversionRegistry } from './conversion-registry.js';
+import { wrapForRecording } from './recording-session.js';
 import { builtConversionsCached, cacheDir, latticeFromCache, loadFacilityCached, loadLatticeCached, twinKey, validatedSpecsCached, writeBuiltConversions } from './facility-cache.js';
 
 /** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
@@ -26,7 +27,8 @@ export interface OpenOptions extends GlobalOptions {
 export async function openAccelerator(options: OpenOptions): Promise<{ acc: Accelerator; facility: LoadedFacility }> {
   const { facility } = loadFacilityCached(facilityFile(options.facility));
   // --server: the control system is a running `mlayer server` in its mode (server-connection.ts, loaded only then).
-  const remote = options.server ? await (await import('./server-connection.js')).connectServer(options, facility) : undefined;
+  // --mode replay: the control system serves a recording, in the mode it was recorded in (replay-connection.ts, loaded only then).
+  const remote = options.server ? await (await import('./server-connection.js')).connectServer(options, facility) : options.mode === 'replay' ? await (await import('./replay-connection.js')).openReplay(options, facility) : undefined;
   const mode = remote?.mode ?? options.mode ?? facility.config.defaultMode ?? Object.keys(facility.config.controlSystems)[0];
   const cs = facility.config.controlSystems[mode];
   if (!cs) throw new MlayerError(`${facility.file}: unknown mode '${mode}'; the facility defines ${Object.keys(facility.config.controlSystems).join(', ')}`);
@@ -34,7 +36,7 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   // Online is the server's: a server of an epics/tango mode is written only with --yes, a twin's without.
   if (remote) controlSystems.register({ type: cs.type, description: `mlayer server ${options.server}`, online: remote.cs.online, settingsSchema: anySettings, create: () => remote.cs });
   else await registerAdapter(cs.type, controlSystems);
-  if (options.verbose && remote) process.stderr.write(`mlayer: facility ${facility.file}, mode '${mode}' (type ${cs.type}) served by ${options.server}\n`);
+  if (options.verbose && remote) process.stderr.write(`mlayer: facility ${facility.file}, mode '${mode}' (type ${cs.type}) served by ${options.server ?? `the recording ${options.recording}`}\n`);
   else if (options.verbose) {
     process.stderr.write(`mlayer: facility ${facility.file}, mode '${mode}' (type ${cs.type})\n`);
     if (cs.type === 'epics') for (const line of (await import('@mlayer/adapters-epics')).describeEpicsSearch(cs.settings)) process.stderr.write(`mlayer: ${line}\n`);
@@ -44,6 +46,9 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   // After a start that built everything without an error from the same files and code, each
   // conversion is built, and each twin setpoint converted, on first use; else all at load (errors there).
   const built = builtConversionsCached(facility);
+  const local = cs.type === 'twin' && !remote;
+  const twin = local && cacheDir() !== undefined ? twinKey(facility, mode) : undefined;
+  const settings = twin === undefined ? undefined : rememberSettings(controlSystems, cs.type, cs.settings, built?.twins.includes(twin) ? built.settings?.[twin] : undefined);
   if (built) conversions.adoptShapes(facility, built.shapes);
   // The specs validated once per facility file and calibration code (the cache's), so that a warm
   // start checks none again; with the shapes above, read when the first conversion is built.
@@ -53,8 +58,6 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   };
   if (built) conversions.beforeFirstBuild(adoptSpecs);
   else adoptSpecs();
-  const local = cs.type === 'twin' && !remote;
-  const twin = local && cacheDir() !== undefined ? twinKey(facility, mode) : undefined;
   // Model-based tools need the design model online and through a server too: the facility's lattice, loaded on
   // first use (a twin in this process brings its own). The engine module is loaded here, the lattice only when asked for.
   const latticeFile = facility.config.lattice?.file;
@@ -63,12 +66,39 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   // The twin reads its lattice through the cache (at the point where it read the file, so its errors come as before).
   const lazySetpoints = twin !== undefined && built !== undefined && built.twins.includes(twin);
   const extras = local ? { loadLattice: cachedLatticeLoader, lazySetpoints, ...options.extras } : options.extras;
+  await wrapForRecording(controlSystems, cs.type, facility, mode); // mlayer record: the control system is recorded
   const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model, lazyFamilies: built !== undefined }).catch(async (e: unknown) => {
     await remote?.cs.close();
     throw e;
   });
-  writeBuiltConversions(facility, built, { shapes: conversions.builtShapes(), files: conversions.readFiles(), twin });
+  writeBuiltConversions(facility, built, { shapes: conversions.builtShapes(), files: conversions.readFiles(), twin, settings: settings?.parsed() });
   return { acc, facility };
+}
+
+/**
+ * The control system's settings as its factory's schema returns them, taken from the cache
+ * (`cached`: a start from the same facility file and code built this twin without an error)
+ * instead of validated again, which would load zod on every start; else validated by the schema
+ * and kept (`parsed`) for the cache. Other settings objects are validated as before.
+ */
+function rememberSettings(registry: ControlSystemRegistry, type: string, raw: unknown, cached: unknown): { parsed(): unknown } {
+  const factory = registry.get(type);
+  const schema = factory.settingsSchema;
+  let parsed = cached;
+  const safeParse = (data: unknown): unknown => {
+    if (data === raw && parsed !== undefined) return { success: true, data: parsed };
+    const result = schema.safeParse(data);
+    if (result.success && data === raw) parsed = result.data;
+    return result;
+  };
+  registry.register({
+    type: factory.type,
+    description: factory.description,
+    online: factory.online,
+    settingsSchema: { safeParse } as unknown as ControlSystemFactory['settingsSchema'],
+    create: (s, context) => factory.create(s, context),
+  });
+  return { parsed: () => parsed };
 }
 
 /** The server's control system takes no settings of the facility's (they are the server's). */

@@ -19,7 +19,8 @@
  * - `built-<sha256 of the path>.json`: written after an accelerator was built without an
  *   error: the shape of each conversion built (units, history methods), the files they read
  *   with their SHA-256, and the twins whose initial setpoints were all converted (mode,
- *   lattice file and its SHA-256); keyed by the facility file's bytes and the code of
+ *   lattice file and its SHA-256) with the settings their factory's schema returned (so that
+ *   a warm start validates them no more: that loads zod); keyed by the facility file's bytes and the code of
  *   calibration, core's units and accelerator, the twin and the engine's model. With it a warm
  *   start resolves each family, builds each conversion and converts each twin setpoint on
  *   first use (every one of them
@@ -457,6 +458,8 @@ export interface BuiltConversions {
   readonly shapes: Record<string, ConversionShape>;
   readonly files: Record<string, string>;
   readonly twins: string[];
+  /** By twin key: the control system's settings as its factory's schema returned them (absent in older entries). */
+  readonly settings?: Record<string, unknown>;
 }
 
 /**
@@ -517,7 +520,7 @@ export function builtConversionsCached(facility: LoadedFacility, dir: string | u
 export function writeBuiltConversions(
   facility: LoadedFacility,
   previous: BuiltConversions | undefined,
-  learnt: { shapes: Record<string, ConversionShape>; files: readonly string[]; twin?: string },
+  learnt: { shapes: Record<string, ConversionShape>; files: readonly string[]; twin?: string; settings?: unknown },
   dir: string | undefined = cacheDir(),
 ): void {
   const key = facilityKey(facility, dir, builtFingerprint);
@@ -525,7 +528,8 @@ export function writeBuiltConversions(
   const newShape = Object.keys(learnt.shapes).some((id) => !own(previous?.shapes, id));
   const newFile = learnt.files.some((f) => !own(previous?.files, f));
   const newTwin = learnt.twin !== undefined && !previous?.twins.includes(learnt.twin);
-  if (previous !== undefined && !newShape && !newFile && !newTwin) return;
+  const newSettings = learnt.twin !== undefined && learnt.settings !== undefined && own(previous?.settings, learnt.twin) === undefined && payloadOf(learnt.settings) !== undefined;
+  if (previous !== undefined && !newShape && !newFile && !newTwin && !newSettings) return;
   const files: Record<string, string> = { ...previous?.files };
   for (const f of learnt.files) {
     if (own(files, f) !== undefined) continue;
@@ -536,12 +540,14 @@ export function writeBuiltConversions(
     }
   }
   const twins = [...(previous?.twins ?? []), ...(newTwin ? [learnt.twin!] : [])];
-  const text = payloadOf({ shapes: { ...previous?.shapes, ...learnt.shapes }, files, twins });
+  const settings = newSettings ? { ...previous?.settings, [learnt.twin!]: learnt.settings } : previous?.settings;
+  const text = payloadOf({ shapes: { ...previous?.shapes, ...learnt.shapes }, files, twins, ...(settings === undefined ? {} : { settings }) });
   if (text !== undefined) writeEntry(entryPath(key.dir, 'built', key.abs), { format: BUILT_FORMAT, version: CACHE_VERSION, file: key.abs, sha256: facility.sha256, code: key.code }, text);
 }
 
 function isBuilt(v: unknown, raw: Record<string, unknown>): v is BuiltConversions {
   if (!isRecord(v) || !isRecord(v.shapes) || !isRecord(v.files) || !Array.isArray(v.twins)) return false;
   if (!v.twins.every((t) => typeof t === 'string') || !Object.values(v.files).every((h) => typeof h === 'string')) return false;
+  if (v.settings !== undefined && !(isRecord(v.settings) && Object.keys(v.settings).every((t) => (v.twins as string[]).includes(t)))) return false;
   return Object.entries(v.shapes).every(([id, s]) => own(raw, id) !== undefined && isConversionShape(s));
 }

@@ -89,6 +89,7 @@ export type { LoadedFacility } from './config/loaded-facility.js';
 export { resolveFacilityPath } from './config/facility-path.js';
 export { facilityChannels, type FacilityChannel } from './config/facility-channels.js';
 export { ToolsSchema, type ToolsConfig } from './config/tools-schema.js';
+export { lazySchema, zodNow } from './config/lazy-schema.js';
 export { facilityTools, type FacilityTools } from './config/facility-tools.js';
 export { TwissSchema, InjectionSchema, ApertureSchema, ChamberSchema, OpenLineSchema, type TwissConfig, type InjectionConfig, type ApertureConfig, type ChamberConfig, type OpenLineConfig } from './config/beam-schema.js';
 export { injectionFamily } from './config/check-beam.js';

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, zodNow } from './lazy-schema.js';
 import { ToolsSchema } from './tools-schema.js';
 import { ChamberSchema, InjectionSchema, OpenLineSchema } from './beam-schema.js';
 
@@ -7,34 +8,34 @@ import { ChamberSchema, InjectionSchema, OpenLineSchema } from './beam-schema.js
  * error), family- and array-level definitions so that 200 BPMs are one block.
  */
 
-const finite = z.number().refine(Number.isFinite, { message: 'expected a finite number' });
-const identifier = z
+const finite = lazySchema((z) => z.number().refine(Number.isFinite, { message: 'expected a finite number' }));
+const identifier = lazySchema((z) => z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { message: 'expected an identifier (letters, digits, _ . -, starting with a letter or _)' });
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { message: 'expected an identifier (letters, digits, _ . -, starting with a letter or _)' }));
 
 /** A device list entry as MML has it: [sector, index]. */
-export const DeviceListEntrySchema = z
+export const DeviceListEntrySchema = lazySchema((z) => z
   .tuple([z.number().int().nonnegative(), z.number().int().nonnegative()])
-  .describe('device as [sector, index]');
+  .describe('device as [sector, index]'));
 
-export const LimitsSchema = z
+export const LimitsSchema = lazySchema((z) => z
   .tuple([finite, finite])
   .refine(([lo, hi]) => lo <= hi, { message: 'limits must be [min, max] with min <= max' })
-  .describe('[min, max] in hardware units');
+  .describe('[min, max] in hardware units'));
 
-export const UnitsSchema = z
+export const UnitsSchema = lazySchema((z) => z
   .object({
     hardware: z.string().describe('hardware units (A, mm, counts, Hz, ...)'),
     physics: z.string().describe('physics units (rad, m, 1/m2, Hz, ...)'),
   })
-  .strict();
+  .strict());
 
 /**
  * Channel names of a field per control system: a template applied to every device
  * (`{sector}`, `{index}`, `{name}`, `{sector:02}` zero-padded, `{element}`), or
  * given per device in `devices[].channels`.
  */
-export const FieldSchema = z
+export const FieldSchema = lazySchema((z) => z
   .object({
     channels: z
       .record(identifier, z.string().min(1))
@@ -56,13 +57,13 @@ export const FieldSchema = z
       ),
     precision: z.number().int().nonnegative().optional(),
   })
-  .strict();
+  .strict());
 export type FieldConfig = z.infer<typeof FieldSchema>;
 
 export const FIELD_NAMES = ['setpoint', 'readback', 'monitor'] as const;
 export type FieldName = (typeof FIELD_NAMES)[number];
 
-export const DeviceSchema = z
+export const DeviceSchema = lazySchema((z) => z
   .object({
     device: DeviceListEntrySchema,
     name: z.string().min(1).describe('common name'),
@@ -81,10 +82,10 @@ export const DeviceSchema = z
     enabled: z.boolean().default(true).describe('false for a device known to be bad (excluded from measurements)'),
     plane: z.enum(['x', 'y']).optional().describe("overrides the family's plane (a tune monitor family with an x and a y device)"),
   })
-  .strict();
+  .strict());
 export type DeviceConfig = z.infer<typeof DeviceSchema>;
 
-export const ModelBindingSchema = z
+export const ModelBindingSchema = lazySchema((z) => z
   .object({
     field: z.string().min(1).describe("AT field of the element the family drives or reads: 'KickAngle', 'PolynomB', 'K', 'Frequency', 'Orbit', ..."),
     index: z.number().int().nonnegative().optional().describe('index into an array field (KickAngle[0] is horizontal)'),
@@ -96,9 +97,9 @@ export const ModelBindingSchema = z
   })
   .strict()
   .refine((m) => !(m.integrated && m.perLength), { message: 'integrated and perLength exclude each other' })
-  .describe('what the family is in the lattice model (used by the twin and model-based tools)');
+  .describe('what the family is in the lattice model (used by the twin and model-based tools)'));
 
-export const FamilySchema = z
+export const FamilySchema = lazySchema((z) => z
   .object({
     elementClass: z.string().min(1).describe('BPM, Corrector, Quadrupole, Sextupole, Bend, RF, DCCT, Tune, ...'),
     description: z.string().optional(),
@@ -111,32 +112,32 @@ export const FamilySchema = z
     model: ModelBindingSchema.optional(),
     devices: z.array(DeviceSchema).min(1, { message: 'a family needs at least one device' }),
   })
-  .strict();
+  .strict());
 export type FamilyConfig = z.infer<typeof FamilySchema>;
 
-export const ControlSystemConfigSchema = z
+export const ControlSystemConfigSchema = lazySchema((z) => z
   .object({
     type: identifier.describe("adapter type: 'twin', 'epics', 'tango', or one an installed adapter registers"),
     channelNames: identifier.optional().describe('use the channel names of another control system (the twin uses the online names)'),
     description: z.string().optional(),
     settings: z.record(z.string(), z.unknown()).default({}).describe('adapter settings, checked by the adapter'),
   })
-  .strict();
+  .strict());
 export type ControlSystemConfig = z.infer<typeof ControlSystemConfigSchema>;
 
-export const LatticeRefSchema = z
+export const LatticeRefSchema = lazySchema((z) => z
   .object({
     file: z.string().min(1).describe('lattice file of the twin, relative to the facility file (.m, .mat, .atjson.json)'),
     periodicity: z.number().int().positive().optional(),
   })
-  .strict();
+  .strict());
 
-export const UnitConversionSpecSchema = z
+export const UnitConversionSpecSchema = lazySchema((z) => z
   .object({ type: identifier })
   .catchall(z.unknown())
-  .describe('a unit conversion; its fields depend on the type (checked by the registered conversion type)');
+  .describe('a unit conversion; its fields depend on the type (checked by the registered conversion type)'));
 
-export const FacilitySchema = z
+export const FacilitySchema = lazySchema((z) => z
   .object({
     $schema: z.string().optional(),
     name: z.string().min(1),
@@ -158,13 +159,13 @@ export const FacilitySchema = z
     openLine: OpenLineSchema.optional(),
     credits: z.string().optional(),
   })
-  .strict();
+  .strict());
 
 export type FacilityConfig = z.infer<typeof FacilitySchema>;
 export type FacilityInput = z.input<typeof FacilitySchema>;
 
 /** JSON Schema of the facility file (for editors: completion and validation). */
 export function facilityJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(FacilitySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = zodNow().toJSONSchema(FacilitySchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return { ...schema, title: 'mlayer facility configuration', $id: 'https://mlayer.dev/schema/facility.json' };
 }

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import type { z } from 'zod';
+import { lazySchema, zodNow } from './lazy-schema.js';
 
 /**
  * The `tools` section of a facility file: what MML keeps in its facility description
@@ -9,18 +10,18 @@ import { z } from 'zod';
  * overrides it. Relative paths are relative to the facility file.
  */
 
-const familyName = z
+const familyName = lazySchema((z) => z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { message: 'expected a family name (letters, digits, _ . -, starting with a letter or _)' });
-const positive = z.number().refine((v) => Number.isFinite(v) && v > 0, { message: 'expected a finite number > 0' });
-const file = z.string().min(1);
+  .regex(/^[A-Za-z_][A-Za-z0-9_.-]*$/, { message: 'expected a family name (letters, digits, _ . -, starting with a letter or _)' }));
+const positive = lazySchema((z) => z.number().refine((v) => Number.isFinite(v) && v > 0, { message: 'expected a finite number > 0' }));
+const file = lazySchema((z) => z.string().min(1));
 const knobs = (what: string) =>
-  z
+  zodNow()
     .array(familyName)
     .min(2, { message: `give two or more ${what} families` })
     .refine((l) => new Set(l).size === l.length, { message: 'a family is named twice' });
 
-export const OrbitToolsSchema = z
+export const OrbitToolsSchema = lazySchema((z) => z
   .object({
     ormStep: z
       .record(familyName, positive)
@@ -33,22 +34,22 @@ export const OrbitToolsSchema = z
     offsets: file.optional().describe('BPM offset file (same format as golden): the reading of each BPM with the beam on its reference axis (MML getoffset); subtracted from every reading a correction steers'),
     responseMatrix: file.optional().describe('measured orbit response matrix (an orm measurement file, .h5): mlayer orbit correct and bump use it unless --orm is given (MML getbpmresp)'),
   })
-  .strict();
+  .strict());
 
 export const KnobToolsSchema = (what: string) =>
-  z
+  zodNow()
     .object({ families: knobs(what).describe(`${what} families stepped by default (two or more)`) })
     .strict();
 
-export const ModelToolsSchema = z
+export const ModelToolsSchema = lazySchema((z) => z
   .object({
     lattice: file.optional().describe('lattice file of the model commands (default: the facility lattice), relative to the facility file'),
     bpms: z.array(familyName).min(1).optional().describe('BPM families whose devices (their element) are the BPMs of mlayer model ... (default: every family of element class BPM)'),
     correctors: z.array(familyName).min(1).optional().describe('corrector families whose devices are the correctors of mlayer model orm (default: every family of element class Corrector in group HCM or VCM, else every Corrector family)'),
   })
-  .strict();
+  .strict());
 
-export const ToolsSchema = z
+export const ToolsSchema = lazySchema((z) => z
   .object({
     dataDir: file
       .optional()
@@ -59,6 +60,6 @@ export const ToolsSchema = z
     model: ModelToolsSchema.optional(),
   })
   .strict()
-  .describe('defaults of the control-room tools (every one overridden by its command-line option)');
+  .describe('defaults of the control-room tools (every one overridden by its command-line option)'));
 
 export type ToolsConfig = z.infer<typeof ToolsSchema>;

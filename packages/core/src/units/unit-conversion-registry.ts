@@ -1,7 +1,8 @@
-import { z, type ZodType } from 'zod';
+import type { ZodType } from 'zod';
 import { ConfigError } from '../errors.js';
 import type { UnitConversion } from './unit-conversion.js';
 import { identityConversion } from './unit-conversion.js';
+import { lazySchema } from '../config/lazy-schema.js';
 
 /** What a conversion factory gets besides its validated spec. */
 export interface ConversionBuildContext {
@@ -87,7 +88,7 @@ export class UnitConversionRegistry {
   }
 }
 
-const identityFactorySchema = z.object({ type: z.literal('identity'), units: z.string().optional() }).strict();
+const identityFactorySchema = lazySchema((z) => z.object({ type: z.literal('identity'), units: z.string().optional() }).strict());
 
 function pick(value: unknown, path: readonly PropertyKey[]): unknown {
   let v: unknown = value;
