@@ -11,6 +11,12 @@ export interface TwinStateFile {
   readonly seed: number | null;
   readonly errors: Record<string, unknown> | null;
   readonly snapshot: Snapshot;
+  /**
+   * Injected faults (issue 24, not yet built): each `{ kind, ... }`, applied in order after the
+   * error set and before the setpoints. This server writes none; a file that holds some is
+   * refused naming them (they are never dropped silently).
+   */
+  readonly faults?: readonly { readonly kind: string }[];
 }
 
 export interface AppliedErrors {
@@ -39,6 +45,9 @@ export class TwinState {
       throw new MlayerError(`${this.file}: not a twin state file (${(e as Error).message})`, { cause: e });
     }
     if (state.version !== 1 || typeof state.snapshot !== 'object') throw new MlayerError(`${this.file}: version ${String(state.version)} is not a twin state file of version 1`);
+    if (state.faults !== undefined && state.faults.length > 0) {
+      throw new MlayerError(`${this.file}: faults: ${state.faults.length} injected fault${state.faults.length === 1 ? '' : 's'} (${state.faults.map((f) => String(f?.kind)).join(', ')}); this server cannot inject faults yet; nothing was restored`);
+    }
     if (state.errors && state.seed !== null) this.applyErrors(state.errors, state.seed);
     await this.acc.restore(state.snapshot, { wait: true });
     return true;
