@@ -9,4 +9,8 @@ export interface GlobalOptions {
   server?: string;
   /** The server's write token file (default $MLAYER_SERVER_TOKEN_FILE). */
   tokenFile?: string;
+  /** --mode replay: the recording served (a file of `mlayer record --out`). */
+  recording?: string;
+  /** --mode replay: 1 (the recorded pace), N (N times faster) or max (default: no waits). */
+  replaySpeed?: string;
 }

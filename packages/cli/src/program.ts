@@ -16,6 +16,7 @@ import { registerShellCommand } from './commands/shell.js';
 import { registerConfigCommands } from './commands/config.js';
 import { registerFamiliesCommands } from './commands/families.js';
 import { registerCommissionCommands } from './commands/commission.js';
+import { registerRecordCommand } from './commands/record.js';
 
 export const VERSION = '0.1.0';
 
@@ -32,11 +33,13 @@ export function buildProgram(): Command {
     .description('mlayer: read and steer an accelerator, on the machine (EPICS, TANGO) or on its digital twin')
     .version(VERSION)
     .option('-f, --facility <path>', 'facility file (YAML/JSON) or facility package directory', process.env.MLAYER_FACILITY)
-    .option('-m, --mode <name>', 'control system to use: twin, epics, tango, ... (default: the facility default)')
+    .option('-m, --mode <name>', 'control system to use: twin, epics, tango, ... (default: the facility default); replay: serve a recording (--recording)')
     .option('-y, --yes', 'allow writes to an online control system', false)
     .option('--json', 'print results as JSON', false)
     .option('--server <url>', 'use a running mlayer server (ws://HOST:PORT) as the control system, in its mode (default $MLAYER_SERVER)', process.env.MLAYER_SERVER)
     .option('--token-file <file>', "the server's write token file: read by the client, written by mlayer server --allow-writes (default $MLAYER_SERVER_TOKEN_FILE)", process.env.MLAYER_SERVER_TOKEN_FILE)
+    .option('--recording <file>', 'with --mode replay: the recording served as the control system (written by mlayer record --out FILE)')
+    .option('--replay-speed <speed>', 'with --mode replay: 1 (the recorded pace), N (N times faster) or max (no waits)', 'max')
     .option('--verbose', 'say on stderr how the control system is reached (for EPICS: the addresses searched and where each setting comes from)', false)
     .showHelpAfterError()
     .exitOverride();
@@ -57,6 +60,7 @@ export function buildProgram(): Command {
   registerConfigCommands(program);
   registerFamiliesCommands(program);
   registerCommissionCommands(program);
+  registerRecordCommand(program, main);
   return program;
 }
 

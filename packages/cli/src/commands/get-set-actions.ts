@@ -5,6 +5,7 @@ import { parseNumber, selectDevices } from '../cli-values.js';
 import type { GlobalOptions } from '../global-options.js';
 import { formatInUnit, formatter } from '@mlayer/core';
 import { formatTable } from '../format/table.js';
+import { shownMode } from '../recording-session.js';
 
 export interface SelectOptions {
   devices?: string;
@@ -29,7 +30,7 @@ export async function getAction(family: string, o: SelectOptions, cmd: Command):
     const values = await fam.get({ units: u, field });
     const unitName = fam.units(field)[u];
     if (g.json) {
-      process.stdout.write(`${JSON.stringify({ family, mode: acc.mode, units: unitName, devices: fam.deviceList, names: fam.names, values: Array.from(values) })}\n`);
+      process.stdout.write(`${JSON.stringify({ family, mode: shownMode(acc), units: unitName, devices: fam.deviceList, names: fam.names, values: Array.from(values) })}\n`);
     } else {
       // One unit for the family, chosen by the magnitude of its values (frequencies to 0.01 Hz).
       const f = formatter(unitName, values, { significant: 6 });

@@ -27,6 +27,7 @@ import { dispersionStep, ormKicks, ormOf, targetOf } from './orbit-defaults.js';
 import { readyTarget } from '../measurement-files.js';
 import { orbitTarget } from '../orbit-target.js';
 import { type Interrupt, interruptSignal, progressBar } from '../progress.js';
+import { shownMode } from '../recording-session.js';
 
 export interface OrbitCliOptions {
   units: string;
@@ -117,7 +118,7 @@ export async function orbitShow(o: OrbitCliOptions, cmd: Command): Promise<void>
     const t = readyTarget(targetOf(acc, 'orbit', o));
     const files = [await saveOrbit(t.file, r, acc, { overwrite: t.overwrite })];
     if (o.plots) files.push(...(await orbitPlots(acc, t.base, 'Orbit', [{ name: 'orbit', reading: r }])));
-    const out = { mode: acc.mode, x: r.x && { rms: rmsOf(r.x.values), unit: r.x.unit, names: r.x.names, values: r.x.values }, y: r.y && { rms: rmsOf(r.y.values), unit: r.y.unit, names: r.y.names, values: r.y.values }, files };
+    const out = { mode: shownMode(acc), x: r.x && { rms: rmsOf(r.x.values), unit: r.x.unit, names: r.x.names, values: r.x.values }, y: r.y && { rms: rmsOf(r.y.values), unit: r.y.unit, names: r.y.names, values: r.y.values }, files };
     if (g.json) process.stdout.write(`${toJson(out)}\n`);
     else {
       for (const p of ['x', 'y'] as const) if (r[p]) process.stdout.write(`${r[p]!.family}: ${r[p]!.values.length} BPMs, rms ${formatQuantity(rmsOf(r[p]!.values), r[p]!.unit)}, max |${p}| ${formatQuantity(Math.max(...Array.from(r[p]!.values, Math.abs).filter(Number.isFinite)), r[p]!.unit)}\n`);

@@ -7,6 +7,7 @@ import { alongSSpec, type SSeries } from '../plots/along-s.js';
 import { deviceS, latticeStrip, type LatticeStrip } from '../plots/lattice-strip.js';
 import { displayUnit, formatQuantity } from '@mlayer/core';
 import { correctionText } from '../format/correction-table.js';
+import { shownMode } from '../recording-session.js';
 
 const rmsOf = (v: ArrayLike<number>): number => {
   let s = 0;
@@ -22,7 +23,8 @@ export function plotTime(date = new Date()): string {
 
 /** "diamond-i04, mode twin, 2026-12-05 17:40:12 UTC": the subtitle of every plot of a command. */
 export function plotSubtitle(acc: Accelerator, date = new Date()): string {
-  return `${acc.name}, mode ${acc.mode}, ${plotTime(date)}`;
+  const mode = shownMode(acc);
+  return `${acc.name}, mode ${mode === acc.mode ? mode : `${mode} (recorded in ${acc.mode})`}, ${plotTime(date)}`;
 }
 
 /** Lattice elements of the facility's orbit correctors (both planes; none when they cannot be placed). */

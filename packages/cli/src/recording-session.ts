@@ -1,0 +1,111 @@
+/**
+ * `mlayer record`: while a recorded command runs, every control system the CLI builds
+ * (openAccelerator) is wrapped by the recorder of @mlayer/adapters-replay, which writes
+ * to the session's file. Loaded with context.ts, so it holds no import of its own: the
+ * recorder is loaded only when a session is active.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { MlayerError, type ControlSystem, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
+
+export interface RecordingSessionOptions {
+  /** The recording file. */
+  readonly out: string;
+  /** Replace an existing file (otherwise it is an error, and the file is kept). */
+  readonly force: boolean;
+  /** The command line recorded (for the header). */
+  readonly command: readonly string[];
+}
+
+interface Session extends RecordingSessionOptions {
+  /** Control systems recorded so far. */
+  recorded: number;
+}
+
+let session: Session | undefined;
+
+/** Starts recording the control systems built from now on into `options.out`. */
+export function beginRecording(options: RecordingSessionOptions): void {
+  if (session) throw new MlayerError(`record --out ${options.out}: a recording into ${session.out} is running (record cannot be nested)`);
+  session = { ...options, recorded: 0 };
+}
+
+/** Ends the session; returns how many control systems were recorded. */
+export function endRecording(): number {
+  const n = session?.recorded ?? 0;
+  session = undefined;
+  return n;
+}
+
+/**
+ * With a recording session: wraps the factory of `type` in `registry` so that the control
+ * system it creates is recorded (header: facility and lattice SHA-256, mode, versions).
+ * Without one: nothing.
+ */
+export async function wrapForRecording(registry: ControlSystemRegistry, type: string, facility: LoadedFacility, mode: string): Promise<void> {
+  const s = session;
+  if (!s) return;
+  if (s.recorded > 0) throw new MlayerError(`record --out ${s.out}: the command opens a second accelerator; a recording holds one control system`);
+  const { RecordingFile, recordControlSystem } = await import('@mlayer/adapters-replay');
+  const factory = registry.get(type);
+  registry.register({
+    ...factory,
+    type: factory.type,
+    description: factory.description,
+    online: factory.online,
+    settingsSchema: factory.settingsSchema,
+    create: async (settings, context): Promise<ControlSystem> => {
+      const inner = await factory.create(settings, context);
+      const file = new RecordingFile(s.out, { overwrite: s.force });
+      s.recorded++;
+      const ref = facility.config.lattice?.file;
+      const latticePath = ref ? facility.resolvePath(ref) : undefined;
+      return recordControlSystem(inner, file, {
+        facility: { name: facility.config.name, file: facility.file, sha256: facility.sha256 },
+        ...(ref && latticePath ? { lattice: { file: ref, sha256: sha256File(latticePath) } } : {}),
+        mode,
+        controlSystemType: type,
+        software: softwareVersions(),
+        command: s.command,
+      });
+    },
+  });
+}
+
+function sha256File(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** The versions of Node and of the mlayer packages a recording comes from. */
+export function softwareVersions(): Record<string, string> {
+  const out: Record<string, string> = { node: process.version };
+  for (const pkg of ['@mlayer/cli', '@mlayer/core', '@mlayer/adapters-replay', '@mlayer/adapters-sim', '@mlayer/engine', '@mlayer/orbit']) {
+    try {
+      // The package's main file is in dist/: its package.json is one folder up.
+      const main = fileURLToPath(import.meta.resolve(pkg));
+      const json = JSON.parse(readFileSync(join(dirname(main), '..', 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (json.name === pkg && json.version) out[pkg] = json.version;
+    } catch {
+      /* not installed: not named */
+    }
+  }
+  return out;
+}
+
+/** The control systems that serve a recording (--mode replay). */
+const replays = new WeakSet<ControlSystem>();
+
+/** Marks a control system as a replay (replay-connection.ts). */
+export function markReplay(cs: ControlSystem): void {
+  replays.add(cs);
+}
+
+/**
+ * The mode as outputs show it: 'replay' when the control system serves a recording (the
+ * accelerator's mode is then the recorded one, whose channel names the replay serves).
+ */
+export function shownMode(acc: { readonly mode: string; readonly controlSystem: ControlSystem }): string {
+  return replays.has(acc.controlSystem) ? 'replay' : acc.mode;
+}
