@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MlayerError, formatQuantity } from '@mlayer/core';
+import { MlayerError, formatQuantity, isDigitalTwin } from '@mlayer/core';
 import {
   type FigureName,
   type SeedResultFile,
@@ -22,7 +22,7 @@ import {
 import { measurementAuthor } from '@mlayer/tuning-common';
 import { parseInteger } from '../cli-values.js';
 import { facilityFile } from '../demo-facility.js';
-import { openAccelerator } from '../context.js';
+import { openAccelerator, refuseOnlineWrites } from '../context.js';
 import { toJson } from '../format/json.js';
 import { formatTable } from '../format/table.js';
 import type { GlobalOptions } from '../global-options.js';
@@ -156,6 +156,42 @@ export async function commissionSeedAction(dirArg: string, o: { seed: string }, 
     });
     process.stdout.write(`seed ${seed}: ${r.result.reached}/${sequence.stages.length} stages reached${r.result.completed ? '' : ' (stopped)'} in ${r.timing.seconds.toFixed(1)} s over ${r.timing.runs} run${r.timing.runs > 1 ? 's' : ''}\n`);
   } finally {
+    await acc.close();
+  }
+}
+
+/** `mlayer commission live --sequence FILE -o DIR`: the sequence on the machine of --mode, stage by stage with confirmations. */
+export async function commissionLiveAction(o: { sequence: string; out: string; confirm: boolean }, cmd: Command): Promise<void> {
+  const g = cmd.optsWithGlobals<GlobalOptions>();
+  const sequence = readSequence(o.sequence);
+  if (o.confirm && !process.stdin.isTTY) throw new MlayerError('commission live: confirmations are asked on a terminal; give --no-confirm to run every stage without asking');
+  const { acc } = await openAccelerator(g);
+  const interrupt = interruptSignal();
+  const { createInterface } = await import('node:readline/promises');
+  const rl = o.confirm ? createInterface({ input: process.stdin, output: process.stderr }) : undefined;
+  try {
+    refuseOnlineWrites(acc, g, 'commission live', 'run it on the twin first: mlayer commission run');
+    const seed = isDigitalTwin(acc.controlSystem) ? (acc.twin.errorSeed ?? 0) : 0;
+    const r = await runSeed(acc, {
+      sequence,
+      header: seedHeader(acc, sequence, seed),
+      dir: resolve(o.out),
+      signal: interrupt.signal,
+      confirm: rl
+        ? async (stage, i) => {
+            for (;;) {
+              const a = (await rl.question(`stage ${i} ${stage.name} (${stage.kind} ${JSON.stringify(stage.attempts[0])}) on ${acc.name} (${acc.mode}): [r]un, [s]kip, [q]uit? `)).trim().toLowerCase();
+              if (a === 'r' || a === 'run') return 'run';
+              if (a === 's' || a === 'skip') return 'skip';
+              if (a === 'q' || a === 'quit') return 'stop';
+            }
+          }
+        : undefined,
+      onStage: (f) => process.stderr.write(`stage ${f.record.index} ${f.record.name}: ${f.record.attempts.length === 0 ? 'not run' : f.record.success ? 'success' : `failure (${f.record.attempts[f.record.attempts.length - 1].failure})`}; orbit rms read x ${formatQuantity(f.record.figures.orbit_read_rms_x, 'm')} y ${formatQuantity(f.record.figures.orbit_read_rms_y, 'm')}\n`),
+    });
+    process.stdout.write(`${r.result.reached}/${sequence.stages.length} stages reached${r.result.completed ? '' : ' (stopped)'}: ${resolve(o.out)}\n`);
+  } finally {
+    rl?.close();
     await acc.close();
   }
 }

@@ -21,6 +21,12 @@ export function registerCommissionCommands(program: Command): void {
     .description('compute one seed of the study in DIR into DIR/seeds/seed-NNNN (what the runners\' workers and array tasks run)')
     .requiredOption('--seed <n>', 'the seed')
     .action(async (dir: string, o: { seed: string }, cmd: Command) => (await import('./commission-actions.js')).commissionSeedAction(dir, o, cmd));
+  c.command('live')
+    .description('run a sequence once on the machine of --mode (a live machine: epics, tango; or the twin), stage by stage, asking before each stage (run, skip, quit); records in -o DIR as a seed\'s; online writes need --yes')
+    .requiredOption('--sequence <file>', 'the sequence YAML')
+    .requiredOption('-o, --out <dir>', 'folder of the stage records (a new one, or one to resume)')
+    .option('--no-confirm', 'run every stage without asking (still needs --yes online)')
+    .action(async (o: { sequence: string; out: string; confirm: boolean }, cmd: Command) => (await import('./commission-actions.js')).commissionLiveAction(o, cmd));
   c.command('status <dir>')
     .description('where a study stands: seeds done, running, failed, pending, and the stage each reached')
     .option('--watch <s>', 'print again every s seconds until no seed is running or pending')

@@ -4,7 +4,7 @@
  * closed orbit, the beam's offsets from the quadrupole centres, the optics against
  * design, tunes and chromaticity) comes from the twin's machine model through core's
  * DigitalTwin port. A machine without a closed orbit gives beam_stored 0 and NaN
- * for the figures that need one.
+ * for the figures that need one; a live machine gives the readings only (the rest NaN).
  */
 import { type Accelerator, type LatticeModel, isDigitalTwin, isFamilyOfClass } from '@mlayer/core';
 import { resolveOrbitFamilies } from '@mlayer/orbit';
@@ -76,14 +76,15 @@ function quadOffset(model: LatticeModel, element: number, o: ArrayLike<number>, 
 
 /** The figures of merit now. */
 export async function measureFigures(acc: Accelerator, el: FigureElements, targets: FigureTargets): Promise<Figures> {
-  if (!isDigitalTwin(acc.controlSystem)) throw new CommissioningError(`${acc.name}: the figures of merit need the digital twin (mode ${acc.mode} is not one)`);
-  const twin = acc.twin;
-  const machine = twin.machineModel;
-  const design = twin.designModel;
   const f = Object.fromEntries(FIGURE_NAMES.map((n) => [n, Number.NaN])) as Figures;
   const [rx, ry] = await Promise.all([acc.family(el.bpmFamilies.x).get({ units: 'physics' }), acc.family(el.bpmFamilies.y).get({ units: 'physics' })]);
   f.orbit_read_rms_x = rms(rx);
   f.orbit_read_rms_y = rms(ry);
+  // A live machine shows its readings only: the other figures stay NaN.
+  if (!isDigitalTwin(acc.controlSystem)) return f;
+  const twin = acc.twin;
+  const machine = twin.machineModel;
+  const design = twin.designModel;
   let orbit: Float64Array[];
   try {
     orbit = machine.closedOrbit(el.bpms);

@@ -28,7 +28,7 @@ import {
   stageFileName,
   writeJson,
 } from './records.js';
-import { type Criterion, type Sequence, unavailableStages } from './sequence.js';
+import { type Criterion, type Sequence, type Stage, unavailableStages } from './sequence.js';
 import { STAGE_INFO } from './stage-kinds.js';
 import { type SeedState, availableStages, runStage } from './stages.js';
 import { existsSync } from 'node:fs';
@@ -41,6 +41,11 @@ export interface RunSeedOptions {
   readonly signal?: AbortSignal;
   /** After each stage written. */
   readonly onStage?: (file: StageFile) => void;
+  /**
+   * Asked before each stage (a live machine: stage by stage with confirmations): run it, skip it
+   * (recorded as not succeeded, the sequence goes on), or stop the seed there.
+   */
+  readonly confirm?: (stage: Stage, index: number) => Promise<'run' | 'skip' | 'stop'>;
 }
 
 /** The twin's noise seed for an attempt of a stage (uint32 from SHA-256). */
@@ -122,7 +127,8 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
     const attempts: AttemptRecord[] = [];
     const seconds: number[] = [];
     let success = false;
-    for (let k = 0; k < stage.attempts.length && !success; k++) {
+    const answer = options.confirm ? await options.confirm(stage, i) : 'run';
+    for (let k = 0; answer === 'run' && k < stage.attempts.length && !success; k++) {
       options.signal?.throwIfAborted();
       const parameters = stage.attempts[k];
       const randomSeed = attemptSeed(header.seed, i, k);
@@ -143,7 +149,8 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
       attempts.push({ parameters, randomSeed, values, figures, success, ...(failure !== undefined ? { failure } : {}) });
     }
     const lastStage = i === sequence.stages.length - 1;
-    const next: StageRecord['next'] = success ? (lastStage ? 'end' : 'continue') : stage.onFailure.then === 'skip' ? (lastStage ? 'end' : 'skip') : 'stop';
+    const then = answer === 'run' ? stage.onFailure.then : answer;
+    const next: StageRecord['next'] = success ? (lastStage ? 'end' : 'continue') : then === 'skip' ? (lastStage ? 'end' : 'skip') : 'stop';
     const gives = STAGE_INFO[stage.kind].gives;
     if (success && gives) state.beam = gives;
     const record: StageRecord = {
@@ -156,7 +163,7 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
       next,
       beam: state.beam,
       injections: state.injections,
-      figures: attempts[attempts.length - 1].figures,
+      figures: attempts.length > 0 ? attempts[attempts.length - 1].figures : await measureFigures(acc, el, targets),
     };
     const timing: StageTiming = { start, end: new Date().toISOString(), attemptSeconds: seconds, seconds: seconds.reduce((a, b) => a + b, 0), run };
     const file: StageFile = { record, timing, checkpoint: { setpoints: await acc.snapshot({ signal: options.signal }), state: structuredClone(state) } };

@@ -18,7 +18,8 @@ interface AtElementJson {
   PolynomB?: number[];
 }
 
-export function writeThomxFacility(dir: string): string {
+/** `twin`: extra settings of the twin (an error file and its seed, for a machine opened without a study). */
+export function writeThomxFacility(dir: string, twin: Record<string, unknown> = {}): string {
   mkdirSync(dir, { recursive: true });
   const latticeFile = join(THOMX, 'thomx_4d.atjson.json');
   const els = (JSON.parse(readFileSync(latticeFile, 'utf8')) as { elements: AtElementJson[] }).elements;
@@ -75,7 +76,7 @@ export function writeThomxFacility(dir: string): string {
     name: 'thomx-commissioning-test',
     energy: 50e6,
     lattice: { file: latticeFile },
-    controlSystems: { twin: { type: 'twin', settings: { updateRate: 10, seed: 7, tuneNoise: 1e-5 } } },
+    controlSystems: { twin: { type: 'twin', settings: { updateRate: 10, seed: 7, tuneNoise: 1e-5, ...twin } } },
     unitConversions: {
       cm: { type: 'linear', gain: 1e-4, hardwareUnits: 'A', physicsUnits: 'rad' },
       q: { type: 'linear', gain: 1, hardwareUnits: 'A', physicsUnits: 'm^-2' },

@@ -6,13 +6,13 @@
  * resume the interrupted seed at its last written stage.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '@mlayer/data';
-import { type SeedResultFile, canonicalJson, readSeedResult, readStageFiles, readStudy, seedDir } from '../../src/index.js';
+import { type SeedResultFile, type WorkerCommand, canonicalJson, openStudy, readSeedResult, readStageFiles, readStudy, runSlurmStudy, seedDir } from '../../src/index.js';
 import { BIN, checkBuilt } from '../../../../cli/test/serve-process.js';
 import { type SlurmCluster, startSlurm } from '../slurm-cluster.js';
 import { writeErrors, writeSequence, writeThomxFacility } from '../study-fixture.js';
@@ -84,6 +84,25 @@ describe('commissioning study (4 seeds, ThomX twin)', () => {
       expect(out.stderr).toMatch(/Slurm job \d+: array of 4 seeds \(11,12,13,14\)/);
       expect(readdirSync(join(dir, 'slurm')).filter((f) => f.endsWith('.out'))).toHaveLength(4);
       expect(results(dir)).toEqual(results(local));
+    }, 300_000);
+
+    it('submits again a seed whose array task failed, never a seed with a result, and collects both into the scan', async () => {
+      const dir = join(root, 'slurm-resubmit');
+      const study = openStudy(dir, { name: 'resubmit', author: 'Test <test@example.org>', ...files, seeds: [11, 12] });
+      // Seed 11 has its result (the local run's): it is not submitted.
+      cpSync(seedDir(local, 11), seedDir(dir, 11), { recursive: true });
+      // Seed 12's first task fails (exit 3) before computing anything; the second runs the worker.
+      const marker = join(dir, 'failed-once');
+      const worker: WorkerCommand = (d, seed) => ({
+        command: '/bin/bash',
+        args: ['-c', `if [ ! -e '${marker}'-$1 ]; then touch '${marker}'-$1; exit 3; fi; exec '${process.execPath}' '${BIN}' commission seed '${d}' --seed $1`, 'worker', seed],
+      });
+      const submitted: number[][] = [];
+      const summary = await runSlurmStudy(dir, study, { worker, env: { ...env, ...cluster.env }, pollMs: 300, onSubmit: (_id, seeds) => submitted.push([...seeds]) });
+      expect(submitted).toEqual([[12], [12]]);
+      expect(summary.completed).toBe(2);
+      expect(summary.computed).toBe(2);
+      for (const s of [11, 12]) expect(canonicalJson(readSeedResult(dir, s)!.result)).toBe(canonicalJson(readSeedResult(local, s)!.result));
     }, 300_000);
   });
 
