@@ -3,15 +3,15 @@
  * An injection tracks a bunch (injection.ts); in the first-turns state the BPMs read the
  * centroid of the surviving particles of the last shot (turn 1 for a single reading,
  * every turn in the turn-by-turn buffers, NaN downstream of a total loss), with the
- * shot's single-shot noise; the current monitor reads the charge still circulating.
+ * shot's single-shot noise; the current monitor reads 0 (nothing is stored yet).
  * When enough particles survive every tracked turn and the machine has a closed orbit
  * the beam is stored: the BPMs read the closed orbit as before, the current is the
  * stored charge times the revolution frequency (later shots add theirs). An open line
  * (facility openLine) has its BPMs read the trajectory of the line's beam centroid.
  */
-import { MlayerError, type ChamberConfig, type InjectionConfig, type LoadedFacility, type OpenLineConfig } from '@mlayer/core';
+import { MlayerError, type InjectionConfig, type LoadedFacility, type OpenLineConfig } from '@mlayer/core';
 import type { EngineLatticeModel, Lattice } from '@mlayer/engine';
-import { applyChamber, injectBunch, type BeamState, type InjectionShot, type InjectionSimulation } from './injection.js';
+import { injectBunch, type BeamState, type InjectionShot, type InjectionSimulation } from './injection.js';
 import { Random } from './random.js';
 
 const C_LIGHT = 299792458;
@@ -36,8 +36,7 @@ export class TwinBeam {
   /** Number of injections since start. */
   injections = 0;
   readonly injection: (InjectionConfig & { elementIndex: number }) | undefined;
-  readonly openLine: (OpenLineConfig & { fromIndex: number; toIndex: number }) | undefined;
-  private readonly chamber: ChamberConfig | undefined;
+  readonly openLine: OpenLineConfig | undefined;
   private rng: Random;
   private lineCache: { version: number; error: string; readings: Map<number, [number, number]> } | undefined;
 
@@ -49,23 +48,10 @@ export class TwinBeam {
     seed: number,
   ) {
     const { config } = facility;
-    this.chamber = config.chamber;
     this.injection = config.injection ? { ...config.injection, elementIndex: resolveElement(lattice, config.injection.element, `${facility.file}: injection.element`) } : undefined;
-    this.openLine = config.openLine
-      ? {
-          ...config.openLine,
-          fromIndex: config.openLine.from === undefined ? 0 : resolveElement(lattice, config.openLine.from, `${facility.file}: openLine.from`),
-          toIndex: config.openLine.to === undefined ? lattice.elements.length : resolveElement(lattice, config.openLine.to, `${facility.file}: openLine.to`),
-        }
-      : undefined;
+    this.openLine = config.openLine;
     this.state = initial;
     this.rng = new Random(seed ^ 0x1a1ec7);
-  }
-
-  /** The chamber's apertures on the elements without their own (a copy of the lattice is changed). */
-  withChamber(lattice: Lattice): Lattice {
-    applyChamber(lattice, this.chamber);
-    return lattice;
   }
 
   reseed(seed: number): void {
@@ -99,13 +85,10 @@ export class TwinBeam {
     this.storedCharge = undefined;
   }
 
-  /** Beam current in A: the start-up current, the stored charge circulating, or what survived the last shot's turns. */
+  /** Beam current in A: the start-up current, or the stored charge circulating; 0 without a stored beam (first turns store nothing). */
   current(startCurrent: number, circumference: number): number {
-    const frev = C_LIGHT / circumference;
-    if (this.state === 'stored') return this.storedCharge === undefined ? startCurrent : this.storedCharge * frev;
-    if (this.state === 'none' || !this.shot || !this.injection) return 0;
-    const last = this.shot.survivors[this.shot.survivors.length - 1];
-    return ((this.injection.charge * last) / this.shot.particles) * frev;
+    if (this.state !== 'stored') return 0;
+    return this.storedCharge === undefined ? startCurrent : (this.storedCharge * C_LIGHT) / circumference;
   }
 
   /** [x, y] of a BPM on a turn of the last shot (m), with the shot's single-shot noise in units of sigma; NaN where no particle passed. */
@@ -118,13 +101,14 @@ export class TwinBeam {
 
   /** An open line's BPM reading [x, y] (m): the beam centroid tracked through the line, NaN downstream of its loss. */
   lineReading(machine: EngineLatticeModel, element: number, bpms: readonly number[], error: readonly [number, number, number, number]): [number, number] {
-    const line = this.openLine!;
+    const o = this.openLine!.twiss.orbit;
     const key = error.join(',');
     if (!this.lineCache || this.lineCache.version !== machine.version || this.lineCache.error !== key) {
-      const beam: InjectionConfig = { element: line.fromIndex, twiss: line.twiss, emittance: [0, 0], energySpread: 0, charge: 1 };
-      const shot = injectBunch(machine, { element: line.fromIndex, beam, error, bpms, simulation: { particles: 1, turns: 1, storeFraction: 1 }, rng: new Random(0), end: line.toIndex });
+      // The engine's trajectory through the line (apertures included), from the line's orbit plus the static injection error.
+      const bpmList = [...new Set(bpms)].sort((a, b) => a - b);
+      const t = machine.trajectory(bpmList, { initial: [o[0] + error[0], o[1] + error[1], o[2] + error[2], o[3] + error[3], 0, 0], turns: 1 });
       const readings = new Map<number, [number, number]>();
-      for (const [b, c] of shot.centroids) readings.set(b, [c.x[0], c.y[0]]);
+      bpmList.forEach((b, i) => readings.set(b, [t.x[i], t.y[i]]));
       this.lineCache = { version: machine.version, error: key, readings };
     }
     return this.lineCache.readings.get(element) ?? [Number.NaN, Number.NaN];

@@ -5,11 +5,10 @@
  * through the machine model, apertures included, for a chosen number of turns. The BPMs
  * record the centroid of the surviving particles on every passage (NaN once none is
  * left), as turn-by-turn buffers; a single-shot noise is drawn per BPM and passage, so a
- * shot reads the same however often it is read. Open lines: one particle (the beam
- * centroid) from the line's initial orbit through the line.
+ * shot reads the same however often it is read.
  */
-import { MlayerError, type ApertureConfig, type ChamberConfig, type InjectionConfig } from '@mlayer/core';
-import type { EngineLatticeModel, Lattice } from '@mlayer/engine';
+import { MlayerError, type InjectionConfig } from '@mlayer/core';
+import type { EngineLatticeModel } from '@mlayer/engine';
 import { trackRange } from '@mlayer/engine/tracking';
 import { Random } from './random.js';
 
@@ -40,19 +39,6 @@ export interface InjectionShot {
   readonly lost?: { readonly element: number; readonly turn: number };
 }
 
-/** Applies the chamber's default aperture per element class to every element without an aperture of its own. */
-export function applyChamber(lattice: Lattice, chamber: ChamberConfig | undefined): void {
-  if (!chamber) return;
-  for (const el of lattice.elements) {
-    if (el.EApertures !== undefined || el.RApertures !== undefined) continue;
-    const cls = typeof el.Class === 'string' ? el.Class : undefined;
-    const a: ApertureConfig | undefined = (cls !== undefined ? chamber.classes[cls] : undefined) ?? chamber.default;
-    if (!a) continue;
-    if (a.shape === 'elliptical') el.EApertures = [a.halfSizes[0], a.halfSizes[1]];
-    else el.RApertures = [-a.halfSizes[0], a.halfSizes[0], -a.halfSizes[1], a.halfSizes[1]];
-  }
-}
-
 /** A betatron offset (position, angle) drawn from a Gaussian beam of emittance e at (beta, alpha). */
 function betatron(e: number, beta: number, alpha: number, rng: Random): [number, number] {
   if (e === 0) return [0, 0];
@@ -71,8 +57,6 @@ export interface InjectOptions {
   readonly simulation: InjectionSimulation;
   /** Shot-to-shot draws (particles, jitter, noise). */
   readonly rng: Random;
-  /** Track only up to this element (an open line's end); default the whole ring, every turn. */
-  readonly end?: number;
 }
 
 /** Tracks one injected bunch through the machine model. */
@@ -81,7 +65,7 @@ export function injectBunch(model: EngineLatticeModel, options: InjectOptions): 
   const N = model.length;
   if (!Number.isInteger(element) || element < 0 || element >= N) throw new MlayerError(`injection element ${element} is not an element index in [0, ${N})`);
   const n = simulation.particles;
-  const turns = options.end !== undefined ? 1 : simulation.turns;
+  const turns = simulation.turns;
   const { twiss, emittance, energySpread } = beam;
   const j = beam.jitter;
   const centre = [
@@ -139,7 +123,7 @@ export function injectBunch(model: EngineLatticeModel, options: InjectOptions): 
   for (let t = 0; t < turns; t++) {
     // The first turn starts at the injection point; later turns at element 0.
     let pos = t === 0 ? element : 0;
-    const stop = options.end ?? N;
+    const stop = N;
     for (const b of bpms) {
       if (b < pos || b >= stop) continue;
       trackRange(compiled, c, n, pos, b, alive, { turn: t, lostTurn, lostElement });

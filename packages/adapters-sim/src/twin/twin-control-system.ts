@@ -22,7 +22,7 @@ import {
 } from '@mlayer/core';
 // The model and tracking only: the lattice readers (@mlayer/engine/io) are loaded when a lattice file is read.
 import { createLatticeModel, type EngineLatticeModel } from '@mlayer/engine/model';
-import type { Lattice } from '@mlayer/engine';
+import type { Lattice, LatticeModelOptions } from '@mlayer/engine';
 import { applyErrorSpec, type AppliedErrors } from './error-model.js';
 import { ErrorSpecSchema } from './error-spec.js';
 import { expandErrorGroups } from './error-groups.js';
@@ -102,8 +102,8 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     this.settings = options.settings;
     this.facility = options.facility;
     this.beam = new TwinBeam(options.facility, options.lattice, options.settings.injection, options.settings.beam, options.settings.seed);
-    // The vacuum chamber's apertures (facility chamber section) on a copy of the lattice.
-    this.designModel = createLatticeModel(options.facility.config.chamber ? this.beam.withChamber(createLatticeModel(options.lattice).lattice()) : options.lattice);
+    // The vacuum chamber's apertures (facility chamber section) on the model's copy of the lattice; an open line's initial Twiss.
+    this.designModel = createLatticeModel(options.lattice, this.modelOptions(true));
     this.machine = this.designModel.clone();
     this.noise = new Random(options.settings.seed ^ 0x5eed);
     this.tbtRandom = new Random(options.settings.seed ^ 0x7b7);
@@ -516,8 +516,14 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     a.conversion.commit?.(hw);
   }
 
+  /** The engine model options of the facility: chamber apertures (on the design lattice only: its copies carry them), open line. */
+  private modelOptions(design: boolean): LatticeModelOptions {
+    const { chamber, openLine } = this.facility.config;
+    return { ...(design && chamber ? { chamber } : {}), ...(openLine ? { openLine: openLine.twiss } : {}) };
+  }
+
   private rebuildMachine(lattice: Lattice): void {
-    this.machine = createLatticeModel(lattice);
+    this.machine = createLatticeModel(lattice, this.modelOptions(false));
     for (const a of this.devices.actuators) if (a.role === 'magnet') this.applyToModel(a);
     this.orbitCache = undefined;
     this.tuneCache = undefined;

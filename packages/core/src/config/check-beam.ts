@@ -1,7 +1,7 @@
 /**
  * Checks of the facility's `injection`, `chamber` and `openLine` sections beyond their
- * schema: the injection family exists and has a setpoint, an open line's range is not
- * empty. Elements named by FamName are resolved against the lattice by the twin.
+ * schema: the injection family exists and has a setpoint; a facility is a ring with an
+ * injection or an open line, not both. Elements named by FamName are resolved against the lattice by the twin.
  */
 import { isFamilyOfClass } from './family-class.js';
 import type { FacilityConfig } from './schema.js';
@@ -23,8 +23,5 @@ export function checkBeamReferences(config: FacilityConfig, add: Add): void {
     if (!f) add(['injection', 'family'], fam, `unknown family; families of element class Injection: ${injectors.join(', ') || 'none'}`);
     else if (!f.fields.setpoint) add(['injection', 'family'], fam, `family ${fam} has no setpoint (a write of it injects one shot)`);
   }
-  const line = config.openLine;
-  if (line && typeof line.from === 'number' && typeof line.to === 'number' && line.to <= line.from) {
-    add(['openLine', 'to'], line.to, `the open line must end after it starts (from ${line.from})`);
-  }
+  if (config.openLine && config.injection) add(['openLine'], 'openLine', 'an open line has no injection into a ring: give either injection or openLine');
 }
