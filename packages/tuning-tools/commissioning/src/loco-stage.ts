@@ -31,6 +31,7 @@ function locoInput(acc: Accelerator, orm: OrbitResponseMatrix): unknown {
 
 export interface LocoStageParameters {
   readonly kick: number;
+  readonly average: number;
   readonly iterations: number;
   readonly svThreshold: number;
   readonly fraction: number;
@@ -43,7 +44,7 @@ export async function locoStage(acc: Accelerator, p: LocoStageParameters, signal
   if (!model) throw new CommissioningError(`${acc.name}: no lattice model for LOCO`);
   const families = p.families ?? acc.familyNames().filter((n) => isFamilyOfClass(acc.family(n), 'quadrupole') && acc.family(n).fields.includes('setpoint'));
   if (families.length === 0) throw new CommissioningError(`${acc.name}: no quadrupole family to fit`);
-  const orm = await measureOrm(acc, { kick: p.kick, units: 'physics', planes: 'both', observe: 'both', checks: false, signal });
+  const orm = await measureOrm(acc, { kick: p.kick, average: p.average, units: 'physics', planes: 'both', observe: 'both', checks: false, signal });
   const groups =
     p.groups === 'family'
       ? families.map((name) => ({ name, elements: acc.family(name).latticeElements(model) }))

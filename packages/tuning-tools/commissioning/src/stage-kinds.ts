@@ -72,6 +72,8 @@ export const STAGE_PARAMETERS = {
   loco: z.strictObject({
     /** Corrector step of the measured response matrix, rad. */
     kick: z.number().positive().default(2e-5),
+    /** BPM readings averaged per orbit of the matrix. */
+    average: posInt.default(1),
     iterations: posInt.default(5),
     svThreshold: z.number().gt(0).lt(1).default(1e-4),
     /** Fraction of the fitted gradient errors corrected. */
