@@ -69,7 +69,7 @@ const rmsOf = (v: ArrayLike<number>): number => {
 };
 
 /** Runs a command body with the accelerator, Ctrl-C abort and a progress bar. */
-async function withAccelerator<T>(cmd: Command, body: (acc: Accelerator, ctx: { signal: AbortSignal; onProgress: ReturnType<typeof progressBar>['onProgress']; g: GlobalOptions; interrupt: Interrupt }) => Promise<T>): Promise<T> {
+export async function withAccelerator<T>(cmd: Command, body: (acc: Accelerator, ctx: { signal: AbortSignal; onProgress: ReturnType<typeof progressBar>['onProgress']; g: GlobalOptions; interrupt: Interrupt }) => Promise<T>): Promise<T> {
   const g = cmd.optsWithGlobals<GlobalOptions>();
   const { acc } = await openAccelerator(g);
   const interrupt = interruptSignal();

@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { SETTLE_HELP } from '../option-help.js';
 import type { OrbitCliOptions } from './orbit-actions.js';
+import type { ThreadCliOptions, TrajectoryCliOptions } from './orbit-thread-actions.js';
 
-/** `mlayer orbit show|measure-orm|measure-dispersion|correct|bump`; orbit-actions.ts is loaded when one runs. */
+/** `mlayer orbit show|measure-orm|measure-dispersion|correct|thread|trajectory|bump`; orbit-actions.ts is loaded when one runs. */
 export function registerOrbitCommands(program: Command): void {
   const orbit = program.command('orbit').description('orbit: read, measure the response matrix and dispersion, correct, bumps');
   const common = (c: Command) =>
@@ -42,6 +43,28 @@ export function registerOrbitCommands(program: Command): void {
     .option('--settle <ms>', SETTLE_HELP, '0')
     .addHelpText('after', '\nThe correction works in the units of its response matrix (the model\'s: physics); --units, when given, is the unit of the setpoints printed (the dry-run table).\nExit status: 0 converged or improved, 2 no improvement, 3 diverged (the step that made the orbit worse was undone).')
     .action(async (o: OrbitCliOptions & { orm?: string; target?: string; offsets: boolean; sv?: string; threshold?: string; tikhonov?: string; micado?: string; rf: boolean; iterations: string; onLimit: string; dryRun: boolean; gain?: string; settle: string }, cmd: Command) => (await import('./orbit-actions.js')).orbitCorrect(o, cmd));
+
+  orbit
+    .command('thread')
+    .description('thread the beam from the injection point until it is stored (issue 22): one injection per step through the Injection family, the first-turn trajectory over the BPMs the beam reaches corrected with the model trajectory response (Tikhonov), the second turn stitched to the first, then closed-orbit correction')
+    .option('--max-injections <n>', 'at most this many injections', '100')
+    .option('--alpha <a>', 'Tikhonov alpha relative to the largest singular value (default 0.1)')
+    .option('--gain <g>', 'fraction of each computed step applied (default 0.8)')
+    .option('--search-kick <rad>', 'kick of the corrector search when two steps take the beam no further (default 200e-6 rad)')
+    .option('--no-close-orbit', 'stop once the beam is stored (no closed-orbit correction)')
+    .option('--dry-run', 'compute the first step from the BPMs as they read now (no injection), write nothing', false)
+    .addHelpText('after', '\nExit status: 0 stored, 2 not stored within --max-injections.')
+    .action(async (o: ThreadCliOptions, cmd: Command) => (await import('./orbit-thread-actions.js')).orbitThread(o, cmd));
+
+  orbit
+    .command('trajectory')
+    .description('correct the trajectory of a transfer line or of the first turn (issue 22): a shot, the BPMs the beam reaches, a Tikhonov step with the model trajectory response, repeated until it stops improving')
+    .option('-i, --iterations <n>', 'maximum steps', '5')
+    .option('--alpha <a>', 'Tikhonov alpha relative to the largest singular value (default 0.001)')
+    .option('--gain <g>', 'fraction of each step applied (default 1)')
+    .option('--shots <n>', 'shots averaged per reading', '1')
+    .option('--dry-run', 'compute one step, write nothing', false)
+    .action(async (o: TrajectoryCliOptions, cmd: Command) => (await import('./orbit-thread-actions.js')).orbitTrajectory(o, cmd));
 
   common(orbit.command('bump').description('closed local bump at a BPM (3 or more correctors)'))
     .requiredOption('-p, --plane <plane>', 'x or y')
