@@ -78,20 +78,30 @@ function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** The versions of Node and of the mlayer packages a recording comes from. */
+/** The versions of Node and of the mlayer packages a recording comes from (each package.json found as Node finds packages: node_modules folders upwards). */
 export function softwareVersions(): Record<string, string> {
   const out: Record<string, string> = { node: process.version };
+  const here = dirname(fileURLToPath(import.meta.url));
   for (const pkg of ['@mlayer/cli', '@mlayer/core', '@mlayer/adapters-replay', '@mlayer/adapters-sim', '@mlayer/engine', '@mlayer/orbit']) {
-    try {
-      // The package's main file is in dist/: its package.json is one folder up.
-      const main = fileURLToPath(import.meta.resolve(pkg));
-      const json = JSON.parse(readFileSync(join(dirname(main), '..', 'package.json'), 'utf8')) as { name?: string; version?: string };
-      if (json.name === pkg && json.version) out[pkg] = json.version;
-    } catch {
-      /* not installed: not named */
+    for (let d = here; ; d = dirname(d)) {
+      const v = versionIn(join(d, 'node_modules', pkg, 'package.json'), pkg);
+      if (v) {
+        out[pkg] = v;
+        break;
+      }
+      if (dirname(d) === d) break;
     }
   }
   return out;
+}
+
+function versionIn(file: string, name: string): string | undefined {
+  try {
+    const json = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    return json.name === name ? json.version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The control systems that serve a recording (--mode replay). */
