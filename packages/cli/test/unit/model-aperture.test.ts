@@ -59,6 +59,12 @@ describe('mlayer model aperture', () => {
     expect(r.stderr).toMatch(/--gpu and --workers 2: choose one backend/);
   });
 
+  it('--6d on a lattice without a cavity (dba): the no-cavity message, exit 2', async () => {
+    const r = await runCli(['model', 'aperture', '--lattice', join(sharedDataDir(), 'lattices/dba/dba_4d.atjson.json'), '--6d', '--npoints', '3,3', '--turns', '2']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/6D closed orbit: the lattice has no RF cavity/);
+  });
+
   it('bad grid option: a clear message', async () => {
     const r = await runCli(['model', 'aperture', '--lattice', HMBA, '--npoints', '6']);
     expect(r.code).not.toBe(0);
