@@ -19,12 +19,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FIELD_NAMES, UnitConversionRegistry, loadFacility, type LoadedFacility } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
+import { TwinSettingsSchema } from '@mlayer/adapters-sim';
 import { loadLattice, saveLattice } from '@mlayer/engine';
 import { CACHE_VERSION, builtConversionsCached, cacheDir, codeFingerprint, entryPath, latticeFromCache, loadFacilityCached, loadLatticeCached, twinKey, validatedSpecsCached } from '../../src/facility-cache.js';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIAMOND = join(REPO, 'facilities/diamond-i04');
 const BIN = join(REPO, 'packages/cli/dist/bin.js');
+const ZOD_PROBE = fileURLToPath(new URL('./zod-probe.cjs', import.meta.url));
 
 const scratch = mkdtempSync(join(tmpdir(), 'mlayer-cache-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -308,20 +310,24 @@ describe('compiled-facility cache', () => {
     expect(cacheDir({ MLAYER_NO_CACHE: '1', MLAYER_CACHE_DIR: '/tmp/c' })).toBeUndefined();
   });
 
-  it('mlayer --json get BPMx on the twin prints the same with no cache, a cold cache and a warm one', () => {
+  it('mlayer --json get BPMx on the twin prints the same with no cache, a cold cache and a warm one; the warm one loads no zod', () => {
     const cache = join(scratch, 'cli-cache');
+    // zod-probe.cjs says on stderr when the process loads zod (validation; a warm start validates nothing).
     const run = (env: Record<string, string>) => {
-      const r = spawnSync(process.execPath, [BIN, '--facility', DIAMOND, '--json', 'get', 'BPMx'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+      const r = spawnSync(process.execPath, ['-r', ZOD_PROBE, BIN, '--facility', DIAMOND, '--json', 'get', 'BPMx'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
       expect(r.status, r.stderr).toBe(0);
-      return r.stdout;
+      return r;
     };
     const none = run({ MLAYER_NO_CACHE: '1' });
     const cold = run({ MLAYER_CACHE_DIR: cache });
     expect(readdirSync(cache).sort().map((f) => f.split('-')[0])).toEqual(['built', 'conversions', 'facility', 'lattice']);
     const warm = run({ MLAYER_CACHE_DIR: cache });
-    expect(JSON.parse(none).values.length).toBeGreaterThan(100);
-    expect(cold).toBe(none);
-    expect(warm).toBe(none);
+    expect(JSON.parse(none.stdout).values.length).toBeGreaterThan(100);
+    expect(cold.stdout).toBe(none.stdout);
+    expect(warm.stdout).toBe(none.stdout);
+    expect(none.stderr).toMatch(/zod loaded/);
+    expect(cold.stderr).toMatch(/zod loaded/);
+    expect(warm.stderr).toBe('');
   }, 300_000);
 
   it('built conversions: written after a start without errors, for the tables read; a table made bad since is a miss and its error comes at load as without the cache', () => {
@@ -335,6 +341,8 @@ describe('compiled-facility cache', () => {
     expect(Object.keys(built!.files).sort()).toEqual([join(dir, 'pytac/uc_pchip_data.csv'), join(dir, 'pytac/uc_poly_data.csv')]);
     expect(Object.keys(built!.shapes).length).toBeGreaterThan(600);
     expect(built!.twins).toEqual([twinKey(facility, 'twin')]);
+    // The twin's settings as its schema returns them (a warm start takes them instead of validating again).
+    expect(built!.settings).toStrictEqual({ [twinKey(facility, 'twin')!]: TwinSettingsSchema.parse(facility.config.controlSystems.twin.settings) });
     // A table whose rows are gone: the entry no longer holds, and the start fails at load, as without the cache.
     const table = join(dir, 'pytac/uc_poly_data.csv');
     writeFileSync(table, `${readFileSync(table, 'utf8').split('\n')[0]}\n`);
