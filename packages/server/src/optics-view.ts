@@ -81,8 +81,27 @@ function firstOfClass(acc: Accelerator, elementClass: string): string | null {
   return acc.familyNames().find((n) => acc.family(n).elementClass.toLowerCase() === elementClass.toLowerCase()) ?? null;
 }
 
-/** The optics view of the served accelerator (an MlayerError when it has no lattice model). */
+/** What does not change while the server runs: the strip, the design optics, the roles, device positions, the golden orbit. */
+const fixedViews = new WeakMap<Accelerator, Omit<OpticsView, 'machine' | 'machineError'>>();
+
+/** The optics view of the served accelerator (an MlayerError when it has no lattice model); only the twin's machine optics are computed again. */
 export function opticsView(acc: Accelerator): OpticsView {
+  const fixed = fixedViews.get(acc) ?? fixedView(acc);
+  fixedViews.set(acc, fixed);
+  let machine: OpticsCurves | null = null;
+  let machineError: string | undefined;
+  const cs = acc.controlSystem;
+  if (isDigitalTwin(cs)) {
+    try {
+      machine = curves(cs.machineModel);
+    } catch (e) {
+      machineError = (e as Error).message;
+    }
+  }
+  return { ...fixed, machine, ...(machineError ? { machineError } : {}) };
+}
+
+function fixedView(acc: Accelerator): Omit<OpticsView, 'machine' | 'machineError'> {
   const facility = acc.facility;
   const model = acc.model;
   if (!model) throw new MlayerError(`optics: facility '${facility.config.name}' in mode '${acc.mode}' has no lattice model (facility.yaml lattice)`);
@@ -142,15 +161,5 @@ export function opticsView(acc: Accelerator): OpticsView {
     const physics = f.names.map((n) => values?.get(n) ?? 0);
     golden[name] = Array.from(f.toHardware(physics, f.readField));
   }
-  let machine: OpticsCurves | null = null;
-  let machineError: string | undefined;
-  const cs = acc.controlSystem;
-  if (isDigitalTwin(cs)) {
-    try {
-      machine = curves(cs.machineModel);
-    } catch (e) {
-      machineError = (e as Error).message;
-    }
-  }
-  return { circumference: model.circumference, elements, design: curves(model), machine, ...(machineError ? { machineError } : {}), roles, devices, golden };
+  return { circumference: model.circumference, elements, design: curves(model), roles, devices, golden };
 }

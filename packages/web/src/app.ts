@@ -77,3 +77,16 @@ export function fmt(v: number | undefined | null, digits = 5): string {
   if (v === undefined || v === null || Number.isNaN(v)) return '—';
   return Number(v.toPrecision(digits)).toString();
 }
+
+/** Whether a panel is on screen (IntersectionObserver): panels off screen neither poll nor redraw. */
+export function watchVisible(el: HTMLElement, onShow: () => void = () => undefined): { visible: boolean } {
+  const state = { visible: true };
+  new IntersectionObserver((entries) => {
+    const now = entries.some((e) => e.isIntersecting);
+    if (now && !state.visible) {
+      state.visible = true;
+      onShow();
+    } else state.visible = now;
+  }).observe(el);
+  return state;
+}

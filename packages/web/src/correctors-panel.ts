@@ -1,10 +1,10 @@
 /**
  * The correctors panel: setpoint of every corrector against s (bars), its limits (dashes
  * above and below) and the ones near saturation (past the fraction of their limit chosen,
- * 90 % by default) in red and listed. Setpoints are read twice a second.
+ * 90 % by default) in red and listed. Setpoints are read twice a second while on screen.
  */
 import { html, render } from 'lit';
-import { type App, fmt } from './app.js';
+import { type App, fmt, watchVisible } from './app.js';
 import { makeChart, makeStrip, plotWithStrip } from './charts.js';
 
 interface Plane {
@@ -119,8 +119,9 @@ export async function mountCorrectorsPanel(app: App, el: HTMLElement): Promise<v
     dirty = true;
   };
   await poll();
+  const view = watchVisible(el, () => void poll().catch(() => undefined));
   setInterval(() => {
-    if (!document.hidden && conn.status === 'open') poll().catch(() => undefined);
+    if (view.visible && !document.hidden && conn.status === 'open') poll().catch(() => undefined);
   }, 500);
   requestAnimationFrame(frame);
 }

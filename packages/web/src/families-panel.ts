@@ -1,11 +1,11 @@
 /**
  * The families panel: a table per family (device, name, setpoint, readback, limits) in
- * hardware or physics units (the server converts), refreshed every second; a write goes
+ * hardware or physics units (the server converts), refreshed every second while on screen; a write goes
  * through a confirmation that shows the old and new values, and a refusal shows the
  * server's message.
  */
 import { html, render } from 'lit';
-import { type App, type Device, fmt } from './app.js';
+import { type App, type Device, fmt, watchVisible } from './app.js';
 import { confirmWrite } from './confirm.js';
 
 type Units = 'hardware' | 'physics';
@@ -107,7 +107,7 @@ export async function mountFamiliesPanel(app: App, el: HTMLElement): Promise<voi
                   <td>${d.limits ? `${d.limits[0]} … ${d.limits[1]}` : '—'}</td>
                   ${writable
                     ? html`<td><input id="new-${i}" class="new-value" type="text" inputmode="decimal" size="10" aria-label="new setpoint of ${d.name} (${units} units)" @keydown=${(e: KeyboardEvent) => e.key === 'Enter' && void write(i)} /></td>
-                        <td><button type="button" id="set-${i}" @click=${() => void write(i)} aria-label="write the new setpoint of ${d.name}">Set…</button></td>`
+                        <td><button type="button" id="set-${i}" @click=${() => void write(i)} aria-label="Set ${d.name}">Set</button></td>`
                     : ''}
                 </tr>`,
               )}
@@ -119,7 +119,8 @@ export async function mountFamiliesPanel(app: App, el: HTMLElement): Promise<voi
   };
   draw();
   await load();
+  const view = watchVisible(el, () => void load());
   setInterval(() => {
-    if (!document.hidden && conn.status === 'open') void load();
+    if (view.visible && !document.hidden && conn.status === 'open') void load();
   }, 1000);
 }

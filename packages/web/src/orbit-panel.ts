@@ -6,7 +6,7 @@
  * period (100 ms: the server's throttle) and the chart redrawn on the next animation frame.
  */
 import { html, render } from 'lit';
-import { type App, fmt } from './app.js';
+import { type App, fmt, watchVisible } from './app.js';
 import { type Chart, makeChart, makeStrip, plotWithStrip, stripKey } from './charts.js';
 
 type Reference = 'zero' | 'golden' | 'snapshot';
@@ -164,8 +164,9 @@ export async function mountOrbitPanel(app: App, el: HTMLElement): Promise<void> 
   };
   // At most one redraw per publishing period (the server's 100 ms throttle), on an animation frame.
   let last = 0;
+  const view = watchVisible(el);
   const frame = (now: number): void => {
-    if (dirty && now - last >= 80) {
+    if (dirty && view.visible && now - last >= 80) {
       dirty = false;
       last = now;
       draw();

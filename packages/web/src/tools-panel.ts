@@ -50,18 +50,18 @@ export async function mountToolsPanel(app: App, el: HTMLElement): Promise<void> 
 
   const host = document.createElement('div');
   const previewEl = document.createElement('div');
-  previewEl.className = 'chart';
+  previewEl.className = 'chart tall';
   previewEl.setAttribute('role', 'img');
   previewEl.setAttribute('aria-label', 'orbit correction preview: orbit now and predicted, and the singular values kept');
   el.append(host, previewEl);
   const chart = makeChart(previewEl);
   chart.setOption({
     animation: false,
-    title: { text: 'Preview: press Preview correction', textStyle: { fontSize: 13 } },
+    title: { text: 'Preview: press Preview correction', top: 0, left: 'center', textStyle: { fontSize: 13 } },
     grid: [
-      { left: 70, right: 20, top: 40, height: '28%' },
-      { left: 70, right: 20, top: '45%', height: '22%' },
-      { left: 70, right: 20, top: '76%', height: '16%' },
+      { left: 70, right: 20, top: 70, height: '26%' },
+      { left: 70, right: 20, top: '45%', height: '24%' },
+      { left: 70, right: 20, top: '80%', height: '14%' },
     ],
     xAxis: [
       { type: 'value', gridIndex: 0, min: 0, max: app.optics.circumference, axisLabel: { show: false } },
@@ -74,7 +74,7 @@ export async function mountToolsPanel(app: App, el: HTMLElement): Promise<void> 
       { type: 'log', gridIndex: 2, name: 's.v.' },
     ],
     tooltip: { trigger: 'item' },
-    legend: { top: 18, data: ['orbit now', 'predicted', 'kept', 'dropped'] },
+    legend: { top: 24, data: ['orbit now', 'predicted', 'kept', 'dropped'] },
   });
 
   const showPreview = (c: Correction): void => {
@@ -154,7 +154,7 @@ export async function mountToolsPanel(app: App, el: HTMLElement): Promise<void> 
       const result = r.result as { rmsInitial?: Record<string, number>; rmsFinal?: Record<string, number>; units?: string; message?: string } | undefined;
       correctMessage =
         r.status === 'done' && result?.rmsFinal
-          ? `applied: rms x ${fmt(result.rmsInitial?.x, 4)} → ${fmt(result.rmsFinal.x, 4)}, y ${fmt(result.rmsInitial?.y, 4)} → ${fmt(result.rmsFinal.y, 4)} ${result.units ?? ''}`
+          ? `applied: rms x ${fmt(result.rmsInitial?.x, 4)} → ${fmt(result.rmsFinal.x, 4)}, y ${fmt(result.rmsInitial?.y, 4)} → ${fmt(result.rmsFinal.y, 4)} ${preview?.orbit.x?.unit ?? ''}`
           : `${String(r.status)}: ${String(r.message)}`;
     } catch (e) {
       correctMessage = (e as Error).message;

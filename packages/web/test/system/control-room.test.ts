@@ -1,0 +1,190 @@
+/**
+ * The web control room in Debian's Chromium (headless, driven by playwright-core; no browser
+ * download) against a real `mlayer server --web` process on the demo facility's twin with a
+ * seeded error set, on a free loopback port, killed by PID. What the page did is checked
+ * through the protocol (a plain WebSocket client), not through the page. Screenshots of each
+ * panel are saved under packages/web/out/screenshots.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PlainClient, startServerProcess, type ServerProcess } from '../../../server/test/system/server-process.js';
+
+const WEB = join(__dirname, '../..');
+const SHOTS = join(WEB, 'out', 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const SEED = 7;
+// Quadrupole misalignments: a closed orbit of about a millimetre; no BPM errors, so that the
+// BPM readings are the true orbit.
+const ERRORS = { magnets: { QUAD: { dx: { sigma: 30e-6, truncation: 2 }, dy: { sigma: 30e-6, truncation: 2 } } } };
+
+const dir = mkdtempSync(join(tmpdir(), 'mlayer-web-'));
+let server: ServerProcess;
+let api: PlainClient;
+let token: string;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+
+const rms = (v: number[]): number => Math.sqrt(v.reduce((a, x) => a + x * x, 0) / v.length);
+
+/** The twin's orbit through the protocol: rms of BPMx and BPMy readings (mm). */
+async function trueRms(): Promise<{ x: number; y: number }> {
+  const x = (await api.request({ type: 'get', family: 'BPMx' })).values as number[];
+  const y = (await api.request({ type: 'get', family: 'BPMy' })).values as number[];
+  return { x: rms(x), y: rms(y) };
+}
+
+async function setpoints(family: string): Promise<number[]> {
+  return (await api.request({ type: 'get', family, field: 'setpoint' })).values as number[];
+}
+
+async function shoot(panel: string): Promise<void> {
+  // Panels off screen neither poll nor redraw: on screen, give them a redraw first.
+  await page.locator(`#${panel}`).scrollIntoViewIfNeeded();
+  await page.waitForTimeout(600);
+  await page.locator(`#${panel}`).screenshot({ path: join(SHOTS, `${panel}.png`), animations: 'disabled' });
+}
+
+beforeAll(async () => {
+  if (!existsSync(join(WEB, 'dist', 'index.html'))) {
+    // npm test builds the page (npm run build); a targeted run builds it here.
+    const built = spawnSync('npm', ['run', 'build', '-w', '@mlayer/web'], { cwd: join(WEB, '../..'), stdio: 'inherit' });
+    if (built.status !== 0) throw new Error('npm run build -w @mlayer/web failed');
+  }
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install chromium (scripts/debian-packages.txt; npm test installs it)`);
+  mkdirSync(SHOTS, { recursive: true });
+  const t0 = Date.now();
+  server = await startServerProcess(['--web', '--allow-writes', '--token-file', join(dir, 'token'), '--audit', join(dir, 'audit.jsonl')], dir);
+  token = readFileSync(server.info.tokenFile!, 'utf8').trim();
+  api = await PlainClient.open(server.info.url, { headers: { authorization: `Bearer ${token}` } });
+  await api.request({ type: 'twin-errors', spec: ERRORS, seed: SEED });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'] });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const t1 = Date.now();
+  await page.goto(`http://127.0.0.1:${server.info.port}/`);
+  await page.waitForSelector('body[data-ready=true]', { timeout: 60000 }).finally(async () => {
+    const marks = await page.evaluate(() => performance.getEntriesByType('mark').map((m) => `${m.name.replace('mlayer:', '')} ${(m.startTime / 1000).toFixed(1)}`));
+    console.log(`server, error set and browser in ${((t1 - t0) / 1000).toFixed(1)} s; page (s after navigation): ${marks.join(', ')}`);
+  });
+}, 120000);
+
+afterAll(async () => {
+  await browser?.close();
+  api?.close();
+  await server?.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('web control room on the twin (mlayer server --web)', () => {
+  it('banner reads TWIN; the orbit panel shows 173 BPMs per plane that update', async () => {
+    await expect.poll(() => page.locator('#mode').innerText()).toBe('TWIN');
+    expect(await page.locator('#facility').innerText()).toBe('diamond-i04');
+    expect(await page.locator('#connection').innerText()).toBe('open');
+    expect(await page.locator('#orbit-x-count').innerText()).toBe('173');
+    expect(await page.locator('#orbit-y-count').innerText()).toBe('173');
+    // The errors are on the page: rms x as the protocol reads it (mm, 4 digits).
+    const truth = await trueRms();
+    const shown = Number((await page.locator('#orbit-x-rms').innerText()).split(' ')[0]);
+    expect(Math.abs(shown - truth.x)).toBeLessThan(0.01 * truth.x);
+    const readings0 = Number(await page.locator('#orbit-updates').innerText());
+    const renders0 = await page.evaluate(() => (window as unknown as { mlayer: { orbitRenders: number } }).mlayer.orbitRenders);
+    await page.waitForTimeout(2000);
+    const readings1 = Number(await page.locator('#orbit-updates').innerText());
+    const renders1 = await page.evaluate(() => (window as unknown as { mlayer: { orbitRenders: number } }).mlayer.orbitRenders);
+    expect(readings1 - readings0).toBeGreaterThanOrEqual(4); // 10/s unloaded; at least 2/s on a loaded machine
+    expect(renders1 - renders0).toBeGreaterThanOrEqual(4);
+    console.log(`orbit panel: ${(readings1 - readings0) / 2} readings/s, ${(renders1 - renders0) / 2} redraws/s of 346 BPM values`);
+    const age = await page.locator('#data-age').innerText();
+    expect(Number(age.split(' ')[0])).toBeLessThan(3);
+    await page.locator('#banner').screenshot({ path: join(SHOTS, 'banner.png') });
+    await shoot('orbit-panel');
+    await shoot('correctors-panel');
+    await shoot('tune-panel');
+    await shoot('optics-panel');
+    expect(pageErrors).toEqual([]);
+  }, 60000);
+
+  it('a write without the token and one outside the limits show the server refusal and change nothing', async () => {
+    const before = await setpoints('HSTR');
+    const tryWrite = async (value: string): Promise<string> => {
+      await page.locator('#family-select').selectOption('HSTR');
+      await page.locator('#new-0').fill(value);
+      await page.locator('#set-0').click();
+      // The confirmation shows old -> new.
+      await expect.poll(() => page.locator('#confirm .new').innerText()).toContain(value);
+      expect(await page.locator('#confirm .old').innerText()).toContain(String(before[0]));
+      await page.locator('#confirm-ok').click();
+      await expect.poll(() => page.locator('#families-message').getAttribute('class')).toContain('error');
+      return page.locator('#families-message').innerText();
+    };
+    expect(await tryWrite('1.5')).toMatch(/refused: no write token/);
+    expect(await setpoints('HSTR')).toEqual(before);
+    await page.locator('#token').fill(token);
+    await page.locator('#token').press('Enter');
+    await expect.poll(() => page.locator('#write-state').innerText()).toBe('writes authenticated');
+    expect(await tryWrite('50')).toMatch(/50.*limit|limit.*50/);
+    expect(await setpoints('HSTR')).toEqual(before);
+    await shoot('families-panel');
+  }, 60000);
+
+  it('a correction previewed then applied from the page lowers the twin orbit read through the protocol', async () => {
+    const before = await trueRms();
+    expect(before.x).toBeGreaterThan(0.1); // mm: the error set is there
+    await page.locator('#singular-values').fill('100');
+    await page.locator('#correct-preview').click();
+    await expect.poll(() => page.locator('#correct-message').innerText(), { timeout: 30000 }).toMatch(/^preview/);
+    // The preview wrote nothing.
+    expect((await trueRms()).x).toBeCloseTo(before.x, 6);
+    await shoot('tools-panel');
+    await page.locator('#correct-apply').click();
+    await expect.poll(() => page.locator('#correct-message').innerText(), { timeout: 30000 }).toMatch(/^applied/);
+    const after = await trueRms();
+    console.log(`orbit rms x ${before.x.toFixed(4)} -> ${after.x.toFixed(4)} mm, y ${before.y.toFixed(4)} -> ${after.y.toFixed(4)} mm`);
+    expect(after.x).toBeLessThan(before.x / 3);
+    expect(after.y).toBeLessThan(before.y / 3);
+  }, 60000);
+
+  it('an orbit response measurement aborted from the page leaves every corrector at its start value', async () => {
+    const start = { HSTR: await setpoints('HSTR'), VSTR: await setpoints('VSTR') };
+    await page.locator('#orm-measure').click();
+    await expect.poll(async () => Number(await page.locator('#run-progress').evaluate((e) => (e as HTMLProgressElement).value)), { timeout: 30000 }).toBeGreaterThan(0.01);
+    await shoot('tools-panel');
+    await page.locator('#run-abort').click();
+    await expect.poll(() => page.locator('#orm-message').innerText(), { timeout: 30000 }).toMatch(/^aborted.*restored/);
+    expect(await setpoints('HSTR')).toEqual(start.HSTR);
+    expect(await setpoints('VSTR')).toEqual(start.VSTR);
+  }, 60000);
+
+  it('accessibility: no serious or critical axe-core violation; every control labelled and reachable by keyboard', async () => {
+    const axe = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+    await page.addScriptTag({ path: axe });
+    const violations = await page.evaluate(async () => {
+      const r = await (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; impact: string; nodes: { target: string[] }[] }[] }> } }).axe.run(document, { resultTypes: ['violations'] });
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    });
+    expect(violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')).toEqual([]);
+    // Every input and select has a label; every enabled control is in the tab order.
+    const controls = await page.evaluate(() =>
+      [...document.querySelectorAll<HTMLElement>('main input, main select, main button, header input, header button, nav a')].map((e) => ({
+        id: e.id || e.outerHTML.slice(0, 60),
+        labelled: !(e instanceof HTMLInputElement || e instanceof HTMLSelectElement) || (e.labels?.length ?? 0) > 0 || !!e.getAttribute('aria-label'),
+        tabbable: (e as HTMLButtonElement).disabled === true || e.tabIndex >= 0,
+      })),
+    );
+    expect(controls.filter((c) => !c.labelled || !c.tabbable)).toEqual([]);
+    // Tab from the token field reaches the controls of every panel down to the family table.
+    await page.locator('#token').focus();
+    const reached = new Set<string>();
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      reached.add(await page.evaluate(() => document.activeElement?.id ?? ''));
+    }
+    expect([...reached]).toEqual(expect.arrayContaining(['stale-after', 'orbit-snapshot', 'saturation', 'resonance-order', 'family-select']));
+  }, 60000);
+});
