@@ -1,18 +1,21 @@
 /**
  * Parallel BBA (issue 21 item 5, after X. Huang's simultaneous BBA): k pairs of one
- * plane measured at once. The scheduler groups pairs whose quadrupole kicks are
- * separable: their model orbit responses at the BPMs (√(β_j β_q) cos(|μ_j − μ_q| − πQ)
- * / (2 sin πQ), from the LatticeModel port's optics) have a well-conditioned matrix,
- * their quadrupoles' changes together shift the tunes by at most maxTuneShift,
- * and no two pairs share a quadrupole (pairs that share a corrector scan it together). The plan exists before anything
- * is written (`--dry-run` prints it). Each group's correctors step together (each
- * pair through its own order of the points, so that the pairs' offsets do not move
- * in lockstep) and its quadrupoles go +Δk and −Δk together; the induced orbit is
- * split into one kick per quadrupole by least squares on the model responses, and
- * each kick is fitted against its BPM's reading as in the serial analysis.
+ * plane measured at once. The scheduler deals the plane's pairs, in order along the
+ * ring, to ⌈n/k⌉ groups in turn, so that a group's quadrupoles are about 1/k of the
+ * ring apart and their kick responses at the BPMs (model, through the LatticeModel
+ * port) nearly orthogonal; a group keeps a separation (smallest over largest singular
+ * value) of at least minSeparation, no shared quadrupole, and its quadrupole changes,
+ * signed and scaled, leave the tunes constant (first order). The plan exists before
+ * anything is written (`--dry-run` prints it). Each pair's scan is a closed bump of the
+ * whole corrector family (least squares on the model ORM: the beam moved in the
+ * pair's quadrupole, the other BPMs left near zero), each pair through its own order
+ * of the points; the group's quadrupoles go +Δk and −Δk together; the induced orbit
+ * is split into one kick per quadrupole by least squares on the model responses over
+ * all BPMs, and each kick's zero crossing is found against the model orbit the bumps
+ * put in its quadrupole (see analyseBbaParallel).
  */
 import { type Accelerator, type LatticeModel, Measurement } from '@mlayer/core';
-import { lstsq, svd } from '@mlayer/tuning-common';
+import { lstsq, pseudoInverse, svd } from '@mlayer/tuning-common';
 import { fitLine, type PairResult, zeroCrossing } from './analyse.js';
 import type { BbaPair, BbaPlan, DeviceRef, Plane } from './configure.js';
 import { BbaError } from './errors.js';
@@ -28,8 +31,30 @@ export interface ParallelGroup {
   readonly separation: number;
   /** Sign of each pair's quadrupole change at "+Δk" (chosen so that the group's tune shifts cancel). */
   readonly signs: readonly number[];
-  /** First-order tune shift (x, y) of the group at +Δk. */
+  /** First-order tune shift (x, y) of the group at +Δk (the quadrupole changes scaled by quadScale): kept near zero, the tunes constant during the modulation. */
   readonly tuneShift: readonly [number, number];
+  /**
+   * Per pair, the factor (minScale … 1) on the plan's quadrupole change: the smallest adjustment that cancels the
+   * group's first-order tune shift in both planes (with 8 quadrupoles the signs alone leave up to 0.015 on the demo,
+   * which spoils the kick split), so that the tunes stay constant during the modulation.
+   */
+  readonly quadScale: readonly number[];
+  /** Per pair: how much the least-squares split amplifies the BPM noise in its kick against that quadrupole modulated alone (1: orthogonal). */
+  readonly amplification: readonly number[];
+  /** Corrector family (enabled devices) the group's scan moves. */
+  readonly correctorFamily: string;
+  /**
+   * Per pair: the corrector change (physics, one value per enabled device of correctorFamily) of its scan's
+   * step +1: a bump that moves the beam in the pair's quadrupole by the plan's amplitude and leaves the other
+   * BPMs of the plane near zero (least squares on the model ORM), so that the group's bumps add without
+   * moving the beam far through the rest of the ring's sextupoles.
+   */
+  readonly patterns: readonly Float64Array[];
+  /** Per pair, per pattern: the model orbit in the pair's quadrupole (mean of entrance and exit) and at its BPM per unit of the pattern. */
+  readonly quadOrbit: readonly Float64Array[];
+  readonly bpmOrbit: readonly Float64Array[];
+  /** Per pair: the BPM's orbit change over the quadrupole's for the pair's own corrector (the orbit shape the serial measurement and the offset refer to). */
+  readonly ownRatio: readonly number[];
 }
 
 export interface ParallelPlan {
@@ -50,8 +75,18 @@ export interface ParallelOptions {
   readonly k?: number;
   /** Smallest acceptable separation (default 0.2). */
   readonly minSeparation?: number;
-  /** Largest tune shift (either plane) of a group's quadrupoles at +Δk together, first order (default 0.02; a single pair is never refused). */
+  /** Largest tune shift (either plane) of a group's quadrupoles at +Δk together, first order, after the changes are scaled to cancel it (default 0.002; a single pair is never refused). */
   readonly maxTuneShift?: number;
+  /** Smallest factor on a quadrupole's change when the group's tune shift is cancelled (default 0.1). */
+  readonly minScale?: number;
+  /**
+   * The bumps' orbit amplitude in the quadrupoles, m (default 0.6 × the plan's amplitude: the bumps move the beam through
+   * the sextupoles near each quadrupole, whose feed-down changes the kick responses step by step; on the demo twin
+   * (16 pairs, seed 4) 0.5 mm gave 11.6 µm rms, 0.3 mm 6.8 µm).
+   */
+  readonly amplitude?: number;
+  /** Singular values kept in the bumps' least squares, relative to the largest (default 1e-2). */
+  readonly bumpRcond?: number;
   readonly model?: LatticeModel;
 }
 
@@ -99,14 +134,30 @@ function separationOf(columns: readonly Float64Array[], rows: number): number {
   return s[s.length - 1] / s[0];
 }
 
-/** Groups the plan's pairs for parallel measurement; nothing is written. */
+/** Noise amplification of each column's least-squares coefficient against fitting that column alone: ‖row m of pinv(C)‖·‖C_m‖. */
+function amplificationOf(columns: readonly Float64Array[], rows: number): number[] {
+  const norms = columns.map((c) => Math.hypot(...c));
+  const m = Array.from({ length: rows }, (_v, i) => Float64Array.from(columns, (c, j) => c[i] / norms[j]));
+  return pseudoInverse(m).map((row) => Math.hypot(...row));
+}
+
+/**
+ * Groups the plan's pairs for parallel measurement; nothing is written. Pairs of a plane, in order along the
+ * ring, are dealt out to ⌈n/k⌉ groups in turn (pair r to group r mod G), so that a group's quadrupoles lie
+ * about 1/k of the ring apart and their kick responses are nearly orthogonal; a pair that would break a
+ * group's bounds (shared quadrupole, tune shift, separation) goes to the next group that takes it, or a new one.
+ */
 export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelOptions = {}): ParallelPlan {
   const model = options.model ?? acc.model;
   if (!model) throw new BbaError(`${acc.name}: no lattice model; the parallel plan separates the quadrupoles' kicks with the model`);
   const k = options.k ?? 8;
   if (!Number.isInteger(k) || k < 1) throw new BbaError(`k must be a positive integer (got ${options.k})`);
   const minSep = options.minSeparation ?? 0.2;
-  const maxDq = options.maxTuneShift ?? 0.02;
+  const maxDq = options.maxTuneShift ?? 0.002;
+  const amplitude = options.amplitude ?? 0.6 * plan.amplitude;
+  const minScale = options.minScale ?? 0.1;
+  if (!(minScale > 0 && minScale <= 1)) throw new BbaError(`minScale must be in (0, 1] (got ${options.minScale})`);
+  if (!(amplitude > 0 && Number.isFinite(amplitude))) throw new BbaError(`amplitude must be a finite number > 0 (got ${options.amplitude})`);
   // First-order tune shift of each pair's +Δk, both planes: β ΔK L / 4π (ΔK in the model's units).
   const quadOptics = model.optics(plan.pairs.map((p) => p.quad.element));
   const opticsOf = new Map(quadOptics.map((o) => [o.index, o]));
@@ -118,6 +169,32 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
   });
   const shiftOf = (ids: readonly number[], signs: readonly number[]): [number, number] => [0, 1].map((pl) => ids.reduce((s, i, j) => s + signs[j] * dq[i][pl], 0)) as [number, number];
   const worst = (v: readonly number[]) => Math.max(...v.map(Math.abs));
+  // Factors c (minScale … 1) nearest 1 with Σ s_m c_m Δν_m = 0 in both planes: least-norm change, clamped and solved again.
+  const scaleOf = (ids: readonly number[], signs: readonly number[]): number[] => {
+    const c = ids.map(() => 1);
+    const free = ids.map(() => true);
+    for (let it = 0; it < ids.length; it++) {
+      const rows = [0, 1].map((pl) => ids.map((i, j) => (free[j] ? signs[j] * dq[i][pl] : 0)));
+      const resid = [0, 1].map((pl) => ids.reduce((s, i, j) => s + signs[j] * c[j] * dq[i][pl], 0));
+      // Least-norm change of the free factors (the minimum-norm least-squares solution).
+      const change = lstsq(rows.map((r) => Float64Array.from(r)), resid, 1e-9);
+      change.forEach((v, j) => (c[j] -= v));
+      let clamped = false;
+      c.forEach((v, j) => {
+        if (v < minScale || v > 1) {
+          c[j] = Math.min(1, Math.max(minScale, v));
+          if (free[j]) clamped = true;
+          free[j] = false;
+        }
+      });
+      if (!clamped) break;
+    }
+    return c;
+  };
+  const scaledShift = (ids: readonly number[], signs: readonly number[]) => {
+    const c = scaleOf(ids, signs);
+    return shiftOf(ids, signs.map((v, j) => v * c[j]));
+  };
   const groups: ParallelGroup[] = [];
   const bpms: Partial<Record<Plane, readonly string[]>> = {};
   let largestOrbitChange = 0;
@@ -129,42 +206,92 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
     const bpmEls = bpmFam.latticeElements(model);
     const cols = kickResponse(model, bpmEls, idx.map((i) => plan.pairs[i].quad.element), plane);
     const column = (n: number) => Float64Array.from(cols, (row) => row[n]);
-    const left = idx.map((_i, n) => n);
-    while (left.length > 0) {
-      const chosen: number[] = [left.shift()!];
-      const signs: number[] = [1];
-      for (let n = 0; n < left.length && chosen.length < k; ) {
-        const cand = left[n];
-        const pc = plan.pairs[idx[cand]];
-        const clash = chosen.some((c) => plan.pairs[idx[c]].quad.name === pc.quad.name);
-        const ids = [...chosen, cand].map((c) => idx[c]);
-        const sign = worst(shiftOf(ids, [...signs, 1])) <= worst(shiftOf(ids, [...signs, -1])) ? 1 : -1;
-        if (!clash && worst(shiftOf(ids, [...signs, sign])) <= maxDq && separationOf([...chosen, cand].map(column), bpmEls.length) >= minSep) {
-          chosen.push(cand);
-          signs.push(sign);
-          left.splice(n, 1);
-        } else n++;
+    const sOf = (n: number) => model.element(plan.pairs[idx[n]].quad.element).s;
+    const ordered = idx.map((_i, n) => n).sort((a, b) => sOf(a) - sOf(b));
+    const G = Math.ceil(idx.length / k);
+    const dealt: { chosen: number[]; signs: number[] }[] = Array.from({ length: G }, () => ({ chosen: [], signs: [] }));
+    // The group with the candidate, its signs the ones of smallest tune shift (every combination, the first fixed), or undefined where it breaks a bound.
+    const fits = (g: { chosen: number[]; signs: number[] }, cand: number): number[] | undefined => {
+      if (g.chosen.length >= k) return undefined;
+      if (g.chosen.length === 0) return [1];
+      if (g.chosen.some((c) => plan.pairs[idx[c]].quad.name === plan.pairs[idx[cand]].quad.name)) return undefined;
+      const ids = [...g.chosen, cand].map((c) => idx[c]);
+      let best: number[] = [];
+      let bestShift = Infinity;
+      for (let bits = 0; bits < 1 << (ids.length - 1); bits++) {
+        const signs = ids.map((_i, j) => (j > 0 && (bits >> (j - 1)) & 1 ? -1 : 1));
+        const shift = worst(shiftOf(ids, signs));
+        if (shift < bestShift) [best, bestShift] = [signs, shift];
       }
-      const response = cols.map((row) => Float64Array.from(chosen, (c) => row[c]));
-      const ids = chosen.map((c) => idx[c]);
-      groups.push({ plane, pairs: ids, response, separation: chosen.length > 1 ? separationOf(chosen.map(column), bpmEls.length) : 1, signs, tuneShift: shiftOf(ids, signs) });
-    }
-    // The orbit moved by a group's correctors at their extreme step: each moves its BPM by the amplitude; their sum bounds the rest.
-    const corFam = acc.family(plan.pairs[idx[0]].corrector.family);
+      if (worst(scaledShift(ids, best)) > maxDq) return undefined;
+      if (separationOf([...g.chosen, cand].map(column), bpmEls.length) < minSep) return undefined;
+      return best;
+    };
+    ordered.forEach((cand, r) => {
+      for (let t = 0; ; t++) {
+        const fresh = t >= dealt.length;
+        if (fresh) dealt.push({ chosen: [], signs: [] });
+        const g = fresh ? dealt[dealt.length - 1] : dealt[(r + t) % dealt.length];
+        const signs = fits(g, cand);
+        if (signs === undefined) continue;
+        g.chosen.push(cand);
+        g.signs.splice(0, g.signs.length, ...signs);
+        return;
+      }
+    });
+    const corFam = acc.family(plan.pairs[idx[0]].corrector.family).enabled();
     const corEls = corFam.latticeElements(model);
-    const orm = model.orbitResponse(bpmEls, corEls);
-    const block = plane === 'x' ? orm.Rxx : orm.Ryy;
+    const corScale = corFam.modelParameters(model).map((x) => x.scale);
+    const quadEls = idx.flatMap((i) => [plan.pairs[i].quad.element, plan.pairs[i].quad.element + 1]);
+    const at = [...new Set([...bpmEls, ...quadEls])].sort((x, y) => x - y);
+    const orm = model.orbitResponse(at, [...new Set(corEls)].sort((x, y) => x - y));
+    const blk = plane === 'x' ? orm.Rxx : orm.Ryy;
+    const rowOf = new Map(orm.bpms.map((e, i) => [e, i]));
     const colOf = new Map(orm.correctors.map((e, i) => [e, i]));
-    const scale = new Map(corFam.modelParameters(model).map((s, i) => [corEls[i], s.scale]));
+    // Orbit at an element per physics unit of each enabled corrector.
+    const rowAt = (el: number) => Float64Array.from(corEls, (c, j) => blk[rowOf.get(el)!][colOf.get(c)!] * corScale[j]);
+    const bpmRows = bpmEls.map(rowAt);
+    const quadRow = (q: number) => {
+      const [r0, r1] = [rowAt(q), rowAt(q + 1)];
+      return r0.map((v, j) => (v + r1[j]) / 2);
+    };
+    const dot = (r: Float64Array, v: Float64Array) => r.reduce((acc2, x, j) => acc2 + x * v[j], 0);
+    const bumpOf = (p: BbaPair): Float64Array => {
+      const qr = quadRow(p.quad.element);
+      const rows = [...bpmRows.filter((_r, j) => bpmEls[j] !== p.bpm.element), qr];
+      const goal = [...rows.slice(0, -1).map(() => 0), amplitude];
+      const v = lstsq(rows, goal, options.bumpRcond ?? 1e-2);
+      const scale = amplitude / dot(qr, v);
+      return v.map((x) => x * scale);
+    };
+    for (const { chosen, signs } of dealt.filter((g) => g.chosen.length > 0)) {
+      const ids = chosen.map((c) => idx[c]);
+      const pairs = ids.map((i) => plan.pairs[i]);
+      const patterns = pairs.map(bumpOf);
+      const ownCol = (p: BbaPair) => corFam.names.indexOf(p.corrector.name);
+      groups.push({
+        plane,
+        pairs: ids,
+        response: cols.map((row) => Float64Array.from(chosen, (c) => row[c])),
+        separation: chosen.length > 1 ? separationOf(chosen.map(column), bpmEls.length) : 1,
+        amplification: chosen.length > 1 ? amplificationOf(chosen.map(column), bpmEls.length) : [1],
+        signs,
+        tuneShift: scaledShift(ids, signs),
+        quadScale: scaleOf(ids, signs),
+        correctorFamily: corFam.name,
+        patterns,
+        quadOrbit: pairs.map((p) => Float64Array.from(patterns, (v) => dot(quadRow(p.quad.element), v))),
+        bpmOrbit: pairs.map((p) => Float64Array.from(patterns, (v) => dot(rowAt(p.bpm.element), v))),
+        ownRatio: pairs.map((p) => {
+          const j = ownCol(p);
+          if (j < 0) throw new BbaError(`${p.bpm.name}: its corrector ${p.corrector.name} is not an enabled device of ${corFam.name}`);
+          return rowAt(p.bpm.element)[j] / quadRow(p.quad.element)[j];
+        }),
+      });
+    }
+    // The orbit moved by a group's bumps at their extreme step: their sum bounds it at every BPM.
     for (const g of groups.filter((gr) => gr.plane === plane)) {
-      for (const row of block) {
-        let sum = 0;
-        for (const i of [...new Map(g.pairs.map((gi) => [plan.pairs[gi].corrector.name, gi])).values()]) {
-          const p = plan.pairs[i];
-          sum += Math.abs(row[colOf.get(p.corrector.element)!] * (scale.get(p.corrector.element) ?? 1) * p.correctorStep);
-        }
-        largestOrbitChange = Math.max(largestOrbitChange, sum);
-      }
+      for (const row of bpmRows) largestOrbitChange = Math.max(largestOrbitChange, g.patterns.reduce((sum, v) => sum + Math.abs(dot(row, v)), 0));
     }
   }
   const stepsPer = plan.steps * 2;
@@ -175,19 +302,29 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
     steps: groups.length * stepsPer,
     serialSteps: plan.pairs.length * stepsPer,
     largestOrbitChange,
-    largestQuadChange: Math.max(...plan.pairs.map((p) => Math.abs(p.quadStep))),
+    largestQuadChange: Math.max(...groups.flatMap((g) => g.pairs.map((i) => Math.abs(plan.pairs[i].quadStep * g.quadScale[g.pairs.indexOf(i)])))),
   };
 }
 
 export interface ParallelData {
   readonly parallel: ParallelPlan;
-  /** Per group, per step: each pair's BPM reading (mean of ±Δk) and the induced orbit D = orbit(+Δk) − orbit(−Δk). */
-  readonly groups: { x: number[][]; D: number[][] }[];
+  /**
+   * Per group, per step: each pair's BPM reading (mean of ±Δk), the induced orbit D = orbit(+Δk) − orbit(−Δk) at every
+   * BPM of the plane, and each pair's scan value (its pattern's multiple, −1 … 1).
+   */
+  readonly groups: { x: number[][]; D: number[][]; scan: number[][] }[];
   readonly setReadSteps: number;
 }
 
 /** The order in which pair m of a group goes through the scan points (a rotation by m). */
 const order = (n: number, m: number, i: number): number => (i + m) % n;
+
+/** The corrector setpoints (physics) of a group at scan step i. */
+function correctorsAt(g: ParallelGroup, c0: ArrayLike<number>, points: readonly number[], i: number): { values: Float64Array; scan: number[] } {
+  const scan = g.patterns.map((_p, m) => points[order(points.length, m, i)]);
+  const values = Float64Array.from(c0, (v, j) => v + g.patterns.reduce((s, p, m) => s + scan[m] * p[j], 0));
+  return { values, scan };
+}
 
 /** Measures the groups one after the other; abort or failure restores every setpoint touched. */
 export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, options: MeasureBbaOptions = {}): Promise<ParallelData> {
@@ -195,8 +332,6 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
   const plan = pp.plan;
   const sel = (r: { family: string; device: readonly [number, number] }) => acc.family(r.family).devices([r.device]);
   const points = scanPoints(plan.steps);
-  // One scan per corrector: pairs sharing one follow the first pair's order and step.
-  const scanned = (pairs: readonly BbaPair[]) => [...new Map(pairs.map((p, j) => [p.corrector.name, j])).values()];
   // Every value the groups will set within the hardware limits, before anything moves.
   const within = async (r: DeviceRef, half: number, what: string) => {
     const f = sel(r);
@@ -204,12 +339,21 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
   };
   for (const g of pp.groups) {
     const pairs = g.pairs.map((i) => plan.pairs[i]);
-    for (const p of pairs) await within(p.quad, p.quadStep, 'quadrupole step');
-    for (const j of scanned(pairs)) await within(pairs[j].corrector, pairs[j].correctorStep, 'corrector step');
+    for (const [j, p] of pairs.entries()) await within(p.quad, p.quadStep * g.quadScale[j], 'quadrupole step');
+    const cor = acc.family(g.correctorFamily).enabled();
+    const c0 = cor.toPhysics(await cor.get({ field: 'setpoint' }));
+    const limits = cor.limits;
+    for (let i = 0; i < points.length; i++) {
+      const hw = cor.toHardware(correctorsAt(g, c0, points, i).values);
+      hw.forEach((v, j) => {
+        const lim = limits[j];
+        if (lim && (v < lim[0] || v > lim[1])) throw new BbaError(`${cor.name} ${cor.names[j]}: the bump of step ${i + 1} sets ${v} (hardware), past the limits [${lim[0]}, ${lim[1]}]; choose a smaller amplitude (nothing was changed)`);
+      });
+    }
   }
   const measurement = new Measurement(acc, {
     name: 'bba-parallel',
-    drives: [...new Set(plan.pairs.flatMap((p) => [p.quad.family, p.corrector.family]))].map((f) => acc.family(f)),
+    drives: [...new Set([...plan.pairs.map((p) => p.quad.family), ...pp.groups.map((g) => g.correctorFamily)])].map((f) => acc.family(f)),
     signal: options.signal,
     total: pp.groups.length * plan.steps,
   });
@@ -222,16 +366,15 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
       for (const g of pp.groups) {
         const pairs = g.pairs.map((i) => plan.pairs[i]);
         const q = pairs.map((p) => sel(p.quad));
-        const corPairs = scanned(pairs);
-        const c = corPairs.map((j) => sel(pairs[j].corrector));
+        const cor = acc.family(g.correctorFamily).enabled();
         const qhw = await Promise.all(q.map(async (f) => (await f.get({ field: 'setpoint' }))[0]));
-        const chw = await Promise.all(c.map(async (f) => (await f.get({ field: 'setpoint' }))[0]));
+        const chw = await cor.get({ field: 'setpoint' });
         const q0 = q.map((f, j) => f.toPhysics([qhw[j]])[0]);
-        const c0 = c.map((f, j) => f.toPhysics([chw[j]])[0]);
+        const c0 = cor.toPhysics(chw);
         const bpmFam = acc.family(pairs[0].bpm.family).enabled();
         const bi = pairs.map((p) => bpmFam.names.indexOf(p.bpm.name));
         const setQuads = async (sign: number) => {
-          for (const [j, f] of q.entries()) await m.set(f, [q0[j] + sign * g.signs[j] * pairs[j].quadStep], { units: 'physics' });
+          for (const [j, f] of q.entries()) await m.set(f, [q0[j] + sign * g.signs[j] * g.quadScale[j] * pairs[j].quadStep], { units: 'physics' });
           for (const f of q) await settle(m, f);
         };
         const read = async () => {
@@ -239,10 +382,12 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
           setReadSteps++;
           return Array.from(r.mean);
         };
-        const data = { x: [] as number[][], D: [] as number[][] };
+        const data: ParallelData['groups'][number] = { x: [], D: [], scan: [] };
         for (let i = 0; i < points.length; i++) {
-          for (const [j, f] of c.entries()) await m.set(f, [c0[j] + points[order(points.length, j, i)] * pairs[corPairs[j]].correctorStep], { units: 'physics' });
-          for (const f of c) await settle(m, f);
+          const { values, scan } = correctorsAt(g, c0, points, i);
+          await m.set(cor, values, { units: 'physics' });
+          await settle(m, cor);
+          data.scan.push(scan);
           await setQuads(1);
           const a = await read();
           await setQuads(-1);
@@ -252,8 +397,8 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
           m.progress(++step, `${g.plane} group of ${pairs.length}: step ${i + 1} of ${points.length}`);
         }
         for (const [j, f] of q.entries()) await m.set(f, [qhw[j]]);
-        for (const [j, f] of c.entries()) await m.set(f, [chw[j]]);
-        for (const f of [...q, ...c]) await settle(m, f);
+        await m.set(cor, chw);
+        for (const f of [...q, cor]) await settle(m, f);
         out.push(data);
       }
       return out;
@@ -264,20 +409,36 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
   }
 }
 
-/** Splits each step's induced orbit into one kick per quadrupole (model responses) and fits each kick against its BPM. */
+/**
+ * Splits each step's induced orbit into one kick per quadrupole (least squares on the model's kick responses
+ * of the group, all BPMs of the plane at once) and fits each kick against where the scan put the beam in that
+ * quadrupole. The group's bumps each move the beam a little in the other quadrupoles too, and their orbit shape
+ * at the pair is not that of its own corrector, so the pair's BPM reading is not the abscissa: the step is the
+ * model orbit u in the quadrupole (Σ bumps), taken to the reading x0 + r u the BPM would give were the beam moved
+ * there by the pair's own corrector (r: that corrector's orbit at the BPM over its orbit in the quadrupole; x0 the
+ * BPM's reading at the starting settings: the readings less the bumps' model orbit, averaged over the steps).
+ * The kick's zero crossing is the offset, as in the serial measurement; its 1σ adds that of x0.
+ */
 export function analyseBbaParallel(d: ParallelData): { pairs: PairResult[] } {
   const plan = d.parallel.plan;
   const results: PairResult[] = new Array(plan.pairs.length);
   d.parallel.groups.forEach((g, gi) => {
     const data = d.groups[gi];
     const kicks = data.D.map((D) => lstsq(g.response as Float64Array[], D));
+    const n = data.D.length;
     g.pairs.forEach((pi, j) => {
       const p: BbaPair = plan.pairs[pi];
-      const x = data.x.map((row) => row[j]);
+      const A = g.quadOrbit[j];
+      const H = g.bpmOrbit[j];
+      const u = data.scan.map((sc) => sc.reduce((s, v, c) => s + A[c] * v, 0));
+      const r = data.x.map((row, i) => row[j] - data.scan[i].reduce((s, v, c) => s + H[c] * v, 0));
+      const x0 = r.reduce((s, v) => s + v, 0) / n;
+      const sx0 = n > 1 ? Math.sqrt(r.reduce((s, v) => s + (v - x0) ** 2, 0) / (n - 1) / n) : Number.NaN;
+      const x = u.map((v) => x0 + g.ownRatio[j] * v);
       const y = kicks.map((kv) => kv[j]);
       const fit = fitLine(x, y);
       const z = zeroCrossing(fit);
-      results[pi] = { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: z.sigma, used: data.D[0].length, bpms: [], x, y, fit };
+      results[pi] = { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: Math.hypot(z.sigma, sx0), used: data.D[0].length, bpms: [], x, y, fit };
     });
   });
   return { pairs: results };

@@ -52,7 +52,7 @@ describe('BBA configuration from the facility and the model (ThomX twin)', () =>
 
   it('groups pairs for parallel measurement: each pair once, no quadrupole twice in a group, separations and tune shifts within the bounds', () => {
     const plan = planBba(t.acc, { planes: ['x', 'y'] });
-    const pp = planParallel(t.acc, plan, { k: 4, minSeparation: 0.2, maxTuneShift: 0.02 });
+    const pp = planParallel(t.acc, plan, { k: 4, minSeparation: 0.2, maxTuneShift: 0.002 });
     expect(pp.groups.flatMap((g) => g.pairs).sort((a, b) => a - b)).toEqual(plan.pairs.map((_p, i) => i));
     expect(pp.groups.length).toBeLessThan(plan.pairs.length);
     for (const g of pp.groups) {
@@ -64,21 +64,23 @@ describe('BBA configuration from the facility and the model (ThomX twin)', () =>
       const norms = g.pairs.map((_i, j) => Math.hypot(...g.response.map((row) => row[j])));
       const s = svd(g.response.map((row) => Float64Array.from(row, (v, j) => v / norms[j]))).s;
       expect(s[s.length - 1] / s[0]).toBeGreaterThanOrEqual(0.2);
-      expect(Math.max(...g.tuneShift.map(Math.abs))).toBeLessThanOrEqual(0.02);
+      expect(Math.max(...g.tuneShift.map(Math.abs))).toBeLessThanOrEqual(0.002);
+      expect(g.quadScale.every((c) => c >= 0.1 && c <= 1)).toBe(true);
     }
     expect(pp.steps).toBe(pp.groups.length * 2 * plan.steps);
     expect(pp.serialSteps).toBe(plan.pairs.length * 2 * plan.steps);
   });
 
-  it('refuses a corrector step past the hardware limits before anything moves, serial and parallel', async () => {
+  it('refuses a corrector step (serial) or bump (parallel) past the hardware limits before anything moves', async () => {
     // 3 mrad is 30 A; the correctors stop at 20 A.
     const plan = planBba(t.acc, { bpms: ['E3', 'E54'], planes: ['x'], overrides: { E54: { correctorStep: 3e-3 } } });
     const before = await setpoints(t.acc, ['QUAD', 'HCM', 'VCM']);
     const refusal = /HCM E\d+: the corrector step to -?30(\.\d+)? \(hardware\) would pass the limits \[-20, 20\]; choose a smaller step \(nothing was changed\)/;
     await expect(measureBba(t.acc, plan)).rejects.toThrow(refusal);
-    const parallel = measureBbaParallel(t.acc, planParallel(t.acc, plan, { minSeparation: 0 }));
+    // The parallel scans are bumps of the whole corrector family: a 5 mm bump needs more than 20 A somewhere.
+    const parallel = measureBbaParallel(t.acc, planParallel(t.acc, plan, { minSeparation: 0, amplitude: 5e-3 }));
     await expect(parallel).rejects.toThrow(BbaError);
-    await expect(parallel).rejects.toThrow(refusal);
+    await expect(parallel).rejects.toThrow(/HCM E\d+: the bump of step \d+ sets -?\d+(\.\d+)? \(hardware\), past the limits \[-20, 20\]; choose a smaller amplitude \(nothing was changed\)/);
     expect(await setpoints(t.acc, ['QUAD', 'HCM', 'VCM'])).toEqual(before);
   });
 });
