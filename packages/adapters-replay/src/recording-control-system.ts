@@ -11,6 +11,18 @@ import { type ChannelWrite, type ControlSystem, isDigitalTwin, type ReadOptions,
 import { encodeSample, encodeValue, RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent, type RecordingHeader } from './recording-format.js';
 import type { RecordingSink } from './recording-file.js';
 
+/**
+ * An update's line, built directly (the hot path of a recording: one per monitor update);
+ * the same JSON as JSON.stringify of the event, which other values than finite numbers take.
+ */
+function updateLine(id: number, t: number, after: number, s: Sample): string {
+  const v = s.value;
+  if (typeof v !== 'number' || !Number.isFinite(v) || Object.is(v, -0) || s.connected === false || !Number.isFinite(s.timestamp)) {
+    return JSON.stringify({ k: 'update', id, t, after, s: encodeSample(s) } satisfies RecordingEvent);
+  }
+  return `{"k":"update","id":${id},"t":${t},"after":${after},"s":{"v":${v},"ts":${s.timestamp},"sev":${s.severity},"st":${JSON.stringify(s.status)}}}`;
+}
+
 /** What the caller knows for the header (the facility, lattice, mode, software, command). */
 export type RecordingHeaderInput = Omit<RecordingHeader, 'format' | 'version' | 'date' | 'controlSystem' | 'twin'> & { readonly controlSystemType?: string };
 
@@ -100,7 +112,7 @@ export function recordControlSystem<C extends ControlSystem>(inner: C, sink: Rec
       const sub = inner.monitor(channel).subscribe({
         next: (s) => {
           counts.updates++;
-          log({ k: 'update', id, t: now(), after: completed, s: encodeSample(s) });
+          if (open) sink.append(updateLine(id, now(), completed, s));
           subscriber.next(s);
         },
         error: (e: unknown) => subscriber.error(e),

@@ -1,6 +1,6 @@
 /**
  * Where a recorder's lines go: a file written in blocks (the lines are kept in memory
- * until 256 kB are waiting, then appended with one system call), and read back.
+ * until 1 MB is waiting, then appended with one system call), and read back.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { MlayerError } from '@mlayer/core';
@@ -14,13 +14,13 @@ export interface RecordingSink {
   close(): void;
 }
 
-const BLOCK = 256 * 1024;
+const BLOCK = 1024 * 1024;
 
 /** A recording file; `overwrite` false (default): an existing file is an error and is kept. */
 export class RecordingFile implements RecordingSink {
   private fd: number | undefined;
-  private waiting: string[] = [];
-  private size = 0;
+  /** Lines waiting, joined as they come (a rope in V8: cheap to append). */
+  private waiting = '';
   /** Lines written so far. */
   lines = 0;
 
@@ -38,17 +38,15 @@ export class RecordingFile implements RecordingSink {
 
   append(line: string): void {
     if (this.fd === undefined) return;
-    this.waiting.push(line);
-    this.size += line.length + 1;
+    this.waiting += `${line}\n`;
     this.lines++;
-    if (this.size >= BLOCK) this.flush();
+    if (this.waiting.length >= BLOCK) this.flush();
   }
 
   flush(): void {
     if (this.fd === undefined || this.waiting.length === 0) return;
-    writeSync(this.fd, `${this.waiting.join('\n')}\n`);
-    this.waiting = [];
-    this.size = 0;
+    writeSync(this.fd, this.waiting);
+    this.waiting = '';
   }
 
   close(): void {
