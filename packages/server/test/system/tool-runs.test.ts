@@ -112,6 +112,10 @@ describe('tool runs over the protocol (demo twin)', () => {
     const v0 = await setpoints(c, 'VCM');
     const watcher = await PlainClient.open(server.info.url);
     expect(await watcher.request({ type: 'run-status', watch: true })).toMatchObject({ running: null, last: { tool: 'orbit-correct', status: 'done' } });
+    // The watcher also sees the first 25 horizontal correctors move while the matrix is measured.
+    const hstr = ((await watcher.request({ type: 'devices', family: 'HSTR' })).devices as { channels: { setpoint: string } }[]).slice(0, 25).map((d) => d.channels.setpoint);
+    watcher.send({ type: 'subscribe', pvs: hstr });
+    await watcher.next((m) => m.type === 'update' && m.pv === hstr[24], 0);
     const id = 'orm-1';
     const from = c.messages.length;
     c.send({ type: 'run', run: { tool: 'orbit-measure-orm' }, token, id });
@@ -135,6 +139,8 @@ describe('tool runs over the protocol (demo twin)', () => {
     // The watcher saw the same run.
     await watcher.next((m) => m.type === 'result' && m.runId === started.runId, 0);
     expect(watcher.messages.filter((m) => m.type === 'progress').length).toBe(progress.length);
+    const moved = new Set(watcher.messages.filter((m) => m.type === 'update' && m.value !== h0[hstr.indexOf(m.pv as string)]).map((m) => m.pv));
+    expect(moved.size).toBeGreaterThanOrEqual(5);
     watcher.close();
     // Start and end of each run are in the audit log.
     const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.tool === `run ${started.runId}`);
