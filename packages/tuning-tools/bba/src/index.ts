@@ -4,3 +4,4 @@ export { type MeasureBbaOptions, type PairData, type BbaData, scanPoints, measur
 export { type LineFit, fitLine, studentFactor, zeroCrossing, type AnalyseOptions, type BpmCentre, type PairResult, type BbaResult, analysePair, analyseBba } from './analyse.js';
 export { BBA_DATA_TYPE, type BbaFile, bbaFile, saveBba, loadBba, offsetsDocument, writeOffsets } from './files.js';
 export { type ParallelGroup, type ParallelPlan, type ParallelOptions, type ParallelData, planParallel, measureBbaParallel, analyseBbaParallel } from './parallel.js';
+export { type CentringOptions, type CentringPlan, planCentring } from './centre.js';
