@@ -182,6 +182,7 @@ export class ClientSession {
       case 'set': {
         const f = this.select(msg.family, msg.devices);
         this.ctx.guard.check(`set ${f.name}`, msg.token, this.authenticated);
+        this.refuseDriven(`set ${f.name}`, f.channels('setpoint'));
         await this.setAudited(f, msg.values, msg.units ?? 'hardware', msg.tool);
         await this.ctx.state?.save();
         return this.send({ type: 'done', id: msg.id, request: 'set' });
@@ -247,6 +248,8 @@ export class ClientSession {
     const state = this.ctx.state;
     if (!state) throw new MlayerError(`${msg.type}: mode '${this.ctx.acc.mode}' is not a digital twin`);
     this.ctx.guard.check(msg.type, msg.token, this.authenticated);
+    const running = this.ctx.runs.status().running;
+    if (running) throw new MlayerError(`${msg.type}: refused: run ${running.runId} (${running.tool}) is running; the machine under it is not changed; nothing was written`);
     const old = state.errors ? { seed: state.errors.seed } : null;
     change(state);
     this.ctx.guard.audit({ client: this.client, family: 'twin errors', old, new: next, tool: msg.tool });
@@ -259,6 +262,14 @@ export class ClientSession {
     const old = Array.from(await f.get({ units, field: 'setpoint' }));
     await f.set(values, { units, wait: true });
     this.ctx.guard.audit({ client: this.client, family: f.name, devices: f.deviceList, channel, old, new: values, units: f.units('setpoint')[units], tool });
+  }
+
+  /** A setpoint a measurement drives (a tool run of this server) is not written by anyone else meanwhile. */
+  private refuseDriven(what: string, channels: readonly string[]): void {
+    for (const c of channels) {
+      const owner = this.ctx.acc.lock.ownerOf(c);
+      if (owner !== undefined) throw new MlayerError(`${what}: refused: ${c} is driven by the measurement '${owner}' of a tool run (run-status names it); nothing was written`);
+    }
   }
 
   private select(family: string, devices: readonly (readonly [number, number])[] | undefined): Family {
@@ -376,6 +387,7 @@ export class ClientSession {
       byFamily.set(info.family, g);
     }
     this.ctx.guard.check(`put of ${writes.length} channel${writes.length === 1 ? '' : 's'}`, token, this.authenticated);
+    this.refuseDriven(`put of ${writes.length} channel${writes.length === 1 ? '' : 's'}`, [...byFamily.values()].flatMap((g) => g.channels.map((c) => this.ctx.index.get(c)!.channel)));
     const selections = [...byFamily].map(([family, g]) => ({ family, g, f: this.ctx.acc.family(family).devices(g.devices) }));
     // Limits of every family first: a batch is written whole or not at all.
     for (const { family, g, f } of selections) {
@@ -417,6 +429,7 @@ export class ClientSession {
     const v = typeof value === 'number' ? value : /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/.test(value) ? Number(value) : NaN;
     if (typeof value === 'string' && Number.isNaN(v)) throw new MlayerError(`write ${pv}: '${value}' is not a number; nothing was written`);
     this.ctx.guard.check(`write ${pv}`, token, this.authenticated);
+    this.refuseDriven(`write ${pv}`, [info.channel]);
     await this.ctx.writes.write(info, v, this.client, tool);
   }
 }

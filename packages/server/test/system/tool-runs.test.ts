@@ -126,6 +126,9 @@ describe('tool runs over the protocol (demo twin)', () => {
     expect(refused.type).toBe('error');
     expect(refused.message).toMatch(new RegExp(`^run tune-set: refused: run ${started.runId} \\(orbit-measure-orm, started by .*\\) is running; one run at a time`));
     expect(await c.request({ type: 'run-status' })).toMatchObject({ running: { runId: started.runId, tool: 'orbit-measure-orm' } });
+    // Nobody else writes the correctors it drives, nor changes the twin's errors, meanwhile.
+    expect(await c.request({ type: 'set', family: 'HCM', values: [0.1], devices: [[1, 1]], token })).toMatchObject({ type: 'error', message: expect.stringMatching(/^set HSTR: refused: SR01A-PC-HSTR-01:SETI is driven by the measurement 'orbit response matrix#\w+' of a tool run/) });
+    expect(await c.request({ type: 'twin-errors', spec: SPEC, seed: 12, token })).toMatchObject({ type: 'error', message: expect.stringMatching(/^twin-errors: refused: run \d+ \(orbit-measure-orm\) is running/) });
     expect(await c.request({ type: 'abort', token })).toMatchObject({ type: 'done', request: 'abort' });
     const result = await c.next((m) => m.type === 'result' && m.runId === started.runId, from, 30000);
     expect(result).toMatchObject({ id, status: 'aborted', restored: true, files: [] });
