@@ -4,10 +4,10 @@
  * records an ORM measurement and an orbit correction; `mlayer --mode replay --recording
  * FILE COMMAND` runs them again against the recording and gives the same results and
  * files: every dataset and attribute of the HDF5 file identical, except `date` (the time
- * the file was written, the only timestamp a measurement file holds) and, in the --json
- * output, `mode` ('replay', as the replay says) and the file paths (other folders). As
- * fast as possible (the default) and at the recorded pace (--replay-speed 1, on a short
- * correction: one iteration). A correction changed to write one more corrector (MICADO
+ * the file was written, the only timestamp a measurement file holds) and its own path, and,
+ * in the --json output, `mode` ('replay', as the replay says) and the file paths (other
+ * folders). Each as fast as possible (the default) and at the recorded pace (--replay-speed
+ * 1; the correction: a short one, one iteration). A correction changed to write one more corrector (MICADO
  * with 3 correctors instead of 2) fails the replay with the difference: the channel,
  * the expected and the actual value.
  */
@@ -77,7 +77,17 @@ describe('mlayer record and --mode replay', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(result(r.stdout)).toEqual(result(rec.stdout));
-    expect(await fileContent(h5(r.out))).toEqual(await fileContent(h5(rec.out)));
+    const recorded = await fileContent(h5(rec.out));
+    expect(await fileContent(h5(r.out))).toEqual(recorded);
+    // At the recorded pace (the measurement itself took ~1.5 s of the recording).
+    const lines = readFileSync(rec.recording, 'utf8').trim().split('\n');
+    const recordedMs = (JSON.parse(lines.at(-1)!) as { d: number }).d;
+    const t0 = performance.now();
+    const paced = await replay(rec.recording, ['orbit', 'measure-orm', '--kick', '20urad'], '1');
+    expect(paced.code, paced.stderr).toBe(0);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(recordedMs);
+    expect(result(paced.stdout)).toEqual(result(rec.stdout));
+    expect(await fileContent(h5(paced.out))).toEqual(recorded);
   });
 
   it('an orbit correction replays to the same result and file, as fast as possible and at the recorded pace', async () => {
