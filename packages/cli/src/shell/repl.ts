@@ -12,6 +12,7 @@ import { complete, type CompletionSource } from './completer.js';
 import { formatResult } from './format.js';
 import { FAMILY_FUNCTIONS, type ShellVocabulary } from './functions.js';
 import type { ShellTarget } from './target.js';
+import { shownMode } from '../recording-session.js';
 
 export interface StartShellOptions {
   readonly input: NodeJS.ReadableStream;
@@ -69,7 +70,7 @@ export async function startShell(target: ShellTarget, options: StartShellOptions
   (repl.writer as unknown as { options: { breakLength: number } }).options.breakLength = Infinity;
   if (options.banner) options.output.write(`${options.banner}\n`);
   const server: REPLServer = repl.start({
-    prompt: `${target.acc.name}:${target.acc.mode}> `,
+    prompt: `${target.acc.name}:${shownMode(target.acc)}> `,
     input: options.input,
     output: options.output,
     useGlobal: false,

@@ -8,6 +8,7 @@
  */
 import { type Accelerator, MlayerError } from '@mlayer/core';
 import { openAccelerator } from '../context.js';
+import { shownMode } from '../recording-session.js';
 import type { GlobalOptions } from '../global-options.js';
 
 export interface ShellTarget {
@@ -36,7 +37,8 @@ export async function openLocalTarget(o: LocalTargetOptions): Promise<ShellTarge
       errors = `, error set ${o.errors} (seed ${o.seed ?? 1})`;
     }
     const where = acc.online ? `online${o.yes ? ', writes allowed (--yes)' : ', read-only (writes need --yes)'}` : 'in this process';
-    return { acc, description: `${acc.name} (${facility.file}), mode ${acc.mode} ${where}${errors}`, close: () => acc.close() };
+    const mode = shownMode(acc) === acc.mode ? acc.mode : `replay (recorded in ${acc.mode})`;
+    return { acc, description: `${acc.name} (${facility.file}), mode ${mode} ${where}${errors}`, close: () => acc.close() };
   } catch (e) {
     await acc.close();
     throw e;

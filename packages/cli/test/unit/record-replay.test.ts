@@ -128,6 +128,15 @@ describe('mlayer record and --mode replay', () => {
     const again = await runCli(['-f', facility, '--mode', 'twin', 'record', '--out', recording, '--', 'set', 'HCM', '0.5', '--devices', '1,1']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`recording ${recording}: the file exists`);
+    // Bad replay options: each one line naming what is wrong; nothing runs.
+    const bad = async (args: string[]): Promise<string> => {
+      const r = await runCli([...args, 'set', 'HCM', '0.5', '--devices', '1,1']);
+      expect(r.code).toBe(2);
+      return r.stderr;
+    };
+    expect(await bad(['-f', facility, '--mode', 'replay'])).toBe('mlayer: --mode replay needs --recording FILE (a file written by mlayer record --out FILE)\n');
+    expect(await bad(['-f', facility, '--mode', 'replay', '--recording', recording, '--replay-speed', 'fast'])).toBe(`mlayer: --replay-speed: 'fast' is not a positive number or 'max'\n`);
+    expect(await bad(['--mode', 'replay', '--recording', recording])).toMatch(new RegExp(`^mlayer: --recording ${recording.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: recorded on facility 'thomx-orbit-test' \\(${facility.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, SHA-256 [0-9a-f]{12}…\\), not on \\S+facility.yaml \\(SHA-256 [0-9a-f]{12}…\\): replay it with the facility it was recorded on\n$`));
   });
 
   it('a correction with one more corrector (MICADO 3 instead of 2) fails the replay where it first differs', async () => {
