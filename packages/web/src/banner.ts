@@ -48,7 +48,7 @@ export async function mountBanner(app: App, el: HTMLElement): Promise<void> {
     const rf = value(rfPv);
     render(
       html`<div class="mode-badge" id="mode" role="status" aria-label="mode ${label}">${label}</div>
-        <div class="facility"><span class="label">facility</span> <strong id="facility">${info.facility}</strong> <span class="muted">(${info.mode})</span></div>
+        <h1 class="facility"><span class="label">facility</span> <strong id="facility">${info.facility}</strong> <span class="muted">(${info.mode})</span></h1>
         <div><span class="label">connection</span> <strong id="connection" class="conn-${conn.status}">${conn.status}</strong></div>
         <div class=${stale ? 'stale-value' : ''}><span class="label">data age</span> <strong id="data-age">${age === undefined ? '—' : `${age.toFixed(1)} s`}</strong></div>
         <div><span class="label">current</span> <strong id="current">${fmt(value(currentPv), 5)}</strong> ${currentPv ? conn.channel(currentPv)?.units ?? '' : ''}</div>
