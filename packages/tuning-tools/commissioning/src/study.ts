@@ -134,7 +134,7 @@ export async function runStudy(dir: string, study: StudyFile, compute: SeedCompu
       ctx.output.writeDataset('wall_time', Float64Array.from(done.timing.stages, (t) => t.seconds), { unit: 's', description: 'wall time of each stage' });
       for (const n of FIGURE_NAMES) ctx.output.writeDataset(`figures/${n}`, Float64Array.from(r.stages, (s) => s.figures[n]), { unit: /_rms_|dispersion_beat/.test(n) ? 'm' : '', description: FIGURES[n] });
       ctx.output.setAttribute('seed', seed);
-      ctx.output.setAttribute('recordSha256', done.result.header.sequence.sha256);
+      ctx.output.setAttribute('sequenceSha256', done.result.header.sequence.sha256);
       const last = r.stages[r.stages.length - 1];
       return {
         stages_reached: r.reached,
