@@ -139,17 +139,24 @@ export function eigenvalues6(M: ArrayLike<number>): Eigen6 {
       re[k] -= wr; im[k] -= wi;
       moved = Math.max(moved, Math.hypot(wr, wi));
     }
-    if (moved < 1e-17) break;
+    // Corrections at the rounding level of roots near |l| = 1 (they hover at ~1e-16 and never
+    // reach 0; waiting for less ran all 500 iterations: 12 ms a matrix instead of 0.1 ms).
+    if (moved < 1e-15) break;
   }
-  // Newton polish of each root alone (Aberth can stall next to a converged neighbour).
+  // Newton polish of each root alone (Aberth can stall next to a converged neighbour),
+  // until the step is below rounding or stops shrinking.
   for (let k = 0; k < 6; k++) {
+    let last = Infinity;
     for (let it = 0; it < 60; it++) {
       const t = traceInverse(M, re[k], im[k]);
       if (!t) break;
       const tt = t[0] * t[0] + t[1] * t[1];
       const nr = -t[0] / tt, ni = t[1] / tt;
+      const step = Math.hypot(nr, ni);
+      if (step >= last && step < 1e-13) break;
       re[k] -= nr; im[k] -= ni;
-      if (Math.hypot(nr, ni) < 1e-16) break;
+      last = step;
+      if (step < 1e-16) break;
     }
   }
   for (let k = 0; k < 6; k++) {

@@ -25,7 +25,7 @@ import { eigenvector6 } from './eig6.js';
 import { applyBendEdge, applyE2Edge, type BendEdge, type E2Edge } from '../tracking/fringe.js';
 import { enterFrame, type Frame } from '../tracking/frame.js';
 import { trackObserved } from './propagate.js';
-import { trackRange, type CompiledLattice } from './tracking-api.js';
+import type { CompiledLattice } from './tracking-api.js';
 
 const R_E = 2.8179403205e-15;
 const LAMBDABAR_C = 3.8615926744e-13;
@@ -49,9 +49,11 @@ interface RadParams {
   readonly frame?: Frame;
 }
 
+const sandwichScratch = new Float64Array(36);
+
 /** M B M^T in place (row-major 6x6). */
 function sandwich(M: Float64Array, B: Float64Array): void {
-  const t = new Float64Array(36);
+  const t = sandwichScratch;
   for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) {
     let s = 0;
     for (let k = 0; k < 6; k++) s += M[6 * i + k] * B[6 * k + j];
@@ -189,31 +191,36 @@ function orbitsAlong(compiled: CompiledLattice, orbit0: ArrayLike<number>): Floa
   return out;
 }
 
-/** Central-difference 6x6 matrix of element i around `orbit` (pyAT find_elem_m66). */
-function elementMatrix(compiled: CompiledLattice, i: number, orbit: ArrayLike<number>): Float64Array {
-  const steps = [XY_STEP, XY_STEP, XY_STEP, XY_STEP, DP_STEP, DP_STEP];
+const M66_STEPS = [XY_STEP, XY_STEP, XY_STEP, XY_STEP, DP_STEP, DP_STEP];
+
+/**
+ * Central-difference 6x6 matrix of element i around `orbit` (pyAT find_elem_m66) into m: the 12
+ * displaced particles through the element's pass method directly (buffers c and alive reused
+ * across elements; a particle lost in one element gives a non-finite matrix, as trackRange's NaN).
+ */
+function elementMatrixInto(compiled: CompiledLattice, i: number, orbit: ArrayLike<number>, c: Float64Array, alive: Uint8Array, m: Float64Array): void {
   const n = 12;
-  const c = new Float64Array(6 * n);
   for (let j = 0; j < 12; j++) {
     for (let k = 0; k < 6; k++) c[k * n + j] = orbit[k];
     const col = j % 6;
-    c[col * n + j] += ((j < 6 ? 1 : -1) * steps[col]) / 2;
+    c[col * n + j] += ((j < 6 ? 1 : -1) * M66_STEPS[col]) / 2;
   }
-  const alive = new Uint8Array(n).fill(1);
-  trackRange(compiled, c, n, i, i + 1, alive);
-  const m = new Float64Array(36);
-  for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) m[6 * a + b] = (c[a * n + b] - c[a * n + b + 6]) / steps[b];
-  return m;
+  alive.fill(1);
+  const el = compiled.elements[i];
+  el.method.track(c, n, el.params, alive, TURN0);
+  for (let a = 0; a < 6; a++) for (let b = 0; b < 6; b++) m[6 * a + b] = alive[b] && alive[b + 6] ? (c[a * n + b] - c[a * n + b + 6]) / M66_STEPS[b] : NaN;
 }
+const TURN0 = { turn: 0 };
 
 /** Cumulative diffusion matrix over the lattice (one cell) at its end. */
 export function cumulativeDiffusion(compiled: CompiledLattice, orbit0: ArrayLike<number>): Float64Array {
   const energy = compiled.ring!.energy;
   const orbs = orbitsAlong(compiled, orbit0);
   const cumul = new Float64Array(36);
+  const c = new Float64Array(72), alive = new Uint8Array(12), m = new Float64Array(36);
   compiled.elements.forEach((e, i) => {
     if (e.identity) return;
-    const m = elementMatrix(compiled, i, orbs[i]);
+    elementMatrixInto(compiled, i, orbs[i], c, alive, m);
     sandwich(m, cumul);
     if (e.method.name.endsWith('RadPass')) {
       const b = elementDiffusion(e.method.name, e.params, orbs[i], energy);

@@ -17,10 +17,9 @@ import { compile6d, disable6d, hasCavity } from './enable-6d.js';
 import { eigenvalues6 } from './eig6.js';
 import { cumulativeDiffusion, modeEmittance, solveLyapunov6 } from './envelope.js';
 import { optics6, type Optics6Point } from './optics6.js';
-import { normalModes4 } from './amat.js';
-import { computeLinearState, oneTurn } from './linear-state.js';
+import { computeLinearState } from './linear-state.js';
 import { cellEnergyLoss, cellI2, findM66, findOrbit6, NoCavityError, rfSummary } from './orbit6.js';
-import { ringTunes } from './linear.js';
+import { ringOptics } from './linear.js';
 import { compileLattice, trackRange, type CompiledLattice } from './tracking-api.js';
 
 const C0 = 299792458;
@@ -93,8 +92,11 @@ export function ringParameters6(lattice: Lattice, options: { refpts?: readonly n
   const m66 = findM66(c6, orbit);
   const { re, im } = eigenvalues6(m66);
 
-  const t4 = normalModes4(oneTurn(computeLinearState(c4, {})), '4D one-turn matrix').tunes;
-  const total4 = ringTunes(c4).map((t) => t / P);
+  // One 4D linear state for both the fractional 4D tunes (mode identification) and their integer parts.
+  const state4 = computeLinearState(c4, { dispersion: false });
+  const { tunes: t4, table: table4 } = ringOptics(state4);
+  const N4 = state4.nElements;
+  const total4 = [table4.mu[2 * N4] / (2 * Math.PI), table4.mu[2 * N4 + 1] / (2 * Math.PI)];
   // The three eigenvalues with Im >= 0 (one per conjugate pair).
   const idx = [0, 1, 2, 3, 4, 5].sort((a, b) => im[b] - im[a]).slice(0, 3);
   const modes = idx.map((k) => ({ k, t: Math.atan2(im[k], re[k]) / (2 * Math.PI), rate: -Math.log(Math.hypot(re[k], im[k])) }));

@@ -60,41 +60,6 @@ function store(c: Float64Array, n: number, i: number): void {
   for (let k = 0; k < 6; k++) c[k * n + i] = r[k];
 }
 
-function drift6(L: number): void {
-  const pn = 1 / (1 + r[4]);
-  const NL = L * pn;
-  r[0] += NL * r[1];
-  r[2] += NL * r[3];
-  r[5] += (NL * pn * (r[1] * r[1] + r[3] * r[3])) / 2;
-}
-
-/** Radiating multipole kick; h = 0 straight (StrMPole), h = 1/rho in a bend (BndMPole). */
-function thinKickRad(A: Float64Array, B: Float64Array, mo: number, L: number, h: number, crad: number): void {
-  let re = B[mo], im = A[mo];
-  for (let k = mo - 1; k >= 0; k--) {
-    const t = re * r[0] - im * r[2] + B[k];
-    im = im * r[0] + re * r[2] + A[k];
-    re = t;
-  }
-  const x = r[0];
-  const pn = 1 / (1 + r[4]);
-  const xpr = r[1] * pn, ypr = r[3] * pn;
-  const hx = 1 + x * h;
-  const by = re + h, bx = im;
-  const b2p = (by * by * hx * hx + bx * bx * hx * hx + (bx * ypr - by * xpr) ** 2) / (hx * hx + xpr * xpr + ypr * ypr);
-  const d0 = r[4];
-  r[4] = d0 - crad * (1 + d0) * (1 + d0) * b2p * (hx + (xpr * xpr + ypr * ypr) / 2) * L;
-  r[1] = xpr * (1 + r[4]);
-  r[3] = ypr * (1 + r[4]);
-  if (h === 0) {
-    r[1] -= L * re;
-  } else {
-    r[1] -= L * (re - (d0 - x * h) * h);
-    r[5] += L * h * x;
-  }
-  r[3] += L * im;
-}
-
 /** The non-radiating method's compile plus the radiation constant of the element's (or ring's) energy. */
 function withCrad<P>(base: PassMethod<P>): PassMethod<P & { readonly crad: number }>['compile'] {
   return (element, index, ring) => ({
@@ -114,6 +79,59 @@ export interface StrMultipoleRadParams extends StrMultipoleParams {
   readonly crad: number;
 }
 
+/**
+ * NumIntSteps radiating slices of a straight (h = 0) or bent (h = 1/rho) multipole on `r`
+ * (drift6, then AT's thin radiating kick; see the file header), the particle in locals: the
+ * bend kick uses the momentum before the loss in its curvature term (AT's bndthinkickrad).
+ */
+function radSlices(A: Float64Array, B: Float64Array, mo: number, steps: number, L1: number, L2: number, K1: number, K2: number, h: number, crad: number): void {
+  let x = r[0], px = r[1], y = r[2], py = r[3], d = r[4], ct = r[5];
+  const bm = B[mo], am = A[mo];
+  for (let m = 0; m < steps; m++) {
+    for (let j = 0; j < 3; j++) {
+      const L = j === 0 ? L1 : L2;
+      const K = j === 1 ? K2 : K1;
+      // drift6(L); its 1/(1+d) serves the kick too (d is unchanged between them)
+      const pn = 1 / (1 + d);
+      const NL = L * pn;
+      x += NL * px;
+      y += NL * py;
+      ct += (NL * pn * (px * px + py * py)) / 2;
+      // thinKickRad(K)
+      let re = bm, im = am;
+      for (let k = mo - 1; k >= 0; k--) {
+        const t = re * x - im * y + B[k];
+        im = im * x + re * y + A[k];
+        re = t;
+      }
+      const xpr = px * pn, ypr = py * pn;
+      const hx = 1 + x * h;
+      const by = re + h, bx = im;
+      const cr = bx * ypr - by * xpr;
+      const b2p = (by * by * hx * hx + bx * bx * hx * hx + cr * cr) / (hx * hx + xpr * xpr + ypr * ypr);
+      const d0 = d;
+      const opd = 1 + d0;
+      d = d0 - crad * opd * opd * b2p * (hx + (xpr * xpr + ypr * ypr) / 2) * K;
+      px = xpr * (1 + d);
+      py = ypr * (1 + d);
+      if (h === 0) {
+        px -= K * re;
+      } else {
+        px -= K * (re - (d0 - x * h) * h);
+        ct += K * h * x;
+      }
+      py += K * im;
+    }
+    // drift6(L1)
+    const pn = 1 / (1 + d);
+    const NL = L1 * pn;
+    x += NL * px;
+    y += NL * py;
+    ct += (NL * pn * (px * px + py * py)) / 2;
+  }
+  r[0] = x; r[1] = px; r[2] = y; r[3] = py; r[4] = d; r[5] = ct;
+}
+
 function strRadKernel(c: Float64Array, n: number, p: StrMultipoleRadParams, alive: Uint8Array): void {
   const { A, B, maxOrder: mo, steps, crad } = p;
   const L1 = p.L1, L2 = p.L2, K1 = p.K1, K2 = p.K2;
@@ -121,15 +139,7 @@ function strRadKernel(c: Float64Array, n: number, p: StrMultipoleRadParams, aliv
     if (alive[i] === 0) continue;
     load(c, n, i);
     quadFringeAt(B[1], p.fringe, true);
-    for (let m = 0; m < steps; m++) {
-      drift6(L1);
-      thinKickRad(A, B, mo, K1, 0, crad);
-      drift6(L2);
-      thinKickRad(A, B, mo, K2, 0, crad);
-      drift6(L2);
-      thinKickRad(A, B, mo, K1, 0, crad);
-      drift6(L1);
-    }
+    radSlices(A, B, mo, steps, L1, L2, K1, K2, 0, crad);
     quadFringeAt(B[1], p.fringe, false);
     store(c, n, i);
   }
@@ -152,15 +162,7 @@ function bendRadKernel(c: Float64Array, n: number, p: BendMultipoleRadParams, al
     load(c, n, i);
     applyBendEdge(r, p.edgeEntrance, true);
     quadFringeAt(B[1], p.fringe, true);
-    for (let m = 0; m < steps; m++) {
-      drift6(L1);
-      thinKickRad(A, B, mo, K1, irho, crad);
-      drift6(L2);
-      thinKickRad(A, B, mo, K2, irho, crad);
-      drift6(L2);
-      thinKickRad(A, B, mo, K1, irho, crad);
-      drift6(L1);
-    }
+    radSlices(A, B, mo, steps, L1, L2, K1, K2, irho, crad);
     quadFringeAt(B[1], p.fringe, false);
     applyBendEdge(r, p.edgeExit, false);
     store(c, n, i);
@@ -178,41 +180,53 @@ export interface BendE2RadParams extends BendE2Params {
   readonly crad: number;
 }
 
-/** Pseudo-drift of H1 = (1+hx)(px^2+py^2)/2(1+d) (AT's ATbendhxdrift6). */
-function bendHxDrift6(L: number, h: number): void {
-  const hs = h * L;
-  const i1pd = 1 / (1 + r[4]);
-  const x = r[0], px = r[1], py = r[3];
-  r[0] += (1 + h * x) * px * i1pd * L + 0.25 * hs * L * (px * px - py * py) * i1pd * i1pd;
-  r[1] -= (hs * (px * px + py * py) * i1pd) / 2;
-  r[2] += (1 + h * x) * i1pd * py * L * (1 + (px * hs) / 2);
-  r[5] += ((1 + h * x) * i1pd * i1pd * L) / 2 * (px * px + py * py);
-}
-
-function e2KickRad(B: Float64Array, mo: number, L: number, h: number, crad: number): void {
+/**
+ * NumIntSteps radiating E2 slices on `r`, the particle in locals: the pseudo-drift of
+ * H1 = (1+hx)(px^2+py^2)/2(1+d) (AT's ATbendhxdrift6) and the radiating kick with the field
+ * expanded to 4th order (AT's E2 bndthinkickrad: the curvature term with the momentum after the loss).
+ */
+function e2RadSlices(B: Float64Array, mo: number, steps: number, L1: number, L2: number, K1: number, K2: number, h: number, crad: number): void {
+  let x = r[0], px = r[1], y = r[2], py = r[3], d = r[4], ct = r[5];
   const q1 = B[1];
   const q2 = mo >= 2 ? B[2] : 0;
-  let re = B[mo], im = 0;
-  for (let k = mo - 1; k >= 0; k--) {
-    const t = re * r[0] - im * r[2] + B[k];
-    im = im * r[0] + re * r[2];
-    re = t;
+  const bm = B[mo];
+  for (let m = 0; m < steps; m++) {
+    for (let j = 0; j < 4; j++) {
+      // bendHxDrift6(L, h)
+      const L = j === 0 || j === 3 ? L1 : L2;
+      const hs = h * L;
+      const i1pd = 1 / (1 + d);
+      const x0 = x, px0 = px, py0 = py;
+      x += (1 + h * x0) * px0 * i1pd * L + 0.25 * hs * L * (px0 * px0 - py0 * py0) * i1pd * i1pd;
+      px -= (hs * (px0 * px0 + py0 * py0) * i1pd) / 2;
+      y += (1 + h * x0) * i1pd * py0 * L * (1 + (px0 * hs) / 2);
+      ct += ((1 + h * x0) * i1pd * i1pd * L) / 2 * (px0 * px0 + py0 * py0);
+      if (j === 3) break;
+      // e2KickRad(K, h); d is unchanged since the drift, so 1/(1+d) is i1pd
+      const K = j === 1 ? K2 : K1;
+      let re = bm, im = 0;
+      for (let k = mo - 1; k >= 0; k--) {
+        const t = re * x - im * y + B[k];
+        im = im * x + re * y;
+        re = t;
+      }
+      const xpr = px * i1pd, ypr = py * i1pd;
+      im += (h * (q1 * h - q2) * y * y * y) / 6;
+      re += (-q1 * h * y * y) / 2 + (h * (q1 * h - q2) * x * y * y) / 2;
+      const hx = 1 + x * h;
+      const by = re + h, bx = im;
+      const cr = bx * ypr - by * xpr;
+      const b2p = (by * by * hx * hx + bx * bx * hx * hx + cr * cr) / (hx * hx + xpr * xpr + ypr * ypr);
+      const d0 = d;
+      d = d0 - crad * (1 + d0) * (1 + d0) * b2p * (hx + (xpr * xpr + ypr * ypr) / 2) * K;
+      px = xpr * (1 + d);
+      py = ypr * (1 + d);
+      px -= K * (-h * d + re + h * (h * x + q1 * (x * x - 0.5 * y * y) + q2 * (x * x * x - (4 / 3) * x * y * y)));
+      py += K * (im + h * (q1 * x * y + (4 / 3) * q2 * x * x * y + (h / 6 * q1 - q2 / 3) * y * y * y));
+      ct += K * h * x;
+    }
   }
-  const x = r[0], y = r[2];
-  const pn = 1 / (1 + r[4]);
-  const xpr = r[1] * pn, ypr = r[3] * pn;
-  im += (h * (q1 * h - q2) * y * y * y) / 6;
-  re += (-q1 * h * y * y) / 2 + (h * (q1 * h - q2) * x * y * y) / 2;
-  const hx = 1 + x * h;
-  const by = re + h, bx = im;
-  const b2p = (by * by * hx * hx + bx * bx * hx * hx + (bx * ypr - by * xpr) ** 2) / (hx * hx + xpr * xpr + ypr * ypr);
-  const d0 = r[4];
-  r[4] = d0 - crad * (1 + d0) * (1 + d0) * b2p * (hx + (xpr * xpr + ypr * ypr) / 2) * L;
-  r[1] = xpr * (1 + r[4]);
-  r[3] = ypr * (1 + r[4]);
-  r[1] -= L * (-h * r[4] + re + h * (h * x + q1 * (x * x - 0.5 * y * y) + q2 * (x * x * x - (4 / 3) * x * y * y)));
-  r[3] += L * (im + h * (q1 * x * y + (4 / 3) * q2 * x * x * y + (h / 6 * q1 - q2 / 3) * y * y * y));
-  r[5] += L * h * x;
+  r[0] = x; r[1] = px; r[2] = y; r[3] = py; r[4] = d; r[5] = ct;
 }
 
 function e2RadKernel(c: Float64Array, n: number, p: BendE2RadParams, alive: Uint8Array): void {
@@ -221,15 +235,7 @@ function e2RadKernel(c: Float64Array, n: number, p: BendE2RadParams, alive: Uint
     if (alive[i] === 0) continue;
     load(c, n, i);
     applyE2Edge(r, p.edgeEntrance);
-    for (let m = 0; m < steps; m++) {
-      bendHxDrift6(L1, h);
-      e2KickRad(B, mo, K1, h, crad);
-      bendHxDrift6(L2, h);
-      e2KickRad(B, mo, K2, h, crad);
-      bendHxDrift6(L2, h);
-      e2KickRad(B, mo, K1, h, crad);
-      bendHxDrift6(L1, h);
-    }
+    e2RadSlices(B, mo, steps, L1, L2, K1, K2, h, crad);
     applyE2Edge(r, p.edgeExit);
     store(c, n, i);
   }
