@@ -23,6 +23,10 @@ export interface DigitalTwin {
    * follows is reproducible whatever was drawn before (commissioning resumes a seed at a stage).
    */
   reseedNoise?(seed: number): void;
+  /** The twin's beam (issue 22): none, the first turns after an injection, or stored. */
+  readonly beamState?: 'none' | 'first-turns' | 'stored';
+  /** Dumps the beam ('none': commissioning from no beam; injections through the facility's Injection family) or puts back the start-up stored beam. */
+  resetBeam?(state: 'none' | 'stored'): void;
   /** A change by another actor (a disturbance): tools see it through the channels only. */
   setModelParameter(ref: ParameterRef, value: number): void;
 }
