@@ -38,6 +38,12 @@ export type RecordedControlSystem<C extends ControlSystem> = C & {
   readonly recordingCounts: RecordingCounts;
   /** Ends the recording (the file is complete) without closing the control system. */
   stopRecording(): void;
+  /**
+   * Records a reading of the client's clock (the accelerator's Clock, ms since the epoch):
+   * a replay gives the same readings back in order, so that what a tool compares with it
+   * (the fresh-data wait after a change, on a control system that is not immediate) goes as recorded.
+   */
+  recordClockReading(ms: number): void;
 };
 
 /**
@@ -132,7 +138,8 @@ export function recordControlSystem<C extends ControlSystem>(inner: C, sink: Rec
     }
   };
 
-  const overrides: Record<PropertyKey, unknown> = { read, write, monitor, close, recordingCounts: counts, stopRecording: stop };
+  const recordClockReading = (ms: number): void => log({ k: 'clock', v: ms });
+  const overrides: Record<PropertyKey, unknown> = { read, write, monitor, close, recordingCounts: counts, stopRecording: stop, recordClockReading };
   return new Proxy(inner, {
     get(target, prop) {
       if (Object.prototype.hasOwnProperty.call(overrides, prop)) return overrides[prop];

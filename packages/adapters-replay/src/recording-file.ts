@@ -88,7 +88,7 @@ export function readRecording(path: string): Recording {
   const header = parse(0);
   if (header.format !== RECORDING_FORMAT) throw new MlayerError(`recording ${path}:1: format is ${JSON.stringify(header.format)}, not '${RECORDING_FORMAT}' (not an mlayer recording)`);
   if (header.version !== RECORDING_VERSION) throw new MlayerError(`recording ${path}:1: version ${JSON.stringify(header.version)} is not supported (this mlayer reads version ${RECORDING_VERSION})`);
-  const kinds = new Set(['read', 'write', 'subscribe', 'update', 'unsubscribe']);
+  const kinds = new Set(['read', 'write', 'subscribe', 'update', 'unsubscribe', 'clock']);
   const events: RecordingEvent[] = [];
   for (let i = 1; i < lines.length; i++) {
     const e = parse(i);

@@ -57,7 +57,9 @@ export type RecordingEvent =
   | { readonly k: 'write'; readonly n: number; readonly t: number; readonly d: number; readonly w: readonly (readonly [string, EncodedValue])[]; readonly wait: boolean; readonly e?: string }
   | { readonly k: 'subscribe'; readonly id: number; readonly ch: string; readonly t: number; readonly after: number }
   | { readonly k: 'update'; readonly id: number; readonly t: number; readonly after: number; readonly s: EncodedSample }
-  | { readonly k: 'unsubscribe'; readonly id: number; readonly t: number };
+  | { readonly k: 'unsubscribe'; readonly id: number; readonly t: number }
+  /** A reading of the client's clock (the accelerator's Clock: ms since the epoch), replayed in order. */
+  | { readonly k: 'clock'; readonly v: number };
 
 export function encodeValue(v: ChannelValue): EncodedValue {
   if (typeof v === 'string') return v;

@@ -77,6 +77,15 @@ export class ReplayControlSystem implements ControlSystem {
   private failure: ReplayMismatchError | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
+  private readonly clockReadings: number[];
+  private clockNext = 0;
+  private clockLast: { v: number; at: number } | undefined;
+  /**
+   * The client's clock as recorded (the accelerator's Clock): each reading is the recorded
+   * one, in order; after the last, the last one plus the time since; a recording without
+   * clock readings: the host's clock.
+   */
+  readonly clock = { now: (): number => this.clockReading() };
 
   constructor(
     readonly recording: Recording,
@@ -89,6 +98,7 @@ export class ReplayControlSystem implements ControlSystem {
     const h = recording.header;
     this.immediate = h.controlSystem?.immediate === true;
     this.recordedTwin = h.twin ? { errorSeed: h.twin.errorSeed } : undefined;
+    this.clockReadings = recording.events.flatMap((e) => (e.k === 'clock' ? [e.v] : []));
     this.calls = recording.events.filter((e): e is Call => e.k === 'read' || e.k === 'write').sort((a, b) => a.n - b.n);
     for (const e of recording.events) {
       if (e.k === 'subscribe') {
@@ -106,6 +116,15 @@ export class ReplayControlSystem implements ControlSystem {
   /** Reads a recording file and serves it. */
   static fromFile(path: string, options: ReplayOptions = {}): ReplayControlSystem {
     return new ReplayControlSystem(readRecording(path), options);
+  }
+
+  private clockReading(): number {
+    if (this.clockNext < this.clockReadings.length) {
+      const v = this.clockReadings[this.clockNext++];
+      this.clockLast = { v, at: performance.now() };
+      return v;
+    }
+    return this.clockLast ? this.clockLast.v + (performance.now() - this.clockLast.at) : Date.now();
   }
 
   /** Calls of the recording not made (yet). */

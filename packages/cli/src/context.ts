@@ -3,7 +3,7 @@ import { registerCalibration } from '@mlayer/calibration';
 import type { GlobalOptions } from './global-options.js';
 import { facilityFile } from './demo-facility.js';
 import { MemoizedConversionRegistry } from './conversion-registry.js';
-import { wrapForRecording } from './recording-session.js';
+import { replayClock, wrapForRecording } from './recording-session.js';
 import { builtConversionsCached, cacheDir, latticeFromCache, loadFacilityCached, loadLatticeCached, twinKey, validatedSpecsCached, writeBuiltConversions } from './facility-cache.js';
 
 /** Registers the adapter for a control-system type, loading its package (the twin: with the engine) only when needed. */
@@ -66,8 +66,9 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   // The twin reads its lattice through the cache (at the point where it read the file, so its errors come as before).
   const lazySetpoints = twin !== undefined && built !== undefined && built.twins.includes(twin);
   const extras = local ? { loadLattice: cachedLatticeLoader, lazySetpoints, ...options.extras } : options.extras;
-  await wrapForRecording(controlSystems, cs.type, facility, mode); // mlayer record: the control system is recorded
-  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model, lazyFamilies: built !== undefined }).catch(async (e: unknown) => {
+  // mlayer record: the control system and the clock's readings are recorded; a replay gives the recorded readings back.
+  const clock = (await wrapForRecording(controlSystems, cs.type, facility, mode)) ?? replayClock(remote?.cs);
+  const acc = await createAccelerator({ facility, mode, controlSystems, conversions, allowWrites: options.yes ?? false, extras, model, clock, lazyFamilies: built !== undefined }).catch(async (e: unknown) => {
     await remote?.cs.close();
     throw e;
   });

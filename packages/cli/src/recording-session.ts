@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MlayerError, type ControlSystem, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
+import { MlayerError, type Clock, type ControlSystem, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
 
 export interface RecordingSessionOptions {
   /** The recording file. */
@@ -41,12 +41,24 @@ export function endRecording(): number {
 
 /**
  * With a recording session: wraps the factory of `type` in `registry` so that the control
- * system it creates is recorded (header: facility and lattice SHA-256, mode, versions).
+ * system it creates is recorded (header: facility and lattice SHA-256, mode, versions), and
+ * returns the accelerator's clock, whose readings are recorded too (a replay gives them back).
  * Without one: nothing.
  */
-export async function wrapForRecording(registry: ControlSystemRegistry, type: string, facility: LoadedFacility, mode: string): Promise<void> {
+export async function wrapForRecording(registry: ControlSystemRegistry, type: string, facility: LoadedFacility, mode: string): Promise<Clock | undefined> {
   const s = session;
-  if (!s) return;
+  if (!s) return undefined;
+  // Readings taken before the control system exists wait for its recorder.
+  let recorder: { recordClockReading(ms: number): void } | undefined;
+  const early: number[] = [];
+  const clock: Clock = {
+    now: () => {
+      const v = Date.now();
+      if (recorder) recorder.recordClockReading(v);
+      else early.push(v);
+      return v;
+    },
+  };
   if (s.recorded > 0) throw new MlayerError(`record --out ${s.out}: the command opens a second accelerator; a recording holds one control system`);
   const { RecordingFile, recordControlSystem } = await import('@mlayer/adapters-replay');
   const factory = registry.get(type);
@@ -62,7 +74,7 @@ export async function wrapForRecording(registry: ControlSystemRegistry, type: st
       s.recorded++;
       const ref = facility.config.lattice?.file;
       const latticePath = ref ? facility.resolvePath(ref) : undefined;
-      return recordControlSystem(inner, file, {
+      const recorded = recordControlSystem(inner, file, {
         facility: { name: facility.config.name, file: facility.file, sha256: facility.sha256 },
         ...(ref && latticePath ? { lattice: { file: ref, sha256: sha256File(latticePath) } } : {}),
         mode,
@@ -70,8 +82,12 @@ export async function wrapForRecording(registry: ControlSystemRegistry, type: st
         software: softwareVersions(),
         command: s.command,
       });
+      for (const v of early) recorded.recordClockReading(v);
+      recorder = recorded;
+      return recorded;
     },
   });
+  return clock;
 }
 
 function sha256File(path: string): string {
@@ -104,12 +120,17 @@ function versionIn(file: string, name: string): string | undefined {
   }
 }
 
-/** The control systems that serve a recording (--mode replay). */
-const replays = new WeakSet<ControlSystem>();
+/** The control systems that serve a recording (--mode replay), with their recorded clocks. */
+const replays = new WeakMap<ControlSystem, Clock>();
 
-/** Marks a control system as a replay (replay-connection.ts). */
-export function markReplay(cs: ControlSystem): void {
-  replays.add(cs);
+/** Marks a control system as a replay (replay-connection.ts) with the clock it replays. */
+export function markReplay(cs: ControlSystem, clock: Clock): void {
+  replays.set(cs, clock);
+}
+
+/** The recorded clock of a replay; undefined for any other control system. */
+export function replayClock(cs: ControlSystem | undefined): Clock | undefined {
+  return cs ? replays.get(cs) : undefined;
 }
 
 /**

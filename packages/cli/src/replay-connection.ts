@@ -45,7 +45,7 @@ export async function openReplay(o: ReplayModeOptions, facility: LoadedFacility)
   const mode = h.mode;
   if (!mode || !facility.config.controlSystems[mode]) throw new MlayerError(`${where}: recorded in mode ${JSON.stringify(mode)}, which ${facility.file} does not define (it defines ${Object.keys(facility.config.controlSystems).join(', ')})`);
   const cs = new ReplayControlSystem(recording, { speed });
-  markReplay(cs);
+  markReplay(cs, cs.clock);
   // A command that made fewer calls than the recorded one says so (a mismatch is its own error).
   const close = cs.close.bind(cs);
   cs.close = async () => {

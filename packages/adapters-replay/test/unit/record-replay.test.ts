@@ -144,7 +144,7 @@ describe('record and replay', () => {
     expect(await timed('max')).toBeLessThan(last.d / 2);
   });
 
-  it('the recorder keeps what the wrapped control system offers beyond the port; bad files are named', async () => {
+  it('the recorder keeps what the wrapped control system offers beyond the port; clock readings replay in order; bad files are named', async () => {
     const inner = memory();
     const cs = recordControlSystem(inner, new RecordingFile(fileName()), { software: {} });
     cs.inject('A', 2);
@@ -153,12 +153,27 @@ describe('record and replay', () => {
     expect(cs instanceof MemoryControlSystem).toBe(true);
     await cs.close();
 
+    // The client's clock: its recorded readings come back in order, then the last one plus the time since.
+    const clocked = fileName();
+    const rc = recordControlSystem(memory(), new RecordingFile(clocked), { software: {} });
+    rc.recordClockReading(1000.5);
+    await rc.read(['A']);
+    rc.recordClockReading(2000.25);
+    await rc.close();
+    const replayed = ReplayControlSystem.fromFile(clocked, { speed: 'max' });
+    expect(replayed.clock.now()).toBe(1000.5);
+    await replayed.read(['A']);
+    expect(replayed.clock.now()).toBe(2000.25);
+    const after = replayed.clock.now();
+    expect(after).toBeGreaterThanOrEqual(2000.25);
+    expect(after).toBeLessThan(2000.25 + 1000);
+
     const existing = fileName();
     writeFileSync(existing, 'x');
     expect(() => new RecordingFile(existing)).toThrow(`recording ${existing}: the file exists (it is never written over; remove it or choose another name)`);
     expect(readFileSync(existing, 'utf8')).toBe('x');
     expect(() => readRecording(existing)).toThrow(`recording ${existing}:1: Unexpected token`);
     writeFileSync(existing, '{"format":"mlayer-recording","version":1}\n{"k":"jump"}\n');
-    expect(() => readRecording(existing)).toThrow(`recording ${existing}:2: event kind "jump" is not one of read, write, subscribe, update, unsubscribe`);
+    expect(() => readRecording(existing)).toThrow(`recording ${existing}:2: event kind "jump" is not one of read, write, subscribe, update, unsubscribe, clock`);
   });
 });
