@@ -1,37 +1,44 @@
 import { Command, CommanderError } from 'commander';
-import { registerSchemaCommand } from './commands/schema.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { registerFacilityCommands } from './commands/facility.js';
-import { registerGetSetCommands } from './commands/get-set.js';
-import { registerModelCommands } from './commands/model.js';
-import { registerTuneCommands } from './commands/tune.js';
-import { registerDataCommands } from './commands/data.js';
-import { registerOrbitCommands } from './commands/orbit.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerServerCommand } from './commands/server.js';
-import { registerTwinCommands } from './commands/twin.js';
-import { registerLocoCommands } from './commands/loco.js';
-import { registerBbaCommands } from './commands/bba.js';
-import { registerShellCommand } from './commands/shell.js';
-import { registerConfigCommands } from './commands/config.js';
-import { registerFamiliesCommands } from './commands/families.js';
-import { registerCommissionCommands } from './commands/commission.js';
-import { registerRecordCommand } from './commands/record.js';
 
 export const VERSION = '0.1.0';
 
 export type { GlobalOptions } from './global-options.js';
 
+/** Adds a command module's commands to the program (`main` for those that run others: record). */
+type Register = (program: Command, run: (argv: readonly string[]) => Promise<number>) => void;
+
 /**
- * The commander definitions of every command. They are light: each command's
- * implementation (and the engine, adapters, data files and plotting it needs) is
- * loaded by `await import()` when the command runs, so that `mlayer --help` and
- * `mlayer <command> --help` load none of it.
+ * Every command module, in the order of the help, with the top-level commands it defines
+ * (names and aliases; test/unit/command-table.test.ts checks them against what each module
+ * registers). Only the module of the command a command line names is loaded
+ * (commandModules); help and an unknown name load them all.
  */
-export function buildProgram(): Command {
-  const program = new Command('mlayer')
-    .description('mlayer: read and steer an accelerator, on the machine (EPICS, TANGO) or on its digital twin')
-    .version(VERSION)
+export const COMMAND_MODULES: readonly { readonly names: readonly string[]; readonly load: () => Promise<Register> }[] = [
+  { names: ['schema'], load: async () => (await import('./commands/schema.js')).registerSchemaCommand },
+  { names: ['demo'], load: async () => (await import('./commands/demo.js')).registerDemoCommand },
+  { names: ['facility'], load: async () => (await import('./commands/facility.js')).registerFacilityCommands },
+  { names: ['get', 'set'], load: async () => (await import('./commands/get-set.js')).registerGetSetCommands },
+  { names: ['model'], load: async () => (await import('./commands/model.js')).registerModelCommands },
+  { names: ['tune', 'chrom'], load: async () => (await import('./commands/tune.js')).registerTuneCommands },
+  { names: ['data'], load: async () => (await import('./commands/data.js')).registerDataCommands },
+  { names: ['orbit'], load: async () => (await import('./commands/orbit.js')).registerOrbitCommands },
+  { names: ['serve'], load: async () => (await import('./commands/serve.js')).registerServeCommand },
+  { names: ['server'], load: async () => (await import('./commands/server.js')).registerServerCommand },
+  { names: ['twin'], load: async () => (await import('./commands/twin.js')).registerTwinCommands },
+  { names: ['loco'], load: async () => (await import('./commands/loco.js')).registerLocoCommands },
+  { names: ['bba'], load: async () => (await import('./commands/bba.js')).registerBbaCommands },
+  { names: ['shell'], load: async () => (await import('./commands/shell.js')).registerShellCommand },
+  { names: ['config'], load: async () => (await import('./commands/config.js')).registerConfigCommands },
+  { names: ['families', 'devices'], load: async () => (await import('./commands/families.js')).registerFamiliesCommands },
+  { names: ['commission'], load: async () => (await import('./commands/commission.js')).registerCommissionCommands },
+  { names: ['record'], load: async () => (await import('./commands/record.js')).registerRecordCommand },
+];
+
+/** The program with its global options and no command yet (`probe`: without --version, whose parse prints it). */
+function baseProgram(probe = false): Command {
+  const program = new Command('mlayer').description('mlayer: read and steer an accelerator, on the machine (EPICS, TANGO) or on its digital twin');
+  if (!probe) program.version(VERSION);
+  return program
     .option('-f, --facility <path>', 'facility file (YAML/JSON) or facility package directory', process.env.MLAYER_FACILITY)
     .option('-m, --mode <name>', 'control system to use: twin, epics, tango, ... (default: the facility default); replay: serve a recording (--recording)')
     .option('-y, --yes', 'allow writes to an online control system', false)
@@ -43,30 +50,35 @@ export function buildProgram(): Command {
     .option('--verbose', 'say on stderr how the control system is reached (for EPICS: the addresses searched and where each setting comes from)', false)
     .showHelpAfterError()
     .exitOverride();
-  registerSchemaCommand(program);
-  registerDemoCommand(program);
-  registerFacilityCommands(program);
-  registerGetSetCommands(program);
-  registerModelCommands(program);
-  registerTuneCommands(program);
-  registerDataCommands(program);
-  registerOrbitCommands(program);
-  registerServeCommand(program);
-  registerServerCommand(program);
-  registerTwinCommands(program);
-  registerLocoCommands(program);
-  registerBbaCommands(program);
-  registerShellCommand(program);
-  registerConfigCommands(program);
-  registerFamiliesCommands(program);
-  registerCommissionCommands(program);
-  registerRecordCommand(program, main);
+}
+
+/**
+ * The modules a command line needs: the one defining the command it names (its first operand
+ * once the global options are parsed, as commander parses them), else all (help, no command,
+ * an unknown name, an unknown option before the command: commander then answers as before).
+ */
+export function commandModules(argv: readonly string[]): typeof COMMAND_MODULES {
+  const { operands, unknown } = baseProgram(true).parseOptions(argv.slice(2) as string[]);
+  const named = unknown.length === 0 || operands.length > 0 ? operands[0] : undefined;
+  const one = named === undefined ? undefined : COMMAND_MODULES.find((m) => m.names.includes(named));
+  return one ? [one] : COMMAND_MODULES;
+}
+
+/**
+ * The commander definitions of the commands a command line needs (all of them without one).
+ * They are light: each command's implementation (and the engine, adapters, data files and
+ * plotting it needs) is loaded by `await import()` when the command runs, so that
+ * `mlayer --help` and `mlayer <command> --help` load none of it.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
+  const program = baseProgram();
+  for (const m of argv === undefined ? COMMAND_MODULES : commandModules(argv)) (await m.load())(program, main);
   return program;
 }
 
 /** Runs the CLI; returns the exit code. Errors of mlayer print as one clear line. */
 export async function main(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv as string[]);
     // A command that completed but reports a status (orbit correct: 2 no improvement,
