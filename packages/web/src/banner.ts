@@ -6,12 +6,7 @@
 import { html, render } from 'lit';
 import { type App, fmt } from './app.js';
 import type { ChannelState } from './connection.js';
-
-/** TWIN for a digital twin, REPLAY for a replay, LIVE for an online control system. */
-export function modeLabel(mode: string, online: boolean): 'TWIN' | 'LIVE' | 'REPLAY' {
-  if (/replay/i.test(mode)) return 'REPLAY';
-  return online ? 'LIVE' : 'TWIN';
-}
+import { modeLabel } from './display.js';
 
 export async function mountBanner(app: App, el: HTMLElement): Promise<void> {
   const { info, optics, conn } = app;

@@ -6,6 +6,7 @@
 import { html, render } from 'lit';
 import { type App, fmt, watchVisible } from './app.js';
 import { makeChart, makeStrip, plotWithStrip } from './charts.js';
+import { nearSaturation } from './display.js';
 
 interface Plane {
   family: string;
@@ -14,13 +15,6 @@ interface Plane {
   limits: ([number, number] | null)[];
   values: Float64Array;
   units: string;
-}
-
-/** Whether v is within `fraction` of a limit (or past it). */
-export function nearSaturation(v: number, limits: readonly [number, number] | null, fraction: number): boolean {
-  if (!limits || !Number.isFinite(v)) return false;
-  const [lo, hi] = limits;
-  return v >= hi - (1 - fraction) * (hi - lo) / 2 || v <= lo + (1 - fraction) * (hi - lo) / 2;
 }
 
 export async function mountCorrectorsPanel(app: App, el: HTMLElement): Promise<void> {

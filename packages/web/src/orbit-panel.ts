@@ -8,6 +8,7 @@
 import { html, render } from 'lit';
 import { type App, fmt, watchVisible } from './app.js';
 import { type Chart, makeChart, makeStrip, plotWithStrip, stripKey } from './charts.js';
+import { orbitStats } from './display.js';
 
 type Reference = 'zero' | 'golden' | 'snapshot';
 
@@ -21,21 +22,6 @@ interface Plane {
   units: string;
   golden: number[];
   snapshot: Float64Array | undefined;
-}
-
-/** rms and max |v| of the finite values of the enabled BPMs. */
-export function orbitStats(values: ArrayLike<number>, enabled: readonly boolean[]): { rms: number; max: number; n: number } {
-  let sum = 0;
-  let max = 0;
-  let n = 0;
-  for (let i = 0; i < values.length; i++) {
-    const v = values[i];
-    if (!enabled[i] || !Number.isFinite(v)) continue;
-    sum += v * v;
-    max = Math.max(max, Math.abs(v));
-    n++;
-  }
-  return { rms: n ? Math.sqrt(sum / n) : NaN, max: n ? max : NaN, n };
 }
 
 export async function mountOrbitPanel(app: App, el: HTMLElement): Promise<void> {

@@ -6,7 +6,7 @@
  * panel are saved under packages/web/out/screenshots.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,10 +51,12 @@ async function shoot(panel: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(join(WEB, 'dist', 'index.html'))) {
-    // npm test builds the page (npm run build); a targeted run builds it here.
-    const built = spawnSync('npm', ['run', 'build', '-w', '@mlayer/web'], { cwd: join(WEB, '../..'), stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('npm run build -w @mlayer/web failed');
+  const built = join(WEB, 'dist', 'index.html');
+  const sources = [join(WEB, 'index.html'), ...readdirSync(join(WEB, 'src')).map((f) => join(WEB, 'src', f))];
+  if (!existsSync(built) || sources.some((f) => statSync(f).mtimeMs > statSync(built).mtimeMs)) {
+    // npm test builds the page (npm run build); a targeted run builds it here when missing or older than its sources.
+    const r = spawnSync('npm', ['run', 'build', '-w', '@mlayer/web'], { cwd: join(WEB, '../..'), stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('npm run build -w @mlayer/web failed');
   }
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} missing: apt-get install chromium (scripts/debian-packages.txt; npm test installs it)`);
   mkdirSync(SHOTS, { recursive: true });
@@ -141,13 +143,17 @@ describe('web control room on the twin (mlayer server --web)', () => {
     await expect.poll(() => page.locator('#correct-message').innerText(), { timeout: 30000 }).toMatch(/^preview/);
     // The preview wrote nothing.
     expect((await trueRms()).x).toBeCloseTo(before.x, 6);
-    await shoot('tools-panel');
     await page.locator('#correct-apply').click();
     await expect.poll(() => page.locator('#correct-message').innerText(), { timeout: 30000 }).toMatch(/^applied/);
     const after = await trueRms();
     console.log(`orbit rms x ${before.x.toFixed(4)} -> ${after.x.toFixed(4)} mm, y ${before.y.toFixed(4)} -> ${after.y.toFixed(4)} mm`);
     expect(after.x).toBeLessThan(before.x / 3);
     expect(after.y).toBeLessThan(before.y / 3);
+    // The correction file is listed and downloads.
+    await expect.poll(() => page.locator('#files a').allInnerTexts()).toEqual(expect.arrayContaining([expect.stringMatching(/^correction-.*\.h5$/)]));
+    const href = await page.locator('#files a').first().getAttribute('href');
+    expect(await page.evaluate(async (h) => (await fetch(h!)).status, href)).toBe(200);
+    await shoot('tools-panel');
     // The control room after the correction (the README's picture: docs/web-control-room.png).
     await page.evaluate(() => window.scrollTo(0, 0));
     await page.waitForTimeout(800);
@@ -158,7 +164,7 @@ describe('web control room on the twin (mlayer server --web)', () => {
     const start = { HSTR: await setpoints('HSTR'), VSTR: await setpoints('VSTR') };
     await page.locator('#orm-measure').click();
     await expect.poll(async () => Number(await page.locator('#run-progress').evaluate((e) => (e as HTMLProgressElement).value)), { timeout: 30000 }).toBeGreaterThan(0.01);
-    await shoot('tools-panel');
+    await page.locator('#tools-panel').screenshot({ path: join(SHOTS, 'tools-panel-orm.png') });
     await page.locator('#run-abort').click();
     await expect.poll(() => page.locator('#orm-message').innerText(), { timeout: 30000 }).toMatch(/^aborted.*restored/);
     expect(await setpoints('HSTR')).toEqual(start.HSTR);
