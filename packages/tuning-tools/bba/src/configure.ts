@@ -102,8 +102,8 @@ function familyOfPlane(acc: Accelerator, cls: string, plane: Plane, preferGroup?
 }
 
 /** Quadrupole devices with a setpoint channel no other device shares (their own supply or shunt). */
-export function individualQuads(acc: Accelerator, families?: readonly string[]): { refs: DeviceRef[]; shared: string[] } {
-  const model = acc.model!;
+export function individualQuads(acc: Accelerator, families?: readonly string[], model: LatticeModel | undefined = acc.model): { refs: DeviceRef[]; shared: string[] } {
+  if (!model) throw new BbaError(`${acc.name}: no lattice model; quadrupoles are paired through their lattice elements`);
   const names = families ?? acc.familyNames().filter((n) => isClass(acc.family(n), 'quadrupole', 'quad') && acc.family(n).fields.includes('setpoint'));
   const count = new Map<string, number>();
   for (const n of names) for (const c of acc.family(n).channels('setpoint')) count.set(c, (count.get(c) ?? 0) + 1);
@@ -139,7 +139,7 @@ export function planBba(acc: Accelerator, options: PlanOptions = {}): BbaPlan {
   const maxDistance = check('maxDistance', options.maxDistance, 3);
   const maxQuadChange = check('maxQuadChange', options.maxQuadChange, 0.05);
   const planes = options.planes ?? PLANES;
-  const quads = individualQuads(acc, options.quadFamilies);
+  const quads = individualQuads(acc, options.quadFamilies, model);
   const quadCentre = (q: DeviceRef) => model.element(q.element).s + model.element(q.element).length / 2;
   const tunes = model.tunes();
   const circumference = model.circumference * model.periodicity;
