@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readStageFiles } from '@mlayer/commissioning';
+import { canonicalJson, readStageFiles } from '@mlayer/commissioning';
+import { stringify } from 'yaml';
+import { threadingFacilityFile } from '../../../tuning-tools/orbit/test/threading-fixture.js';
 import { runCli } from '../in-process-cli.js';
 import { writeErrors, writeSequence, writeThomxFacility } from '../../../tuning-tools/commissioning/test/study-fixture.js';
 
@@ -42,4 +44,44 @@ describe('mlayer commission (ThomX twin)', () => {
     expect(first.figures.orbit_true_rms_x).toBeLessThan(initial.orbit_true_rms_x / 2);
     expect(r.stderr).toMatch(/stage 0 orbit-correction: success; orbit rms read x/);
   });
+
+  it('threads and stores the beam from no beam (inject-thread, store: @mlayer/orbit threadBeam), counts the injections, and resumes after store with the same records', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlayer-commission-cli-'));
+    const errors = join(dir, 'errors.yaml');
+    writeFileSync(
+      errors,
+      stringify({
+        magnets: { QUAD: { dx: { sigma: 200e-6, truncation: 2 }, dy: { sigma: 200e-6, truncation: 2 } } },
+        bpms: { BPMx: { noise: 10e-6 }, BPMy: { noise: 10e-6 } },
+        injection: { x: { sigma: 0.5e-3, truncation: 2 }, px: { sigma: 50e-6, truncation: 2 }, y: { sigma: 0.5e-3, truncation: 2 }, py: { sigma: 50e-6, truncation: 2 } },
+      }),
+    );
+    const facility = threadingFacilityFile({ settings: { errors, seed: 1 } });
+    const seq = writeSequence(
+      dir,
+      ['name: from-no-beam', 'stages:', '  - stage: inject-thread', '    parameters: { injections: 20 }', '  - stage: store', '  - stage: orbit-correction', '    parameters: { iterations: 3 }', '  - stage: figures'].join('\n'),
+    );
+    const out = join(dir, 'live');
+    const args = ['-f', facility, 'commission', 'live', '--sequence', seq, '-o', out, '--no-confirm'];
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('4/4 stages reached');
+    const stages = readStageFiles(out).map((f) => f.record);
+    const initial = JSON.parse((await import('node:fs')).readFileSync(join(out, 'initial.json'), 'utf8')).figures;
+    expect(initial.beam_stored).toBe(0);
+    expect(stages[0].attempts[0].values.injections).toBeGreaterThan(0);
+    expect(stages[0].beam === 'threaded' || stages[0].beam === 'stored').toBe(true);
+    expect(stages[1].beam).toBe('stored');
+    expect(stages[1].figures.beam_stored).toBe(1);
+    expect(stages[3].injections).toBe(stages[0].attempts[0].values.injections + stages[1].attempts[0].values.injections);
+    expect(stages[2].figures.orbit_true_rms_x).toBeLessThan(stages[1].figures.orbit_true_rms_x);
+    // Resume after store: the twin starts with a stored beam again, the later stages give the same records.
+    const before = canonicalJson(stages);
+    for (const f of readdirSync(out)) if (/^stage-0[23]-|^result\.json$/.test(f)) rmSync(join(out, f));
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(canonicalJson(readStageFiles(out).map((f) => f.record))).toBe(before);
+    expect(readStageFiles(out).map((f) => f.timing.run)).toEqual([1, 1, 2, 2]);
+  });
 });
+

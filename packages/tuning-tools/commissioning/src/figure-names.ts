@@ -4,7 +4,7 @@
  * are the manifest's metric names and the keys of success criteria.
  */
 export const FIGURES = {
-  beam_stored: 'a closed orbit exists in the machine model (1) or not (0)',
+  beam_stored: 'the twin holds a stored beam (1) or not (0); a twin without beam states: a closed orbit exists',
   orbit_read_rms_x: 'rms of the horizontal BPM readings, m',
   orbit_read_rms_y: 'rms of the vertical BPM readings, m',
   orbit_true_rms_x: 'rms horizontal closed orbit at the BPMs (machine model), m',

@@ -96,7 +96,8 @@ export async function measureFigures(acc: Accelerator, el: FigureElements, targe
     f.beam_stored = 0;
     return f;
   }
-  f.beam_stored = 1;
+  // The twin's own beam when it has one (issue 22's beam states), else: a closed orbit exists.
+  f.beam_stored = twin.beamState === undefined || twin.beamState === 'stored' ? 1 : 0;
   f.orbit_true_rms_x = rms(orbit.map((o) => o[0]));
   f.orbit_true_rms_y = rms(orbit.map((o) => o[2]));
   if (el.quads.length > 0) {

@@ -29,7 +29,7 @@ import {
   writeJson,
 } from './records.js';
 import { type Criterion, type Sequence, type Stage, unavailableStages } from './sequence.js';
-import { STAGE_INFO } from './stage-kinds.js';
+import { BEAM_ORDER, STAGE_INFO } from './stage-kinds.js';
 import { type SeedState, availableStages, runStage } from './stages.js';
 import { existsSync } from 'node:fs';
 
@@ -109,6 +109,9 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
     state = structuredClone(last.checkpoint.state);
     if (last.record.next === 'continue' || last.record.next === 'skip') await acc.restore(last.checkpoint.setpoints, { source: join(dir, stageFileName(last.record.index, last.record.name)), signal: options.signal });
   }
+  // The twin's beam as the sequence starts, or as the checkpoint left it (a threaded beam is not kept: the
+  // beam is dumped and the next stage injects again).
+  twin?.resetBeam?.(state.beam === 'stored' ? 'stored' : 'none');
   // The machine as the seed starts: measured before anything is written (a fresh seed), kept in initial.json.
   const initialPath = join(dir, INITIAL_FILE);
   let initial: Figures;
@@ -128,6 +131,8 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
     const seconds: number[] = [];
     let success = false;
     const answer = options.confirm ? await options.confirm(stage, i) : 'run';
+    const needs = STAGE_INFO[stage.kind].needs;
+    const beamMissing = BEAM_ORDER[state.beam] < BEAM_ORDER[needs] ? `${stage.kind} needs a ${needs} beam and the beam is ${state.beam} (an earlier stage did not get it there)` : undefined;
     for (let k = 0; answer === 'run' && k < stage.attempts.length && !success; k++) {
       options.signal?.throwIfAborted();
       const parameters = stage.attempts[k];
@@ -137,6 +142,7 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
       let values: Record<string, number> = {};
       let failure: string | undefined;
       try {
+        if (beamMissing) throw new CommissioningError(beamMissing);
         values = await runStage(stage.kind, { acc, state, targets, signal: options.signal }, parameters);
       } catch (e) {
         if (e instanceof AbortedError || options.signal?.aborted) throw e;
@@ -152,7 +158,7 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
     const then = answer === 'run' ? stage.onFailure.then : answer;
     const next: StageRecord['next'] = success ? (lastStage ? 'end' : 'continue') : then === 'skip' ? (lastStage ? 'end' : 'skip') : 'stop';
     const gives = STAGE_INFO[stage.kind].gives;
-    if (success && gives) state.beam = gives;
+    if (success && gives && BEAM_ORDER[gives] > BEAM_ORDER[state.beam]) state.beam = gives;
     const record: StageRecord = {
       header,
       index: i,

@@ -18,13 +18,17 @@ const plane = z.enum(['x', 'y']);
 export const STAGE_PARAMETERS = {
   'inject-thread': z.strictObject({
     /** Most injections (shots) spent threading. */
-    injections: posInt.default(20),
-    /** Turns the threaded beam must pass. */
-    turns: posInt.default(2),
+    injections: posInt.default(50),
+    /** Tikhonov regularisation of the trajectory steps, relative to the largest singular value. */
+    alpha: z.number().nonnegative().optional(),
+    /** Fraction of each computed trajectory step applied. */
+    gain: fraction.optional(),
   }),
   store: z.strictObject({
-    injections: posInt.default(20),
-    turns: posInt.default(100),
+    /** Most injections spent to store the threaded beam (none when it is stored already). */
+    injections: posInt.default(50),
+    alpha: z.number().nonnegative().optional(),
+    gain: fraction.optional(),
   }),
   'sextupole-ramp': z.strictObject({
     /** Steps from zero to the design sextupole strengths, an orbit correction after each. */
@@ -100,8 +104,8 @@ export interface StageKindInfo {
 }
 
 export const STAGE_INFO: Record<StageKind, StageKindInfo> = {
-  'inject-thread': { needs: 'none', gives: 'threaded', values: ['injections', 'turns_passed'], description: 'inject and thread the beam through the first turns (trajectory correction)' },
-  store: { needs: 'threaded', gives: 'stored', values: ['injections', 'turns_passed'], description: 'stitch the turns and store the beam' },
+  'inject-thread': { needs: 'none', gives: 'threaded', values: ['injections', 'bpms_reached'], description: 'inject and thread the beam through the first turns (trajectory correction; @mlayer/orbit threadBeam)' },
+  store: { needs: 'threaded', gives: 'stored', values: ['injections', 'bpms_reached'], description: 'stitch the turns and store the beam (threadBeam until the current monitor shows a stored beam)' },
   'sextupole-ramp': { needs: 'stored', values: ['steps'], description: 'ramp the sextupoles to their design strengths' },
   'orbit-correction': { needs: 'stored', values: ['steps', 'orbit_rms_x', 'orbit_rms_y'], description: 'closed-orbit correction (SVD on the model response matrix; dispersion with the RF column)' },
   bba: { needs: 'stored', values: ['bba_pairs', 'bba_sigma_max'], description: 'beam-based alignment of the BPMs to the quadrupole centres' },

@@ -7,11 +7,11 @@
 import { type Accelerator, facilityTools } from '@mlayer/core';
 import { analyseBba, measureBba, planBba } from '@mlayer/bba';
 import { setChromaticity } from '@mlayer/chromaticity';
-import { correctOrbit, modelOrm } from '@mlayer/orbit';
+import { type ThreadResult, correctOrbit, modelOrm, threadBeam } from '@mlayer/orbit';
 import { setTunes } from '@mlayer/tune';
 import type { FigureTargets } from './figures.js';
 import type { BeamState, StageKind, StageParameters } from './stage-kinds.js';
-import { StageUnavailableError } from './errors.js';
+import { CommissioningError, StageUnavailableError } from './errors.js';
 import { locoStage } from './loco-stage.js';
 
 /** What a seed carries from stage to stage (saved in each stage's checkpoint). */
@@ -32,6 +32,28 @@ export interface StageCall {
 type StageFunction<K extends StageKind> = (call: StageCall, p: StageParameters<K>) => Promise<Record<string, number>>;
 
 const finiteOr = (v: number | undefined): number => (v === undefined || !Number.isFinite(v) ? Number.NaN : v);
+
+/** Threads (and stores, if it gets that far) the beam; the seed's beam and injections follow the result. */
+async function thread(call: StageCall, p: { injections: number; alpha?: number; gain?: number }): Promise<ThreadResult> {
+  const r = await threadBeam(call.acc, { maxInjections: p.injections, alpha: p.alpha, gain: p.gain, closeOrbit: false, signal: call.signal });
+  call.state.injections += r.injections;
+  if (r.status === 'stored') call.state.beam = 'stored';
+  else if (r.reachedFinal >= r.bpms && call.state.beam === 'none') call.state.beam = 'threaded';
+  return r;
+}
+
+const injectThread: StageFunction<'inject-thread'> = async (call, p) => {
+  const r = await thread(call, p);
+  if (call.state.beam === 'none') throw new CommissioningError(`beam not threaded after ${r.injections} injections: ${r.message}`);
+  return { injections: r.injections, bpms_reached: r.reachedFinal };
+};
+
+const store: StageFunction<'store'> = async (call, p) => {
+  if (call.state.beam === 'stored') return { injections: 0, bpms_reached: Number.NaN };
+  const r = await thread(call, p);
+  if (r.status !== 'stored') throw new CommissioningError(`beam not stored after ${r.injections} injections: ${r.message}`);
+  return { injections: r.injections, bpms_reached: r.reachedFinal };
+};
 
 const orbitCorrection: StageFunction<'orbit-correction'> = async ({ acc, state, signal }, p) => {
   const orm = await modelOrm(acc, { rf: p.rf });
@@ -90,6 +112,8 @@ const loco: StageFunction<'loco'> = async ({ acc, signal }, p) => locoStage(acc,
 const figuresOnly: StageFunction<'figures'> = async () => ({});
 
 const STAGES: Partial<{ [K in StageKind]: StageFunction<K> }> = {
+  'inject-thread': injectThread,
+  store,
   'orbit-correction': orbitCorrection,
   bba,
   'tune-correction': tuneCorrection,
