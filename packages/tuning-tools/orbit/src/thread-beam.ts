@@ -28,6 +28,9 @@ import {
   undoStep,
 } from './trajectory.js';
 
+/** Correctors per plane the search tries, the nearest upstream of the loss first. */
+const SEARCH_CORRECTORS = 4;
+
 export interface ThreadBeamOptions extends ProgressOptions, TrajectoryFamilyOptions {
   /** The model whose trajectory response is used (default: the accelerator's). */
   readonly model?: LatticeModel;
@@ -42,8 +45,8 @@ export interface ThreadBeamOptions extends ProgressOptions, TrajectoryFamilyOpti
   /** Hand over to closed-orbit correction once the beam is stored (default true: 3 iterations of the model matrix). */
   readonly closeOrbit?: boolean | { readonly iterations?: number };
   /**
-   * When two steps in a row take the beam no further, the last correctors upstream of the
-   * loss point are tried one by one at ±searchKick/2 and ±searchKick (rad; default 200 µrad),
+   * When two steps in a row take the beam no further, the last 4 correctors per plane upstream
+   * of the loss point are tried one by one at ±searchKick/2 and ±searchKick (rad; default 200 µrad),
    * one injection each, and the best setting is kept.
    */
   readonly searchKick?: number;
@@ -126,7 +129,7 @@ export async function threadBeam(acc: Accelerator, options: ThreadBeamOptions = 
           const fam = f.correctors[p]!;
           const els = f.correctorElements[p]!;
           const lossEl = lossTurn > 0 || lossTurn < 0 ? Number.POSITIVE_INFINITY : (f.bpmElements[p]![from.reached[0]] ?? Number.POSITIVE_INFINITY);
-          const upstream = els.map((e, j) => [e, j] as const).filter(([e]) => e < lossEl).slice(-2).reverse();
+          const upstream = els.map((e, j) => [e, j] as const).filter(([e]) => e < lossEl).slice(-SEARCH_CORRECTORS).reverse();
           for (const [, j] of upstream) {
             if (injections >= maxInjections) return best;
             const one = fam.devices([fam.deviceList[j]]);

@@ -175,6 +175,9 @@ function firstNaN(v: Float64Array): number {
   return i < 0 ? v.length : i;
 }
 
+/** Turns a stitching step uses at most (turn 1 and the turns after it, each made to match turn 1). */
+const STITCH_TURNS = 4;
+
 export interface StepSettings {
   /** Tikhonov α relative to the largest singular value of the system. */
   readonly alpha: number;
@@ -205,7 +208,8 @@ export interface TrajectoryStepPlan {
  * turns, Tikhonov-regularised; the step scaled within the corrector limits.
  */
 export function planTrajectoryStep(f: TrajectoryFamilies, model: LatticeModel, shot: Shot, settings: StepSettings, current: PerPlane<Float64Array>, options: { start: TrajectoryStart; stitch: boolean }): TrajectoryStepPlan {
-  const turns = options.stitch ? 2 : 1;
+  // Stitching: every turn read after a complete one (at most STITCH_TURNS), each made to match turn 1.
+  const turns = options.stitch ? Math.max(2, Math.min(shot.reached.length, STITCH_TURNS)) : 1;
   const bpmEls = [...new Set([...f.bpmElements.x!, ...f.bpmElements.y!])].sort((a, b) => a - b);
   const corEls = [...new Set([...f.correctorElements.x!, ...f.correctorElements.y!])].sort((a, b) => a - b);
   const resp = model.trajectoryResponse(bpmEls, corEls, { turns, initial: options.start.initial, start: options.start.element });
@@ -228,13 +232,13 @@ export function planTrajectoryStep(f: TrajectoryFamilies, model: LatticeModel, s
     const reach1 = shot.reached[0] ?? 0;
     for (let i = 0; i < Math.min(reach1, r1.length); i++) used.push({ row: Array.from(block[rowIdx[i]]), value: r1[i] });
     let lastElement = bEl[Math.min(reach1, bEl.length) - 1] ?? -1;
-    if (options.stitch && shot.readings[p]!.length > 1 && reach1 >= bEl.length) {
-      const r2 = shot.readings[p]![1];
-      const reach2 = shot.reached[1] ?? 0;
-      for (let i = 0; i < Math.min(reach2, r2.length); i++) {
-        const a = block[nb + rowIdx[i]];
+    for (let t = 1; options.stitch && t < turns && t < shot.readings[p]!.length && (shot.reached[t - 1] ?? 0) >= bEl.length; t++) {
+      const rt = shot.readings[p]![t];
+      const reach = shot.reached[t] ?? 0;
+      for (let i = 0; i < Math.min(reach, rt.length); i++) {
+        const a = block[t * nb + rowIdx[i]];
         const b = block[rowIdx[i]];
-        used.push({ row: Array.from(a, (v, j) => v - b[j]), value: r2[i] - r1[i] });
+        used.push({ row: Array.from(a, (v, j) => v - b[j]), value: rt[i] - r1[i] });
       }
       lastElement = Number.POSITIVE_INFINITY;
     }

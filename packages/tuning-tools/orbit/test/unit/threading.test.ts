@@ -39,6 +39,19 @@ describe('beam threading (issue 22) on the ThomX twin', () => {
     expect(r.orbit!.rmsFinal.y!).toBeLessThan(r.orbit!.rmsInitial.y!);
   });
 
+  it('400 um misalignments: the first turn is threaded, then turns 2-4 are stitched to turn 1 until the beam stores', async () => {
+    fx = await threadingTwin();
+    const { acc, twin } = fx;
+    twin.applyErrors(ERRORS(400e-6), 4);
+    const r = await threadBeam(acc, { maxInjections: 20, closeOrbit: false });
+    expect(r.reachedFirst).toBe(10);
+    expect(r.status).toBe('stored');
+    expect(twin.beamState).toBe('stored');
+    expect(r.steps.some((s) => s.stage === 'stitching')).toBe(true);
+    expect(r.injections).toBeLessThanOrEqual(8);
+    expect(r.orbit).toBeUndefined();
+  });
+
   it('abort during threading restores every corrector', async () => {
     fx = await threadingTwin();
     const { acc, twin } = fx;
