@@ -73,7 +73,7 @@ export interface ParallelPlan {
 export interface ParallelOptions {
   /** Pairs per group (default 8). */
   readonly k?: number;
-  /** Smallest acceptable separation (default 0.2). */
+  /** Smallest acceptable separation (default 0.05: eight quadrupoles 1/8 of the demo ring apart have 0.07 to 0.09). */
   readonly minSeparation?: number;
   /** Largest tune shift (either plane) of a group's quadrupoles at +Δk together, first order, after the changes are scaled to cancel it (default 0.002; a single pair is never refused). */
   readonly maxTuneShift?: number;
@@ -152,7 +152,7 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
   if (!model) throw new BbaError(`${acc.name}: no lattice model; the parallel plan separates the quadrupoles' kicks with the model`);
   const k = options.k ?? 8;
   if (!Number.isInteger(k) || k < 1) throw new BbaError(`k must be a positive integer (got ${options.k})`);
-  const minSep = options.minSeparation ?? 0.2;
+  const minSep = options.minSeparation ?? 0.05;
   const maxDq = options.maxTuneShift ?? 0.002;
   const amplitude = options.amplitude ?? 0.6 * plan.amplitude;
   const minScale = options.minScale ?? 0.1;
