@@ -78,6 +78,7 @@ function time(fn) {
 }
 
 console.log(`engine 6D vs pyAT: ours the median of ${repeats} after the first call and ${WARMUP} more (first call: its own column), pyAT the median of 3 after one; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+const notes = [];
 let gpu;
 try {
   gpu = await openWebGpu({ require: 'hardware' });
@@ -120,8 +121,12 @@ for (const [name, dir] of LATS) {
       rows.push([`dynamic aperture ${mode} 1T`, { cpu: (c.user + c.system) / 1e3, wall }, { median_cpu_s: ref.time_cpu_s, median_wall_s: ref.time_wall_s }]);
       // 2 worker threads: wall time is the figure (the workers' CPU is not in this process's main-thread count alone)
       const t1 = process.hrtime.bigint();
+      const cw = process.cpuUsage();
       await dynamicApertureParallel(lattice, { amplitudes: s.amplitudes, npoints: s.npoints, nturns: s.nturns, sixD: mode === '6d' }, { workers: 2 });
       const wall2 = Number(process.hrtime.bigint() - t1) / 1e6;
+      const cpu2 = process.cpuUsage(cw);
+      // worker threads are threads of this process: its CPU time counts them all
+      notes.push(`${name} DA ${mode}: 2 workers used ${((cpu2.user + cpu2.system) / 1e3).toFixed(0)} ms CPU over all threads (1 thread: ${((c.user + c.system) / 1e3).toFixed(0)} ms), ${wall2.toFixed(0)} ms wall (1 thread: ${wall.toFixed(0)} ms); wall gains need 2 idle cores`);
       rows.push([`dynamic aperture ${mode} 2T wall`, { cpu: NaN, wall: wall2 }, { median_cpu_s: ref.time_cpu_s, median_wall_s: ref.time_wall_s }]);
       if (gpu) {
         const o = { amplitudes: s.amplitudes, npoints: s.npoints, nturns: s.nturns, sixD: mode === '6d' };
@@ -140,5 +145,6 @@ for (const [name, dir] of LATS) {
     );
   }
 }
+for (const n of notes) console.log(n);
 console.log(`load average at the end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 gpu?.destroy();
