@@ -4,6 +4,7 @@ export { TwinSettingsSchema, type TwinSettings, type TwinSettingsInput } from '.
 export { ErrorSpecSchema, type ErrorSpec, type ErrorSpecInput } from './twin/error-spec.js';
 export { applyErrorSpec, type AppliedErrors } from './twin/error-model.js';
 export { Random } from './twin/random.js';
+export { FaultSpecSchema, type FaultSpecInput, type TwinFault, type FaultKind } from './twin/fault-spec.js';
 export { trackKick, checkBunch, TurnByTurnError, type TurnByTurnBunch, type TurnByTurnShot } from './twin/turn-by-turn.js';
 export { expandErrorGroups } from './twin/error-groups.js';
 export { applyErrorSetFile } from './twin/apply-error-set-file.js';

@@ -1,4 +1,4 @@
-import { MlayerError, UnitConversionRegistry, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
+import { MlayerError, UnitConversionRegistry, type Clock, type ControlSystemRegistry, type LoadedFacility } from '@mlayer/core';
 import type { Lattice } from '@mlayer/engine';
 import { TwinSettingsSchema, type TwinSettings } from './settings.js';
 import { readErrorSet } from './error-set-file.js';
@@ -12,7 +12,8 @@ import { TwinControlSystem } from './twin-control-system.js';
  * the lattice file used instead of the engine's, e.g. one that caches: the CLI's; it may
  * return a promise). The engine's lattice readers are loaded only when the factory reads
  * the lattice file itself. `extras.lazySetpoints: true` defers converting each initial
- * setpoint to its actuator's first use (TwinOptions.lazySetpoints).
+ * setpoint to its actuator's first use (TwinOptions.lazySetpoints). `extras.clock` (a Clock) is the
+ * twin's time (ramps, faults; TwinOptions.clock).
  */
 export function registerTwin(registry: ControlSystemRegistry): void {
   registry.register<TwinSettings>({
@@ -30,7 +31,7 @@ export function registerTwin(registry: ControlSystemRegistry): void {
         const load = (context.extras.loadLattice as ((file: string) => Lattice | Promise<Lattice>) | undefined) ?? (await import('@mlayer/engine/io')).loadLattice;
         lattice = await load(facility.resolvePath(facility.config.lattice.file));
       }
-      const twin = new TwinControlSystem({ name: context.name, facility, conversions, lattice, settings, lazySetpoints: context.extras.lazySetpoints === true });
+      const twin = new TwinControlSystem({ name: context.name, facility, conversions, lattice, settings, lazySetpoints: context.extras.lazySetpoints === true, clock: context.extras.clock as Clock | undefined });
       if (settings.errors) {
         // The error set, keyed by families or groups (as the demo's); its problems name the file.
         const file = context.resolvePath(settings.errors);

@@ -7,7 +7,9 @@ import {
   WriteRejectedError,
   makeSample,
   rigidity,
+  systemClock,
   type ChannelWrite,
+  type Clock,
   type ConnectionEvent,
   type ControlSystem,
   type ConversionContext,
@@ -27,6 +29,8 @@ import { applyErrorSpec, type AppliedErrors } from './error-model.js';
 import { ErrorSpecSchema } from './error-spec.js';
 import { expandErrorGroups } from './error-groups.js';
 import { Random } from './random.js';
+import { TwinFaults } from './faults.js';
+import type { TwinFault } from './fault-spec.js';
 import type { TwinSettings } from './settings.js';
 import { buildTwinDevices, type ChannelBinding, type TwinActuator, type TwinDevices } from './twin-devices.js';
 import { EquilibriumCache, beamValue } from './beam-parameters.js';
@@ -51,6 +55,8 @@ export interface TwinOptions {
    * could fail is never deferred. Default false: every setpoint converted here.
    */
   readonly lazySetpoints?: boolean;
+  /** The twin's time (ramps, faults): the host's clock by default; a test gives a simulated one (and calls update()). */
+  readonly clock?: Clock;
 }
 
 /**
@@ -87,7 +93,10 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   private readonly rf: { f0: number; alpha?: number } | undefined;
   /** The RF family's actuator, found once: dp() is asked on every BPM read. */
   private readonly rfActuator: TwinActuator | undefined;
-  private lastTick = Date.now();
+  private readonly clock: Clock;
+  private lastTick: number;
+  /** Injected faults (faults.ts): evaluated at the clock's time on every read, write and update. */
+  private readonly faultState: TwinFaults;
   private closed = false;
   // Turn-by-turn (turn-by-turn.ts): the bunch a kick excites, the last shot, its own random stream.
   private tbtBunch: TurnByTurnBunch = DEFAULT_TBT_BUNCH;
@@ -108,6 +117,10 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     this.noise = new Random(options.settings.seed ^ 0x5eed);
     this.tbtRandom = new Random(options.settings.seed ^ 0x7b7);
     this.devices = buildTwinDevices(options.facility, options.name, options.conversions, this.designModel);
+    this.clock = options.clock ?? systemClock;
+    this.lastTick = this.clock.now();
+    this.faultState = new TwinFaults(options.facility, this.devices, () => this.seed ?? options.settings.seed, 1000 / options.settings.updateRate);
+    this.faultState.now = this.lastTick;
     this.rfActuator = this.devices.actuators.find((a) => a.role === 'rf');
     if (this.rfActuator) {
       const cav = this.designModel.find('class:RFCavity');
@@ -166,6 +179,40 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       this.timer.unref?.();
     }
     return this;
+  }
+
+  /**
+   * One update step at the clock's present time: supplies ramp, faults act, monitors emit
+   * (what the update loop does at the update rate; a test on a simulated clock calls it).
+   */
+  update(): void {
+    if (this.closed) return;
+    this.advance();
+    if (this.held === 0) this.emitAll();
+  }
+
+  // ---- faults (fault-spec.ts, faults.ts) ----------------------------------
+
+  /** The injected faults, in order, as the state file keeps them (start resolved on the twin's clock). */
+  get faults(): readonly TwinFault[] {
+    return this.faultState.faults;
+  }
+
+  /** Injects faults (each `{ kind, family?, device?, start? | after?, ...}`); all are checked before any is added. */
+  injectFaults(specs: readonly unknown[]): TwinFault[] {
+    this.advance();
+    const added = this.faultState.add(specs, this.clock.now());
+    this.advance();
+    this.emitAll();
+    return added;
+  }
+
+  /** Removes every fault: supplies follow their setpoints again, BPMs read, the beam current is back. */
+  clearFaults(): void {
+    this.advance();
+    this.faultState.clear();
+    this.advance();
+    this.emitAll();
   }
 
   // ---- ControlSystem port -------------------------------------------------
@@ -540,16 +587,18 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
   }
 
   private applyToModel(a: TwinActuator): void {
-    const physics = a.conversion.toPhysics(a.actual, this.conversionContext());
-    const value = (a.integrated ? physics / a.length : a.perLength ? physics * a.length : physics) * a.calibration;
-    this.machine.setParameter(a.ref!, value);
+    const physics = a.conversion.toPhysics(this.faultState.output(a, a.actual), this.conversionContext());
+    const value = (a.integrated ? physics / a.length : a.perLength ? physics * a.length : physics) * a.calibration * this.faultState.fieldFactor(a);
+    // Unchanged values leave the model (and its cached orbit) as it is: faults re-apply their magnets on every update.
+    if (this.machine.getParameter(a.ref!) !== value) this.machine.setParameter(a.ref!, value);
   }
 
   /** Moves ramping supplies to where they are now. */
   private advance(): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const dt = (now - this.lastTick) / 1000;
     this.lastTick = now;
+    this.advanceFaults(now);
     const rate = this.settings.rampRate;
     if (rate === undefined) return;
     const followers = new Set(this.devices.actuators.flatMap((a) => a.followers));
@@ -562,10 +611,20 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
     }
   }
 
+  /** Faults whose start has come act; the magnets faults touch take their outputs at `now`. */
+  private advanceFaults(now: number): void {
+    const f = this.faultState;
+    f.now = now;
+    if (f.touched.size === 0 && f.faults.length === 0) return;
+    f.activate((a) => f.output(a, a.actual));
+    for (const a of f.touched) if (a.role === 'magnet') this.applyToModel(a);
+    if (f.faults.length === 0) f.touched.clear();
+  }
+
   private dp(): number {
     const rf = this.rfActuator;
     if (!rf || !this.rf) return 0;
-    const f = rf.conversion.toPhysics(rf.actual, this.conversionContext()) + (this.errors?.rfOffset ?? 0);
+    const f = rf.conversion.toPhysics(this.faultState.output(rf, rf.actual), this.conversionContext()) + (this.errors?.rfOffset ?? 0) + this.faultState.rfOffset();
     // At the design frequency the beam is on momentum whatever the momentum compaction: the
     // optics it needs are computed only when the frequency is off (a read of the orbit at the
     // design frequency does not pay for them). Same value as -(0)/(f0·alpha) up to the sign of 0.
@@ -614,7 +673,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       case 'setpoint':
         return makeSample(b.actuator.setpoint);
       case 'readback':
-        return makeSample(b.actuator.actual + this.settings.readbackNoise * this.noise.gaussian());
+        return makeSample(this.faultState.output(b.actuator, b.actuator.actual) + this.settings.readbackNoise * this.noise.gaussian());
       case 'static':
       case 'injector':
         return makeSample(b.value);
@@ -623,7 +682,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       case 'tbt':
         return makeSample(this.tbtBuffer(b, ctx));
       case 'current':
-        return makeSample(b.conversion.toHardware(this.beam.current(this.settings.beamCurrent, this.machine.circumference * this.machine.periodicity), ctx));
+        return makeSample(b.conversion.toHardware(this.beam.current(this.settings.beamCurrent, this.machine.circumference * this.machine.periodicity) * this.faultState.currentFactor(), ctx));
       case 'beam':
         return makeSample(b.conversion.toHardware(beamValue(this.equilibrium.get(this.machine, this.machine.version, b.family, channel, monitor ? b.periodMs : 0), b.quantity), ctx));
       case 'tune':
@@ -635,10 +694,10 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
         const startUp = this.beam.state === 'stored' && this.beam.storedCharge === undefined && !this.beam.openLine;
         const at = startUp ? { x: this.orbitAt(bpm.element)[0], y: this.orbitAt(bpm.element)[1], noise: undefined } : this.beamAt(bpm.element);
         const read = bpmReading(bpm, at.x, at.y, b.plane);
-        const sigma = bpm.noise?.[b.plane] ?? this.settings.bpmNoise;
-        if (!Number.isFinite(read)) return makeSample(Number.NaN);
+        const sigma = this.faultState.bpmSigma(bpm, bpm.noise?.[b.plane] ?? this.settings.bpmNoise);
+        if (!Number.isFinite(read)) return makeSample(this.faultState.bpmValue(bpm, channel, Number.NaN));
         const draw = at.noise ? at.noise[b.plane] : sigma > 0 ? this.noise.gaussian() : 0;
-        return makeSample(b.conversion.toHardware(read + sigma * draw, ctx));
+        return makeSample(this.faultState.bpmValue(bpm, channel, b.conversion.toHardware(read + sigma * draw, ctx)));
       }
     }
   }

@@ -27,6 +27,13 @@ export interface DigitalTwin {
   readonly beamState?: 'none' | 'first-turns' | 'stored';
   /** Dumps the beam ('none': commissioning from no beam; injections through the facility's Injection family) or puts back the start-up stored beam. */
   resetBeam?(state: 'none' | 'stored'): void;
+  /**
+   * Injected faults (issue 24): each `{ kind, start, ... }` (start in ms on the twin's clock),
+   * in order; injectFaults checks every spec (the twin's fault schema) before adding any.
+   */
+  readonly faults?: readonly { readonly kind: string; readonly start: number }[];
+  injectFaults?(specs: readonly unknown[]): readonly { readonly kind: string; readonly start: number }[];
+  clearFaults?(): void;
   /** A change by another actor (a disturbance): tools see it through the channels only. */
   setModelParameter(ref: ParameterRef, value: number): void;
 }
