@@ -7,7 +7,7 @@
  * within the corrector limits.
  */
 import { type Accelerator, type DeviceId, type Family, type LatticeModel, type MeasurementContext, injectionFamily } from '@mlayer/core';
-import { type LimitPolicy, type Matrix, type PlannedWrite, type StepPlan, planStep, rms, solveSystem } from '@mlayer/tuning-common';
+import { type LimitPolicy, type Matrix, type PlannedWrite, type StepPlan, planStep, rms, solveSystem, svd } from '@mlayer/tuning-common';
 import { OrbitError } from './errors.js';
 import { type FamilyRef, resolveOrbitFamilies } from './orbit-families.js';
 import { type PerPlane, type Plane, PLANES } from './orm.js';
@@ -261,8 +261,9 @@ export function planTrajectoryStep(f: TrajectoryFamilies, model: LatticeModel, s
       if (used.length > 0 && cols.length > 0) {
         const a: Matrix = used.map((u) => Float64Array.from(cols, ({ c }) => u.row[c]));
         const b = Float64Array.from(used, (u) => -u.value);
-        const smax = largestSingular(a);
-        const sol = solveSystem(a, b, { type: 'tikhonov', alpha: settings.alpha * smax });
+        // One decomposition: the largest singular value scales alpha, the solver reuses it.
+        const dec = svd(a);
+        const sol = solveSystem(a, b, { type: 'tikhonov', alpha: settings.alpha * (dec.s[0] ?? 0) }, () => dec);
         cols.forEach(({ j }, k) => (d[j] = settings.gain * sol.x[k]));
         const after = used.map((u, i) => u.value + cols.reduce((acc, { j }, k) => acc + a[i][k] * d[j], 0));
         rmsAfter[p] = rms(Float64Array.from(after));
@@ -288,26 +289,6 @@ export function planTrajectoryStep(f: TrajectoryFamilies, model: LatticeModel, s
     if (!more) break;
   }
   return { rows, columns, rms: rmsBefore, rmsPredicted: rmsAfter, kick, scale: plan!.scale, writes: plan!.writes, excluded: PLANES.reduce((n, p) => n + excluded[p].size, 0) };
-}
-
-/** The largest singular value of a (power iteration on AᵀA): the scale of the Tikhonov α. */
-function largestSingular(a: Matrix): number {
-  const n = a[0]?.length ?? 0;
-  if (n === 0) return 0;
-  let v = new Float64Array(n).fill(1 / Math.sqrt(n));
-  let s = 0;
-  for (let it = 0; it < 50; it++) {
-    const av = a.map((row) => row.reduce((acc, x, j) => acc + x * v[j], 0));
-    const w = new Float64Array(n);
-    a.forEach((row, i) => row.forEach((x, j) => (w[j] += x * av[i])));
-    const norm = Math.sqrt(w.reduce((acc, x) => acc + x * x, 0));
-    if (norm === 0) return 0;
-    const next = Math.sqrt(norm);
-    v = w.map((x) => x / norm);
-    if (Math.abs(next - s) <= 1e-9 * next) return next;
-    s = next;
-  }
-  return s;
 }
 
 /** Writes a planned step (each family through the measurement: restored on abort or failure). */
