@@ -16,7 +16,7 @@
  * done).
  */
 import { Observable, Subject, type Subscriber } from 'rxjs';
-import { type ChannelValue, type ChannelWrite, type ConnectionEvent, type ControlSystem, MlayerError, type Sample } from '@mlayer/core';
+import { type ChannelValue, type ChannelWrite, type ConnectionEvent, type ControlSystem, MlayerError, type ReadOptions, type Sample, type WriteOptions } from '@mlayer/core';
 import { decodeSample, decodeValue, type EncodedSample, type RecordingEvent, sameValue, showValue } from './recording-format.js';
 import { type Recording, readRecording } from './recording-file.js';
 
@@ -137,23 +137,23 @@ export class ReplayControlSystem implements ControlSystem {
     return this.failure;
   }
 
-  async read(channels: readonly string[]): Promise<Sample[]> {
+  async read(channels: readonly string[], options: ReadOptions = {}): Promise<Sample[]> {
     const call = this.take(`a read of ${channels.length} channel${channels.length === 1 ? '' : 's'} (${list(channels)})`, 'read', (c) => {
       if (c.k !== 'read') return undefined;
       if (c.ch.length !== channels.length) return `${channels.length} channels instead of ${c.ch.length}: ${this.channelDiff(c.ch, channels)}`;
       const i = c.ch.findIndex((ch, j) => ch !== channels[j]);
       return i < 0 ? '' : this.channelDiff(c.ch, channels);
     });
-    await this.complete(call);
+    await this.complete(call, options.signal);
     return call.k === 'read' ? (call.s ?? []).map((s: EncodedSample) => decodeSample(s)) : [];
   }
 
-  async write(writes: readonly ChannelWrite[]): Promise<void> {
+  async write(writes: readonly ChannelWrite[], options: WriteOptions = {}): Promise<void> {
     const call = this.take(`a write of ${writes.map((w) => `${w.channel} = ${showValue(w.value)}`).slice(0, SHOWN).join(', ')}${writes.length > SHOWN ? `, ... (${writes.length} channels)` : ''}`, 'write', (c) => {
       if (c.k !== 'write') return undefined;
       return this.writeDiff(c.w.map(([ch, v]) => [ch, decodeValue(v)] as const), writes);
     });
-    await this.complete(call);
+    await this.complete(call, options.signal);
   }
 
   monitor(channel: string): Observable<Sample> {
@@ -211,12 +211,28 @@ export class ReplayControlSystem implements ControlSystem {
     return c;
   }
 
-  /** Waits until the call's recorded completion time (scaled by the speed), then gives its recorded error, if any. */
-  private async complete(c: Call): Promise<void> {
+  /**
+   * Waits until the call's recorded completion time (scaled by the speed), then gives its
+   * recorded error, if any. An abort (Ctrl-C) ends the wait with the signal's reason.
+   */
+  private async complete(c: Call, signal: AbortSignal | undefined): Promise<void> {
     if (this.speed === 'max') await Promise.resolve();
     else {
       const wait = this.start + c.d / this.speed - performance.now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) {
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = (): void => {
+            clearTimeout(timer);
+            reject(signal!.reason instanceof Error ? signal!.reason : new MlayerError('aborted'));
+          };
+          const timer = setTimeout(() => {
+            signal?.removeEventListener('abort', onAbort);
+            resolve();
+          }, wait);
+          if (signal?.aborted) onAbort();
+          else signal?.addEventListener('abort', onAbort, { once: true });
+        });
+      }
     }
     this.completed++;
     this.pump();

@@ -126,7 +126,7 @@ describe('record and replay', () => {
     expect(String(errors[0])).toMatch(/monitor of A: subscription 1 is not in the recording \(0 recorded\)/);
   });
 
-  it('speed 1 keeps the recorded pace, 10 a tenth of it, max does not wait', async () => {
+  it('speed 1 keeps the recorded pace, 10 a tenth of it, max does not wait; an abort ends a wait', async () => {
     const file = fileName();
     await recordSession(file, 60);
     const rec = readRecording(file);
@@ -142,6 +142,16 @@ describe('record and replay', () => {
     expect(ten).toBeGreaterThanOrEqual(last.d / 10 - 2);
     expect(ten).toBeLessThan(last.d / 2);
     expect(await timed('max')).toBeLessThan(last.d / 2);
+    // An abort (Ctrl-C) ends a paced wait at once, with the signal's reason.
+    const paced = new ReplayControlSystem(rec, { speed: 1 });
+    paced.monitor('RB').subscribe(() => undefined);
+    await paced.read(['A', 'B', 'C', 'W', 'S']);
+    const ac = new AbortController();
+    setTimeout(() => ac.abort(new MlayerError('interrupted')), 5);
+    const t0 = performance.now();
+    await expect(paced.write([{ channel: 'SP', value: 0.25 }], { wait: true, signal: ac.signal })).rejects.toThrow('interrupted');
+    expect(performance.now() - t0).toBeLessThan(50);
+    await paced.close();
   });
 
   it('the recorder keeps what the wrapped control system offers beyond the port; clock readings replay in order; bad files are named', async () => {

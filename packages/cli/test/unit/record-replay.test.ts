@@ -103,7 +103,6 @@ describe('mlayer record and --mode replay', () => {
     expect(fast.code, fast.stderr).toBe(0);
     expect(result(fast.stdout)).toEqual(result(rec.stdout));
     expect(await fileContent(h5(fast.out))).toEqual(await fileContent(h5(rec.out)));
-    expect(JSON.parse(fast.stdout).mode ?? 'replay').toBe('replay');
 
     // At the recorded pace: a short correction (one iteration).
     const short = await record(['orbit', 'correct', '--orm', 'model', '-i', '1']);
@@ -134,6 +133,16 @@ describe('mlayer record and --mode replay', () => {
     const again = await runCli(['-f', facility, '--mode', 'twin', 'record', '--out', recording, '--', 'set', 'HCM', '0.5', '--devices', '1,1']);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`recording ${recording}: the file exists`);
+    // get --json: the recorded values, and the mode the replay says.
+    const got = join(dir, 'get.jsonl');
+    const g0 = await runCli(['-f', facility, '--mode', 'twin', 'record', '--out', got, '--', '--json', 'get', 'BPMx']);
+    expect(g0.code, g0.stderr).toBe(0);
+    const g1 = await runCli(['-f', facility, '--mode', 'replay', '--recording', got, '--json', 'get', 'BPMx']);
+    expect(g1.code, g1.stderr).toBe(0);
+    const [live, replayed] = [JSON.parse(g0.stdout), JSON.parse(g1.stdout)];
+    expect([live.mode, replayed.mode]).toEqual(['twin', 'replay']);
+    expect(replayed.values).toEqual(live.values);
+    expect(Math.max(...live.values.map(Math.abs))).toBeGreaterThan(0);
     // Bad replay options: each one line naming what is wrong; nothing runs.
     const bad = async (args: string[]): Promise<string> => {
       const r = await runCli([...args, 'set', 'HCM', '0.5', '--devices', '1,1']);
