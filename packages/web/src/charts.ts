@@ -9,6 +9,7 @@ import { BarChart, CustomChart, LineChart, LinesChart, ScatterChart } from 'echa
 import { DataZoomComponent, GridComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, AriaComponent } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 import type { EChartsCoreOption } from 'echarts/core';
+import { html, type TemplateResult } from 'lit';
 
 echarts.use([LineChart, LinesChart, ScatterChart, BarChart, CustomChart, GridComponent, DataZoomComponent, LegendComponent, MarkLineComponent, TitleComponent, TooltipComponent, AriaComponent, CanvasRenderer]);
 
@@ -103,6 +104,23 @@ export function plotWithStrip(parent: HTMLElement, label: string, tall: boolean)
   stripEl.setAttribute('aria-label', 'lattice synoptic strip: dipoles, quadrupoles, sextupoles, BPMs, correctors along s');
   parent.append(plotEl, stripEl);
   return { plotEl, stripEl };
+}
+
+/**
+ * Zoom from the keyboard: s from/to fields (labelled) that zoom the plot (and its strip, by
+ * their group) as the mouse wheel and the slider do.
+ */
+export function zoomFields(id: string, chart: Chart, circumference: number): TemplateResult {
+  const apply = (ev: Event): void => {
+    const form = (ev.target as HTMLElement).closest('.zoom')!;
+    const from = Number(form.querySelector<HTMLInputElement>(`#${id}-from`)!.value);
+    const to = Number(form.querySelector<HTMLInputElement>(`#${id}-to`)!.value);
+    if (Number.isFinite(from) && Number.isFinite(to) && to > from) chart.dispatchAction({ type: 'dataZoom', dataZoomIndex: 0, startValue: from, endValue: to });
+  };
+  return html`<span class="zoom">
+    <label for="${id}-from">s from (m)</label><input id="${id}-from" type="number" step="any" size="6" value="0" @change=${apply} />
+    <label for="${id}-to">to (m)</label><input id="${id}-to" type="number" step="any" size="6" value=${String(circumference)} @change=${apply} />
+  </span>`;
 }
 
 /** The strip's legend (HTML: a key of the colours). */

@@ -5,7 +5,7 @@
  */
 import { html, render } from 'lit';
 import { type App, type OpticsCurves, type OpticsView, fmt } from './app.js';
-import { makeChart, makeStrip, plotWithStrip } from './charts.js';
+import { makeChart, makeStrip, plotWithStrip, zoomFields } from './charts.js';
 
 type Quantity = 'beta' | 'dispersion' | 'phase';
 
@@ -66,6 +66,7 @@ export function mountOpticsPanel(app: App, el: HTMLElement): void {
             <option value="phase" ?selected=${quantity === 'phase'}>phase advance</option>
           </select>
           <button id="optics-refresh" type="button" @click=${refresh}>Recompute (machine now)</button>
+          ${zoomFields('optics-zoom', chart, view.circumference)}
           <span>model tunes: design <strong id="optics-design-tunes">${t(view.design)}</strong>, machine <strong id="optics-machine-tunes">${t(view.machine)}</strong>${view.machineError ? ` (${view.machineError})` : ''}</span>
           <span class="muted">${status}</span>
         </div>`,

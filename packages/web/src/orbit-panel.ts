@@ -7,7 +7,7 @@
  */
 import { html, render } from 'lit';
 import { type App, fmt, watchVisible } from './app.js';
-import { type Chart, makeChart, makeStrip, plotWithStrip, stripKey } from './charts.js';
+import { type Chart, makeChart, makeStrip, plotWithStrip, stripKey, zoomFields } from './charts.js';
 import { orbitStats } from './display.js';
 
 type Reference = 'zero' | 'golden' | 'snapshot';
@@ -63,6 +63,7 @@ export async function mountOrbitPanel(app: App, el: HTMLElement): Promise<void> 
       </fieldset>
       <button id="orbit-snapshot" type="button" @click=${saveSnapshot}>Save snapshot as reference</button>
       <label><input id="orbit-difference" type="checkbox" .checked=${difference} @change=${(e: Event) => ((difference = (e.target as HTMLInputElement).checked), refresh())} /> Difference (orbit − reference)</label>
+      ${zoomFields('orbit-zoom', chart, optics.circumference)}
     </div>
     <table class="stats" aria-label="orbit statistics">
       <thead><tr><th scope="col">plane</th><th scope="col">BPMs</th><th scope="col">rms</th><th scope="col">max</th><th scope="col">disabled</th><th scope="col">NaN</th></tr></thead>
