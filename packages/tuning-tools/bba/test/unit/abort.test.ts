@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError } from '@mlayer/core';
-import { measureBba, planBba, type BbaPlan } from '@mlayer/bba';
+import { measureBba, measureBbaParallel, planBba, planParallel, type BbaPlan } from '@mlayer/bba';
 import { bbaTwin, setpoints, type BbaTwin } from '../twin-fixture.js';
 
 const DRIVEN = ['QUAD', 'HCM', 'VCM'];
@@ -29,6 +29,24 @@ describe('serial BBA aborted', () => {
         setTimeout(() => controller.abort(), 0);
       };
       await expect(measureBba(t.acc, plan, { signal: controller.signal, onProgress, precycle: at === 23 })).rejects.toThrow(AbortedError);
+      expect(moved).toBe(true);
+      expect(await setpoints(t.acc, DRIVEN)).toEqual(before);
+    });
+  }
+
+  // Parallel: the groups' bumps move every corrector of the plane's family; 12 pairs in groups of up to 4, 5 steps each.
+  for (const at of [2, 7]) {
+    it(`parallel, at step ${at}: restores every quadrupole and every corrector of the bumps exactly (hardware values)`, async () => {
+      const pp = planParallel(t.acc, plan, { k: 4 });
+      const before = await setpoints(t.acc, DRIVEN);
+      const controller = new AbortController();
+      let moved = false;
+      const onProgress = (p: { step: number }) => {
+        if (p.step !== at) return;
+        void setpoints(t.acc, DRIVEN).then((now) => (moved = now.some((v, i) => v !== before[i])));
+        setTimeout(() => controller.abort(), 0);
+      };
+      await expect(measureBbaParallel(t.acc, pp, { signal: controller.signal, onProgress })).rejects.toThrow(AbortedError);
       expect(moved).toBe(true);
       expect(await setpoints(t.acc, DRIVEN)).toEqual(before);
     });
