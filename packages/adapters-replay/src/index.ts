@@ -1,5 +1,5 @@
-export { RECORDING_FORMAT, RECORDING_VERSION, decodeSample, decodeValue, encodeSample, encodeValue, sameValue, showValue } from './recording-format.js';
-export type { EncodedSample, EncodedValue, RecordingEvent, RecordingHeader } from './recording-format.js';
+export { RECORDING_FORMAT, RECORDING_VERSION, decodeError, decodeSample, decodeValue, encodeError, encodeSample, encodeValue, sameValue, showValue } from './recording-format.js';
+export type { EncodedError, EncodedSample, EncodedValue, RecordingEvent, RecordingHeader } from './recording-format.js';
 export { RecordingFile, readRecording } from './recording-file.js';
 export type { Recording, RecordingSink } from './recording-file.js';
 export { recordControlSystem } from './recording-control-system.js';

@@ -8,7 +8,7 @@
  */
 import { Observable } from 'rxjs';
 import { type ChannelWrite, type ControlSystem, isDigitalTwin, type ReadOptions, type Sample, type WriteOptions } from '@mlayer/core';
-import { encodeSample, encodeValue, RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent, type RecordingHeader } from './recording-format.js';
+import { encodeError, encodeSample, encodeValue, RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent, type RecordingHeader } from './recording-format.js';
 import type { RecordingSink } from './recording-file.js';
 
 /**
@@ -87,7 +87,7 @@ export function recordControlSystem<C extends ControlSystem>(inner: C, sink: Rec
       log({ k: 'read', n, t, d: now(), ch, s: samples.map(encodeSample) });
       return samples;
     } catch (e) {
-      log({ k: 'read', n, t, d: now(), ch, e: (e as Error).message });
+      log({ k: 'read', n, t, d: now(), ch, ...encodeError(e) });
       throw e;
     } finally {
       completed++;
@@ -104,7 +104,7 @@ export function recordControlSystem<C extends ControlSystem>(inner: C, sink: Rec
       counts.writes++;
       log({ k: 'write', n, t, d: now(), w, wait });
     } catch (e) {
-      log({ k: 'write', n, t, d: now(), w, wait, e: (e as Error).message });
+      log({ k: 'write', n, t, d: now(), w, wait, ...encodeError(e) });
       throw e;
     } finally {
       completed++;

@@ -7,7 +7,7 @@
  * JavaScript's shortest decimal form; NaN, infinities and -0, which JSON cannot hold,
  * and Float64Array waveforms, as base64 of their bytes, are written as small objects).
  */
-import type { AlarmSeverity, ChannelValue, Sample } from '@mlayer/core';
+import { type AlarmSeverity, type ChannelValue, DisconnectedError, MlayerError, type Sample, TimeoutError, WriteRejectedError } from '@mlayer/core';
 
 export const RECORDING_FORMAT = 'mlayer-recording';
 export const RECORDING_VERSION = 1;
@@ -53,13 +53,45 @@ export interface EncodedSample {
  * is the number of calls completed when a monitor update came.
  */
 export type RecordingEvent =
-  | { readonly k: 'read'; readonly n: number; readonly t: number; readonly d: number; readonly ch: readonly string[]; readonly s?: readonly EncodedSample[]; readonly e?: string }
-  | { readonly k: 'write'; readonly n: number; readonly t: number; readonly d: number; readonly w: readonly (readonly [string, EncodedValue])[]; readonly wait: boolean; readonly e?: string }
+  | ({ readonly k: 'read'; readonly n: number; readonly t: number; readonly d: number; readonly ch: readonly string[]; readonly s?: readonly EncodedSample[] } & EncodedError)
+  | ({ readonly k: 'write'; readonly n: number; readonly t: number; readonly d: number; readonly w: readonly (readonly [string, EncodedValue])[]; readonly wait: boolean } & EncodedError)
   | { readonly k: 'subscribe'; readonly id: number; readonly ch: string; readonly t: number; readonly after: number }
   | { readonly k: 'update'; readonly id: number; readonly t: number; readonly after: number; readonly s: EncodedSample }
   | { readonly k: 'unsubscribe'; readonly id: number; readonly t: number }
   /** A reading of the client's clock (the accelerator's Clock: ms since the epoch), replayed in order. */
   | { readonly k: 'clock'; readonly v: number };
+
+/**
+ * A call's error: its message (`e`), and for core's control-system errors, which tools tell
+ * apart (a timeout or a disconnection is retried, a rejected write is not), the kind and fields.
+ */
+export interface EncodedError {
+  readonly e?: string;
+  readonly ek?: 'timeout' | 'disconnected' | 'rejected';
+  readonly ech?: string;
+  readonly ems?: number;
+  readonly ereason?: string;
+}
+
+export function encodeError(err: unknown): EncodedError {
+  const e = err instanceof Error ? err.message : String(err);
+  if (err instanceof TimeoutError) return { e, ek: 'timeout', ech: err.channel, ems: err.timeoutMs };
+  if (err instanceof DisconnectedError) return { e, ek: 'disconnected', ech: err.channel };
+  if (err instanceof WriteRejectedError) return { e, ek: 'rejected', ech: err.channel, ereason: err.reason };
+  return { e };
+}
+
+/** The recorded error again: core's class for the kinds it names (with the recorded message), else `other` with the message. */
+export function decodeError(r: EncodedError, other: new (message: string) => MlayerError): MlayerError {
+  const message = r.e ?? 'error';
+  let err: MlayerError;
+  if (r.ek === 'timeout') err = new TimeoutError(r.ech ?? '', r.ems ?? 0);
+  else if (r.ek === 'disconnected') err = new DisconnectedError(r.ech ?? '');
+  else if (r.ek === 'rejected') err = new WriteRejectedError(r.ech ?? '', r.ereason ?? '');
+  else return new other(message);
+  Object.defineProperty(err, 'message', { value: message, configurable: true, writable: true });
+  return err;
+}
 
 export function encodeValue(v: ChannelValue): EncodedValue {
   if (typeof v === 'string') return v;

@@ -17,12 +17,12 @@
  */
 import { Observable, Subject, type Subscriber } from 'rxjs';
 import { type ChannelValue, type ChannelWrite, type ConnectionEvent, type ControlSystem, MlayerError, type ReadOptions, type Sample, type WriteOptions } from '@mlayer/core';
-import { decodeSample, decodeValue, type EncodedSample, type RecordingEvent, sameValue, showValue } from './recording-format.js';
+import { decodeError, decodeSample, decodeValue, type EncodedSample, type RecordingEvent, sameValue, showValue } from './recording-format.js';
 import { type Recording, readRecording } from './recording-file.js';
 
 /** A call of the replayed command that is not the recorded one. */
 export class ReplayMismatchError extends MlayerError {}
-/** An error the recorded control system gave for this call, given again. */
+/** An error the recorded control system gave for this call, given again (core's timeout, disconnection and rejected-write errors come back as those classes). */
 export class ReplayedError extends MlayerError {}
 
 export type ReplaySpeed = number | 'max';
@@ -236,7 +236,7 @@ export class ReplayControlSystem implements ControlSystem {
     }
     this.completed++;
     this.pump();
-    if (c.e !== undefined) throw new ReplayedError(c.e);
+    if (c.e !== undefined) throw decodeError(c, ReplayedError);
   }
 
   private channelDiff(expected: readonly string[], actual: readonly string[]): string {

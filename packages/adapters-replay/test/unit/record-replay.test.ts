@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlayerError, type Sample } from '@mlayer/core';
+import { MlayerError, type Sample, TimeoutError, WriteRejectedError } from '@mlayer/core';
 import { MemoryControlSystem } from '@mlayer/core/testing';
 import { RecordingFile, ReplayControlSystem, ReplayMismatchError, readRecording, recordControlSystem } from '../../src/index.js';
 
@@ -55,7 +55,10 @@ async function replaySession(cs: ReplayControlSystem): Promise<{ reads: Sample[]
   reads.push(await cs.read(['A', 'B', 'C', 'W', 'S']));
   await cs.write([{ channel: 'SP', value: 0.25 }], { wait: true });
   reads.push(await cs.read(['RB']));
-  await expect(cs.write([{ channel: 'SP', value: 5 }])).rejects.toThrow(/outside the server limits/);
+  // The recorded rejection, as core's class (with its channel and reason) and message.
+  const rejected = (await cs.write([{ channel: 'SP', value: 5 }]).catch((e: unknown) => e)) as WriteRejectedError;
+  expect(rejected).toBeInstanceOf(WriteRejectedError);
+  expect([rejected.channel, rejected.message]).toEqual(['SP', "write to 'SP' rejected: value 5 outside the server limits [-1, 1]"]);
   await cs.write([{ channel: 'SP', value: -0.5 }], { wait: true });
   sub.unsubscribe();
   await cs.close();
@@ -168,11 +171,18 @@ describe('record and replay', () => {
     const rc = recordControlSystem(memory(), new RecordingFile(clocked), { software: {} });
     rc.recordClockReading(1000.5);
     await rc.read(['A']);
+    const timeout = await rc.read(['NOPE'], { timeout: 25 }).catch((e: unknown) => e);
     rc.recordClockReading(2000.25);
     await rc.close();
     const replayed = ReplayControlSystem.fromFile(clocked, { speed: 'max' });
     expect(replayed.clock.now()).toBe(1000.5);
     await replayed.read(['A']);
+    // Core's control-system errors come back as their classes (tools retry a timeout, not a rejected write), with the message.
+    const again = await replayed.read(['NOPE']).catch((e: unknown) => e);
+    expect(timeout).toBeInstanceOf(TimeoutError);
+    expect(again).toBeInstanceOf(TimeoutError);
+    expect((again as TimeoutError).message).toBe((timeout as TimeoutError).message);
+    expect([(again as TimeoutError).channel, (again as TimeoutError).timeoutMs]).toEqual(['NOPE', 25]);
     expect(replayed.clock.now()).toBe(2000.25);
     const after = replayed.clock.now();
     expect(after).toBeGreaterThanOrEqual(2000.25);
