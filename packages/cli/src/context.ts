@@ -62,7 +62,10 @@ export async function openAccelerator(options: OpenOptions): Promise<{ acc: Acce
   // first use (a twin in this process brings its own). The engine module is loaded here, the lattice only when asked for.
   const latticeFile = facility.config.lattice?.file;
   const engine = !local && latticeFile ? await import('@mlayer/engine') : undefined;
-  const model = engine && latticeFile ? () => engine.createLatticeModel(engine.loadLattice(facility.resolvePath(latticeFile))) : undefined;
+  // The facility's vacuum chamber and open line (issue 22) make the model what the twin's is: an open line's tools use its trajectory response.
+  const { chamber, openLine } = facility.config;
+  const modelOptions = { ...(chamber ? { chamber } : {}), ...(openLine ? { openLine: openLine.twiss } : {}) };
+  const model = engine && latticeFile ? () => engine.createLatticeModel(engine.loadLattice(facility.resolvePath(latticeFile)), modelOptions) : undefined;
   // The twin reads its lattice through the cache (at the point where it read the file, so its errors come as before).
   const lazySetpoints = twin !== undefined && built !== undefined && built.twins.includes(twin);
   const extras = local ? { loadLattice: cachedLatticeLoader, lazySetpoints, ...options.extras } : options.extras;
