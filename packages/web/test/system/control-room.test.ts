@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PlainClient, startServerProcess, type ServerProcess } from '../../../server/test/system/server-process.js';
+import { ServerMessageSchema } from '../../../server/src/protocol.js';
 
 const WEB = join(__dirname, '../..');
 const SHOTS = join(WEB, 'out', 'screenshots');
@@ -120,6 +121,21 @@ describe('web control room on the twin (mlayer server --web)', () => {
     await shoot('optics-panel');
     expect(pageErrors).toEqual([]);
   }, 60000);
+
+  it("the server's optics message (what the strip and the optics panel draw) is of the published schema and agrees with the twin", async () => {
+    const view = await api.request({ type: 'optics' });
+    expect(ServerMessageSchema.safeParse(view).success).toBe(true);
+    const bpmS = (view.devices as Record<string, { s: number[]; enabled: boolean[] }>).BPMx.s;
+    expect(bpmS).toHaveLength(173);
+    expect(bpmS.every((s, i) => s > 0 && s < (view.circumference as number) && (i === 0 || s > bpmS[i - 1]))).toBe(true);
+    // The twin's tune monitor reads the machine model's tunes (errors applied): the machine optics are those.
+    const tunes = (await api.request({ type: 'get', family: 'TUNE' })).values as number[];
+    const machine = (view.machine as { tunes: [number, number] }).tunes;
+    const frac = (q: number): number => q - Math.floor(q);
+    expect(Math.abs(frac(machine[0]) - frac(tunes[0]))).toBeLessThan(1e-6);
+    expect(Math.abs(frac(machine[1]) - frac(tunes[1]))).toBeLessThan(1e-6);
+    expect(Math.abs(machine[0] - (view.design as { tunes: number[] }).tunes[0])).toBeGreaterThan(1e-4); // the errors moved them
+  });
 
   it('a write without the token and one outside the limits show the server refusal and change nothing', async () => {
     const before = await setpoints('HSTR');
