@@ -192,7 +192,7 @@ export class ClientSession {
       case 'twin-state': {
         const twin = this.ctx.acc.twin;
         const applied = this.ctx.state?.errors;
-        return this.send({ type: 'twin-state', id: msg.id, seed: applied?.seed ?? twin.errorSeed ?? null, errors: applied?.spec ?? null });
+        return this.send({ type: 'twin-state', id: msg.id, seed: applied?.seed ?? twin.errorSeed ?? null, errors: applied?.spec ?? null, faults: [...(twin.faults ?? [])] });
       }
       case 'twin-errors':
         return this.changeTwinErrors(msg, (state) => state.applyErrors(msg.spec, msg.seed), { seed: msg.seed, spec: msg.spec });
@@ -223,6 +223,8 @@ export class ClientSession {
         return this.send({ type: 'done', id: msg.id, request: 'put' });
       case 'twin-reset':
         return this.changeTwinErrors(msg, (state) => state.clearErrors(), null);
+      case 'twin-faults':
+        return this.changeTwinErrors(msg, (state) => (msg.action === 'add' ? state.addFaults(msg.faults ?? []) : state.clearFaults()), { faults: msg.action === 'add' ? msg.faults ?? [] : 'cleared' });
       case 'run':
         this.ctx.guard.check(`run ${msg.run.tool}`, msg.token, this.authenticated);
         // Refused at once when another run is running; otherwise progress and the result follow.
@@ -244,7 +246,7 @@ export class ClientSession {
   }
 
   /** twin-errors / twin-reset: the write token checked, the change audited (the seed before, `next` after), the state saved. */
-  private async changeTwinErrors(msg: Extract<ClientMessage, { type: 'twin-errors' | 'twin-reset' }>, change: (state: TwinState) => void, next: unknown): Promise<void> {
+  private async changeTwinErrors(msg: Extract<ClientMessage, { type: 'twin-errors' | 'twin-reset' | 'twin-faults' }>, change: (state: TwinState) => void, next: unknown): Promise<void> {
     const state = this.ctx.state;
     if (!state) throw new MlayerError(`${msg.type}: mode '${this.ctx.acc.mode}' is not a digital twin`);
     this.ctx.guard.check(msg.type, msg.token, this.authenticated);

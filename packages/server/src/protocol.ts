@@ -53,6 +53,16 @@ export const PutSchema = z
   .strict()
   .describe('a batch of channel writes, applied through each family\'s set (limits checked for all before any is written)');
 export const TwinResetSchema = z.object({ type: z.literal('twin-reset'), token, tool, id }).strict();
+export const TwinFaultsSchema = z
+  .object({
+    type: z.literal('twin-faults'),
+    action: z.enum(['add', 'clear']),
+    faults: z.array(z.record(z.string(), z.unknown())).max(1000).optional().describe("faults to add, each { kind, start (ms on the twin's clock) or after (s), ... } as the twin checks them; all or none are added"),
+    token,
+    tool,
+    id,
+  })
+  .strict();
 
 /** Every message a client may send. */
 export const ClientMessageSchema = z.discriminatedUnion('type', [
@@ -71,6 +81,7 @@ export const ClientMessageSchema = z.discriminatedUnion('type', [
   TwinStateSchema,
   TwinErrorsSchema,
   TwinResetSchema,
+  TwinFaultsSchema,
   InfoSchema,
   OpticsSchema,
   ReadSchema,
@@ -126,6 +137,7 @@ export const TwinStateReplySchema = z.object({
   id: z.union([z.string(), z.number()]).optional(),
   seed: z.number().int().nullable(),
   errors: z.record(z.string(), z.unknown()).nullable(),
+  faults: z.array(z.record(z.string(), z.unknown())).optional().describe('the injected faults, in order (start resolved)'),
 });
 
 export const InfoReplySchema = z.object({

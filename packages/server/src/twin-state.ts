@@ -4,7 +4,7 @@
  * change; restored when the server starts again.
  */
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { type Accelerator, MlayerError, type Snapshot } from '@mlayer/core';
+import { type Accelerator, type DigitalTwin, MlayerError, type Snapshot, isDigitalTwin } from '@mlayer/core';
 
 export interface TwinStateFile {
   readonly version: 1;
@@ -12,9 +12,9 @@ export interface TwinStateFile {
   readonly errors: Record<string, unknown> | null;
   readonly snapshot: Snapshot;
   /**
-   * Injected faults (issue 24, not yet built): each `{ kind, ... }`, applied in order after the
-   * error set and before the setpoints. This server writes none; a file that holds some is
-   * refused naming them (they are never dropped silently).
+   * Injected faults (issue 24): each `{ kind, start, ... }` (start in ms on the twin's clock), as
+   * the twin keeps them. Restored in order after the error set and the setpoints (a fault that
+   * holds a value, a stuck supply, holds the restored one).
    */
   readonly faults?: readonly { readonly kind: string }[];
 }
@@ -45,17 +45,45 @@ export class TwinState {
       throw new MlayerError(`${this.file}: not a twin state file (${(e as Error).message})`, { cause: e });
     }
     if (state.version !== 1 || typeof state.snapshot !== 'object') throw new MlayerError(`${this.file}: version ${String(state.version)} is not a twin state file of version 1`);
-    if (state.faults !== undefined && state.faults.length > 0) {
-      throw new MlayerError(`${this.file}: faults: ${state.faults.length} injected fault${state.faults.length === 1 ? '' : 's'} (${state.faults.map((f) => String(f?.kind)).join(', ')}); this server cannot inject faults yet; nothing was restored`);
+    const faults = state.faults ?? [];
+    if (!Array.isArray(faults)) throw new MlayerError(`${this.file}: faults: not a list; nothing was restored`);
+    if (faults.length > 0 && !this.twin?.injectFaults) throw new MlayerError(`${this.file}: faults: ${faults.length} injected fault${faults.length === 1 ? '' : 's'} (${faults.map((f) => String(f?.kind)).join(', ')}); this twin cannot inject faults; nothing was restored`);
+    const inject = (): void => {
+      try {
+        this.twin!.injectFaults!(faults);
+      } catch (e) {
+        throw new MlayerError(`${this.file}: faults: ${(e as Error).message}; nothing was restored`, { cause: e });
+      }
+    };
+    // Checked first (the twin adds all or none; taken out at once), so that a bad fault restores nothing.
+    if (faults.length > 0) {
+      inject();
+      this.twin!.clearFaults?.();
     }
     if (state.errors && state.seed !== null) this.applyErrors(state.errors, state.seed);
     await this.acc.restore(state.snapshot, { wait: true });
+    if (faults.length > 0) inject();
     return true;
   }
 
   applyErrors(spec: Record<string, unknown>, seed: number): void {
     this.acc.twin.applyErrors(spec, seed);
     this.errors = { spec, seed };
+  }
+
+  addFaults(faults: readonly unknown[]): void {
+    if (!this.twin?.injectFaults) throw new MlayerError(`twin-faults: mode '${this.acc.mode}' cannot inject faults`);
+    this.twin.injectFaults(faults);
+  }
+
+  clearFaults(): void {
+    this.twin?.clearFaults?.();
+  }
+
+  /** The twin (undefined in a mode that is not one). */
+  private get twin(): DigitalTwin | undefined {
+    const cs = this.acc.controlSystem;
+    return isDigitalTwin(cs) ? cs : undefined;
   }
 
   clearErrors(): void {
@@ -81,7 +109,8 @@ export class TwinState {
 
   private async write(): Promise<void> {
     const file = this.file!;
-    const state: TwinStateFile = { version: 1, seed: this.errors?.seed ?? null, errors: this.errors?.spec ?? null, snapshot: await this.acc.snapshot() };
+    const faults = this.twin?.faults ?? [];
+    const state: TwinStateFile = { version: 1, seed: this.errors?.seed ?? null, errors: this.errors?.spec ?? null, snapshot: await this.acc.snapshot(), ...(faults.length > 0 ? { faults: [...faults] } : {}) };
     const tmp = `${file}.${process.pid}.tmp`;
     const fd = openSync(tmp, 'w', 0o600);
     try {

@@ -41,6 +41,43 @@ export async function twinReset(o: TwinCommandOptions): Promise<void> {
   print(o, { reset: true }, 'twin errors removed');
 }
 
+/** A faults file: a YAML/JSON list of faults, or a mapping with `faults:` (twin fault specs, checked by the twin). */
+export function readFaultsFile(file: string): Record<string, unknown>[] {
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new MlayerError(`${file}: ${(e as Error).message}`);
+  }
+  const list = Array.isArray(doc) ? doc : typeof doc === 'object' && doc !== null && Array.isArray((doc as { faults?: unknown }).faults) ? (doc as { faults: unknown[] }).faults : undefined;
+  if (!list) throw new MlayerError(`${file}: not a faults file (a YAML list of faults, or a mapping with a faults list)`);
+  list.forEach((f, i) => {
+    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new MlayerError(`${file}: faults[${i}]: not a mapping ({ kind, family, device, start | after, ... })`);
+  });
+  return list as Record<string, unknown>[];
+}
+
+export async function twinFaultsAdd(file: string, o: TwinCommandOptions): Promise<void> {
+  const faults = readFaultsFile(file);
+  await withServer(o, (cs, t) => cs.request({ type: 'twin-faults', action: 'add', faults, token: t, tool: 'mlayer twin faults add' }));
+  print(o, { added: faults.length, file }, `${faults.length} fault${faults.length === 1 ? '' : 's'} of ${file} injected`);
+}
+
+export async function twinFaultsClear(o: TwinCommandOptions): Promise<void> {
+  await withServer(o, (cs, t) => cs.request({ type: 'twin-faults', action: 'clear', token: t, tool: 'mlayer twin faults clear' }));
+  print(o, { cleared: true }, 'twin faults removed');
+}
+
+export async function twinFaultsList(o: TwinCommandOptions): Promise<void> {
+  const r = await withServer(o, (cs) => cs.request({ type: 'twin-state' }));
+  const faults = (r.faults ?? []) as Record<string, unknown>[];
+  const line = (f: Record<string, unknown>) => {
+    const { kind, start, ...rest } = f;
+    return `${String(kind)} from ${new Date(Number(start)).toISOString()} ${JSON.stringify(rest)}`;
+  };
+  print(o, { faults }, faults.length === 0 ? 'no faults injected' : faults.map(line).join('\n'));
+}
+
 export async function twinState(o: TwinCommandOptions): Promise<void> {
   const r = await withServer(o, (cs) => cs.request({ type: 'twin-state' }));
   print(o, { seed: r.seed, errors: r.errors }, r.errors ? `error set applied with seed ${String(r.seed)}: ${JSON.stringify(r.errors)}` : 'no error set applied');

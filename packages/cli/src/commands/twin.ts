@@ -19,6 +19,19 @@ export function registerTwinCommands(program: Command): void {
     .command('reset')
     .description('remove every error (the design lattice with the present setpoints)')
     .action(async (_o: unknown, cmd: Command) => (await import('./twin-actions.js')).twinReset(cmd.optsWithGlobals<TwinCommandOptions>()));
+  const faults = twin.command('faults').description('injected faults (trip, stuck, gradient, bpm, rf-drift, corrector-noise, beam-loss)');
+  faults
+    .command('add <file>')
+    .description('inject the faults of a YAML/JSON file (a list of { kind, family, device, start | after, ... }); all or none')
+    .action(async (file: string, _o: unknown, cmd: Command) => (await import('./twin-actions.js')).twinFaultsAdd(file, cmd.optsWithGlobals<TwinCommandOptions>()));
+  faults
+    .command('list')
+    .description('the injected faults, in order')
+    .action(async (_o: unknown, cmd: Command) => (await import('./twin-actions.js')).twinFaultsList(cmd.optsWithGlobals<TwinCommandOptions>()));
+  faults
+    .command('clear')
+    .description('remove every fault')
+    .action(async (_o: unknown, cmd: Command) => (await import('./twin-actions.js')).twinFaultsClear(cmd.optsWithGlobals<TwinCommandOptions>()));
   twin
     .command('state')
     .description('the error set and seed applied now')

@@ -1,7 +1,8 @@
 /**
- * The twin's state file is ready for injected faults (issue 24): a file holding faults is
+ * The twin's state file keeps injected faults (issue 24): on a twin that cannot inject faults
+ * (core's example ring, whose setpoints are restored through it) a file holding faults is
  * refused naming them, nothing restored (never dropped silently); one without restores.
- * Core's example ring stands for the machine (the file's setpoints are restored through it).
+ * The adapters-sim twin restoring them: packages/cli/test/system/twin-faults-server.test.ts.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mlayer-state-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('twin state file', () => {
-  it('restores the setpoints of a file without faults; refuses one with faults, naming them, and restores nothing', async () => {
+  it('restores the setpoints of a file without faults; on a twin without faults refuses one with faults, naming them, and restores nothing', async () => {
     const { acc } = await ringAccelerator('sim', true);
     await acc.family('HCM').set([1, 2, 0.5, 0], { wait: true });
     const state: TwinStateFile = { version: 1, seed: null, errors: null, snapshot: await acc.snapshot() };
@@ -26,7 +27,7 @@ describe('twin state file', () => {
     await acc.family('HCM').set(0, { wait: true });
     const faulty = join(dir, 'faulty.json');
     writeFileSync(faulty, JSON.stringify({ ...state, faults: [{ kind: 'bpm-stuck', device: [1, 1] }, { kind: 'supply-trip' }] }));
-    await expect(new TwinState(acc, faulty).restore()).rejects.toThrow(`${faulty}: faults: 2 injected faults (bpm-stuck, supply-trip); this server cannot inject faults yet; nothing was restored`);
+    await expect(new TwinState(acc, faulty).restore()).rejects.toThrow(`${faulty}: faults: 2 injected faults (bpm-stuck, supply-trip); this twin cannot inject faults; nothing was restored`);
     expect(Array.from(await acc.family('HCM').get({ field: 'setpoint' }))).toEqual([0, 0, 0, 0]);
     await acc.close();
   });
