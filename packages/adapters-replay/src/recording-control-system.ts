@@ -52,7 +52,8 @@ export type RecordedControlSystem<C extends ControlSystem> = C & {
  */
 export function recordControlSystem<C extends ControlSystem>(inner: C, sink: RecordingSink, header: RecordingHeaderInput): RecordedControlSystem<C> {
   const t0 = performance.now();
-  const now = (): number => performance.now() - t0;
+  // Milliseconds to the microsecond: shorter lines, and cheaper to print, than the timer's full double.
+  const now = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
   let calls = 0;
   let completed = 0;
   let subscriptions = 0;
