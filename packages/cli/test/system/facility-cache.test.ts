@@ -10,7 +10,7 @@
  * written only after a start without errors and follows the tables the conversions read:
  * a table changed into a bad one is reported at load, as without the cache.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +27,19 @@ const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const DIAMOND = join(REPO, 'facilities/diamond-i04');
 const BIN = join(REPO, 'packages/cli/dist/bin.js');
 const ZOD_PROBE = fileURLToPath(new URL('./zod-probe.cjs', import.meta.url));
+
+/** Runs node with `args` (the built CLI) without blocking this worker (its RPC with vitest times out under load otherwise). */
+function runNode(args: string[], env: Record<string, string>): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, timeout: 120_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 const scratch = mkdtempSync(join(tmpdir(), 'mlayer-cache-test-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -310,18 +323,18 @@ describe('compiled-facility cache', () => {
     expect(cacheDir({ MLAYER_NO_CACHE: '1', MLAYER_CACHE_DIR: '/tmp/c' })).toBeUndefined();
   });
 
-  it('mlayer --json get BPMx on the twin prints the same with no cache, a cold cache and a warm one; the warm one loads no zod', () => {
+  it('mlayer --json get BPMx on the twin prints the same with no cache, a cold cache and a warm one; the warm one loads no zod', async () => {
     const cache = join(scratch, 'cli-cache');
     // zod-probe.cjs says on stderr when the process loads zod (validation; a warm start validates nothing).
-    const run = (env: Record<string, string>) => {
-      const r = spawnSync(process.execPath, ['-r', ZOD_PROBE, BIN, '--facility', DIAMOND, '--json', 'get', 'BPMx'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
+    const run = async (env: Record<string, string>) => {
+      const r = await runNode(['-r', ZOD_PROBE, BIN, '--facility', DIAMOND, '--json', 'get', 'BPMx'], env);
       expect(r.status, r.stderr).toBe(0);
       return r;
     };
-    const none = run({ MLAYER_NO_CACHE: '1' });
-    const cold = run({ MLAYER_CACHE_DIR: cache });
+    const none = await run({ MLAYER_NO_CACHE: '1' });
+    const cold = await run({ MLAYER_CACHE_DIR: cache });
     expect(readdirSync(cache).sort().map((f) => f.split('-')[0])).toEqual(['built', 'conversions', 'facility', 'lattice']);
-    const warm = run({ MLAYER_CACHE_DIR: cache });
+    const warm = await run({ MLAYER_CACHE_DIR: cache });
     expect(JSON.parse(none.stdout).values.length).toBeGreaterThan(100);
     expect(cold.stdout).toBe(none.stdout);
     expect(warm.stdout).toBe(none.stdout);
@@ -330,10 +343,10 @@ describe('compiled-facility cache', () => {
     expect(warm.stderr).toBe('');
   }, 300_000);
 
-  it('built conversions: written after a start without errors, for the tables read; a table made bad since is a miss and its error comes at load as without the cache', () => {
+  it('built conversions: written after a start without errors, for the tables read; a table made bad since is a miss and its error comes at load as without the cache', async () => {
     const { file, dir, cache } = fixture('built');
-    const run = (env: Record<string, string>) => spawnSync(process.execPath, [BIN, '--facility', file, '--json', 'get', 'BPMx'], { encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 });
-    const cold = run({ MLAYER_CACHE_DIR: cache });
+    const run = (env: Record<string, string>) => runNode([BIN, '--facility', file, '--json', 'get', 'BPMx'], env);
+    const cold = await run({ MLAYER_CACHE_DIR: cache });
     expect(cold.status, cold.stderr).toBe(0);
     const facility = loadFacility(file);
     const built = builtConversionsCached(facility, cache);
@@ -347,8 +360,8 @@ describe('compiled-facility cache', () => {
     const table = join(dir, 'pytac/uc_poly_data.csv');
     writeFileSync(table, `${readFileSync(table, 'utf8').split('\n')[0]}\n`);
     expect(builtConversionsCached(facility, cache)).toBeUndefined();
-    const warm = run({ MLAYER_CACHE_DIR: cache });
-    const none = run({ MLAYER_NO_CACHE: '1' });
+    const warm = await run({ MLAYER_CACHE_DIR: cache });
+    const none = await run({ MLAYER_NO_CACHE: '1' });
     expect(none.status).not.toBe(0);
     expect(none.stderr).toMatch(/uc_poly_data\.csv/);
     expect(warm.status).toBe(none.status);
