@@ -44,6 +44,14 @@ async function setpoints(family: string): Promise<number[]> {
   return (await api.request({ type: 'get', family, field: 'setpoint' })).values as number[];
 }
 
+/** Types the write token into the banner (an auth message), once. */
+async function authenticate(): Promise<void> {
+  if ((await page.locator('#write-state').innerText()) === 'writes authenticated') return;
+  await page.locator('#token').fill(token);
+  await page.locator('#token').press('Enter');
+  await expect.poll(() => page.locator('#write-state').innerText()).toBe('writes authenticated');
+}
+
 async function shoot(panel: string): Promise<void> {
   // Panels off screen neither poll nor redraw: on screen, give them a redraw first.
   await page.locator(`#${panel}`).scrollIntoViewIfNeeded();
@@ -152,15 +160,14 @@ describe('web control room on the twin (mlayer server --web)', () => {
     };
     expect(await tryWrite('1.5')).toMatch(/refused: no write token/);
     expect(await setpoints('HSTR')).toEqual(before);
-    await page.locator('#token').fill(token);
-    await page.locator('#token').press('Enter');
-    await expect.poll(() => page.locator('#write-state').innerText()).toBe('writes authenticated');
+    await authenticate();
     expect(await tryWrite('50')).toMatch(/50.*limit|limit.*50/);
     expect(await setpoints('HSTR')).toEqual(before);
     await shoot('families-panel');
   }, 60000);
 
   it('a correction previewed then applied from the page lowers the twin orbit read through the protocol', async () => {
+    await authenticate();
     const before = await trueRms();
     expect(before.x).toBeGreaterThan(0.1); // mm: the error set is there
     await page.locator('#singular-values').fill('100');
@@ -186,6 +193,7 @@ describe('web control room on the twin (mlayer server --web)', () => {
   }, 60000);
 
   it('an orbit response measurement aborted from the page leaves every corrector at its start value', async () => {
+    await authenticate();
     const start = { HSTR: await setpoints('HSTR'), VSTR: await setpoints('VSTR') };
     await page.locator('#orm-measure').click();
     await expect.poll(async () => Number(await page.locator('#run-progress').evaluate((e) => (e as HTMLProgressElement).value)), { timeout: 30000 }).toBeGreaterThan(0.01);
@@ -194,6 +202,19 @@ describe('web control room on the twin (mlayer server --web)', () => {
     await expect.poll(() => page.locator('#orm-message').innerText(), { timeout: 30000 }).toMatch(/^aborted.*restored/);
     expect(await setpoints('HSTR')).toEqual(start.HSTR);
     expect(await setpoints('VSTR')).toEqual(start.VSTR);
+  }, 60000);
+
+  it('tune set from the page moves the twin tunes (read through the protocol) to the target', async () => {
+    await authenticate();
+    await page.locator('#tune-set-a').fill('0.2');
+    await page.locator('#tune-set-b').fill('0.3');
+    await page.locator('#tune-set').click();
+    await expect.poll(() => page.locator('#knob-message').innerText(), { timeout: 40000 }).toMatch(/^tune-set: (done|failed)/);
+    const tunes = (await api.request({ type: 'get', family: 'TUNE' })).values as number[];
+    const frac = (q: number): number => q - Math.floor(q);
+    console.log(`tune set from the page: ${await page.locator('#knob-message').innerText()}; TUNE reads ${tunes.map((q) => frac(q).toFixed(5)).join(', ')}`);
+    expect(Math.abs(frac(tunes[0]) - 0.2)).toBeLessThan(2e-3);
+    expect(Math.abs(frac(tunes[1]) - 0.3)).toBeLessThan(2e-3);
   }, 60000);
 
   it('accessibility: no serious or critical axe-core violation; every control labelled and reachable by keyboard', async () => {
