@@ -229,7 +229,13 @@ export class Measurement {
             signal.throwIfAborted();
             const [sp, rb] = await Promise.all([family.get({ field: 'setpoint', signal }), family.get({ field: 'readback', signal })]);
             if (sp.every((v, i) => Math.abs(v - rb[i]) <= tol)) break;
-            if (Date.now() > deadline) throw new TimeoutError(family.channels('readback')[0], this.options.settleTimeout ?? 10000, `${family.name} readback settle`);
+            if (Date.now() > deadline) {
+              // The devices whose readback does not follow, with both values (a tripped or stuck supply says so here).
+              const off = Array.from(sp).flatMap((v, i) => (Math.abs(v - rb[i]) <= tol ? [] : [i]));
+              const list = off.slice(0, 5).map((i) => `${family.deviceList[i].join(',')} setpoint ${sp[i]} readback ${rb[i]}`).join('; ');
+              const what = `${family.name} readback settle (${list}${off.length > 5 ? ` and ${off.length - 5} more` : ''}: outside the tolerance ${tol} of the setpoint)`;
+              throw new TimeoutError(family.channels('readback')[off[0] ?? 0], this.options.settleTimeout ?? 10000, what);
+            }
             await sleep(20, signal);
           }
         }

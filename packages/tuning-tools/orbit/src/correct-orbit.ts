@@ -33,6 +33,8 @@ export interface CorrectOrbitOptions extends AveragingOptions, ProgressOptions, 
   readonly dryRun?: boolean;
   /** Extra wait after each write, ms (default 0). */
   readonly settle?: number;
+  /** How long a corrector's readback may take to come within its tolerance of the setpoint, ms (default 10 s); then the correction stops and restores. */
+  readonly settleTimeout?: number;
   /** Fraction of the computed step applied, in (0, 1]: one for both planes or one per plane (default 1). */
   readonly gain?: number | PerPlane<number>;
   /** Floor of the BPM noise (rms of one reading, BPM units) when the readings show less (default 0). */
@@ -195,7 +197,7 @@ export async function correctOrbit(acc: Accelerator, options: CorrectOrbitOption
   const commonRms = (a: PerPlane<Float64Array>, b: PerPlane<Float64Array>, p: Plane): [number, number] => [planeRms(a[p]!, p, b[p]!), planeRms(b[p]!, p, a[p]!)];
 
   const observes = planes.map((p) => bpms[p]!.enabled);
-  return runMeasurement(acc, { name: 'orbit correction', drives, observes, freshTimeout: avg.freshTimeout, signal: options.signal, total: options.dryRun ? 1 : maxSteps, onProgress: options.onProgress, onWarning: (w) => {
+  return runMeasurement(acc, { name: 'orbit correction', drives, observes, freshTimeout: avg.freshTimeout, settleTimeout: options.settleTimeout, signal: options.signal, total: options.dryRun ? 1 : maxSteps, onProgress: options.onProgress, onWarning: (w) => {
     warnings.push(w.message);
     options.onWarning?.(w.message);
   } }, async (m) => {
