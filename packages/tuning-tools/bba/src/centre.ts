@@ -18,7 +18,7 @@ import type { BbaPlan, Plane } from './configure.js';
 import { BbaError } from './errors.js';
 
 export interface CentringOptions {
-  /** Singular values kept in the least squares, relative to the largest (default 1e-3). */
+  /** Singular values kept in the least squares, relative to the largest (default 1e-5: on the demo with every second BPM paired, 1e-3 leaves 9 µm rms in the model and 11.1 µm on the twin, 1e-5 0 and 7.5 µm). */
   readonly rcond?: number;
   readonly model?: LatticeModel;
 }
@@ -34,7 +34,7 @@ export interface CentringPlan {
 export async function planCentring(acc: Accelerator, plan: BbaPlan, result: BbaResult, options: CentringOptions = {}): Promise<CentringPlan> {
   const model = options.model ?? acc.model;
   if (!model) throw new BbaError(`${acc.name}: no lattice model; centring steers with the model ORM at the quadrupoles`);
-  const rcond = options.rcond ?? 1e-3;
+  const rcond = options.rcond ?? 1e-5;
   const correctors: CentringPlan['correctors'][number][] = [];
   const quads: CentringPlan['quads'][number][] = [];
   for (const plane of ['x', 'y'] as const) {
