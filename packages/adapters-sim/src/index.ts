@@ -8,4 +8,5 @@ export { FaultSpecSchema, type FaultSpecInput, type TwinFault, type FaultKind } 
 export { trackKick, checkBunch, TurnByTurnError, type TurnByTurnBunch, type TurnByTurnShot } from './twin/turn-by-turn.js';
 export { expandErrorGroups } from './twin/error-groups.js';
 export { applyErrorSetFile } from './twin/apply-error-set-file.js';
+export { readFaultsFile, injectFaultsFile } from './twin/fault-file.js';
 export { bbaTruth, quadBeamOffset, type BbaTruthQuery, type BbaTruthSource } from './twin/bba-truth.js';

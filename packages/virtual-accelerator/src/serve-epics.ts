@@ -11,7 +11,7 @@ import { ThrottledMonitors } from './throttled-monitors.js';
 import { ServedHardware } from './served-hardware.js';
 import { controlSystemOfType, hardwareChannels, outOfLimitDesignValues, outsideLimits, servedFamilies, setpointLimits } from './served-channels.js';
 import { checkTiming, describeTiming, type ServedTiming } from './served-timing.js';
-import { applyErrorSetFile } from '@mlayer/adapters-sim';
+import { applyErrorSetFile, injectFaultsFile } from '@mlayer/adapters-sim';
 import type { ServeOptions, Served } from './serve-options.js';
 
 export interface ServeEpicsOptions {
@@ -23,6 +23,8 @@ export interface ServeEpicsOptions {
   readonly controlSystem?: string;
   /** Error set (YAML/JSON) applied to the twin with `seed` (default 1). */
   readonly errors?: string;
+  /** Faults (YAML/JSON list, issue 24) injected into the twin after the error set. */
+  readonly faults?: string;
   readonly seed?: number;
   /** Where to write the facility overlay (default: the IOC's temporary directory, removed when the IOC stops). */
   readonly overlay?: string;
@@ -128,6 +130,7 @@ export async function serveEpics(options: ServeEpicsOptions): Promise<ServedEpic
       applyErrorSetFile(acc, facility.config, options.errors, options.seed ?? 1);
       log(`error set ${options.errors}, seed ${options.seed ?? 1}`);
     }
+    if (options.faults) log(`${injectFaultsFile(acc.twin, options.faults)} faults of ${options.faults} injected`);
     const twinCs = acc.controlSystem;
     const twinChannels = naming.channels.map((c) => c.twin);
     const twinRate = TwinSettingsSchema.parse(facility.config.controlSystems[twinName].settings).updateRate;
@@ -313,6 +316,7 @@ export const serveEpicsCommand = async (o: ServeOptions, log: (line: string) => 
     twin: o.twin,
     controlSystem: o.controlSystem,
     errors: o.errors,
+    faults: o.faults,
     seed: o.seed,
     overlay: o.overlay,
     pva: o.protocolOptions.pva === true,

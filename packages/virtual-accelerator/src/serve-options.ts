@@ -9,6 +9,7 @@ export interface ServeOptions {
   readonly twin?: string;
   /** Error set applied to the twin at start, with `seed`. */
   readonly errors?: string;
+  readonly faults?: string;
   readonly seed: number;
   /** Where to write the facility overlay (default: next to the facility file, else the temp dir). */
   readonly overlay?: string;

@@ -12,7 +12,7 @@ import { ServedHardware } from './served-hardware.js';
 import { checkTiming, describeTiming, type ServedTiming } from './served-timing.js';
 import { BRIDGE_SUFFIX, tangoNaming } from './tango-names.js';
 import { registerVirtualServers, startVirtualServer, tangoEnv, virtualServers, type VirtualServer } from './tango-virtual-servers.js';
-import { applyErrorSetFile } from '@mlayer/adapters-sim';
+import { applyErrorSetFile, injectFaultsFile } from '@mlayer/adapters-sim';
 import type { ServeOptions, Served } from './serve-options.js';
 
 export interface ServeTangoOptions {
@@ -24,6 +24,8 @@ export interface ServeTangoOptions {
   readonly controlSystem?: string;
   /** Error set (YAML/JSON) applied to the twin with `seed` (default 1). */
   readonly errors?: string;
+  /** Faults (YAML/JSON list, issue 24) injected into the twin after the error set. */
+  readonly faults?: string;
   readonly seed?: number;
   readonly overlay?: string;
   /** Bridge refresh period, ms (default 2000). */
@@ -97,6 +99,7 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
       applyErrorSetFile(acc, facility.config, options.errors, options.seed ?? 1);
       log(`error set ${options.errors}, seed ${options.seed ?? 1}`);
     }
+    if (options.faults) log(`${injectFaultsFile(acc.twin, options.faults)} faults of ${options.faults} injected`);
     const allNames = tangoNaming(facility, twinName, options.controlSystem);
     const wanted = servedFamilies(facility, options.families);
     const naming = { ...allNames, channels: allNames.channels.filter((c) => wanted.has(c.family)) };
@@ -231,7 +234,7 @@ export async function serveTango(options: ServeTangoOptions): Promise<ServedTang
 /** `mlayer serve --protocol tango`. */
 export const serveTangoCommand = async (o: ServeOptions, log: (line: string) => void): Promise<Served> => {
   const tangoHost = o.protocolOptions.tangoHost;
-  const served = await serveTango({ facility: o.facility, tangoHost: typeof tangoHost === 'string' ? tangoHost : undefined, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, seed: o.seed, overlay: o.overlay, timing: o.timing, families: o.families, log });
+  const served = await serveTango({ facility: o.facility, tangoHost: typeof tangoHost === 'string' ? tangoHost : undefined, twin: o.twin, controlSystem: o.controlSystem, errors: o.errors, faults: o.faults, seed: o.seed, overlay: o.overlay, timing: o.timing, families: o.families, log });
   return {
     summary: { protocol: 'tango', tangoHost: served.tangoHost, overlay: served.overlay, controlSystem: served.controlSystem, channels: served.channels },
     hardware: served.hardware,

@@ -1,7 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type Clock } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
-import { registerTwin, type TwinControlSystem, type TwinSettingsInput } from '../../src/index.js';
+import { injectFaultsFile, registerTwin, type TwinControlSystem, type TwinSettingsInput } from '../../src/index.js';
 import { thomxFacilityFile, thomxRef } from '../twin-fixture.js';
 
 /** Simulated time: the twin's clock moves only when the test says so. */
@@ -159,5 +162,19 @@ describe('twin faults (simulated time)', () => {
     expect(() => twin.injectFaults([{ kind: 'melt', family: 'HCM' }])).toThrow(/fault 1: kind/);
     expect(() => twin.injectFaults([{ kind: 'gradient', family: 'Q', device: 'x', relative: 0.01 }])).toThrow(/no family 'Q'/);
     expect(twin.faults).toEqual([]);
+  });
+
+  it('a faults file (mlayer serve --faults): injected in order; a bad one names the file and the fault, nothing added', async () => {
+    const { twin } = await simTwin();
+    const dir = mkdtempSync(join(tmpdir(), 'mlayer-faults-'));
+    const good = join(dir, 'faults.yaml');
+    writeFileSync(good, '- { kind: rf-drift, rate: 1 }\n- { kind: beam-loss, lifetime: 100, after: 10 }\n');
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(bad, 'faults:\n  - { kind: bpm, family: BPMx, device: [1, 1], mode: dead }\n');
+    expect(() => injectFaultsFile(twin, bad)).toThrow(new RegExp(`^${bad}: fault 1: mode: `));
+    expect(twin.faults).toEqual([]);
+    expect(injectFaultsFile(twin, good)).toBe(2);
+    expect(twin.faults.map((f) => f.kind)).toEqual(['rf-drift', 'beam-loss']);
+    expect(twin.faults[1].start - twin.faults[0].start).toBe(10_000);
   });
 });

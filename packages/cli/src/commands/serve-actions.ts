@@ -40,6 +40,7 @@ export interface ServeCommandOptions {
   families?: string;
   seed: string;
   errors?: string;
+  faults?: string;
   twin?: string;
   controlSystem?: string;
   overlay?: string;
@@ -92,7 +93,7 @@ export async function serveAction(o: ServeCommandOptions, cmd: Command): Promise
   let served: Served | undefined;
   process.on('SIGUSR1', toggle);
   try {
-    served = await (await load())({ facility: facilityFile(g.facility), twin: o.twin, errors: o.errors, seed, overlay: o.overlay, controlSystem: o.controlSystem, timing, families, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva, port }, json: !!g.json }, log);
+    served = await (await load())({ facility: facilityFile(g.facility), twin: o.twin, errors: o.errors, faults: o.faults, seed, overlay: o.overlay, controlSystem: o.controlSystem, timing, families, protocolOptions: { tangoHost: o.tangoHost, pva: o.pva, port }, json: !!g.json }, log);
     if (g.json) process.stdout.write(`${JSON.stringify({ ...served.summary, pid: process.pid })}\n`);
     log('serving; Ctrl-C stops');
     const sig = await stop.done;

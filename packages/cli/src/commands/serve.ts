@@ -25,6 +25,7 @@ export function registerServeCommand(program: Command): void {
     .option('--families <list>', 'serve only these families (comma-separated; the overlay then holds only them; default all)')
     .option('-s, --seed <n>', 'seed of the error set (default 1; needs --errors)')
     .option('-e, --errors <file>', 'error set (YAML) applied to the twin at start')
+    .option('--faults <file>', 'faults (YAML list: trip, stuck, gradient, bpm, rf-drift, corrector-noise, beam-loss) injected into the twin at start, after the error set')
     .option('--twin <name>', 'twin control system of the facility (default: the first of type twin)')
     .option('--control-system <name>', 'name of the served control system in the overlay')
     .option('--overlay <file>', 'where to write the facility overlay (the facility plus the served control system)')

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import type { GlobalOptions } from '../global-options.js';
 import { parseInteger } from '../cli-values.js';
 import { openServerConnection } from '../server-connection.js';
+import { readFaultsFile } from '@mlayer/adapters-sim';
 
 /** The global options (--server and --token-file are global: GlobalOptions). */
 export type TwinCommandOptions = GlobalOptions;
@@ -39,22 +40,6 @@ export async function twinErrorsApply(file: string, seedText: string, o: TwinCom
 export async function twinReset(o: TwinCommandOptions): Promise<void> {
   await withServer(o, (cs, t) => cs.request({ type: 'twin-reset', token: t, tool: 'mlayer twin reset' }));
   print(o, { reset: true }, 'twin errors removed');
-}
-
-/** A faults file: a YAML/JSON list of faults, or a mapping with `faults:` (twin fault specs, checked by the twin). */
-export function readFaultsFile(file: string): Record<string, unknown>[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new MlayerError(`${file}: ${(e as Error).message}`);
-  }
-  const list = Array.isArray(doc) ? doc : typeof doc === 'object' && doc !== null && Array.isArray((doc as { faults?: unknown }).faults) ? (doc as { faults: unknown[] }).faults : undefined;
-  if (!list) throw new MlayerError(`${file}: not a faults file (a YAML list of faults, or a mapping with a faults list)`);
-  list.forEach((f, i) => {
-    if (typeof f !== 'object' || f === null || Array.isArray(f)) throw new MlayerError(`${file}: faults[${i}]: not a mapping ({ kind, family, device, start | after, ... })`);
-  });
-  return list as Record<string, unknown>[];
 }
 
 export async function twinFaultsAdd(file: string, o: TwinCommandOptions): Promise<void> {
