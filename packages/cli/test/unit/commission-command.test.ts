@@ -83,5 +83,23 @@ describe('mlayer commission (ThomX twin)', () => {
     expect(canonicalJson(readStageFiles(out).map((f) => f.record))).toBe(before);
     expect(readStageFiles(out).map((f) => f.timing.run)).toEqual([1, 1, 2, 2]);
   });
+
+  it('a seed whose errored machine has no closed orbit is recorded (no stored beam, the first stage failed, the seed stopped), not a crashed worker', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlayer-commission-cli-'));
+    const errors = join(dir, 'errors.yaml');
+    writeFileSync(errors, stringify({ magnets: { QUAD: { dx: { sigma: 3e-3, truncation: 2 }, dy: { sigma: 3e-3, truncation: 2 } } } }));
+    const facility = writeThomxFacility(dir, { errors, seed: 2 });
+    const seq = writeSequence(dir, ['name: lost', 'beam: stored', 'stages:', '  - stage: orbit-correction', '  - stage: figures'].join('\n'));
+    const out = join(dir, 'live');
+    const r = await runCli(['-f', facility, 'commission', 'live', '--sequence', seq, '-o', out, '--no-confirm']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('0/2 stages reached (stopped)');
+    const [stage] = readStageFiles(out).map((f) => f.record);
+    expect(stage.success).toBe(false);
+    expect(stage.next).toBe('stop');
+    expect(stage.attempts[0].failure).toMatch(/closed orbit|lost|unstable/i);
+    expect(stage.figures.beam_stored).toBe(0);
+    expect(stage.figures.orbit_read_rms_x).toBeNaN();
+  });
 });
 

@@ -6,7 +6,7 @@
  * DigitalTwin port. A machine without a closed orbit gives beam_stored 0 and NaN
  * for the figures that need one; a live machine gives the readings only (the rest NaN).
  */
-import { type Accelerator, type LatticeModel, isDigitalTwin, isFamilyOfClass } from '@mlayer/core';
+import { type Accelerator, type LatticeModel, MlayerError, isDigitalTwin, isFamilyOfClass } from '@mlayer/core';
 import { resolveOrbitFamilies } from '@mlayer/orbit';
 import { CommissioningError } from './errors.js';
 import { FIGURE_NAMES, type Figures } from './figure-names.js';
@@ -77,9 +77,14 @@ function quadOffset(model: LatticeModel, element: number, o: ArrayLike<number>, 
 /** The figures of merit now. */
 export async function measureFigures(acc: Accelerator, el: FigureElements, targets: FigureTargets): Promise<Figures> {
   const f = Object.fromEntries(FIGURE_NAMES.map((n) => [n, Number.NaN])) as Figures;
-  const [rx, ry] = await Promise.all([acc.family(el.bpmFamilies.x).get({ units: 'physics' }), acc.family(el.bpmFamilies.y).get({ units: 'physics' })]);
-  f.orbit_read_rms_x = rms(rx);
-  f.orbit_read_rms_y = rms(ry);
+  try {
+    const [rx, ry] = await Promise.all([acc.family(el.bpmFamilies.x).get({ units: 'physics' }), acc.family(el.bpmFamilies.y).get({ units: 'physics' })]);
+    f.orbit_read_rms_x = rms(rx);
+    f.orbit_read_rms_y = rms(ry);
+  } catch (e) {
+    // A twin whose errored machine has no closed orbit cannot show a stored beam's orbit: no readings.
+    if (!isDigitalTwin(acc.controlSystem) || !(e instanceof MlayerError)) throw e;
+  }
   // A live machine shows its readings only: the other figures stay NaN.
   if (!isDigitalTwin(acc.controlSystem)) return f;
   const twin = acc.twin;
