@@ -8,7 +8,7 @@
 // Build first: npx tsc -b ; then: node bench/commissioning.mjs [seeds=20] [dir=out/bench-commissioning] [sequence] [errors]
 // A study directory is resumed when run again (finished seeds are not computed again).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 const root = resolve(new URL('..', import.meta.url).pathname);
@@ -29,7 +29,10 @@ const agg = JSON.parse(execFileSync(process.execPath, [bin, '--json', 'commissio
 console.log(execFileSync(process.execPath, [bin, 'commission', 'report', dir, '--no-plots'], { encoding: 'utf8', maxBuffer: 1 << 28 }));
 
 const seeds = JSON.parse(readFileSync(`${dir}/study.json`, 'utf8')).seeds;
-const results = seeds.map((s) => JSON.parse(readFileSync(`${dir}/seeds/seed-${String(s).padStart(4, '0')}/result.json`, 'utf8')).result);
+const resultFile = (s) => `${dir}/seeds/seed-${String(s).padStart(4, '0')}/result.json`;
+const missing = seeds.filter((s) => !existsSync(resultFile(s)));
+if (missing.length > 0) console.log(`seeds without a result (their worker failed; run the bench again to compute them): ${missing.join(', ')}`);
+const results = seeds.filter((s) => existsSync(resultFile(s))).map((s) => JSON.parse(readFileSync(resultFile(s), 'utf8')).result);
 const num = (v) => (typeof v === 'number' ? v : Number(v));
 const frac = (pred) => results.filter(pred).length / results.length;
 const f = (r, k) => num(r.figures[k]);
