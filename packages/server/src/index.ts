@@ -12,19 +12,3 @@ export {
 export { b64dbl, decodeB64dbl, severityName } from './pvws-update.js';
 export { TwinState, type TwinStateFile } from './twin-state.js';
 export { WriteGuard, type AuditEntry } from './write-guard.js';
-export {
-  RunSchema,
-  AbortSchema,
-  RunStatusSchema,
-  FilesSchema,
-  FileReadSchema,
-  RunRequestSchema,
-  RUN_TOOLS,
-  RunStartedReplySchema,
-  ProgressReplySchema,
-  ResultReplySchema,
-  RunStatusReplySchema,
-  FilesReplySchema,
-  FileDataReplySchema,
-  type RunRequest,
-} from './run-messages.js';
