@@ -11,7 +11,7 @@ import { type LimitPolicy, rms } from '@mlayer/tuning-common';
 import { OrbitError } from './errors.js';
 import { type ProgressOptions, runMeasurement } from './measure-orbit.js';
 import { type PerPlane, PLANES, type Plane } from './orm.js';
-import { type Shot, type TrajectoryFamilyOptions, type TrajectoryStepPlan, applyStep, planTrajectoryStep, trajectoryStart, takeShot, trajectoryFamilies, undoStep } from './trajectory.js';
+import { type Shot, type TrajectoryFamilyOptions, type TrajectoryStepPlan, applyStep, correctorSetpoints, planTrajectoryStep, stepSettings, trajectoryStart, takeShot, trajectoryFamilies, undoStep } from './trajectory.js';
 
 export interface CorrectTrajectoryOptions extends ProgressOptions, TrajectoryFamilyOptions {
   readonly model?: LatticeModel;
@@ -50,12 +50,7 @@ export async function correctTrajectory(acc: Accelerator, options: CorrectTrajec
   if (!model) throw new OrbitError(`${acc.name}: no lattice model (pass options.model, or build the accelerator with a model)`);
   const iterations = options.iterations ?? 5;
   if (!Number.isInteger(iterations) || iterations < 1) throw new OrbitError(`iterations must be a positive integer (got ${options.iterations})`);
-  const alpha = options.alpha ?? 0.001;
-  if (!(alpha >= 0) || !Number.isFinite(alpha)) throw new OrbitError(`alpha must be a finite number >= 0 (got ${options.alpha})`);
-  const gain = options.gain ?? 1;
-  if (!(gain > 0 && gain <= 1)) throw new OrbitError(`gain must be in (0, 1] (got ${options.gain})`);
-  const onLimit = options.onLimit ?? 'scale';
-  if (onLimit !== 'scale' && onLimit !== 'stop') throw new OrbitError(`onLimit must be 'scale' or 'stop' (got ${String(onLimit)})`);
+  const settings = stepSettings(options, { alpha: 0.001, gain: 1 });
   const minImprovement = options.minImprovement ?? 0.05;
   const shots = options.shots ?? 1;
   if (!Number.isInteger(shots) || shots < 1) throw new OrbitError(`shots must be a positive integer (got ${options.shots})`);
@@ -72,14 +67,13 @@ export async function correctTrajectory(acc: Accelerator, options: CorrectTrajec
       n += options.dryRun ? 1 : shots;
       return s;
     };
-    const setpoints = async (): Promise<PerPlane<Float64Array>> => ({ x: await f.correctors.x!.get({ field: 'setpoint', signal: m.signal }), y: await f.correctors.y!.get({ field: 'setpoint', signal: m.signal }) });
     let shot = await shoot();
     const first = shot;
     if (shot.reached[0] === 0) throw new OrbitError(`${f.bpms.x!.name}/${f.bpms.y!.name}: no BPM reads the beam; nothing to correct against (nothing was changed)`);
     const steps: (TrajectoryStepPlan & { undone?: boolean })[] = [];
     let message = '';
     for (let it = 0; it < iterations; it++) {
-      const plan = planTrajectoryStep(f, model, shot, { alpha, gain, onLimit }, await setpoints(), { start, stitch: false });
+      const plan = planTrajectoryStep(f, model, shot, settings, await correctorSetpoints(f, m.signal), { start, stitch: false });
       if (options.dryRun) {
         steps.push(plan);
         message = `dry run: ${plan.writes.reduce((s, w) => s + w.devices.length, 0)} corrector setpoints would change; rms ${fmt(plan.rms)} -> predicted ${fmt(plan.rmsPredicted)}`;

@@ -15,12 +15,14 @@ import type { LimitPolicy } from '@mlayer/tuning-common';
 import { type CorrectOrbitResult, correctOrbit } from './correct-orbit.js';
 import { OrbitError } from './errors.js';
 import { type ProgressOptions, runMeasurement } from './measure-orbit.js';
-import { type PerPlane, PLANES } from './orm.js';
+import { PLANES } from './orm.js';
 import {
   type Shot,
   type TrajectoryFamilyOptions,
   type TrajectoryStepPlan,
   applyStep,
+  correctorSetpoints,
+  stepSettings,
   trajectoryStart,
   planTrajectoryStep,
   takeShot,
@@ -93,14 +95,9 @@ export async function threadBeam(acc: Accelerator, options: ThreadBeamOptions = 
   if (!model) throw new OrbitError(`${acc.name}: no lattice model (pass options.model, or build the accelerator with a model)`);
   const maxInjections = options.maxInjections ?? 100;
   if (!Number.isInteger(maxInjections) || maxInjections < 1) throw new OrbitError(`maxInjections must be a positive integer (got ${options.maxInjections})`);
-  const alpha0 = options.alpha ?? 0.1;
-  if (!(alpha0 >= 0) || !Number.isFinite(alpha0)) throw new OrbitError(`alpha must be a finite number >= 0 (got ${options.alpha})`);
-  const gain = options.gain ?? 0.8;
-  if (!(gain > 0 && gain <= 1)) throw new OrbitError(`gain must be in (0, 1] (got ${options.gain})`);
+  const { alpha: alpha0, gain, onLimit } = stepSettings(options, { alpha: 0.1, gain: 0.8 });
   const searchKick = options.searchKick ?? 200e-6;
   if (!(searchKick > 0) || !Number.isFinite(searchKick)) throw new OrbitError(`searchKick must be a finite number > 0 (got ${options.searchKick})`);
-  const onLimit = options.onLimit ?? 'scale';
-  if (onLimit !== 'scale' && onLimit !== 'stop') throw new OrbitError(`onLimit must be 'scale' or 'stop' (got ${String(onLimit)})`);
   const f = trajectoryFamilies(acc, model, options);
   if (!f.injection && !options.dryRun) throw new OrbitError(`${acc.name}: no injection family (a family of element class Injection, or the facility's injection.family): threading injects through it`);
   const start = trajectoryStart(acc, model);
@@ -113,7 +110,6 @@ export async function threadBeam(acc: Accelerator, options: ThreadBeamOptions = 
     acc,
     { name: 'beam threading', drives, observes: PLANES.map((p) => f.bpms[p]!), signal: options.signal, total: options.dryRun ? 1 : maxInjections, onProgress: options.onProgress },
     async (m) => {
-      const setpoints = async (): Promise<PerPlane<Float64Array>> => ({ x: await f.correctors.x!.get({ field: 'setpoint', signal: m.signal }), y: await f.correctors.y!.get({ field: 'setpoint', signal: m.signal }) });
       let injections = 0;
       const shoot = async (): Promise<Shot> => {
         injections++;
@@ -128,7 +124,7 @@ export async function threadBeam(acc: Accelerator, options: ThreadBeamOptions = 
         for (const p of PLANES) {
           const fam = f.correctors[p]!;
           const els = f.correctorElements[p]!;
-          const lossEl = lossTurn > 0 || lossTurn < 0 ? Number.POSITIVE_INFINITY : (f.bpmElements[p]![from.reached[0]] ?? Number.POSITIVE_INFINITY);
+          const lossEl = lossTurn !== 0 ? Number.POSITIVE_INFINITY : (f.bpmElements[p]![from.reached[0]] ?? Number.POSITIVE_INFINITY);
           const upstream = els.map((e, j) => [e, j] as const).filter(([e]) => e < lossEl).slice(-SEARCH_CORRECTORS).reverse();
           for (const [, j] of upstream) {
             if (injections >= maxInjections) return best;
@@ -160,7 +156,7 @@ export async function threadBeam(acc: Accelerator, options: ThreadBeamOptions = 
       if (options.dryRun) {
         const shot = await takeShot(m, f, { inject: false, shot: 0, turns: 2 });
         const stitch = shot.reached[0] >= nBpm;
-        const plan = planTrajectoryStep(f, model, shot, { alpha: alpha0, gain, onLimit }, await setpoints(), { start, stitch });
+        const plan = planTrajectoryStep(f, model, shot, { alpha: alpha0, gain, onLimit }, await correctorSetpoints(f, m.signal), { start, stitch });
         steps.push({ injection: 0, stage: stitch ? 'stitching' : 'first-turn', reached: shot.reached[0], turns: shot.turns, plan });
         m.progress(1, 'dry run');
         return { injections, shot, first: shot, stored: false };
@@ -173,8 +169,7 @@ export async function threadBeam(acc: Accelerator, options: ThreadBeamOptions = 
       while (!stored && injections < maxInjections) {
         const stitch = shot.reached[0] >= nBpm;
         const stage: ThreadStage = stitch ? 'stitching' : 'first-turn';
-        let plan: TrajectoryStepPlan;
-        plan = planTrajectoryStep(f, model, shot, { alpha, gain, onLimit }, await setpoints(), { start, stitch });
+        const plan = planTrajectoryStep(f, model, shot, { alpha, gain, onLimit }, await correctorSetpoints(f, m.signal), { start, stitch });
         if (plan.scale === 0 || plan.writes.length === 0) {
           m.note(`injection ${injections}: no corrector step possible (${plan.scale === 0 ? 'correctors at their limits' : 'no BPM reached'})`);
           steps.push({ injection: injections, stage, reached: shot.reached[0], turns: shot.turns, plan });

@@ -63,9 +63,8 @@ export function trajectoryFamilies(acc: Accelerator, model: LatticeModel, option
     const c = sortedByElement(base.correctors[p]!, model);
     correctors[p] = c.family;
     correctorElements[p] = c.elements;
-    for (const [what, f] of [['BPM', b.family, 'm'], ['corrector', c.family, 'rad']] as const) {
+    for (const [what, f, want] of [['BPM', b.family, 'm'], ['corrector', c.family, 'rad']] as const) {
       const unit = what === 'BPM' ? f.units().physics : f.units('setpoint').physics;
-      const want = what === 'BPM' ? 'm' : 'rad';
       if (unit !== want) throw new OrbitError(`${f.name}: trajectory correction needs ${what} physics units in ${want} (the model's), the family has '${unit}'`);
     }
   }
@@ -183,6 +182,22 @@ export interface StepSettings {
   readonly alpha: number;
   readonly gain: number;
   readonly onLimit: LimitPolicy;
+}
+
+/** The step settings of correctTrajectory and threadBeam, checked: each option, else its default. */
+export function stepSettings(options: Partial<StepSettings>, defaults: { alpha: number; gain: number }): StepSettings {
+  const alpha = options.alpha ?? defaults.alpha;
+  if (!(alpha >= 0) || !Number.isFinite(alpha)) throw new OrbitError(`alpha must be a finite number >= 0 (got ${options.alpha})`);
+  const gain = options.gain ?? defaults.gain;
+  if (!(gain > 0 && gain <= 1)) throw new OrbitError(`gain must be in (0, 1] (got ${options.gain})`);
+  const onLimit = options.onLimit ?? 'scale';
+  if (onLimit !== 'scale' && onLimit !== 'stop') throw new OrbitError(`onLimit must be 'scale' or 'stop' (got ${String(onLimit)})`);
+  return { alpha, gain, onLimit };
+}
+
+/** The correctors' setpoints per plane (lattice order), the `current` of planTrajectoryStep. */
+export async function correctorSetpoints(f: TrajectoryFamilies, signal?: AbortSignal): Promise<PerPlane<Float64Array>> {
+  return { x: await f.correctors.x!.get({ field: 'setpoint', signal }), y: await f.correctors.y!.get({ field: 'setpoint', signal }) };
 }
 
 export interface TrajectoryStepPlan {
