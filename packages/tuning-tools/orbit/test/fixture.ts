@@ -99,11 +99,16 @@ export interface TwinFixture {
 
 /** A ThomX twin accelerator; writes to the control system are recorded (and passed on unchanged). */
 export async function thomxTwin(options: FixtureOptions = {}): Promise<TwinFixture> {
+  return twinOf(thomxFacilityFile(options));
+}
+
+/** The twin accelerator of a facility file, its writes recorded (and passed on unchanged). */
+export async function twinOf(facilityFile: string): Promise<TwinFixture> {
   const controlSystems = new ControlSystemRegistry();
   registerTwin(controlSystems);
   const conversions = new UnitConversionRegistry();
   registerCalibration(conversions);
-  const acc = await createAccelerator({ facility: loadFacility(thomxFacilityFile(options)), controlSystems, conversions, allowWrites: true });
+  const acc = await createAccelerator({ facility: loadFacility(facilityFile), controlSystems, conversions, allowWrites: true });
   const twin = acc.controlSystem as TwinControlSystem;
   const writes: ChannelWrite[] = [];
   const write = twin.write.bind(twin);

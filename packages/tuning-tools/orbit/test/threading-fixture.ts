@@ -7,10 +7,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility } from '@mlayer/core';
-import { registerCalibration } from '@mlayer/calibration';
-import { registerTwin, type TwinControlSystem } from '@mlayer/adapters-sim';
-import { type FixtureOptions, type TwinFixture, thomxFacilityFile, thomxRef } from './fixture.js';
+import { type FixtureOptions, type TwinFixture, thomxFacilityFile, thomxRef, twinOf } from './fixture.js';
 
 export interface ThreadingFixtureOptions extends FixtureOptions {
   /** Elliptical chamber half-sizes in m (default [0.004, 0.004]). */
@@ -49,17 +46,5 @@ export function threadingFacilityFile(options: ThreadingFixtureOptions = {}): st
 
 /** The threading twin accelerator (writes recorded, as thomxTwin). */
 export async function threadingTwin(options: ThreadingFixtureOptions = {}): Promise<TwinFixture> {
-  const controlSystems = new ControlSystemRegistry();
-  registerTwin(controlSystems);
-  const conversions = new UnitConversionRegistry();
-  registerCalibration(conversions);
-  const acc = await createAccelerator({ facility: loadFacility(threadingFacilityFile(options)), controlSystems, conversions, allowWrites: true });
-  const twin = acc.controlSystem as TwinControlSystem;
-  const writes: TwinFixture['writes'] = [];
-  const write = twin.write.bind(twin);
-  twin.write = async (w, o) => {
-    writes.push(...w);
-    return write(w, o);
-  };
-  return { acc, twin, writes };
+  return twinOf(threadingFacilityFile(options));
 }
