@@ -28,6 +28,8 @@ export interface TrajectoryCliOptions {
   dryRun: boolean;
 }
 
+/** An optional numeric option: undefined when not given. */
+const optionalNumber = (text: string | undefined, what: string) => (text === undefined ? undefined : parseNumber(text, what));
 const um = (v: number | undefined) => (v === undefined ? '-' : formatQuantity(v, 'm'));
 const planes = (r: PerPlane<number>) => `x ${um(r.x)}, y ${um(r.y)}`;
 
@@ -37,9 +39,9 @@ export async function orbitThread(o: ThreadCliOptions, cmd: Command): Promise<vo
     if (!o.dryRun) refuseOnlineWrites(acc, g, 'orbit thread');
     const r = await threadBeam(acc, {
       maxInjections: parseInteger(o.maxInjections, '--max-injections', 1),
-      alpha: o.alpha !== undefined ? parseNumber(o.alpha, '--alpha') : undefined,
-      gain: o.gain !== undefined ? parseNumber(o.gain, '--gain') : undefined,
-      searchKick: o.searchKick !== undefined ? parseNumber(o.searchKick, '--search-kick') : undefined,
+      alpha: optionalNumber(o.alpha, '--alpha'),
+      gain: optionalNumber(o.gain, '--gain'),
+      searchKick: optionalNumber(o.searchKick, '--search-kick'),
       closeOrbit: o.closeOrbit,
       dryRun: o.dryRun,
       signal,
@@ -63,8 +65,8 @@ export async function orbitTrajectory(o: TrajectoryCliOptions, cmd: Command): Pr
     if (!o.dryRun) refuseOnlineWrites(acc, g, 'orbit trajectory');
     const r = await correctTrajectory(acc, {
       iterations: parseInteger(o.iterations, '--iterations', 1),
-      alpha: o.alpha !== undefined ? parseNumber(o.alpha, '--alpha') : undefined,
-      gain: o.gain !== undefined ? parseNumber(o.gain, '--gain') : undefined,
+      alpha: optionalNumber(o.alpha, '--alpha'),
+      gain: optionalNumber(o.gain, '--gain'),
       shots: parseInteger(o.shots, '--shots', 1),
       dryRun: o.dryRun,
       signal,
