@@ -156,6 +156,12 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
    * reading served from the cache (the model unchanged since) is not counted.
    */
   readonly computations = { orbit: 0, tunes: 0 };
+  /**
+   * Readings without noise (BPMs, readbacks, tunes): the model's values with the BPMs' offsets,
+   * gains and rotations (a shadow's model observables, shadow.ts). Turn-by-turn buffers keep theirs.
+   */
+  noiseless = false;
+
   /** Batches being applied (batch()): the periodic updates wait. */
   private held = 0;
 
@@ -673,7 +679,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       case 'setpoint':
         return makeSample(b.actuator.setpoint);
       case 'readback':
-        return makeSample(this.faultState.output(b.actuator, b.actuator.actual) + this.settings.readbackNoise * this.noise.gaussian());
+        return makeSample(this.faultState.output(b.actuator, b.actuator.actual) + (this.noiseless ? 0 : this.settings.readbackNoise * this.noise.gaussian()));
       case 'static':
       case 'injector':
         return makeSample(b.value);
@@ -686,7 +692,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
       case 'beam':
         return makeSample(b.conversion.toHardware(beamValue(this.equilibrium.get(this.machine, this.machine.version, b.family, channel, monitor ? b.periodMs : 0), b.quantity), ctx));
       case 'tune':
-        return makeSample(b.conversion.toHardware(this.tunes()[b.plane] + this.settings.tuneNoise * this.noise.gaussian(), ctx));
+        return makeSample(b.conversion.toHardware(this.tunes()[b.plane] + (this.noiseless ? 0 : this.settings.tuneNoise * this.noise.gaussian()), ctx));
       case 'bpm': {
         const bpm = b.bpm;
         // The closed orbit of a stored beam, else the last shot's first turn or an open line's trajectory (beamAt).
@@ -694,7 +700,7 @@ export class TwinControlSystem implements ControlSystem, DigitalTwin {
         const startUp = this.beam.state === 'stored' && this.beam.storedCharge === undefined && !this.beam.openLine;
         const at = startUp ? { x: this.orbitAt(bpm.element)[0], y: this.orbitAt(bpm.element)[1], noise: undefined } : this.beamAt(bpm.element);
         const read = bpmReading(bpm, at.x, at.y, b.plane);
-        const sigma = this.faultState.bpmSigma(bpm, bpm.noise?.[b.plane] ?? this.settings.bpmNoise);
+        const sigma = this.noiseless ? 0 : this.faultState.bpmSigma(bpm, bpm.noise?.[b.plane] ?? this.settings.bpmNoise);
         if (!Number.isFinite(read)) return makeSample(this.faultState.bpmValue(bpm, channel, Number.NaN));
         const draw = at.noise ? at.noise[b.plane] : sigma > 0 ? this.noise.gaussian() : 0;
         return makeSample(this.faultState.bpmValue(bpm, channel, b.conversion.toHardware(read + sigma * draw, ctx)));

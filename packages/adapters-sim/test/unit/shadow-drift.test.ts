@@ -1,0 +1,137 @@
+/**
+ * The digital shadow and drift detection (issue 24 items 1-2), in simulated time, in process:
+ * a "live" twin (ThomX, seeded errors, BPM and tune noise) is the source; the shadow is a twin of
+ * the same facility whose lattice carries the same errors, fed from the live setpoints.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type Clock } from '@mlayer/core';
+import { registerCalibration } from '@mlayer/calibration';
+import { DriftDetector, Shadow, registerTwin, type DriftAlarm, type TwinControlSystem } from '../../src/index.js';
+import { thomxFacilityFile } from '../twin-fixture.js';
+
+class SimClock implements Clock {
+  t = 1_700_000_000_000;
+  now(): number {
+    return this.t;
+  }
+}
+
+const SIGMA = 2e-6; // BPM noise, m
+const TUNE_NOISE = 1e-4;
+const ERRORS = { magnets: { QUAD: { dx: 30e-6, dy: 30e-6, field: 1e-3 } }, bpms: { BPMx: { offset: 50e-6 }, BPMy: { offset: 50e-6 } } };
+
+const open: Accelerator[] = [];
+afterEach(async () => {
+  while (open.length) await open.pop()!.close();
+});
+
+async function twinAcc(file: string, clock: SimClock): Promise<{ acc: Accelerator; twin: TwinControlSystem }> {
+  const controlSystems = new ControlSystemRegistry();
+  registerTwin(controlSystems);
+  const conversions = new UnitConversionRegistry();
+  registerCalibration(conversions);
+  const acc = await createAccelerator({ facility: loadFacility(file, { conversions }), controlSystems, conversions, clock, extras: { clock }, allowWrites: true });
+  open.push(acc);
+  return { acc, twin: acc.controlSystem as TwinControlSystem };
+}
+
+/** A live twin and its shadow (same facility, same errors and seed), the shadow started. */
+async function pair() {
+  const clock = new SimClock();
+  const file = thomxFacilityFile({ bpmNoise: SIGMA, tuneNoise: TUNE_NOISE, seed: 5 });
+  const live = await twinAcc(file, clock);
+  const model = await twinAcc(file, clock);
+  live.twin.applyErrors(ERRORS, 3);
+  model.twin.applyErrors(ERRORS, 3);
+  const shadow = await new Shadow(live.acc, model.acc, { clock }).start();
+  return { clock, live, model, shadow };
+}
+
+describe('digital shadow', () => {
+  it('follows the live setpoints (500 changes in 100 ms: at most 2 model computations); model orbit and tune match the measured to the noise', async () => {
+    const { clock, live, model, shadow } = await pair();
+    expect(shadow.followed.length).toBeGreaterThan(20);
+    const hcm = live.acc.family('HCM');
+    await hcm.devices([hcm.deviceList[5]]).set(0.5);
+    let u = await shadow.update();
+    expect(u.channels).toContain('TUNE:X');
+    const bpm = u.kinds.flatMap((k, i) => (k === 'bpm' ? [i] : []));
+    expect(Math.max(...bpm.map((i) => Math.abs(u.measured[i])))).toBeGreaterThan(1e-4);
+    expect(Math.max(...bpm.map((i) => Math.abs(u.residual[i])))).toBeLessThan(5 * SIGMA);
+    expect(Math.abs(u.residual[u.channels.indexOf('TUNE:X')])).toBeLessThan(5 * TUNE_NOISE);
+
+    // A burst: 500 setpoint changes over 100 ms of simulated time, the shadow updating at 10 Hz.
+    const before = { ...model.twin.computations };
+    const sp = [...hcm.channels('setpoint'), ...live.acc.family('VCM').channels('setpoint')];
+    for (let k = 0; k < 500; k++) {
+      await live.twin.write([{ channel: sp[k % sp.length], value: 0.001 * ((k * 7919) % 200) - 0.1 }]);
+      clock.t += 0.2;
+      if (k % 500 === 499 || k === 249) u = await shadow.update();
+    }
+    expect(model.twin.computations.orbit - before.orbit).toBeLessThanOrEqual(2);
+    expect(model.twin.computations.tunes - before.tunes).toBeLessThanOrEqual(2);
+    expect(Math.max(...bpm.map((i) => Math.abs(u.residual[i])))).toBeLessThan(5 * SIGMA);
+    shadow.close();
+  });
+
+  it('a 1 % gradient error in one quadrupole of the live twin only: the drift alarm names BPM residuals and the tune within 10 updates', async () => {
+    const { clock, live, shadow } = await pair();
+    const detector = new DriftDetector({ learn: 100, k: 6, alpha: 0.3 });
+    const alarms: DriftAlarm[] = [];
+    detector.alarms$.subscribe((a) => alarms.push(a));
+    for (let i = 0; i < 100; i++) {
+      clock.t += 100;
+      detector.push(await shadow.update());
+    }
+    expect(detector.learnt).toBe(true);
+    expect(alarms).toEqual([]);
+    live.twin.injectFaults([{ kind: 'gradient', family: 'QUAD', device: [2, 1], relative: 0.01 }]);
+    let updates = 0;
+    while (updates < 10 && !(alarms.some((a) => a.channel.startsWith('BPM')) && alarms.some((a) => a.channel === 'TUNE:X'))) {
+      clock.t += 100;
+      detector.push(await shadow.update());
+      updates++;
+    }
+    expect(alarms.some((a) => a.kind === 'drift' && a.channel.startsWith('BPM:'))).toBe(true);
+    expect(alarms.some((a) => a.kind === 'drift' && a.channel === 'TUNE:X')).toBe(true);
+    expect(updates).toBeLessThanOrEqual(10);
+    console.log(`gradient 1 %: alarms after ${updates} updates: ${alarms.length} (${alarms.slice(0, 4).map((a) => `${a.channel} ${a.size.toFixed(1)} sigma`).join(', ')})`);
+    shadow.close();
+  });
+
+  it('a dead BPM (constant, then NaN) raises dead', async () => {
+    const { clock, live, shadow } = await pair();
+    const detector = new DriftDetector({ learn: 20, deadUpdates: 10 });
+    for (let i = 0; i < 20; i++) {
+      clock.t += 100;
+      detector.push(await shadow.update());
+    }
+    live.twin.injectFaults([{ kind: 'bpm', family: 'BPMx', device: [1, 2], mode: 'constant' }, { kind: 'bpm', family: 'BPMy', device: [3, 1], mode: 'nan' }]);
+    const alarms: DriftAlarm[] = [];
+    for (let i = 0; i < 12; i++) {
+      clock.t += 100;
+      alarms.push(...detector.push(await shadow.update()));
+    }
+    const dead = alarms.filter((a) => a.kind === 'dead').map((a) => a.channel);
+    expect(dead).toContain('BPM:1:2:X');
+    expect(dead).toContain('BPM:1:2:Y');
+    expect(dead).toContain('BPM:3:1:Y');
+    shadow.close();
+  });
+
+  it('one hour of noise only at 10 Hz (simulated time): no alarm', async () => {
+    const { clock, shadow } = await pair();
+    const detector = new DriftDetector({ learn: 100, k: 6, alpha: 0.3 });
+    let alarms = 0;
+    let n = 0;
+    for (let i = 0; i < 36000; i++) {
+      clock.t += 100;
+      const u = await shadow.update();
+      n += u.channels.length;
+      alarms += detector.push(u).length;
+    }
+    console.log(`one hour at 10 Hz: ${n} residuals, ${alarms} alarms`);
+    expect(alarms).toBe(0);
+    shadow.close();
+  }, 300000);
+});
