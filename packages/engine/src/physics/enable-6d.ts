@@ -19,7 +19,8 @@ function elementClass(e: AtElement): string {
   return typeof e.Class === 'string' ? e.Class : '';
 }
 
-function isCavity(e: AtElement): boolean {
+/** An RF cavity: its class, or a cavity pass method. */
+export function isCavity(e: AtElement): boolean {
   return elementClass(e) === 'RFCavity' || e.PassMethod === 'RFCavityPass' || e.PassMethod === 'CavityPass';
 }
 

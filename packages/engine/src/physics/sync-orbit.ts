@@ -19,6 +19,7 @@
  */
 import { MlayerError } from '@mlayer/core';
 import { ORBIT_CONVERGENCE, ORBIT_MAX_ITERATIONS, XY_STEP } from './constants.js';
+import { isCavity } from './enable-6d.js';
 import { ClosedOrbitError } from './errors.js';
 import { findOrbit4, propagateOrbit } from './orbit.js';
 import { solveSquare, trackBatch } from './orbit6.js';
@@ -69,7 +70,7 @@ export function nominalRfFrequency(compiled: CompiledLattice): number {
   for (const c of compiled.elements) {
     length += c.element.Length;
     const e = c.element;
-    if (f === 0 && (e.Class === 'RFCavity' || e.PassMethod === 'RFCavityPass' || e.PassMethod === 'CavityPass') && Number(e.Frequency) > 0) f = Number(e.Frequency);
+    if (f === 0 && isCavity(e) && Number(e.Frequency) > 0) f = Number(e.Frequency);
   }
   if (f === 0) throw new MlayerError('synchronous orbit with df: the lattice has no RF cavity with a Frequency (the harmonic number is unknown); give dct instead');
   const rest = compiled.ring?.restEnergy ?? 0;
