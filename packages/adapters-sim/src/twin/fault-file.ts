@@ -1,6 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { MlayerError, type DigitalTwin } from '@mlayer/core';
-import { parse as parseYaml } from 'yaml';
+
+// yaml is required on first use (as core's source-map.ts does): the twin is loaded by every
+// command on it, and importing yaml costs about 0.1 CPU-second of each start.
+const require = createRequire(import.meta.url);
+const parseYaml = (text: string): unknown => (require('yaml') as typeof import('yaml')).parse(text);
 
 /** A faults file: a YAML/JSON list of faults, or a mapping with `faults:` (fault-spec.ts; the twin checks each). */
 export function readFaultsFile(file: string): Record<string, unknown>[] {
