@@ -14,7 +14,7 @@ import type { BendMultipoleParams } from '../tracking/passes/bend-multipole.js';
 import type { BendE2Params } from '../tracking/passes/bend-e2.js';
 import type { ThinMultipoleParams } from '../tracking/passes/thin-multipole.js';
 import type { WigglerParams } from '../tracking/passes/wiggler.js';
-import type { CavityParams } from '../tracking/passes/cavity.js';
+import { type CavityParams, C0, TWOPI as CAVITY_TWOPI } from '../tracking/passes/cavity.js';
 import type { BendEdge, E2Edge, LinearQuadFringe } from '../tracking/fringe.js';
 import type { QuadFringeSetup } from '../tracking/passes/quad-fringe-fields.js';
 import { KICK1, KICK2 } from '../tracking/passes/multipole-fields.js';
@@ -42,10 +42,6 @@ export const GPU_PASS_METHODS: ReadonlySet<string> = new Set([
   'RFCavityPass',
   'CavityPass',
 ]);
-
-/** AT's C constants of the cavity pass (engine/tracking/passes/cavity.ts). */
-const CAVITY_TWOPI = 6.28318530717959;
-const C0 = 2.99792458e8;
 
 /** Radiation constant of a ...RadPass element (0 for the non-radiating methods). */
 function cradOf(p: unknown): number {

@@ -6,8 +6,8 @@ import { FieldReader } from '../fields.js';
 import type { PassMethod, RingContext } from '../types.js';
 import { driftKernel } from './simple.js';
 
-const TWOPI = 6.28318530717959;
-const C0 = 2.99792458e8;
+export const TWOPI = 6.28318530717959;
+export const C0 = 2.99792458e8;
 
 export interface CavityParams {
   readonly length: number;
