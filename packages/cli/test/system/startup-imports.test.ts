@@ -56,7 +56,7 @@ describe('mlayer start-up loads only what the command uses', () => {
     });
   }
 
-  it('mlayer --json get BPMx on the twin loads core, the engine and the twin, and no WebGPU, data or plotting', () => {
+  it('mlayer --json get BPMx on the twin loads core, the engine and the twin, and no WebGPU, data or plotting; warm, no zod or yaml either', () => {
     const r = imports(['--json', 'get', 'BPMx'], { MLAYER_CACHE_DIR: join(scratch, 'cache') });
     expect(r.status, r.stderr).toBe(0);
     const loaded = heavy(r.urls).join('\n');
@@ -64,5 +64,11 @@ describe('mlayer start-up loads only what the command uses', () => {
     expect(loaded).toMatch(/\/packages\/engine\/dist\//);
     expect(loaded).toMatch(/\/packages\/adapters-sim\/dist\//);
     expect(loaded).not.toMatch(/\/node_modules\/(webgpu|h5wasm|vega|@resvg)\/|\/packages\/(data|virtual-accelerator|adapters-epics|adapters-tango)\/|\/engine\/dist\/gpu\//);
+    // Again with the cache now warm: nothing imports zod, yaml or js-yaml (validation and parsing are a cold start's).
+    const warm = imports(['--json', 'get', 'BPMx'], { MLAYER_CACHE_DIR: join(scratch, 'cache') });
+    expect(warm.status, warm.stderr).toBe(0);
+    expect(warm.stdout).toBe(r.stdout);
+    expect(warm.urls.some((u) => u.includes('/packages/adapters-sim/dist/'))).toBe(true);
+    expect(warm.urls.filter((u) => /\/node_modules\/(zod|yaml|js-yaml)\//.test(u))).toEqual([]);
   });
 });
