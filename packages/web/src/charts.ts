@@ -92,16 +92,36 @@ export function makeStrip(el: HTMLElement, e: Elements, circumference: number, p
   return strip;
 }
 
+/** A chart's element: class `chart` plus `size` ('tall', 'square', 'strip' or none), an image to assistive technology with `label`. */
+export function chartElement(size: string, label: string): HTMLElement {
+  const el = document.createElement('div');
+  el.className = size ? `chart ${size}` : 'chart';
+  el.setAttribute('role', 'img');
+  el.setAttribute('aria-label', label);
+  return el;
+}
+
+/**
+ * Layout of a plot of both planes against s (x above, y below), zoomed together as its strip:
+ * grids, x axes over the ring and the [inside, slider] zoom that makeStrip needs.
+ */
+export function twoPlaneLayout(circumference: number): Record<string, unknown> {
+  const axis = { type: 'value', min: 0, max: circumference, axisLabel: { show: false } };
+  return {
+    animation: false,
+    grid: [
+      { left: 70, right: 20, top: 30, height: '40%' },
+      { left: 70, right: 20, top: '55%', height: '40%' },
+    ],
+    xAxis: [{ ...axis, gridIndex: 0 }, { ...axis, gridIndex: 1 }],
+    dataZoom: [{ type: 'inside', xAxisIndex: [0, 1] }, { type: 'slider', xAxisIndex: [0, 1], show: false }],
+  };
+}
+
 /** A plot's element with its strip below it. */
 export function plotWithStrip(parent: HTMLElement, label: string, tall: boolean): { plotEl: HTMLElement; stripEl: HTMLElement } {
-  const plotEl = document.createElement('div');
-  plotEl.className = tall ? 'chart tall' : 'chart';
-  plotEl.setAttribute('role', 'img');
-  plotEl.setAttribute('aria-label', label);
-  const stripEl = document.createElement('div');
-  stripEl.className = 'chart strip';
-  stripEl.setAttribute('role', 'img');
-  stripEl.setAttribute('aria-label', 'lattice synoptic strip: dipoles, quadrupoles, sextupoles, BPMs, correctors along s');
+  const plotEl = chartElement(tall ? 'tall' : '', label);
+  const stripEl = chartElement('strip', 'lattice synoptic strip: dipoles, quadrupoles, sextupoles, BPMs, correctors along s');
   parent.append(plotEl, stripEl);
   return { plotEl, stripEl };
 }

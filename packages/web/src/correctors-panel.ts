@@ -5,7 +5,7 @@
  */
 import { html, render } from 'lit';
 import { type App, fmt, watchVisible } from './app.js';
-import { makeChart, makeStrip, plotWithStrip } from './charts.js';
+import { makeChart, makeStrip, plotWithStrip, twoPlaneLayout } from './charts.js';
 import { nearSaturation } from './display.js';
 
 interface Plane {
@@ -36,16 +36,9 @@ export async function mountCorrectorsPanel(app: App, el: HTMLElement): Promise<v
   el.append(head);
   const { plotEl, stripEl } = plotWithStrip(el, 'corrector setpoints against s with their limits', true);
   const chart = makeChart(plotEl);
-  const axis = { type: 'value', min: 0, max: optics.circumference, axisLabel: { show: false } };
   chart.setOption({
-    animation: false,
-    grid: [
-      { left: 70, right: 20, top: 30, height: '40%' },
-      { left: 70, right: 20, top: '55%', height: '40%' },
-    ],
-    xAxis: [{ ...axis, gridIndex: 0 }, { ...axis, gridIndex: 1 }],
+    ...twoPlaneLayout(optics.circumference),
     yAxis: [{ type: 'value', gridIndex: 0, name: planes[0]?.family }, { type: 'value', gridIndex: 1, name: planes[1]?.family }],
-    dataZoom: [{ type: 'inside', xAxisIndex: [0, 1] }, { type: 'slider', xAxisIndex: [0, 1], show: false }],
     tooltip: { trigger: 'item' },
     legend: { top: 0, data: ['setpoint', 'near saturation', 'limits'] },
   });

@@ -7,7 +7,7 @@
  */
 import { html, render } from 'lit';
 import { type App, fmt, watchVisible } from './app.js';
-import { type Chart, makeChart, makeStrip, plotWithStrip, stripKey, zoomFields } from './charts.js';
+import { type Chart, makeChart, makeStrip, plotWithStrip, stripKey, twoPlaneLayout, zoomFields } from './charts.js';
 import { orbitStats } from './display.js';
 
 type Reference = 'zero' | 'golden' | 'snapshot';
@@ -89,19 +89,12 @@ export async function mountOrbitPanel(app: App, el: HTMLElement): Promise<void> 
   el.append(head);
   const { plotEl, stripEl } = plotWithStrip(el, 'horizontal and vertical orbit against s', true);
   const chart: Chart = makeChart(plotEl);
-  const axisCommon = { type: 'value', min: 0, max: optics.circumference, axisLabel: { show: false } };
   chart.setOption({
-    animation: false,
-    grid: [
-      { left: 70, right: 20, top: 30, height: '40%' },
-      { left: 70, right: 20, top: '55%', height: '40%' },
-    ],
-    xAxis: [{ ...axisCommon, gridIndex: 0 }, { ...axisCommon, gridIndex: 1 }],
+    ...twoPlaneLayout(optics.circumference),
     yAxis: [
       { type: 'value', gridIndex: 0, name: `x`, scale: true },
       { type: 'value', gridIndex: 1, name: `y`, scale: true },
     ],
-    dataZoom: [{ type: 'inside', xAxisIndex: [0, 1] }, { type: 'slider', xAxisIndex: [0, 1], show: false }],
     tooltip: { trigger: 'item' },
     legend: { top: 0, data: ['orbit', 'reference', 'disabled', 'NaN'] },
   });

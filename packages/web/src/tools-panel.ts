@@ -7,7 +7,7 @@
 import { html, render } from 'lit';
 import { type App, fmt } from './app.js';
 import type { Message } from './connection.js';
-import { makeChart } from './charts.js';
+import { chartElement, makeChart } from './charts.js';
 
 interface RunState {
   tool: string;
@@ -49,10 +49,7 @@ export async function mountToolsPanel(app: App, el: HTMLElement): Promise<void> 
   const run: RunState = { tool: '', fraction: 0, message: '', running: false };
 
   const host = document.createElement('div');
-  const previewEl = document.createElement('div');
-  previewEl.className = 'chart tall';
-  previewEl.setAttribute('role', 'img');
-  previewEl.setAttribute('aria-label', 'orbit correction preview: orbit now and predicted, and the singular values kept');
+  const previewEl = chartElement('tall', 'orbit correction preview: orbit now and predicted, and the singular values kept');
   el.append(host, previewEl);
   const chart = makeChart(previewEl);
   chart.setOption({

@@ -5,7 +5,7 @@
  */
 import { html, render } from 'lit';
 import { type App, fmt } from './app.js';
-import { makeChart } from './charts.js';
+import { chartElement, makeChart } from './charts.js';
 import { resonanceLines } from './display.js';
 
 const ORDER_COLOURS = ['#000000', '#c0392b', '#1f5fbf', '#2e8b57', '#b8860b'];
@@ -18,10 +18,7 @@ export async function mountTunePanel(app: App, el: HTMLElement): Promise<void> {
   const history: [number, number][] = [];
   const tunes: [number, number] = [NaN, NaN];
   const head = document.createElement('div');
-  const chartEl = document.createElement('div');
-  chartEl.className = 'chart square';
-  chartEl.setAttribute('role', 'img');
-  chartEl.setAttribute('aria-label', 'tune diagram: working point, resonance lines and tune history');
+  const chartEl = chartElement('square', 'tune diagram: working point, resonance lines and tune history');
   el.append(head, chartEl);
   const chart = makeChart(chartEl);
   chart.setOption({
