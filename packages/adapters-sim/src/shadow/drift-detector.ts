@@ -4,16 +4,19 @@
  * residual (weight `alpha` on the newest) that leaves the learnt mean by more than k σ of
  * the smoothed noise (σ·√(α/(2−α))) raises a 'drift' alarm. A channel whose measured value
  * is NaN, or does not change over `deadUpdates` updates, raises 'dead' (a dead BPM). One
- * alarm per channel and kind until the condition has cleared.
+ * alarm per channel and kind until the condition has cleared. Supplies (the update's setpoints
+ * and readbacks): 'tolerance' when the readback stays outside the tolerance of the setpoint for
+ * `toleranceUpdates` updates, 'stuck' when the readback keeps one value for `stuckUpdates`
+ * updates while the setpoint moved.
  */
 import { rxSubjects, type Observable, type Subject } from '@mlayer/core/rx';
 import { MlayerError } from '@mlayer/core';
 import type { ShadowUpdate } from './shadow.js';
 
 export interface DriftAlarm {
-  readonly kind: 'drift' | 'dead';
+  readonly kind: 'drift' | 'dead' | 'tolerance' | 'stuck';
   readonly channel: string;
-  /** drift: the smoothed residual's distance from its learnt mean in σ of the smoothed noise; dead: the updates without a change (NaN: 0). */
+  /** drift: the smoothed residual's distance from its learnt mean in σ of the smoothed noise; dead, stuck: the updates without a change (NaN: 0); tolerance: |readback − setpoint| / tolerance. */
   readonly size: number;
   /** ms, the update's time. */
   readonly time: number;
@@ -28,6 +31,19 @@ export interface DriftThresholds {
   readonly alpha?: number;
   /** Updates without a change of a measured value that make it dead (default 20). */
   readonly deadUpdates?: number;
+  /** Updates a readback may stay outside its tolerance (a ramp) before the alarm (default 3). */
+  readonly toleranceUpdates?: number;
+  /** Updates a readback may keep its value after its setpoint moved before 'stuck' (default 5). */
+  readonly stuckUpdates?: number;
+}
+
+interface SupplyState {
+  last: number;
+  frozenAt: number;
+  moved: boolean;
+  same: number;
+  outside: number;
+  alarmed: Set<DriftAlarm['kind']>;
 }
 
 interface ChannelState {
@@ -49,6 +65,9 @@ export class DriftDetector {
   private readonly k: number;
   private readonly alpha: number;
   private readonly deadUpdates: number;
+  private readonly toleranceUpdates: number;
+  private readonly stuckUpdates: number;
+  private readonly supplies = new Map<string, SupplyState>();
   private updates = 0;
 
   constructor(thresholds: DriftThresholds = {}) {
@@ -56,6 +75,8 @@ export class DriftDetector {
     this.k = thresholds.k ?? 6;
     this.alpha = thresholds.alpha ?? 0.3;
     this.deadUpdates = thresholds.deadUpdates ?? 20;
+    this.toleranceUpdates = thresholds.toleranceUpdates ?? 3;
+    this.stuckUpdates = thresholds.stuckUpdates ?? 5;
     if (!(Number.isInteger(this.learn) && this.learn >= 2)) throw new MlayerError(`drift detection: learn must be an integer >= 2 (got ${thresholds.learn})`);
     if (!(this.k > 0)) throw new MlayerError(`drift detection: k must be > 0 (got ${thresholds.k})`);
     if (!(this.alpha > 0 && this.alpha <= 1)) throw new MlayerError(`drift detection: alpha must be in (0, 1] (got ${thresholds.alpha})`);
@@ -109,6 +130,7 @@ export class DriftDetector {
       const size = Math.abs(s.smooth - s.mean) / scale;
       this.flag(s, 'drift', size > this.k, channel, size, u.time, raised, false);
     });
+    if (u.supplies) this.pushSupplies(u.supplies, u.time, raised);
     for (const a of raised) this.subject.next(a);
     return raised;
   }
@@ -117,7 +139,29 @@ export class DriftDetector {
     this.subject.complete();
   }
 
-  private flag(s: ChannelState, kind: DriftAlarm['kind'], on: boolean, channel: string, size: number, time: number, out: DriftAlarm[], quiet: boolean): void {
+  private pushSupplies(p: NonNullable<ShadowUpdate['supplies']>, time: number, raised: DriftAlarm[]): void {
+    p.channels.forEach((channel, i) => {
+      const sp = p.setpoint[i];
+      const rb = p.readback[i];
+      const tol = p.tolerance[i];
+      let s = this.supplies.get(channel);
+      if (!s) {
+        s = { last: rb, frozenAt: sp, moved: false, same: 0, outside: 0, alarmed: new Set() };
+        this.supplies.set(channel, s);
+      } else if (rb !== s.last) {
+        Object.assign(s, { last: rb, frozenAt: sp, moved: false, same: 0 });
+      } else {
+        if (sp !== s.frozenAt) s.moved = true;
+        if (s.moved) s.same++;
+      }
+      const off = Math.abs(rb - sp);
+      s.outside = Number.isFinite(tol) && off > tol ? s.outside + 1 : 0;
+      this.flag(s, 'tolerance', s.outside >= this.toleranceUpdates, channel, off / tol, time, raised, false);
+      this.flag(s, 'stuck', s.same >= this.stuckUpdates, channel, s.same, time, raised, false);
+    });
+  }
+
+  private flag(s: { alarmed: Set<DriftAlarm['kind']> }, kind: DriftAlarm['kind'], on: boolean, channel: string, size: number, time: number, out: DriftAlarm[], quiet: boolean): void {
     if (!on) {
       s.alarmed.delete(kind);
       return;

@@ -27,11 +27,15 @@ export interface ShadowUpdate {
   readonly residual: Float64Array;
   /** Setpoint changes applied to the model at this update. */
   readonly applied: number;
+  /** The source's magnet supplies with a readback: readback channel, setpoint, readback, tolerance (NaN: none), hardware units. */
+  readonly supplies?: { readonly channels: readonly string[]; readonly setpoint: Float64Array; readonly readback: Float64Array; readonly tolerance: Float64Array };
 }
 
 export interface ShadowOptions {
   /** Time of the updates (default the host's). */
   readonly clock?: Clock;
+  /** Also read the source's magnet setpoints and readbacks at each update (stuck and out-of-tolerance supplies; default true). */
+  readonly supplies?: boolean;
 }
 
 export class Shadow {
@@ -41,6 +45,7 @@ export class Shadow {
   private readonly subscriptions: Subscription[] = [];
   private readonly links: { source: string; shadow: string }[] = [];
   private readonly observables: { family: string; kind: 'bpm' | 'tune' }[] = [];
+  private readonly supplyFamilies: string[] = [];
   private readonly clock: Clock;
   private readonly twin: TwinControlSystem;
 
@@ -64,6 +69,7 @@ export class Shadow {
         const src = source.family(name).channels('setpoint');
         const dst = shadow.family(name).channels('setpoint');
         src.forEach((s, i) => this.links.push({ source: s, shadow: dst[i] }));
+        if (role === 'magnet' && fam.fields.readback && options.supplies !== false) this.supplyFamilies.push(name);
       } else if ((role === 'bpm' || role === 'tune') && shadow.family(name).readField !== 'setpoint' && fam.fields[shadow.family(name).readField]?.dataType !== 'array') {
         this.observables.push({ family: name, kind: role });
       }
@@ -115,6 +121,19 @@ export class Shadow {
         model.push(s[i]);
       });
     }
+    let supplies: ShadowUpdate['supplies'];
+    if (this.supplyFamilies.length > 0) {
+      const rows = { channels: [] as string[], setpoint: [] as number[], readback: [] as number[], tolerance: [] as number[] };
+      for (const name of this.supplyFamilies) {
+        const f = this.source.family(name);
+        const [sp, rb] = await Promise.all([f.get({ field: 'setpoint' }), f.get({ field: 'readback' })]);
+        rows.channels.push(...f.channels('readback'));
+        rows.setpoint.push(...sp);
+        rows.readback.push(...rb);
+        rows.tolerance.push(...Array.from(sp, () => f.tolerance ?? Number.NaN));
+      }
+      supplies = { channels: rows.channels, setpoint: Float64Array.from(rows.setpoint), readback: Float64Array.from(rows.readback), tolerance: Float64Array.from(rows.tolerance) };
+    }
     const update: ShadowUpdate = {
       time: this.clock.now(),
       channels,
@@ -123,6 +142,7 @@ export class Shadow {
       model: Float64Array.from(model),
       residual: Float64Array.from(measured, (v, i) => v - model[i]),
       applied: writes.length,
+      ...(supplies ? { supplies } : {}),
     };
     this.subject.next(update);
     return update;

@@ -36,14 +36,14 @@ async function twinAcc(file: string, clock: SimClock): Promise<{ acc: Accelerato
 }
 
 /** A live twin and its shadow (same facility, same errors and seed), the shadow started. */
-async function pair() {
+async function pair(supplies = true) {
   const clock = new SimClock();
   const file = thomxFacilityFile({ bpmNoise: SIGMA, tuneNoise: TUNE_NOISE, seed: 5 });
   const live = await twinAcc(file, clock);
   const model = await twinAcc(file, clock);
   live.twin.applyErrors(ERRORS, 3);
   model.twin.applyErrors(ERRORS, 3);
-  const shadow = await new Shadow(live.acc, model.acc, { clock }).start();
+  const shadow = await new Shadow(live.acc, model.acc, { clock, supplies }).start();
   return { clock, live, model, shadow };
 }
 
@@ -119,8 +119,34 @@ describe('digital shadow', () => {
     shadow.close();
   });
 
+  it('supplies: a stuck corrector (its setpoint moved) raises stuck and tolerance; a tripped one tolerance', async () => {
+    const { clock, live, shadow } = await pair();
+    const detector = new DriftDetector({ learn: 5, toleranceUpdates: 3, stuckUpdates: 5 });
+    for (let i = 0; i < 5; i++) {
+      clock.t += 100;
+      detector.push(await shadow.update());
+    }
+    await live.acc.family('VCM').devices([[1, 1]]).set(1);
+    clock.t += 100;
+    expect(detector.push(await shadow.update())).toEqual([]);
+    live.twin.injectFaults([{ kind: 'stuck', family: 'HCM', device: [1, 1] }, { kind: 'trip', family: 'VCM', device: [1, 1], ramp: 0 }]);
+    await live.acc.family('HCM').devices([[1, 1]]).set(0.8);
+    const alarms: DriftAlarm[] = [];
+    for (let i = 0; i < 6; i++) {
+      clock.t += 100;
+      alarms.push(...detector.push(await shadow.update()));
+    }
+    const of = (kind: string) => alarms.filter((a) => a.kind === kind).map((a) => a.channel);
+    expect(of('stuck')).toEqual(['HCM:1:1:RB']);
+    expect(of('tolerance').sort()).toEqual(['HCM:1:1:RB', 'VCM:1:1:RB']);
+    // |0 - 0.8| / 0.01 and |0 - 1| / 0.01 (tolerance 1e-3 of the [-5, 5] A span).
+    expect(alarms.find((a) => a.kind === 'tolerance' && a.channel === 'VCM:1:1:RB')!.size).toBeCloseTo(100, 9);
+    shadow.close();
+  });
+
   it('one hour of noise only at 10 Hz (simulated time): no alarm', async () => {
-    const { clock, shadow } = await pair();
+    // BPM and tune residuals only: the supplies (no readback noise in this twin) double the time and cannot alarm here.
+    const { clock, shadow } = await pair(false);
     const detector = new DriftDetector({ learn: 100, k: 6, alpha: 0.3 });
     let alarms = 0;
     let n = 0;
