@@ -35,15 +35,11 @@ export function nearSaturation(v: number, limits: readonly [number, number] | nu
 /** Segments of the resonance lines of order `order` (|m| + |n|) inside the unit square. */
 export function resonanceLines(order: number): [number, number][][] {
   const out: [number, number][][] = [];
-  const seen = new Set<string>();
   for (let m = -order; m <= order; m++) {
     const n0 = order - Math.abs(m);
     for (const n of n0 === 0 ? [0] : [n0, -n0]) {
       if (m < 0 || (m === 0 && n < 0)) continue; // (m, n) and (-m, -n) are the same lines
       for (let p = -order * 2; p <= order * 2; p++) {
-        const key = `${m},${n},${p}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
         const pts: [number, number][] = [];
         const add = (x: number, y: number): void => {
           if (x >= -1e-12 && x <= 1 + 1e-12 && y >= -1e-12 && y <= 1 + 1e-12 && !pts.some((q) => Math.abs(q[0] - x) < 1e-9 && Math.abs(q[1] - y) < 1e-9)) pts.push([x, y]);
