@@ -91,6 +91,7 @@ export { facilityChannels, type FacilityChannel } from './config/facility-channe
 export { ToolsSchema, type ToolsConfig } from './config/tools-schema.js';
 export { lazySchema, zodNow } from './config/lazy-schema.js';
 export { facilityTools, type FacilityTools } from './config/facility-tools.js';
+export { ShadowSchema, type ShadowConfig } from './config/shadow-schema.js';
 export { TwissSchema, InjectionSchema, ApertureSchema, ChamberSchema, OpenLineSchema, type TwissConfig, type InjectionConfig, type ApertureConfig, type ChamberConfig, type OpenLineConfig } from './config/beam-schema.js';
 export { injectionFamily } from './config/check-beam.js';
 export { readBpmReference, type BpmReference } from './config/bpm-reference.js';

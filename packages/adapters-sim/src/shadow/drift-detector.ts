@@ -10,7 +10,7 @@
  * updates while the setpoint moved.
  */
 import { rxSubjects, type Observable, type Subject } from '@mlayer/core/rx';
-import { MlayerError } from '@mlayer/core';
+import { MlayerError, type LoadedFacility } from '@mlayer/core';
 import type { ShadowUpdate } from './shadow.js';
 
 export interface DriftAlarm {
@@ -83,6 +83,16 @@ export class DriftDetector {
     const { Subject } = rxSubjects();
     this.subject = new Subject<DriftAlarm>();
     this.alarms$ = this.subject.asObservable();
+  }
+
+  /** A detector with the thresholds of the facility file (shadow.detection), `overrides` on top. */
+  static forFacility(facility: LoadedFacility, overrides: DriftThresholds = {}): DriftDetector {
+    return new DriftDetector({ ...(facility.config.shadow?.detection ?? {}), ...overrides });
+  }
+
+  /** The thresholds in use. */
+  get thresholds(): Required<DriftThresholds> {
+    return { learn: this.learn, k: this.k, alpha: this.alpha, deadUpdates: this.deadUpdates, toleranceUpdates: this.toleranceUpdates, stuckUpdates: this.stuckUpdates };
   }
 
   /** True once the quiet window is over (alarms can be raised). */

@@ -3,8 +3,9 @@
  * a "live" twin (ThomX, seeded errors, BPM and tune noise) is the source; the shadow is a twin of
  * the same facility whose lattice carries the same errors, fed from the live setpoints.
  */
+import { appendFileSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type Clock } from '@mlayer/core';
+import { ConfigError, ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type Clock } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
 import { DriftDetector, Shadow, registerTwin, type DriftAlarm, type TwinControlSystem } from '../../src/index.js';
 import { thomxFacilityFile } from '../twin-fixture.js';
@@ -142,6 +143,17 @@ describe('digital shadow', () => {
     // |0 - 0.8| / 0.01 and |0 - 1| / 0.01 (tolerance 1e-3 of the [-5, 5] A span).
     expect(alarms.find((a) => a.kind === 'tolerance' && a.channel === 'VCM:1:1:RB')!.size).toBeCloseTo(100, 9);
     shadow.close();
+  });
+
+  it('thresholds from the facility file (shadow.detection); a bad one is refused naming file:line:col, field and value', () => {
+    const good = thomxFacilityFile();
+    appendFileSync(good, 'shadow:\n  detection:\n    k: 8\n    learn: 50\n');
+    expect(DriftDetector.forFacility(loadFacility(good), { alpha: 0.5 }).thresholds).toEqual({ learn: 50, k: 8, alpha: 0.5, deadUpdates: 20, toleranceUpdates: 3, stuckUpdates: 5 });
+    const bad = thomxFacilityFile();
+    appendFileSync(bad, 'shadow:\n  detection:\n    k: -2\n');
+    const line = readFileSync(bad, 'utf8').split('\n').findIndex((l) => l.includes('k: -2')) + 1;
+    expect(() => loadFacility(bad)).toThrow(ConfigError);
+    expect(() => loadFacility(bad)).toThrow(new RegExp(`${bad}:${line}:\\d+: shadow\\.detection\\.k: expected a finite number > 0 \\(got -2\\)`));
   });
 
   it('one hour of noise only at 10 Hz (simulated time): no alarm', async () => {

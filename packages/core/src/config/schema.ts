@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { lazySchema, zodNow } from './lazy-schema.js';
 import { ToolsSchema } from './tools-schema.js';
 import { ChamberSchema, InjectionSchema, OpenLineSchema } from './beam-schema.js';
+import { ShadowSchema } from './shadow-schema.js';
 
 /**
  * The facility configuration: one strict schema per object (a misspelt key is an
@@ -157,6 +158,7 @@ export const FacilitySchema = lazySchema((z) => z
     injection: InjectionSchema.optional(),
     chamber: ChamberSchema.optional(),
     openLine: OpenLineSchema.optional(),
+    shadow: ShadowSchema.optional().describe('digital shadow: drift and anomaly detection thresholds (issue 24)'),
     credits: z.string().optional(),
   })
   .strict());
