@@ -11,16 +11,21 @@ import { type ChannelWrite, type ControlSystem, isDigitalTwin, type ReadOptions,
 import { encodeError, encodeSample, encodeValue, RECORDING_FORMAT, RECORDING_VERSION, type RecordingEvent, type RecordingHeader } from './recording-format.js';
 import type { RecordingSink } from './recording-file.js';
 
+/** The decimals of k / 1000 as JavaScript prints that number: '' for 0, '.001', ..., '.1', ..., '.999'. */
+const THOUSANDTHS = Array.from({ length: 1000 }, (_, i) => (i === 0 ? '' : `.${String(i).padStart(3, '0').replace(/0+$/, '')}`));
+
 /**
  * An update's line, built directly (the hot path of a recording: one per monitor update);
  * the same JSON as JSON.stringify of the event, which other values than finite numbers take.
+ * `us`: the time in whole microseconds; the line's `t` (milliseconds) is printed from its
+ * integer parts, which is cheaper than printing the double us / 1000, and the same text.
  */
-function updateLine(id: number, t: number, after: number, s: Sample): string {
+function updateLine(id: number, us: number, after: number, s: Sample): string {
   const v = s.value;
   if (typeof v !== 'number' || !Number.isFinite(v) || Object.is(v, -0) || s.connected === false || !Number.isFinite(s.timestamp)) {
-    return JSON.stringify({ k: 'update', id, t, after, s: encodeSample(s) } satisfies RecordingEvent);
+    return JSON.stringify({ k: 'update', id, t: us / 1000, after, s: encodeSample(s) } satisfies RecordingEvent);
   }
-  return `{"k":"update","id":${id},"t":${t},"after":${after},"s":{"v":${v},"ts":${s.timestamp},"sev":${s.severity},"st":${JSON.stringify(s.status)}}}`;
+  return `{"k":"update","id":${id},"t":${Math.floor(us / 1000)}${THOUSANDTHS[us % 1000]},"after":${after},"s":{"v":${v},"ts":${s.timestamp},"sev":${s.severity},"st":${JSON.stringify(s.status)}}}`;
 }
 
 /** What the caller knows for the header (the facility, lattice, mode, software, command). */
@@ -53,7 +58,8 @@ export type RecordedControlSystem<C extends ControlSystem> = C & {
 export function recordControlSystem<C extends ControlSystem>(inner: C, sink: RecordingSink, header: RecordingHeaderInput): RecordedControlSystem<C> {
   const t0 = performance.now();
   // Milliseconds to the microsecond: shorter lines, and cheaper to print, than the timer's full double.
-  const now = (): number => Math.round((performance.now() - t0) * 1000) / 1000;
+  const micros = (): number => Math.round((performance.now() - t0) * 1000);
+  const now = (): number => micros() / 1000;
   let calls = 0;
   let completed = 0;
   let subscriptions = 0;
@@ -119,7 +125,7 @@ export function recordControlSystem<C extends ControlSystem>(inner: C, sink: Rec
       const sub = inner.monitor(channel).subscribe({
         next: (s) => {
           counts.updates++;
-          if (open) sink.append(updateLine(id, now(), completed, s));
+          if (open) sink.append(updateLine(id, micros(), completed, s));
           subscriber.next(s);
         },
         error: (e: unknown) => subscriber.error(e),

@@ -1,6 +1,6 @@
 /**
- * Where a recorder's lines go: a file written in blocks (the lines are kept in memory
- * until 1 MB is waiting, then appended with one system call), and read back.
+ * Where a recorder's lines go: a file written in blocks (the lines are encoded into a
+ * 1 MB buffer as they come, which is appended with one system call when full), and read back.
  */
 import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { MlayerError } from '@mlayer/core';
@@ -19,8 +19,13 @@ const BLOCK = 1024 * 1024;
 /** A recording file; `overwrite` false (default): an existing file is an error and is kept. */
 export class RecordingFile implements RecordingSink {
   private fd: number | undefined;
-  /** Lines waiting, joined as they come (a rope in V8: cheap to append). */
-  private waiting = '';
+  /**
+   * Bytes waiting (UTF-8). Each line is encoded at once, so no string outlives its append:
+   * the 10,000 lines of a block kept as strings (a rope) cost more in garbage collection
+   * than building them.
+   */
+  private readonly block = Buffer.allocUnsafe(BLOCK);
+  private used = 0;
   /** Lines written so far. */
   lines = 0;
 
@@ -38,15 +43,24 @@ export class RecordingFile implements RecordingSink {
 
   append(line: string): void {
     if (this.fd === undefined) return;
-    this.waiting += `${line}\n`;
     this.lines++;
-    if (this.waiting.length >= BLOCK) this.flush();
+    // At most 3 bytes of UTF-8 per UTF-16 unit, and the newline.
+    const most = line.length * 3 + 1;
+    if (most > BLOCK - this.used) {
+      this.flush();
+      if (most > BLOCK) {
+        writeSync(this.fd, `${line}\n`);
+        return;
+      }
+    }
+    this.used += this.block.write(line, this.used);
+    this.block[this.used++] = 0x0a;
   }
 
   flush(): void {
-    if (this.fd === undefined || this.waiting.length === 0) return;
-    writeSync(this.fd, this.waiting);
-    this.waiting = '';
+    if (this.fd === undefined) return;
+    for (let at = 0; at < this.used; ) at += writeSync(this.fd, this.block, at, this.used - at);
+    this.used = 0;
   }
 
   close(): void {

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { MlayerError, type Sample, TimeoutError, WriteRejectedError } from '@mlayer/core';
+import { type ControlSystem, MlayerError, type Sample, TimeoutError, WriteRejectedError } from '@mlayer/core';
 import { MemoryControlSystem } from '@mlayer/core/testing';
 import { RecordingFile, ReplayControlSystem, ReplayMismatchError, readRecording, recordControlSystem } from '../../src/index.js';
 
@@ -23,39 +23,23 @@ function memory(): MemoryControlSystem {
     .define('A', 1.5)
     .define('B', Number.NaN)
     .define('C', -0)
-    .define('W', new Float64Array([1e-300, -Infinity, Math.PI]))
+    .define('W', new Float64Array([1e-300, -Infinity, Math.PI, NaN, -0]))
     .define('S', 'ON')
     .define('SP', 0, { readbacks: ['RB'], limits: [-1, 1] })
     .define('RB', 0);
 }
 
-/** Records a short session: reads, a monitor with two updates, writes (one rejected). */
-async function recordSession(file: string, delayMs = 0): Promise<{ reads: Sample[][]; updates: Sample[] }> {
-  const inner = memory();
-  inner.writeDelayMs = delayMs;
-  const cs = recordControlSystem(inner, new RecordingFile(file), { facility: { name: 'test', sha256: 'abc' }, mode: 'twin', software: { test: '1' } });
+/**
+ * A short session on `cs` (the recorder or a replay): reads, a monitor with two updates,
+ * writes; one rejected, as core's class with its channel and message (a replay gives it again).
+ */
+async function session(cs: ControlSystem): Promise<{ reads: Sample[][]; updates: Sample[] }> {
   const reads: Sample[][] = [];
   const updates: Sample[] = [];
   const sub = cs.monitor('RB').subscribe((s) => updates.push(s));
   reads.push(await cs.read(['A', 'B', 'C', 'W', 'S']));
   await cs.write([{ channel: 'SP', value: 0.25 }], { wait: true });
   reads.push(await cs.read(['RB']));
-  await expect(cs.write([{ channel: 'SP', value: 5 }])).rejects.toThrow(/outside/);
-  await cs.write([{ channel: 'SP', value: -0.5 }], { wait: true });
-  sub.unsubscribe();
-  await cs.close();
-  return { reads, updates };
-}
-
-/** The same session against a replay. */
-async function replaySession(cs: ReplayControlSystem): Promise<{ reads: Sample[][]; updates: Sample[] }> {
-  const reads: Sample[][] = [];
-  const updates: Sample[] = [];
-  const sub = cs.monitor('RB').subscribe((s) => updates.push(s));
-  reads.push(await cs.read(['A', 'B', 'C', 'W', 'S']));
-  await cs.write([{ channel: 'SP', value: 0.25 }], { wait: true });
-  reads.push(await cs.read(['RB']));
-  // The recorded rejection, as core's class (with its channel and reason) and message.
   const rejected = (await cs.write([{ channel: 'SP', value: 5 }]).catch((e: unknown) => e)) as WriteRejectedError;
   expect(rejected).toBeInstanceOf(WriteRejectedError);
   expect([rejected.channel, rejected.message]).toEqual(['SP', "write to 'SP' rejected: value 5 outside the server limits [-1, 1]"]);
@@ -63,6 +47,13 @@ async function replaySession(cs: ReplayControlSystem): Promise<{ reads: Sample[]
   sub.unsubscribe();
   await cs.close();
   return { reads, updates };
+}
+
+/** Records the session into `file`, each write taking `delayMs`. */
+async function recordSession(file: string, delayMs = 0): Promise<{ reads: Sample[][]; updates: Sample[] }> {
+  const inner = memory();
+  inner.writeDelayMs = delayMs;
+  return session(recordControlSystem(inner, new RecordingFile(file), { facility: { name: 'test', sha256: 'abc' }, mode: 'twin', software: { test: '1' } }));
 }
 
 describe('record and replay', () => {
@@ -74,12 +65,17 @@ describe('record and replay', () => {
     expect(rec.header.facility?.sha256).toBe('abc');
     expect(rec.header.controlSystem).toEqual({ name: 'twin', online: false, immediate: true });
     expect(rec.events.filter((e) => e.k === 'write')).toHaveLength(3);
-    const replayed = await replaySession(new ReplayControlSystem(rec, { speed: 'max' }));
+    const replayed = await session(new ReplayControlSystem(rec, { speed: 'max' }));
     expect(replayed.reads).toEqual(recorded.reads);
     expect(Object.is(replayed.reads[0][2].value, -0)).toBe(true);
     expect(Number.isNaN(replayed.reads[0][1].value)).toBe(true);
     expect(replayed.reads[0][3].value).toBeInstanceOf(Float64Array);
-    expect(Array.from(replayed.reads[0][3].value as Float64Array)).toEqual([1e-300, -Infinity, Math.PI]);
+    expect(Array.from(replayed.reads[0][3].value as Float64Array)).toEqual([1e-300, -Infinity, Math.PI, NaN, -0]);
+    expect(Object.is((replayed.reads[0][3].value as Float64Array)[4], -0)).toBe(true);
+    // Every line is the JSON of what it holds as JSON.stringify writes it (the update lines are built by hand).
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    expect(lines.filter((l) => l.startsWith('{"k":"update"'))).toHaveLength(3);
+    for (const l of lines) expect(JSON.stringify(JSON.parse(l))).toBe(l);
     // The monitor: the value on subscription and the two written readbacks, in order, with their timestamps.
     expect(recorded.updates.map((s) => s.value)).toEqual([0, 0.25, -0.5]);
     expect(replayed.updates).toEqual(recorded.updates);
@@ -115,7 +111,7 @@ describe('record and replay', () => {
     await expect(cs.read(['A', 'B'])).rejects.toThrow(/call 2: expected a write of SP = 0\.25, actual a read/);
 
     const whole = ReplayControlSystem.fromFile(file, { speed: 'max' });
-    await replaySession(whole);
+    await session(whole);
     expect(whole.remaining).toBe(0);
     await expect(whole.write([{ channel: 'SP', value: 0 }])).rejects.toThrow(/call 6: a write of SP = 0, after the end of the recording \(5 calls recorded\)/);
 
@@ -137,7 +133,7 @@ describe('record and replay', () => {
     expect(last.d).toBeGreaterThanOrEqual(120);
     const timed = async (speed: number | 'max'): Promise<number> => {
       const t0 = performance.now();
-      await replaySession(new ReplayControlSystem(rec, { speed }));
+      await session(new ReplayControlSystem(rec, { speed }));
       return performance.now() - t0;
     };
     expect(await timed(1)).toBeGreaterThanOrEqual(last.d - 2);
@@ -187,6 +183,15 @@ describe('record and replay', () => {
     const after = replayed.clock.now();
     expect(after).toBeGreaterThanOrEqual(2000.25);
     expect(after).toBeLessThan(2000.25 + 1000);
+
+    // Lines past the file's 1 MB block, one longer than a block, characters of 2 and 4 bytes: the file holds them as given.
+    const big = fileName();
+    const sink = new RecordingFile(big);
+    const lines = Array.from({ length: 3000 }, (_, i) => `{"i":${i},"s":"${'ρ😀'.repeat(100)}"}`);
+    lines.splice(1500, 0, `"${'x'.repeat(1_200_000)}"`);
+    for (const l of lines) sink.append(l);
+    sink.close();
+    expect(readFileSync(big, 'utf8')).toBe(lines.map((l) => `${l}\n`).join(''));
 
     const existing = fileName();
     writeFileSync(existing, 'x');
