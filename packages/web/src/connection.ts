@@ -38,6 +38,15 @@ function decodeB64dbl(text: string): Float64Array {
   return new Float64Array(bytes.buffer, 0, Math.floor(bytes.length / 8));
 }
 
+/** Merges a PVWS sample (an update or a read's sample) into a channel's state: value, time, severity. */
+function mergeSample(s: ChannelState, m: Message): void {
+  if (typeof m.b64dbl === 'string') s.value = decodeB64dbl(m.b64dbl);
+  else if (typeof m.text === 'string') s.value = m.text;
+  else if ('value' in m) s.value = typeof m.value === 'number' ? m.value : NaN;
+  if (typeof m.seconds === 'number') s.time = m.seconds + (typeof m.nanos === 'number' ? m.nanos / 1e9 : 0);
+  if (typeof m.severity === 'string') s.severity = m.severity;
+}
+
 export class Connection {
   status: ConnectionStatus = 'connecting';
   /** Channel updates received (all channels). */
@@ -126,11 +135,7 @@ export class Connection {
 
   private onUpdate(pv: string, m: Message): void {
     const s = this.channels.get(pv) ?? { value: undefined, time: 0, severity: 'NONE' };
-    if (typeof m.b64dbl === 'string') s.value = decodeB64dbl(m.b64dbl);
-    else if (typeof m.text === 'string') s.value = m.text;
-    else if ('value' in m) s.value = typeof m.value === 'number' ? m.value : NaN;
-    if (typeof m.seconds === 'number') s.time = m.seconds + (typeof m.nanos === 'number' ? m.nanos / 1e9 : 0);
-    if (typeof m.severity === 'string') s.severity = m.severity;
+    mergeSample(s, m);
     for (const k of ['units', 'min', 'max', 'description', 'readonly'] as const) if (k in m) (s as unknown as Message)[k] = m[k];
     this.channels.set(pv, s);
     this.updates++;
@@ -163,12 +168,9 @@ export class Connection {
     const samples = r.samples as Message[];
     return samples.map((m, i) => {
       const pv = pvs[i];
-      const s: ChannelState = { ...(this.channels.get(pv) ?? { value: undefined, time: 0, severity: 'NONE' }) };
-      if (typeof m.b64dbl === 'string') s.value = decodeB64dbl(m.b64dbl);
-      else if (typeof m.text === 'string') s.value = m.text;
-      else s.value = typeof m.value === 'number' ? m.value : NaN;
-      if (typeof m.seconds === 'number') s.time = m.seconds + (typeof m.nanos === 'number' ? m.nanos / 1e9 : 0);
-      if (typeof m.severity === 'string') s.severity = m.severity;
+      // A read's sample always carries its value: one without a number reads NaN.
+      const s: ChannelState = { ...(this.channels.get(pv) ?? { value: undefined, time: 0, severity: 'NONE' }), value: NaN };
+      mergeSample(s, m);
       if (s.time > this.newest) this.newest = s.time;
       this.updates++;
       return s;
