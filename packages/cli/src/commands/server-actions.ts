@@ -62,6 +62,8 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
     process.stderr.write(`mlayer server: ${line}\n`);
   };
   if (o.web && o.static) throw new MlayerError('--web and --static both name what is served at /: give one; nothing was started');
+  // Before the facility is opened: a page not built fails at once.
+  const staticDir = o.web ? webPageDir() : o.static ? resolve(o.static) : undefined;
   if (!LOOPBACK.has(host)) say(`listening on ${host}, not loopback: other machines can read the accelerator`);
   // The global --server/$MLAYER_SERVER is for clients: the server opens the facility's own control system.
   const { acc, facility } = await openAccelerator({ ...g, server: undefined });
@@ -81,7 +83,7 @@ export async function serverAction(o: ServerCommandOptions, cmd: Command): Promi
       tokenFile,
       auditFile,
       stateFile,
-      staticDir: o.web ? webPageDir() : o.static ? resolve(o.static) : undefined,
+      staticDir,
       dataDir: facilityTools(facility).dataDir,
       maxMessageBytes,
       limits: { scalarPeriodMs: scalar, arrayPeriodMs: array, maxBufferedBytes: positiveInteger(o.maxBuffered, '--max-buffered') },
