@@ -13,7 +13,7 @@
  * The machine's load average is printed beside them: the figures depend on it.
  */
 import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -79,7 +79,7 @@ try {
   const c1 = await counts();
   await browser.close();
   const load = loadavg()[0].toFixed(1);
-  console.log(`web control room, demo twin, ${SECONDS} s, load average ${load} on ${(await import('node:os')).cpus().length} cores`);
+  console.log(`web control room, demo twin, ${SECONDS} s, load average ${load} on ${cpus().length} cores`);
   console.log(`  page ready (page load, optics, panels): ${ready.toFixed(1)} s`);
   console.log(`  page: orbit readings ${((c1.reads - c0.reads) / SECONDS).toFixed(1)}/s (346 BPM values each), redraws ${((c1.renders - c0.renders) / SECONDS).toFixed(1)}/s, data age median ${median(ages).toFixed(1)} s, max ${Math.max(...ages).toFixed(1)} s`);
   console.log(`  baseline (Node client, same read loop): ${base.toFixed(1)} readings/s`);
