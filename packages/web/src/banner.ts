@@ -39,7 +39,7 @@ export async function mountBanner(app: App, el: HTMLElement): Promise<void> {
   const draw = (): void => {
     const age = conn.newest > 0 ? Date.now() / 1000 - conn.newest : undefined;
     const stale = age === undefined || age > app.staleAfter;
-    document.body.classList.toggle('stale', stale && conn.status === 'open' ? true : conn.status !== 'open');
+    document.body.classList.toggle('stale', stale || conn.status !== 'open');
     const rf = value(rfPv);
     render(
       html`<div class="mode-badge" id="mode" role="status" aria-label="mode ${label}">${label}</div>
