@@ -390,10 +390,8 @@ fn e2Drift(L: R, h: R, i1pd: R, i1pd2: R) {
   r[2] = A(r[2], M(M(M(M(ph, i1pd), py0), L), A(ONE(), MF(M(px0, hs), 0.5))));
   r[5] = A(r[5], M(MF(M(M(ph, i1pd2), L), 0.5), A(SQ(px0), SQ(py0))));
 }
-// kick with the vector potential expanded to 4th order (PolynomA ignored, as AT)
-fn e2Kick(KL: R, h: R, q1: R, q2: R, c6: R, q2f: R, bo: u32, mo: u32, d: R) {
-  let x = r[0];
-  let y = r[2];
+// the normal field alone (E2 elements: PolynomA ignored, as AT), Horner as field()
+fn fieldB(bo: u32, mo: u32, x: R, y: R) -> array<R, 2> {
   var re = P(bo + mo);
   var im = F(0.0);
   for (var k = i32(mo) - 1; k >= 0; k--) {
@@ -401,6 +399,15 @@ fn e2Kick(KL: R, h: R, q1: R, q2: R, c6: R, q2f: R, bo: u32, mo: u32, d: R) {
     im = A(M(im, x), M(re, y));
     re = t;
   }
+  return array<R, 2>(re, im);
+}
+// kick with the vector potential expanded to 4th order (PolynomA ignored, as AT)
+fn e2Kick(KL: R, h: R, q1: R, q2: R, c6: R, q2f: R, bo: u32, mo: u32, d: R) {
+  let x = r[0];
+  let y = r[2];
+  let f = fieldB(bo, mo, x, y);
+  let re = f[0];
+  let im = f[1];
   let x2 = SQ(x);
   let y2 = SQ(y);
   // q2 (x^3 - 4/3 x y^2) = q2 x^3 - (4/3 q2) x y^2
@@ -415,13 +422,9 @@ fn e2Kick(KL: R, h: R, q1: R, q2: R, c6: R, q2f: R, bo: u32, mo: u32, d: R) {
 fn e2KickRad(KL: R, h: R, q1: R, q2: R, crad: R, bo: u32, mo: u32) {
   let x = r[0];
   let y = r[2];
-  var re = P(bo + mo);
-  var im = F(0.0);
-  for (var k = i32(mo) - 1; k >= 0; k--) {
-    let t = A(S(M(re, x), M(im, y)), P(bo + u32(k)));
-    im = A(M(im, x), M(re, y));
-    re = t;
-  }
+  let f = fieldB(bo, mo, x, y);
+  var re = f[0];
+  var im = f[1];
   let y2 = SQ(y);
   let hq = M(h, S(M(q1, h), q2));
   im = A(im, D(M(hq, M(y2, y)), F(6.0)));
