@@ -122,7 +122,7 @@ export async function commissionRunAction(dirArg: string, o: CommissionRunOption
   } else throw new MlayerError(`--runner ${o.runner}: local or slurm`);
   const out = { dir, seeds: study.seeds.length, completed: summary.completed, failed: summary.failed, computed: summary.computed, reused: summary.reused, seconds: (Date.now() - t0) / 1000 };
   if (g.json) process.stdout.write(`${toJson(out)}\n`);
-  else process.stdout.write(`study ${study.name}: ${out.seeds} seeds, ${out.completed} points completed, ${out.failed} failed (${out.computed} computed now, ${out.reused} found finished) in ${out.seconds.toFixed(1)} s: ${dir}\n`);
+  else process.stdout.write(`study ${study.name}: ${out.seeds} seeds, ${out.completed} points completed, ${out.failed} failed (${out.computed} computed now, ${out.seeds - out.computed} not computed again) in ${out.seconds.toFixed(1)} s: ${dir}\n`);
   if (summary.failed > 0) process.exitCode = 1;
 }
 

@@ -39,6 +39,8 @@ export interface StudySpec {
 export interface StudyFile extends StudySpec {
   readonly sequenceSha256: string;
   readonly errorsSha256?: string;
+  /** The scan definition the study was created with (a later software's metric texts do not block a resume). */
+  readonly definition?: ScanDefinition;
 }
 
 export function seedDir(dir: string, seed: number): string {
@@ -67,8 +69,9 @@ export function openStudy(dir: string, spec: StudySpec): StudyFile {
     return old;
   }
   mkdirSync(dir, { recursive: true });
-  writeJson(path, file);
-  return file;
+  const created = { ...file, definition: studyDefinition(file) };
+  writeJson(path, created);
+  return created;
 }
 
 export function readStudy(dir: string): StudyFile {
@@ -118,7 +121,7 @@ export function readSeedResult(dir: string, seed: number): SeedResultFile | unde
 export async function runStudy(dir: string, study: StudyFile, compute: SeedComputer, options: RunStudyOptions = {}): Promise<ScanRunSummary> {
   return runScan(
     dir,
-    studyDefinition(study),
+    study.definition ?? studyDefinition(study),
     async (point, ctx) => {
       const seed = point.values.seed;
       let done = readSeedResult(dir, seed);

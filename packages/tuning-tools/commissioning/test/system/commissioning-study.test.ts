@@ -65,7 +65,7 @@ describe('commissioning study (4 seeds, ThomX twin)', () => {
     expect(new Set(SEEDS.map((s) => readSeedResult(local, s)!.result.figures.orbit_true_rms_x)).size).toBe(4);
     // A second run finds every point finished and computes nothing.
     const again = await mlayer(args(local));
-    expect(again.stdout).toContain('0 computed now, 4 found finished');
+    expect(again.stdout).toContain('0 computed now, 4 not computed again');
   }, 300_000);
 
   describe('on a real single-node Slurm', () => {
