@@ -111,14 +111,15 @@ describe('web control room on the twin (mlayer server --web)', () => {
     ];
     const [readings0, renders0] = await counts();
     const t0 = Date.now();
-    // At least 3 readings and 3 redraws within 1.5 s (10/s unloaded; at least 2/s on a loaded machine): polled, not slept.
+    // At least 3 readings and 3 redraws (10/s unloaded): polled, not slept. The rate is bench/web.mjs's figure, not
+    // this test's: the deadline is generous so that a loaded CI machine does not fail a test of behaviour on timing.
     let readings1 = readings0;
     let renders1 = renders0;
     await expect
       .poll(async () => {
         [readings1, renders1] = await counts();
         return Math.min(readings1 - readings0, renders1 - renders0);
-      }, { timeout: 1500, interval: 100 })
+      }, { timeout: 15_000, interval: 100 })
       .toBeGreaterThanOrEqual(3);
     const dt = (Date.now() - t0) / 1000;
     console.log(`orbit panel: ${((readings1 - readings0) / dt).toFixed(1)} readings/s, ${((renders1 - renders0) / dt).toFixed(1)} redraws/s of 346 BPM values`);
