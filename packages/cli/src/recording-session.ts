@@ -64,10 +64,6 @@ export async function wrapForRecording(registry: ControlSystemRegistry, type: st
   const factory = registry.get(type);
   registry.register({
     ...factory,
-    type: factory.type,
-    description: factory.description,
-    online: factory.online,
-    settingsSchema: factory.settingsSchema,
     create: async (settings, context): Promise<ControlSystem> => {
       const inner = await factory.create(settings, context);
       const file = new RecordingFile(s.out, { overwrite: s.force });
@@ -90,7 +86,8 @@ export async function wrapForRecording(registry: ControlSystemRegistry, type: st
   return clock;
 }
 
-function sha256File(path: string): string {
+/** SHA-256 of a file's bytes (the lattice's, in a recording's header and checked by a replay). */
+export function sha256File(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 

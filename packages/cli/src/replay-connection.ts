@@ -4,11 +4,9 @@
  * must come from this facility file and lattice (SHA-256 in its header); the design model
  * of model-based tools is the facility's lattice, as with --server.
  */
-import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { MlayerError, type LoadedFacility } from '@mlayer/core';
 import type { ReplayControlSystem, ReplaySpeed } from '@mlayer/adapters-replay';
-import { markReplay } from './recording-session.js';
+import { markReplay, sha256File } from './recording-session.js';
 
 export interface ReplayModeOptions {
   readonly recording?: string;
@@ -39,8 +37,9 @@ export async function openReplay(o: ReplayModeOptions, facility: LoadedFacility)
   }
   const ref = facility.config.lattice?.file;
   if (h.lattice && ref) {
-    const sha = createHash('sha256').update(readFileSync(facility.resolvePath(ref))).digest('hex');
-    if (sha !== h.lattice.sha256) throw new MlayerError(`${where}: recorded with lattice ${h.lattice.file} of SHA-256 ${h.lattice.sha256.slice(0, 12)}…, but ${facility.resolvePath(ref)} has SHA-256 ${sha.slice(0, 12)}…`);
+    const lattice = facility.resolvePath(ref);
+    const sha = sha256File(lattice);
+    if (sha !== h.lattice.sha256) throw new MlayerError(`${where}: recorded with lattice ${h.lattice.file} of SHA-256 ${h.lattice.sha256.slice(0, 12)}…, but ${lattice} has SHA-256 ${sha.slice(0, 12)}…`);
   }
   const mode = h.mode;
   if (!mode || !facility.config.controlSystems[mode]) throw new MlayerError(`${where}: recorded in mode ${JSON.stringify(mode)}, which ${facility.file} does not define (it defines ${Object.keys(facility.config.controlSystems).join(', ')})`);
