@@ -32,6 +32,7 @@ export const COMMAND_MODULES: readonly { readonly names: readonly string[]; read
   { names: ['families', 'devices'], load: async () => (await import('./commands/families.js')).registerFamiliesCommands },
   { names: ['commission'], load: async () => (await import('./commands/commission.js')).registerCommissionCommands },
   { names: ['record'], load: async () => (await import('./commands/record.js')).registerRecordCommand },
+  { names: ['shadow'], load: async () => (await import('./commands/shadow.js')).registerShadowCommand },
 ];
 
 /** The program with its global options and no command yet (`probe`: without --version, whose parse prints it). */

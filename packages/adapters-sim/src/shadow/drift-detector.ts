@@ -3,7 +3,8 @@
  * mean and noise are learnt on a quiet window of updates; then an exponentially smoothed
  * residual (weight `alpha` on the newest) that leaves the learnt mean by more than k σ of
  * the smoothed noise (σ·√(α/(2−α))) raises a 'drift' alarm. A channel whose measured value
- * is NaN, or does not change over `deadUpdates` updates, raises 'dead' (a dead BPM). One
+ * is NaN, or does not change over `deadUpdates` updates although it had noise while learning,
+ * raises 'dead' (a dead BPM). One
  * alarm per channel and kind until the condition has cleared. Supplies (the update's setpoints
  * and readbacks): 'tolerance' when the readback stays outside the tolerance of the setpoint for
  * `toleranceUpdates` updates, 'stuck' when the readback keeps one value for `stuckUpdates`
@@ -122,7 +123,8 @@ export class DriftDetector {
       // Dead: NaN, or the same value update after update (a live reading has noise).
       s.same = Number.isNaN(measured) ? this.deadUpdates : measured === s.last ? s.same + 1 : 0;
       s.last = measured;
-      this.flag(s, 'dead', s.same >= this.deadUpdates, channel, Number.isNaN(measured) ? 0 : s.same, u.time, raised, learning);
+      // A constant reading is dead only on a channel whose noise was seen while learning (a noise-free twin's readings are constant).
+      this.flag(s, 'dead', Number.isNaN(measured) || (s.sigma > 0 && s.same >= this.deadUpdates), channel, Number.isNaN(measured) ? 0 : s.same, u.time, raised, learning);
       if (!Number.isFinite(r)) return;
       if (learning) {
         // Welford: mean and variance of the quiet window.

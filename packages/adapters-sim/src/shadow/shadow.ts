@@ -42,6 +42,8 @@ export class Shadow {
   private readonly subject: Subject<ShadowUpdate>;
   readonly updates$: Observable<ShadowUpdate>;
   private readonly pending = new Map<string, number>();
+  /** The last value of each setpoint the shadow has (shadow channel). */
+  private readonly known = new Map<string, number>();
   private readonly subscriptions: Subscription[] = [];
   private readonly links: { source: string; shadow: string }[] = [];
   private readonly observables: { family: string; kind: 'bpm' | 'tune' }[] = [];
@@ -83,13 +85,21 @@ export class Shadow {
 
   /** Subscribes to every magnet and RF setpoint of the source; resolves when each gave its first value (applied at the next update). */
   async start(): Promise<this> {
+    // Values the shadow's twin has already (design setpoints on both sides; monitors repeat them at each update) are not written again.
+    const own = await this.twin.read(this.links.map((l) => l.shadow));
+    this.links.forEach((l, i) => {
+      if (typeof own[i].value === 'number') this.known.set(l.shadow, own[i].value);
+    });
     const first = this.links.map(
       (link) =>
         new Promise<void>((resolve, reject) => {
           this.subscriptions.push(
             this.source.controlSystem.monitor(link.source).subscribe({
               next: (s) => {
-                if (typeof s.value === 'number') this.pending.set(link.shadow, s.value);
+                if (typeof s.value === 'number' && s.value !== this.known.get(link.shadow)) {
+                  this.pending.set(link.shadow, s.value);
+                  this.known.set(link.shadow, s.value);
+                }
                 resolve();
               },
               error: reject,
