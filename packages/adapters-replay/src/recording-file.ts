@@ -26,8 +26,6 @@ export class RecordingFile implements RecordingSink {
    */
   private readonly block = Buffer.allocUnsafe(BLOCK);
   private used = 0;
-  /** Lines written so far. */
-  lines = 0;
 
   constructor(
     readonly path: string,
@@ -43,7 +41,6 @@ export class RecordingFile implements RecordingSink {
 
   append(line: string): void {
     if (this.fd === undefined) return;
-    this.lines++;
     // At most 3 bytes of UTF-8 per UTF-16 unit, and the newline.
     const most = line.length * 3 + 1;
     if (most > BLOCK - this.used) {

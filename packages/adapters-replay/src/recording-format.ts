@@ -39,8 +39,8 @@ export type EncodedValue = number | string | { readonly num: 'NaN' | 'Infinity' 
 
 export interface EncodedSample {
   readonly v: EncodedValue;
-  /** Timestamp, seconds since the epoch. */
-  readonly ts: number;
+  /** Timestamp, seconds since the epoch (NaN or an infinity as `v` writes them). */
+  readonly ts: number | { readonly num: 'NaN' | 'Infinity' | '-Infinity' | '-0' };
   readonly sev: number;
   readonly st: string;
   /** Present (false) on a disconnected sample only. */
@@ -118,12 +118,13 @@ export function decodeValue(e: EncodedValue): ChannelValue {
 }
 
 export function encodeSample(s: Sample): EncodedSample {
-  const e = { v: encodeValue(s.value), ts: s.timestamp, sev: s.severity, st: s.status };
+  const t = s.timestamp;
+  const e = { v: encodeValue(s.value), ts: Number.isFinite(t) ? t : (encodeValue(t) as EncodedSample['ts']), sev: s.severity, st: s.status };
   return s.connected === false ? { ...e, c: false } : e;
 }
 
 export function decodeSample(e: EncodedSample): Sample {
-  return { value: decodeValue(e.v), timestamp: e.ts, severity: e.sev as AlarmSeverity, status: e.st, connected: e.c !== false };
+  return { value: decodeValue(e.v), timestamp: typeof e.ts === 'number' ? e.ts : NUMS[e.ts.num], severity: e.sev as AlarmSeverity, status: e.st, connected: e.c !== false };
 }
 
 /** Bit-for-bit equality of two channel values (NaN equals NaN, -0 differs from 0). */

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ControlSystem, MlayerError, type Sample, TimeoutError, WriteRejectedError } from '@mlayer/core';
 import { MemoryControlSystem } from '@mlayer/core/testing';
-import { RecordingFile, ReplayControlSystem, ReplayMismatchError, readRecording, recordControlSystem } from '../../src/index.js';
+import { decodeSample, encodeSample, RecordingFile, ReplayControlSystem, ReplayMismatchError, readRecording, recordControlSystem } from '../../src/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'mlayer-replay-'));
 let files = 0;
@@ -183,6 +183,12 @@ describe('record and replay', () => {
     const after = replayed.clock.now();
     expect(after).toBeGreaterThanOrEqual(2000.25);
     expect(after).toBeLessThan(2000.25 + 1000);
+
+    // A sample's timestamp and connection come back as well, NaN and infinities included (plain JSON writes them as null).
+    for (const timestamp of [NaN, Infinity, -Infinity, 1765000000.123456]) {
+      const s: Sample = { value: -0, timestamp, severity: 3, status: 'DISCONNECTED', connected: false };
+      expect(decodeSample(JSON.parse(JSON.stringify(encodeSample(s))))).toEqual(s);
+    }
 
     // Lines past the file's 1 MB block, one longer than a block, characters of 2 and 4 bytes: the file holds them as given.
     const big = fileName();
