@@ -176,18 +176,11 @@ export interface Trajectory {
   readonly final: Float64Array;
 }
 
-export interface TrajectoryResponseOptions {
-  /**
-   * Coordinates (6) at the entrance of the start element of the trajectory around which
-   * the response is linearised. Default: zeros (an open line's orbit), with delta = dp.
-   */
-  readonly initial?: Coordinates6;
-  /** Element where the trajectory starts, as TrajectoryOptions.start (default 0). */
-  readonly start?: number;
-  /** Turns over which the BPMs read (1 or 2 for threading; an open line: 1). Default 1. */
-  readonly turns?: number;
-  readonly dp?: number;
-}
+/**
+ * The trajectory around which the response is linearised, as for `trajectory`; `turns`: the
+ * turns over which the BPMs read (1 or 2 for threading; an open line: 1).
+ */
+export type TrajectoryResponseOptions = TrajectoryOptions;
 
 /**
  * Trajectory response matrices in m/rad: the blocks of OrbitResponse with
