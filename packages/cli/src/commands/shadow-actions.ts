@@ -4,7 +4,15 @@ import { openAccelerator } from '../context.js';
 import type { GlobalOptions } from '../global-options.js';
 import { parseInteger } from '../cli-values.js';
 import { interruptSignal } from '../progress.js';
-import type { ShadowCommandOptions } from './shadow.js';
+
+export interface ShadowCommandOptions {
+  from: string;
+  twin?: string;
+  errors?: string;
+  seed?: string;
+  rate?: string;
+  updates?: string;
+}
 
 /** `mlayer shadow`: follows the source, prints each alarm (a JSON line with --json) and a summary at the end. */
 export async function shadowAction(o: ShadowCommandOptions, g: GlobalOptions): Promise<void> {

@@ -1,14 +1,7 @@
 import type { Command } from 'commander';
 import type { GlobalOptions } from '../global-options.js';
+import type { ShadowCommandOptions } from './shadow-actions.js';
 
-export interface ShadowCommandOptions {
-  from: string;
-  twin?: string;
-  errors?: string;
-  seed?: string;
-  rate?: string;
-  updates?: string;
-}
 
 /**
  * `mlayer shadow --from MODE|ws://HOST:PORT [--errors FILE --seed N] [--rate HZ] [--updates N]`:
