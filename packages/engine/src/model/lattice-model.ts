@@ -511,8 +511,7 @@ class Model implements EngineLatticeModel {
       if (this.trajStates.size >= 4) this.trajStates.delete(this.trajStates.keys().next().value as string);
       this.trajStates.set(key, state);
     }
-    const r = trajectoryResponse(state, b, c);
-    return { bpms: r.bpms, correctors: r.correctors, turns: r.turns, start: r.start, Rxx: r.Rxx, Rxy: r.Rxy, Ryx: r.Ryx, Ryy: r.Ryy, lost: r.lost };
+    return trajectoryResponse(state, b, c);
   }
 
   lineOptics(twissIn: TwissInput, refpts: ElementSelector): OpticsAt[] {
