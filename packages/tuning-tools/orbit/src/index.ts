@@ -7,7 +7,7 @@ export { type MeasureOrmOptions, measureOrm } from './measure-orm.js';
 export { type MeasureDispersionOptions, type PlaneDispersion, type DispersionMeasurement, measureDispersion } from './measure-dispersion.js';
 export { type ModelOrmOptions, elementIndices, modelOrm } from './model-orm.js';
 export { type CorrectOrbitOptions, type CorrectionStep, type StopReason, type CorrectionStatus, type CorrectOrbitResult, correctOrbit } from './correct-orbit.js';
-export { type TrajectoryFamilies, type TrajectoryFamilyOptions, type Shot, type StepSettings, type TrajectoryStepPlan, trajectoryFamilies, takeShot, planTrajectoryStep } from './trajectory.js';
+export { type TrajectoryFamilyOptions, type TrajectoryStepPlan } from './trajectory.js';
 export { type ThreadBeamOptions, type ThreadStage, type ThreadStep, type ThreadStatus, type ThreadResult, threadBeam } from './thread-beam.js';
 export { type CorrectTrajectoryOptions, type CorrectTrajectoryResult, correctTrajectory } from './correct-trajectory.js';
 export { type BumpTarget, type BumpSolution, solveBump, type LocalBumpOptions, type LocalBumpResult, localBump } from './bump.js';
