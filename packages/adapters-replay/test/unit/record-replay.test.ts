@@ -6,10 +6,10 @@
  * speed 1 keeps the recorded pace, 'max' does not wait; the recorder is a proxy that
  * keeps what the wrapped control system offers beyond the port.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type ControlSystem, MlayerError, type Sample, TimeoutError, WriteRejectedError } from '@mlayer/core';
 import { MemoryControlSystem } from '@mlayer/core/testing';
 import { decodeSample, encodeSample, RecordingFile, ReplayControlSystem, ReplayMismatchError, readRecording, recordControlSystem } from '../../src/index.js';
@@ -17,6 +17,7 @@ import { decodeSample, encodeSample, RecordingFile, ReplayControlSystem, ReplayM
 const dir = mkdtempSync(join(tmpdir(), 'mlayer-replay-'));
 let files = 0;
 const fileName = (): string => join(dir, `rec-${files++}.jsonl`);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function memory(): MemoryControlSystem {
   return new MemoryControlSystem('twin')

@@ -11,10 +11,10 @@
  * with 3 correctors instead of 2) fails the replay with the difference: the channel,
  * the expected and the actual value.
  */
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../in-process-cli.js';
 import { thomxFacilityFile } from '../../../tuning-tools/orbit/test/fixture.js';
 
@@ -22,6 +22,7 @@ const dir = mkdtempSync(join(tmpdir(), 'mlayer-record-replay-'));
 const errors = join(dir, 'errors.yaml');
 writeFileSync(errors, 'magnets:\n  QUAD: { dx: { sigma: 100.0e-6, truncation: 2 }, dy: { sigma: 100.0e-6, truncation: 2 } }\n');
 const facility = thomxFacilityFile({ settings: { errors, seed: 3 } });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What `data show --json` gives for a measurement file, without its date and its own path. */
 async function fileContent(file: string): Promise<Record<string, unknown>> {
