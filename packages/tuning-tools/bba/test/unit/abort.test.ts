@@ -5,6 +5,24 @@ import { bbaTwin, setpoints, type BbaTwin } from '../twin-fixture.js';
 
 const DRIVEN = ['QUAD', 'HCM', 'VCM'];
 
+/**
+ * Runs a measurement aborted just after progress step `at`: the machine is away from where it started when the abort
+ * comes (checked), the measurement rejects with AbortedError, and every driven setpoint is back exactly (hardware values).
+ */
+async function abortedAt(t: BbaTwin, at: number, run: (o: { signal: AbortSignal; onProgress: (p: { step: number }) => void }) => Promise<unknown>): Promise<void> {
+  const before = await setpoints(t.acc, DRIVEN);
+  const controller = new AbortController();
+  let moved = false;
+  const onProgress = (p: { step: number }) => {
+    if (p.step !== at) return;
+    void setpoints(t.acc, DRIVEN).then((now) => (moved = now.some((v, i) => v !== before[i])));
+    setTimeout(() => controller.abort(), 0);
+  };
+  await expect(run({ signal: controller.signal, onProgress })).rejects.toThrow(AbortedError);
+  expect(moved).toBe(true);
+  expect(await setpoints(t.acc, DRIVEN)).toEqual(before);
+}
+
 describe('serial BBA aborted', () => {
   let t: BbaTwin;
   let plan: BbaPlan;
@@ -19,18 +37,7 @@ describe('serial BBA aborted', () => {
   // restores its own pair, which an abort may not reach before the body completes).
   for (const at of [1, 23, 38, 59]) {
     it(`at step ${at} of 60 restores every quadrupole and corrector setpoint exactly (hardware values)`, async () => {
-      const before = await setpoints(t.acc, DRIVEN);
-      const controller = new AbortController();
-      let moved = false;
-      const onProgress = (p: { step: number }) => {
-        if (p.step !== at) return;
-        // The machine is away from where it started when the abort comes (the corrector is stepped).
-        void setpoints(t.acc, DRIVEN).then((now) => (moved = now.some((v, i) => v !== before[i])));
-        setTimeout(() => controller.abort(), 0);
-      };
-      await expect(measureBba(t.acc, plan, { signal: controller.signal, onProgress, precycle: at === 23 })).rejects.toThrow(AbortedError);
-      expect(moved).toBe(true);
-      expect(await setpoints(t.acc, DRIVEN)).toEqual(before);
+      await abortedAt(t, at, (o) => measureBba(t.acc, plan, { ...o, precycle: at === 23 }));
     });
   }
 
@@ -38,17 +45,7 @@ describe('serial BBA aborted', () => {
   for (const at of [2, 7]) {
     it(`parallel, at step ${at}: restores every quadrupole and every corrector of the bumps exactly (hardware values)`, async () => {
       const pp = planParallel(t.acc, plan, { k: 4 });
-      const before = await setpoints(t.acc, DRIVEN);
-      const controller = new AbortController();
-      let moved = false;
-      const onProgress = (p: { step: number }) => {
-        if (p.step !== at) return;
-        void setpoints(t.acc, DRIVEN).then((now) => (moved = now.some((v, i) => v !== before[i])));
-        setTimeout(() => controller.abort(), 0);
-      };
-      await expect(measureBbaParallel(t.acc, pp, { signal: controller.signal, onProgress })).rejects.toThrow(AbortedError);
-      expect(moved).toBe(true);
-      expect(await setpoints(t.acc, DRIVEN)).toEqual(before);
+      await abortedAt(t, at, (o) => measureBbaParallel(t.acc, pp, o));
     });
   }
 });
