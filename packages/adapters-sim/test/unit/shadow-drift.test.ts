@@ -100,6 +100,24 @@ describe('digital shadow', () => {
     shadow.close();
   });
 
+  it('an RF frequency drift the RF readback does not show: BPM drift alarms within 10 updates', async () => {
+    const { clock, live, shadow } = await pair();
+    const detector = new DriftDetector({ learn: 50 });
+    for (let i = 0; i < 50; i++) {
+      clock.t += 100;
+      detector.push(await shadow.update());
+    }
+    live.twin.injectFaults([{ kind: 'rf-drift', rate: 500 }]);
+    const alarms: DriftAlarm[] = [];
+    for (let i = 0; i < 10 && alarms.length === 0; i++) {
+      clock.t += 100;
+      alarms.push(...detector.push(await shadow.update()));
+    }
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms.every((a) => a.kind === 'drift' && a.channel.startsWith('BPM:'))).toBe(true);
+    shadow.close();
+  });
+
   it('a dead BPM (constant, then NaN) raises dead', async () => {
     const { clock, live, shadow } = await pair();
     const detector = new DriftDetector({ learn: 20, deadUpdates: 10 });
