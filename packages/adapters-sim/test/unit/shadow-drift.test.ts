@@ -118,6 +118,25 @@ describe('digital shadow', () => {
     shadow.close();
   });
 
+  it('corrector supply noise beyond the readback tolerance: tolerance alarms on the noisy supplies only', async () => {
+    const { clock, live, shadow } = await pair();
+    const detector = new DriftDetector({ learn: 10, toleranceUpdates: 3 });
+    for (let i = 0; i < 10; i++) {
+      clock.t += 100;
+      detector.push(await shadow.update());
+    }
+    // 0.05 A rms against a tolerance of 0.01 A: a readback is outside it in 84 % of updates, three in a row in 59 %.
+    live.twin.injectFaults([{ kind: 'corrector-noise', family: 'VCM', sigma: 0.05, seed: 2 }]);
+    const alarms: DriftAlarm[] = [];
+    for (let i = 0; i < 40; i++) {
+      clock.t += 100;
+      alarms.push(...detector.push(await shadow.update()).filter((a) => a.kind === 'tolerance'));
+    }
+    expect(alarms.length).toBeGreaterThan(0);
+    expect(alarms.every((a) => a.channel.startsWith('VCM:'))).toBe(true);
+    shadow.close();
+  });
+
   it('a dead BPM (constant, then NaN) raises dead', async () => {
     const { clock, live, shadow } = await pair();
     const detector = new DriftDetector({ learn: 20, deadUpdates: 10 });
