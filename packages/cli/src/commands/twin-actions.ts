@@ -5,7 +5,6 @@ import { parse as parseYaml } from 'yaml';
 import type { GlobalOptions } from '../global-options.js';
 import { parseInteger } from '../cli-values.js';
 import { openServerConnection } from '../server-connection.js';
-import { readFaultsFile } from '@mlayer/adapters-sim';
 
 /** The global options (--server and --token-file are global: GlobalOptions). */
 export type TwinCommandOptions = GlobalOptions;
@@ -43,7 +42,8 @@ export async function twinReset(o: TwinCommandOptions): Promise<void> {
 }
 
 export async function twinFaultsAdd(file: string, o: TwinCommandOptions): Promise<void> {
-  const faults = readFaultsFile(file);
+  // The twin's package only for this command (its index loads the engine): the other twin commands stay light.
+  const faults = (await import('@mlayer/adapters-sim')).readFaultsFile(file);
   await withServer(o, (cs, t) => cs.request({ type: 'twin-faults', action: 'add', faults, token: t, tool: 'mlayer twin faults add' }));
   print(o, { added: faults.length, file }, `${faults.length} fault${faults.length === 1 ? '' : 's'} of ${file} injected`);
 }
