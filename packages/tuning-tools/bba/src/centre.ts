@@ -15,6 +15,7 @@ import type { Accelerator, LatticeModel } from '@mlayer/core';
 import { lstsq } from '@mlayer/tuning-common';
 import type { BbaResult } from './analyse.js';
 import type { BbaPlan, Plane } from './configure.js';
+import { correctorOrbit } from './corrector-orbit.js';
 import { BbaError } from './errors.js';
 
 export interface CentringOptions {
@@ -41,18 +42,7 @@ export async function planCentring(acc: Accelerator, plan: BbaPlan, result: BbaR
     const pairs = plan.pairs.flatMap((p, i) => (p.plane === plane && Number.isFinite(result.pairs[i]?.offset) ? [{ p, r: result.pairs[i] }] : []));
     if (pairs.length === 0) continue;
     const cor = acc.family(pairs[0].p.corrector.family).enabled();
-    const corEls = cor.latticeElements(model);
-    const scale = cor.modelParameters(model).map((s) => s.scale);
-    const at = [...new Set(pairs.flatMap(({ p }) => [p.quad.element, p.quad.element + 1, p.bpm.element]))].sort((a, b) => a - b);
-    const orm = model.orbitResponse(at, [...new Set(corEls)].sort((a, b) => a - b));
-    const blk = plane === 'x' ? orm.Rxx : orm.Ryy;
-    const rowOf = new Map(orm.bpms.map((e, i) => [e, i]));
-    const colOf = new Map(orm.correctors.map((e, i) => [e, i]));
-    const rowAt = (el: number) => Float64Array.from(corEls, (c, j) => blk[rowOf.get(el)!][colOf.get(c)!] * scale[j]);
-    const quadRow = (q: number) => {
-      const [a, b] = [rowAt(q), rowAt(q + 1)];
-      return a.map((v, j) => (v + b[j]) / 2);
-    };
+    const { rowAt, quadRow } = correctorOrbit(model, cor, plane, pairs.flatMap(({ p }) => [p.quad.element, p.quad.element + 1, p.bpm.element]));
     const readings = new Map<string, number>();
     for (const fam of new Set(pairs.map(({ p }) => p.bpm.family))) {
       const f = acc.family(fam).enabled();

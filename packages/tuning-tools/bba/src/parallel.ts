@@ -18,6 +18,7 @@ import { type Accelerator, type LatticeModel, Measurement } from '@mlayer/core';
 import { lstsq, pseudoInverse, svd } from '@mlayer/tuning-common';
 import { fitLine, type PairResult, zeroCrossing } from './analyse.js';
 import type { BbaPair, BbaPlan, DeviceRef, Plane } from './configure.js';
+import { correctorOrbit } from './corrector-orbit.js';
 import { BbaError } from './errors.js';
 import { type MeasureBbaOptions, checkLimits, readingOptions, scanPoints } from './measure.js';
 
@@ -240,21 +241,9 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
       }
     });
     const corFam = acc.family(plan.pairs[idx[0]].corrector.family).enabled();
-    const corEls = corFam.latticeElements(model);
-    const corScale = corFam.modelParameters(model).map((x) => x.scale);
     const quadEls = idx.flatMap((i) => [plan.pairs[i].quad.element, plan.pairs[i].quad.element + 1]);
-    const at = [...new Set([...bpmEls, ...quadEls])].sort((x, y) => x - y);
-    const orm = model.orbitResponse(at, [...new Set(corEls)].sort((x, y) => x - y));
-    const blk = plane === 'x' ? orm.Rxx : orm.Ryy;
-    const rowOf = new Map(orm.bpms.map((e, i) => [e, i]));
-    const colOf = new Map(orm.correctors.map((e, i) => [e, i]));
-    // Orbit at an element per physics unit of each enabled corrector.
-    const rowAt = (el: number) => Float64Array.from(corEls, (c, j) => blk[rowOf.get(el)!][colOf.get(c)!] * corScale[j]);
+    const { rowAt, quadRow } = correctorOrbit(model, corFam, plane, [...bpmEls, ...quadEls]);
     const bpmRows = bpmEls.map(rowAt);
-    const quadRow = (q: number) => {
-      const [r0, r1] = [rowAt(q), rowAt(q + 1)];
-      return r0.map((v, j) => (v + r1[j]) / 2);
-    };
     const dot = (r: Float64Array, v: Float64Array) => r.reduce((acc2, x, j) => acc2 + x * v[j], 0);
     const bumpOf = (p: BbaPair): Float64Array => {
       const qr = quadRow(p.quad.element);
