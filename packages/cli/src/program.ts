@@ -73,7 +73,9 @@ export function commandModules(argv: readonly string[]): typeof COMMAND_MODULES 
  */
 export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = baseProgram();
-  for (const m of argv === undefined ? COMMAND_MODULES : commandModules(argv)) (await m.load())(program, main);
+  // Loaded together (as static imports would be: the files are read in parallel), registered in the table's order.
+  const registers = await Promise.all((argv === undefined ? COMMAND_MODULES : commandModules(argv)).map((m) => m.load()));
+  for (const register of registers) register(program, main);
   return program;
 }
 
