@@ -257,6 +257,9 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
       const ids = chosen.map((c) => idx[c]);
       const pairs = ids.map((i) => plan.pairs[i]);
       const patterns = pairs.map(bumpOf);
+      const quadScale = scaleOf(ids, signs);
+      const qRows = pairs.map((p) => quadRow(p.quad.element));
+      const bRows = pairs.map((p) => rowAt(p.bpm.element));
       const ownCol = (p: BbaPair) => corFam.names.indexOf(p.corrector.name);
       groups.push({
         plane,
@@ -265,16 +268,16 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
         separation: chosen.length > 1 ? separationOf(chosen.map(column), bpmEls.length) : 1,
         amplification: chosen.length > 1 ? amplificationOf(chosen.map(column), bpmEls.length) : [1],
         signs,
-        tuneShift: scaledShift(ids, signs),
-        quadScale: scaleOf(ids, signs),
+        tuneShift: shiftOf(ids, signs.map((v, j) => v * quadScale[j])),
+        quadScale,
         correctorFamily: corFam.name,
         patterns,
-        quadOrbit: pairs.map((p) => Float64Array.from(patterns, (v) => dot(quadRow(p.quad.element), v))),
-        bpmOrbit: pairs.map((p) => Float64Array.from(patterns, (v) => dot(rowAt(p.bpm.element), v))),
-        ownRatio: pairs.map((p) => {
+        quadOrbit: qRows.map((qr) => Float64Array.from(patterns, (v) => dot(qr, v))),
+        bpmOrbit: bRows.map((br) => Float64Array.from(patterns, (v) => dot(br, v))),
+        ownRatio: pairs.map((p, m) => {
           const j = ownCol(p);
           if (j < 0) throw new BbaError(`${p.bpm.name}: its corrector ${p.corrector.name} is not an enabled device of ${corFam.name}`);
-          return rowAt(p.bpm.element)[j] / quadRow(p.quad.element)[j];
+          return bRows[m][j] / qRows[m][j];
         }),
       });
     }
@@ -291,7 +294,7 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
     steps: groups.length * stepsPer,
     serialSteps: plan.pairs.length * stepsPer,
     largestOrbitChange,
-    largestQuadChange: Math.max(...groups.flatMap((g) => g.pairs.map((i) => Math.abs(plan.pairs[i].quadStep * g.quadScale[g.pairs.indexOf(i)])))),
+    largestQuadChange: Math.max(...groups.flatMap((g) => g.pairs.map((i, j) => Math.abs(plan.pairs[i].quadStep * g.quadScale[j])))),
   };
 }
 
