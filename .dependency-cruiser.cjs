@@ -21,7 +21,8 @@
  *   packages/server                  core, the tools it runs (orbit, tune, chromaticity, and what they
  *                                    use: tuning-common, data) (and ws)
  *   packages/adapters-ws             core (and ws in Node)
- *   packages/web                     nothing of ours: the page speaks the server's protocol (lit, echarts)
+ *   packages/web                     core's errors only (`@mlayer/core/errors`, a file that imports nothing):
+ *                                    the page speaks the server's protocol (lit, echarts)
  *   packages/adapters-replay         core (record & replay of any control system) (and rxjs)
  *   packages/cli                     anything
  *
@@ -53,7 +54,7 @@ const TABLE = [
   ['virtual-accelerator', ['core', 'adapters-sim', 'adapters-epics', 'adapters-tango', 'calibration']],
   ['server', ['core', 'tuning-tools/orbit', 'tuning-tools/tune', 'tuning-tools/chromaticity', 'tuning-tools/common', 'data']],
   ['adapters-ws', ['core']],
-  ['web', []],
+  ['web', ['core']],
   ['adapters-replay', ['core']],
 ];
 
@@ -91,6 +92,13 @@ module.exports = {
       comment: 'The commissioning package runs the other tools in sequence: it imports core, data, tuning-common and the tools\' packages, never an adapter, the engine, the virtual accelerator or the CLI.',
       from: { path: '^packages/tuning-tools/commissioning/src/' },
       to: { path: OURS, pathNot: ['^packages/tuning-tools/[^/]+/src/', src(['core', 'data'])] },
+    },
+    {
+      name: 'web-imports-only-core-errors',
+      severity: 'error',
+      comment: 'The web page (a browser bundle) imports of ours only core\'s errors (@mlayer/core/errors): MlayerError for its own errors, nothing that loads zod, inversify or Node modules.',
+      from: { path: src(['web']) },
+      to: { path: src(['core']), pathNot: '^packages/core/src/errors\\.ts$' },
     },
     {
       name: 'tuning-tool-npm-only-numeric',

@@ -5,6 +5,7 @@
  * messages of tool runs. A dropped connection is opened again after 500 ms (as PVWS
  * clients do) and every channel subscribed again; close code 3001 means do not reconnect.
  */
+import { MlayerError } from '@mlayer/core/errors';
 
 export type Message = Record<string, unknown>;
 
@@ -23,7 +24,8 @@ export interface ChannelState {
 
 export type ConnectionStatus = 'connecting' | 'open' | 'closed';
 
-export class ServerError extends Error {}
+/** What the server refused or could not answer (its message as sent), or a connection failure. */
+export class ServerError extends MlayerError {}
 
 interface Pending {
   resolve: (m: Message) => void;
