@@ -29,9 +29,11 @@ export const CM_LIMITS: [number, number] = [-5, 5];
  * A ThomX facility with a twin and an `epics` control system (PV names such as
  * `TX:HCM01-2:SETI`, `TX:BPM02-1:SA:X`), the twin using its own names: every
  * other BPM, every third corrector (set point with limits, readback with a
- * tolerance), the quadrupoles. The EPICS client timeout is 5 s.
+ * tolerance), the quadrupoles. The EPICS client timeout is 5 s. With `tunes`, also a tune
+ * monitor family TUNE (devices QX and QY, PVs `TX:TUNE:X`, `TX:TUNE:Y`; twin channels
+ * `TUNE:X`, `TUNE:Y`) and that tune noise (rms) in the twin's settings.
  */
-export function epicsFacilityFile(dir = mkdtempSync(join(tmpdir(), 'mlayer-serve-epics-test-'))): string {
+export function epicsFacilityFile(dir = mkdtempSync(join(tmpdir(), 'mlayer-serve-epics-test-')), options: { tunes?: { noise: number } } = {}): string {
   const lattice = JSON.parse(readFileSync(join(THOMX, 'thomx_4d.atjson.json'), 'utf8')) as { elements: { Class?: string }[] };
   const quads = lattice.elements.flatMap((e, i) => (e.Class === 'Quadrupole' ? [i] : []));
   const cm = (plane: 'H' | 'V', index: 0 | 1) => ({
@@ -52,12 +54,18 @@ export function epicsFacilityFile(dir = mkdtempSync(join(tmpdir(), 'mlayer-serve
     fields: { monitor: { channels: { twin: `BPM:{sector}:{index}:${plane.toUpperCase()}`, epics: `TX:BPM{sector:02}-{index}:SA:${plane.toUpperCase()}` }, units: { hardware: 'm', physics: 'm' } } },
     devices: devices(bpmElements()),
   });
+  const tune = {
+    elementClass: 'Tune',
+    memberOf: ['TUNE'],
+    fields: { monitor: { units: { hardware: '', physics: '' }, precision: 6 } },
+    devices: (['x', 'y'] as const).map((plane, i) => ({ device: [i + 1, 1], name: `Q${plane.toUpperCase()}`, plane, channels: { monitor: { twin: `TUNE:${plane.toUpperCase()}`, epics: `TX:TUNE:${plane.toUpperCase()}` } } })),
+  };
   const doc = {
     name: 'thomx-epics',
     energy: 50e6,
     lattice: { file: join(THOMX, 'thomx_4d.atjson.json') },
     controlSystems: {
-      twin: { type: 'twin', settings: { updateRate: 20 } },
+      twin: { type: 'twin', settings: { updateRate: 20, ...(options.tunes ? { tuneNoise: options.tunes.noise } : {}) } },
       epics: { type: 'epics', description: 'the machine', settings: { addressList: ['10.255.255.255'], timeout: 5000 } },
     },
     unitConversions: { cm: { type: 'linear', gain: CM_GAIN, hardwareUnits: 'A', physicsUnits: 'rad' } },
@@ -73,6 +81,7 @@ export function epicsFacilityFile(dir = mkdtempSync(join(tmpdir(), 'mlayer-serve
         fields: { setpoint: { channels: { twin: 'Q:{sector}:{index}:SP', epics: 'TX:Q{sector:02}-{index}:SETK' }, units: { hardware: 'm^-2', physics: 'm^-2' }, limits: [-30, 30] } },
         devices: devices(quads),
       },
+      ...(options.tunes ? { TUNE: tune } : {}),
     },
   };
   const file = join(dir, 'facility.yaml');
