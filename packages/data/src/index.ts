@@ -30,6 +30,7 @@ export {
   type PlannedParameter,
   type ScanPlan,
   type ScanPoint,
+  canonicalJson,
 } from './scan-definition.js';
 export { JOURNAL_FILE, type PointStatus, type PointRecord, type AnalysisEntry } from './scan-journal.js';
 export { PointOutput, readPointFile, type PointFileContents } from './scan-point-file.js';

@@ -324,8 +324,11 @@ export function pointFileName(index: number, total: number): string {
   return `point_${String(index).padStart(width, '0')}.h5`;
 }
 
-/** Deterministic JSON (sorted keys; typed arrays as arrays; non-finite numbers as strings). */
-export function canonicalJson(value: unknown): string {
+/**
+ * Deterministic JSON (sorted keys; typed arrays as arrays; non-finite numbers as strings, "NaN";
+ * undefined left out), `indent` as JSON.stringify's.
+ */
+export function canonicalJson(value: unknown, indent?: number): string {
   const norm = (v: unknown): unknown => {
     if (typeof v === 'number') return Number.isFinite(v) ? v : String(v);
     if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number | bigint>, (x) => (typeof x === 'bigint' ? x.toString() : norm(x)));
@@ -340,5 +343,5 @@ export function canonicalJson(value: unknown): string {
     }
     return v;
   };
-  return JSON.stringify(norm(value));
+  return JSON.stringify(norm(value), null, indent);
 }
