@@ -87,6 +87,7 @@ export { namingSystem, hasNoChannelNames, TemplateSyntaxError } from './config/c
 export { loadFacility, parseFacility, type LoadOptions } from './config/load-facility.js';
 export type { LoadedFacility } from './config/loaded-facility.js';
 export { resolveFacilityPath } from './config/facility-path.js';
+export { parseSource, formatPath, valueAt, type SourceDocument, type SourceSyntaxError } from './config/source-map.js';
 export { facilityChannels, type FacilityChannel } from './config/facility-channels.js';
 export { ToolsSchema, type ToolsConfig } from './config/tools-schema.js';
 export { lazySchema, zodNow } from './config/lazy-schema.js';

@@ -18,12 +18,11 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { type ConfigIssue, ConfigError } from '@mlayer/core';
+import { type ConfigIssue, ConfigError, formatPath, parseSource, valueAt } from '@mlayer/core';
 import { sha256Of } from '@mlayer/data';
 import { z } from 'zod';
 import { FIGURE_NAMES } from './figure-names.js';
 import { BEAM_ORDER, type BeamState, STAGE_INFO, STAGE_KINDS, STAGE_PARAMETERS, type StageKind } from './stage-kinds.js';
-import { parseYamlSource, pathText, valueAtPath } from './yaml-source.js';
 
 export interface Criterion {
   readonly min?: number;
@@ -94,13 +93,13 @@ export function readSequence(file: string): Sequence {
 
 /** Checks a sequence given as text; `file` names it in errors. */
 export function parseSequence(text: string, file: string): Sequence {
-  const { source, errors } = parseYamlSource(text);
+  const { doc: source, errors } = parseSource(text);
   if (!source) throw ConfigError.fromIssues(errors.map((e) => ({ file, path: '', value: undefined, expected: `valid YAML: ${e.message}`, line: e.line, column: e.column })));
   const data = source.data;
   const issues: ConfigIssue[] = [];
-  const add = (path: readonly PropertyKey[], expected: string, value: unknown = valueAtPath(data, path)) => {
+  const add = (path: readonly PropertyKey[], expected: string, value: unknown = valueAt(data, path)) => {
     const at = source.locate(path);
-    issues.push({ file, path: pathText(path), value, expected, line: at?.line, column: at?.column });
+    issues.push({ file, path: formatPath(path), value, expected, line: at?.line, column: at?.column });
   };
   const addZod = (prefix: readonly PropertyKey[], error: z.ZodError, fields?: readonly string[]) => {
     for (const issue of error.issues) {
