@@ -8,6 +8,7 @@
  */
 import { type Accelerator, type LatticeModel, MlayerError, isDigitalTwin, isFamilyOfClass } from '@mlayer/core';
 import { resolveOrbitFamilies } from '@mlayer/orbit';
+import { rms } from '@mlayer/tuning-common';
 import { CommissioningError } from './errors.js';
 import { FIGURE_NAMES, type Figures } from './figure-names.js';
 
@@ -15,17 +16,6 @@ export interface FigureTargets {
   readonly tunes: readonly [number, number];
   readonly chromaticity: readonly [number, number];
 }
-
-const rms = (v: ArrayLike<number>): number => {
-  let s = 0;
-  let n = 0;
-  for (let i = 0; i < v.length; i++) {
-    if (!Number.isFinite(v[i])) continue;
-    s += v[i] * v[i];
-    n++;
-  }
-  return n === 0 ? Number.NaN : Math.sqrt(s / n);
-};
 
 const frac = (q: number): number => q - Math.floor(q);
 
