@@ -10,5 +10,5 @@ export { expandErrorGroups } from './twin/error-groups.js';
 export { applyErrorSetFile } from './twin/apply-error-set-file.js';
 export { readFaultsFile, injectFaultsFile } from './twin/fault-file.js';
 export { bbaTruth, quadBeamOffset, type BbaTruthQuery, type BbaTruthSource } from './twin/bba-truth.js';
-export { Shadow, type ShadowOptions, type ShadowUpdate } from './shadow/shadow.js';
+export { Shadow, type ShadowObservable, type ShadowOptions, type ShadowUpdate } from './shadow/shadow.js';
 export { DriftDetector, type DriftAlarm, type DriftThresholds } from './shadow/drift-detector.js';

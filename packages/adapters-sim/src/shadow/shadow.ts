@@ -5,7 +5,7 @@
  * facility's calibrations) at the next update, all changes of an update as one batch, so the
  * model is computed once per update however many setpoints changed (500 changes within
  * 100 ms at 10 Hz: at most 2 computations). Each update publishes the measured observables
- * (the source's BPMs and tunes), the model's (the shadow twin read without noise) and their
+ * (the source's BPMs, tunes and beam current), the model's (the shadow twin read without noise) and their
  * residuals, measured − model, per channel.
  */
 import { rxSubjects, type Observable, type Subject } from '@mlayer/core/rx';
@@ -14,13 +14,16 @@ import type { Subscription } from 'rxjs';
 import type { TwinControlSystem } from '../twin/twin-control-system.js';
 import { familyRole } from '../twin/twin-devices.js';
 
+/** What a shadow channel observes: a BPM plane, a tune, the beam current. */
+export type ShadowObservable = 'bpm' | 'tune' | 'current';
+
 /** One update of the shadow: per observable channel (the source's names) the measured value, the model's and the residual. */
 export interface ShadowUpdate {
   /** ms on the shadow's clock. */
   readonly time: number;
   readonly channels: readonly string[];
-  /** 'bpm' or 'tune' per channel. */
-  readonly kinds: readonly ('bpm' | 'tune')[];
+  /** 'bpm', 'tune' or 'current' (the beam current: DCCT families) per channel. */
+  readonly kinds: readonly ShadowObservable[];
   readonly measured: Float64Array;
   readonly model: Float64Array;
   /** measured − model. */
@@ -46,7 +49,7 @@ export class Shadow {
   private readonly known = new Map<string, number>();
   private readonly subscriptions: Subscription[] = [];
   private readonly links: { source: string; shadow: string }[] = [];
-  private readonly observables: { family: string; kind: 'bpm' | 'tune' }[] = [];
+  private readonly observables: { family: string; kind: ShadowObservable }[] = [];
   private readonly supplyFamilies: string[] = [];
   private readonly clock: Clock;
   private readonly twin: TwinControlSystem;
@@ -72,7 +75,7 @@ export class Shadow {
         const dst = shadow.family(name).channels('setpoint');
         src.forEach((s, i) => this.links.push({ source: s, shadow: dst[i] }));
         if (role === 'magnet' && fam.fields.readback && options.supplies !== false) this.supplyFamilies.push(name);
-      } else if ((role === 'bpm' || role === 'tune') && shadow.family(name).readField !== 'setpoint' && fam.fields[shadow.family(name).readField]?.dataType !== 'array') {
+      } else if ((role === 'bpm' || role === 'tune' || role === 'current') && shadow.family(name).readField !== 'setpoint' && fam.fields[shadow.family(name).readField]?.dataType !== 'array') {
         this.observables.push({ family: name, kind: role });
       }
     }
@@ -117,7 +120,7 @@ export class Shadow {
     this.pending.clear();
     if (writes.length > 0) await this.twin.batch(() => this.twin.write(writes));
     const channels: string[] = [];
-    const kinds: ('bpm' | 'tune')[] = [];
+    const kinds: ShadowObservable[] = [];
     const measured: number[] = [];
     const model: number[] = [];
     for (const o of this.observables) {

@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, ControlSystemRegistry, UnitConversionRegistry, createAccelerator, loadFacility, type Accelerator, type Clock } from '@mlayer/core';
 import { registerCalibration } from '@mlayer/calibration';
-import { DriftDetector, Shadow, registerTwin, type DriftAlarm, type TwinControlSystem } from '../../src/index.js';
+import { DriftDetector, Random, Shadow, registerTwin, type DriftAlarm, type TwinControlSystem } from '../../src/index.js';
 import { thomxFacilityFile } from '../twin-fixture.js';
 
 class SimClock implements Clock {
@@ -182,19 +182,96 @@ describe('digital shadow', () => {
     shadow.close();
   });
 
+  it('beam loss in the live twin (lifetime 30 s): a beam-loss alarm naming the current monitor DCCT within 3 updates, nothing else', async () => {
+    const { clock, live, shadow } = await pair();
+    const detector = new DriftDetector({ learn: 100 });
+    for (let i = 0; i < 100; i++) {
+      clock.t += 100;
+      detector.push(await shadow.update());
+    }
+    live.twin.injectFaults([{ kind: 'beam-loss', lifetime: 30 }]);
+    const alarms: DriftAlarm[] = [];
+    let updates = 0;
+    while (updates < 10 && alarms.length === 0) {
+      clock.t += 100;
+      alarms.push(...detector.push(await shadow.update()));
+      updates++;
+    }
+    console.log(`beam loss 30 s: alarm after ${updates} updates: ${alarms.map((a) => `${a.kind} ${a.channel} ${a.size.toFixed(4)} lifetime ${a.lifetime?.toFixed(1)} s`).join(', ')}`);
+    expect(alarms.map((a) => [a.kind, a.channel])).toEqual([['beam-loss', 'DCCT']]);
+    expect(updates).toBeLessThanOrEqual(3);
+    // Fitted lifetime shorter than the default 600 s; the current still near its level (0.3 A learnt).
+    expect(alarms[0].lifetime!).toBeLessThan(600);
+    expect(alarms[0].size).toBeGreaterThan(0.99);
+    shadow.close();
+  });
+
+  it('beam loss below currentFraction of the learnt level (lifetime threshold out of reach): the alarm at the update the current passes half its level, lifetime fitted 10 s', async () => {
+    const { clock, live, shadow } = await pair(false);
+    const detector = new DriftDetector({ learn: 20, currentFraction: 0.5, minLifetime: 1 });
+    for (let i = 0; i < 20; i++) {
+      clock.t += 100;
+      detector.push(await shadow.update());
+    }
+    live.twin.injectFaults([{ kind: 'beam-loss', lifetime: 10 }]);
+    let alarm: DriftAlarm | undefined;
+    let updates = 0;
+    while (updates < 100 && !alarm) {
+      clock.t += 100;
+      alarm = detector.push(await shadow.update()).find((a) => a.kind === 'beam-loss');
+      updates++;
+    }
+    // exp(-0.1 n / 10) < 0.5 first at n = 70 (6.93 s).
+    expect(updates).toBe(70);
+    expect(alarm!.channel).toBe('DCCT');
+    expect(alarm!.size).toBeCloseTo(Math.exp(-0.7), 9);
+    expect(alarm!.lifetime!).toBeCloseTo(10, 6);
+    shadow.close();
+  });
+
+  it('a noisy current monitor (1e-3 relative, one hour at 10 Hz): no beam-loss alarm; then a 30 s lifetime raises it within 10 updates', () => {
+    // The detector alone on a current channel (the twin's current has no noise): the lifetime fit is judged against the learnt noise.
+    const rng = new Random(11);
+    const detector = new DriftDetector({ learn: 100 });
+    const level = 0.3;
+    let t = 1_700_000_000_000;
+    const push = (v: number) => {
+      t += 100;
+      const measured = Float64Array.of(v);
+      return detector.push({ time: t, channels: ['DCCT'], kinds: ['current'], measured, model: Float64Array.of(level), residual: Float64Array.of(v - level), applied: 0 });
+    };
+    let alarms = 0;
+    for (let i = 0; i < 36000; i++) alarms += push(level * (1 + 1e-3 * rng.gaussian())).length;
+    expect(alarms).toBe(0);
+    const t0 = t;
+    let raised: DriftAlarm[] = [];
+    let updates = 0;
+    while (updates < 10 && raised.length === 0) {
+      raised = push(level * Math.exp(-(t + 100 - t0) / 1000 / 30) * (1 + 1e-3 * rng.gaussian()));
+      updates++;
+    }
+    console.log(`noisy current: 0 alarms in one hour; lifetime 30 s: ${raised.map((a) => `${a.kind} after ${updates} updates, lifetime ${a.lifetime?.toFixed(1)} s`).join(', ')}`);
+    expect(raised.map((a) => [a.kind, a.channel])).toEqual([['beam-loss', 'DCCT']]);
+    expect(updates).toBeLessThanOrEqual(10);
+  });
+
   it('thresholds from the facility file (shadow.detection); a bad one is refused naming file:line:col, field and value', () => {
     const good = thomxFacilityFile();
-    appendFileSync(good, 'shadow:\n  detection:\n    k: 8\n    learn: 50\n');
-    expect(DriftDetector.forFacility(loadFacility(good), { alpha: 0.5 }).thresholds).toEqual({ learn: 50, k: 8, alpha: 0.5, deadUpdates: 20, toleranceUpdates: 3, stuckUpdates: 5 });
+    appendFileSync(good, 'shadow:\n  detection:\n    k: 8\n    learn: 50\n    minLifetime: 120\n');
+    expect(DriftDetector.forFacility(loadFacility(good), { alpha: 0.5 }).thresholds).toEqual({ learn: 50, k: 8, alpha: 0.5, deadUpdates: 20, toleranceUpdates: 3, stuckUpdates: 5, currentFraction: 0.5, minLifetime: 120, lifetimeUpdates: 10 });
     const bad = thomxFacilityFile();
     appendFileSync(bad, 'shadow:\n  detection:\n    k: -2\n');
     const line = readFileSync(bad, 'utf8').split('\n').findIndex((l) => l.includes('k: -2')) + 1;
     expect(() => loadFacility(bad)).toThrow(ConfigError);
     expect(() => loadFacility(bad)).toThrow(new RegExp(`${bad}:${line}:\\d+: shadow\\.detection\\.k: expected a finite number > 0 \\(got -2\\)`));
+    const badFraction = thomxFacilityFile();
+    appendFileSync(badFraction, 'shadow:\n  detection:\n    currentFraction: 1.5\n');
+    const fractionLine = readFileSync(badFraction, 'utf8').split('\n').findIndex((l) => l.includes('currentFraction: 1.5')) + 1;
+    expect(() => loadFacility(badFraction)).toThrow(new RegExp(`${badFraction}:${fractionLine}:\\d+: shadow\\.detection\\.currentFraction: expected a number in \\(0, 1\\) \\(got 1\\.5\\)`));
   });
 
   it('one hour of noise only at 10 Hz (simulated time): no alarm', async () => {
-    // BPM and tune residuals only: the supplies (no readback noise in this twin) double the time and cannot alarm here.
+    // BPM, tune and beam current (DCCT) channels: the supplies (no readback noise in this twin) double the time and cannot alarm here.
     const { clock, shadow } = await pair(false);
     const detector = new DriftDetector({ learn: 100, k: 6, alpha: 0.3 });
     let alarms = 0;
@@ -202,6 +279,7 @@ describe('digital shadow', () => {
     for (let i = 0; i < 36000; i++) {
       clock.t += 100;
       const u = await shadow.update();
+      if (i === 0) expect(u.kinds[u.channels.indexOf('DCCT')]).toBe('current');
       n += u.channels.length;
       alarms += detector.push(u).length;
     }

@@ -17,6 +17,9 @@ export const ShadowSchema = lazySchema((z) =>
           deadUpdates: positiveInt.optional().describe('updates without a change that make a BPM dead (default 20)'),
           toleranceUpdates: positiveInt.optional().describe('updates a readback may stay outside its setpoint tolerance before the alarm (default 3)'),
           stuckUpdates: positiveInt.optional().describe('updates a readback may keep its value after its setpoint moved before the alarm (default 5)'),
+          currentFraction: z.number().refine((v) => v > 0 && v < 1, { message: 'expected a number in (0, 1)' }).optional().describe('beam-loss alarm when the beam current falls below this fraction of its level learnt on the quiet window (default 0.5)'),
+          minLifetime: z.number().refine((v) => Number.isFinite(v) && v > 0, { message: 'expected a finite number > 0' }).optional().describe('beam-loss alarm when the beam current decays with a lifetime (s) shorter than this, fitted over lifetimeUpdates updates (default 600)'),
+          lifetimeUpdates: z.number().int().min(2).optional().describe('updates the beam lifetime is fitted over (default 10)'),
         })
         .strict()
         .default({}),
