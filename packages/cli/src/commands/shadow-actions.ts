@@ -44,7 +44,7 @@ export async function shadowAction(o: ShadowCommandOptions, g: GlobalOptions): P
         channels = u.channels.length;
         for (const a of detector.push(u)) {
           alarms.push(a);
-          say(g.json ? JSON.stringify(a) : `${new Date(a.time).toISOString()} ${a.kind} ${a.channel} ${a.size.toFixed(1)}`);
+          say(g.json ? JSON.stringify(a) : `${new Date(a.time).toISOString()} ${a.kind} ${a.channel} ${a.size.toFixed(a.kind === 'beam-loss' ? 3 : 1)}${a.lifetime === undefined ? '' : ` lifetime ${a.lifetime.toFixed(1)} s`}`);
         }
         const wait = 1000 / rate - (Date.now() - t0);
         if (wait > 0 && n + 1 < updates) await new Promise((r) => setTimeout(r, wait));
