@@ -27,6 +27,18 @@ describe('facilities/diamond-i04: every family through the twin, with its own EP
       for (const field of fam.fields) {
         // The twin serves the facility's own EPICS names.
         expect(fam.channels(field)).toEqual(fam.channels(field).map((_c, i) => acc.facility.channel(name, fam.indices[i], field, 'epics')));
+        const spec = acc.facility.config.families[name].fields[field];
+        if (spec?.dataType === 'array') {
+          // Turn-by-turn buffers: one waveform of the declared length per device (get is for scalars).
+          const samples = await fam.read({ field });
+          expect(samples.length).toBe(fam.size);
+          for (const s of samples) {
+            expect(s.value, `${name}.${field} waveform`).toBeInstanceOf(Float64Array);
+            expect((s.value as Float64Array).length).toBe(spec.length);
+          }
+          read++;
+          continue;
+        }
         const hw = await fam.get({ field });
         expect(hw.length).toBe(fam.size);
         expect(hw.every(Number.isFinite), `${name}.${field} hardware`).toBe(true);
