@@ -23,7 +23,7 @@ const isObject = (v: unknown): v is Doc => v !== null && typeof v === 'object' &
  * families are kept (the served ones). Relative paths of the facility
  * (lattice file, twin error file, calibration CSV files, the tools' files and data
  * folder) are made absolute, so the overlay may live anywhere; tool defaults naming
- * a family that is not served are left out.
+ * a family that is not served are left out, and so is the injection section when its family is not served.
  */
 export function writeFacilityOverlay(facility: LoadedFacility, cs: OverlayControlSystem, path: string, families?: ReadonlySet<string>): string {
   let doc: unknown;
@@ -45,6 +45,13 @@ export function writeFacilityOverlay(facility: LoadedFacility, cs: OverlayContro
   systems[cs.name] = { ...existing, type: cs.type, settings: { ...(isObject(existing.settings) ? existing.settings : {}), ...cs.settings } };
   // Served families only (`--families`): clients see a machine whose every channel answers.
   if (families && isObject(doc.families)) for (const f of Object.keys(doc.families)) if (!families.has(f)) delete doc.families[f];
+  // The injection section names its device family (by name, or the one family of class Injection): without it served, it goes.
+  if (families && isObject(doc.injection) && isObject(doc.families)) {
+    const served = doc.families as Doc;
+    const named = doc.injection.family;
+    const present = typeof named === 'string' ? named in served : Object.values(served).some((f) => isObject(f) && f.elementClass === 'Injection');
+    if (!present) delete doc.injection;
+  }
   if (cs.templates) {
     const families = doc.families as Doc;
     for (const [family, fields] of cs.templates) {

@@ -42,5 +42,15 @@ describe('facility overlay', () => {
     expect(tools.chromaticityFamilies).toBeUndefined();
     expect(tools.golden).toBeUndefined();
     expect(Object.keys(tools.ormStep)).toEqual(['HSTR']);
+    // The injection section names INJ, not served: left out (the overlay would not load with it).
+    expect(facility.config.injection?.family ?? 'INJ').toBe('INJ');
+    expect(overlay.config.injection).toBeUndefined();
+  });
+
+  it('keeps the injection section when its family is served', () => {
+    const served = new Set(['BPMx', 'BPMy', 'INJ']);
+    const overlay = loadFacility(writeFacilityOverlay(facility, cs, join(dir, 'c', 'diamond.epics.yaml'), served));
+    expect(facility.config.injection).toBeDefined();
+    expect(overlay.config.injection).toEqual(facility.config.injection);
   });
 });
