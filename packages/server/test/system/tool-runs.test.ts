@@ -143,7 +143,10 @@ describe('tool runs over the protocol (demo twin)', () => {
     await watcher.next((m) => m.type === 'result' && m.runId === started.runId, 0);
     expect(watcher.messages.filter((m) => m.type === 'progress').length).toBe(progress.length);
     const moved = new Set(watcher.messages.filter((m) => m.type === 'update' && m.value !== h0[hstr.indexOf(m.pv as string)]).map((m) => m.pv));
-    expect(moved.size).toBeGreaterThanOrEqual(5);
+    // Seen moving before the abort: the 100 ms throttle-latest samples a stepping that visits each corrector for a
+    // few ms (+step, -step, back), so how many are caught away from their start depends on the machine's pace
+    // (4 on a loaded CI machine, up to 10 alone): at least one proves the run was moving the correctors it restored.
+    expect(moved.size).toBeGreaterThanOrEqual(1);
     watcher.close();
     // Start and end of each run are in the audit log.
     const audit = readFileSync(join(dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((a) => a.tool === `run ${started.runId}`);
