@@ -136,10 +136,12 @@ describe.concurrent('the demo facility served with realistic timing and a CPU ho
           expect(s.maxZ, `${protocol} ${s.block} column ${s.column}`).toBeLessThan(5.5);
         }
 
-        // 2. The same correction as in-process, with the in-process matrix.
+        // 2. The same correction as in-process, with the in-process matrix. Two steps: a third one of this
+        // 40-corrector subset sits at its floor (predicted y 129.8 -> 125.5 um), where the served machine's timing
+        // under the CPU hog decides its sign (a CI run measured +1.5 um and undid it as 'diverged').
         const twin = await errored();
         try {
-          const options = { orm: refOrm, iterations: 3, method: { type: 'svd' as const, threshold: 1e-3 } };
+          const options = { orm: refOrm, iterations: 2, method: { type: 'svd' as const, threshold: 1e-3 } };
           const a = await correctOrbit(twin, { ...options, ...selection(twin) });
           const b = await correctOrbit(live, { ...options, ...selection(live) });
           for (const plane of ['x', 'y'] as const) {
