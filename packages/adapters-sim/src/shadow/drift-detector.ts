@@ -155,12 +155,7 @@ export class DriftDetector {
       }
       if (!Number.isFinite(r)) return;
       if (learning) {
-        // Welford: mean and variance of the quiet window.
-        s.n++;
-        const d = r - s.mean;
-        s.mean += d / s.n;
-        s.m2 += d * (r - s.mean);
-        s.sigma = s.n > 1 ? Math.sqrt(s.m2 / (s.n - 1)) : 0;
+        learn(s, r);
         s.smooth = s.mean;
         return;
       }
@@ -183,11 +178,7 @@ export class DriftDetector {
   private pushCurrent(s: ChannelState, channel: string, v: number, time: number, raised: DriftAlarm[], learning: boolean): void {
     if (!Number.isFinite(v)) return;
     if (learning) {
-      s.n++;
-      const d = v - s.mean;
-      s.mean += d / s.n;
-      s.m2 += d * (v - s.mean);
-      s.sigma = s.n > 1 ? Math.sqrt(s.m2 / (s.n - 1)) : 0;
+      learn(s, v);
       return;
     }
     const level = s.mean;
@@ -249,4 +240,13 @@ export class DriftDetector {
     s.alarmed.add(kind);
     out.push({ kind, channel, size, time, ...(lifetime === undefined ? {} : { lifetime }) });
   }
+}
+
+/** Welford: one more sample of the quiet window into the channel's mean and standard deviation. */
+function learn(s: ChannelState, v: number): void {
+  s.n++;
+  const d = v - s.mean;
+  s.mean += d / s.n;
+  s.m2 += d * (v - s.mean);
+  s.sigma = s.n > 1 ? Math.sqrt(s.m2 / (s.n - 1)) : 0;
 }
