@@ -33,6 +33,7 @@ export interface BbaPlanCliOptions {
   modulation: string;
   steps: string;
   maxDistance: string;
+  everyQuad?: boolean;
   json?: boolean;
 }
 
@@ -62,16 +63,18 @@ function planOptionsOf(o: BbaPlanCliOptions): PlanOptions {
     modulation: parseNumber(o.modulation, '--modulation'),
     steps: parseInteger(o.steps, '--steps', 3, 1000),
     maxDistance: parseNumber(o.maxDistance, '--max-distance'),
+    everyQuad: o.everyQuad === true,
   };
 }
 
 function planText(plan: BbaPlan): string {
   const lines = plan.pairs.map(
     (p) =>
-      `${p.plane} ${p.bpm.name.padEnd(18)} ${p.quad.name.padEnd(18)} ${p.distance.toFixed(2).padStart(6)} m  ${p.corrector.name.padEnd(18)} ±${formatQuantity(p.correctorStep, 'rad')}  Δk ±${p.quadStep.toPrecision(3)}`,
+      `${p.plane} ${p.bpm.name.padEnd(18)} ${p.quad.name.padEnd(18)} ${p.distance.toFixed(2).padStart(6)} m  ${p.corrector.name.padEnd(18)} ±${formatQuantity(p.correctorStep, 'rad')}  Δk ±${p.quadStep.toPrecision(3)}${p.extra ? '  (extra)' : ''}`,
   );
   const steps = plan.pairs.length * plan.steps * 2;
-  lines.push(`${plan.pairs.length} pairs, ${plan.steps} corrector steps each, ${steps} set-and-read steps; amplitude ${formatQuantity(plan.amplitude, 'm')}, modulation ${formatQuantity(plan.modulation, 'm')}`);
+  const extra = plan.pairs.filter((p) => p.extra).length;
+  lines.push(`${plan.pairs.length} pairs${extra > 0 ? ` (${extra} extra: quadrupoles with the nearest BPM)` : ''}, ${plan.steps} corrector steps each, ${steps} set-and-read steps; amplitude ${formatQuantity(plan.amplitude, 'm')}, modulation ${formatQuantity(plan.modulation, 'm')}`);
   for (const u of plan.unpaired) lines.push(`not paired: ${u.plane} ${u.bpm.name}: ${u.reason}`);
   return `${lines.join('\n')}\n`;
 }
@@ -158,8 +161,10 @@ export async function bbaApplyOffsetsAction(file: string, o: BbaApplyCliOptions,
   const out = resolve(o.out);
   if (existsSync(out) && !o.force) throw new MlayerError(`${out} exists: give another name or --force to replace it (nothing was written)`);
   const maxSigma = o.maxSigma !== undefined ? parseNumber(o.maxSigma, '--max-sigma') : Infinity;
-  const kept = f.offsets.filter((r) => Number.isFinite(r.offset) && r.sigma <= maxSigma);
-  const left = f.offsets.length - kept.length;
+  // A BPM's offset is the one of its nearest quadrupole: extra pairs (bba measure --every-quad) serve centring only.
+  const own = f.offsets.filter((r) => !r.extra);
+  const kept = own.filter((r) => Number.isFinite(r.offset) && r.sigma <= maxSigma);
+  const left = own.length - kept.length;
   writeOffsets(out, kept, `BPM offsets from beam-based alignment: ${resolve(file)} (${f.time})`);
   process.stdout.write(`${kept.length} offsets written to ${out}${left > 0 ? `; ${left} left out (1σ above ${o.maxSigma} m or not finite)` : ''}\nuse: tools.orbit.offsets: ${out} in the facility's tools.yaml, then mlayer orbit correct\n`);
 }

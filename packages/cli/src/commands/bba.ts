@@ -11,7 +11,8 @@ export function registerBbaCommands(program: Command): void {
       .option('--amplitude <m>', 'orbit amplitude at the BPM across the corrector scan, m', '0.5e-3')
       .option('--modulation <m>', 'orbit change at the BPM for a beam `amplitude` off the quadrupole centre, m', '50e-6')
       .option('--steps <n>', 'corrector steps across ±amplitude', '5')
-      .option('--max-distance <m>', 'farthest quadrupole centre from its BPM, m', '3');
+      .option('--max-distance <m>', 'farthest quadrupole centre from its BPM, m', '3')
+      .option('--every-quad', 'also pair every other individually powered quadrupole with its nearest BPM (extra pairs, for steering through every centre; apply-offsets keeps each BPM\'s nearest quadrupole)', false);
   planOptions(bba.command('plan').description('pair every BPM with its nearest individually powered quadrupole and the corrector that moves the beam most there; print the steps (nothing is written); BPMs without a quadrupole are listed'))
     .option('--json', 'print the plan as one JSON object', false)
     .action(async (o: BbaPlanCliOptions, cmd: Command) => (await import('./bba-actions.js')).bbaPlanAction(o, cmd));

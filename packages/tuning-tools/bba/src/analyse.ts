@@ -93,6 +93,8 @@ export interface PairResult {
   readonly x: readonly number[];
   readonly y: readonly number[];
   readonly fit: LineFit;
+  /** An extra pair of PlanOptions.everyQuad (the BPM's offset for a quadrupole other than its nearest). */
+  readonly extra?: boolean;
 }
 
 export interface BbaResult {
@@ -140,7 +142,7 @@ export function analysePair(d: PairData, options: AnalyseOptions = {}): PairResu
   const fit = steps >= 2 && norm > 0 ? fitLine(x, y) : { a: Number.NaN, b: Number.NaN, varA: Number.NaN, varB: Number.NaN, covAB: Number.NaN, rms: Number.NaN, n: 0 };
   const z = zeroCrossing(fit);
   const p = d.pair;
-  return { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: z.sigma, used: use.filter(Boolean).length, bpms, x, y, fit };
+  return { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: z.sigma, used: use.filter(Boolean).length, bpms, x, y, fit, ...(p.extra ? { extra: true } : {}) };
 }
 
 export function analyseBba(data: BbaData, options: AnalyseOptions = {}): BbaResult {

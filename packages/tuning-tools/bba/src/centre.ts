@@ -11,7 +11,7 @@
  * quadrupole by minus that (least squares on the model ORM at the quadrupoles). Nothing is
  * written: the caller sets the changes (the orbit is the one the BBA started from, or read anew).
  */
-import type { Accelerator, LatticeModel } from '@mlayer/core';
+import { type Accelerator, type LatticeModel, Measurement } from '@mlayer/core';
 import { lstsq } from '@mlayer/tuning-common';
 import type { BbaResult } from './analyse.js';
 import type { BbaPlan, Plane } from './configure.js';
@@ -22,6 +22,8 @@ export interface CentringOptions {
   /** Singular values kept in the least squares, relative to the largest (default 1e-5: on the demo with every second BPM paired, 1e-3 leaves 9 µm rms in the model and 11.1 µm on the twin, 1e-5 0 and 7.5 µm). */
   readonly rcond?: number;
   readonly model?: LatticeModel;
+  /** Readings averaged per BPM (default 1): the centring starts from the present orbit, read this many times. */
+  readonly average?: number;
 }
 
 export interface CentringPlan {
@@ -36,6 +38,8 @@ export async function planCentring(acc: Accelerator, plan: BbaPlan, result: BbaR
   const model = options.model ?? acc.model;
   if (!model) throw new BbaError(`${acc.name}: no lattice model; centring steers with the model ORM at the quadrupoles`);
   const rcond = options.rcond ?? 1e-5;
+  const n = options.average ?? 1;
+  if (!Number.isInteger(n) || n < 1) throw new BbaError(`average must be a positive integer (got ${options.average})`);
   const correctors: CentringPlan['correctors'][number][] = [];
   const quads: CentringPlan['quads'][number][] = [];
   for (const plane of ['x', 'y'] as const) {
@@ -46,7 +50,8 @@ export async function planCentring(acc: Accelerator, plan: BbaPlan, result: BbaR
     const readings = new Map<string, number>();
     for (const fam of new Set(pairs.map(({ p }) => p.bpm.family))) {
       const f = acc.family(fam).enabled();
-      const v = await f.get({ units: 'physics' });
+      // Averaged readings are fresh ones (core's Measurement, driving nothing).
+      const v = n === 1 ? await f.get({ units: 'physics' }) : await new Measurement(acc, { name: 'bba-centring-read', drives: [] }).run(async (m) => (await m.average(f, n, { units: 'physics' })).mean);
       f.names.forEach((n, i) => readings.set(`${fam}/${n}`, v[i]));
     }
     // Offset of the beam in each quadrupole now; BPMs sharing a quadrupole averaged.

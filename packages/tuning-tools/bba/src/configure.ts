@@ -35,6 +35,12 @@ export interface BbaPair {
   readonly response: number;
   /** Set when the modulation asked for needed a larger quadrupole change than maxQuadChange allows: the change was capped there. */
   readonly capped?: boolean;
+  /**
+   * Set on a pair of PlanOptions.everyQuad: a quadrupole that is not the nearest of any BPM, with its nearest BPM. Its
+   * offset is that BPM's reading when the beam passes through this quadrupole's centre (for planCentring); the BPM's
+   * own offset stays the one of its nearest quadrupole.
+   */
+  readonly extra?: boolean;
 }
 
 /** A BPM without an individually powered quadrupole within reach, or without a corrector. */
@@ -83,6 +89,12 @@ export interface PlanOptions {
   readonly maxQuadChange?: number;
   /** Farthest quadrupole centre from a BPM, m (default 3). */
   readonly maxDistance?: number;
+  /**
+   * Pair every individually powered quadrupole, not only the nearest of each BPM: the others each with their nearest
+   * BPM (within maxDistance), as extra pairs (default false). A BPM then has an offset per quadrupole; the orbit is
+   * steered through every centre with planCentring.
+   */
+  readonly everyQuad?: boolean;
   /** By BPM device name. */
   readonly overrides?: Readonly<Record<string, PairOverride>>;
   readonly model?: LatticeModel;
@@ -132,6 +144,7 @@ function check(name: string, v: number | undefined, def: number, integer = false
 export function planBba(acc: Accelerator, options: PlanOptions = {}): BbaPlan {
   const model = options.model ?? acc.model;
   if (!model) throw new BbaError(`${acc.name}: no lattice model; BBA pairs BPMs and quadrupoles from the model`);
+  const lm: LatticeModel = model;
   const amplitude = check('amplitude', options.amplitude, 0.5e-3);
   const modulation = check('modulation', options.modulation, 50e-6);
   const steps = check('steps', options.steps, 5, true);
@@ -188,6 +201,29 @@ export function planBba(acc: Accelerator, options: PlanOptions = {}): BbaPlan {
           return;
         }
       }
+      addPair(bpm, quad, distance, o);
+    });
+    if (options.everyQuad) {
+      // Every other individually powered quadrupole with its nearest BPM of the plane (an extra pair: the BPM's
+      // reading when the beam passes through that quadrupole's centre, for steering through every centre).
+      const done = new Set(pairs.filter((q) => q.plane === plane).map((q) => q.quad.element));
+      const sBpm = bpmEl.map((e) => model.element(e).s);
+      for (const quad of quads.refs) {
+        if (done.has(quad.element)) continue;
+        done.add(quad.element);
+        let best = -1;
+        let distance = Infinity;
+        sBpm.forEach((sB, i) => {
+          let ds = sB - quadCentre(quad);
+          ds -= Math.round(ds / circumference) * circumference;
+          if (Math.abs(ds) < Math.abs(distance)) [best, distance] = [i, ds];
+        });
+        if (best < 0 || Math.abs(distance) > maxDistance) continue;
+        const bpm: DeviceRef = { family: bpms.name, device: bpms.deviceList[best], name: bpms.names[best], element: bpmEl[best] };
+        addPair(bpm, quad, distance, overrides[bpm.name] ?? {}, true);
+      }
+    }
+    function addPair(bpm: DeviceRef, quad: DeviceRef, distance: number, o: PairOverride, extra = false): void {
       const row = block[rowOf.get(bpm.element)!];
       let j = -1;
       if (o.corrector) {
@@ -210,13 +246,13 @@ export function planBba(acc: Accelerator, options: PlanOptions = {}): BbaPlan {
       const response = row[colOf.get(corEl[j])!] * corScale[j];
       const corrector: DeviceRef = { family: corFam.name, device: corFam.deviceList[j], name: corFam.names[j], element: corEl[j] };
       const qf = acc.family(quad.family).devices([quad.device]);
-      const [qParam] = qf.modelParameters(model);
+      const [qParam] = qf.modelParameters(lm);
       const qScale = qParam.scale;
-      const [ob, oq] = [model.optics([bpm.element])[0], model.optics([quad.element])[0]];
-      const L = model.element(quad.element).length || 1;
+      const [ob, oq] = [lm.optics([bpm.element])[0], lm.optics([quad.element])[0]];
+      const L = lm.element(quad.element).length || 1;
       const orbitPerKick = Math.sqrt(ob.beta[p] * oq.beta[p]) / (2 * sinQ);
       let dK = modulation / (orbitPerKick * L * amplitude);
-      const k1 = Math.abs(model.getParameter(qParam.ref));
+      const k1 = Math.abs(lm.getParameter(qParam.ref));
       const capped = o.quadStep === undefined && k1 > 0 && dK > maxQuadChange * k1;
       if (capped) dK = maxQuadChange * k1;
       pairs.push({
@@ -229,8 +265,9 @@ export function planBba(acc: Accelerator, options: PlanOptions = {}): BbaPlan {
         correctorStep: o.correctorStep ?? amplitude / Math.abs(response),
         quadStep: o.quadStep ?? dK / Math.abs(qScale),
         response,
+        ...(extra ? { extra } : {}),
       });
-    });
+    }
   }
   return { facility: acc.name, amplitude, modulation, steps, pairs, unpaired };
 }

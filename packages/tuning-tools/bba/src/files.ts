@@ -17,7 +17,7 @@ export interface BbaFile {
   readonly time: string;
   readonly facility: string;
   readonly data: BbaData;
-  readonly offsets: readonly { plane: string; family: string; bpm: string; quad: string; corrector: string; offset: number; sigma: number; used: number }[];
+  readonly offsets: readonly { plane: string; family: string; bpm: string; quad: string; corrector: string; offset: number; sigma: number; used: number; extra?: boolean }[];
 }
 
 export function bbaFile(data: BbaData, result: BbaResult): BbaFile {
@@ -27,7 +27,7 @@ export function bbaFile(data: BbaData, result: BbaResult): BbaFile {
     time: new Date().toISOString(),
     facility: data.plan.facility,
     data,
-    offsets: result.pairs.map((p) => ({ plane: p.plane, family: p.bpmFamily, bpm: p.bpm, quad: p.quad, corrector: p.corrector, offset: p.offset, sigma: p.sigma, used: p.used })),
+    offsets: result.pairs.map((p) => ({ plane: p.plane, family: p.bpmFamily, bpm: p.bpm, quad: p.quad, corrector: p.corrector, offset: p.offset, sigma: p.sigma, used: p.used, ...(p.extra ? { extra: true } : {}) })),
   };
 }
 

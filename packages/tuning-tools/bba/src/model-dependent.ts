@@ -46,7 +46,7 @@ export function analyseBbaModel(acc: Accelerator, data: BbaData, options: ModelA
     });
     const fit = fitLine(x, kick);
     const z = zeroCrossing(fit);
-    return { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: z.sigma, used: R.length, bpms: [], x, y: kick, fit } satisfies PairResult;
+    return { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: z.sigma, used: R.length, bpms: [], x, y: kick, fit, ...(p.extra ? { extra: true } : {}) } satisfies PairResult;
   });
   return { pairs };
 }

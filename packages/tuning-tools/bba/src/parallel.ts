@@ -247,8 +247,11 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
     const dot = (r: Float64Array, v: Float64Array) => r.reduce((acc2, x, j) => acc2 + x * v[j], 0);
     const bumpOf = (p: BbaPair): Float64Array => {
       const qr = quadRow(p.quad.element);
-      const rows = [...bpmRows.filter((_r, j) => bpmEls[j] !== p.bpm.element), qr];
-      const goal = [...rows.slice(0, -1).map(() => 0), amplitude];
+      const own = corFam.names.indexOf(p.corrector.name);
+      const br = rowAt(p.bpm.element);
+      const W = Number(process.env.BBA_SHAPE_W ?? 0);
+      const rows = [...bpmRows.filter((_r, j) => bpmEls[j] !== p.bpm.element), ...(W > 0 ? [br.map((v) => v * W)] : []), qr];
+      const goal = [...bpmRows.filter((_r, j) => bpmEls[j] !== p.bpm.element).map(() => 0), ...(W > 0 ? [(W * amplitude * br[own]) / qr[own]] : []), amplitude];
       const v = lstsq(rows, goal, options.bumpRcond ?? 1e-2);
       const scale = amplitude / dot(qr, v);
       return v.map((x) => x * scale);
@@ -430,7 +433,7 @@ export function analyseBbaParallel(d: ParallelData): { pairs: PairResult[] } {
       const y = kicks.map((kv) => kv[j]);
       const fit = fitLine(x, y);
       const z = zeroCrossing(fit);
-      results[pi] = { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: Math.hypot(z.sigma, sx0), used: data.D[0].length, bpms: [], x, y, fit };
+      results[pi] = { plane: p.plane, bpmFamily: p.bpm.family, bpm: p.bpm.name, quad: p.quad.name, corrector: p.corrector.name, offset: z.centre, sigma: Math.hypot(z.sigma, sx0), used: data.D[0].length, bpms: [], x, y, fit, ...(p.extra ? { extra: true } : {}) };
     });
   });
   return { pairs: results };

@@ -121,6 +121,8 @@ export function parseSequence(text: string, file: string): Sequence {
   const stages: Stage[] = [];
   const names = new Set<string>();
   let beam: BeamState = seq.beam;
+  let previous: StageKind | undefined;
+  let centred = false;
   seq.stages.forEach((raw, i) => {
     const at = ['stages', i] as const;
     const s = StageSchema.safeParse(raw);
@@ -150,6 +152,13 @@ export function parseSequence(text: string, file: string): Sequence {
       if (!known.has(key)) add([...at, 'success', key], `a figure of merit or a value of stage ${kind} (${[...known].join(', ')})`, key);
       else if (c.min === undefined && c.max === undefined) add([...at, 'success', key], 'a criterion with min and/or max');
     }
+    if (kind === 'orbit-correction') {
+      const targets = new Set(attempts.map((a) => a.offsets));
+      if (targets.has('centres') && previous !== 'bba') add([...at, 'parameters', 'offsets'], "offsets: centres right after a 'bba' stage (the centring starts from the orbit the BBA measured from)", 'centres');
+      if (targets.has('golden') && !centred) add([...at, 'parameters', 'offsets'], "offsets: golden after an orbit-correction stage with offsets: centres (the golden orbit is the readings after it)", 'golden');
+      if (targets.has('centres')) centred = true;
+    }
+    previous = kind;
     if (BEAM_ORDER[beam] < BEAM_ORDER[info.needs]) {
       const before = info.needs === 'stored' ? "a 'store' stage" : "an 'inject-thread' stage";
       add([...at, 'stage'], `a stage that the beam allows here: ${kind} needs a ${info.needs} beam and the beam is ${beam === 'none' ? 'not injected' : beam} at this point (put ${before} before it, or start with beam: stored)`, kind);

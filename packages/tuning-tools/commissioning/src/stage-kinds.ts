@@ -41,8 +41,13 @@ export const STAGE_PARAMETERS = {
     svThreshold: z.number().gt(0).lt(1).default(1e-3),
     /** Use the RF frequency as a column (dispersion). */
     rf: z.boolean().default(false),
-    /** Steer to the BPM offsets measured by an earlier BBA stage ('bba') or to zero readings ('none'). */
-    offsets: z.enum(['bba', 'none']).default('bba'),
+    /**
+     * Steer to the BPM offsets measured by an earlier BBA stage ('bba'), to zero readings ('none'), through the centres
+     * of the quadrupoles the BBA stage just before measured ('centres': one step of @mlayer/bba planCentring from the
+     * orbit the BBA started from, svThreshold its singular-value cut; the readings after it, averaged, become the
+     * golden orbit), or to that golden orbit ('golden').
+     */
+    offsets: z.enum(['bba', 'none', 'centres', 'golden']).default('bba'),
     average: posInt.default(1),
     gain: fraction.default(1),
   }),
@@ -54,6 +59,8 @@ export const STAGE_PARAMETERS = {
     modulation: z.number().positive().optional(),
     steps: posInt.min(3).optional(),
     average: posInt.default(1),
+    /** Quadrupoles measured: the nearest of each BPM, or every individually powered one (the others with their nearest BPM, for offsets: centres). */
+    quads: z.enum(['nearest', 'all']).default('nearest'),
   }),
   'tune-correction': z.strictObject({
     /** Fractional tunes (default: the sequence's targets, else the design). */
@@ -107,7 +114,7 @@ export const STAGE_INFO: Record<StageKind, StageKindInfo> = {
   'inject-thread': { needs: 'none', gives: 'threaded', values: ['injections', 'bpms_reached'], description: 'inject and thread the beam through the first turns (trajectory correction; @mlayer/orbit threadBeam)' },
   store: { needs: 'threaded', gives: 'stored', values: ['injections', 'bpms_reached'], description: 'stitch the turns and store the beam (threadBeam until the current monitor shows a stored beam)' },
   'sextupole-ramp': { needs: 'stored', values: ['steps'], description: 'ramp the sextupoles to their design strengths' },
-  'orbit-correction': { needs: 'stored', values: ['steps', 'orbit_rms_x', 'orbit_rms_y'], description: 'closed-orbit correction (SVD on the model response matrix; dispersion with the RF column)' },
+  'orbit-correction': { needs: 'stored', values: ['steps', 'orbit_rms_x', 'orbit_rms_y', 'centring_model_rms_x', 'centring_model_rms_y'], description: 'closed-orbit correction (SVD on the model response matrix; dispersion with the RF column)' },
   bba: { needs: 'stored', values: ['bba_pairs', 'bba_sigma_max'], description: 'beam-based alignment of the BPMs to the quadrupole centres' },
   'tune-correction': { needs: 'stored', values: ['tune_steps'], description: 'tune correction (quadrupole families)' },
   'chromaticity-correction': { needs: 'stored', values: ['chromaticity_steps'], description: 'chromaticity correction (sextupole families, RF scans)' },

@@ -4,10 +4,10 @@
  * the values it reports; what later stages need (the BBA offsets, the beam state,
  * the injections spent) is kept in the seed's state, saved with every stage.
  */
-import { type Accelerator, facilityTools } from '@mlayer/core';
-import { analyseBba, measureBba, planBba } from '@mlayer/bba';
+import { type Accelerator, Measurement, facilityTools } from '@mlayer/core';
+import { type BbaResult, type PlanOptions, analyseBba, measureBba, planBba, planCentring } from '@mlayer/bba';
 import { setChromaticity } from '@mlayer/chromaticity';
-import { type ThreadResult, correctOrbit, modelOrm, threadBeam } from '@mlayer/orbit';
+import { type ThreadResult, correctOrbit, modelOrm, resolveOrbitFamilies, threadBeam } from '@mlayer/orbit';
 import { setTunes } from '@mlayer/tune';
 import type { FigureTargets } from './figures.js';
 import type { BeamState, StageKind, StageParameters } from './stage-kinds.js';
@@ -18,8 +18,12 @@ import { locoStage } from './loco-stage.js';
 export interface SeedState {
   beam: BeamState;
   injections: number;
-  /** BPM offsets (physics units, m) by plane and BPM device name, from the last BBA stage. */
+  /** BPM offsets (physics units, m) by plane and BPM device name, from the last BBA stage (each BPM's nearest quadrupole). */
   bbaOffsets?: { x?: Record<string, number>; y?: Record<string, number> };
+  /** The last BBA stage's plan options and every pair's offset (extra pairs included), for steering through the quadrupole centres. */
+  bba?: { options: PlanOptions; pairs: { plane: 'x' | 'y'; bpm: string; quad: string; offset: number }[] };
+  /** The golden orbit (physics units, m, by plane and BPM device name): the averaged readings after steering through the quadrupole centres. */
+  golden?: { x?: Record<string, number>; y?: Record<string, number> };
 }
 
 export interface StageCall {
@@ -55,9 +59,41 @@ const store: StageFunction<'store'> = async (call, p) => {
   return { injections: r.injections, bpms_reached: r.reachedFinal };
 };
 
+/**
+ * One step through the centres of the quadrupoles the BBA stage just before measured (planCentring: from the orbit the
+ * BBA started from, which its restore left), then the averaged readings as the golden orbit.
+ */
+async function centre(acc: Accelerator, state: SeedState, p: StageParameters<'orbit-correction'>, signal?: AbortSignal): Promise<Record<string, number>> {
+  if (!state.bba) throw new CommissioningError('offsets: centres needs the pairs of a BBA stage just before');
+  const plan = planBba(acc, state.bba.options);
+  const found = new Map(state.bba.pairs.map((r) => [`${r.plane} ${r.bpm} ${r.quad}`, r.offset]));
+  const result: BbaResult = { pairs: plan.pairs.map((q) => ({ plane: q.plane, bpmFamily: q.bpm.family, bpm: q.bpm.name, quad: q.quad.name, corrector: q.corrector.name, offset: found.get(`${q.plane} ${q.bpm.name} ${q.quad.name}`) ?? Number.NaN, sigma: Number.NaN, used: 0, bpms: [], x: [], y: [], fit: { a: 0, b: 0, varA: 0, varB: 0, covAB: 0, rms: 0, n: 0 } })) };
+  const cp = await planCentring(acc, plan, result, { rcond: p.svThreshold, average: p.average });
+  for (const c of cp.correctors) {
+    signal?.throwIfAborted();
+    const f = acc.family(c.family).enabled();
+    const now = await f.get({ units: 'physics', field: 'setpoint', signal });
+    await f.set(now.map((v, i) => v + p.gain * c.change[i]), { units: 'physics', signal });
+  }
+  const golden: NonNullable<SeedState['golden']> = {};
+  const rmsOf: Record<string, number> = {};
+  const bpms = resolveOrbitFamilies(acc, {}, ['x', 'y'], { bpms: true }).bpms;
+  for (const plane of ['x', 'y'] as const) {
+    const f = bpms[plane];
+    if (!f) continue;
+    const v = await new Measurement(acc, { name: 'commissioning-golden', drives: [], signal }).run(async (m) => (await m.average(f, p.average, { units: 'physics' })).mean);
+    golden[plane] = Object.fromEntries(f.names.map((n, i) => [n, v[i]]));
+    rmsOf[plane] = Math.sqrt(cp.quads.filter((q) => q.plane === plane).reduce((s2, q) => s2 + q.after ** 2, 0) / Math.max(1, cp.quads.filter((q) => q.plane === plane).length));
+  }
+  state.golden = golden;
+  return { steps: 1, orbit_rms_x: Number.NaN, orbit_rms_y: Number.NaN, centring_model_rms_x: finiteOr(rmsOf.x), centring_model_rms_y: finiteOr(rmsOf.y) };
+}
+
 const orbitCorrection: StageFunction<'orbit-correction'> = async ({ acc, state, signal }, p) => {
+  if (p.offsets === 'centres') return centre(acc, state, p, signal);
   const orm = await modelOrm(acc, { rf: p.rf });
-  const known = p.offsets === 'bba' ? state.bbaOffsets : undefined;
+  if (p.offsets === 'golden' && !state.golden) throw new CommissioningError('offsets: golden needs the golden orbit of an earlier orbit-correction with offsets: centres');
+  const known = p.offsets === 'bba' ? state.bbaOffsets : p.offsets === 'golden' ? state.golden : undefined;
   const offsets = known ? { x: orm.bpms.x?.names.map((n) => known.x?.[n] ?? 0), y: orm.bpms.y?.names.map((n) => known.y?.[n] ?? 0) } : undefined;
   const r = await correctOrbit(acc, {
     orm,
@@ -69,23 +105,28 @@ const orbitCorrection: StageFunction<'orbit-correction'> = async ({ acc, state, 
     gain: p.gain,
     signal,
   });
-  return { steps: r.steps.length, orbit_rms_x: finiteOr(r.rmsFinal.x), orbit_rms_y: finiteOr(r.rmsFinal.y) };
+  return { steps: r.steps.length, orbit_rms_x: finiteOr(r.rmsFinal.x), orbit_rms_y: finiteOr(r.rmsFinal.y), centring_model_rms_x: Number.NaN, centring_model_rms_y: Number.NaN };
 };
 
 const bba: StageFunction<'bba'> = async ({ acc, state, signal }, p) => {
-  const plan = planBba(acc, { planes: p.planes, bpms: p.bpms, amplitude: p.amplitude, modulation: p.modulation, steps: p.steps });
+  const options: PlanOptions = { planes: p.planes, bpms: p.bpms, amplitude: p.amplitude, modulation: p.modulation, steps: p.steps, everyQuad: p.quads === 'all' };
+  const plan = planBba(acc, options);
   const data = await measureBba(acc, plan, { average: p.average, signal });
   const result = analyseBba(data);
   const offsets: NonNullable<SeedState['bbaOffsets']> = { ...state.bbaOffsets };
   let sigmaMax = 0;
   let pairs = 0;
+  const all: NonNullable<SeedState['bba']>['pairs'] = [];
   for (const r of result.pairs) {
     if (!Number.isFinite(r.offset)) continue;
+    all.push({ plane: r.plane, bpm: r.bpm, quad: r.quad, offset: r.offset });
+    if (r.extra) continue;
     (offsets[r.plane] ??= {})[r.bpm] = r.offset;
     sigmaMax = Math.max(sigmaMax, r.sigma);
     pairs++;
   }
   state.bbaOffsets = offsets;
+  state.bba = { options: JSON.parse(JSON.stringify(options)) as PlanOptions, pairs: all };
   return { bba_pairs: pairs, bba_sigma_max: sigmaMax };
 };
 

@@ -50,6 +50,35 @@ describe('BBA configuration from the facility and the model (ThomX twin)', () =>
     expect(big.pairs[0].quadStep).toBeCloseTo(0.05 * k1, 12);
   });
 
+  it('with everyQuad pairs every individually powered quadrupole once per plane: the others each with their nearest BPM, as extra pairs', () => {
+    const model = t.acc.model!;
+    const base = planBba(t.acc, {});
+    const every = planBba(t.acc, { everyQuad: true });
+    // The nearest pairs are unchanged and come first; the extra pairs are marked.
+    expect(every.pairs.filter((p) => !p.extra)).toEqual(base.pairs);
+    const extra = every.pairs.filter((p) => p.extra);
+    expect(extra.length).toBeGreaterThan(0);
+    const quadNames = t.acc.family('QUAD').names;
+    for (const plane of ['x', 'y'] as const) {
+      const quads = every.pairs.filter((p) => p.plane === plane).map((p) => p.quad.name);
+      // Every quadrupole exactly once in this plane (none of the test facility's quadrupoles is farther than 3 m from a BPM).
+      expect([...new Set(quads)].sort()).toEqual([...quadNames].sort());
+      expect(quads.filter((q) => base.pairs.some((b) => b.plane === plane && b.quad.name === q))).toHaveLength(base.pairs.filter((b) => b.plane === plane).length);
+    }
+    const bpmEls = t.acc.family('BPMx').latticeElements(model);
+    const circ = model.circumference * model.periodicity;
+    const dist = (b: number, q: number) => {
+      let d = model.element(b).s - model.element(q).s - model.element(q).length / 2;
+      d -= Math.round(d / circ) * circ;
+      return Math.abs(d);
+    };
+    for (const p of extra) {
+      // Its BPM is the nearest BPM of the quadrupole, and the distance is signed from the BPM to the quadrupole's centre.
+      for (const b of bpmEls) expect(dist(b, p.quad.element)).toBeGreaterThanOrEqual(Math.abs(p.distance) - 1e-12);
+      expect(Math.abs(p.distance)).toBeCloseTo(dist(p.bpm.element, p.quad.element), 12);
+    }
+  });
+
   it('groups pairs for parallel measurement: each pair once, no quadrupole twice in a group, separations and tune shifts within the bounds', () => {
     const plan = planBba(t.acc, { planes: ['x', 'y'] });
     const pp = planParallel(t.acc, plan, { k: 4, minSeparation: 0.2, maxTuneShift: 0.002 });

@@ -92,6 +92,32 @@ describe('commissioning sequence files', () => {
     expect(() => parseSequence(['name: ok', 'stages:', '  - stage: inject-thread', '  - stage: store', '  - stage: loco'].join('\n'), 'ok.yaml')).not.toThrow();
   });
 
+  it('rejects steering through the quadrupole centres anywhere but right after a bba stage, and a golden orbit before it exists', () => {
+    const e = rejection(
+      [
+        'name: bad',
+        'beam: stored',
+        'stages:',
+        '  - stage: orbit-correction',
+        '    parameters: { offsets: golden }',
+        '  - stage: bba',
+        '  - stage: tune-correction',
+        '  - stage: orbit-correction',
+        '    parameters: { offsets: centres }',
+      ].join('\n'),
+    );
+    expect(e.issues).toHaveLength(2);
+    expect(e.issues[0]).toMatchObject({ path: 'stages[0].parameters.offsets', value: 'golden', line: 5 });
+    expect(e.issues[0].expected).toContain('after an orbit-correction stage with offsets: centres');
+    expect(e.issues[1]).toMatchObject({ path: 'stages[3].parameters.offsets', value: 'centres', line: 9 });
+    expect(e.issues[1].expected).toContain("right after a 'bba' stage");
+    const ok = parseSequence(
+      ['name: ok', 'beam: stored', 'stages:', '  - stage: bba', '    parameters: { quads: all }', '  - stage: orbit-correction', '    parameters: { offsets: centres, average: 8 }', '  - stage: loco', '  - stage: orbit-correction', '    parameters: { offsets: golden }'].join('\n'),
+      'ok.yaml',
+    );
+    expect(ok.stages.map((st) => st.attempts[0].offsets ?? st.attempts[0].quads)).toEqual(['all', 'centres', undefined, 'golden']);
+  });
+
   it('rejects a retry with a wrong parameter, an unknown top-level field and YAML errors', () => {
     const e = rejection(['name: bad', 'beam: stored', 'stage: []', 'stages:', '  - stage: loco', '    onFailure: { retry: [{ fraction: 2 }] }'].join('\n'));
     const paths = e.issues.map((i) => i.path);
