@@ -247,11 +247,8 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
     const dot = (r: Float64Array, v: Float64Array) => r.reduce((acc2, x, j) => acc2 + x * v[j], 0);
     const bumpOf = (p: BbaPair): Float64Array => {
       const qr = quadRow(p.quad.element);
-      const own = corFam.names.indexOf(p.corrector.name);
-      const br = rowAt(p.bpm.element);
-      const W = Number(process.env.BBA_SHAPE_W ?? 0);
-      const rows = [...bpmRows.filter((_r, j) => bpmEls[j] !== p.bpm.element), ...(W > 0 ? [br.map((v) => v * W)] : []), qr];
-      const goal = [...bpmRows.filter((_r, j) => bpmEls[j] !== p.bpm.element).map(() => 0), ...(W > 0 ? [(W * amplitude * br[own]) / qr[own]] : []), amplitude];
+      const rows = [...bpmRows.filter((_r, j) => bpmEls[j] !== p.bpm.element), qr];
+      const goal = [...rows.slice(0, -1).map(() => 0), amplitude];
       const v = lstsq(rows, goal, options.bumpRcond ?? 1e-2);
       const scale = amplitude / dot(qr, v);
       return v.map((x) => x * scale);
