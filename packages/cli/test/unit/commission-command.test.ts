@@ -82,6 +82,13 @@ describe('mlayer commission (ThomX twin)', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(canonicalJson(readStageFiles(out).map((f) => f.record))).toBe(before);
     expect(readStageFiles(out).map((f) => f.timing.run)).toEqual([1, 1, 2, 2]);
+    // Resume after inject-thread: the checkpoint's beam (threaded: the first turns, or stored) is taken up again.
+    for (const f of readdirSync(out)) if (/^stage-0[123]-|^result\.json$/.test(f)) rmSync(join(out, f));
+    const third = await runCli(args);
+    expect(third.code, third.stderr).toBe(0);
+    expect(canonicalJson(readStageFiles(out).map((f) => f.record))).toBe(before);
+    expect(readStageFiles(out).map((f) => f.timing.run)).toEqual([1, 2, 2, 2]);
+    console.log(`after inject-thread the beam was ${stages[0].beam}`);
   });
 
   it('a seed whose errored machine has no closed orbit is recorded (no stored beam, the first stage failed, the seed stopped), not a crashed worker', async () => {
