@@ -43,6 +43,8 @@ export {
   type OrbitResponseJacobian,
   type ParameterRef,
   type RingEquilibrium,
+  type DynamicApertureRequest,
+  type DynamicApertureBoundary,
   type Coordinates6,
   type LossPoint,
   type TrajectoryOptions,

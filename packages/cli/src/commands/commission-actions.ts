@@ -7,6 +7,7 @@ import {
   type FigureName,
   type SeedResultFile,
   aggregate,
+  figureUnit,
   openStudy,
   readSeedResult,
   readSequence,
@@ -218,8 +219,8 @@ export async function commissionStatusAction(dirArg: string, o: { watch?: string
 
 const fmtFigure = (f: FigureName, v: number): string => {
   if (!Number.isFinite(v)) return '-';
-  if (/_rms_|dispersion_beat/.test(f)) return formatQuantity(v, 'm');
-  if (/beta_beat/.test(f)) return `${(100 * v).toFixed(2)} %`;
+  if (figureUnit(f) === 'm') return formatQuantity(v, 'm');
+  if (/beta_beat|^coupling$/.test(f)) return `${(100 * v).toFixed(2)} %`;
   return v.toPrecision(4);
 };
 
@@ -236,7 +237,7 @@ export async function commissionReportAction(dirArg: string, o: CommissionReport
     process.stdout.write(`${toJson({ ...agg, plots })}\n`);
     return;
   }
-  const shown: FigureName[] = ['orbit_true_rms_x', 'orbit_true_rms_y', 'quad_offset_rms_x', 'quad_offset_rms_y', 'beta_beat_x', 'beta_beat_y', 'tune_error_x', 'tune_error_y', 'chromaticity_error_x', 'chromaticity_error_y'];
+  const shown: FigureName[] = ['orbit_true_rms_x', 'orbit_true_rms_y', 'quad_offset_rms_x', 'quad_offset_rms_y', 'beta_beat_x', 'beta_beat_y', 'tune_error_x', 'tune_error_y', 'chromaticity_error_x', 'chromaticity_error_y', 'emittance_x', 'emittance_y', 'coupling', 'dynamic_aperture_x', 'dynamic_aperture_y'];
   process.stdout.write(`study ${study.name}: ${results.length} of ${study.seeds.length} seeds with a result, ${agg.completed} through the whole sequence\n`);
   process.stdout.write(
     formatTable(

@@ -129,6 +129,20 @@ export interface RingEquilibrium {
   readonly dampingTimes: readonly [number, number, number];
 }
 
+/** What LatticeModel.dynamicAperture tracks. */
+export interface DynamicApertureRequest {
+  /** Largest x and y of the grid (m). */
+  readonly amplitudes: readonly [number, number];
+  /** Radii and angles (from π to 0) of the grid. */
+  readonly npoints: readonly [number, number];
+  readonly nturns: number;
+}
+
+/** The last surviving grid point [x, y] (m, from the closed orbit) along each angle, from π to 0. */
+export interface DynamicApertureBoundary {
+  readonly boundary: readonly (readonly [number, number])[];
+}
+
 /** Coordinates of one particle [x, px/p0, y, py/p0, delta, ct] in m and rad (pyAT's order). */
 export type Coordinates6 = ArrayLike<number>;
 
@@ -282,6 +296,11 @@ export interface LatticeModel {
   lineOptics(twissIn: TwissInput, refpts: ElementSelector): OpticsAt[];
   /** Equilibrium of the 6D model (emittances, U0, Qs, ...); throws MlayerError when the lattice has no RF cavity. */
   ringEquilibrium(): RingEquilibrium;
+  /**
+   * Dynamic aperture by tracking the 4D model (pyAT get_acceptance, radial grid): nr radii from 0 to the amplitudes
+   * along ntheta angles from π to 0, around the closed orbit at element 0; a particle survives nturns turns or not.
+   */
+  dynamicAperture(request: DynamicApertureRequest): DynamicApertureBoundary;
   /** An independent copy (the design model stays untouched when the copy is errored). */
   clone(): LatticeModel;
 }

@@ -19,6 +19,8 @@ import type {
   OrbitResponseOptions,
   ParameterRef,
   RingEquilibrium,
+  DynamicApertureRequest,
+  DynamicApertureBoundary,
   Trajectory,
   TrajectoryOptions,
   TrajectoryResponse,
@@ -49,6 +51,7 @@ import {
 import { selectElements } from './selectors.js';
 import { applyChamber, type ChamberSpec } from './chamber.js';
 import { ringEquilibrium } from '../physics/ring-parameters.js';
+import { dynamicAperture } from '../physics/acceptance.js';
 
 /** Options of createLatticeModel. */
 export interface LatticeModelOptions {
@@ -480,6 +483,12 @@ class Model implements EngineLatticeModel {
   ringEquilibrium(): RingEquilibrium {
     this.ringOnly('the ring equilibrium');
     return ringEquilibrium(this.data);
+  }
+
+  dynamicAperture(request: DynamicApertureRequest): DynamicApertureBoundary {
+    this.ringOnly('the dynamic aperture');
+    const r = dynamicAperture(this.current, { amplitudes: request.amplitudes, npoints: request.npoints, nturns: request.nturns, sixD: false });
+    return { boundary: r.boundary };
   }
 
   trajectory(bpms: ElementSelector, options?: TrajectoryOptions): Trajectory {

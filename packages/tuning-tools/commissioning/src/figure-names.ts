@@ -22,8 +22,16 @@ export const FIGURES = {
   chromaticity_y: 'vertical chromaticity (machine model)',
   chromaticity_error_x: '|chromaticity - target|, horizontal',
   chromaticity_error_y: '|chromaticity - target|, vertical',
+  emittance_x: 'horizontal (mode 1) equilibrium emittance of the 6D model (radiation, RF; Ohmi envelope), m; NaN without an RF cavity',
+  emittance_y: 'vertical (mode 2) equilibrium emittance of the 6D model, m',
+  coupling: 'emittance ratio emittance_y / emittance_x',
+  dynamic_aperture_x: "horizontal dynamic aperture: the smaller of the last surviving |x| on the negative and positive x axis (m, 4D tracking of the machine model); only after a 'figures' stage with dynamicAperture",
+  dynamic_aperture_y: "vertical dynamic aperture: the last surviving y on the vertical axis (m); only after a 'figures' stage with dynamicAperture",
 } as const;
 
 export type FigureName = keyof typeof FIGURES;
 export const FIGURE_NAMES = Object.keys(FIGURES) as FigureName[];
 export type Figures = Record<FigureName, number>;
+
+/** The unit of a figure in the scan files: m for lengths, '' for ratios, tunes and chromaticities. */
+export const figureUnit = (n: FigureName): string => (/_rms_|^dispersion_beat|^emittance_|^dynamic_aperture_/.test(n) ? 'm' : '');

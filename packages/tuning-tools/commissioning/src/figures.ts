@@ -6,7 +6,7 @@
  * DigitalTwin port. A machine without a closed orbit gives beam_stored 0 and NaN
  * for the figures that need one; a live machine gives the readings only (the rest NaN).
  */
-import { type Accelerator, type LatticeModel, MlayerError, isDigitalTwin, isFamilyOfClass } from '@mlayer/core';
+import { type Accelerator, type DynamicApertureRequest, type LatticeModel, MlayerError, isDigitalTwin, isFamilyOfClass } from '@mlayer/core';
 import { resolveOrbitFamilies } from '@mlayer/orbit';
 import { rms } from '@mlayer/tuning-common';
 import { CommissioningError } from './errors.js';
@@ -64,8 +64,8 @@ function quadOffset(model: LatticeModel, element: number, o: ArrayLike<number>, 
   return integral / L;
 }
 
-/** The figures of merit now. */
-export async function measureFigures(acc: Accelerator, el: FigureElements, targets: FigureTargets): Promise<Figures> {
+/** The figures of merit now; the dynamic aperture only when asked (a 'figures' stage's dynamicAperture: seconds of tracking). */
+export async function measureFigures(acc: Accelerator, el: FigureElements, targets: FigureTargets, options: { dynamicAperture?: DynamicApertureRequest } = {}): Promise<Figures> {
   const f = Object.fromEntries(FIGURE_NAMES.map((n) => [n, Number.NaN])) as Figures;
   try {
     const [rx, ry] = await Promise.all([acc.family(el.bpmFamilies.x).get({ units: 'physics' }), acc.family(el.bpmFamilies.y).get({ units: 'physics' })]);
@@ -118,6 +118,25 @@ export async function measureFigures(acc: Accelerator, el: FigureElements, targe
     f.chromaticity_error_y = Math.abs(xi[1] - targets.chromaticity[1]);
   } catch {
     // Unstable linear optics with a closed orbit: the optics figures stay NaN.
+  }
+  try {
+    const eq = machine.ringEquilibrium();
+    f.emittance_x = eq.emittances[0];
+    f.emittance_y = eq.emittances[1];
+    f.coupling = eq.emittances[1] / eq.emittances[0];
+  } catch {
+    // No RF cavity (no 6D equilibrium) or an unstable 6D motion: NaN.
+  }
+  if (options.dynamicAperture) {
+    try {
+      const { boundary } = machine.dynamicAperture(options.dynamicAperture);
+      // Angles from π to 0: the first and last boundary points lie on the x axis, the middle one (an odd count) on the y axis.
+      const n = boundary.length;
+      f.dynamic_aperture_x = Math.min(Math.abs(boundary[0][0]), Math.abs(boundary[n - 1][0]));
+      f.dynamic_aperture_y = n % 2 === 1 ? Math.abs(boundary[(n - 1) / 2][1]) : Number.NaN;
+    } catch {
+      // No closed orbit to track around: NaN.
+    }
   }
   return f;
 }

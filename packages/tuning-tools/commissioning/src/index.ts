@@ -1,6 +1,6 @@
 // Automated commissioning on error seeds (core, tuning-common, data and the other tools' packages only).
 export { CommissioningError, StageUnavailableError } from './errors.js';
-export { FIGURES, FIGURE_NAMES, type FigureName, type Figures } from './figure-names.js';
+export { FIGURES, FIGURE_NAMES, figureUnit, type FigureName, type Figures } from './figure-names.js';
 export { STAGE_KINDS, STAGE_INFO, STAGE_PARAMETERS, BEAM_ORDER, type BeamState, type StageKind, type StageKindInfo, type StageParameters } from './stage-kinds.js';
 export { type Criterion, type OnFailure, type Stage, type Sequence, readSequence, parseSequence, unavailableStages } from './sequence.js';
 export { type FigureTargets, type FigureElements, figureElements, figureTargets, measureFigures, tuneDistance } from './figures.js';

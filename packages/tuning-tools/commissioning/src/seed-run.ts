@@ -29,7 +29,7 @@ import {
   writeJson,
 } from './records.js';
 import { type Criterion, type Sequence, type Stage, unavailableStages } from './sequence.js';
-import { BEAM_ORDER, STAGE_INFO } from './stage-kinds.js';
+import { BEAM_ORDER, STAGE_INFO, type StageParameters } from './stage-kinds.js';
 import { type SeedState, availableStages, runStage } from './stages.js';
 import { existsSync } from 'node:fs';
 
@@ -148,7 +148,8 @@ export async function runSeed(acc: Accelerator, options: RunSeedOptions): Promis
         if (e instanceof AbortedError || options.signal?.aborted) throw e;
         failure = describe(e);
       }
-      const figures = await measureFigures(acc, el, targets);
+      const da = stage.kind === 'figures' ? (parameters as StageParameters<'figures'>).dynamicAperture : undefined;
+      const figures = await measureFigures(acc, el, targets, da ? { dynamicAperture: { amplitudes: da.amplitudes, npoints: [da.radii, da.angles], nturns: da.turns } } : {});
       failure ??= checkCriteria(stage.success, { ...figures, ...values });
       success = failure === undefined;
       seconds.push((performance.now() - t0) / 1000);

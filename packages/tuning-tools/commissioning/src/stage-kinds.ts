@@ -94,7 +94,20 @@ export const STAGE_PARAMETERS = {
     /** One gradient group per quadrupole device (its own supply) or per family. */
     groups: z.enum(['device', 'family']).default('device'),
   }),
-  figures: z.strictObject({}),
+  figures: z.strictObject({
+    /**
+     * Also the dynamic aperture (4D tracking of the twin's machine model; pyAT get_acceptance's radial grid): the
+     * largest amplitudes (m), radii and angles (odd: one on the vertical axis) and turns.
+     */
+    dynamicAperture: z
+      .strictObject({
+        amplitudes: pair.refine((v) => v[0] > 0 && v[1] > 0, 'two amplitudes > 0 (m)'),
+        radii: posInt.min(2).default(20),
+        angles: posInt.min(3).refine((v) => v % 2 === 1, 'an odd number of angles (one on the vertical axis)').default(3),
+        turns: posInt.default(256),
+      })
+      .optional(),
+  }),
 } as const;
 
 export type StageKind = keyof typeof STAGE_PARAMETERS;

@@ -16,7 +16,7 @@ import { join, resolve } from 'node:path';
 import { type ScanDefinition, type ScanMetric, type ScanRunSummary, type PointRecord, runScan, sha256File } from '@mlayer/data';
 import { canonicalJson, revive } from './canonical-json.js';
 import { CommissioningError } from './errors.js';
-import { FIGURES, FIGURE_NAMES } from './figure-names.js';
+import { FIGURES, FIGURE_NAMES, figureUnit } from './figure-names.js';
 import { RESULT_FILE, type SeedResultFile, readJson, writeJson } from './records.js';
 
 export const STUDY_FILE = 'study.json';
@@ -85,7 +85,7 @@ export const STUDY_METRICS: readonly ScanMetric[] = [
   { name: 'stages_reached', unit: '', dtype: 'int32', failValue: -1, description: 'stages that succeeded in a row from the first' },
   { name: 'completed', unit: '', dtype: 'int32', failValue: -1, description: '1 when the seed went through the whole sequence, 0 when a stage stopped it' },
   { name: 'injections', unit: '', dtype: 'int32', failValue: -1, description: 'injections used' },
-  ...FIGURE_NAMES.map((n) => ({ name: n, unit: /_rms_|dispersion_beat/.test(n) ? 'm' : '', description: `${FIGURES[n]} after the last stage` })),
+  ...FIGURE_NAMES.map((n) => ({ name: n, unit: figureUnit(n), description: `${FIGURES[n]} after the last stage` })),
 ];
 
 export function studyDefinition(study: StudyFile): ScanDefinition {
@@ -135,7 +135,7 @@ export async function runStudy(dir: string, study: StudyFile, compute: SeedCompu
       ctx.output.writeStrings('stages', r.stages.map((s) => s.name), { description: 'stage names' });
       ctx.output.writeDataset('success', Int32Array.from(r.stages, (s) => (s.success ? 1 : 0)), { unit: '', dtype: 'int32', description: '1 when the stage succeeded' });
       ctx.output.writeDataset('wall_time', Float64Array.from(done.timing.stages, (t) => t.seconds), { unit: 's', description: 'wall time of each stage' });
-      for (const n of FIGURE_NAMES) ctx.output.writeDataset(`figures/${n}`, Float64Array.from(r.stages, (s) => s.figures[n]), { unit: /_rms_|dispersion_beat/.test(n) ? 'm' : '', description: FIGURES[n] });
+      for (const n of FIGURE_NAMES) ctx.output.writeDataset(`figures/${n}`, Float64Array.from(r.stages, (s) => s.figures[n]), { unit: figureUnit(n), description: FIGURES[n] });
       ctx.output.setAttribute('seed', seed);
       ctx.output.setAttribute('sequenceSha256', done.result.header.sequence.sha256);
       const last = r.stages[r.stages.length - 1];

@@ -118,6 +118,14 @@ describe('commissioning sequence files', () => {
     expect(ok.stages.map((st) => st.attempts[0].offsets ?? st.attempts[0].quads)).toEqual(['all', 'centres', undefined, 'golden']);
   });
 
+  it("checks the figures stage's dynamic aperture request (an odd number of angles, amplitudes > 0)", () => {
+    const e = rejection(['name: bad', 'stages:', '  - stage: figures', '    parameters: { dynamicAperture: { amplitudes: [0.02, 0], angles: 4 } }'].join('\n'));
+    expect(e.issues.map((i) => i.path).sort()).toEqual(['stages[0].parameters.dynamicAperture.amplitudes', 'stages[0].parameters.dynamicAperture.angles']);
+    expect(e.issues.every((i) => i.line === 4)).toBe(true);
+    const ok = parseSequence(['name: ok', 'stages:', '  - stage: figures', '    parameters: { dynamicAperture: { amplitudes: [0.02, 0.008] } }'].join('\n'), 'ok.yaml');
+    expect(ok.stages[0].attempts[0].dynamicAperture).toEqual({ amplitudes: [0.02, 0.008], radii: 20, angles: 3, turns: 256 });
+  });
+
   it('rejects a retry with a wrong parameter, an unknown top-level field and YAML errors', () => {
     const e = rejection(['name: bad', 'beam: stored', 'stage: []', 'stages:', '  - stage: loco', '    onFailure: { retry: [{ fraction: 2 }] }'].join('\n'));
     const paths = e.issues.map((i) => i.path);
