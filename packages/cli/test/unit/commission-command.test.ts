@@ -45,6 +45,35 @@ describe('mlayer commission (ThomX twin)', () => {
     expect(r.stderr).toMatch(/stage 0 orbit-correction: success; orbit rms read x/);
   });
 
+  it('sextupole-ramp: from a fraction of the setpoints back to them, an orbit correction after each step; a ramp from off past the limits is refused, the sextupoles unchanged', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mlayer-commission-cli-'));
+    const facility = writeThomxFacility(dir, { errors: writeErrors(dir), seed: 3 });
+    const seq = writeSequence(
+      dir,
+      ['name: ramp', 'beam: stored', 'stages:', '  - stage: orbit-correction', '  - stage: sextupole-ramp', '    parameters: { from: 0.6, steps: 2 }', '  - stage: sextupole-ramp', '    name: from-off', '    parameters: { from: 0 }', '    onFailure: skip', '  - stage: figures'].join('\n'),
+    );
+    const out = join(dir, 'live');
+    const r = await runCli(['-f', facility, 'commission', 'live', '--sequence', seq, '-o', out, '--no-confirm']);
+    expect(r.code, r.stderr).toBe(0);
+    const files = readStageFiles(out);
+    const sext = (i: number) => Object.fromEntries(Object.entries(files[i].checkpoint.setpoints.families).filter(([n]) => n.startsWith('S_')).map(([n, f]) => [n, f.values]));
+    const before = sext(0);
+    expect(Object.keys(before).length).toBeGreaterThan(0);
+    const ramp = files[1].record;
+    expect(ramp.success).toBe(true);
+    expect(ramp.attempts[0].values.steps).toBe(2);
+    expect(Number.isFinite(ramp.attempts[0].values.orbit_rms_x)).toBe(true);
+    // Back at the setpoints it started from (the targets kept in the seed's state), chromaticity as before.
+    expect(sext(1)).toEqual(before);
+    expect(files[1].checkpoint.state.sextupoleTargets).toEqual(before);
+    expect(ramp.figures.chromaticity_x).toBeCloseTo(files[0].record.figures.chromaticity_x, 2);
+    // Off is below the families' lower limits (half their setpoint): refused, nothing moved.
+    const off = files[2].record;
+    expect(off.success).toBe(false);
+    expect(off.attempts[0].failure).toMatch(/outside the limits/);
+    expect(sext(2)).toEqual(before);
+  });
+
   it('threads and stores the beam from no beam (inject-thread, store: @mlayer/orbit threadBeam), counts the injections, and resumes after store with the same records', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'mlayer-commission-cli-'));
     const errors = join(dir, 'errors.yaml');

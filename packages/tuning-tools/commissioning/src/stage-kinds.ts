@@ -31,9 +31,16 @@ export const STAGE_PARAMETERS = {
     gain: fraction.optional(),
   }),
   'sextupole-ramp': z.strictObject({
-    /** Steps from zero to the design sextupole strengths, an orbit correction after each. */
+    /** Steps from `from` to the target setpoints (the setpoints when the seed first ramps), an orbit correction after each. */
     steps: posInt.default(4),
-    families: z.array(z.string()).optional(),
+    /** Fraction of the targets the ramp starts from (0: the sextupoles are switched off first). */
+    from: z.number().min(0).max(1).default(0),
+    /** Sextupole families (default: every family of class Sextupole with a setpoint). */
+    families: z.array(z.string()).min(1).optional(),
+    /** The orbit correction after each step: iterations, relative singular-value cut, readings averaged. */
+    iterations: posInt.max(100).default(2),
+    svThreshold: z.number().gt(0).lt(1).default(1e-3),
+    average: posInt.default(1),
   }),
   'orbit-correction': z.strictObject({
     iterations: posInt.max(100).default(5),
@@ -126,7 +133,7 @@ export interface StageKindInfo {
 export const STAGE_INFO: Record<StageKind, StageKindInfo> = {
   'inject-thread': { needs: 'none', gives: 'threaded', values: ['injections', 'bpms_reached'], description: 'inject and thread the beam through the first turns (trajectory correction; @mlayer/orbit threadBeam)' },
   store: { needs: 'threaded', gives: 'stored', values: ['injections', 'bpms_reached'], description: 'stitch the turns and store the beam (threadBeam until the current monitor shows a stored beam)' },
-  'sextupole-ramp': { needs: 'stored', values: ['steps'], description: 'ramp the sextupoles to their design strengths' },
+  'sextupole-ramp': { needs: 'stored', values: ['steps', 'orbit_rms_x', 'orbit_rms_y'], description: 'ramp the sextupoles from off (or a fraction) to their target setpoints, an orbit correction after each step' },
   'orbit-correction': { needs: 'stored', values: ['steps', 'orbit_rms_x', 'orbit_rms_y', 'centring_model_rms_x', 'centring_model_rms_y'], description: 'closed-orbit correction (SVD on the model response matrix; dispersion with the RF column)' },
   bba: { needs: 'stored', values: ['bba_pairs', 'bba_sigma_max'], description: 'beam-based alignment of the BPMs to the quadrupole centres' },
   'tune-correction': { needs: 'stored', values: ['tune_steps'], description: 'tune correction (quadrupole families)' },

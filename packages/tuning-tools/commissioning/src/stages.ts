@@ -13,6 +13,7 @@ import type { FigureTargets } from './figures.js';
 import type { BeamState, StageKind, StageParameters } from './stage-kinds.js';
 import { CommissioningError, StageUnavailableError } from './errors.js';
 import { locoStage } from './loco-stage.js';
+import { rampSextupoles } from './sextupole-ramp.js';
 
 /** What a seed carries from stage to stage (saved in each stage's checkpoint). */
 export interface SeedState {
@@ -22,6 +23,8 @@ export interface SeedState {
   bbaOffsets?: { x?: Record<string, number>; y?: Record<string, number> };
   /** The last BBA stage's plan options and every pair's offset (extra pairs included), for steering through the quadrupole centres. */
   bba?: { options: PlanOptions; pairs: { plane: 'x' | 'y'; bpm: string; quad: string; offset: number }[] };
+  /** The sextupole ramp's target setpoints (hardware) by family, taken when the seed first ramps. */
+  sextupoleTargets?: Record<string, number[]>;
   /** The golden orbit (physics units, m, by plane and BPM device name): the averaged readings after steering through the quadrupole centres. */
   golden?: { x?: Record<string, number>; y?: Record<string, number> };
 }
@@ -157,6 +160,7 @@ const STAGES: Partial<{ [K in StageKind]: StageFunction<K> }> = {
   store,
   'orbit-correction': orbitCorrection,
   bba,
+  'sextupole-ramp': ({ acc, state, signal }, p) => rampSextupoles(acc, state, p, signal),
   'tune-correction': tuneCorrection,
   'chromaticity-correction': chromaticityCorrection,
   loco,
