@@ -84,7 +84,7 @@ function parallelText(pp: ParallelPlan): string {
     (g, i) =>
       `group ${i + 1} (${g.plane}, separation ${g.separation.toFixed(2)}, tune shift ${g.tuneShift.map((v) => v.toFixed(4)).join('/')}): ${g.pairs.map((p, j) => `${g.signs[j] > 0 ? '+' : '-'}${g.quadScale[j] < 1 ? `${g.quadScale[j].toFixed(2)}x` : ''}${pp.plan.pairs[p].quad.name}@${pp.plan.pairs[p].bpm.name}`).join(' ')}`,
   );
-  lines.push(`${pp.groups.length} groups for ${pp.plan.pairs.length} pairs: ${pp.steps} set-and-read steps (serial: ${pp.serialSteps}); largest orbit change expected at a BPM ${formatQuantity(pp.largestOrbitChange, 'm')}, largest quadrupole change ${pp.largestQuadChange.toPrecision(3)}`);
+  lines.push(`${pp.groups.length} groups for ${pp.plan.pairs.length} pairs, ${pp.passes === 2 ? `two passes of ${pp.passSteps.join(' + ')} corrector steps (the beam steered through the first pass's centres between them; the offsets refer to that orbit)` : `one pass of ${pp.passSteps[0]} corrector steps`}: ${pp.steps} set-and-read steps (serial: ${pp.serialSteps}); largest orbit change expected at a BPM ${formatQuantity(pp.largestOrbitChange, 'm')}, largest quadrupole change ${pp.largestQuadChange.toPrecision(3)}`);
   return `${lines.join('\n')}\n`;
 }
 
