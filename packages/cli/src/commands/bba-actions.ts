@@ -41,6 +41,7 @@ export interface BbaMeasureCliOptions extends BbaPlanCliOptions {
   average: string;
   settle: string;
   precycle: boolean;
+  keepTunes?: string;
   parallel?: string;
   out?: string;
   force: boolean;
@@ -113,6 +114,7 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
   const bar = progressBar(!(g.json || o.json));
   try {
     const plan = planBba(acc, planOptionsOf(o));
+    if (o.parallel !== undefined && o.keepTunes !== undefined) throw new MlayerError('--keep-tunes is for the serial measurement (a parallel group cancels its tune shift with the signs and sizes of its own quadrupole changes)');
     const pp = o.parallel !== undefined ? planParallel(acc, plan, { k: parseInteger(o.parallel, '--parallel', 1, 1000) }) : undefined;
     if (o.dryRun) {
       if (pp) process.stdout.write(g.json || o.json ? `${toJson({ ...pp, plan: undefined, pairs: plan.pairs })}\n` : `${planText(plan)}${parallelText(pp)}`);
@@ -130,7 +132,7 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
       // The file keeps the parallel raw data in place of the serial pairs.
       data = { plan, average: common.average, pairs: [], setReadSteps: pd.setReadSteps, records: [], parallel: pd } as BbaData;
     } else {
-      data = await measureBba(acc, plan, { ...common, precycle: o.precycle });
+      data = await measureBba(acc, plan, { ...common, precycle: o.precycle, keepTunes: o.keepTunes?.split(',').map((f) => f.trim()).filter(Boolean) });
       result = analyseBba(data);
     }
     bar.stop();

@@ -107,12 +107,28 @@ function median(v: readonly number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/**
+ * The orbit each step's modulation induced, D = orbit(+Δk) − orbit(−Δk) per BPM; with keepTunes, less the compensating
+ * families' own induced orbit (measured at the first and last steps, linear in the step index between them).
+ */
+export function inducedOrbits(d: PairData): number[][] {
+  const c = d.compensationOrbits;
+  const last = d.plus.length - 1;
+  return d.plus.map((p, i) => {
+    const f = !c || last === 0 ? 0 : (i - c.at[0]) / (c.at[1] - c.at[0]);
+    return p.map((v, j) => {
+      const comp = c ? (1 - f) * (c.plus[0][j] - c.minus[0][j]) + f * (c.plus[1][j] - c.minus[1][j]) : 0;
+      return v - d.minus[i][j] - comp;
+    });
+  });
+}
+
 export function analysePair(d: PairData, options: AnalyseOptions = {}): PairResult {
   const minSlope = options.minSlope ?? 0.2;
   const outlier = options.outlier ?? 5;
   const steps = d.corrector.length;
   const x = d.plus.map((p, i) => (p[d.bpmIndex] + d.minus[i][d.bpmIndex]) / 2);
-  const D = d.plus.map((p, i) => p.map((v, j) => v - d.minus[i][j]));
+  const D = inducedOrbits(d);
   const nb = d.bpmNames.length;
   const fits = Array.from({ length: nb }, (_v, j) => {
     const col = D.map((row) => row[j]);

@@ -5,7 +5,8 @@
  * families are locked, every step recorded, and on abort or failure every
  * quadrupole and corrector touched is restored.
  */
-import { type Accelerator, type Family, Measurement, type MeasurementContext, type MeasurementProgress, type MeasurementRecord, sleep } from '@mlayer/core';
+import { type Accelerator, type Family, Measurement, type ParameterRef, type MeasurementContext, type MeasurementProgress, type MeasurementRecord, sleep } from '@mlayer/core';
+import { modelFamilyResponse, solveTwoRows } from '@mlayer/tuning-common';
 import type { BbaPair, BbaPlan } from './configure.js';
 import { BbaError } from './errors.js';
 
@@ -18,6 +19,12 @@ export interface MeasureBbaOptions {
   readonly settle?: number;
   /** Cycle the quadrupole (+Δk, −Δk, back) once before its first step (hysteresis). */
   readonly precycle?: boolean;
+  /**
+   * Keep the tunes constant during the modulation (as ESRF's model-dependent BBA): these quadrupole families (two or
+   * more) move with each quadrupole, at +Δk by the model's least-norm first-order cancellation of its tune shift, at
+   * −Δk by minus that; they are restored after each pair. Serial measurement only.
+   */
+  readonly keepTunes?: readonly string[];
   readonly signal?: AbortSignal;
   readonly onProgress?: (p: MeasurementProgress) => void;
 }
@@ -37,6 +44,14 @@ export interface PairData {
   /** Standard error of each reading's mean (per step, per BPM), from the spread of the averaged readings (NaN with one). */
   readonly plusErr: number[][];
   readonly minusErr: number[][];
+  /** With keepTunes: each family's change (physics, every device) at +Δk that cancels the quadrupole's tune shift. */
+  readonly tuneCompensation?: readonly { family: string; step: number }[];
+  /**
+   * With keepTunes: the orbit with the families alone at +compensation and −compensation (the quadrupole at its own
+   * share), at the first and the last corrector step (`at`: step indices). The families' magnets kick the beam too, where
+   * it passes off their centres; the analyses take their induced orbit, interpolated between the two, off each step's.
+   */
+  readonly compensationOrbits?: { readonly at: readonly number[]; readonly plus: number[][]; readonly minus: number[][] };
 }
 
 export interface BbaData {
@@ -81,7 +96,7 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
   const { average: n, settle } = readingOptions(options);
   if (plan.pairs.length === 0) throw new BbaError(`${plan.facility}: the plan has no BPM-quadrupole pair to measure`);
   const sel = (r: { family: string; device: readonly [number, number] }) => acc.family(r.family).devices([r.device]);
-  const driveNames = [...new Set(plan.pairs.flatMap((p) => [p.quad.family, p.corrector.family]))];
+  const driveNames = [...new Set([...plan.pairs.flatMap((p) => [p.quad.family, p.corrector.family]), ...(options.keepTunes ?? [])])];
   const bpmFams = [...new Set(plan.pairs.map((p) => p.bpm.family))].map((f) => acc.family(f).enabled());
   const points = scanPoints(plan.steps);
   const total = plan.pairs.length * plan.steps;
@@ -102,6 +117,7 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
     checkLimits(start[i].q, startValues[i].q0, p.quadStep, 'quadrupole step');
     checkLimits(start[i].c, startValues[i].c0, p.correctorStep, 'corrector step');
   });
+  const comp = options.keepTunes ? await tuneCompensation(acc, plan, options.keepTunes) : undefined;
   const measurement = new Measurement(acc, {
     name: 'bba',
     drives: driveNames.map((f) => acc.family(f)),
@@ -126,8 +142,14 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
           setReadSteps++;
           return { v: Array.from(r.mean), e: Array.from(r.std, (s, k) => s / Math.sqrt(r.count[k])) };
         };
-        const setQ = async (v: number) => {
-          await m.set(q, [v], { units: 'physics' });
+        const own = comp?.pairs[i];
+        const setQ = async (v: number, sign = 0) => {
+          // The compensating families first (their share of the pair's own quadrupole included), then the quadrupole.
+          for (const [j, f] of (comp?.families ?? []).entries()) {
+            await m.set(f.family, f.start.map((x) => x + sign * own!.steps[j]), { units: 'physics' });
+            await settle(m, f.family);
+          }
+          await m.set(q, [v + sign * (own?.ownShare ?? 0)], { units: 'physics' });
           await settle(m, q);
         };
         if (options.precycle) {
@@ -136,14 +158,22 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
           await settle(m, q);
           m.note(`${p.quad.name}: cycled ±${p.quadStep}`);
         }
-        const data: PairData = { pair: p, bpmNames: bpmFam.names, bpmIndex, corrector: [], plus: [], minus: [], plusErr: [], minusErr: [] };
-        for (const t of points) {
+        const data: { -readonly [K in keyof PairData]: PairData[K] } = { pair: p, bpmNames: bpmFam.names, bpmIndex, corrector: [], plus: [], minus: [], plusErr: [], minusErr: [], ...(comp ? { tuneCompensation: comp.families.map((f, j) => ({ family: f.family.name, step: own!.steps[j] })) } : {}) };
+        const compOrbits = comp ? { at: [0, points.length - 1], plus: [] as number[][], minus: [] as number[][] } : undefined;
+        for (const [k, t] of points.entries()) {
           const cv = c0 + t * p.correctorStep;
           await m.set(c, [cv], { units: 'physics' });
           await settle(m, c);
-          await setQ(q0 + p.quadStep);
+          if (compOrbits?.at.includes(k)) {
+            // The families' own induced orbit (the quadrupole at its share of them only).
+            await setQ(q0, 1);
+            compOrbits.plus.push((await read()).v);
+            await setQ(q0, -1);
+            compOrbits.minus.push((await read()).v);
+          }
+          await setQ(q0 + p.quadStep, 1);
           const a = await read();
-          await setQ(q0 - p.quadStep);
+          await setQ(q0 - p.quadStep, -1);
           const b = await read();
           data.corrector.push(cv);
           data.plus.push(a.v);
@@ -152,7 +182,12 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
           data.minusErr.push(b.e);
           m.progress(++step, `${p.plane} ${p.bpm.name} / ${p.quad.name}: corrector ${p.corrector.name} step ${data.corrector.length} of ${points.length}`);
         }
+        if (compOrbits) data.compensationOrbits = compOrbits;
         // Back to the starting hardware values exactly (not through the conversion).
+        for (const f of comp?.families ?? []) {
+          await m.set(f.family, f.startHw);
+          await settle(m, f.family);
+        }
         await m.set(q, [qhw]);
         await settle(m, q);
         await m.set(c, [chw]);
@@ -165,4 +200,40 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
   } finally {
     sub?.unsubscribe();
   }
+}
+
+/**
+ * The keepTunes compensation of each pair: the families' changes (physics, every device) at +Δk that cancel the first-order
+ * tune shift of the quadrupole's +Δk (model tune response, least norm), checked against the families' limits, and the part
+ * of them that falls on the pair's own quadrupole when it belongs to one of the families (its setpoint carries it too).
+ */
+async function tuneCompensation(acc: Accelerator, plan: BbaPlan, names: readonly string[]): Promise<{ families: { family: Family; start: Float64Array; startHw: Float64Array }[]; pairs: { steps: Float64Array; ownShare: number }[] }> {
+  const model = acc.model;
+  if (!model) throw new BbaError(`${acc.name}: no lattice model; keepTunes cancels the tune shifts with the model's tune response`);
+  if (names.length < 2 || new Set(names).size !== names.length) throw new BbaError(`keepTunes: two or more distinct quadrupole families are required (got ${names.join(', ') || 'none'})`);
+  const fams = names.map((n) => acc.family(n).enabled());
+  const tuneResponse = (groups: readonly (readonly ParameterRef[])[]) => model.tuneResponse(groups);
+  const J = modelFamilyResponse(model, fams, tuneResponse);
+  const families = await Promise.all(
+    fams.map(async (family) => {
+      const startHw = await family.get({ field: 'setpoint' });
+      return { family, startHw, start: family.toPhysics(startHw) };
+    }),
+  );
+  const pairs = plan.pairs.map((p) => {
+    const quad = acc.family(p.quad.family).devices([p.quad.device]);
+    const [dqx, dqy] = modelFamilyResponse(model, [quad], tuneResponse).map((r) => r[0] * p.quadStep);
+    const steps = solveTwoRows(J, [-dqx, -dqy]).x;
+    families.forEach((f, j) => {
+      f.family.limits.forEach((lim, d) => {
+        for (const sgn of [1, -1]) {
+          const v = f.family.toHardware(Float64Array.from(f.start, (x) => x + sgn * steps[j]))[d];
+          if (lim && (v < lim[0] || v > lim[1])) throw new BbaError(`keepTunes: ${f.family.name} ${f.family.names[d]} would be set to ${v} (hardware) to keep the tunes for ${p.quad.name}, past the limits [${lim[0]}, ${lim[1]}] (nothing was changed)`);
+        }
+      });
+    });
+    const j = families.findIndex((f) => f.family.name === p.quad.family && f.family.names.includes(p.quad.name));
+    return { steps, ownShare: j >= 0 ? steps[j] : 0 };
+  });
+  return { families, pairs };
 }

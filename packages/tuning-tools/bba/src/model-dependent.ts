@@ -11,7 +11,7 @@
  * uses the nominal model's response.
  */
 import type { Accelerator, LatticeModel } from '@mlayer/core';
-import { fitLine, type PairResult, zeroCrossing } from './analyse.js';
+import { fitLine, inducedOrbits, type PairResult, zeroCrossing } from './analyse.js';
 import { BbaError } from './errors.js';
 import type { BbaData } from './measure.js';
 
@@ -31,11 +31,12 @@ export function analyseBbaModel(acc: Accelerator, data: BbaData, options: ModelA
     const row = new Map(r.bpms.map((e, i) => [e, i]));
     const R = bpmEls.map((e) => blk[row.get(e)!][0]);
     const x = d.plus.map((v, i) => (v[d.bpmIndex] + d.minus[i][d.bpmIndex]) / 2);
+    const induced = inducedOrbits(d);
     const kick = d.plus.map((v, i) => {
       let num = 0;
       let den = 0;
-      v.forEach((a, j) => {
-        const D = a - d.minus[i][j];
+      v.forEach((_a, j) => {
+        const D = induced[i][j];
         if (!Number.isFinite(D)) return;
         const e2 = (d.plusErr[i]?.[j] ?? Number.NaN) ** 2 + (d.minusErr[i]?.[j] ?? Number.NaN) ** 2;
         const w = Number.isFinite(e2) && e2 > 0 ? 1 / e2 : 1;
