@@ -11,7 +11,7 @@ import { type OrbitResponseMatrix, measureOrm } from '@mlayer/orbit';
 import { CommissioningError } from './errors.js';
 
 /** A physics-unit orbit-tool matrix as LOCO's ORM.json contents (orbit change in m per corrector step in rad). */
-function locoInput(acc: Accelerator, orm: OrbitResponseMatrix): unknown {
+function locoInput(acc: Accelerator, orm: OrbitResponseMatrix, coupling: boolean): unknown {
   const model = acc.model!;
   const bx = orm.bpms.x!;
   const elements = acc.family(bx.family).devices(bx.devices).latticeElements(model);
@@ -25,7 +25,12 @@ function locoInput(acc: Accelerator, orm: OrbitResponseMatrix): unknown {
   return {
     bpms: bx.names.map((name, i) => ({ name, element: elements[i] })),
     correctors,
-    orm: { xx: block(orm.Rxx, orm.correctors.x!.kicks), yy: block(orm.Ryy, orm.correctors.y!.kicks) },
+    orm: {
+      xx: block(orm.Rxx, orm.correctors.x!.kicks),
+      yy: block(orm.Ryy, orm.correctors.y!.kicks),
+      // LOCO's ab: orbit in plane a per corrector of plane b (the orbit tool's Rab: a orbit per b kick).
+      ...(coupling ? { xy: block(orm.Rxy, orm.correctors.y!.kicks), yx: block(orm.Ryx, orm.correctors.x!.kicks) } : {}),
+    },
   };
 }
 
@@ -37,6 +42,8 @@ export interface LocoStageParameters {
   readonly fraction: number;
   readonly families?: readonly string[];
   readonly groups: 'device' | 'family';
+  /** Skew quadrupole families fitted too (one group per device) with the coupling blocks of the matrix, and corrected. */
+  readonly skew?: readonly string[];
 }
 
 export async function locoStage(acc: Accelerator, p: LocoStageParameters, signal?: AbortSignal): Promise<Record<string, number>> {
@@ -52,8 +59,17 @@ export async function locoStage(acc: Accelerator, p: LocoStageParameters, signal
           const f = acc.family(name);
           return f.latticeElements(model).map((element, i) => ({ name: `${name}:${f.names[i]}`, elements: [element] }));
         });
-  const spec = parseFit({ method: 'levenberg-marquardt', iterations: p.iterations, svThreshold: p.svThreshold, orbitType: 'fixed-momentum', fit: { quadrupoles: groups, bpmGains: true } }, '(sequence loco stage)');
-  const fit = locoFit(model, parseOrm(locoInput(acc, orm), '(measured ORM)'), spec);
-  const corrected = await correctOptics(acc, fit, { fraction: p.fraction, onLimit: 'scale', families, signal });
+  const skew = p.skew ?? [];
+  for (const n of skew) if (!acc.familyNames().includes(n)) throw new CommissioningError(`loco skew: no family ${n}`);
+  const skewGroups = skew.flatMap((name) => {
+    const f = acc.family(name);
+    return f.latticeElements(model).map((element, i) => ({ name: `${name}:${f.names[i]}`, elements: [element] }));
+  });
+  const spec = parseFit(
+    { method: 'levenberg-marquardt', iterations: p.iterations, svThreshold: p.svThreshold, orbitType: 'fixed-momentum', couplingBlocks: skew.length > 0, fit: { quadrupoles: groups, ...(skew.length > 0 ? { skewQuadrupoles: skewGroups } : {}), bpmGains: true } },
+    '(sequence loco stage)',
+  );
+  const fit = locoFit(model, parseOrm(locoInput(acc, orm, skew.length > 0), '(measured ORM)'), spec);
+  const corrected = await correctOptics(acc, fit, { fraction: p.fraction, onLimit: 'scale', families: [...families, ...skew], signal });
   return { loco_residual_rms: fit.residualRms, loco_iterations: fit.iterations.length - 1, loco_scale: corrected.scale };
 }

@@ -100,6 +100,8 @@ export const STAGE_PARAMETERS = {
     families: z.array(z.string()).optional(),
     /** One gradient group per quadrupole device (its own supply) or per family. */
     groups: z.enum(['device', 'family']).default('device'),
+    /** Skew quadrupole families also fitted (one group per device, with the matrix's coupling blocks) and corrected: the coupling. */
+    skew: z.array(z.string()).min(1).optional(),
   }),
   figures: z.strictObject({
     /**
