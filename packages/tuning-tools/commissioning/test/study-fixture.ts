@@ -19,7 +19,7 @@ interface AtElementJson {
 }
 
 /** `twin`: extra settings of the twin (an error file and its seed, for a machine opened without a study). */
-export function writeThomxFacility(dir: string, twin: Record<string, unknown> = {}): string {
+export function writeThomxFacility(dir: string, twin: Record<string, unknown> = {}, extra: { skew?: boolean } = {}): string {
   mkdirSync(dir, { recursive: true });
   const latticeFile = join(THOMX, 'thomx_4d.atjson.json');
   const els = (JSON.parse(readFileSync(latticeFile, 'utf8')) as { elements: AtElementJson[] }).elements;
@@ -71,6 +71,15 @@ export function writeThomxFacility(dir: string, twin: Record<string, unknown> = 
         devices: devices(list),
       };
     }
+  }
+  if (extra.skew) {
+    // Skew quadrupole windings on every quadrupole (PolynomA[1]), each on its own supply: what LOCO's coupling fit corrects with.
+    families.SKEW = {
+      elementClass: 'SkewQuadrupole',
+      model: { field: 'PolynomA', index: 1 },
+      fields: { setpoint: { channels: { twin: 'SKEW:{sector}:{index}:SP' }, units: { hardware: 'A', physics: 'm^-2' }, conversion: 'q', limits: [-0.5, 0.5] } },
+      devices: devices(idx((e) => e.Class === 'Quadrupole')),
+    };
   }
   const doc = {
     name: 'thomx-commissioning-test',
