@@ -23,6 +23,12 @@ describe('mlayer commission (ThomX twin)', () => {
     expect(r.stderr).toContain(`${seq}:6:`);
     expect(r.stderr).toContain('stages[1].stage');
     expect(existsSync(study)).toBe(false);
+    // A missing error set is named, and nothing is written either.
+    const good = writeSequence(dir);
+    const missing = await runCli(['-f', facility, 'commission', 'run', study, '--sequence', good, '--errors', join(dir, 'no-errors.yaml'), '--seeds', '1-2']);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain(`the error set file ${join(dir, 'no-errors.yaml')} does not exist (nothing was written)`);
+    expect(existsSync(study)).toBe(false);
   });
 
   it('live --no-confirm runs the sequence on the machine of --mode stage by stage and records it as a seed (the twin of an error file here)', async () => {

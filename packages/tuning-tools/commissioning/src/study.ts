@@ -51,6 +51,9 @@ export function seedDir(dir: string, seed: number): string {
 export function openStudy(dir: string, spec: StudySpec): StudyFile {
   if (!spec.seeds.length || spec.seeds.some((s) => !Number.isInteger(s) || s < 0)) throw new CommissioningError(`study ${spec.name}: seeds must be non-negative integers (got ${JSON.stringify(spec.seeds)})`);
   if (new Set(spec.seeds).size !== spec.seeds.length) throw new CommissioningError(`study ${spec.name}: seeds must be distinct (got ${JSON.stringify(spec.seeds)})`);
+  for (const [what, f] of [['sequence', spec.sequence], ['error set', spec.errors], ['facility', spec.facility]] as const) {
+    if (f !== undefined && !existsSync(resolve(f))) throw new CommissioningError(`study ${spec.name}: the ${what} file ${resolve(f)} does not exist (nothing was written)`);
+  }
   const file: StudyFile = {
     ...spec,
     facility: resolve(spec.facility),
