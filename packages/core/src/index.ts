@@ -144,3 +144,4 @@ export {
 } from './measurement/response-checks.js';
 export { isDigitalTwin, type DigitalTwin } from './model/digital-twin.js';
 export { ModelBindingError, type ParameterStep } from './model/model-binding.js';
+export { type ElementKind, elementKind } from './model/element-kind.js';

@@ -8,9 +8,8 @@
  * with the s of each device and whether it is enabled, and the golden orbit in the BPM
  * readings' hardware units.
  */
-import { type Accelerator, type LatticeModel, MlayerError, facilityTools, isDigitalTwin, readBpmReference } from '@mlayer/core';
+import { type Accelerator, type ElementKind, type LatticeModel, MlayerError, elementKind, facilityTools, isDigitalTwin, readBpmReference } from '@mlayer/core';
 
-export type ElementKind = 'dipole' | 'quadrupole' | 'sextupole' | 'multipole' | 'bpm' | 'corrector' | 'rf';
 
 export interface OpticsCurves {
   readonly s: number[];
@@ -46,17 +45,6 @@ export interface OpticsView {
   readonly golden: Record<string, number[]>;
 }
 
-function kindOf(className: string | undefined, passMethod: string): ElementKind | undefined {
-  const c = (className ?? '').toLowerCase();
-  if (c === 'dipole' || c === 'bend' || /bnd/i.test(passMethod)) return 'dipole';
-  if (c === 'quadrupole') return 'quadrupole';
-  if (c === 'sextupole') return 'sextupole';
-  if (c === 'multipole') return 'multipole';
-  if (c === 'monitor') return 'bpm';
-  if (c === 'corrector' || /corrector/i.test(passMethod)) return 'corrector';
-  if (c === 'rfcavity' || /cavity/i.test(passMethod)) return 'rf';
-  return undefined;
-}
 
 const round = (v: number, digits = 6): number => Number(v.toPrecision(digits));
 
@@ -108,7 +96,7 @@ function fixedView(acc: Accelerator): Omit<OpticsView, 'machine' | 'machineError
   const elements: OpticsView['elements'] = { s: [], length: [], kind: [], name: [] };
   for (let i = 0; i < model.length; i++) {
     const e = model.element(i);
-    const kind = kindOf(e.className, e.passMethod);
+    const kind = elementKind(e.className, e.passMethod);
     if (!kind || kind === 'bpm' || kind === 'corrector') continue;
     elements.s.push(round(e.s, 8));
     elements.length.push(round(e.length, 6));

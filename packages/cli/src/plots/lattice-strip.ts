@@ -3,7 +3,7 @@
  * shapes along s, read through core's LatticeModel port (element class, s, length), with
  * the BPMs and correctors of the facility's families where they are known.
  */
-import type { Accelerator, DeviceId, LatticeModel } from '@mlayer/core';
+import { type Accelerator, type DeviceId, type LatticeModel, elementKind } from '@mlayer/core';
 
 export type StripKind = 'dipole' | 'quadrupole' | 'sextupole' | 'corrector' | 'BPM';
 
@@ -20,15 +20,10 @@ export interface LatticeStrip {
   readonly elements: readonly StripElement[];
 }
 
-/** What an element is on the strip, from its AT class (pass method when the class is missing). */
+/** What an element is on the strip (core's elementKind; BPMs as the facility's families say, see latticeStrip). */
 export function stripKind(className: string | undefined, passMethod: string): StripKind | undefined {
-  const c = (className ?? '').toLowerCase();
-  if (c === 'dipole' || c === 'bend' || c === 'sbend' || c === 'rbend' || (c === '' && /^Bnd|Bend/.test(passMethod))) return 'dipole';
-  if (c === 'quadrupole') return 'quadrupole';
-  if (c === 'sextupole') return 'sextupole';
-  if (c === 'corrector' || c === 'hkicker' || c === 'vkicker' || (c === '' && passMethod === 'CorrectorPass')) return 'corrector';
-  if (c === 'monitor') return 'BPM';
-  return undefined;
+  const k = elementKind(className, passMethod);
+  return k === 'bpm' ? 'BPM' : k === 'dipole' || k === 'quadrupole' || k === 'sextupole' || k === 'corrector' ? k : undefined;
 }
 
 /**
