@@ -8,11 +8,9 @@
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { MlayerError, facilityTools, type LoadedFacility } from '@mlayer/core';
+import { freeFileName } from '@mlayer/data';
 
-/** UTC time to the second, as `20261205T174012Z` (sorts in time order, no ':' for any file system). */
-export function timeStamp(d: Date = new Date()): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/[-:]/g, '');
-}
+export { timeStamp } from '@mlayer/data';
 
 export interface MeasurementTarget {
   /** The file to write. */
@@ -55,12 +53,8 @@ export function measurementTarget(kind: string, o: TargetOptions): MeasurementTa
     return { file, base: file.slice(0, -ext.length), dir: dirname(file), tag: basename(file, ext), overwrite: existsSync(file) };
   }
   const dir = resolve(o.out ?? o.dataDir);
-  const stamp = `${kind}-${timeStamp(o.now)}`;
-  for (let k = 1; ; k++) {
-    const tag = k === 1 ? stamp : `${stamp}-${k}`;
-    const file = join(dir, `${tag}${ext}`);
-    if (!existsSync(file)) return { file, base: join(dir, tag), dir, tag, overwrite: false };
-  }
+  const { file, tag } = freeFileName(dir, kind, ext, o.now);
+  return { file, base: join(dir, tag), dir, tag, overwrite: false };
 }
 
 /**
@@ -80,9 +74,5 @@ export function measurementDir(kind: string, o: TargetOptions): string {
   const root = resolve(o.out ?? o.dataDir);
   // The scan makes its own folder, in a parent that must exist: the data folder is made here.
   mkdirSync(root, { recursive: true });
-  const stamp = `${kind}-${timeStamp(o.now)}`;
-  for (let k = 1; ; k++) {
-    const dir = join(root, k === 1 ? stamp : `${stamp}-${k}`);
-    if (!existsSync(dir)) return dir;
-  }
+  return freeFileName(root, kind, '', o.now).file;
 }

@@ -1,6 +1,7 @@
 // FAIR data: HDF5 measurement files and parameter scans (openPMD 2.0.0; scan extension XSuite_Scans).
 export { DataFileError, DataValueError, ScanDefinitionError, ScanLockedError } from './errors.js';
 export { sha256File, sha256Of } from './sha256.js';
+export { timeStamp, freeFileName } from './file-names.js';
 export { MEASUREMENT_EXTENSION } from './version.js';
 export type { AttrValue, AttrRead, NumericDtype, NumericData, DatasetValue } from './h5.js';
 export type { NumericInput, UnitOptions, AxisSpec, DatasetOptions, AxisRead, DatasetRecord } from './datasets.js';

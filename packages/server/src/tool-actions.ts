@@ -4,10 +4,10 @@
  * the run's abort signal and reports progress; each returns a JSON-ready result and the
  * measurement files it wrote (names in the data folder).
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { type Accelerator, MlayerError, facilityTools, readBpmReference } from '@mlayer/core';
-import { type CorrectOrbitResult, type OrbitResponseMatrix, PLANES, correctOrbit, loadOrm, measureOrm, modelOrm, referenceRows, resolveOrbitFamilies, saveCorrection, saveOrm } from '@mlayer/orbit';
+import { mkdirSync } from 'node:fs';
+import { type Accelerator, MlayerError, facilityTools } from '@mlayer/core';
+import { freeFileName } from '@mlayer/data';
+import { type CorrectOrbitResult, type OrbitResponseMatrix, PLANES, correctOrbit, loadOrm, measureOrm, modelOrm, orbitTarget, resolveOrbitFamilies, saveCorrection, saveOrm } from '@mlayer/orbit';
 import { setTunes } from '@mlayer/tune';
 import { setChromaticity } from '@mlayer/chromaticity';
 import { dataFile } from './data-files.js';
@@ -42,15 +42,12 @@ export function familiesMovedInSteps(acc: Accelerator, run: RunRequest): string[
   return [...fallback];
 }
 
-/** A new file name in the data folder: KIND-<UTC time>.h5 (a suffix when taken). */
+/** A new file name in the data folder: KIND-<UTC time>.h5 (-2, -3, ... when taken), as the CLI names its files (@mlayer/data freeFileName). */
 function newFile(dataDir: string | undefined, kind: string): { path: string; name: string } {
   if (!dataDir) throw new MlayerError(`run: the server has no data folder to write the ${kind} file to`);
   mkdirSync(dataDir, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  for (let i = 0; ; i++) {
-    const name = `${kind}-${stamp}${i ? `-${i}` : ''}.h5`;
-    if (!existsSync(join(dataDir, name))) return { path: join(dataDir, name), name };
-  }
+  const { file, tag } = freeFileName(dataDir, kind);
+  return { path: file, name: `${tag}.h5` };
 }
 
 const list = (a: ArrayLike<number>): number[] => Array.from(a);
@@ -82,15 +79,15 @@ async function orbitCorrect(run: Extract<RunRequest, { tool: 'orbit-correct' }>,
     if (!file) throw new MlayerError(`run orbit-correct: orm '${named}' is neither 'model' nor a measurement file of the data folder`);
     orm = await loadOrm(file);
   }
-  // The target as the CLI takes it: the facility's golden orbit when it has one, its BPM offsets subtracted.
-  const tools = facilityTools(acc.facility);
-  const which = run.target ?? (tools.golden ? 'golden' : 'zero');
-  if (which === 'golden' && !tools.golden) throw new MlayerError(`run orbit-correct: target golden: facility ${acc.name} (${acc.facility.file}) names no golden orbit (tools.orbit.golden)`);
-  if (which === 'golden' && !/\.ya?ml$/i.test(tools.golden!)) throw new MlayerError(`run orbit-correct: target golden: the server reads a golden orbit in the YAML format, not ${tools.golden}`);
-  const golden = which === 'golden' ? referenceRows(acc, readBpmReference(tools.golden!, acc.facility.config, 'golden orbit'), orm) : undefined;
-  const useOffsets = run.offsets !== false && tools.offsets !== undefined;
-  const offsets = useOffsets ? referenceRows(acc, readBpmReference(tools.offsets!, acc.facility.config, 'BPM offset'), orm) : undefined;
-  const target = `${which === 'golden' ? `golden (${tools.golden})` : 'zero'}${useOffsets ? `, BPM offsets ${tools.offsets}` : ''}`;
+  // The target as the CLI takes it (@mlayer/orbit orbitTarget): the facility's golden orbit when it has one (YAML, or an
+  // orbit measurement .h5), its BPM offsets subtracted unless the run says otherwise.
+  let goal: Awaited<ReturnType<typeof orbitTarget>>;
+  try {
+    goal = await orbitTarget(acc, orm, run.target, run.offsets !== false);
+  } catch (e) {
+    throw new MlayerError(`run orbit-correct: ${(e as Error).message}`, { cause: e });
+  }
+  const { golden, offsets, label: target } = goal;
   const dryRun = run.dryRun === true;
   const r = await correctOrbit(acc, {
     orm,

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { MlayerError, describeChecks, type Accelerator, type CheckSummary, type MeasurementProgress, type Units } from '@mlayer/core';
 import {
   correctOrbit,
+  orbitTarget,
   localBump,
   measureDispersion,
   resolveOrbitFamilies,
@@ -25,7 +26,6 @@ import { ormSummary } from '../format/orm-summary.js';
 import type { GlobalOptions } from '../global-options.js';
 import { dispersionStep, ormKicks, ormOf, targetOf } from './orbit-defaults.js';
 import { readyTarget } from '../measurement-files.js';
-import { orbitTarget } from '../orbit-target.js';
 import { type Interrupt, interruptSignal, progressBar } from '../progress.js';
 import { shownMode } from '../recording-session.js';
 

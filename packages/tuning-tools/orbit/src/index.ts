@@ -12,6 +12,7 @@ export { type ThreadBeamOptions, type ThreadStage, type ThreadStep, type ThreadS
 export { type CorrectTrajectoryOptions, type CorrectTrajectoryResult, correctTrajectory } from './correct-trajectory.js';
 export { type BumpTarget, type BumpSolution, solveBump, type LocalBumpOptions, type LocalBumpResult, localBump } from './bump.js';
 export { referenceRows } from './reference-rows.js';
+export { type OrbitTarget, orbitTarget, readOrbitReference } from './orbit-target.js';
 export { ORM_DATA_TYPE, ORBIT_DATA_TYPE, DISPERSION_DATA_TYPE, CORRECTION_DATA_TYPE, type SaveOptions, measurementHeader, saveOrm, loadOrm, saveOrbit, saveDispersion, saveCorrection } from './files.js';
 export { type UnitInfo, unitInfo, ratioUnit } from '@mlayer/tuning-common';
 // The orbit tool's API as before the shared code moved to @mlayer/tuning-common: linear algebra, solvers, limit planning.

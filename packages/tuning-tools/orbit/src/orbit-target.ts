@@ -1,11 +1,14 @@
 /**
- * The orbit a correction steers to (`orbit correct --target zero|golden|FILE`) and the
+ * The orbit a correction steers to (`orbit correct --target zero|golden|FILE`, the server's
+ * orbit-correct runs) and the
  * BPM offsets it subtracts, from the facility's golden orbit and offset files (MML
  * getgolden, getoffset), placed in the rows of the response matrix and in its units.
  */
 import { extname, resolve } from 'node:path';
 import { MlayerError, facilityTools, readBpmReference, type Accelerator, type BpmReference } from '@mlayer/core';
-import { ORBIT_DATA_TYPE, referenceRows, type OrbitResponseMatrix, type PerPlane } from '@mlayer/orbit';
+import { ORBIT_DATA_TYPE } from './files.js';
+import type { OrbitResponseMatrix, PerPlane } from './orm.js';
+import { referenceRows } from './reference-rows.js';
 
 /**
  * A measured orbit as a reference (`mlayer orbit show` writes one: orbit-<time>.h5): the mean
@@ -54,7 +57,7 @@ export async function orbitTarget(acc: Accelerator, orm: OrbitResponseMatrix, ta
   let label = which;
   let golden: PerPlane<Float64Array> | undefined;
   if (which === 'golden') {
-    if (!tools.golden) throw new MlayerError(`--target golden: facility ${acc.name} (${acc.facility.file}) names no golden orbit (tools.orbit.golden)`);
+    if (!tools.golden) throw new MlayerError(`target golden: facility ${acc.name} (${acc.facility.file}) names no golden orbit (tools.orbit.golden)`);
     golden = referenceRows(acc, await referenceOf(acc, tools.golden, 'golden orbit'), orm);
     label = `golden (${tools.golden})`;
   } else if (which !== 'zero') {
