@@ -21,7 +21,7 @@ import type { BbaPair, BbaPlan, DeviceRef, Plane } from './configure.js';
 import { correctorOrbit } from './corrector-orbit.js';
 import { BbaError } from './errors.js';
 import { type MeasureBbaOptions, checkLimits, readingOptions, scanPoints } from './measure.js';
-import { type CentringPlan, planCentring } from './centre.js';
+import { planCentring } from './centre.js';
 
 export interface ParallelGroup {
   readonly plane: Plane;
@@ -336,7 +336,7 @@ export interface ParallelData {
   readonly groups: GroupData[];
   /** Two passes: the coarse pass's data and the centring applied after it (per corrector family, physics units), which the offsets refer to. */
   readonly coarse?: GroupData[];
-  readonly centring?: CentringPlan['correctors'];
+  readonly centring?: readonly { family: string; plane: Plane; names: readonly string[]; change: number[] }[];
   readonly setReadSteps: number;
 }
 
@@ -458,7 +458,8 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
         setReadSteps++;
       }
       await checkPassLimits(acc, pp, passPoints[1]);
-      return { coarse, centring: cp.correctors, groups: await pass(m, passPoints[1], 'fine pass, ') };
+      const centring = cp.correctors.map((c) => ({ family: c.family, plane: c.plane, names: c.names, change: Array.from(c.change) }));
+      return { coarse, centring, groups: await pass(m, passPoints[1], 'fine pass, ') };
     });
     return { parallel: pp, ...result, setReadSteps };
   } finally {
