@@ -19,7 +19,7 @@ import { lstsq } from '@mlayer/tuning-common';
 
 const k = Number(process.argv[2] ?? 8);
 const stride = Number(process.argv[3] ?? 1);
-// 9 corrector steps per pair: the parallel measurement's two passes take 3 + 7 (one more than serial, and the centring).
+// 9 corrector steps per pair: the parallel measurement's two passes share them, 3 + 6 (and the centring between).
 const steps = Number(process.argv[4] ?? 9);
 const cpuS = () => {
   const u = process.cpuUsage();

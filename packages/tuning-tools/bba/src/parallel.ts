@@ -96,14 +96,14 @@ export interface ParallelOptions {
   readonly bumpRcond?: number;
   /**
    * 2 (default): a coarse pass of coarseSteps steps, whose centres steer the beam through the quadrupoles (planCentring),
-   * then the fine pass of plan.steps + 1 − coarseSteps steps around that orbit, to which the offsets refer. 1: one pass of
+   * then the fine pass of plan.steps − coarseSteps steps around that orbit, to which the offsets refer. 1: one pass of
    * plan.steps steps. Why two: the model's kick responses differ from the machine's by a few %, so each quadrupole's split
    * kick carries a few % of the others' (the leak), which moves its zero crossing by a few % of the others' offsets from
    * their centres (on the demo twin, 16 pairs, noise-free: 10.2 µm rms in one pass against 4.3 µm serial); around the
    * centred orbit those offsets are a tenth and so is the leak (4.1 µm).
    */
   readonly passes?: 1 | 2;
-  /** Steps of the coarse pass (default 3, at least 2). */
+  /** Steps of the coarse pass (default 3, or 2 when the plan has 5 steps; at least 2, leaving the fine pass at least 3). */
   readonly coarseSteps?: number;
   /** Singular-value cut (relative) and readings averaged of the centring between the passes (default 1e-3, 4). */
   readonly centringRcond?: number;
@@ -308,9 +308,10 @@ export function planParallel(acc: Accelerator, plan: BbaPlan, options: ParallelO
   }
   const passes = options.passes ?? 2;
   if (passes !== 1 && passes !== 2) throw new BbaError(`passes must be 1 or 2 (got ${options.passes})`);
-  const coarse = options.coarseSteps ?? 3;
-  const passSteps = passes === 1 ? [plan.steps] : [coarse, plan.steps + 1 - coarse];
-  if (passes === 2 && !(Number.isInteger(coarse) && coarse >= 2 && passSteps[1] >= 3)) throw new BbaError(`coarseSteps must be an integer >= 2 that leaves the fine pass at least 3 steps (plan.steps + 1 - coarseSteps; got coarseSteps ${options.coarseSteps}, plan.steps ${plan.steps})`);
+  // The two passes share the serial scan's steps: coarse + fine = plan.steps (the centring adds one set per corrector family).
+  const coarse = options.coarseSteps ?? Math.max(2, Math.min(3, plan.steps - 3));
+  const passSteps = passes === 1 ? [plan.steps] : [coarse, plan.steps - coarse];
+  if (passes === 2 && !(Number.isInteger(coarse) && coarse >= 2 && passSteps[1] >= 3)) throw new BbaError(`coarseSteps must be an integer >= 2 that leaves the fine pass at least 3 of the plan's ${plan.steps} steps (got coarseSteps ${options.coarseSteps ?? coarse}); or passes: 1`);
   const stepsPer = plan.steps * 2;
   const centringSets = passes === 2 ? new Set(groups.map((g) => g.correctorFamily)).size : 0;
   return {

@@ -96,12 +96,13 @@ describe('BBA configuration from the facility and the model (ThomX twin)', () =>
       expect(Math.max(...g.tuneShift.map(Math.abs))).toBeLessThanOrEqual(0.002);
       expect(g.quadScale.every((c) => c >= 0.1 && c <= 1)).toBe(true);
     }
-    // Two passes (the default): 3 coarse steps, then plan.steps + 1 - 3 fine ones, and one centring set per corrector family.
+    // Two passes (the default) share the plan's 5 steps: 2 coarse, 3 fine, and one centring set per corrector family.
     expect(pp.passes).toBe(2);
-    expect(pp.passSteps).toEqual([3, plan.steps - 2]);
-    expect(pp.steps).toBe(pp.groups.length * 2 * (plan.steps + 1) + 2);
+    expect(pp.passSteps).toEqual([2, 3]);
+    expect(pp.steps).toBe(pp.groups.length * 2 * plan.steps + 2);
+    expect(planParallel(t.acc, planBba(t.acc, { planes: ['x'], steps: 9 }), { k: 4, minSeparation: 0.2 }).passSteps).toEqual([3, 6]);
     expect(planParallel(t.acc, plan, { k: 4, minSeparation: 0.2, passes: 1 }).steps).toBe(pp.groups.length * 2 * plan.steps);
-    expect(() => planParallel(t.acc, plan, { coarseSteps: 4 })).toThrow(/coarseSteps must be an integer >= 2 that leaves the fine pass at least 3 steps/);
+    expect(() => planParallel(t.acc, plan, { coarseSteps: 3 })).toThrow(/coarseSteps must be an integer >= 2 that leaves the fine pass at least 3 of the plan's 5 steps/);
     expect(pp.serialSteps).toBe(plan.pairs.length * 2 * plan.steps);
   });
 
