@@ -34,7 +34,7 @@ export interface CentringPlan {
 }
 
 /** The corrector changes that steer the beam through the paired quadrupoles' centres (model ORM at the quadrupoles). */
-export async function planCentring(acc: Accelerator, plan: BbaPlan, result: BbaResult, options: CentringOptions = {}): Promise<CentringPlan> {
+export async function planCentring(acc: Accelerator, plan: BbaPlan, result: { readonly pairs: readonly Pick<BbaResult['pairs'][number], 'offset'>[] }, options: CentringOptions = {}): Promise<CentringPlan> {
   const model = options.model ?? acc.model;
   if (!model) throw new BbaError(`${acc.name}: no lattice model; centring steers with the model ORM at the quadrupoles`);
   const rcond = options.rcond ?? 1e-5;

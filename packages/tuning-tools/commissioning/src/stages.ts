@@ -5,7 +5,7 @@
  * the injections spent) is kept in the seed's state, saved with every stage.
  */
 import { type Accelerator, Measurement, facilityTools } from '@mlayer/core';
-import { type BbaResult, type PlanOptions, analyseBba, measureBba, planBba, planCentring } from '@mlayer/bba';
+import { type PlanOptions, analyseBba, measureBba, planBba, planCentring } from '@mlayer/bba';
 import { setChromaticity } from '@mlayer/chromaticity';
 import { type ThreadResult, correctOrbit, modelOrm, resolveOrbitFamilies, threadBeam } from '@mlayer/orbit';
 import { setTunes } from '@mlayer/tune';
@@ -70,7 +70,7 @@ async function centre(acc: Accelerator, state: SeedState, p: StageParameters<'or
   if (!state.bba) throw new CommissioningError('offsets: centres needs the pairs of a BBA stage just before');
   const plan = planBba(acc, state.bba.options);
   const found = new Map(state.bba.pairs.map((r) => [`${r.plane} ${r.bpm} ${r.quad}`, r.offset]));
-  const result: BbaResult = { pairs: plan.pairs.map((q) => ({ plane: q.plane, bpmFamily: q.bpm.family, bpm: q.bpm.name, quad: q.quad.name, corrector: q.corrector.name, offset: found.get(`${q.plane} ${q.bpm.name} ${q.quad.name}`) ?? Number.NaN, sigma: Number.NaN, used: 0, bpms: [], x: [], y: [], fit: { a: 0, b: 0, varA: 0, varB: 0, covAB: 0, rms: 0, n: 0 } })) };
+  const result = { pairs: plan.pairs.map((q) => ({ offset: found.get(`${q.plane} ${q.bpm.name} ${q.quad.name}`) ?? Number.NaN })) };
   const cp = await planCentring(acc, plan, result, { rcond: p.svThreshold, average: p.average });
   for (const c of cp.correctors) {
     signal?.throwIfAborted();
