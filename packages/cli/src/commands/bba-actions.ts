@@ -8,6 +8,7 @@ import {
   loadBba,
   measureBba,
   measureBbaParallel,
+  measureBbaRounds,
   planBba,
   planParallel,
   saveBba,
@@ -42,6 +43,7 @@ export interface BbaMeasureCliOptions extends BbaPlanCliOptions {
   settle: string;
   precycle: boolean;
   keepTunes?: string;
+  rounds?: string;
   parallel?: string;
   out?: string;
   force: boolean;
@@ -115,10 +117,12 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
   try {
     const plan = planBba(acc, planOptionsOf(o));
     if (o.parallel !== undefined && o.keepTunes !== undefined) throw new MlayerError('--keep-tunes is for the serial measurement (a parallel group cancels its tune shift with the signs and sizes of its own quadrupole changes)');
+    if (o.parallel !== undefined && o.rounds !== undefined) throw new MlayerError('--rounds measures serially, one plane after the other; --parallel measures the planes in groups: give one of them');
+    const rounds = o.rounds !== undefined ? parseInteger(o.rounds, '--rounds', 1, 20) : undefined;
     const pp = o.parallel !== undefined ? planParallel(acc, plan, { k: parseInteger(o.parallel, '--parallel', 1, 1000) }) : undefined;
     if (o.dryRun) {
       if (pp) process.stdout.write(g.json || o.json ? `${toJson({ ...pp, plan: undefined, pairs: plan.pairs })}\n` : `${planText(plan)}${parallelText(pp)}`);
-      else process.stdout.write(g.json || o.json ? `${toJson(plan)}\n` : planText(plan));
+      else process.stdout.write(g.json || o.json ? `${toJson(plan)}\n` : `${planText(plan)}${rounds ? `${rounds} rounds, one plane after the other (y, x), the beam steered through the centres just measured after each: ${rounds} x the steps above\n` : ''}`);
       return;
     }
     refuseOnlineWrites(acc, g, 'bba measure');
@@ -131,6 +135,11 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
       result = analyseBbaParallel(pd);
       // The file keeps the parallel raw data in place of the serial pairs.
       data = { plan, average: common.average, pairs: [], setReadSteps: pd.setReadSteps, records: [], parallel: pd } as BbaData;
+    } else if (rounds !== undefined) {
+      // One plane after the other, the beam left on the last centred orbit (the offsets refer to it).
+      const r = await measureBbaRounds(acc, planOptionsOf(o), { ...common, rounds, order: ['y', 'x'].filter((p) => plan.pairs.some((q) => q.plane === p)) as Plane[], precycle: o.precycle, keepTunes: o.keepTunes?.split(',').map((f) => f.trim()).filter(Boolean) });
+      data = r.data;
+      result = r.result;
     } else {
       data = await measureBba(acc, plan, { ...common, precycle: o.precycle, keepTunes: o.keepTunes?.split(',').map((f) => f.trim()).filter(Boolean) });
       result = analyseBba(data);

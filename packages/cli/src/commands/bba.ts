@@ -21,6 +21,7 @@ export function registerBbaCommands(program: Command): void {
     .option('--settle <ms>', 'extra wait after each change, ms', '0')
     .option('--precycle', 'cycle each quadrupole ±Δk once before its scan (hysteresis; serial only)', false)
     .option('--keep-tunes <families>', 'keep the tunes constant during the modulation: these quadrupole families (comma-separated, two or more) cancel each quadrupole\'s tune shift (model, first order); their own induced orbit is measured and taken off (serial only)')
+    .option('--rounds <n>', 'measure one plane after the other (y, then x), steering the beam through the centres just measured after each, n rounds (the other plane\'s offset in the modulated quadrupole then no longer shifts the centres; the beam stays on the last centred orbit)')
     .option('--parallel <k>', 'modulate up to k quadrupoles at once (pairs of one plane whose kicks the model separates; the signs of their changes cancel the tune shift)')
     .option('-o, --out <path>', 'the measurement file (.json) or a folder (default: the data folder, bba-<time>.json)')
     .option('--force', 'replace the file named by -o', false)

@@ -52,5 +52,17 @@ describe('mlayer bba plan | measure | show | apply-offsets (ThomX twin with BPM 
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/exists/);
     expect(readFileSync(offsets, 'utf8')).toContain('"unit": "um"');
+
+    // --rounds: y then x, twice, the beam steered through the centres after each; the file holds the last round's both planes.
+    const rounds = join(dir, 'rounds.json');
+    const r = await runCli([...f, 'bba', 'measure', '--bpms', 'E3,E35', '--steps', '3', '--rounds', '2', '-o', rounds, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const rr = JSON.parse(r.stdout);
+    // 2 rounds x 2 planes x 2 BPMs x 3 steps x 2 orbits.
+    expect(rr.setReadSteps).toBe(48);
+    expect(rr.offsets.map((o: { plane: string; bpm: string }) => `${o.plane} ${o.bpm}`)).toEqual(['y E3', 'y E35', 'x E3', 'x E35']);
+    const both = await runCli([...f, 'bba', 'measure', '--rounds', '2', '--parallel', '4', '--dry-run']);
+    expect(both.code).not.toBe(0);
+    expect(both.stderr).toContain('give one of them');
   });
 });

@@ -5,4 +5,5 @@ export { type LineFit, fitLine, studentFactor, zeroCrossing, type AnalyseOptions
 export { BBA_DATA_TYPE, type BbaFile, bbaFile, saveBba, loadBba, offsetsDocument, writeOffsets } from './files.js';
 export { type ParallelGroup, type ParallelPlan, type ParallelOptions, type ParallelData, planParallel, measureBbaParallel, analyseBbaParallel } from './parallel.js';
 export { type CentringOptions, type CentringPlan, planCentring } from './centre.js';
+export { type RoundsOptions, type RoundsResult, measureBbaRounds } from './rounds.js';
 export { type ModelAnalyseOptions, analyseBbaModel } from './model-dependent.js';

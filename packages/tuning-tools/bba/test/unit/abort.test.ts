@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortedError } from '@mlayer/core';
-import { measureBba, measureBbaParallel, planBba, planParallel, type BbaPlan } from '@mlayer/bba';
+import { measureBba, measureBbaParallel, measureBbaRounds, planBba, planParallel, type BbaPlan } from '@mlayer/bba';
 import { bbaTwin, setpoints, type BbaTwin } from '../twin-fixture.js';
 
 const DRIVEN = ['QUAD', 'HCM', 'VCM'];
@@ -40,6 +40,27 @@ describe('serial BBA aborted', () => {
       await abortedAt(t, at, (o) => measureBba(t.acc, plan, { ...o, precycle: at === 23 }));
     });
   }
+
+  // Rounds: each plane's measurement restores itself; the centrings between them are set back by the rounds.
+  it('rounds, aborted in the second plane (after the first centring was applied): every quadrupole and corrector setpoint back exactly', async () => {
+    const before = await setpoints(t.acc, DRIVEN);
+    const controller = new AbortController();
+    let events = 0;
+    let centred = false;
+    const run = measureBbaRounds(t.acc, { bpms: ['E3', 'E35', 'E54'] }, {
+      signal: controller.signal,
+      beforePlane: async (_round, plane) => {
+        if (plane === 'x') centred = (await setpoints(t.acc, DRIVEN)).some((v, i) => v !== before[i]);
+      },
+      // Progress events restart with each measurement: the 2nd plane's 5th is the 3 pairs x 5 steps + 5th overall.
+      onProgress: () => {
+        if (++events === 20) setTimeout(() => controller.abort(), 0);
+      },
+    });
+    await expect(run).rejects.toThrow(AbortedError);
+    expect(centred).toBe(true);
+    expect(await setpoints(t.acc, DRIVEN)).toEqual(before);
+  });
 
   // Parallel: the groups' bumps move every corrector of the plane's family; 12 pairs in groups of up to 4, two passes
   // sharing the plan's 5 steps (2 coarse, then the centring through its centres, then 3 fine): in the coarse pass, and
