@@ -1,39 +1,63 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 
 /** The built command (tests that run `mlayer serve` as its own process need `npx tsc -b` first). */
 export const BIN = join(__dirname, '../dist/bin.js');
 export const DIAMOND = join(__dirname, '../../../facilities/diamond-i04/facility.yaml');
 export const DEMO_ERRORS = join(__dirname, '../../../examples/demo-errors.yaml');
 
+const REPO = join(__dirname, '../../..');
+// One build at a time: test files run in parallel processes.
+const BUILD_LOCK = join(REPO, 'packages/cli/.test-build.lock');
+const TSC = [join(REPO, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'];
+
+/** One try at the build lock: true when taken; a lock older than 5 minutes is removed as stale; past the deadline, an error. */
+function takeBuildLock(deadline: number): boolean {
+  try {
+    mkdirSync(BUILD_LOCK);
+    return true;
+  } catch {
+    const age = Date.now() - (statSync(BUILD_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > 300_000) rmSync(BUILD_LOCK, { recursive: true, force: true });
+    else if (Date.now() > deadline) throw new Error(`${BUILD_LOCK} held for 5 minutes: another build hangs?`);
+    return false;
+  }
+}
+
+function buildFailed(e: unknown): Error {
+  const out = e as { stdout?: Buffer | string; stderr?: Buffer | string; message: string };
+  return new Error(`npx tsc -b packages/cli failed, so ${BIN} may not match the sources:\n${out.stdout?.toString() ?? ''}${out.stderr?.toString() ?? out.message}`);
+}
+
 /**
  * Builds packages/cli and what it depends on (tsc -b, incremental: seconds when up to date),
  * so that the command these tests start runs the present sources; fails with tsc's output.
  */
 export function checkBuilt(): void {
-  const root = join(__dirname, '../../..');
-  // One build at a time: test files run in parallel processes.
-  const lock = join(root, 'packages/cli/.test-build.lock');
   const deadline = Date.now() + 300_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 300_000) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} held for 5 minutes: another build hangs?`);
-      else execFileSync('sleep', ['0.2']);
-    }
-  }
+  while (!takeBuildLock(deadline)) execFileSync('sleep', ['0.2']);
   try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: root, stdio: 'pipe', timeout: 300_000 });
+    execFileSync(process.execPath, TSC, { cwd: REPO, stdio: 'pipe', timeout: 300_000 });
   } catch (e) {
-    const out = e as { stdout?: Buffer; stderr?: Buffer; message: string };
-    throw new Error(`npx tsc -b packages/cli failed, so ${BIN} may not match the sources:\n${out.stdout?.toString() ?? ''}${out.stderr?.toString() ?? out.message}`);
+    throw buildFailed(e);
   } finally {
-    rmSync(lock, { recursive: true, force: true });
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
+  if (!existsSync(BIN)) throw new Error(`${BIN} missing after tsc -b`);
+}
+
+/** checkBuilt without blocking the test worker's event loop for the build's duration (vitest's RPC times out under load). */
+export async function checkBuiltAsync(): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (!takeBuildLock(deadline)) await new Promise((r) => setTimeout(r, 200));
+  try {
+    await promisify(execFile)(process.execPath, TSC, { cwd: REPO, timeout: 300_000 });
+  } catch (e) {
+    throw buildFailed(e);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
   }
   if (!existsSync(BIN)) throw new Error(`${BIN} missing after tsc -b`);
 }

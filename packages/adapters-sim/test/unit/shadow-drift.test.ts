@@ -48,6 +48,17 @@ async function pair(supplies = true) {
   return { clock, live, model, shadow };
 }
 
+/** The paired twins and a drift detector that has learnt over its `learn` updates, 100 ms apart. */
+async function learntPair(options: ConstructorParameters<typeof DriftDetector>[0] & { learn: number }, supplies = true) {
+  const p = await pair(supplies);
+  const detector = new DriftDetector(options);
+  for (let i = 0; i < options.learn; i++) {
+    p.clock.t += 100;
+    detector.push(await p.shadow.update());
+  }
+  return { ...p, detector };
+}
+
 describe('digital shadow', () => {
   it('follows the live setpoints (500 changes in 100 ms: at most 2 model computations); model orbit and tune match the measured to the noise', async () => {
     const { clock, live, model, shadow } = await pair();
@@ -101,12 +112,7 @@ describe('digital shadow', () => {
   });
 
   it('an RF frequency drift the RF readback does not show: BPM drift alarms within 10 updates', async () => {
-    const { clock, live, shadow } = await pair();
-    const detector = new DriftDetector({ learn: 50 });
-    for (let i = 0; i < 50; i++) {
-      clock.t += 100;
-      detector.push(await shadow.update());
-    }
+    const { clock, live, shadow, detector } = await learntPair({ learn: 50 });
     live.twin.injectFaults([{ kind: 'rf-drift', rate: 500 }]);
     const alarms: DriftAlarm[] = [];
     for (let i = 0; i < 10 && alarms.length === 0; i++) {
@@ -119,12 +125,7 @@ describe('digital shadow', () => {
   });
 
   it('corrector supply noise beyond the readback tolerance: tolerance alarms on the noisy supplies only', async () => {
-    const { clock, live, shadow } = await pair();
-    const detector = new DriftDetector({ learn: 10, toleranceUpdates: 3 });
-    for (let i = 0; i < 10; i++) {
-      clock.t += 100;
-      detector.push(await shadow.update());
-    }
+    const { clock, live, shadow, detector } = await learntPair({ learn: 10, toleranceUpdates: 3 });
     // 0.05 A rms against a tolerance of 0.01 A: a readback is outside it in 84 % of updates, three in a row in 59 %.
     live.twin.injectFaults([{ kind: 'corrector-noise', family: 'VCM', sigma: 0.05, seed: 2 }]);
     const alarms: DriftAlarm[] = [];
@@ -138,12 +139,7 @@ describe('digital shadow', () => {
   });
 
   it('a dead BPM (constant, then NaN) raises dead', async () => {
-    const { clock, live, shadow } = await pair();
-    const detector = new DriftDetector({ learn: 20, deadUpdates: 10 });
-    for (let i = 0; i < 20; i++) {
-      clock.t += 100;
-      detector.push(await shadow.update());
-    }
+    const { clock, live, shadow, detector } = await learntPair({ learn: 20, deadUpdates: 10 });
     live.twin.injectFaults([{ kind: 'bpm', family: 'BPMx', device: [1, 2], mode: 'constant' }, { kind: 'bpm', family: 'BPMy', device: [3, 1], mode: 'nan' }]);
     const alarms: DriftAlarm[] = [];
     for (let i = 0; i < 12; i++) {
@@ -158,12 +154,7 @@ describe('digital shadow', () => {
   });
 
   it('supplies: a stuck corrector (its setpoint moved) raises stuck and tolerance; a tripped one tolerance', async () => {
-    const { clock, live, shadow } = await pair();
-    const detector = new DriftDetector({ learn: 5, toleranceUpdates: 3, stuckUpdates: 5 });
-    for (let i = 0; i < 5; i++) {
-      clock.t += 100;
-      detector.push(await shadow.update());
-    }
+    const { clock, live, shadow, detector } = await learntPair({ learn: 5, toleranceUpdates: 3, stuckUpdates: 5 });
     await live.acc.family('VCM').devices([[1, 1]]).set(1);
     clock.t += 100;
     expect(detector.push(await shadow.update())).toEqual([]);
@@ -183,12 +174,7 @@ describe('digital shadow', () => {
   });
 
   it('beam loss in the live twin (lifetime 30 s): a beam-loss alarm naming the current monitor DCCT within 3 updates, nothing else', async () => {
-    const { clock, live, shadow } = await pair();
-    const detector = new DriftDetector({ learn: 100 });
-    for (let i = 0; i < 100; i++) {
-      clock.t += 100;
-      detector.push(await shadow.update());
-    }
+    const { clock, live, shadow, detector } = await learntPair({ learn: 100 });
     live.twin.injectFaults([{ kind: 'beam-loss', lifetime: 30 }]);
     const alarms: DriftAlarm[] = [];
     let updates = 0;
@@ -207,12 +193,7 @@ describe('digital shadow', () => {
   });
 
   it('beam loss below currentFraction of the learnt level (lifetime threshold out of reach): the alarm at the update the current passes half its level, lifetime fitted 10 s', async () => {
-    const { clock, live, shadow } = await pair(false);
-    const detector = new DriftDetector({ learn: 20, currentFraction: 0.5, minLifetime: 1 });
-    for (let i = 0; i < 20; i++) {
-      clock.t += 100;
-      detector.push(await shadow.update());
-    }
+    const { clock, live, shadow, detector } = await learntPair({ learn: 20, currentFraction: 0.5, minLifetime: 1 }, false);
     live.twin.injectFaults([{ kind: 'beam-loss', lifetime: 10 }]);
     let alarm: DriftAlarm | undefined;
     let updates = 0;

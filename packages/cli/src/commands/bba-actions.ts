@@ -119,6 +119,7 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
     if (o.parallel !== undefined && o.keepTunes !== undefined) throw new MlayerError('--keep-tunes is for the serial measurement (a parallel group cancels its tune shift with the signs and sizes of its own quadrupole changes)');
     if (o.parallel !== undefined && o.rounds !== undefined) throw new MlayerError('--rounds measures serially, one plane after the other; --parallel measures the planes in groups: give one of them');
     const rounds = o.rounds !== undefined ? parseInteger(o.rounds, '--rounds', 1, 20) : undefined;
+    const keepTunes = o.keepTunes?.split(',').map((f) => f.trim()).filter(Boolean);
     const pp = o.parallel !== undefined ? planParallel(acc, plan, { k: parseInteger(o.parallel, '--parallel', 1, 1000) }) : undefined;
     if (o.dryRun) {
       if (pp) process.stdout.write(g.json || o.json ? `${toJson({ ...pp, plan: undefined, pairs: plan.pairs })}\n` : `${planText(plan)}${parallelText(pp)}`);
@@ -137,11 +138,11 @@ export async function bbaMeasureAction(o: BbaMeasureCliOptions, cmd: Command): P
       data = { plan, average: common.average, pairs: [], setReadSteps: pd.setReadSteps, records: [], parallel: pd } as BbaData;
     } else if (rounds !== undefined) {
       // One plane after the other, the beam left on the last centred orbit (the offsets refer to it).
-      const r = await measureBbaRounds(acc, planOptionsOf(o), { ...common, rounds, order: ['y', 'x'].filter((p) => plan.pairs.some((q) => q.plane === p)) as Plane[], precycle: o.precycle, keepTunes: o.keepTunes?.split(',').map((f) => f.trim()).filter(Boolean) });
+      const r = await measureBbaRounds(acc, planOptionsOf(o), { ...common, rounds, order: ['y', 'x'].filter((p) => plan.pairs.some((q) => q.plane === p)) as Plane[], precycle: o.precycle, keepTunes });
       data = r.data;
       result = r.result;
     } else {
-      data = await measureBba(acc, plan, { ...common, precycle: o.precycle, keepTunes: o.keepTunes?.split(',').map((f) => f.trim()).filter(Boolean) });
+      data = await measureBba(acc, plan, { ...common, precycle: o.precycle, keepTunes });
       result = analyseBba(data);
     }
     bar.stop();

@@ -158,8 +158,8 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
           await settle(m, q);
           m.note(`${p.quad.name}: cycled ±${p.quadStep}`);
         }
-        const data: { -readonly [K in keyof PairData]: PairData[K] } = { pair: p, bpmNames: bpmFam.names, bpmIndex, corrector: [], plus: [], minus: [], plusErr: [], minusErr: [], ...(comp ? { tuneCompensation: comp.families.map((f, j) => ({ family: f.family.name, step: own!.steps[j] })) } : {}) };
         const compOrbits = comp ? { at: [0, points.length - 1], plus: [] as number[][], minus: [] as number[][] } : undefined;
+        const data: PairData = { pair: p, bpmNames: bpmFam.names, bpmIndex, corrector: [], plus: [], minus: [], plusErr: [], minusErr: [], ...(comp ? { tuneCompensation: comp.families.map((f, j) => ({ family: f.family.name, step: own!.steps[j] })) } : {}), ...(compOrbits ? { compensationOrbits: compOrbits } : {}) };
         for (const [k, t] of points.entries()) {
           const cv = c0 + t * p.correctorStep;
           await m.set(c, [cv], { units: 'physics' });
@@ -182,7 +182,6 @@ export async function measureBba(acc: Accelerator, plan: BbaPlan, options: Measu
           data.minusErr.push(b.e);
           m.progress(++step, `${p.plane} ${p.bpm.name} / ${p.quad.name}: corrector ${p.corrector.name} step ${data.corrector.length} of ${points.length}`);
         }
-        if (compOrbits) data.compensationOrbits = compOrbits;
         // Back to the starting hardware values exactly (not through the conversion).
         for (const f of comp?.families ?? []) {
           await m.set(f.family, f.startHw);

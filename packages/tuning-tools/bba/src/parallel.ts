@@ -449,7 +449,7 @@ export async function measureBbaParallel(acc: Accelerator, pp: ParallelPlan, opt
     const result = await measurement.run(async (m) => {
       if (pp.passes === 1) return { groups: await pass(m, passPoints[0], '') };
       const coarse = await pass(m, passPoints[0], 'coarse pass, ');
-      const first = analyseBbaParallel({ parallel: { ...pp, passSteps: [pp.passSteps[0]] }, groups: coarse, setReadSteps });
+      const first = analyseBbaParallel({ parallel: pp, groups: coarse, setReadSteps });
       const cp = await planCentring(acc, plan, first, { rcond: pp.centring.rcond, average: pp.centring.average, model: pp.centring.model });
       for (const c of cp.correctors) {
         const f = acc.family(c.family).enabled();

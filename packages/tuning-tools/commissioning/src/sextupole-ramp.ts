@@ -29,12 +29,12 @@ function sextupoleFamilies(acc: Accelerator, given?: readonly string[]): readonl
 
 export async function rampSextupoles(acc: Accelerator, state: RampState, p: StageParameters<'sextupole-ramp'>, signal?: AbortSignal): Promise<Record<string, number>> {
   const families = sextupoleFamilies(acc, p.families);
-  const targets: Record<string, number[]> = { ...state.sextupoleTargets };
-  for (const n of families) targets[n] ??= Array.from(await acc.family(n).get({ field: 'setpoint', signal }));
-  state.sextupoleTargets = targets;
-  const known = state.golden ?? state.bbaOffsets;
   const start = new Map<string, Float64Array>();
   for (const n of families) start.set(n, await acc.family(n).get({ field: 'setpoint', signal }));
+  const targets: Record<string, number[]> = { ...state.sextupoleTargets };
+  for (const n of families) targets[n] ??= Array.from(start.get(n)!);
+  state.sextupoleTargets = targets;
+  const known = state.golden ?? state.bbaOffsets;
   try {
     return await ramp(acc, families, targets, known, p, signal);
   } catch (e) {

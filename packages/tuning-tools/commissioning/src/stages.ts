@@ -9,6 +9,7 @@ import { type PlanOptions, analyseBba, measureBba, planBba, planCentring } from 
 import { setChromaticity } from '@mlayer/chromaticity';
 import { type ThreadResult, correctOrbit, modelOrm, resolveOrbitFamilies, threadBeam } from '@mlayer/orbit';
 import { setTunes } from '@mlayer/tune';
+import { rms } from '@mlayer/tuning-common';
 import type { FigureTargets } from './figures.js';
 import type { BeamState, StageKind, StageParameters } from './stage-kinds.js';
 import { CommissioningError, StageUnavailableError } from './errors.js';
@@ -86,7 +87,7 @@ async function centre(acc: Accelerator, state: SeedState, p: StageParameters<'or
     if (!f) continue;
     const v = await new Measurement(acc, { name: 'commissioning-golden', drives: [], signal }).run(async (m) => (await m.average(f, p.average, { units: 'physics' })).mean);
     golden[plane] = Object.fromEntries(f.names.map((n, i) => [n, v[i]]));
-    rmsOf[plane] = Math.sqrt(cp.quads.filter((q) => q.plane === plane).reduce((s2, q) => s2 + q.after ** 2, 0) / Math.max(1, cp.quads.filter((q) => q.plane === plane).length));
+    rmsOf[plane] = rms(cp.quads.filter((q) => q.plane === plane).map((q) => q.after));
   }
   state.golden = golden;
   return { steps: 1, orbit_rms_x: Number.NaN, orbit_rms_y: Number.NaN, centring_model_rms_x: finiteOr(rmsOf.x), centring_model_rms_y: finiteOr(rmsOf.y) };

@@ -6,14 +6,14 @@
  * resume the interrupted seed at its last written stage.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '@mlayer/data';
 import { type SeedResultFile, type WorkerCommand, canonicalJson, openStudy, readSeedResult, readStageFiles, readStudy, runSlurmStudy, seedDir } from '../../src/index.js';
-import { BIN } from '../../../../cli/test/serve-process.js';
+import { BIN, checkBuiltAsync } from '../../../../cli/test/serve-process.js';
 import { type SlurmCluster, startSlurm } from '../slurm-cluster.js';
 import { writeErrors, writeSequence, writeThomxFacility } from '../study-fixture.js';
 
@@ -36,38 +36,8 @@ const results = (dir: string): string[] => SEEDS.map((s) => canonicalJson((readS
 
 let local: string;
 
-/**
- * Builds packages/cli (tsc -b, incremental) so that the spawned command runs the present sources: as
- * serve-process.ts's checkBuilt (same lock folder, one build at a time across test files) but without
- * blocking this worker's event loop for the build's duration (vitest's RPC times out under load).
- */
-async function buildCli(): Promise<void> {
-  const repo = join(__dirname, '../../../../..');
-  const lock = join(repo, 'packages/cli/.test-build.lock');
-  const deadline = Date.now() + 300_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      const age = Date.now() - (statSync(lock, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
-      if (age > 300_000) rmSync(lock, { recursive: true, force: true });
-      else if (Date.now() > deadline) throw new Error(`${lock} held for 5 minutes: another build hangs?`);
-      else await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-  try {
-    await run(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-b', 'packages/cli'], { cwd: repo, timeout: 300_000 });
-  } catch (e) {
-    const out = e as { stdout?: string; stderr?: string; message: string };
-    throw new Error(`npx tsc -b packages/cli failed, so ${BIN} may not match the sources:\n${out.stdout ?? ''}${out.stderr ?? out.message}`);
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
 beforeAll(async () => {
-  await buildCli();
+  await checkBuiltAsync();
   root = mkdtempSync(join(tmpdir(), 'mlayer-commission-'));
   files = { facility: writeThomxFacility(root), errors: writeErrors(root), sequence: writeSequence(root) };
   env = { ...process.env, MLAYER_CACHE_DIR: join(root, 'cache'), MLAYER_AUTHOR: 'Test <test@example.org>' };
